@@ -1,0 +1,267 @@
+"""Finding A2D2 frames on disk: the raw tree, the converter's output and the
+seed study's preprocessed masks. Pairing is by scene and frame id, never by
+sorted position; anything unpaired is an error that names the file.
+
+Raw tree (``data_root`` holds ``camera_lidar_semantic/``)::
+
+    camera_lidar_semantic/
+    ├── class_list.json
+    └── 20180807_145028/                      # one scene = one drive
+        ├── camera/cam_front_center/
+        │   ├── 20180807145028_camera_frontcenter_000000091.png
+        │   └── 20180807145028_camera_frontcenter_000000091.json  (ignored)
+        └── label/cam_front_center/
+            └── 20180807145028_label_frontcenter_000000091.png
+
+Converted tree (``tools/dataset_converters/a2d2.py``)::
+
+    a2d2_converted.json                       # marker + sizes + class names
+    class_list.json
+    images/<scene>/<ts>_camera_frontcenter_<frame>.png
+    labels/<scene>/<ts>_label_frontcenter_<frame>.png   # uint8, 38 cats
+
+Seed layout::
+
+    preprocessed_masks/{train,test}/<n>_mask.npy
+    preprocessed_masks/{train,test}_list.json  # n-th entry = n-th mask's image
+"""
+import json
+import os
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Sequence, Union
+
+RAW_DIR = 'camera_lidar_semantic'
+CAMERA = 'cam_front_center'
+CONVERTED_MARKER = 'a2d2_converted.json'
+SEED_DIR = 'preprocessed_masks'
+LAYOUTS = ('auto', 'raw', 'converted', 'seed')
+
+SPLITS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'splits')
+DEFAULT_SPLITS = ('train', 'val', 'test')
+
+_SCENE_RE = re.compile(r'^\d{8}_\d{6}$')
+_IMG_RE = re.compile(r'^(\d{14})_camera_frontcenter_(\d+)\.(png|jpg)$')
+_LABEL_RE = re.compile(r'^(\d{14})_label_frontcenter_(\d+)\.png$')
+
+
+class A2D2LayoutError(ValueError):
+    """A dataset tree that cannot be read; the message names the path."""
+
+
+def read_scene_list(path: str) -> List[str]:
+    """Read a scene list: one scene folder name per line; '#' comments."""
+    if not osp.isfile(path):
+        raise A2D2LayoutError(f'{path}: scene list file not found')
+    scenes = []
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line:
+                scenes.append(line)
+    if not scenes:
+        raise A2D2LayoutError(f'{path}: the scene list is empty')
+    return scenes
+
+
+def resolve_scenes(scenes: Union[None, str, Sequence[str]],
+                   data_root: str = '') -> Optional[List[str]]:
+    """Turn the ``scenes`` argument into a list of names (None = all).
+
+    Args:
+        scenes: None for every scene found; a list of scene folder names;
+            'train' / 'val' / 'test' for the split lists shipped in
+            ``a2d2_mmseg/datasets/splits/`` (the real A2D2 scenes); or the
+            path of a text file with one scene per line (relative paths are
+            tried against ``data_root`` first, then the working directory).
+        data_root (str): The dataset root.
+    """
+    if scenes is None:
+        return None
+    if isinstance(scenes, (str, os.PathLike)):
+        scenes = os.fspath(scenes)
+        if scenes in DEFAULT_SPLITS:
+            return read_scene_list(osp.join(SPLITS_DIR, f'{scenes}.txt'))
+        candidates = [scenes]
+        if data_root and not osp.isabs(scenes):
+            candidates.insert(0, osp.join(data_root, scenes))
+        for cand in candidates:
+            if osp.isfile(cand):
+                return read_scene_list(cand)
+        raise A2D2LayoutError(
+            f'scene list {scenes!r} is neither one of {DEFAULT_SPLITS} nor '
+            f'an existing file (looked at {candidates})')
+    scenes = list(scenes)
+    for s in scenes:
+        if not isinstance(s, str) or not s:
+            raise A2D2LayoutError(f'scene names must be strings, got {s!r}')
+    if len(set(scenes)) != len(scenes):
+        dup = sorted({s for s in scenes if scenes.count(s) > 1})
+        raise A2D2LayoutError(f'scene list names {dup} more than once')
+    return scenes
+
+
+def detect_layout(data_root: str) -> str:
+    """Return 'raw', 'converted' or 'seed' for a dataset root."""
+    if not osp.isdir(data_root):
+        raise A2D2LayoutError(f'{data_root}: data_root does not exist or is '
+                              'not a folder')
+    if osp.isdir(osp.join(data_root, RAW_DIR)):
+        return 'raw'
+    if osp.isfile(osp.join(data_root, CONVERTED_MARKER)):
+        return 'converted'
+    if osp.isdir(osp.join(data_root, SEED_DIR)):
+        return 'seed'
+    raise A2D2LayoutError(
+        f'{data_root}: no A2D2 data found: expected {RAW_DIR}/ (raw A2D2), '
+        f'{CONVERTED_MARKER} (converter output) or {SEED_DIR}/ (seed '
+        'layout)')
+
+
+def _select_scenes(root: str, scenes: Optional[List[str]]) -> List[str]:
+    if not osp.isdir(root):
+        raise A2D2LayoutError(f'{root}: folder not found')
+    found = sorted(d for d in os.listdir(root)
+                   if osp.isdir(osp.join(root, d)))
+    if scenes is None:
+        if not found:
+            raise A2D2LayoutError(f'{root}: no scene folders')
+        return found
+    missing = [s for s in scenes if s not in found]
+    if missing:
+        raise A2D2LayoutError(
+            f'{root}: scene(s) {missing} named in the scene list are not '
+            f'there (found {len(found)} scenes)')
+    return list(scenes)
+
+
+def _index_folder(folder: str, pattern: 're.Pattern', kind: str,
+                  scene: str, ignore_ext: Sequence[str] = ()) -> Dict:
+    """frame id -> file path for one camera/label folder of a scene."""
+    if not osp.isdir(folder):
+        raise A2D2LayoutError(f'{folder}: {kind} folder of scene {scene} '
+                              'not found')
+    frames = {}
+    for name in sorted(os.listdir(folder)):
+        path = osp.join(folder, name)
+        if osp.splitext(name)[1].lower() in ignore_ext or osp.isdir(path):
+            continue
+        m = pattern.match(name)
+        if m is None:
+            raise A2D2LayoutError(
+                f'{path}: unexpected file name in the {kind} folder '
+                f'(expected {pattern.pattern})')
+        frame = m.group(2)
+        if frame in frames:
+            raise A2D2LayoutError(
+                f'{path}: frame {frame} appears twice in {folder} '
+                f'(also {osp.basename(frames[frame])})')
+        frames[frame] = path
+    return frames
+
+
+def _pair(scene: str, images: Dict[str, str],
+          labels: Dict[str, str]) -> List[dict]:
+    only_img = sorted(set(images) - set(labels))
+    only_lbl = sorted(set(labels) - set(images))
+    if only_img or only_lbl:
+        lines = [f'{images[f]}: image without a label' for f in only_img]
+        lines += [f'{labels[f]}: label without an image' for f in only_lbl]
+        more = '' if len(lines) <= 10 else f'\n... and {len(lines) - 10} more'
+        raise A2D2LayoutError(f'scene {scene}: {len(lines)} unpaired '
+                              'file(s):\n' + '\n'.join(lines[:10]) + more)
+    if not images:
+        raise A2D2LayoutError(f'scene {scene}: no frames (empty scene)')
+    return [
+        dict(img_path=images[f], seg_map_path=labels[f], scene=scene,
+             frame=f) for f in sorted(images)
+    ]
+
+
+def scan_raw(data_root: str,
+             scenes: Optional[List[str]] = None) -> List[dict]:
+    """List the front-centre frames of a raw A2D2 tree, paired by frame id.
+
+    Returns:
+        list[dict]: ``img_path``, ``seg_map_path``, ``scene``, ``frame`` per
+        frame, sorted by scene then frame id.
+    """
+    root = osp.join(data_root, RAW_DIR)
+    frames = []
+    for scene in _select_scenes(root, scenes):
+        base = osp.join(root, scene)
+        images = _index_folder(osp.join(base, 'camera', CAMERA), _IMG_RE,
+                               'camera', scene, ignore_ext=('.json', ))
+        labels = _index_folder(osp.join(base, 'label', CAMERA), _LABEL_RE,
+                               'label', scene)
+        frames += _pair(scene, images, labels)
+    return frames
+
+
+def scan_converted(data_root: str,
+                   scenes: Optional[List[str]] = None) -> List[dict]:
+    """List the frames of a converter output tree (same pairing rules)."""
+    frames = []
+    for scene in _select_scenes(osp.join(data_root, 'images'), scenes):
+        images = _index_folder(osp.join(data_root, 'images', scene), _IMG_RE,
+                               'images', scene)
+        labels = _index_folder(osp.join(data_root, 'labels', scene),
+                               _LABEL_RE, 'labels', scene)
+        frames += _pair(scene, images, labels)
+    return frames
+
+
+def read_converted_meta(data_root: str) -> dict:
+    """Read ``a2d2_converted.json`` of a converter output tree."""
+    path = osp.join(data_root, CONVERTED_MARKER)
+    try:
+        with open(path, encoding='utf-8') as f:
+            meta = json.load(f)
+    except (OSError, ValueError) as e:
+        raise A2D2LayoutError(f'{path}: cannot read: {e}') from e
+    if not isinstance(meta, dict) or meta.get('format') != 'a2d2_mmseg':
+        raise A2D2LayoutError(f'{path}: not an a2d2_mmseg converter marker')
+    return meta
+
+
+def scan_seed(data_root: str, split: str,
+              scenes: Optional[List[str]] = None) -> List[dict]:
+    """List the frames of the seed study's ``preprocessed_masks`` layout.
+
+    ``preprocessed_masks/<split>_list.json`` lists the camera images in mask
+    order: entry ``n`` (a path relative to ``data_root``, or a dict with an
+    ``image`` key) is the image of ``preprocessed_masks/<split>/<n>_mask.npy``.
+    """
+    base = osp.join(data_root, SEED_DIR)
+    list_path = osp.join(base, f'{split}_list.json')
+    if not osp.isfile(list_path):
+        raise A2D2LayoutError(f'{list_path}: seed list file not found '
+                              f"(split={split!r})")
+    try:
+        with open(list_path, encoding='utf-8') as f:
+            entries = json.load(f)
+    except ValueError as e:
+        raise A2D2LayoutError(f'{list_path}: malformed JSON: {e}') from e
+    if not isinstance(entries, list):
+        raise A2D2LayoutError(f'{list_path}: expected a JSON list of images')
+    frames = []
+    for n, entry in enumerate(entries):
+        img = entry.get('image') if isinstance(entry, dict) else entry
+        if not isinstance(img, str):
+            raise A2D2LayoutError(
+                f'{list_path}: entry {n} names no image ({entry!r})')
+        img_path = img if osp.isabs(img) else osp.join(data_root, img)
+        mask = osp.join(base, split, f'{n}_mask.npy')
+        for path, what in ((img_path, 'image'), (mask, 'mask')):
+            if not osp.isfile(path):
+                raise A2D2LayoutError(
+                    f'{path}: {what} of entry {n} in {list_path} not found')
+        m = _IMG_RE.match(osp.basename(img_path))
+        scene = (f'{m.group(1)[:8]}_{m.group(1)[8:]}' if m else '')
+        if scenes is not None and scene not in scenes:
+            continue
+        frames.append(dict(img_path=img_path, seg_map_path=mask,
+                           scene=scene, frame=m.group(2) if m else str(n)))
+    if not frames:
+        raise A2D2LayoutError(f'{list_path}: no frames selected')
+    return frames

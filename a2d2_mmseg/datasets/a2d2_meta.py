@@ -1,0 +1,452 @@
+"""The one source of A2D2's classes, palette and colour lookup tables.
+
+A2D2 (https://www.a2d2.audi) labels every pixel of its camera frames with one
+of 55 RGB colours listed in ``camera_lidar_semantic/class_list.json``. Object
+classes have numbered variants ("Car 1" ... "Car 4") that tell neighbouring
+instances apart; merged, they give A2D2's 38 semantic categories.
+
+Everything that maps colours to class indices (the loading transform, the
+converter, the checker, the class-weight tool) goes through :func:`get_mapper`,
+which reads a ``class_list.json`` once per process and builds one uint8
+lookup table indexed by the packed colour ``R << 16 | G << 8 | B``.
+"""
+import functools
+import json
+import os
+import os.path as osp
+import re
+import sys
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+
+IGNORE_INDEX = 255
+# Internal marker for colours that are in no palette; never leaves this module
+# (the mapper rewrites it to IGNORE_INDEX after counting).
+_UNKNOWN = 254
+
+# A2D2's class_list.json (camera_lidar_semantic/class_list.json), in its own
+# order. Used as the built-in default when a dataset's own file is not given.
+A2D2_CLASS_LIST: Tuple[Tuple[str, str], ...] = (
+    ('#ff0000', 'Car 1'), ('#c80000', 'Car 2'), ('#960000', 'Car 3'),
+    ('#800000', 'Car 4'), ('#b65906', 'Bicycle 1'), ('#963204', 'Bicycle 2'),
+    ('#5a1e01', 'Bicycle 3'), ('#5a1e1e', 'Bicycle 4'),
+    ('#cc99ff', 'Pedestrian 1'), ('#bd499b', 'Pedestrian 2'),
+    ('#ef59bf', 'Pedestrian 3'), ('#ff8000', 'Truck 1'),
+    ('#c88000', 'Truck 2'), ('#968000', 'Truck 3'),
+    ('#00ff00', 'Small vehicles 1'), ('#00c800', 'Small vehicles 2'),
+    ('#009600', 'Small vehicles 3'), ('#0080ff', 'Traffic signal 1'),
+    ('#1e1c9e', 'Traffic signal 2'), ('#3c1c64', 'Traffic signal 3'),
+    ('#00ffff', 'Traffic sign 1'), ('#1edcdc', 'Traffic sign 2'),
+    ('#3c9dc7', 'Traffic sign 3'), ('#ffff00', 'Utility vehicle 1'),
+    ('#ffffc8', 'Utility vehicle 2'), ('#e96400', 'Sidebars'),
+    ('#6e6e00', 'Speed bumper'), ('#808000', 'Curbstone'),
+    ('#ffc125', 'Solid line'), ('#400040', 'Irrelevant signs'),
+    ('#b97a57', 'Road blocks'), ('#000064', 'Tractor'),
+    ('#8b636c', 'Non-drivable street'), ('#d23273', 'Zebra crossing'),
+    ('#ff0080', 'Obstacles / trash'), ('#fff68f', 'Poles'),
+    ('#960096', 'RD restricted area'), ('#ccff99', 'Animals'),
+    ('#eea2ad', 'Grid structure'), ('#212cb1', 'Signal corpus'),
+    ('#b432b4', 'Drivable cobblestone'), ('#ff46b9', 'Electronic traffic'),
+    ('#eee9bf', 'Slow drive area'), ('#93fdc2', 'Nature object'),
+    ('#9696c8', 'Parking area'), ('#b496c8', 'Sidewalk'),
+    ('#48d1cc', 'Ego car'), ('#c87dd2', 'Painted driv. instr.'),
+    ('#9f79ee', 'Traffic guide obj.'), ('#8000ff', 'Dashed line'),
+    ('#ff00ff', 'RD normal street'), ('#87ceff', 'Sky'),
+    ('#f1e6ff', 'Buildings'), ('#60458f', 'Blurred area'),
+    ('#352e52', 'Rain dirt'))
+
+# Categories that are not part of the scene: the reduced set ignores them.
+NOT_SCENE_CATEGORIES = ('Ego car', 'Blurred area', 'Rain dirt')
+
+# The reduced, driving-relevant class set: reduced class -> (colour, the A2D2
+# categories merged into it). Every category not listed here and not in
+# NOT_SCENE_CATEGORIES becomes 'background'. README.md shows the table.
+REDUCED_CLASSES: 'OrderedDict[str, Tuple[Tuple[int, int, int], Tuple[str, ...]]]' = OrderedDict([  # noqa: E501
+    ('background', ((0, 0, 0), ())),
+    ('road', ((255, 0, 255),
+              ('RD normal street', 'Drivable cobblestone', 'Slow drive area',
+               'Parking area', 'RD restricted area', 'Speed bumper'))),
+    ('lane marking', ((255, 193, 37),
+                      ('Solid line', 'Dashed line', 'Zebra crossing',
+                       'Painted driv. instr.'))),
+    ('sidewalk', ((180, 150, 200),
+                  ('Sidewalk', 'Curbstone', 'Non-drivable street'))),
+    ('nature', ((147, 253, 194), ('Nature object', ))),
+    ('sky', ((135, 206, 255), ('Sky', ))),
+    ('building', ((241, 230, 255), ('Buildings', ))),
+    ('vehicle', ((255, 0, 0),
+                 ('Car', 'Truck', 'Utility vehicle', 'Tractor'))),
+    ('two-wheeler', ((182, 89, 6), ('Bicycle', 'Small vehicles'))),
+    ('pedestrian', ((204, 153, 255), ('Pedestrian', ))),
+    ('traffic sign & signal', ((0, 255, 255),
+                               ('Traffic sign', 'Traffic signal',
+                                'Signal corpus', 'Electronic traffic',
+                                'Poles'))),
+])
+
+CLASS_SETS = ('full', 'reduced')
+
+_VARIANT_RE = re.compile(r'^(.*\S)\s+\d+$')
+_HEX_RE = re.compile(r'^#[0-9a-fA-F]{6}$')
+
+
+class ClassListError(ValueError):
+    """A ``class_list.json`` that is missing, malformed or inconsistent."""
+
+
+def category_of(label_name: str) -> str:
+    """Return the A2D2 category of a label name: 'Car 3' -> 'Car'."""
+    match = _VARIANT_RE.match(label_name)
+    return match.group(1) if match else label_name
+
+
+def hex_to_rgb(hex_colour: str) -> Tuple[int, int, int]:
+    """'#ff8000' -> (255, 128, 0)."""
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def parse_class_list(
+        source: Union[str, Dict[str, str], None] = None
+) -> List[Tuple[Tuple[int, int, int], str]]:
+    """Read and validate an A2D2 ``class_list.json``.
+
+    Args:
+        source (str | dict | None): Path of a ``class_list.json``, its parsed
+            content (``{'#rrggbb': 'Label name', ...}``), or None for the
+            built-in copy of A2D2's list.
+
+    Returns:
+        list[tuple]: ``((r, g, b), label_name)`` in file order.
+
+    Raises:
+        ClassListError: The file is missing, not JSON, not a colour -> name
+            object, or lists a colour twice. The message names the file.
+    """
+    where = 'built-in A2D2 class list'
+    if source is None:
+        items = list(A2D2_CLASS_LIST)
+    elif isinstance(source, dict):
+        where = 'class list dict'
+        items = list(source.items())
+    else:
+        where = os.fspath(source)
+        if not osp.isfile(where):
+            raise ClassListError(f'{where}: class_list.json not found')
+        try:
+            with open(where, 'rb') as f:
+                raw = f.read()
+        except OSError as e:
+            raise ClassListError(f'{where}: cannot read: {e}') from e
+        # json.loads on bytes would accept UTF-16/32; A2D2 is UTF-8.
+        try:
+            content = json.loads(raw.decode('utf-8'),
+                                 object_pairs_hook=_pairs_keep_duplicates)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ClassListError(
+                f'{where}: malformed class_list.json: {e}') from e
+        if not isinstance(content, _Pairs):
+            raise ClassListError(
+                f'{where}: expected a JSON object mapping "#rrggbb" colours '
+                f'to class names, got {type(content).__name__}')
+        items = content
+    if not items:
+        raise ClassListError(f'{where}: the class list is empty')
+
+    parsed = []
+    seen: Dict[Tuple[int, int, int], str] = {}
+    for colour, name in items:
+        if not isinstance(colour, str) or not _HEX_RE.match(colour):
+            raise ClassListError(
+                f'{where}: {colour!r} is not a colour of the form "#rrggbb"')
+        if not isinstance(name, str) or not name.strip():
+            raise ClassListError(
+                f'{where}: colour {colour} has no class name ({name!r})')
+        rgb = hex_to_rgb(colour)
+        if rgb in seen:
+            raise ClassListError(
+                f'{where}: duplicate colour {colour.lower()} for '
+                f'{seen[rgb]!r} and {name!r}')
+        seen[rgb] = name
+        parsed.append((rgb, name))
+    return parsed
+
+
+class _Pairs(list):
+    """The (key, value) pairs of one JSON object, duplicates kept."""
+
+
+def _pairs_keep_duplicates(pairs):
+    # JSON objects with duplicate keys would silently keep the last value;
+    # keeping the pairs lets parse_class_list report the duplicate.
+    return _Pairs(pairs)
+
+
+class ClassSet:
+    """A class set over A2D2's colours: names, palette, colour -> index.
+
+    Args:
+        name (str): 'full' (A2D2's 38 categories) or 'reduced'.
+        classes (tuple[str]): Class names, index order.
+        palette (list[list[int]]): One RGB colour per class.
+        colour_to_index (dict): ``(r, g, b) -> class index or 255``.
+        category_to_index (dict): A2D2 category name -> index or 255.
+    """
+
+    def __init__(self, name: str, classes: Sequence[str],
+                 palette: Sequence[Sequence[int]],
+                 colour_to_index: Dict[Tuple[int, int, int], int],
+                 category_to_index: Dict[str, int]) -> None:
+        self.name = name
+        self.classes = tuple(classes)
+        self.palette = [list(p) for p in palette]
+        self.colour_to_index = dict(colour_to_index)
+        self.category_to_index = dict(category_to_index)
+
+    @property
+    def metainfo(self) -> dict:
+        """``dict(classes=..., palette=...)`` for an mmseg dataset."""
+        return dict(classes=self.classes, palette=self.palette)
+
+    def __repr__(self) -> str:
+        return (f'ClassSet(name={self.name!r}, '
+                f'num_classes={len(self.classes)})')
+
+
+def full_categories(
+    class_list: Sequence[Tuple[Tuple[int, int, int], str]]
+) -> 'OrderedDict[str, List[Tuple[int, int, int]]]':
+    """A2D2 category -> its colours, in order of first appearance."""
+    categories: 'OrderedDict[str, list]' = OrderedDict()
+    for rgb, name in class_list:
+        categories.setdefault(category_of(name), []).append(rgb)
+    return categories
+
+
+def build_class_set(
+        class_set: str = 'full',
+        class_list: Union[str, Dict[str, str], None] = None) -> ClassSet:
+    """Build a :class:`ClassSet` from a class list.
+
+    Args:
+        class_set (str): 'full' for the 38 A2D2 categories (numbered variants
+            merged, palette = each category's first colour) or 'reduced' for
+            :data:`REDUCED_CLASSES`.
+        class_list (str | dict | None): See :func:`parse_class_list`.
+
+    Returns:
+        ClassSet: The class set.
+    """
+    return _build_class_set(class_set, _class_list_key(class_list))
+
+
+def _class_list_key(class_list):
+    # Hashable cache key: ('builtin',), ('dict', items) or
+    # ('file', realpath, mtime) so an edited file is read again.
+    if class_list is None:
+        return ('builtin', )
+    if isinstance(class_list, dict):
+        return ('dict', tuple(class_list.items()))
+    path = osp.realpath(os.fspath(class_list))
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        mtime = None
+    return ('file', path, mtime)
+
+
+def _source_of(key):
+    if key[0] == 'builtin':
+        return None
+    if key[0] == 'dict':
+        return dict(key[1])
+    return key[1]
+
+
+@functools.lru_cache(maxsize=16)
+def _build_class_set(class_set, key) -> ClassSet:
+    if class_set not in CLASS_SETS:
+        raise ValueError(f'class_set must be one of {CLASS_SETS}, '
+                         f'got {class_set!r}')
+    source = _source_of(key)
+    class_list = parse_class_list(source)
+    categories = full_categories(class_list)
+    full_index = {cat: i for i, cat in enumerate(categories)}
+    if class_set == 'full':
+        classes = list(categories)
+        palette = [list(colours[0]) for colours in categories.values()]
+        category_to_index = full_index
+    else:
+        classes = list(REDUCED_CLASSES)
+        palette = [list(c) for c, _ in REDUCED_CLASSES.values()]
+        category_to_index = {}
+        for cat in categories:
+            if cat in NOT_SCENE_CATEGORIES:
+                category_to_index[cat] = IGNORE_INDEX
+            else:
+                category_to_index[cat] = 0  # background
+        for idx, (_, members) in enumerate(REDUCED_CLASSES.values()):
+            for cat in members:
+                if cat in category_to_index:
+                    category_to_index[cat] = idx
+    colour_to_index = {
+        rgb: category_to_index[category_of(name)]
+        for rgb, name in class_list
+    }
+    return ClassSet(class_set, classes, palette, colour_to_index,
+                    category_to_index)
+
+
+def category_lut(class_set: str = 'full',
+                 class_list: Union[str, Dict[str, str], None] = None
+                 ) -> np.ndarray:
+    """A 256-entry uint8 table: full-category index -> ``class_set`` index.
+
+    Converted masks store full-category indices (255 = ignore); this table
+    reduces them at load time. 255 always maps to 255.
+    """
+    full = build_class_set('full', class_list)
+    target = build_class_set(class_set, class_list)
+    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
+    for cat, i in full.category_to_index.items():
+        lut[i] = target.category_to_index[cat]
+    return lut
+
+
+def pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """Pack ``[..., 3]`` uint8 RGB into uint32 ``R << 16 | G << 8 | B``."""
+    rgb = np.asarray(rgb)
+    return ((rgb[..., 0].astype(np.uint32) << 16)
+            | (rgb[..., 1].astype(np.uint32) << 8)
+            | rgb[..., 2].astype(np.uint32))
+
+
+class ColourMapper:
+    """Vectorised RGB label -> class index through one 2**24 uint8 table.
+
+    Args:
+        colour_to_index (dict): ``(r, g, b) -> index`` (0..253 or 255).
+        snap_distance (float): 0 (default) maps only exact palette colours.
+            A positive value also maps a colour within this Euclidean RGB
+            distance of exactly one nearest palette colour to that colour's
+            class (A2D2 labels sometimes carry e.g. (255, 0, 2) beside
+            Car 1's (255, 0, 0)). Ties stay unknown.
+
+    Unknown colours map to 255 (ignored) and are counted, never silently 0.
+    """
+
+    def __init__(self, colour_to_index: Dict[Tuple[int, int, int], int],
+                 snap_distance: float = 0) -> None:
+        if snap_distance < 0:
+            raise ValueError(f'snap_distance must be >= 0, got {snap_distance}')
+        values = set(colour_to_index.values())
+        bad = [v for v in values if not (0 <= v < _UNKNOWN or
+                                         v == IGNORE_INDEX)]
+        if bad:
+            raise ValueError(f'class indices must be in 0..253 or 255, got '
+                             f'{sorted(bad)}')
+        self.snap_distance = snap_distance
+        self.colour_to_index = dict(colour_to_index)
+        lut = np.full(1 << 24, _UNKNOWN, dtype=np.uint8)
+        colours = np.array(list(colour_to_index), dtype=np.int64).reshape(-1, 3)
+        targets = np.array(list(colour_to_index.values()), dtype=np.uint8)
+        if snap_distance > 0 and len(colours):
+            self._fill_snapped(lut, colours, targets, snap_distance)
+        lut[pack_rgb(colours.astype(np.uint8))] = targets
+        self.lut = lut
+
+    @staticmethod
+    def _fill_snapped(lut: np.ndarray, colours: np.ndarray,
+                      targets: np.ndarray, distance: float) -> None:
+        r = int(np.floor(distance))
+        axis = np.arange(-r, r + 1)
+        offsets = np.stack(np.meshgrid(axis, axis, axis, indexing='ij'),
+                           -1).reshape(-1, 3)
+        offsets = offsets[(offsets**2).sum(1) <= distance**2]
+        # candidates[i, j] = colours[i] + offsets[j]
+        cand = colours[:, None, :] + offsets[None, :, :]
+        cand = cand[((cand >= 0) & (cand <= 255)).all(-1)]
+        packed = pack_rgb(cand.astype(np.uint8)).astype(np.int64)
+        # Squared distance from each candidate to every palette colour: the
+        # nearest one wins; a tie between different classes stays unknown.
+        d2 = ((cand[:, None, :] - colours[None, :, :])**2).sum(-1)
+        nearest = d2 == d2.min(1, keepdims=True)
+        tgt = targets.astype(np.int64)[None, :]
+        hi = np.where(nearest, tgt, -1).max(1)
+        lo = np.where(nearest, tgt, 1 << 16).min(1)
+        keep = hi == lo
+        lut[packed[keep]] = hi[keep].astype(np.uint8)
+
+    def map_packed(self, packed: np.ndarray,
+                   out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Look up packed ``R << 16 | G << 8 | B`` colours (uint32)."""
+        return np.take(self.lut, packed, out=out)
+
+    def __call__(self, rgb: np.ndarray, channel_order: str = 'rgb'
+                 ) -> Tuple[np.ndarray, Dict[Tuple[int, int, int], int]]:
+        """Map an RGB (or BGR) label image to class indices.
+
+        Args:
+            rgb (np.ndarray): uint8 label, shape ``[H, W, 3]``.
+            channel_order (str): 'rgb' or 'bgr' (OpenCV's decode order).
+
+        Returns:
+            tuple: ``index`` (uint8 ``[H, W]``, 255 where ignored or unknown)
+            and ``unknown`` (``{(r, g, b): pixel_count}``, empty when every
+            colour is known).
+        """
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f'expected a uint8 [H, W, 3] label, got dtype '
+                             f'{rgb.dtype} and shape {tuple(rgb.shape)}')
+        packed = pack_bgr(rgb) if channel_order == 'bgr' else pack_rgb(rgb)
+        index = self.map_packed(packed)
+        return index, self.count_unknown(index, packed)
+
+    @staticmethod
+    def count_unknown(index: np.ndarray, packed: np.ndarray
+                      ) -> Dict[Tuple[int, int, int], int]:
+        """Turn the unknown marker into 255 in place; return the colours."""
+        unknown = index == _UNKNOWN
+        if not unknown.any():
+            return {}
+        colours, counts = np.unique(packed[unknown], return_counts=True)
+        index[unknown] = IGNORE_INDEX
+        return {(int(c >> 16), int((c >> 8) & 255), int(c & 255)): int(n)
+                for c, n in zip(colours, counts)}
+
+
+def pack_bgr(bgr: np.ndarray) -> np.ndarray:
+    """Pack ``[H, W, 3]`` uint8 BGR (OpenCV order) into ``R << 16 | G << 8 | B``.
+
+    OpenCV appends an alpha byte (one fast pass); each pixel's four bytes
+    read as one little-endian uint32 are then ``B | G << 8 | R << 16 |
+    A << 24``, and clearing the alpha byte in place gives the packed colour.
+    This is ~15x faster than three shifted casts on a 1920x1208 label.
+    """
+    bgra = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2BGRA)
+    packed = bgra.view(np.uint32)[..., 0]
+    if packed.dtype.byteorder == '>' or (packed.dtype.byteorder == '=' and
+                                         sys.byteorder == 'big'):
+        packed = packed.byteswap()
+    np.bitwise_and(packed, 0xFFFFFF, out=packed)
+    return packed
+
+
+@functools.lru_cache(maxsize=8)
+def _get_mapper(class_set, key, snap_distance) -> ColourMapper:
+    cs = _build_class_set(class_set, key)
+    return ColourMapper(cs.colour_to_index, snap_distance=snap_distance)
+
+
+def get_mapper(class_set: str = 'full',
+               class_list: Union[str, Dict[str, str], None] = None,
+               snap_distance: float = 0) -> ColourMapper:
+    """The process-wide :class:`ColourMapper` for a class list and class set.
+
+    The class list is read and the 16 MiB table built once per process for
+    each (file, class set, snap distance).
+    """
+    return _get_mapper(class_set, _class_list_key(class_list),
+                       float(snap_distance))

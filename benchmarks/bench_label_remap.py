@@ -1,0 +1,80 @@
+"""Benchmark: RGB label -> class index remap vs. decoding the label PNG.
+
+Target (issue #2, #5): remapping a full-resolution (1920x1208) A2D2 label
+takes at most 0.5x the time to decode that label's PNG.
+
+    python benchmarks/bench_label_remap.py [LABEL.png ...] [--repeat 30]
+
+Without arguments it uses the real A2D2 labels in tests/data/a2d2_samples.
+Prints the machine, median times and the measured ratios; asserts nothing.
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import platform
+import sys
+import time
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from a2d2_mmseg.datasets.a2d2_meta import get_mapper, pack_rgb  # noqa: E402
+
+HERE = osp.dirname(osp.abspath(__file__))
+DEFAULT = sorted(
+    glob.glob(osp.join(HERE, '..', 'tests', 'data', 'a2d2_samples',
+                       '*_label_*.png')))
+
+
+def median_ms(fn, repeat):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def machine():
+    """One line describing the machine and library versions."""
+    return (f'{platform.processor() or platform.machine()}, '
+            f'{os.cpu_count()} cpus, python {platform.python_version()}, '
+            f'numpy {np.__version__}, opencv {cv2.__version__}')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('labels', nargs='*', default=DEFAULT)
+    parser.add_argument('--repeat', type=int, default=30)
+    args = parser.parse_args()
+    print(f'machine: {machine()}')
+    cv2.setNumThreads(1)
+    mapper = get_mapper('full')
+    rows = []
+    for path in args.labels:
+        data = np.fromfile(path, np.uint8)
+        bgr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        rgb = np.ascontiguousarray(bgr[..., ::-1])
+        decode = median_ms(lambda: cv2.imdecode(data, cv2.IMREAD_UNCHANGED),
+                           args.repeat)
+        ours = median_ms(lambda: mapper(bgr, 'bgr'), args.repeat)
+        # The plain lookup-table remap (three shifted casts + fancy index).
+        plain = median_ms(lambda: mapper.lut[pack_rgb(rgb)], args.repeat)
+        rows.append((osp.basename(path), bgr.shape, decode, ours, plain))
+    print(f"{'label':52s} {'size':>10s} {'decode':>8s} {'remap':>8s} "
+          f"{'plain LUT':>9s} {'remap/decode':>12s}")
+    for name, shape, decode, ours, plain in rows:
+        print(f'{name:52s} {shape[1]:>5d}x{shape[0]:<4d} {decode:7.2f}ms '
+              f'{ours:7.2f}ms {plain:8.2f}ms {ours / decode:12.3f}')
+    ratio = np.median([r[3] / r[2] for r in rows])
+    speedup = np.median([r[4] / r[3] for r in rows])
+    print(f'median remap/decode ratio: {ratio:.3f} (target <= 0.5: '
+          f"{'met' if ratio <= 0.5 else 'NOT met'}); "
+          f'{speedup:.1f}x faster than the plain LUT remap')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,88 @@
+# A2D2 front-centre camera, read straight from the extracted tree:
+#   data/a2d2/camera_lidar_semantic/<scene>/{camera,label}/cam_front_center/
+# Labels are A2D2's RGB colour PNGs, remapped on the fly by
+# LoadA2D2Annotations (one lookup table). Splits are by scene (the lists in
+# a2d2_mmseg/datasets/splits/). Set `class_set = 'reduced'` for the 11
+# driving classes. The converter's output (tools/dataset_converters/a2d2.py)
+# is read by the same dataset when data_root points at it.
+custom_imports = dict(imports=['a2d2_mmseg'], allow_failed_imports=False)
+
+dataset_type = 'A2D2Dataset'
+data_root = 'data/a2d2'
+class_set = 'full'  # 'full': 38 A2D2 categories; 'reduced': 11 classes
+img_scale = (960, 604)  # half of A2D2's 1920x1208
+crop_size = (512, 512)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(
+        type='RandomResize',
+        scale=img_scale,
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    # Annotations are loaded after Resize: metrics are computed against the
+    # full-resolution (1920x1208) masks.
+    dict(type='LoadA2D2Annotations'),
+    dict(type='PackSegInputs')
+]
+img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+tta_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=None),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(type='Resize', scale_factor=r, keep_ratio=True)
+                for r in img_ratios
+            ],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ], [dict(type='LoadA2D2Annotations')], [dict(type='PackSegInputs')]
+        ])
+]
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        scenes='train',
+        class_set=class_set,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        scenes='val',
+        class_set=class_set,
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        scenes='test',
+        class_set=class_set,
+        pipeline=test_pipeline))
+# mIoU brings aAcc (pixel accuracy) and mAcc (mean pixel accuracy); mDice is
+# the seed's Dice score.
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
+test_evaluator = val_evaluator

@@ -1,0 +1,147 @@
+"""LoadA2D2Annotations: formats, unknown colours, and bad label files."""
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from a2d2_mmseg.datasets import (A2D2LabelError, LoadA2D2Annotations,
+                                 UnknownColourWarning)
+from a2d2_mmseg.datasets.a2d2_meta import build_class_set
+from tests.a2d2_tree import label_from_names, write_png
+
+FULL = list(build_class_set('full').classes)
+LABEL = label_from_names([['Sky', 'Car 3'], ['Solid line', 'Rain dirt']])
+
+
+def _results(path, **kw):
+    return dict(seg_map_path=str(path), seg_fields=[], **kw)
+
+
+def test_rgb_label(tmp_path):
+    path = tmp_path / 'l.png'
+    write_png(str(path), LABEL)
+    out = LoadA2D2Annotations()(_results(path))
+    assert out['gt_seg_map'].dtype == np.uint8
+    np.testing.assert_array_equal(
+        out['gt_seg_map'],
+        [[FULL.index('Sky'), FULL.index('Car')],
+         [FULL.index('Solid line'), FULL.index('Rain dirt')]])
+    assert out['seg_fields'] == ['gt_seg_map']
+    # class set from the dataset's data info, or forced by the transform
+    red = LoadA2D2Annotations()(_results(path, class_set='reduced'))
+    np.testing.assert_array_equal(red['gt_seg_map'], [[5, 7], [2, 255]])
+    forced = LoadA2D2Annotations(class_set='reduced')(_results(
+        path, class_set='full'))
+    np.testing.assert_array_equal(forced['gt_seg_map'], [[5, 7], [2, 255]])
+
+
+def test_unknown_colours_are_ignored_counted_and_warned(tmp_path):
+    label = LABEL.copy()
+    label[0, 0] = (255, 0, 2)
+    path = tmp_path / 'l.png'
+    write_png(str(path), label)
+    t = LoadA2D2Annotations()
+    with pytest.warns(UnknownColourWarning) as rec:
+        out = t(_results(path))
+    msg = str(rec[0].message)
+    assert str(path) in msg and '(255, 0, 2): 1' in msg
+    assert out['gt_seg_map'][0, 0] == 255
+    assert t.unknown_colours == {(255, 0, 2): 1}
+    # opt-in snapping maps it to Car
+    snapped = LoadA2D2Annotations(snap_distance=3)(_results(path))
+    assert snapped['gt_seg_map'][0, 0] == FULL.index('Car')
+
+
+def test_index_and_npy_formats(tmp_path):
+    idx = np.array([[FULL.index('Sky'), FULL.index('Car')], [255, 0]],
+                   np.uint8)
+    png = tmp_path / 'm.png'
+    cv2.imwrite(str(png), idx)
+    out = LoadA2D2Annotations()(_results(png, label_format='index'))
+    np.testing.assert_array_equal(out['gt_seg_map'], idx)
+    red = LoadA2D2Annotations()(_results(
+        png, label_format='index', class_set='reduced'))
+    np.testing.assert_array_equal(red['gt_seg_map'], [[5, 7], [255, 7]])
+    npy = tmp_path / 'm.npy'
+    np.save(npy, np.array([[1, 2], [3, 4]]))
+    out = LoadA2D2Annotations()(_results(npy, label_format='npy'))
+    np.testing.assert_array_equal(out['gt_seg_map'], [[1, 2], [3, 4]])
+    bad = tmp_path / 'bad.npy'
+    np.save(bad, np.array([[1.5]]))
+    with pytest.raises(A2D2LabelError, match='2-D integer mask'):
+        LoadA2D2Annotations()(_results(bad, label_format='npy'))
+
+
+def test_label_map_applied_on_top(tmp_path):
+    path = tmp_path / 'l.png'
+    write_png(str(path), LABEL)
+    label_map = {i: 255 for i in range(38)}
+    label_map[FULL.index('Sky')] = 0
+    out = LoadA2D2Annotations()(_results(path, label_map=label_map))
+    np.testing.assert_array_equal(out['gt_seg_map'], [[0, 255], [255, 255]])
+
+
+def _write_bad(tmp_path, kind):
+    path = tmp_path / f'{kind}.png'
+    if kind == 'empty':
+        path.write_bytes(b'')
+    elif kind == 'truncated':
+        write_png(str(path), np.random.default_rng(0).integers(
+            0, 256, (64, 64, 3), dtype=np.uint8))
+        data = path.read_bytes()
+        path.write_bytes(data[:len(data) // 2])
+    elif kind == 'not_png':
+        path.write_bytes(b'GIF89a' + b'\0' * 40)
+    elif kind == 'grayscale':
+        cv2.imwrite(str(path), np.zeros((4, 4), np.uint8))
+    elif kind == 'rgba':
+        cv2.imwrite(str(path), np.zeros((4, 4, 4), np.uint8))
+    elif kind == 'palette':
+        Image.fromarray(LABEL).convert('P').save(path)
+    return path
+
+
+@pytest.mark.parametrize('kind,message', [
+    ('empty', 'empty file'),
+    ('truncated', 'truncated or corrupt'),
+    ('not_png', 'not a PNG file'),
+    ('grayscale', 'grayscale PNG where an RGB colour label is expected'),
+    ('rgba', 'RGBA PNG where an RGB colour label is expected'),
+    ('palette', 'palette PNG where an RGB colour label is expected'),
+])
+def test_bad_label_files_name_the_file(tmp_path, kind, message):
+    path = _write_bad(tmp_path, kind)
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(path))
+    assert str(e.value).startswith(f'{path}: ')
+    assert message in str(e.value)
+
+
+def test_missing_label(tmp_path):
+    with pytest.raises(A2D2LabelError, match='label file not found'):
+        LoadA2D2Annotations()(_results(tmp_path / 'gone.png'))
+
+
+def test_label_size_must_match_image(tmp_path):
+    path = tmp_path / 'l.png'
+    write_png(str(path), LABEL)
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(
+            path, ori_shape=(3, 2), img_path='/x/img.png'))
+    assert str(e.value) == (f'{path}: label is 2x2 (WxH) but its image '
+                            '/x/img.png is 2x3')
+
+
+def test_paths_with_spaces_and_non_ascii(tmp_path):
+    path = tmp_path / 'A2D2 données' / 'метка 1.png'
+    write_png(str(path), LABEL)
+    out = LoadA2D2Annotations()(_results(path))
+    assert out['gt_seg_map'].shape == (2, 2)
+
+
+def test_repr():
+    assert repr(LoadA2D2Annotations(class_set='reduced', snap_distance=3)) == (
+        "LoadA2D2Annotations(class_set='reduced', class_list=None, "
+        'snap_distance=3, check_shape=True, backend_args=None)')

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Create .venv/ at the repository root and install everything a2d2_mmseg needs
+# (CPU build). Safe to re-run: finished steps are skipped.
+#
+#   bash tools/setup_env.sh            # the tested, pinned set
+#   PYTHON=python3.11 bash tools/setup_env.sh
+#
+# Order matters:
+#   1. torch 2.13.0 (the CPU wheel; an unpinned torch pulls a multi-GB CUDA build)
+#   2. setuptools<70: mmcv 2.1.0's setup.py imports pkg_resources
+#   3. mmcv 2.1.0 built from source with its compiled ops (mmseg 1.2.2 imports
+#      mmcv.ops; mmcv-lite lacks mmcv._ext). About 8.5 min on 2 cores the first
+#      time; pip caches the wheel afterwards.
+#   4. the rest of requirements/tested.txt (mmengine, mmsegmentation, mmdet,
+#      openmim, pytest, ...), then this package in editable mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  step "creating $VENV with $($PYTHON --version)"
+  "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+PIP=("$PY" -m pip --disable-pip-version-check)
+pin() { grep -E "^$1==" requirements/tested.txt | head -n1; }
+
+step "torch ($(pin torch))"
+"${PIP[@]}" install -q "$(pin torch)"
+
+step "build tools for mmcv (setuptools<70, wheel, numpy, opencv)"
+# torch declares setuptools>=77 but does not need it at run time; mmcv's
+# build needs pkg_resources, which setuptools 70 removed.
+"${PIP[@]}" install -q 'setuptools<70' wheel "$(pin numpy)" \
+  "$(pin opencv-python)" 2>&1 | grep -v "requires setuptools>=77" || true
+
+if "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '2.1.0')" 2>/dev/null; then
+  step "mmcv 2.1.0 with ops already installed"
+else
+  step "mmcv 2.1.0 with compiled ops (first time: ~8.5 min on 2 cores)"
+  MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} "${PIP[@]}" install \
+    --no-build-isolation "$(pin mmcv)"
+fi
+
+step "the tested requirement set (requirements/tested.txt)"
+"${PIP[@]}" install -q -r requirements/tested.txt 2>&1 \
+  | grep -v "requires setuptools>=77" || true
+
+step "a2d2_mmseg (editable)"
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e .
+
+"$PY" - <<'PY'
+import mmcv, mmcv.ops, mmengine, mmseg, torch
+import a2d2_mmseg
+print(f'ok: torch {torch.__version__}, mmcv {mmcv.__version__}, '
+      f'mmengine {mmengine.__version__}, mmseg {mmseg.__version__}, '
+      f'a2d2_mmseg {a2d2_mmseg.__version__}')
+PY
