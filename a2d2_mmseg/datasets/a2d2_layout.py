@@ -112,6 +112,11 @@ def detect_layout(data_root: str) -> str:
         return 'converted'
     if osp.isdir(osp.join(data_root, SEED_DIR)):
         return 'seed'
+    if osp.isfile(osp.join(data_root, '.a2d2_converting.json')):
+        raise A2D2LayoutError(
+            f'{data_root}: an interrupted or failed conversion (no '
+            f'{CONVERTED_MARKER} yet): rerun tools/dataset_converters/a2d2.py '
+            'with the same options to finish it')
     raise A2D2LayoutError(
         f'{data_root}: no A2D2 data found: expected {RAW_DIR}/ (raw A2D2), '
         f'{CONVERTED_MARKER} (converter output) or {SEED_DIR}/ (seed '

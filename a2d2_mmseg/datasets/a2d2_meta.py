@@ -88,6 +88,10 @@ REDUCED_CLASSES: 'OrderedDict[str, Tuple[Tuple[int, int, int], Tuple[str, ...]]]
 ])
 
 CLASS_SETS = ('full', 'reduced')
+# Snapping is meant for compression noise of a few RGB units; A2D2's closest
+# colours of different categories (Truck 3, Curbstone) are 22 apart. The table
+# build grows with the cube of the distance, so it is capped.
+MAX_SNAP_DISTANCE = 8
 
 _VARIANT_RE = re.compile(r'^(.*\S)\s+\d+$')
 _HEX_RE = re.compile(r'^#[0-9a-fA-F]{6}$')
@@ -339,8 +343,9 @@ class ColourMapper:
 
     def __init__(self, colour_to_index: Dict[Tuple[int, int, int], int],
                  snap_distance: float = 0) -> None:
-        if snap_distance < 0:
-            raise ValueError(f'snap_distance must be >= 0, got {snap_distance}')
+        if not 0 <= snap_distance <= MAX_SNAP_DISTANCE:
+            raise ValueError(f'snap_distance must be in 0..{MAX_SNAP_DISTANCE}'
+                             f' (RGB units), got {snap_distance}')
         values = set(colour_to_index.values())
         bad = [v for v in values if not (0 <= v < _UNKNOWN or
                                          v == IGNORE_INDEX)]
