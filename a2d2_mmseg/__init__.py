@@ -4,6 +4,7 @@ Importing the package registers its components in mmseg's registries; configs
 load it with ``custom_imports = dict(imports=['a2d2_mmseg'])``.
 """
 from . import datasets  # noqa: F401  (registers datasets and transforms)
+from . import models  # noqa: F401
 from .version import __version__
 
-__all__ = ['__version__', 'datasets']
+__all__ = ['__version__', 'datasets', 'models']

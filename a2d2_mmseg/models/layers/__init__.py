@@ -1,0 +1,7 @@
+from .lite_pixel_decoder import LitePixelDecoder
+from .lite_transformer_decoder import (LiteTransformerDecoder,
+                                       sine_positional_encoding)
+
+__all__ = [
+    'LitePixelDecoder', 'LiteTransformerDecoder', 'sine_positional_encoding'
+]

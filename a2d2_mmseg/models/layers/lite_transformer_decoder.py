@@ -1,0 +1,346 @@
+"""Query transformer decoder used by ``Mask2FormerLiteHead``.
+
+Self-attention / cross-attention / FFN decoder layers in the style of DETR
+(https://github.com/facebookresearch/detr/blob/main/models/transformer.py) and
+Mask2Former
+(https://github.com/facebookresearch/Mask2Former/blob/main/mask2former/modeling/transformer_decoder/mask2former_transformer_decoder.py),
+and the optional fixed 2-D sine positional encoding from DETR
+(https://github.com/facebookresearch/detr/blob/main/models/position_encoding.py).
+Only the ideas are adapted; the code is written for this project. Attention is
+computed by :func:`torch.nn.functional.scaled_dot_product_attention`, so the
+cross-attention never builds anything larger than ``num_queries x HW``.
+"""
+import math
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+
+def check_heads(embed_dim: int, num_heads: int) -> None:
+    """Raise ``ValueError`` unless ``num_heads`` divides ``embed_dim``."""
+    if num_heads < 1 or embed_dim % num_heads != 0:
+        raise ValueError(f'num_heads ({num_heads}) must be a positive divisor '
+                         f'of the embedding dim ({embed_dim})')
+
+
+def sine_positional_encoding(height: int,
+                             width: int,
+                             dim: int,
+                             temperature: float = 10000.,
+                             device=None,
+                             dtype=None) -> Tensor:
+    """Fixed 2-D sine positional encoding of a ``height x width`` grid.
+
+    Half of the channels encode the row, half the column; each half holds
+    interleaved ``sin``/``cos`` pairs of the coordinate (normalised to
+    ``[0, 2*pi]``) at geometrically spaced frequencies.
+
+    Args:
+        height (int): Grid height H.
+        width (int): Grid width W.
+        dim (int): Encoding channels, a multiple of 4.
+        temperature (float): Base of the frequency progression.
+            Default: 10000.
+        device (torch.device, optional): Device of the result.
+        dtype (torch.dtype, optional): Dtype of the result.
+
+    Returns:
+        Tensor: Positional encoding ``[H*W, dim]`` (row-major, matching
+        ``x.flatten(2)`` of a ``[B, C, H, W]`` map).
+    """
+    if dim % 4 != 0:
+        raise ValueError(f'sine positional encoding needs dim % 4 == 0, '
+                         f'got {dim}')
+    eps = 1e-6
+    scale = 2 * math.pi
+    y = torch.arange(1, height + 1, device=device, dtype=torch.float32)
+    x = torch.arange(1, width + 1, device=device, dtype=torch.float32)
+    y = y / (height + eps) * scale
+    x = x / (width + eps) * scale
+    npf = dim // 2
+    idx = torch.arange(npf // 2, device=device, dtype=torch.float32)
+    freqs = temperature**(2 * idx / npf)  # [npf/2]
+    py = y[:, None] / freqs  # [H, npf/2]
+    px = x[:, None] / freqs  # [W, npf/2]
+    py = torch.stack([py.sin(), py.cos()], dim=-1).flatten(1)  # [H, npf]
+    px = torch.stack([px.sin(), px.cos()], dim=-1).flatten(1)  # [W, npf]
+    pos = torch.cat([
+        py[:, None, :].expand(height, width, npf),
+        px[None, :, :].expand(height, width, npf)
+    ],
+                    dim=-1)  # [H, W, dim]
+    return pos.reshape(height * width, dim).to(dtype or torch.float32)
+
+
+class SDPAttention(nn.Module):
+    """Multi-head attention with separate q/k/v/out projections, computed by
+    :func:`torch.nn.functional.scaled_dot_product_attention`.
+
+    The key projection has no bias: a bias on the keys adds the same value to
+    every logit of a query and cancels in the softmax, so it could never
+    receive a gradient.
+
+    Args:
+        embed_dim (int): Channels C of queries, keys and values.
+        num_heads (int): Number of heads; must divide ``embed_dim``.
+        dropout (float): Dropout on the attention probabilities (training
+            only). Default: 0.0.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
+        super().__init__()
+        check_heads(embed_dim, num_heads)
+        self.embed_dim = embed_dim
+        self.num_heads = num_heads
+        self.head_dim = embed_dim // num_heads
+        self.dropout = dropout
+        self.q_proj = nn.Linear(embed_dim, embed_dim)
+        self.k_proj = nn.Linear(embed_dim, embed_dim, bias=False)
+        self.v_proj = nn.Linear(embed_dim, embed_dim)
+        self.out_proj = nn.Linear(embed_dim, embed_dim)
+        for proj in (self.q_proj, self.k_proj, self.v_proj, self.out_proj):
+            nn.init.xavier_uniform_(proj.weight)
+            if proj.bias is not None:
+                nn.init.zeros_(proj.bias)
+
+    def _split(self, x: Tensor) -> Tensor:
+        """[B, L, C] -> [B, heads, L, C/heads]."""
+        b, n, _ = x.shape
+        return x.view(b, n, self.num_heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor) -> Tensor:
+        """Forward function.
+
+        Args:
+            query (Tensor): Queries ``[B, Lq, C]``.
+            key (Tensor): Keys ``[B, Lk, C]``.
+            value (Tensor): Values ``[B, Lk, C]``.
+
+        Returns:
+            Tensor: Attention output ``[B, Lq, C]``.
+        """
+        q = self._split(self.q_proj(query))
+        k = self._split(self.k_proj(key))
+        v = self._split(self.v_proj(value))
+        out = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.dropout if self.training else 0.0)
+        b, _, n, _ = out.shape
+        out = out.transpose(1, 2).reshape(b, n, self.embed_dim)
+        return self.out_proj(out)
+
+
+class SelfAttentionLayer(nn.Module):
+    """Post-norm residual self-attention among queries.
+
+    ``x = LayerNorm(x + Dropout(SelfAttn(x, x, x)))``
+
+    Args:
+        embed_dim (int): Channels C.
+        num_heads (int): Attention heads.
+        dropout (float): Dropout on attention probabilities and on the
+            residual branch. Default: 0.0.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
+        super().__init__()
+        self.attn = SDPAttention(embed_dim, num_heads, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.norm = nn.LayerNorm(embed_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Args: x (Tensor): ``[B, Q, C]``. Returns: Tensor ``[B, Q, C]``."""
+        return self.norm(x + self.dropout(self.attn(x, x, x)))
+
+
+class CrossAttentionLayer(nn.Module):
+    """Post-norm residual cross-attention from queries to pixel tokens.
+
+    ``x = LayerNorm(x + Dropout(CrossAttn(x, mem + pos, mem)))``; ``pos``
+    (optional) is added to the keys only.
+
+    Args:
+        embed_dim (int): Channels C.
+        num_heads (int): Attention heads.
+        dropout (float): Dropout on attention probabilities and on the
+            residual branch. Default: 0.0.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
+        super().__init__()
+        self.attn = SDPAttention(embed_dim, num_heads, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.norm = nn.LayerNorm(embed_dim)
+
+    def forward(self,
+                x: Tensor,
+                memory: Tensor,
+                pos: Optional[Tensor] = None) -> Tensor:
+        """Forward function.
+
+        Args:
+            x (Tensor): Queries ``[B, Q, C]``.
+            memory (Tensor): Pixel tokens ``[B, HW, C]``.
+            pos (Tensor, optional): Key positional encoding ``[HW, C]`` or
+                ``[B, HW, C]``.
+
+        Returns:
+            Tensor: ``[B, Q, C]``.
+        """
+        key = memory if pos is None else memory + pos
+        return self.norm(x + self.dropout(self.attn(x, key, memory)))
+
+
+class FFNLayer(nn.Module):
+    """Post-norm residual feed-forward block.
+
+    ``x = LayerNorm(x + Dropout(Linear(Dropout(ReLU(Linear(x))))))``
+
+    Args:
+        embed_dim (int): Channels C.
+        ffn_dim (int): Hidden channels.
+        dropout (float): Dropout after the activation and on the residual
+            branch. Default: 0.0.
+    """
+
+    def __init__(self, embed_dim: int, ffn_dim: int, dropout: float = 0.0):
+        super().__init__()
+        self.linear1 = nn.Linear(embed_dim, ffn_dim)
+        self.linear2 = nn.Linear(ffn_dim, embed_dim)
+        self.dropout1 = nn.Dropout(dropout)
+        self.dropout2 = nn.Dropout(dropout)
+        self.norm = nn.LayerNorm(embed_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Args: x (Tensor): ``[B, Q, C]``. Returns: Tensor ``[B, Q, C]``."""
+        y = self.linear2(self.dropout1(F.relu(self.linear1(x))))
+        return self.norm(x + self.dropout2(y))
+
+
+class MLP(nn.Module):
+    """Plain MLP with ReLU between layers (none after the last).
+
+    Args:
+        in_dim (int): Input channels.
+        hidden_dim (int): Hidden channels.
+        out_dim (int): Output channels.
+        num_layers (int): Number of Linear layers (>= 1).
+    """
+
+    def __init__(self, in_dim: int, hidden_dim: int, out_dim: int,
+                 num_layers: int):
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f'MLP needs num_layers >= 1, got {num_layers}')
+        dims = [in_dim] + [hidden_dim] * (num_layers - 1) + [out_dim]
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Args: x (Tensor): ``[..., in_dim]``. Returns ``[..., out_dim]``."""
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                x = F.relu(x)
+        return x
+
+
+class LiteTransformerDecoderLayer(nn.Module):
+    """One decoder layer: self-attention, cross-attention, FFN (in that order,
+    each post-norm residual).
+
+    Args:
+        embed_dim (int): Channels C.
+        num_heads (int): Attention heads.
+        ffn_dim (int): FFN hidden channels.
+        dropout (float): Dropout. Default: 0.0.
+    """
+
+    def __init__(self,
+                 embed_dim: int,
+                 num_heads: int,
+                 ffn_dim: int,
+                 dropout: float = 0.0):
+        super().__init__()
+        self.self_attn = SelfAttentionLayer(embed_dim, num_heads, dropout)
+        self.cross_attn = CrossAttentionLayer(embed_dim, num_heads, dropout)
+        self.ffn = FFNLayer(embed_dim, ffn_dim, dropout)
+
+    def forward(self,
+                x: Tensor,
+                memory: Tensor,
+                pos: Optional[Tensor] = None) -> Tensor:
+        """Args: x ``[B, Q, C]``, memory ``[B, HW, C]``, pos ``[HW, C]`` or
+        None. Returns: Tensor ``[B, Q, C]``."""
+        x = self.self_attn(x)
+        x = self.cross_attn(x, memory, pos)
+        return self.ffn(x)
+
+
+class LiteTransformerDecoder(BaseModule):
+    """Stack of :class:`LiteTransformerDecoderLayer` refining object queries
+    against flattened pixel features.
+
+    Args:
+        embed_dim (int): Channels C of queries and pixel features.
+            Default: 128.
+        num_layers (int): Number of decoder layers. Default: 4.
+        num_heads (int): Attention heads; must divide ``embed_dim``.
+            Default: 4.
+        ffn_dim (int): FFN hidden channels. Default: 512.
+        dropout (float): Dropout in attention and FFN blocks. Default: 0.0.
+        pos_encoding (bool): Add a fixed 2-D sine positional encoding to the
+            keys of every cross-attention. Default: False.
+        init_cfg (dict | list[dict] | None): Initialization config.
+            Default: None.
+    """
+
+    def __init__(self,
+                 embed_dim: int = 128,
+                 num_layers: int = 4,
+                 num_heads: int = 4,
+                 ffn_dim: int = 512,
+                 dropout: float = 0.0,
+                 pos_encoding: bool = False,
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        check_heads(embed_dim, num_heads)
+        if num_layers < 0:
+            raise ValueError(f'num_layers must be >= 0, got {num_layers}')
+        if pos_encoding and embed_dim % 4 != 0:
+            raise ValueError('pos_encoding=True needs embed_dim % 4 == 0, '
+                             f'got {embed_dim}')
+        self.embed_dim = embed_dim
+        self.pos_encoding = pos_encoding
+        self.layers = nn.ModuleList([
+            LiteTransformerDecoderLayer(embed_dim, num_heads, ffn_dim, dropout)
+            for _ in range(num_layers)
+        ])
+
+    def forward(self, queries: Tensor, pixel_feats: Tensor) -> Tensor:
+        """Forward function.
+
+        Args:
+            queries (Tensor): Initial queries ``[B, Q, C]``.
+            pixel_feats (Tensor): Pixel features ``[B, C, H, W]``; they are
+                flattened to ``H*W`` tokens ``[B, H*W, C]``.
+
+        Returns:
+            Tensor: Refined queries ``[B, Q, C]``.
+        """
+        h, w = pixel_feats.shape[-2:]
+        memory = pixel_feats.flatten(2).transpose(1, 2)
+        pos = None
+        if self.pos_encoding:
+            pos = sine_positional_encoding(
+                h,
+                w,
+                self.embed_dim,
+                device=memory.device,
+                dtype=memory.dtype)
+        x = queries
+        for layer in self.layers:
+            x = layer(x, memory, pos)
+        return x
