@@ -1,0 +1,5 @@
+# mmseg's runtime. The plugin import (custom_imports) lives in
+# _base_/datasets/a2d2.py, which every A2D2 config inherits.
+_base_ = ['mmseg::_base_/default_runtime.py']
+# Opt in to TensorBoard with
+#   --cfg-options "vis_backends=[dict(type='LocalVisBackend'),dict(type='TensorboardVisBackend')]"

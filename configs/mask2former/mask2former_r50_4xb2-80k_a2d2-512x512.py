@@ -1,0 +1,61 @@
+# Reference: mmseg's full Mask2Former-R50 (needs mmdet 3.3.0) on A2D2, so the
+# lite head can be compared with it on the same data. mmseg's config is built
+# around Cityscapes; the dataset part below mirrors _base_/datasets/a2d2.py
+# (two configs cannot both be bases: their dataloader keys would clash).
+_base_ = [
+    'mmseg::mask2former/mask2former_r50_8xb2-90k_cityscapes-512x1024.py'
+]
+custom_imports = dict(
+    imports=['a2d2_mmseg', 'mmdet.models'], allow_failed_imports=False)
+num_classes = 38
+crop_size = (512, 512)
+img_scale = (960, 604)
+data_preprocessor = dict(size=crop_size)
+model = dict(
+    data_preprocessor=data_preprocessor,
+    decode_head=dict(
+        num_classes=num_classes,
+        loss_cls=dict(class_weight=[1.0] * num_classes + [0.1])))
+
+dataset_type = 'A2D2Dataset'
+data_root = 'data/a2d2'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(
+        type='RandomResize',
+        scale=img_scale,
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='PackSegInputs')
+]
+a2d2 = dict(_delete_=True, type=dataset_type, data_root=data_root)
+train_dataloader = dict(
+    dataset=dict(scenes='train', pipeline=train_pipeline, **a2d2))
+val_dataloader = dict(
+    dataset=dict(scenes='val', pipeline=test_pipeline, **a2d2))
+test_dataloader = dict(
+    dataset=dict(scenes='test', pipeline=test_pipeline, **a2d2))
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
+test_evaluator = val_evaluator
+tta_pipeline = None
+# 80k iterations like the other A2D2 configs
+train_cfg = dict(max_iters=80000, val_interval=8000)
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        eta_min=0,
+        power=0.9,
+        begin=0,
+        end=80000,
+        by_epoch=False)
+]
