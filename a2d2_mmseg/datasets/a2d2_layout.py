@@ -29,7 +29,7 @@ import json
 import os
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 RAW_DIR = 'camera_lidar_semantic'
 CAMERA = 'cam_front_center'
@@ -92,6 +92,9 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
             f'scene list {scenes!r} is neither one of {DEFAULT_SPLITS} nor '
             f'an existing file (looked at {candidates})')
     scenes = list(scenes)
+    if not scenes:
+        raise A2D2LayoutError('the scene list is empty: name at least one '
+                              'scene, or pass scenes=None for all')
     for s in scenes:
         if not isinstance(s, str) or not s:
             raise A2D2LayoutError(f'scene names must be strings, got {s!r}')
@@ -123,29 +126,49 @@ def detect_layout(data_root: str) -> str:
         'layout)')
 
 
-def _select_scenes(root: str, scenes: Optional[List[str]]) -> List[str]:
+def _report(problems: Optional[List[dict]], kind: str, path: str,
+            message: str) -> None:
+    """Raise ``message`` (scan_*), or record it and go on (collect_*)."""
+    if problems is None:
+        raise A2D2LayoutError(message)
+    problems.append(dict(kind=kind, path=path, message=message))
+
+
+def _select_scenes(root: str, scenes: Optional[List[str]],
+                   problems: Optional[List[dict]] = None) -> List[str]:
     if not osp.isdir(root):
-        raise A2D2LayoutError(f'{root}: folder not found')
+        _report(problems, 'missing_folder', root, f'{root}: folder not found')
+        return []
     found = sorted(d for d in os.listdir(root)
                    if osp.isdir(osp.join(root, d)))
     if scenes is None:
         if not found:
-            raise A2D2LayoutError(f'{root}: no scene folders')
+            _report(problems, 'no_scenes', root, f'{root}: no scene folders')
         return found
     missing = [s for s in scenes if s not in found]
-    if missing:
+    if missing and problems is None:
         raise A2D2LayoutError(
             f'{root}: scene(s) {missing} named in the scene list are not '
             f'there (found {len(found)} scenes)')
-    return list(scenes)
+    for s in missing:
+        path = osp.join(root, s)
+        _report(problems, 'missing_scene', path,
+                f'{path}: scene {s} named in the scene list is not there')
+    return [s for s in scenes if s in found]
 
 
 def _index_folder(folder: str, pattern: 're.Pattern', kind: str,
-                  scene: str, ignore_ext: Sequence[str] = ()) -> Dict:
-    """frame id -> file path for one camera/label folder of a scene."""
+                  scene: str, ignore_ext: Sequence[str] = (),
+                  problems: Optional[List[dict]] = None) -> Optional[Dict]:
+    """frame id -> file path for one camera/label folder of a scene.
+
+    With ``problems`` (collect mode) a missing folder gives None, and
+    unexpected or duplicate names are recorded and skipped.
+    """
     if not osp.isdir(folder):
-        raise A2D2LayoutError(f'{folder}: {kind} folder of scene {scene} '
-                              'not found')
+        _report(problems, 'missing_folder', folder,
+                f'{folder}: {kind} folder of scene {scene} not found')
+        return None
     frames = {}
     for name in sorted(os.listdir(folder)):
         path = osp.join(folder, name)
@@ -153,34 +176,74 @@ def _index_folder(folder: str, pattern: 're.Pattern', kind: str,
             continue
         m = pattern.match(name)
         if m is None:
-            raise A2D2LayoutError(
-                f'{path}: unexpected file name in the {kind} folder '
-                f'(expected {pattern.pattern})')
+            _report(problems, 'unexpected_file_name', path,
+                    f'{path}: unexpected file name in the {kind} folder '
+                    f'(expected {pattern.pattern})')
+            continue
         frame = m.group(2)
         if frame in frames:
-            raise A2D2LayoutError(
-                f'{path}: frame {frame} appears twice in {folder} '
-                f'(also {osp.basename(frames[frame])})')
+            _report(problems, 'duplicate_frame', path,
+                    f'{path}: frame {frame} appears twice in {folder} '
+                    f'(also {osp.basename(frames[frame])})')
+            continue
         frames[frame] = path
     return frames
 
 
-def _pair(scene: str, images: Dict[str, str],
-          labels: Dict[str, str]) -> List[dict]:
+def _pair(scene: str, images: Dict[str, str], labels: Dict[str, str],
+          problems: Optional[List[dict]] = None,
+          scene_dir: str = '') -> List[dict]:
     only_img = sorted(set(images) - set(labels))
     only_lbl = sorted(set(labels) - set(images))
-    if only_img or only_lbl:
+    if problems is None and (only_img or only_lbl):
         lines = [f'{images[f]}: image without a label' for f in only_img]
         lines += [f'{labels[f]}: label without an image' for f in only_lbl]
         more = '' if len(lines) <= 10 else f'\n... and {len(lines) - 10} more'
         raise A2D2LayoutError(f'scene {scene}: {len(lines)} unpaired '
                               'file(s):\n' + '\n'.join(lines[:10]) + more)
-    if not images:
-        raise A2D2LayoutError(f'scene {scene}: no frames (empty scene)')
+    for f in only_img:
+        _report(problems, 'image_without_label', images[f],
+                f'{images[f]}: image without a label')
+    for f in only_lbl:
+        _report(problems, 'label_without_image', labels[f],
+                f'{labels[f]}: label without an image')
+    if not images and not labels:
+        if problems is None:
+            raise A2D2LayoutError(f'scene {scene}: no frames (empty scene)')
+        _report(problems, 'empty_scene', scene_dir or scene,
+                f'{scene_dir or scene}: no frames (empty scene {scene})')
     return [
         dict(img_path=images[f], seg_map_path=labels[f], scene=scene,
-             frame=f) for f in sorted(images)
+             frame=f) for f in sorted(images) if f in labels
     ]
+
+
+def _scan_raw(data_root, scenes, problems):
+    root = osp.join(data_root, RAW_DIR)
+    frames = []
+    for scene in _select_scenes(root, scenes, problems):
+        base = osp.join(root, scene)
+        images = _index_folder(osp.join(base, 'camera', CAMERA), _IMG_RE,
+                               'camera', scene, ('.json', ), problems)
+        labels = _index_folder(osp.join(base, 'label', CAMERA), _LABEL_RE,
+                               'label', scene, (), problems)
+        if images is not None and labels is not None:
+            frames += _pair(scene, images, labels, problems, base)
+    return frames
+
+
+def _scan_converted(data_root, scenes, problems):
+    frames = []
+    for scene in _select_scenes(osp.join(data_root, 'images'), scenes,
+                                problems):
+        images = _index_folder(osp.join(data_root, 'images', scene), _IMG_RE,
+                               'images', scene, (), problems)
+        labels = _index_folder(osp.join(data_root, 'labels', scene),
+                               _LABEL_RE, 'labels', scene, (), problems)
+        if images is not None and labels is not None:
+            frames += _pair(scene, images, labels, problems,
+                            osp.join(data_root, 'images', scene))
+    return frames
 
 
 def scan_raw(data_root: str,
@@ -190,30 +253,39 @@ def scan_raw(data_root: str,
     Returns:
         list[dict]: ``img_path``, ``seg_map_path``, ``scene``, ``frame`` per
         frame, sorted by scene then frame id.
+
+    Raises:
+        A2D2LayoutError: At the first problem (see :func:`collect_raw`).
     """
-    root = osp.join(data_root, RAW_DIR)
-    frames = []
-    for scene in _select_scenes(root, scenes):
-        base = osp.join(root, scene)
-        images = _index_folder(osp.join(base, 'camera', CAMERA), _IMG_RE,
-                               'camera', scene, ignore_ext=('.json', ))
-        labels = _index_folder(osp.join(base, 'label', CAMERA), _LABEL_RE,
-                               'label', scene)
-        frames += _pair(scene, images, labels)
-    return frames
+    return _scan_raw(data_root, scenes, None)
 
 
 def scan_converted(data_root: str,
                    scenes: Optional[List[str]] = None) -> List[dict]:
     """List the frames of a converter output tree (same pairing rules)."""
-    frames = []
-    for scene in _select_scenes(osp.join(data_root, 'images'), scenes):
-        images = _index_folder(osp.join(data_root, 'images', scene), _IMG_RE,
-                               'images', scene)
-        labels = _index_folder(osp.join(data_root, 'labels', scene),
-                               _LABEL_RE, 'labels', scene)
-        frames += _pair(scene, images, labels)
-    return frames
+    return _scan_converted(data_root, scenes, None)
+
+
+def collect_raw(data_root: str, scenes: Optional[List[str]] = None
+                ) -> Tuple[List[dict], List[dict]]:
+    """Like :func:`scan_raw`, but never raises for a problem of the tree.
+
+    Returns:
+        tuple: ``(frames, problems)``: the frames that pair up, and every
+        problem found across all scenes as ``dict(kind, path, message)``.
+        Kinds: 'missing_folder', 'no_scenes', 'missing_scene',
+        'unexpected_file_name', 'duplicate_frame', 'image_without_label',
+        'label_without_image', 'empty_scene'.
+    """
+    problems: List[dict] = []
+    return _scan_raw(data_root, scenes, problems), problems
+
+
+def collect_converted(data_root: str, scenes: Optional[List[str]] = None
+                      ) -> Tuple[List[dict], List[dict]]:
+    """Like :func:`scan_converted`; see :func:`collect_raw`."""
+    problems: List[dict] = []
+    return _scan_converted(data_root, scenes, problems), problems
 
 
 def read_converted_meta(data_root: str) -> dict:
@@ -229,6 +301,76 @@ def read_converted_meta(data_root: str) -> dict:
     return meta
 
 
+_SEED_MASK_RE = re.compile(r'^(\d+)_mask\.npy$')
+
+
+def _scan_seed(data_root, split, scenes, problems):
+    base = osp.join(data_root, SEED_DIR)
+    list_path = osp.join(base, f'{split}_list.json')
+    if not osp.isfile(list_path):
+        _report(problems, 'missing_file', list_path,
+                f'{list_path}: seed list file not found (split={split!r})')
+        return []
+    try:
+        with open(list_path, encoding='utf-8') as f:
+            entries = json.load(f)
+    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+        _report(problems, 'malformed_seed_list', list_path,
+                f'{list_path}: malformed JSON: {e}')
+        return []
+    if not isinstance(entries, list):
+        _report(problems, 'malformed_seed_list', list_path,
+                f'{list_path}: expected a JSON list of images')
+        return []
+    frames = []
+    bad_entries = 0
+    for n, entry in enumerate(entries):
+        img = entry.get('image') if isinstance(entry, dict) else entry
+        if not isinstance(img, str):
+            _report(problems, 'malformed_seed_list', list_path,
+                    f'{list_path}: entry {n} names no image ({entry!r})')
+            bad_entries += 1
+            continue
+        img_path = img if osp.isabs(img) else osp.join(data_root, img)
+        mask = osp.join(base, split, f'{n}_mask.npy')
+        missing = False
+        for path, what in ((img_path, 'image'), (mask, 'mask')):
+            if not osp.isfile(path):
+                _report(problems, 'missing_file', path,
+                        f'{path}: {what} of entry {n} in {list_path} not '
+                        'found')
+                missing = True
+        if missing:
+            bad_entries += 1
+            continue
+        m = _IMG_RE.match(osp.basename(img_path))
+        scene = (f'{m.group(1)[:8]}_{m.group(1)[8:]}' if m else '')
+        if scenes is not None and scene not in scenes:
+            continue
+        frames.append(dict(img_path=img_path, seg_map_path=mask,
+                           scene=scene, frame=m.group(2) if m else str(n)))
+    if problems is not None:
+        # Collect mode also reports masks that no list entry names.
+        folder = osp.join(base, split)
+        names = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+        for name in names:
+            path = osp.join(folder, name)
+            m = _SEED_MASK_RE.match(name)
+            if m is None:
+                if not osp.isdir(path):
+                    _report(problems, 'unexpected_file_name', path,
+                            f'{path}: unexpected file name in the mask '
+                            f'folder (expected {_SEED_MASK_RE.pattern})')
+            elif int(m.group(1)) >= len(entries) or name != (
+                    f'{int(m.group(1))}_mask.npy'):
+                _report(problems, 'label_without_image', path,
+                        f'{path}: mask without an entry in {list_path}')
+    if not frames and not bad_entries:
+        _report(problems, 'no_frames', list_path,
+                f'{list_path}: no frames selected')
+    return frames
+
+
 def scan_seed(data_root: str, split: str,
               scenes: Optional[List[str]] = None) -> List[dict]:
     """List the frames of the seed study's ``preprocessed_masks`` layout.
@@ -237,36 +379,17 @@ def scan_seed(data_root: str, split: str,
     order: entry ``n`` (a path relative to ``data_root``, or a dict with an
     ``image`` key) is the image of ``preprocessed_masks/<split>/<n>_mask.npy``.
     """
-    base = osp.join(data_root, SEED_DIR)
-    list_path = osp.join(base, f'{split}_list.json')
-    if not osp.isfile(list_path):
-        raise A2D2LayoutError(f'{list_path}: seed list file not found '
-                              f"(split={split!r})")
-    try:
-        with open(list_path, encoding='utf-8') as f:
-            entries = json.load(f)
-    except ValueError as e:
-        raise A2D2LayoutError(f'{list_path}: malformed JSON: {e}') from e
-    if not isinstance(entries, list):
-        raise A2D2LayoutError(f'{list_path}: expected a JSON list of images')
-    frames = []
-    for n, entry in enumerate(entries):
-        img = entry.get('image') if isinstance(entry, dict) else entry
-        if not isinstance(img, str):
-            raise A2D2LayoutError(
-                f'{list_path}: entry {n} names no image ({entry!r})')
-        img_path = img if osp.isabs(img) else osp.join(data_root, img)
-        mask = osp.join(base, split, f'{n}_mask.npy')
-        for path, what in ((img_path, 'image'), (mask, 'mask')):
-            if not osp.isfile(path):
-                raise A2D2LayoutError(
-                    f'{path}: {what} of entry {n} in {list_path} not found')
-        m = _IMG_RE.match(osp.basename(img_path))
-        scene = (f'{m.group(1)[:8]}_{m.group(1)[8:]}' if m else '')
-        if scenes is not None and scene not in scenes:
-            continue
-        frames.append(dict(img_path=img_path, seg_map_path=mask,
-                           scene=scene, frame=m.group(2) if m else str(n)))
-    if not frames:
-        raise A2D2LayoutError(f'{list_path}: no frames selected')
-    return frames
+    return _scan_seed(data_root, split, scenes, None)
+
+
+def collect_seed(data_root: str, split: str,
+                 scenes: Optional[List[str]] = None
+                 ) -> Tuple[List[dict], List[dict]]:
+    """Like :func:`scan_seed`, but records every problem and goes on.
+
+    Kinds as :func:`collect_raw`, plus 'missing_file' (the list, or an image
+    or mask it names), 'malformed_seed_list' and 'no_frames'; masks no entry
+    names are 'label_without_image'.
+    """
+    problems: List[dict] = []
+    return _scan_seed(data_root, split, scenes, problems), problems

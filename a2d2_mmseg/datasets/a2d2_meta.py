@@ -252,6 +252,8 @@ def _class_list_key(class_list):
     if class_list is None:
         return ('builtin', )
     if isinstance(class_list, dict):
+        # Validate first: a malformed dict may hold unhashable values.
+        parse_class_list(class_list)
         return ('dict', tuple(class_list.items()))
     path = osp.realpath(os.fspath(class_list))
     try:

@@ -240,5 +240,7 @@ def test_base_config_pipelines_on_real_frames(tmp_path):
                 expected, _ = get_mapper('full')(bgr, 'bgr')
                 np.testing.assert_array_equal(gt, expected)
             else:
-                assert gt.shape == (512, 512)
-                assert out['inputs'].shape == (3, 512, 512)
+                # RandomResize may shrink below the crop; the data
+                # preprocessor pads such crops to 512x512 later.
+                assert gt.shape[0] <= 512 and gt.shape[1] <= 512
+                assert out['inputs'].shape[1:] == gt.shape

@@ -588,9 +588,17 @@ def convert(raw_root: str,
             if nproc == 1:
                 results = track_progress(convert_frame, tasks, file=stream)
             else:
-                results = track_parallel_progress(
-                    convert_frame, tasks, nproc, initializer=_init_worker,
-                    file=stream)
+                # Stop OpenCV's thread pool before forking: a pool thread
+                # holding the pool's lock at fork time would deadlock a
+                # worker on its first OpenCV call.
+                cv_threads = cv2.getNumThreads()
+                cv2.setNumThreads(1)
+                try:
+                    results = track_parallel_progress(
+                        convert_frame, tasks, nproc,
+                        initializer=_init_worker, file=stream)
+                finally:
+                    cv2.setNumThreads(cv_threads)
         finally:
             if not verbose:
                 stream.close()

@@ -1,4 +1,5 @@
 """Loading A2D2 labels: RGB colour labels, converted index masks, seed .npy."""
+import struct
 import warnings
 from typing import Dict, Optional, Tuple, Union
 
@@ -8,7 +9,8 @@ from mmcv.transforms import BaseTransform
 from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
-from ..a2d2_meta import IGNORE_INDEX, category_lut, get_mapper
+from ..a2d2_meta import (IGNORE_INDEX, build_class_set, category_lut,
+                          get_mapper)
 
 # PNG colour types (IHDR byte 25).
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -31,6 +33,88 @@ def png_colour_type(data: bytes) -> Optional[str]:
     return _PNG_COLOUR_TYPES.get(data[25], f'unknown ({data[25]})')
 
 
+def png_structure_error(data: bytes) -> Optional[str]:
+    """Why PNG bytes are truncated or corrupt at the chunk level, or None.
+
+    Walks the chunk headers only (no decompression): the first chunk must be
+    a 13-byte IHDR, every chunk must lie within the data, and an IEND chunk
+    must end the chunk sequence. This catches truncation cheaply, and keeps
+    OpenCV from allocating (and zeroing) the up to 2 GiB that a corrupt
+    chunk length claims.
+    """
+    if not data.startswith(_PNG_SIGNATURE):
+        return 'no PNG signature'
+    pos, end, first = len(_PNG_SIGNATURE), len(data), True
+    while True:
+        if pos + 12 > end:
+            return f'truncated: no IEND chunk (file ends at byte {end})'
+        length, ctype = struct.unpack_from('>I4s', data, pos)
+        if first and (ctype != b'IHDR' or length != 13):
+            return 'the first chunk is not a 13-byte IHDR'
+        first = False
+        if length > 0x7FFFFFFF or pos + 12 + length > end:
+            return (f'truncated: the {ctype.decode("latin-1")!r} chunk at '
+                    f'byte {pos} claims '
+                    f'{length} bytes, the file has {end - pos - 12} left')
+        if ctype == b'IEND':
+            return None
+        pos += 12 + length
+
+
+def _imdecode(data: bytes, path: str) -> np.ndarray:
+    """``cv2.imdecode`` of a PNG that raises only :class:`A2D2LabelError`.
+
+    The chunk structure is checked first (:func:`png_structure_error`), and
+    ``cv2.error`` is caught: OpenCV asserts instead of returning None for
+    some corrupt headers, e.g. an IHDR claiming more than 2**30 pixels.
+    """
+    why = png_structure_error(data)
+    if why is not None:
+        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
+                             f'PNG: {why})')
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+    except cv2.error as e:
+        reason = getattr(e, 'err', '') or str(e).strip().splitlines()[-1]
+        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
+                             f'PNG: OpenCV: {reason})') from None
+    if img is None:
+        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
+                             'PNG)')
+    return img
+
+
+def out_of_range_values(mask: np.ndarray,
+                        num_classes: int) -> Dict[int, int]:
+    """Values of an index mask that are neither a class (0..num_classes-1)
+    nor 255 (ignore), with their pixel counts; empty when all are valid."""
+    if not mask.size or int(mask.max()) < num_classes:
+        return {}
+    valid = np.zeros(max(256, int(mask.max()) + 1), dtype=bool)
+    valid[:num_classes] = True
+    valid[IGNORE_INDEX] = True
+    bad = ~valid[mask]
+    if not bad.any():
+        return {}
+    values, counts = np.unique(mask[bad], return_counts=True)
+    return {int(v): int(n) for v, n in zip(values, counts)}
+
+
+def check_index_range(mask: np.ndarray, num_classes: int, path: str,
+                      what: str = 'mask') -> None:
+    """Raise :class:`A2D2LabelError` if ``mask`` holds values that are not
+    class indices (0..num_classes-1) or 255."""
+    bad = out_of_range_values(mask, num_classes)
+    if bad:
+        shown = ', '.join(f'{v}: {n}' for v, n in list(bad.items())[:8])
+        more = '' if len(bad) <= 8 else f' (+{len(bad) - 8} more)'
+        raise A2D2LabelError(
+            f'{path}: {what} values outside the {num_classes} classes '
+            f'(0..{num_classes - 1}) and {IGNORE_INDEX} (ignore), pixels per '
+            f'value: {shown}{more}')
+
+
 def decode_rgb_label(data: bytes, path: str) -> np.ndarray:
     """Decode an A2D2 RGB label PNG to a BGR ``[H, W, 3]`` uint8 array.
 
@@ -48,10 +132,7 @@ def decode_rgb_label(data: bytes, path: str) -> np.ndarray:
         raise A2D2LabelError(
             f'{path}: {colour_type} PNG where an RGB colour label is '
             'expected')
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
-                             'PNG)')
+    img = _imdecode(data, path)
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise A2D2LabelError(
             f'{path}: expected an 8-bit RGB label, decoded dtype '
@@ -65,10 +146,7 @@ def decode_index_mask(data: bytes, path: str) -> np.ndarray:
         raise A2D2LabelError(f'{path}: empty file (0 bytes)')
     if png_colour_type(data) is None:
         raise A2D2LabelError(f'{path}: not a PNG file')
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
-                             'PNG)')
+    img = _imdecode(data, path)
     if img.dtype != np.uint8 or img.ndim != 2:
         raise A2D2LabelError(
             f'{path}: expected a single-channel 8-bit index mask, decoded '
@@ -91,6 +169,8 @@ def load_npy_mask(data: bytes, path: str) -> np.ndarray:
         raise A2D2LabelError(
             f'{path}: expected a 2-D integer mask, got dtype {arr.dtype} '
             f'with shape {arr.shape}')
+    if not arr.size:
+        raise A2D2LabelError(f'{path}: empty mask (shape {arr.shape})')
     if arr.size and (arr.min() < 0 or arr.max() > 255):
         raise A2D2LabelError(
             f'{path}: mask values must be in 0..255, found '
@@ -189,10 +269,16 @@ class LoadA2D2Annotations(BaseTransform):
                 self._report_unknown(path, unknown)
         elif fmt == 'index':
             gt = decode_index_mask(data, path)
+            # Converted masks hold the full categories; anything else would
+            # reach the loss as a class index that does not exist.
+            check_index_range(
+                gt, len(build_class_set('full', class_list).classes), path)
             if class_set != 'full':
                 gt = np.take(category_lut(class_set, class_list), gt)
         elif fmt == 'npy':
             gt = load_npy_mask(data, path)
+            check_index_range(
+                gt, len(build_class_set(class_set, class_list).classes), path)
         else:
             raise ValueError(f"label_format must be 'rgb', 'index' or "
                              f"'npy', got {fmt!r}")
