@@ -4,7 +4,8 @@ Importing the package registers its components in mmseg's registries; configs
 load it with ``custom_imports = dict(imports=['a2d2_mmseg'])``.
 """
 from . import datasets  # noqa: F401  (registers datasets and transforms)
+from . import engine  # noqa: F401  (safe checkpoints, CPU distributed)
 from . import models  # noqa: F401
 from .version import __version__
 
-__all__ = ['__version__', 'datasets', 'models']
+__all__ = ['__version__', 'datasets', 'engine', 'models']

@@ -1,0 +1,196 @@
+"""A tiny A2D2 tree, a tiny model config and helpers to run tools/*.py.
+
+Shared by tests/test_engine and tests/test_tools/test_train_test.py. The
+config is self-contained (it does not use configs/_base_) so these tests
+only depend on the plugin and mmseg.
+"""
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from tests.a2d2_tree import COLOUR, write_raw_tree
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+PYTHON = sys.executable
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+TEST = osp.join(REPO, 'tools', 'test.py')
+SIZE = 64
+SCENES = ('20180807_145028', '20181107_132730')
+FRAMES = ('000000101', '000000102')
+LABEL_NAMES = ('Sky', 'Buildings', 'RD normal street', 'Car 1', 'Sidewalk',
+               'Nature object')
+
+
+def tiny_label(seed: int, size: int = SIZE) -> np.ndarray:
+    """An RGB A2D2 label of 8x8 blocks of a few classes."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, len(LABEL_NAMES), (size // 8, size // 8))
+    names = np.array(LABEL_NAMES)[blocks]
+    grid = np.array([[COLOUR[n] for n in row] for row in names],
+                    dtype=np.uint8)
+    return np.kron(grid, np.ones((8, 8, 1), dtype=np.uint8))
+
+
+def write_tiny_tree(root: str) -> int:
+    """2 scenes x 2 frames of 64x64; returns the number of frames."""
+    frames = {
+        scene: [(frame, tiny_label(10 * i + j))
+                for j, frame in enumerate(FRAMES)]
+        for i, scene in enumerate(SCENES)
+    }
+    write_raw_tree(root, frames)
+    return len(SCENES) * len(FRAMES)
+
+
+CONFIG = '''
+custom_imports = dict(imports={imports!r}, allow_failed_imports=False)
+default_scope = 'mmseg'
+data_root = {data_root!r}
+crop_size = (32, 32)
+# SyncBN on purpose: it must become BN on CPU (single and multi process).
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    size=crop_size,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    pretrained=None,
+    backbone=dict(
+        type='ResNetV1c',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
+        num_stages=4,
+        out_indices=(3, ),
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        contract_dilation=True),
+    decode_head=dict(
+        type='FCNHead',
+        in_channels=64,
+        in_index=0,
+        channels=16,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0.0,
+        num_classes=38,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='A2D2Dataset', data_root=data_root, pipeline=train_pipeline))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='A2D2Dataset', data_root=data_root, pipeline=test_pipeline))
+test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005))
+# `end` is fixed so a run stopped early and resumed follows the same
+# schedule as an uninterrupted one.
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=6,
+         by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters={max_iters},
+                 val_interval=1000)
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=1, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=2),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))
+custom_hooks = {custom_hooks!r}
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=True)
+'''
+
+
+def write_config(path: str,
+                 data_root: str,
+                 max_iters: int = 4,
+                 imports: Sequence[str] = ('a2d2_mmseg', ),
+                 custom_hooks: Optional[list] = None) -> str:
+    with open(path, 'w') as f:
+        f.write(
+            CONFIG.format(
+                data_root=data_root,
+                max_iters=max_iters,
+                imports=list(imports),
+                custom_hooks=custom_hooks or []))
+    return path
+
+
+def env(**extra) -> dict:
+    """Environment for the tools: repo on PYTHONPATH, one thread each."""
+    e = dict(os.environ)
+    paths = [REPO] + [p for p in extra.pop('PYTHONPATH', '').split(':') if p]
+    e['PYTHONPATH'] = ':'.join(paths + [e.get('PYTHONPATH', '')]).rstrip(':')
+    e.setdefault('OMP_NUM_THREADS', '1')
+    e.setdefault('MKL_NUM_THREADS', '1')
+    e.update(extra)
+    return e
+
+
+def run(args: List[str], cwd: str, timeout: int = 240,
+        **extra_env) -> subprocess.CompletedProcess:
+    """Run a command, capturing text output (stdout and stderr merged)."""
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=env(**extra_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout)
+
+
+def check(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return proc.stdout
