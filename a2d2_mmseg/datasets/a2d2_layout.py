@@ -104,6 +104,22 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
     return scenes
 
 
+def parse_scenes_option(value: Optional[str],
+                        root: str = '') -> Union[None, str, List[str]]:
+    """Turn a command line ``--scenes`` value into a ``scenes`` argument.
+
+    'all' or None -> None (every scene); a split name or an existing scene
+    list file (as given, or relative to ``root``) is passed on as it is;
+    anything else is a comma-separated list of scene names.
+    """
+    if value is None or value == 'all':
+        return None
+    if value in DEFAULT_SPLITS or osp.isfile(value) or (
+            root and osp.isfile(osp.join(root, value))):
+        return value
+    return [s.strip() for s in value.split(',') if s.strip()]
+
+
 def detect_layout(data_root: str) -> str:
     """Return 'raw', 'converted' or 'seed' for a dataset root."""
     if not osp.isdir(data_root):

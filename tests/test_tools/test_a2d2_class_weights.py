@@ -1,5 +1,4 @@
 """Tests of tools/analysis/a2d2_class_weights.py on hand-made masks."""
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -15,17 +14,12 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from a2d2_mmseg.datasets.a2d2_meta import build_class_set  # noqa: E402
+from tests.tool_loader import load_tool  # noqa: E402
 from tests.a2d2_tree import label_from_names, write_raw_tree  # noqa: E402
 
 
 def _load_tool(name, path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # workers unpickle functions by module name
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(name, osp.relpath(path, REPO))
 
 
 cw = _load_tool('a2d2_class_weights_tool',

@@ -1,5 +1,4 @@
 """Tests of tools/dataset_converters/a2d2.py on tiny raw trees of real PNGs."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -20,6 +19,7 @@ if REPO not in sys.path:
 
 from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations  # noqa
 from a2d2_mmseg.datasets.a2d2_layout import scan_converted  # noqa: E402
+from tests.tool_loader import load_tool  # noqa: E402
 from tests.a2d2_tree import (  # noqa: E402
     REAL_FRAMES, SAMPLES_DIR, label_from_names, raw_paths, stamp, write_png,
     write_raw_tree)
@@ -28,13 +28,7 @@ CONVERTER = osp.join(REPO, 'tools', 'dataset_converters', 'a2d2.py')
 
 
 def _load_tool(name, path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # workers unpickle functions by module name
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(name, osp.relpath(path, REPO))
 
 
 conv = _load_tool('a2d2_converter_tool', CONVERTER)

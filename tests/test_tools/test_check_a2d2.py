@@ -1,5 +1,4 @@
 """tools/misc/check_a2d2.py: every problem of a tree in one run."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -10,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.tool_loader import load_tool  # noqa: E402
 from tests.a2d2_tree import (label_from_names, raw_paths, write_png,
                              write_raw_tree)
 
@@ -18,13 +18,7 @@ SCRIPT = osp.join(REPO, 'tools', 'misc', 'check_a2d2.py')
 
 
 def _load_tool(name, path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # workers unpickle functions by module name
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(name, osp.relpath(path, REPO))
 
 
 ck = _load_tool('a2d2_check_tool', SCRIPT)

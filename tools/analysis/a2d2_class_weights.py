@@ -61,7 +61,8 @@ from mmengine.utils import (  # noqa: E402
     track_parallel_progress, track_progress)
 
 from a2d2_mmseg.datasets import A2D2Dataset  # noqa: E402
-from a2d2_mmseg.datasets.a2d2_layout import DEFAULT_SPLITS  # noqa: E402
+from a2d2_mmseg.datasets.a2d2_layout import (  # noqa: E402
+    parse_scenes_option)
 from a2d2_mmseg.datasets.a2d2_meta import IGNORE_INDEX  # noqa: E402
 from a2d2_mmseg.datasets.transforms import LoadA2D2Annotations  # noqa: E402
 
@@ -269,14 +270,8 @@ def cfg_option(result: dict) -> str:
             ','.join(repr(w) for w in result['weights']) + ']"')
 
 
-def parse_scenes(value: Optional[str], root: str = ''):
-    """CLI ``--scenes``: 'all', a split, a scene list file or S1,S2."""
-    if value is None or value == 'all':
-        return None
-    if value in DEFAULT_SPLITS or osp.isfile(value) or (
-            root and osp.isfile(osp.join(root, value))):
-        return value
-    return [s.strip() for s in value.split(',') if s.strip()]
+# `--scenes` values are parsed by the layout module, like the other tools.
+parse_scenes = parse_scenes_option
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):

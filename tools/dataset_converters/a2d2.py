@@ -68,8 +68,8 @@ from mmengine.utils import (  # noqa: E402
     track_parallel_progress, track_progress)
 
 from a2d2_mmseg.datasets.a2d2_layout import (  # noqa: E402
-    CONVERTED_MARKER, DEFAULT_SPLITS, RAW_DIR, A2D2LayoutError,
-    resolve_scenes, scan_raw)
+    CONVERTED_MARKER, RAW_DIR, A2D2LayoutError,
+    parse_scenes_option, resolve_scenes, scan_raw)
 from a2d2_mmseg.datasets.a2d2_meta import (  # noqa: E402
     IGNORE_INDEX, build_class_set, get_mapper, parse_class_list)
 from a2d2_mmseg.datasets.transforms.loading import (  # noqa: E402
@@ -366,14 +366,8 @@ def parse_size(value: Union[str, Sequence[int], None]
     return w, h
 
 
-def parse_scenes(value: Optional[str], root: str = ''):
-    """CLI ``--scenes``: 'all'/None, a split, a scene list file or S1,S2."""
-    if value is None or value == 'all':
-        return None
-    if value in DEFAULT_SPLITS or osp.isfile(value) or (
-            root and osp.isfile(osp.join(root, value))):
-        return value
-    return [s.strip() for s in value.split(',') if s.strip()]
+# `--scenes` values are parsed by the layout module, like the other tools.
+parse_scenes = parse_scenes_option
 
 
 def _marker(class_set, size, img_format, snap_distance, raw_root) -> dict:

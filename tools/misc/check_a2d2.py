@@ -54,9 +54,9 @@ from mmengine.utils import (  # noqa: E402
     track_parallel_progress, track_progress)
 
 from a2d2_mmseg.datasets.a2d2_layout import (  # noqa: E402
-    DEFAULT_SPLITS, LAYOUTS, RAW_DIR, SEED_DIR, A2D2LayoutError,
+    LAYOUTS, RAW_DIR, SEED_DIR, A2D2LayoutError,
     collect_converted, collect_raw, collect_seed, detect_layout,
-    read_converted_meta, resolve_scenes)
+    parse_scenes_option, read_converted_meta, resolve_scenes)
 from a2d2_mmseg.datasets.a2d2_meta import (  # noqa: E402
     IGNORE_INDEX, MAX_SNAP_DISTANCE, ClassListError, build_class_set,
     get_mapper)
@@ -540,14 +540,8 @@ def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
-def parse_scenes(value: Optional[str], root: str = ''):
-    """CLI ``--scenes``: 'all'/None, a split, a scene list file or S1,S2."""
-    if value is None or value == 'all':
-        return None
-    if value in DEFAULT_SPLITS or osp.isfile(value) or (
-            root and osp.isfile(osp.join(root, value))):
-        return value
-    return [s.strip() for s in value.split(',') if s.strip()]
+# `--scenes` values are parsed by the layout module, like the other tools.
+parse_scenes = parse_scenes_option
 
 
 def parse_args(argv=None):

@@ -1,7 +1,7 @@
 """Loading A2D2 labels: RGB colour labels, converted index masks, seed .npy."""
 import struct
 import warnings
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple
 
 import cv2
 import numpy as np

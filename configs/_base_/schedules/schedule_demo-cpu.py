@@ -1,9 +1,9 @@
 # A short from-scratch schedule for the CPU demo (no pretrained weights can be
-# downloaded here): AdamW with warm-up then poly decay, the same for all three
-# models. `max_iters` is set per model by each demo config.
+# downloaded here): AdamW with warm-up then poly decay, 250 iterations, the
+# same for all three models (~18 min of training in all on 2 cores).
 optimizer = dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=1e-4)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer)
-max_iters = 200
+max_iters = 250
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=20),
     dict(

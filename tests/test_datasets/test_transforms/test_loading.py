@@ -1,5 +1,4 @@
 """LoadA2D2Annotations: formats, unknown colours, and bad label files."""
-import os.path as osp
 
 import cv2
 import numpy as np
