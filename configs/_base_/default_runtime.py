@@ -1,5 +1,6 @@
 # mmseg's runtime. The plugin import (custom_imports) lives in
 # _base_/datasets/a2d2.py, which every A2D2 config inherits.
 _base_ = ['mmseg::_base_/default_runtime.py']
-# Opt in to TensorBoard with
-#   --cfg-options "vis_backends=[dict(type='LocalVisBackend'),dict(type='TensorboardVisBackend')]"
+# Opt in to TensorBoard (next to the JSON logs that plot_curves.py reads) with
+#   --cfg-options visualizer.type=A2D2SegVisualizer \
+#       "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"

@@ -1,0 +1,21 @@
+"""Visual results: palette colouring, overlays, legends, panels.
+
+Shared by ``tools/infer.py`` (coloured masks and overlays),
+``tools/analysis/compare_models.py`` (showcase figure and GIF) and
+``tools/analysis/plot_curves.py``. :class:`A2D2SegVisualizer` lets
+``--cfg-options`` switch on TensorBoard (see :mod:`.visualizer`).
+"""
+from .legend import (classes_present, legend_entries, legend_patches,
+                     legend_strip)
+from .overlay import blend, overlay_mask
+from .palette import IGNORE_COLOUR, colorize, palette_array
+from .panels import (fit_width, hstack_panels, label_panel, text_font,
+                     vstack_panels)
+from .visualizer import A2D2SegVisualizer, backend_cfgs
+
+__all__ = [
+    'IGNORE_COLOUR', 'palette_array', 'colorize', 'blend', 'overlay_mask',
+    'classes_present', 'legend_entries', 'legend_patches', 'legend_strip',
+    'text_font', 'fit_width', 'label_panel', 'hstack_panels', 'vstack_panels',
+    'A2D2SegVisualizer', 'backend_cfgs'
+]

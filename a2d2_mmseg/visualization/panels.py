@@ -1,0 +1,78 @@
+"""Compose labelled image panels (for GIF frames and side-by-side views)."""
+import functools
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+__all__ = ['text_font', 'fit_width', 'label_panel', 'hstack_panels',
+           'vstack_panels']
+
+
+@functools.lru_cache(maxsize=8)
+def text_font(size: int = 14):
+    """Pillow's built-in font at ``size`` pixels (FreeType when present)."""
+    from PIL import ImageFont
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: fixed-size bitmap font
+        return ImageFont.load_default()
+
+
+def fit_width(image: np.ndarray,
+              max_width: int,
+              interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """Shrink an image to at most ``max_width`` pixels wide (keeps aspect;
+    never enlarges)."""
+    h, w = image.shape[:2]
+    if not max_width or w <= max_width:
+        return image
+    new_h = max(1, round(h * max_width / w))
+    return cv2.resize(image, (max_width, new_h), interpolation=interpolation)
+
+
+def label_panel(image: np.ndarray,
+                text: str,
+                font_size: int = 14,
+                background: Sequence[int] = (255, 255, 255),
+                colour: Sequence[int] = (0, 0, 0)) -> np.ndarray:
+    """Put a title bar with ``text`` above an RGB image."""
+    from PIL import Image, ImageDraw
+    font = text_font(font_size)
+    bar_h = font_size + 10
+    h, w = image.shape[:2]
+    bar = Image.new('RGB', (w, bar_h), tuple(background))
+    draw = ImageDraw.Draw(bar)
+    draw.text((w // 2, bar_h // 2), text, fill=tuple(colour), font=font,
+              anchor='mm')
+    return np.concatenate([np.asarray(bar), image], axis=0)
+
+
+def hstack_panels(panels: Sequence[np.ndarray],
+                  gap: int = 4,
+                  background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
+    """Place RGB panels side by side (top-aligned, padded to one height)."""
+    height = max(p.shape[0] for p in panels)
+    parts = []
+    for i, p in enumerate(panels):
+        if i:
+            parts.append(np.full((height, gap, 3), background, np.uint8))
+        pad = np.full((height, p.shape[1], 3), background, np.uint8)
+        pad[:p.shape[0]] = p
+        parts.append(pad)
+    return np.concatenate(parts, axis=1)
+
+
+def vstack_panels(panels: Sequence[np.ndarray],
+                  gap: int = 4,
+                  background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
+    """Stack RGB panels vertically (left-aligned, padded to one width)."""
+    width = max(p.shape[1] for p in panels)
+    parts = []
+    for i, p in enumerate(panels):
+        if i:
+            parts.append(np.full((gap, width, 3), background, np.uint8))
+        pad = np.full((p.shape[0], width, 3), background, np.uint8)
+        pad[:, :p.shape[1]] = p
+        parts.append(pad)
+    return np.concatenate(parts, axis=0)
