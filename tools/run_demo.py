@@ -1,0 +1,191 @@
+"""The README's main job: the seed study, end to end, on the embedded default.
+
+On a machine without A2D2 (and without a GPU) this
+
+1. writes the synthetic A2D2 set in the exact raw A2D2 layout
+   (``tools/misc/make_synthetic_a2d2.py``) unless it is already there,
+2. prints a dataset summary (frames per split, pixels per class) with
+   ``tools/analysis/a2d2_class_weights.py``,
+3. trains UNet-R50, DeepLabV3-R50 and Mask2Former-lite from scratch on a short
+   CPU schedule with ``tools/train.py`` (the standard MMEngine runner),
+4. tests each with ``tools/test.py --show-dir`` (predictions in A2D2 colours)
+   and ``--out`` (index masks), and
+5. prints the seed's table (model, mIoU, Dice, pixel accuracy, mean pixel
+   accuracy) from the evaluator's own numbers and writes it to
+   ``WORK_DIR/results.md`` and ``results.csv``, and
+6. writes the comparison report (``tools/analysis/compare_models.py``) to
+   ``WORK_DIR/report``: per-class IoU, bar chart, showcase PNG and a GIF over
+   the test drive.
+
+    python tools/run_demo.py [--work-dir work_dirs/demo] [--models unet ...]
+
+With the real A2D2 at data/a2d2 the same models train with the configs in
+configs/ (see README.md).
+"""
+import argparse
+import csv
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+# name -> (the seed's model name, demo config)
+MODELS = {
+    'unet': ('UNet (ResNet-50)',
+             'configs/demo/unet_r50_1xb4-demo_a2d2-synthetic-192x192.py'),
+    'deeplabv3': ('DeepLabV3 (ResNet-50)',
+                  'configs/demo/'
+                  'deeplabv3_r50-d16_1xb4-demo_a2d2-synthetic-192x192.py'),
+    'mask2former-lite': ('Mask2Former-lite (ResNet-50)',
+                         'configs/demo/mask2former-lite_r50_1xb4-demo_'
+                         'a2d2-synthetic-192x192.py'),
+}
+# The seed's four metrics and the evaluator's keys for them.
+METRICS = (('mIoU', 'mIoU'), ('Dice', 'mDice'), ('Pixel Accuracy', 'aAcc'),
+           ('Mean Pixel Accuracy', 'mAcc'))
+
+
+def run(cmd, log_path=None):
+    """Run a command from the repo root, streaming its output; raise on
+    failure with the command and the log's path."""
+    print(f"\n$ {' '.join(cmd)}", flush=True)
+    start = time.time()
+    if log_path is None:
+        subprocess.run(cmd, cwd=REPO, check=True)
+    else:
+        os.makedirs(osp.dirname(log_path), exist_ok=True)
+        with open(log_path, 'w') as log:
+            proc = subprocess.Popen(
+                cmd, cwd=REPO, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, bufsize=1)
+            for line in proc.stdout:
+                log.write(line)
+                if _worth_showing(line):
+                    print(line.rstrip()[:160], flush=True)
+            if proc.wait() != 0:
+                raise SystemExit(f'failed ({proc.returncode}): '
+                                 f"{' '.join(cmd)}\nsee {log_path}")
+    return time.time() - start
+
+
+def _worth_showing(line):
+    # Progress lines of the runner and the evaluator's tables; the rest goes
+    # to the log file only.
+    keys = ('Iter(', 'mIoU', '|', 'Saving checkpoint', 'Error', 'error',
+            'Traceback', 'Warning: ')
+    return any(k in line for k in keys)
+
+
+def test_metrics(test_dir):
+    """The evaluator's metrics from the newest test run under ``test_dir``."""
+    logs = sorted(glob.glob(osp.join(test_dir, '*', '*.json')),
+                  key=osp.getmtime)
+    for path in reversed(logs):
+        with open(path) as f:
+            lines = [json.loads(x) for x in f if x.strip()]
+        for rec in reversed(lines):
+            if 'mIoU' in rec:
+                return rec
+    raise SystemExit(f'no test metrics found under {test_dir}')
+
+
+def write_table(rows, work_dir):
+    header = ['Model'] + [m for m, _ in METRICS] + ['Train (min)', 'Iters']
+    md = ['| ' + ' | '.join(header) + ' |',
+          '|' + '|'.join('---' for _ in header) + '|']
+    for r in rows:
+        md.append('| ' + ' | '.join(
+            [r['model']] + [f"{r[k] / 100:.3f}" for _, k in METRICS] +
+            [f"{r['train_s'] / 60:.1f}", str(r['iters'])]) + ' |')
+    with open(osp.join(work_dir, 'results.md'), 'w') as f:
+        f.write('\n'.join(md) + '\n')
+    with open(osp.join(work_dir, 'results.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for r in rows:
+            w.writerow([r['model']] + [f"{r[k] / 100:.4f}" for _, k in METRICS]
+                       + [f"{r['train_s'] / 60:.2f}", r['iters']])
+    return '\n'.join(md)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--data-root', default='data/a2d2_synthetic')
+    parser.add_argument(
+        '--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    parser.add_argument(
+        '--iters', type=int, default=None,
+        help='override every model\'s max_iters (quick smoke runs)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the synthetic data')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    py = sys.executable
+    work_dir = osp.abspath(osp.join(REPO, args.work_dir))
+    os.makedirs(work_dir, exist_ok=True)
+    t0 = time.time()
+    data_root = args.data_root
+    if not osp.isdir(osp.join(REPO, data_root, 'camera_lidar_semantic')):
+        run([py, 'tools/misc/make_synthetic_a2d2.py', '--out', data_root,
+             '--seed', str(args.seed)])
+    else:
+        print(f'using the synthetic A2D2 set already in {data_root}')
+    for split in ('train', 'val', 'test'):
+        run([py, 'tools/analysis/a2d2_class_weights.py', data_root,
+             '--scenes', f'splits/{split}.txt', '--class-set', 'reduced',
+             '-o', osp.join(work_dir, f'class_weights_{split}')])
+
+    rows = []
+    data_opts = [f'{loader}.dataset.data_root={data_root}'
+                 for loader in ('train_dataloader', 'val_dataloader',
+                                'test_dataloader')]
+    for name in args.models:
+        title, config = MODELS[name]
+        model_dir = osp.join(work_dir, name)
+        opts = list(data_opts)
+        if args.iters:
+            opts += [f'train_cfg.max_iters={args.iters}',
+                     f'train_cfg.val_interval={args.iters}',
+                     f'default_hooks.checkpoint.interval={args.iters}',
+                     f'param_scheduler.1.end={args.iters}']
+        train_s = run([py, 'tools/train.py', config, '--work-dir', model_dir,
+                       '--cfg-options'] + opts,
+                      osp.join(model_dir, 'train.log'))
+        with open(osp.join(model_dir, 'last_checkpoint')) as f:
+            ckpt = f.read().strip()
+        iters = int(osp.basename(ckpt).split('_')[1].split('.')[0])
+        test_dir = osp.join(model_dir, 'test')
+        run([py, 'tools/test.py', config, ckpt, '--work-dir', test_dir,
+             '--show-dir', osp.join(test_dir, 'show'), '--out',
+             osp.join(test_dir, 'pred'), '--cfg-options'] + opts,
+            osp.join(model_dir, 'test.log'))
+        metrics = test_metrics(test_dir)
+        rows.append(dict(model=title, train_s=train_s, iters=iters,
+                         **{k: metrics[k] for _, k in METRICS}))
+        write_table(rows, work_dir)
+
+    if len(args.models) > 1:
+        run([py, 'tools/analysis/compare_models.py', '--work-dirs'] +
+            [f'{MODELS[n][0]}={osp.join(work_dir, n)}' for n in args.models] +
+            ['--out-dir', osp.join(work_dir, 'report'), '--gif-frames', '8',
+             '--cfg-options'] + data_opts, osp.join(work_dir, 'report.log'))
+
+    print('\nTest split of the synthetic A2D2 set (reduced classes, '
+          'evaluator: mmseg IoUMetric):\n')
+    print(write_table(rows, work_dir))
+    print(f'\nwritten: {work_dir}/results.md, results.csv; coloured '
+          f'predictions in {work_dir}/<model>/test/show; report in '
+          f'{work_dir}/report; whole demo {(time.time() - t0) / 60:.1f} min')
+
+
+if __name__ == '__main__':
+    main()
