@@ -19,6 +19,12 @@ PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 
 step() { printf '\n==> %s\n' "$*"; }
+# pip install, hiding only the known harmless notice that torch declares
+# setuptools>=77 (mmcv's build needs setuptools<70; torch runs without it).
+# A failing pip still fails this script (pipefail).
+pip_install() {
+  "${PIP[@]}" install "$@" 2>&1 | { grep -v -E "requires setuptools>=77|^WARNING: Location" || true; }
+}
 
 if [ ! -x "$VENV/bin/python" ]; then
   step "creating $VENV with $($PYTHON --version)"
@@ -29,28 +35,30 @@ PIP=("$PY" -m pip --disable-pip-version-check)
 pin() { grep -E "^$1==" requirements/tested.txt | head -n1; }
 
 step "torch ($(pin torch))"
-"${PIP[@]}" install -q "$(pin torch)"
+pip_install -q "$(pin torch)"
 
 step "build tools for mmcv (setuptools<70, wheel, numpy, opencv)"
 # torch declares setuptools>=77 but does not need it at run time; mmcv's
 # build needs pkg_resources, which setuptools 70 removed.
-"${PIP[@]}" install -q 'setuptools<70' wheel "$(pin numpy)" \
-  "$(pin opencv-python)" 2>&1 | grep -v "requires setuptools>=77" || true
+pip_install -q 'setuptools<70' wheel "$(pin numpy)" "$(pin opencv-python)"
 
 if "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '2.1.0')" 2>/dev/null; then
   step "mmcv 2.1.0 with ops already installed"
 else
   step "mmcv 2.1.0 with compiled ops (first time: ~8.5 min on 2 cores)"
-  MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} "${PIP[@]}" install \
+  MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} pip_install \
     --no-build-isolation "$(pin mmcv)"
 fi
 
 step "the tested requirement set (requirements/tested.txt)"
-"${PIP[@]}" install -q -r requirements/tested.txt 2>&1 \
-  | grep -v "requires setuptools>=77" || true
+# torch is already installed (step 1). Leaving it out of this resolution
+# matters: torch declares setuptools>=77 while openmim's openxlab pins
+# setuptools~=60.2, so pip refuses to resolve the two together.
+grep -v -E '^(torch|mmcv)==' requirements/tested.txt > "$VENV/requirements-tested.txt"
+pip_install -q -r "$VENV/requirements-tested.txt"
 
 step "a2d2_mmseg (editable)"
-"${PIP[@]}" install -q --no-deps --no-build-isolation -e .
+pip_install -q --no-deps --no-build-isolation -e .
 
 "$PY" - <<'PY'
 import mmcv, mmcv.ops, mmengine, mmseg, torch
