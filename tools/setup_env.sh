@@ -23,7 +23,7 @@ step() { printf '\n==> %s\n' "$*"; }
 # setuptools>=77 (mmcv's build needs setuptools<70; torch runs without it).
 # A failing pip still fails this script (pipefail).
 pip_install() {
-  "${PIP[@]}" install "$@" 2>&1 | { grep -v -E "requires setuptools>=77|^WARNING: Location" || true; }
+  "${PIP[@]}" install "$@" 2>&1 | { grep -v -E "requires setuptools>=77|^WARNING: Location|^ERROR: pip.s dependency resolver does not currently take" || true; }
 }
 
 if [ ! -x "$VENV/bin/python" ]; then
