@@ -153,9 +153,13 @@ def main(argv=None):
         model_dir = osp.join(work_dir, name)
         opts = list(data_opts)
         if args.iters:
+            # the schedule's warm-up (20 iterations) shrinks with it
+            warmup = max(1, min(20, args.iters // 4))
             opts += [f'train_cfg.max_iters={args.iters}',
                      f'train_cfg.val_interval={args.iters}',
                      f'default_hooks.checkpoint.interval={args.iters}',
+                     f'param_scheduler.0.end={warmup}',
+                     f'param_scheduler.1.begin={warmup}',
                      f'param_scheduler.1.end={args.iters}']
         train_s = run([py, 'tools/train.py', config, '--work-dir', model_dir,
                        '--cfg-options'] + opts,
