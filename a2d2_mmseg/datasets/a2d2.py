@@ -69,13 +69,12 @@ class A2D2Dataset(BaseSegDataset):
         self.class_set = class_set
         self.class_list = class_list
         self.seed_split = seed_split
-        self._data_root_for_meta = data_root
         self._class_set = build_class_set(class_set,
                                           self._class_list_path(data_root))
+        # A user's `classes` subset keeps the class set's full palette;
+        # BaseSegDataset picks the subset's colours through the label map.
         merged = dict(self._class_set.metainfo)
         merged.update(metainfo or {})
-        if 'classes' in (metainfo or {}) and 'palette' not in metainfo:
-            merged['palette'] = self._class_set.palette
         super().__init__(
             data_root=data_root,
             metainfo=merged,
