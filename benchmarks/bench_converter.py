@@ -1,0 +1,209 @@
+"""Benchmark: the dataset converter's worker scaling and per-frame cost.
+
+Targets (issue #5, item 3), on full-size (1920x1208) A2D2 frames:
+
+* ``convert(..., nproc=2)`` has >= 1.8x the throughput of ``nproc=1``;
+* per frame, the converter costs <= 1.5x a hand-written baseline that does
+  the same pixel work with cv2: read both PNGs from disk, imdecode both,
+  remap the label with the project's mapper, resize the image (INTER_AREA)
+  and mask (INTER_NEAREST) to 512x512 and imencode both as PNG (no writes;
+  the converter also writes both files and computes the class histogram).
+
+    python benchmarks/bench_converter.py [--frames 12] [--big 48] \
+        [--rounds 2]
+
+A temp raw tree of ``--frames`` frames in two scenes is made of symlinks to
+the two real frames of tests/data/a2d2_samples. ``convert()`` is called in
+this process (imports done beforehand), each run into a fresh output folder;
+only the ``convert()`` call is timed (it includes the scan of the tree and,
+for nproc=2, starting the worker pool). 1-worker and 2-worker runs
+alternate, ``--rounds`` of each; medians are reported. OpenCV runs with one
+thread in this process (as the converter's workers do), so nproc=1 is one
+core. The same runs on a second tree of ``--big`` frames split each run's
+time into a fixed part and a per-frame part (a line through the two sizes),
+which says whether worker scaling is bounded by per-run costs (pool start,
+scan, marker) or by the per-frame work. Prints the machine, the times and
+the ratios; asserts nothing.
+"""
+import argparse
+import contextlib
+import io
+import json
+import os
+import os.path as osp
+import platform
+import shutil
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
+from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST,  # noqa: E402
+                                           get_mapper)
+import a2d2 as converter  # noqa: E402  tools/dataset_converters/a2d2.py
+
+SAMPLES = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
+REAL = (('20180807_145028', '000006882'), ('20181107_132730', '000005599'))
+SCENES = ('20180807_145028', '20181107_132730')
+
+
+def cpu_model():
+    with contextlib.suppress(OSError):
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine():
+    import torch
+    return (f'{cpu_model()}, {os.cpu_count()} cpus, torch threads '
+            f'{torch.get_num_threads()}, python {platform.python_version()}, '
+            f'numpy {np.__version__}, opencv {cv2.__version__} '
+            f'(cv2 threads {cv2.getNumThreads()}), torch {torch.__version__}')
+
+
+def sample_paths(scene, frame):
+    st = scene.replace('_', '')
+    return (osp.join(SAMPLES, f'{st}_camera_frontcenter_{frame}.png'),
+            osp.join(SAMPLES, f'{st}_label_frontcenter_{frame}.png'))
+
+
+def make_tree(root, n):
+    """A raw tree of ``n`` frames (symlinks to the real samples)."""
+    sem = osp.join(root, 'camera_lidar_semantic')
+    os.makedirs(sem, exist_ok=True)
+    with open(osp.join(sem, 'class_list.json'), 'w') as f:
+        json.dump(dict(A2D2_CLASS_LIST), f)
+    for i in range(n):
+        scene = SCENES[i % 2]
+        st = scene.replace('_', '')
+        frame = f'{i:09d}'
+        cam_src, lbl_src = sample_paths(*REAL[i % 2])
+        cam_dir = osp.join(sem, scene, 'camera', 'cam_front_center')
+        lbl_dir = osp.join(sem, scene, 'label', 'cam_front_center')
+        os.makedirs(cam_dir, exist_ok=True)
+        os.makedirs(lbl_dir, exist_ok=True)
+        os.symlink(cam_src,
+                   osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.png'))
+        with open(osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.json'),
+                  'w') as f:
+            json.dump({'cam_name': 'front_center'}, f)
+        os.symlink(lbl_src,
+                   osp.join(lbl_dir, f'{st}_label_frontcenter_{frame}.png'))
+    return root
+
+
+def by_hand(cam, lbl, mapper, size):
+    """Read, decode, remap, resize and encode one frame with cv2."""
+    with open(cam, 'rb') as f:
+        cam_bytes = f.read()
+    with open(lbl, 'rb') as f:
+        lbl_bytes = f.read()
+    img = cv2.imdecode(np.frombuffer(cam_bytes, np.uint8), cv2.IMREAD_COLOR)
+    bgr = cv2.imdecode(np.frombuffer(lbl_bytes, np.uint8),
+                       cv2.IMREAD_UNCHANGED)
+    index, _ = mapper(bgr, channel_order='bgr')
+    img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    index = cv2.resize(index, size, interpolation=cv2.INTER_NEAREST)
+    ok1, a = cv2.imencode('.png', img)
+    ok2, b = cv2.imencode('.png', index)
+    assert ok1 and ok2
+    return len(a) + len(b)
+
+
+def time_convert(raw, work, nproc, tag):
+    out = osp.join(work, f'out_{tag}')
+    shutil.rmtree(out, ignore_errors=True)
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        start = time.perf_counter()
+        summary = converter.convert(raw, out, size=(512, 512), nproc=nproc,
+                                    verbose=False)
+        elapsed = time.perf_counter() - start
+    shutil.rmtree(out, ignore_errors=True)
+    return elapsed, summary
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--frames', type=int, default=12)
+    parser.add_argument('--big', type=int, default=48,
+                        help='frames of a second, larger tree: its runs '
+                        'split the time into a fixed part (pool start, '
+                        'scan, marker) and a per-frame part (0: skip)')
+    parser.add_argument('--rounds', type=int, default=2,
+                        help='runs of each of nproc=1 and nproc=2')
+    parser.add_argument('--repeat', type=int, default=5,
+                        help='repeats of the hand baseline per sample frame')
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    print(f'machine: {machine()}')
+    sizes = [args.frames] + ([args.big] if args.big > args.frames else [])
+    work = tempfile.mkdtemp(prefix='a2d2_bench_conv_')
+    runs = {}
+    try:
+        raws = {n: make_tree(osp.join(work, f'raw{n}'), n) for n in sizes}
+        mapper = get_mapper('full', osp.join(raws[sizes[0]],
+                                             'camera_lidar_semantic',
+                                             'class_list.json'))
+        # Hand baseline: median per frame over both real frames.
+        hand = []
+        for scene, frame in REAL:
+            cam, lbl = sample_paths(scene, frame)
+            by_hand(cam, lbl, mapper, (512, 512))  # warm-up
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                by_hand(cam, lbl, mapper, (512, 512))
+                hand.append(time.perf_counter() - t)
+        hand_ms = 1e3 * float(np.median(hand))
+        time_convert(raws[sizes[0]], work, 1, 'warmup')  # warm caches
+        for r in range(args.rounds):
+            for n in sizes:
+                for nproc in (1, 2):
+                    elapsed, _ = time_convert(raws[n], work, nproc,
+                                              f'{n}_{nproc}_{r}')
+                    runs.setdefault((n, nproc), []).append(elapsed)
+                    print(f'round {r}: {n} frames, nproc={nproc}: '
+                          f'{elapsed:.2f} s ({n / elapsed:.2f} frames/s)')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    med = {k: float(np.median(v)) for k, v in runs.items()}
+    print(f'hand baseline (read+decode+remap+resize+encode, 1 thread): '
+          f'{hand_ms:.1f} ms/frame')
+    for n in sizes:
+        t1, t2 = med[(n, 1)], med[(n, 2)]
+        print(f'{n} frames: nproc=1 median {t1:.2f} s = '
+              f'{1e3 * t1 / n:.1f} ms/frame; nproc=2 median {t2:.2f} s = '
+              f'{1e3 * t2 / n:.1f} ms/frame; 2-worker / 1-worker '
+              f'throughput {t1 / t2:.2f}x')
+    n = args.frames
+    scaling = med[(n, 1)] / med[(n, 2)]
+    per_frame_ms = 1e3 * med[(n, 1)] / n
+    per_ratio = per_frame_ms / hand_ms
+    if len(sizes) == 2:
+        a, b = sizes
+        for nproc in (1, 2):
+            slope = (med[(b, nproc)] - med[(a, nproc)]) / (b - a)
+            fixed = med[(a, nproc)] - a * slope
+            print(f'nproc={nproc}: fixed part {1e3 * fixed:.0f} ms per run, '
+                  f'marginal {1e3 * slope:.1f} ms/frame')
+        marg = ((med[(b, 1)] - med[(a, 1)]) /
+                (med[(b, 2)] - med[(a, 2)]))
+        print(f'marginal (per-frame part only) 2-worker / 1-worker '
+              f'throughput: {marg:.2f}x')
+    print(f'2-worker / 1-worker throughput on {n} frames: {scaling:.2f}x '
+          f"(target >= 1.8: {'met' if scaling >= 1.8 else 'NOT met'})")
+    print(f'converter per frame (nproc=1, {n} frames) / hand baseline: '
+          f"{per_ratio:.2f}x (target <= 1.5: "
+          f"{'met' if per_ratio <= 1.5 else 'NOT met'})")
+
+
+if __name__ == '__main__':
+    main()

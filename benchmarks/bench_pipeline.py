@@ -1,0 +1,225 @@
+"""Benchmark: the A2D2 training pipeline vs. decoding the two PNGs, and
+whether a 2-worker DataLoader keeps up with training.
+
+Targets (issue #5, item 2):
+
+* the training pipeline of ``configs/_base_/datasets/a2d2.py`` on the raw
+  tree (LoadImageFromFile, LoadA2D2Annotations with the RGB label remap,
+  RandomResize, RandomCrop 512, RandomFlip, PhotoMetricDistortion,
+  PackSegInputs), run through ``A2D2Dataset.__getitem__``, costs per frame
+  <= 1.3x the bare decode of the frame's two PNGs. Both sides do the same
+  I/O: the baseline reads the camera PNG and the label PNG from the same
+  files (page cache) with ``open().read()`` and ``cv2.imdecode``s them
+  (IMREAD_COLOR / IMREAD_UNCHANGED, as mmcv's and the label loader's cv2
+  backend do);
+* a DataLoader with ``num_workers=2``, batch 2 (the config's train loader,
+  InfiniteSampler, pseudo_collate) delivers frames faster than training
+  consumes them: about 11.8 s per 512x512 batch-2 step on this 2-core CPU
+  (project notes), i.e. >= 2 frames / 11.8 s.
+
+    python benchmarks/bench_pipeline.py [--frames 8] [--repeat 6] \
+        [--batches 12]
+
+The raw tree is a temp folder of ``--frames`` frames in two scenes, symlinks
+to the two real 1920x1208 frames of tests/data/a2d2_samples. Per-frame
+times are means over ``--repeat`` passes over the frames (the random resize
+makes the cost vary from call to call; the mean is what throughput sees);
+OpenCV runs with one thread (as in the loader's workers). If the 1.3x target
+is missed, the per-transform breakdown says which transform bounds it.
+Prints the machine, the times and the ratios; asserts nothing.
+"""
+import argparse
+import contextlib
+import json
+import os
+import os.path as osp
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+SAMPLES = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
+REAL = (('20180807_145028', '000006882'), ('20181107_132730', '000005599'))
+SCENES = ('20180807_145028', '20181107_132730')
+STEP_S = 11.8  # one 512x512 batch-2 training step on this CPU (notes)
+BATCH = 2
+
+
+def cpu_model():
+    with contextlib.suppress(OSError):
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine():
+    import mmcv
+    import mmengine
+    import mmseg
+    import torch
+    return (f'{cpu_model()}, {os.cpu_count()} cpus, torch threads '
+            f'{torch.get_num_threads()}, python {platform.python_version()}, '
+            f'numpy {np.__version__}, opencv {cv2.__version__} '
+            f'(cv2 threads {cv2.getNumThreads()}), torch {torch.__version__}, '
+            f'mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, '
+            f'mmseg {mmseg.__version__}')
+
+
+def sample_paths(scene, frame):
+    st = scene.replace('_', '')
+    return (osp.join(SAMPLES, f'{st}_camera_frontcenter_{frame}.png'),
+            osp.join(SAMPLES, f'{st}_label_frontcenter_{frame}.png'))
+
+
+def make_tree(root, n):
+    """A raw tree of ``n`` frames (symlinks to the real samples)."""
+    from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
+    sem = osp.join(root, 'camera_lidar_semantic')
+    os.makedirs(sem, exist_ok=True)
+    with open(osp.join(sem, 'class_list.json'), 'w') as f:
+        json.dump(dict(A2D2_CLASS_LIST), f)
+    for i in range(n):
+        scene = SCENES[i % 2]
+        st = scene.replace('_', '')
+        frame = f'{i:09d}'
+        cam_src, lbl_src = sample_paths(*REAL[i % 2])
+        cam_dir = osp.join(sem, scene, 'camera', 'cam_front_center')
+        lbl_dir = osp.join(sem, scene, 'label', 'cam_front_center')
+        os.makedirs(cam_dir, exist_ok=True)
+        os.makedirs(lbl_dir, exist_ok=True)
+        os.symlink(cam_src,
+                   osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.png'))
+        with open(osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.json'),
+                  'w') as f:
+            json.dump({'cam_name': 'front_center'}, f)
+        os.symlink(lbl_src,
+                   osp.join(lbl_dir, f'{st}_label_frontcenter_{frame}.png'))
+    return root
+
+
+def bare_decode(cam, lbl):
+    with open(cam, 'rb') as f:
+        cam_bytes = f.read()
+    with open(lbl, 'rb') as f:
+        lbl_bytes = f.read()
+    img = cv2.imdecode(np.frombuffer(cam_bytes, np.uint8), cv2.IMREAD_COLOR)
+    label = cv2.imdecode(np.frombuffer(lbl_bytes, np.uint8),
+                         cv2.IMREAD_UNCHANGED)
+    return img, label
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--frames', type=int, default=8)
+    parser.add_argument('--repeat', type=int, default=6,
+                        help='passes over the frames for per-frame times')
+    parser.add_argument('--batches', type=int, default=12,
+                        help='timed DataLoader batches (after 2 warm-up)')
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    from mmseg.registry import DATASETS
+    import a2d2_mmseg  # noqa: F401  registers A2D2Dataset & transforms
+    init_default_scope('mmseg')
+    print(f'machine: {machine()}')
+
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets',
+                                   'a2d2.py'))
+    work = tempfile.mkdtemp(prefix='a2d2_bench_pipe_')
+    try:
+        raw = make_tree(osp.join(work, 'raw'), args.frames)
+        ds_cfg = cfg.train_dataloader.dataset.copy()
+        ds_cfg.update(data_root=raw, scenes=None)
+        dataset = DATASETS.build(ds_cfg)
+        n = len(dataset)
+        infos = [dataset.get_data_info(i) for i in range(n)]
+
+        # (1) bare decode of both PNGs, read from disk.
+        bare = []
+        bare_decode(infos[0]['img_path'], infos[0]['seg_map_path'])
+        for _ in range(args.repeat):
+            for info in infos:
+                t = time.perf_counter()
+                bare_decode(info['img_path'], info['seg_map_path'])
+                bare.append(time.perf_counter() - t)
+        # (2) the whole pipeline via dataset[i].
+        full = []
+        dataset[0]
+        for _ in range(args.repeat):
+            for i in range(n):
+                t = time.perf_counter()
+                dataset[i]
+                full.append(time.perf_counter() - t)
+        # (3) per-transform breakdown (same transforms, timed one by one).
+        per = defaultdict(list)
+        names = [type(t).__name__ for t in dataset.pipeline.transforms]
+        for _ in range(args.repeat):
+            for i in range(n):
+                results = dataset.get_data_info(i)
+                for name, tr in zip(names, dataset.pipeline.transforms):
+                    t = time.perf_counter()
+                    results = tr(results)
+                    per[name].append(time.perf_counter() - t)
+        bare_ms = 1e3 * float(np.mean(bare))
+        full_ms = 1e3 * float(np.mean(full))
+        print(f'bare decode (read + imdecode camera and label PNG): mean '
+              f'{bare_ms:.1f} ms/frame (median '
+              f'{1e3 * np.median(bare):.1f})')
+        print(f'training pipeline (dataset[i]):                     mean '
+              f'{full_ms:.1f} ms/frame (median '
+              f'{1e3 * np.median(full):.1f}, min {1e3 * min(full):.1f}, '
+              f'max {1e3 * max(full):.1f})')
+        total = sum(np.mean(v) for v in per.values())
+        print('per-transform breakdown (mean ms/frame, share of the sum, '
+              'vs bare decode):')
+        for name in names:
+            ms = 1e3 * float(np.mean(per[name]))
+            print(f'  {name:24s} {ms:7.1f} ms  {100 * ms / 1e3 / total:5.1f}%'
+                  f'  {ms / bare_ms:5.2f}x')
+        ratio = full_ms / bare_ms
+        top = max(names, key=lambda k: np.mean(per[k]))
+        print(f'pipeline / bare decode: {ratio:.2f}x (target <= 1.3: '
+              f"{'met' if ratio <= 1.3 else 'NOT met'}); largest transform: "
+              f'{top}')
+
+        # (4) the DataLoader, 2 workers, batch 2.
+        loader_cfg = cfg.train_dataloader.copy()
+        loader_cfg.update(dataset=ds_cfg, batch_size=BATCH, num_workers=2,
+                          persistent_workers=True)
+        loader = Runner.build_dataloader(loader_cfg, seed=0)
+        it = iter(loader)
+        for _ in range(2):  # warm-up: workers start, first batches
+            next(it)
+        t = time.perf_counter()
+        for _ in range(args.batches):
+            next(it)
+        elapsed = time.perf_counter() - t
+        del it, loader
+        fps = args.batches * BATCH / elapsed
+        need = BATCH / STEP_S
+        print(f'DataLoader (2 workers, batch 2): {fps:.2f} frames/s '
+              f'({1e3 / fps:.0f} ms/frame; one process at the per-frame '
+              f'pipeline cost would give {1e3 / full_ms:.2f} frames/s)')
+        print(f'training needs {BATCH} frames per {STEP_S} s step = '
+              f'{need:.3f} frames/s: the loader delivers {fps / need:.0f}x '
+              f'that (a batch in {BATCH / fps:.2f} s vs a {STEP_S} s step; '
+              f"target >= 1x: {'met' if fps >= need else 'NOT met'})")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()

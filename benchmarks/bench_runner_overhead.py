@@ -1,0 +1,285 @@
+"""Benchmark: MMEngine's training iteration vs. the bare model step.
+
+Target (issue #5, item 5): the Runner's training iteration (IterBasedTrainLoop,
+OptimWrapper, hooks, message hub, LR scheduler) costs <= 1.10x the bare model
+step on the same batch.
+
+    python benchmarks/bench_runner_overhead.py [--size 128] [--iters 8] \
+        [--warmup 2] [--rounds 2]
+
+The model is DeepLabV3-R50-D16 from configs/deeplabv3_r50_a2d2.py with
+``pretrained=None``, SyncBN reverted to BN and the data preprocessor sized to
+``--size`` (default 128x128 crops, batch 2, so that it runs quickly on a CPU;
+the real training uses 512x512). One packed batch is made once from the real
+frame tests/data/a2d2_samples/...6882 (camera and remapped label resized to
+``--size``), and both sides train on it:
+
+(a) bare loop: ``model.train()``; ``losses = model(**model.data_preprocessor(
+    batch, True), mode='loss')``; ``model.parse_losses``; ``backward``;
+    ``SGD.step`` (the config's optimizer settings), ``zero_grad``;
+(b) a real ``Runner`` on the same config (IterBasedTrainLoop, the config's
+    OptimWrapper and PolyLR, default hooks with a logger interval larger than
+    the run, no checkpoint or validation) whose DataLoader (num_workers=0)
+    yields that same sample twice per batch from a tiny in-memory dataset.
+
+The two alternate: a bare pass, a runner run, a bare pass, ... (``--rounds``
+runner runs, ``--rounds`` + 1 bare passes); medians are compared.
+(b) is measured by wall time from the start of the first timed iteration to
+the end of the last (a hook), so data loading, collation and every hook are
+included; the IterTimerHook's 'time' minus 'data_time' is printed beside it.
+Prints the machine, the times and the ratio; asserts nothing.
+"""
+import argparse
+import contextlib
+import copy
+import os
+import os.path as osp
+import platform
+import shutil
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+SAMPLES = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
+CAM = osp.join(SAMPLES, '20180807145028_camera_frontcenter_000006882.png')
+LBL = osp.join(SAMPLES, '20180807145028_label_frontcenter_000006882.png')
+
+
+def cpu_model():
+    with contextlib.suppress(OSError):
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine():
+    import mmcv
+    import mmengine
+    import mmseg
+    import torch
+    return (f'{cpu_model()}, {os.cpu_count()} cpus, torch threads '
+            f'{torch.get_num_threads()}, python {platform.python_version()}, '
+            f'numpy {np.__version__}, opencv {cv2.__version__}, '
+            f'torch {torch.__version__}, mmcv {mmcv.__version__}, '
+            f'mmengine {mmengine.__version__}, mmseg {mmseg.__version__}')
+
+
+def no_syncbn(obj):
+    """Replace SyncBN by BN everywhere in a config dict."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == 'type' and v == 'SyncBN':
+                obj[k] = 'BN'
+            else:
+                no_syncbn(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            no_syncbn(v)
+    return obj
+
+
+def packed_sample(size):
+    """One PackSegInputs output from the real frame, resized to size."""
+    from mmseg.datasets.transforms import PackSegInputs
+    from a2d2_mmseg.datasets.a2d2_meta import get_mapper
+    img = cv2.imread(CAM, cv2.IMREAD_COLOR)
+    bgr = cv2.imread(LBL, cv2.IMREAD_UNCHANGED)
+    gt, _ = get_mapper('full')(bgr, channel_order='bgr')
+    img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    gt = cv2.resize(gt, (size, size), interpolation=cv2.INTER_NEAREST)
+    results = dict(img=img, gt_seg_map=gt, seg_fields=['gt_seg_map'],
+                   img_path=CAM, seg_map_path=LBL, ori_shape=img.shape[:2],
+                   img_shape=img.shape[:2], scale_factor=(1.0, 1.0),
+                   flip=False, flip_direction=None, reduce_zero_label=False)
+    return PackSegInputs()(results)
+
+
+class FixedDataset:
+    """A dataset whose every item is (a copy of) one packed sample."""
+
+    def __init__(self, sample, length=100000):
+        self.sample = sample
+        self.length = length
+        self.metainfo = {}
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, idx):
+        return copy.deepcopy(self.sample)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--size', type=int, default=128)
+    parser.add_argument('--iters', type=int, default=8,
+                        help='timed iterations per side')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=2,
+                        help='runner runs, each between two bare passes')
+    args = parser.parse_args()
+
+    import torch
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+    from mmengine.hooks import Hook
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    from mmseg.registry import MODELS
+    import a2d2_mmseg  # noqa: F401
+    from mmengine.logging import MMLogger
+    init_default_scope('mmseg')
+    MMLogger.get_instance('bench_runner_overhead', log_level='WARNING')
+    print(f'machine: {machine()}')
+    print(f'model: DeepLabV3-R50-D16 (configs/deeplabv3_r50_a2d2.py, '
+          f'pretrained=None, BN), {args.size}x{args.size} crops, batch 2; '
+          f'{args.warmup} warm-up + {args.iters} timed iterations per side')
+
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'deeplabv3_r50_a2d2.py'))
+    cfg.model.pretrained = None
+    cfg.model.data_preprocessor.size = (args.size, args.size)
+    model_cfg = no_syncbn(cfg.model.to_dict())
+    sample = packed_sample(args.size)
+    batch = pseudo_collate([copy.deepcopy(sample), copy.deepcopy(sample)])
+
+    # (a) bare loop.
+    torch.manual_seed(0)
+    model = MODELS.build(copy.deepcopy(model_cfg))
+    model.init_weights()
+    opt_cfg = dict(cfg.optim_wrapper.optimizer)
+    opt_cfg.pop('type')
+    optimizer = torch.optim.SGD(model.parameters(), **opt_cfg)
+
+    def bare_step():
+        model.train()
+        data = model.data_preprocessor(batch, True)
+        losses = model(**data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    def time_bare():
+        for _ in range(args.warmup):
+            bare_step()
+        for _ in range(args.iters):
+            t = time.perf_counter()
+            bare_step()
+            bare.append(time.perf_counter() - t)
+
+    # (b) the Runner.
+    class WallTimer(Hook):
+        priority = 'HIGHEST'
+
+        def __init__(self, warmup):
+            self.warmup = warmup
+            self.t0 = self.t1 = None
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            self.t1 = time.perf_counter()
+
+    # The wall clock starts at the end of the last warm-up iteration (after
+    # every other hook), so the first timed iteration's data fetch counts.
+    class EndOfWarmup(Hook):
+        priority = 'LOWEST'
+
+        def __init__(self, timer):
+            self.timer = timer
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None,
+                             outputs=None):
+            if runner.iter + 1 == self.timer.warmup:
+                self.timer.t0 = time.perf_counter()
+
+    def time_runner(r):
+        timer = WallTimer(args.warmup)
+        work = tempfile.mkdtemp(prefix='a2d2_bench_runner_')
+        total = args.warmup + args.iters
+        try:
+            loader = torch.utils.data.DataLoader(
+                FixedDataset(sample), batch_size=2, num_workers=0,
+                collate_fn=pseudo_collate, shuffle=False)
+            default_hooks = copy.deepcopy(cfg.default_hooks.to_dict())
+            default_hooks['logger'] = dict(type='LoggerHook',
+                                           interval=10 * total)
+            default_hooks['checkpoint'] = dict(
+                type='CheckpointHook', interval=10 * total, by_epoch=False,
+                save_last=False)
+            torch.manual_seed(0)
+            runner = Runner(
+                model=copy.deepcopy(model_cfg),
+                work_dir=work,
+                experiment_name=f'bench_runner_overhead_{r}',
+                train_dataloader=loader,
+                train_cfg=dict(type='IterBasedTrainLoop', max_iters=total,
+                               val_interval=10 * total),
+                optim_wrapper=cfg.optim_wrapper.to_dict(),
+                param_scheduler=[dict(type='PolyLR', eta_min=1e-4,
+                                      power=0.9, begin=0, end=total,
+                                      by_epoch=False)],
+                default_hooks=default_hooks,
+                custom_hooks=[timer, EndOfWarmup(timer)],
+                env_cfg=dict(cudnn_benchmark=False,
+                             mp_cfg=dict(mp_start_method='fork',
+                                         opencv_num_threads=0),
+                             dist_cfg=dict(backend='nccl')),
+                log_processor=dict(by_epoch=False),
+                log_level='WARNING',
+                default_scope='mmseg',
+                randomness=dict(seed=0))
+            runner.train()
+            hub = runner.message_hub
+            times = np.asarray(hub.get_scalar('train/time').data[0])
+            data_times = np.asarray(
+                hub.get_scalar('train/data_time').data[0])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        wall = (timer.t1 - timer.t0) / args.iters
+        hook = float(np.mean((times - data_times)[-args.iters:]))
+        return wall, hook, float(np.mean(data_times[-args.iters:]))
+
+    # Alternate: bare, runner, bare, runner, ..., bare.
+    bare, passes, walls, hooks, datas = [], [], [], [], []
+    for r in range(args.rounds):
+        n0 = len(bare)
+        time_bare()
+        passes.append(np.median(bare[n0:]))
+        wall, hook, data = time_runner(r)
+        walls.append(wall)
+        hooks.append(hook)
+        datas.append(data)
+        print(f'round {r}: bare median {1e3 * passes[-1]:.0f} ms, runner '
+              f'{1e3 * wall:.0f} ms per iteration')
+    n0 = len(bare)
+    time_bare()
+    passes.append(np.median(bare[n0:]))
+    print(f'final bare pass: median {1e3 * passes[-1]:.0f} ms')
+
+    bare_ms = 1e3 * float(np.median(bare))
+    runner_ms = 1e3 * float(np.median(walls))
+    hook_ms = 1e3 * float(np.median(hooks))
+    data_ms = 1e3 * float(np.median(datas))
+    print(f'(a) bare step: median {bare_ms:.0f} ms per iteration '
+          f'({len(bare)} timed in {len(passes)} passes; pass medians '
+          + ', '.join(f'{1e3 * p:.0f}' for p in passes) + ' ms)')
+    print(f"(b) runner: median {runner_ms:.0f} ms per iteration over "
+          f"{len(walls)} runs (wall, all inclusive); IterTimerHook 'time' - "
+          f"'data_time' = {hook_ms:.0f} ms, 'data_time' {data_ms:.1f} ms")
+    ratio = runner_ms / bare_ms
+    print(f'runner / bare (wall per iteration, medians): {ratio:.3f}x '
+          f"(target <= 1.10: {'met' if ratio <= 1.10 else 'NOT met'}); "
+          f'IterTimerHook-based: {hook_ms / bare_ms:.3f}x; spread of the '
+          f'bare pass medians: {1e3 * (max(passes) - min(passes)):.0f} ms '
+          f'({100 * (max(passes) - min(passes)) / np.median(bare):.0f} %)')
+
+
+if __name__ == '__main__':
+    main()
