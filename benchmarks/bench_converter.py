@@ -28,10 +28,7 @@ the ratios; asserts nothing.
 import argparse
 import contextlib
 import io
-import json
-import os
 import os.path as osp
-import platform
 import shutil
 import sys
 import tempfile
@@ -40,64 +37,11 @@ import time
 import cv2
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from _common import REAL_FRAMES, ROOT, machine, make_tree, sample_paths
+
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
-from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST,  # noqa: E402
-                                           get_mapper)
+from a2d2_mmseg.datasets.a2d2_meta import get_mapper  # noqa: E402
 import a2d2 as converter  # noqa: E402  tools/dataset_converters/a2d2.py
-
-SAMPLES = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
-REAL = (('20180807_145028', '000006882'), ('20181107_132730', '000005599'))
-SCENES = ('20180807_145028', '20181107_132730')
-
-
-def cpu_model():
-    with contextlib.suppress(OSError):
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def machine():
-    import torch
-    return (f'{cpu_model()}, {os.cpu_count()} cpus, torch threads '
-            f'{torch.get_num_threads()}, python {platform.python_version()}, '
-            f'numpy {np.__version__}, opencv {cv2.__version__} '
-            f'(cv2 threads {cv2.getNumThreads()}), torch {torch.__version__}')
-
-
-def sample_paths(scene, frame):
-    st = scene.replace('_', '')
-    return (osp.join(SAMPLES, f'{st}_camera_frontcenter_{frame}.png'),
-            osp.join(SAMPLES, f'{st}_label_frontcenter_{frame}.png'))
-
-
-def make_tree(root, n):
-    """A raw tree of ``n`` frames (symlinks to the real samples)."""
-    sem = osp.join(root, 'camera_lidar_semantic')
-    os.makedirs(sem, exist_ok=True)
-    with open(osp.join(sem, 'class_list.json'), 'w') as f:
-        json.dump(dict(A2D2_CLASS_LIST), f)
-    for i in range(n):
-        scene = SCENES[i % 2]
-        st = scene.replace('_', '')
-        frame = f'{i:09d}'
-        cam_src, lbl_src = sample_paths(*REAL[i % 2])
-        cam_dir = osp.join(sem, scene, 'camera', 'cam_front_center')
-        lbl_dir = osp.join(sem, scene, 'label', 'cam_front_center')
-        os.makedirs(cam_dir, exist_ok=True)
-        os.makedirs(lbl_dir, exist_ok=True)
-        os.symlink(cam_src,
-                   osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.png'))
-        with open(osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.json'),
-                  'w') as f:
-            json.dump({'cam_name': 'front_center'}, f)
-        os.symlink(lbl_src,
-                   osp.join(lbl_dir, f'{st}_label_frontcenter_{frame}.png'))
-    return root
 
 
 def by_hand(cam, lbl, mapper, size):
@@ -144,7 +88,7 @@ def main():
                         help='repeats of the hand baseline per sample frame')
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    print(f'machine: {machine()}')
+    print(f'machine: {machine(cv2_threads=True)}')
     sizes = [args.frames] + ([args.big] if args.big > args.frames else [])
     work = tempfile.mkdtemp(prefix='a2d2_bench_conv_')
     runs = {}
@@ -155,7 +99,7 @@ def main():
                                              'class_list.json'))
         # Hand baseline: median per frame over both real frames.
         hand = []
-        for scene, frame in REAL:
+        for scene, frame in REAL_FRAMES:
             cam, lbl = sample_paths(scene, frame)
             by_hand(cam, lbl, mapper, (512, 512))  # warm-up
             for _ in range(args.repeat):

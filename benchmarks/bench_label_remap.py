@@ -10,22 +10,17 @@ Prints the machine, median times and the measured ratios; asserts nothing.
 """
 import argparse
 import glob
-import os
 import os.path as osp
 import platform
-import sys
 import time
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from a2d2_mmseg.datasets.a2d2_meta import get_mapper, pack_rgb  # noqa: E402
+from _common import SAMPLES_DIR, machine
+from a2d2_mmseg.datasets.a2d2_meta import get_mapper, pack_rgb
 
-HERE = osp.dirname(osp.abspath(__file__))
-DEFAULT = sorted(
-    glob.glob(osp.join(HERE, '..', 'tests', 'data', 'a2d2_samples',
-                       '*_label_*.png')))
+DEFAULT = sorted(glob.glob(osp.join(SAMPLES_DIR, '*_label_*.png')))
 
 
 def median_ms(fn, repeat):
@@ -38,19 +33,13 @@ def median_ms(fn, repeat):
     return 1e3 * float(np.median(times))
 
 
-def machine():
-    """One line describing the machine and library versions."""
-    return (f'{platform.processor() or platform.machine()}, '
-            f'{os.cpu_count()} cpus, python {platform.python_version()}, '
-            f'numpy {np.__version__}, opencv {cv2.__version__}')
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('labels', nargs='*', default=DEFAULT)
     parser.add_argument('--repeat', type=int, default=30)
     args = parser.parse_args()
-    print(f'machine: {machine()}')
+    cpu = platform.processor() or platform.machine()
+    print(f'machine: {machine(cpu=cpu, with_torch=False)}')
     cv2.setNumThreads(1)
     mapper = get_mapper('full')
     rows = []

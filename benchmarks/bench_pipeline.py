@@ -29,13 +29,8 @@ is missed, the per-transform breakdown says which transform bounds it.
 Prints the machine, the times and the ratios; asserts nothing.
 """
 import argparse
-import contextlib
-import json
-import os
 import os.path as osp
-import platform
 import shutil
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -43,68 +38,10 @@ from collections import defaultdict
 import cv2
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from _common import ROOT, machine, make_tree
 
-SAMPLES = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
-REAL = (('20180807_145028', '000006882'), ('20181107_132730', '000005599'))
-SCENES = ('20180807_145028', '20181107_132730')
 STEP_S = 11.8  # one 512x512 batch-2 training step on this CPU (notes)
 BATCH = 2
-
-
-def cpu_model():
-    with contextlib.suppress(OSError):
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def machine():
-    import mmcv
-    import mmengine
-    import mmseg
-    import torch
-    return (f'{cpu_model()}, {os.cpu_count()} cpus, torch threads '
-            f'{torch.get_num_threads()}, python {platform.python_version()}, '
-            f'numpy {np.__version__}, opencv {cv2.__version__} '
-            f'(cv2 threads {cv2.getNumThreads()}), torch {torch.__version__}, '
-            f'mmcv {mmcv.__version__}, mmengine {mmengine.__version__}, '
-            f'mmseg {mmseg.__version__}')
-
-
-def sample_paths(scene, frame):
-    st = scene.replace('_', '')
-    return (osp.join(SAMPLES, f'{st}_camera_frontcenter_{frame}.png'),
-            osp.join(SAMPLES, f'{st}_label_frontcenter_{frame}.png'))
-
-
-def make_tree(root, n):
-    """A raw tree of ``n`` frames (symlinks to the real samples)."""
-    from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
-    sem = osp.join(root, 'camera_lidar_semantic')
-    os.makedirs(sem, exist_ok=True)
-    with open(osp.join(sem, 'class_list.json'), 'w') as f:
-        json.dump(dict(A2D2_CLASS_LIST), f)
-    for i in range(n):
-        scene = SCENES[i % 2]
-        st = scene.replace('_', '')
-        frame = f'{i:09d}'
-        cam_src, lbl_src = sample_paths(*REAL[i % 2])
-        cam_dir = osp.join(sem, scene, 'camera', 'cam_front_center')
-        lbl_dir = osp.join(sem, scene, 'label', 'cam_front_center')
-        os.makedirs(cam_dir, exist_ok=True)
-        os.makedirs(lbl_dir, exist_ok=True)
-        os.symlink(cam_src,
-                   osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.png'))
-        with open(osp.join(cam_dir, f'{st}_camera_frontcenter_{frame}.json'),
-                  'w') as f:
-            json.dump({'cam_name': 'front_center'}, f)
-        os.symlink(lbl_src,
-                   osp.join(lbl_dir, f'{st}_label_frontcenter_{frame}.png'))
-    return root
 
 
 def bare_decode(cam, lbl):
@@ -134,7 +71,7 @@ def main():
     from mmseg.registry import DATASETS
     import a2d2_mmseg  # noqa: F401  registers A2D2Dataset & transforms
     init_default_scope('mmseg')
-    print(f'machine: {machine()}')
+    print(f'machine: {machine(cv2_threads=True, openmmlab=True)}')
 
     cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets',
                                    'a2d2.py'))

@@ -30,45 +30,18 @@ included; the IterTimerHook's 'time' minus 'data_time' is printed beside it.
 Prints the machine, the times and the ratio; asserts nothing.
 """
 import argparse
-import contextlib
 import copy
-import os
 import os.path as osp
-import platform
 import shutil
-import sys
 import tempfile
 import time
 
 import cv2
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-SAMPLES = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
-CAM = osp.join(SAMPLES, '20180807145028_camera_frontcenter_000006882.png')
-LBL = osp.join(SAMPLES, '20180807145028_label_frontcenter_000006882.png')
+from _common import REAL_FRAMES, ROOT, machine, sample_paths
 
-
-def cpu_model():
-    with contextlib.suppress(OSError):
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
-def machine():
-    import mmcv
-    import mmengine
-    import mmseg
-    import torch
-    return (f'{cpu_model()}, {os.cpu_count()} cpus, torch threads '
-            f'{torch.get_num_threads()}, python {platform.python_version()}, '
-            f'numpy {np.__version__}, opencv {cv2.__version__}, '
-            f'torch {torch.__version__}, mmcv {mmcv.__version__}, '
-            f'mmengine {mmengine.__version__}, mmseg {mmseg.__version__}')
+CAM, LBL = sample_paths(*REAL_FRAMES[0])
 
 
 def no_syncbn(obj):
@@ -137,7 +110,7 @@ def main():
     from mmengine.logging import MMLogger
     init_default_scope('mmseg')
     MMLogger.get_instance('bench_runner_overhead', log_level='WARNING')
-    print(f'machine: {machine()}')
+    print(f'machine: {machine(openmmlab=True)}')
     print(f'model: DeepLabV3-R50-D16 (configs/deeplabv3_r50_a2d2.py, '
           f'pretrained=None, BN), {args.size}x{args.size} crops, batch 2; '
           f'{args.warmup} warm-up + {args.iters} timed iterations per side')

@@ -1,0 +1,133 @@
+"""Helpers shared by the benchmark scripts in this folder.
+
+The scripts run as ``python benchmarks/bench_x.py`` from the repository root,
+so this folder is on ``sys.path`` and they import these helpers with
+``from _common import ...``. Importing this module puts the repository root
+first on ``sys.path`` (so ``a2d2_mmseg`` and ``tests`` resolve to this
+checkout; mmsegmentation's wheel installs a top-level ``tests`` package too).
+
+The raw-tree layout and the two real frames come from ``tests/a2d2_tree.py``,
+the same helpers the tests build their trees with.
+"""
+import contextlib
+import json
+import os
+import os.path as osp
+import platform
+import sys
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST  # noqa: E402
+from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR,  # noqa: E402
+                             raw_paths, stamp)
+
+
+def cpu_model() -> str:
+    """The CPU's model name.
+
+    Returns:
+        str: the first ``model name`` of ``/proc/cpuinfo``, else
+        ``platform.processor()`` or ``platform.machine()``.
+    """
+    with contextlib.suppress(OSError):
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def machine(cpu: Optional[str] = None,
+            with_torch: bool = True,
+            cv2_threads: bool = False,
+            openmmlab: bool = False) -> str:
+    """One line describing the machine and the library versions.
+
+    The parts, in this order: CPU, CPU count, torch threads, python, numpy,
+    opencv (and its thread count), torch, mmcv, mmengine, mmseg; the
+    arguments choose which of the optional ones appear.
+
+    Args:
+        cpu (str, optional): the CPU's description. Defaults to
+            :func:`cpu_model`.
+        with_torch (bool): add torch's thread count (after the CPU count)
+            and torch's version (after opencv's). Defaults to True.
+        cv2_threads (bool): add OpenCV's thread count after its version,
+            as ``opencv 4.x (cv2 threads 1)``. Defaults to False.
+        openmmlab (bool): add the mmcv, mmengine and mmseg versions at the
+            end. Defaults to False.
+
+    Returns:
+        str: e.g. ``'AMD EPYC, 2 cpus, torch threads 2, python 3.11.7,
+        numpy 2.4.6, opencv 4.14.0 (cv2 threads 1), torch 2.13.0+cpu'``.
+    """
+    parts = [cpu_model() if cpu is None else cpu, f'{os.cpu_count()} cpus']
+    if with_torch:
+        import torch
+        parts.append(f'torch threads {torch.get_num_threads()}')
+    opencv = f'opencv {cv2.__version__}'
+    if cv2_threads:
+        opencv += f' (cv2 threads {cv2.getNumThreads()})'
+    parts += [f'python {platform.python_version()}',
+              f'numpy {np.__version__}', opencv]
+    if with_torch:
+        parts.append(f'torch {torch.__version__}')
+    if openmmlab:
+        import mmcv
+        import mmengine
+        import mmseg
+        parts += [f'mmcv {mmcv.__version__}',
+                  f'mmengine {mmengine.__version__}',
+                  f'mmseg {mmseg.__version__}']
+    return ', '.join(parts)
+
+
+def sample_paths(scene: str, frame: str) -> Tuple[str, str]:
+    """Camera and label PNG of a real frame in tests/data/a2d2_samples.
+
+    Args:
+        scene (str): e.g. ``'20180807_145028'``.
+        frame (str): e.g. ``'000006882'``.
+
+    Returns:
+        tuple[str, str]: the camera PNG and the RGB label PNG.
+    """
+    return (osp.join(SAMPLES_DIR,
+                     f'{stamp(scene)}_camera_frontcenter_{frame}.png'),
+            osp.join(SAMPLES_DIR,
+                     f'{stamp(scene)}_label_frontcenter_{frame}.png'))
+
+
+def make_tree(root: str, n: int) -> str:
+    """Make a raw A2D2 tree of ``n`` frames out of symlinks.
+
+    Frame ``i`` (id ``f'{i:09d}'``) lies in the scene of real frame
+    ``i % 2`` and links to that real frame's camera and label PNGs in
+    tests/data/a2d2_samples; each gets a camera JSON, and the tree gets
+    A2D2's ``class_list.json``.
+
+    Args:
+        root (str): the data_root to make (gets ``camera_lidar_semantic/``).
+        n (int): number of frames.
+
+    Returns:
+        str: ``root``.
+    """
+    sem = osp.join(root, 'camera_lidar_semantic')
+    os.makedirs(sem, exist_ok=True)
+    with open(osp.join(sem, 'class_list.json'), 'w') as f:
+        json.dump(dict(A2D2_CLASS_LIST), f)
+    for i in range(n):
+        scene, real_frame = REAL_FRAMES[i % 2]
+        cam, meta, lbl = raw_paths(root, scene, f'{i:09d}')
+        for src, dst in zip(sample_paths(scene, real_frame), (cam, lbl)):
+            os.makedirs(osp.dirname(dst), exist_ok=True)
+            os.symlink(src, dst)
+        with open(meta, 'w') as f:
+            json.dump({'cam_name': 'front_center'}, f)
+    return root
