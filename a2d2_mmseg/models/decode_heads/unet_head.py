@@ -25,10 +25,10 @@ class UNetDecodeHead(BaseDecodeHead):
     .. code:: text
 
         layer4 [B, 2048, H/32, W/32]
-          -> up to layer3's size, cat layer3, 2x ConvModule -> [B, 512, H/16]
-          -> up to layer2's size, cat layer2, 2x ConvModule -> [B, 256, H/8]
-          -> up to layer1's size, cat layer1, 2x ConvModule -> [B, 128, H/4]
-          -> up x2 (no skip),             2x ConvModule -> [B, 64, H/2]
+          -> up to layer3's size, cat layer3, 2x ConvModule -> [B, 256, H/16]
+          -> up to layer2's size, cat layer2, 2x ConvModule -> [B, 128, H/8]
+          -> up to layer1's size, cat layer1, 2x ConvModule -> [B, 64, H/4]
+          -> up x2 (no skip),             2x ConvModule -> [B, 32, H/2]
           -> cls_seg (dropout + 1x1 conv_seg)     -> [B, num_classes, H/2]
 
     Every upsampling is bilinear (``align_corners`` of the head). Upsampling
@@ -43,13 +43,17 @@ class UNetDecodeHead(BaseDecodeHead):
     the loss and by inference anyway.
 
     Each conv block is two 3x3 ``ConvModule`` (conv-norm-act, BN + ReLU by
-    default). ``channels`` is fixed to ``decoder_channels[-1]``; passing a
+    default). The default widths (256, 128, 64, 32) are those of
+    segmentation_models_pytorch's Unet decoder: twice these widths cost
+    ~2.5x the decoder FLOPs (48 vs 19 GMACs per 512x512 image) and made a
+    512x512 training step 1.8x slower on CPU (benchmarks/bench_smp_peer.py,
+    docs/benchmarks.md). ``channels`` is fixed to ``decoder_channels[-1]``; passing a
     different ``channels`` raises ``ValueError``.
 
     Args:
         decoder_channels (Sequence[int]): Output channels of the decoder
             blocks, deepest first. Needs at least ``len(in_channels) - 1``
-            entries. Default: (512, 256, 128, 64).
+            entries. Default: (256, 128, 64, 32).
         in_channels (Sequence[int]): Channels of the selected encoder stages,
             shallowest first. Default: (256, 512, 1024, 2048).
         in_index (Sequence[int]): Indices of the selected stages.
@@ -69,7 +73,7 @@ class UNetDecodeHead(BaseDecodeHead):
     """
 
     def __init__(self,
-                 decoder_channels: Sequence[int] = (512, 256, 128, 64),
+                 decoder_channels: Sequence[int] = (256, 128, 64, 32),
                  in_channels: Sequence[int] = (256, 512, 1024, 2048),
                  in_index: Sequence[int] = (0, 1, 2, 3),
                  input_transform: str = 'multiple_select',

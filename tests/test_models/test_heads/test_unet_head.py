@@ -75,13 +75,13 @@ def test_two_extra_blocks():
 
 def test_default_hyper_parameters_tiny_input():
     head = MODELS.build(dict(type='UNetDecodeHead', num_classes=38))
-    assert head.decoder_channels == (512, 256, 128, 64)
+    assert head.decoder_channels == (256, 128, 64, 32)
     assert head.in_channels == [256, 512, 1024, 2048]
     assert head.in_index == [0, 1, 2, 3]
-    assert head.channels == 64
+    assert head.channels == 32
     # block input channels: deepest + skip ..., extra block without skip
     in_chs = [b[0].conv.in_channels for b in head.decoder_blocks]
-    assert in_chs == [2048 + 1024, 512 + 512, 256 + 256, 128]
+    assert in_chs == [2048 + 1024, 256 + 512, 128 + 256, 64]
     # conv-BN-ReLU, no conv bias next to BN
     conv = head.decoder_blocks[0][0]
     assert conv.with_norm and conv.with_activation and conv.conv.bias is None
