@@ -1,0 +1,260 @@
+"""Benchmark: our UNet-R50 / DeepLabV3-R50 training step vs. smp's.
+
+Target (issue #5, item 4): a training step (forward, backward, optimizer
+step) of ``configs/unet_r50_a2d2.py`` and ``configs/deeplabv3_r50_a2d2.py``
+at 512x512, same batch, same threads, takes <= 1.0x the time of
+segmentation_models_pytorch's ``Unet("resnet50")`` and
+``DeepLabV3("resnet50")`` with ``encoder_weights=None``.
+
+smp needs torchvision, which does not import beside this project's torch
+(2.13.0 CPU), so the peer runs in its own environment, made once with::
+
+    bash benchmarks/setup_smp_env.sh      # .venv-smp/: torch 2.14.1,
+                                          # torchvision 0.29.1, smp
+
+and then::
+
+    python benchmarks/bench_smp_peer.py [--rounds 3] [--size 512] \
+        [--batch 2] [--threads N] [--pairs unet deeplabv3 control]
+
+How: each model lives in its own long-running worker process
+(``benchmarks/_train_step_worker.py``; ours under this interpreter, smp's
+under ``--peer-python``), built once, warmed up with ``--warmup`` steps, and
+then idle until told to run. The script alternates the two sides of a pair,
+ABBA (ours, smp, smp, ours, ...), ``--steps`` timed steps per turn, so slow
+phases of a shared machine hit both sides alike, and only one side computes
+at any time. Both sides get the same ``--threads`` (torch.set_num_threads,
+OMP/MKL variables), the same random batch and labels (fixed seeds), the same
+SGD (lr 0.01, momentum 0.9, weight decay 5e-4). Ratios are of the medians
+of the per-step wall times.
+
+The two environments run different torch builds, so the ``control`` pair
+runs one plain-PyTorch ResNet-50 (same code) in both: its ratio is the part
+of any difference that comes from torch itself, printed next to each result
+as a torch-adjusted ratio (for information; the target is judged on the
+measured ratio).
+
+Prints the machine, progress, per-pair medians and the ratios; asserts
+nothing. Run time at the defaults about 10 minutes on 2 cores.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from _common import ROOT, cpu_model
+
+WORKER = osp.join(ROOT, 'benchmarks', '_train_step_worker.py')
+DEFAULT_PEER = osp.join(ROOT, '.venv-smp', 'bin', 'python')
+SETUP = 'bash benchmarks/setup_smp_env.sh'
+
+# name -> (our side's worker args, the peer side's worker args)
+PAIRS = {
+    'unet': (['--side', 'ours', '--config', 'configs/unet_r50_a2d2.py'],
+             ['--side', 'smp', '--arch', 'Unet']),
+    'deeplabv3': (['--side', 'ours', '--config',
+                   'configs/deeplabv3_r50_a2d2.py'],
+                  ['--side', 'smp', '--arch', 'DeepLabV3']),
+    'control': (['--side', 'control'], ['--side', 'control']),
+}
+# For information: closer-matched variants of the DeepLabV3 pair.
+EXTRA_PAIRS = {
+    'deeplabv3-noaux': (['--side', 'ours', '--config',
+                         'configs/deeplabv3_r50_a2d2.py', '--no-aux'],
+                        ['--side', 'smp', '--arch', 'DeepLabV3']),
+    'deeplabv3-os16': (['--side', 'ours', '--config',
+                        'configs/deeplabv3_r50_a2d2.py'],
+                       ['--side', 'smp', '--arch', 'DeepLabV3',
+                        '--smp-kwargs',
+                        '{"encoder_output_stride": 16, '
+                        '"decoder_atrous_rates": [6, 12, 18]}']),
+}
+
+
+class Worker:
+    """A ``_train_step_worker.py`` process driven over its stdin/stdout."""
+
+    def __init__(self, python, args, common, env, log_dir, tag):
+        self.tag = tag
+        self.log_path = osp.join(log_dir, f'{tag}.log')
+        self.log = open(self.log_path, 'w')
+        self.proc = subprocess.Popen(
+            [python, WORKER] + args + common,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            bufsize=1)
+        self.info = self._read()
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.log.flush()
+            with open(self.log_path) as f:
+                tail = f.read()[-3000:]
+            raise RuntimeError(f'{self.tag}: worker exited with code '
+                               f'{self.proc.returncode}; its stderr:\n{tail}')
+        return json.loads(line)
+
+    def run(self, steps):
+        self.proc.stdin.write(f'run {steps}\n')
+        self.proc.stdin.flush()
+        return self._read()['times']
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write('quit\n')
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=60)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                self.proc.kill()
+        self.log.close()
+
+
+def machine(threads):
+    import platform
+
+    import torch
+    return (f'{cpu_model()}, {os.cpu_count()} cpus, threads {threads} per '
+            f'side, python {platform.python_version()}, ours: torch '
+            f'{torch.__version__}')
+
+
+def run_pair(name, our_args, peer_args, args, env, log_dir):
+    common = [
+        '--size', str(args.size), '--batch', str(args.batch),
+        '--threads', str(args.threads), '--warmup', str(args.warmup),
+        '--num-classes', str(args.num_classes)
+    ]
+    sides = {}
+    try:
+        for side, python, wargs in (('ours', sys.executable, our_args),
+                                    ('peer', args.peer_python, peer_args)):
+            t0 = time.monotonic()
+            sides[side] = Worker(python, wargs, common, env, log_dir,
+                                 f'{name}-{side}')
+            info = sides[side].info
+            print(f'[{name}] {side}: {info["model"]}; torch {info["torch"]}, '
+                  f'{info["threads"]} threads, {info["params"] / 1e6:.1f} M '
+                  f'params; built + {args.warmup} warm-up step(s) in '
+                  f'{time.monotonic() - t0:.0f} s', flush=True)
+        times = dict(ours=[], peer=[])
+        for r in range(args.rounds):
+            order = ('ours', 'peer') if r % 2 == 0 else ('peer', 'ours')
+            for side in order:
+                got = sides[side].run(args.steps)
+                times[side] += got
+                print(f'[{name}] round {r}: {side} '
+                      + ', '.join(f'{t:.2f}' for t in got) + ' s',
+                      flush=True)
+    finally:
+        for w in sides.values():
+            w.close()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return dict(
+        name=name,
+        ours=sides['ours'].info,
+        peer=sides['peer'].info,
+        times=times,
+        median=med,
+        ratio=med['ours'] / med['peer'])
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        description='Training step of our UNet-R50 / DeepLabV3-R50 vs. '
+        "segmentation_models_pytorch's (issue #5, item 4).")
+    p.add_argument('--peer-python', default=DEFAULT_PEER,
+                   help='python of the environment with smp (default: '
+                   '.venv-smp/bin/python, made by ' + SETUP + ')')
+    p.add_argument('--pairs', nargs='+', default=list(PAIRS),
+                   choices=list(PAIRS) + list(EXTRA_PAIRS),
+                   help='what to compare (default: %(default)s; '
+                   'deeplabv3-noaux and deeplabv3-os16 are closer-matched '
+                   'variants, for information)')
+    p.add_argument('--size', type=int, default=512)
+    p.add_argument('--batch', type=int, default=2)
+    p.add_argument('--num-classes', type=int, default=38)
+    p.add_argument('--threads', type=int, default=None,
+                   help="torch threads per side (default: this process's "
+                   'torch.get_num_threads())')
+    p.add_argument('--rounds', type=int, default=4,
+                   help='turns per side, alternating ABBA (default 4)')
+    p.add_argument('--steps', type=int, default=1,
+                   help='timed steps per turn (default 1)')
+    p.add_argument('--warmup', type=int, default=1)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if not (osp.isfile(args.peer_python)
+            and os.access(args.peer_python, os.X_OK)):
+        sys.exit(f'{args.peer_python}: no such python. Make the peer '
+                 f'environment first: {SETUP} (or pass --peer-python)')
+    import torch
+    if args.threads is None:
+        args.threads = torch.get_num_threads()
+    env = dict(os.environ)
+    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        env[var] = str(args.threads)
+    env['PYTHONWARNINGS'] = 'ignore'
+    print(f'machine: {machine(args.threads)}')
+    print(f'settings: {args.size}x{args.size}, batch {args.batch}, '
+          f'{args.num_classes} classes, SGD; {args.warmup} warm-up step(s), '
+          f'then {args.rounds} turns x {args.steps} step(s) per side, ABBA',
+          flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix='bench_smp_') as log_dir:
+        for name in args.pairs:
+            our_args, peer_args = {**PAIRS, **EXTRA_PAIRS}[name]
+            results[name] = run_pair(name, our_args, peer_args, args, env,
+                                     log_dir)
+
+    control = results.get('control')
+    print()
+    print(f'{"pair":<16} {"ours (s/step)":>14} {"peer (s/step)":>14} '
+          f'{"ours/peer":>10}')
+    for name, r in results.items():
+        print(f'{name:<16} {r["median"]["ours"]:>14.2f} '
+              f'{r["median"]["peer"]:>14.2f} {r["ratio"]:>10.3f}')
+    if control:
+        c = control['ratio']
+        print(f'control: the same plain-PyTorch ResNet-50 step takes {c:.3f}x '
+              f'as long under torch {control["ours"]["torch"]} as under '
+              f'torch {control["peer"]["torch"]} (this is the torch builds, '
+              'not the models)')
+    for name, r in results.items():
+        if name == 'control':
+            continue
+        line = (f'[{name}] ours/smp training step: {r["ratio"]:.3f}x '
+                f'(median {r["median"]["ours"]:.2f} s vs '
+                f'{r["median"]["peer"]:.2f} s')
+        for side in ('ours', 'peer'):
+            t = r['times'][side]
+            line += f'; {side} spread {min(t):.2f}-{max(t):.2f} s'
+        line += ')'
+        if name in PAIRS:
+            ok = r['ratio'] <= 1.0
+            line += f' (target <= 1.0: {"met" if ok else "NOT met"})'
+        else:
+            line += ' (for information)'
+        if control:
+            line += (f'; torch-adjusted (/ control {control["ratio"]:.3f}): '
+                     f'{r["ratio"] / control["ratio"]:.3f}x')
+        print(line)
+    return results
+
+
+if __name__ == '__main__':
+    main()
