@@ -1,5 +1,6 @@
 """Tests of tools/dataset_converters/a2d2.py on tiny raw trees of real PNGs."""
 import json
+import multiprocessing
 import os
 import os.path as osp
 import re
@@ -307,6 +308,29 @@ def test_label_size_mismatch_names_both_files(tmp_path):
     assert not osp.exists(osp.join(out, 'a2d2_converted.json'))
     with open(osp.join(out, conv.SUMMARY_FILE)) as f:
         assert json.load(f)['frames']['converted'] == 3
+
+
+
+def test_parallel_errors_leave_no_workers(raw, tmp_path):
+    out = str(tmp_path / 'out')
+    conv.convert(raw, out, size=SIZE, nproc=2, verbose=False)
+    assert multiprocessing.active_children() == []
+    # Refused before any frame is sent to the pool.
+    with pytest.raises(conv.ConversionError, match='--overwrite'):
+        conv.convert(raw, out, size=(20, 12), nproc=2, verbose=False)
+    assert multiprocessing.active_children() == []
+    # A frame that fails in a worker: the others are converted, the error
+    # names the file, and the pool is gone.
+    cam, _, lbl = raw_paths(raw, SCENES[1], '000000002')
+    with open(lbl, 'wb') as f:
+        f.write(b'not a png')
+    out2 = str(tmp_path / 'out2')
+    with pytest.raises(conv.ConversionError, match='1 of 6 frame') as e:
+        conv.convert(raw, out2, size=SIZE, nproc=2, verbose=False)
+    assert lbl in str(e.value)
+    assert multiprocessing.active_children() == []
+    with open(osp.join(out2, conv.SUMMARY_FILE)) as f:
+        assert json.load(f)['frames']['converted'] == 5
 
 
 @pytest.mark.parametrize('class_set', ['full', 'reduced'])

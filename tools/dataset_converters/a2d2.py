@@ -44,7 +44,9 @@ Example::
 import argparse
 import contextlib
 import errno
+import gc
 import json
+import multiprocessing
 import os
 import os.path as osp
 import re
@@ -64,8 +66,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
         osp.abspath(__file__)))))
 
-from mmengine.utils import (  # noqa: E402
-    track_parallel_progress, track_progress)
+from mmengine.utils import ProgressBar, track_progress  # noqa: E402
 
 from a2d2_mmseg.datasets.a2d2_layout import (  # noqa: E402
     CONVERTED_MARKER, RAW_DIR, A2D2LayoutError,
@@ -323,6 +324,57 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
+@contextlib.contextmanager
+def worker_pool(nproc: int, initializer=None):
+    """A fork-based ``multiprocessing.Pool`` of ``nproc`` workers, or None.
+
+    Yields None for ``nproc <= 1``. Before forking it stops OpenCV's thread
+    pool (a pool thread holding the pool's lock at fork time would deadlock
+    a worker on its first OpenCV call; restored after the fork) and freezes
+    the garbage collector's objects (``gc.freeze``): the workers' collections
+    then leave the parent's ~360k objects (torch, mmseg) alone instead of
+    touching, and so copying, every page that holds one. On exit the pool is
+    joined (the caller may ``close()`` it earlier so the workers exit while it
+    works), or terminated on an exception.
+
+    Args:
+        nproc (int): Number of worker processes.
+        initializer (callable, optional): Run once in each worker. Defaults
+            to setting OpenCV to one thread.
+    """
+    if nproc <= 1:
+        yield None
+        return
+    cv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    gc.freeze()
+    try:
+        pool = multiprocessing.get_context('fork').Pool(
+            nproc, initializer or _init_worker)
+    finally:
+        gc.unfreeze()
+        cv2.setNumThreads(cv_threads)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.close()
+        pool.join()
+
+
+def _track_pool(pool, func, tasks: list, file) -> list:
+    """``pool.imap(func, tasks)`` in order, with mmengine's progress bar."""
+    bar = ProgressBar(len(tasks), file=file)
+    results = []
+    for result in pool.imap(func, tasks):
+        results.append(result)
+        bar.update()
+    file.write('\n')
+    return results
+
+
 def convert_frame(task: dict) -> dict:
     """Convert one frame, or skip it when its outputs are up to date.
 
@@ -533,87 +585,88 @@ def convert(raw_root: str,
     class_set = build_class_set('full', class_list_path)  # validates it
     # Built once here; forked workers inherit the table.
     get_mapper('full', class_list_path, snap_distance)
-    frames = scan_raw(raw_root, resolve_scenes(scenes, raw_root))
-    meta = _marker(class_set, size, img_format, snap_distance, raw_root)
-    marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
+    # Started before the scan and the output checks, so that the workers
+    # start while this process works; forked after the mapper's table is
+    # built, which they inherit.
+    with worker_pool(nproc) as pool:
+        frames = scan_raw(raw_root, resolve_scenes(scenes, raw_root))
+        meta = _marker(class_set, size, img_format, snap_distance, raw_root)
+        marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
 
-    os.makedirs(out_dir, exist_ok=True)
-    with out_lock(out_dir):
-        force = _prepare_out(out_dir, meta, class_list_path, overwrite, log)
-        stale = remove_stale_tmp(out_dir)
-        if stale:
-            log(f'removed {len(stale)} temp file(s) of an interrupted run')
-        tasks = []
-        for fr in frames:
-            for sub in ('images', 'labels'):
-                os.makedirs(osp.join(out_dir, sub, fr['scene']),
-                            exist_ok=True)
-            stem = osp.splitext(osp.basename(fr['img_path']))[0]
-            tasks.append(dict(
-                key=f"{fr['scene']}/{fr['frame']}",
-                img_src=fr['img_path'],
-                lbl_src=fr['seg_map_path'],
-                img_dst=osp.join(out_dir, 'images', fr['scene'],
-                                 f'{stem}.{img_format}'),
-                lbl_dst=osp.join(out_dir, 'labels', fr['scene'],
-                                 osp.basename(fr['seg_map_path'])),
-                size=size,
-                img_format=img_format,
-                class_list=class_list_path,
-                snap_distance=float(snap_distance),
-                force=force,
-                fsync=fsync))
-        marker_path = osp.join(out_dir, CONVERTED_MARKER)
-        pending_path = osp.join(out_dir, PENDING_MARKER)
-        todo = sum(force or not outputs_up_to_date(t) for t in tasks)
-        if todo or not osp.isfile(marker_path):
-            # From here until the marker is written last, the tree is
-            # incomplete: the pending marker says with which options. (A
-            # rerun with nothing to do leaves the marker alone.)
-            atomic_write(pending_path, marker_bytes)
+        os.makedirs(out_dir, exist_ok=True)
+        with out_lock(out_dir):
+            force = _prepare_out(out_dir, meta, class_list_path,
+                                 overwrite, log)
+            stale = remove_stale_tmp(out_dir)
+            if stale:
+                log(f'removed {len(stale)} temp file(s) of an interrupted run')
+            tasks = []
+            for fr in frames:
+                for sub in ('images', 'labels'):
+                    os.makedirs(osp.join(out_dir, sub, fr['scene']),
+                                exist_ok=True)
+                stem = osp.splitext(osp.basename(fr['img_path']))[0]
+                tasks.append(dict(
+                    key=f"{fr['scene']}/{fr['frame']}",
+                    img_src=fr['img_path'],
+                    lbl_src=fr['seg_map_path'],
+                    img_dst=osp.join(out_dir, 'images', fr['scene'],
+                                     f'{stem}.{img_format}'),
+                    lbl_dst=osp.join(out_dir, 'labels', fr['scene'],
+                                     osp.basename(fr['seg_map_path'])),
+                    size=size,
+                    img_format=img_format,
+                    class_list=class_list_path,
+                    snap_distance=float(snap_distance),
+                    force=force,
+                    fsync=fsync))
+            marker_path = osp.join(out_dir, CONVERTED_MARKER)
+            pending_path = osp.join(out_dir, PENDING_MARKER)
+            todo = sum(force or not outputs_up_to_date(t) for t in tasks)
+            if todo or not osp.isfile(marker_path):
+                # From here until the marker is written last, the tree is
+                # incomplete: the pending marker says with which options. (A
+                # rerun with nothing to do leaves the marker alone.)
+                atomic_write(pending_path, marker_bytes)
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(marker_path)
+            list_bytes = _read(class_list_path)
+            out_list = osp.join(out_dir, 'class_list.json')
+            if not osp.isfile(out_list) or _read(out_list) != list_bytes:
+                atomic_write(out_list, list_bytes, fsync)
+            stream = sys.stdout if verbose else open(os.devnull, 'w')
+            try:
+                if pool is None:
+                    results = track_progress(convert_frame, tasks, file=stream)
+                else:
+                    results = _track_pool(pool, convert_frame, tasks, stream)
+                    # The workers exit while the summary is written.
+                    pool.close()
+            finally:
+                if not verbose:
+                    stream.close()
+            elapsed = time.monotonic() - start
+            summary = summarise(results, frames, class_set, meta, out_dir,
+                                elapsed, nproc)
+            atomic_write(osp.join(out_dir, SUMMARY_FILE),
+                         (json.dumps(summary, indent=2) + '\n').encode(),
+                         fsync)
+            if verbose:
+                print(format_summary(summary))
+            if summary['errors']:
+                shown = '\n'.join(e['error'] for e in summary['errors'][:10])
+                more = len(summary['errors']) - 10
+                raise ConversionError(
+                    f"{len(summary['errors'])} of {len(tasks)} frame(s) "
+                    'failed '
+                    f'(the others are converted; fix these and run again):\n'
+                    f'{shown}' +
+                    (f'\n... and {more} more' if more > 0 else ''))
+            if (not osp.isfile(marker_path)
+                    or _read(marker_path) != marker_bytes):
+                atomic_write(marker_path, marker_bytes, fsync)
             with contextlib.suppress(FileNotFoundError):
-                os.remove(marker_path)
-        list_bytes = _read(class_list_path)
-        out_list = osp.join(out_dir, 'class_list.json')
-        if not osp.isfile(out_list) or _read(out_list) != list_bytes:
-            atomic_write(out_list, list_bytes, fsync)
-        stream = sys.stdout if verbose else open(os.devnull, 'w')
-        try:
-            if nproc == 1:
-                results = track_progress(convert_frame, tasks, file=stream)
-            else:
-                # Stop OpenCV's thread pool before forking: a pool thread
-                # holding the pool's lock at fork time would deadlock a
-                # worker on its first OpenCV call.
-                cv_threads = cv2.getNumThreads()
-                cv2.setNumThreads(1)
-                try:
-                    results = track_parallel_progress(
-                        convert_frame, tasks, nproc,
-                        initializer=_init_worker, file=stream)
-                finally:
-                    cv2.setNumThreads(cv_threads)
-        finally:
-            if not verbose:
-                stream.close()
-        elapsed = time.monotonic() - start
-        summary = summarise(results, frames, class_set, meta, out_dir,
-                            elapsed, nproc)
-        atomic_write(osp.join(out_dir, SUMMARY_FILE),
-                     (json.dumps(summary, indent=2) + '\n').encode(), fsync)
-        if verbose:
-            print(format_summary(summary))
-        if summary['errors']:
-            shown = '\n'.join(e['error'] for e in summary['errors'][:10])
-            more = len(summary['errors']) - 10
-            raise ConversionError(
-                f"{len(summary['errors'])} of {len(tasks)} frame(s) failed "
-                f'(the others are converted; fix these and run again):\n'
-                f'{shown}' + (f'\n... and {more} more' if more > 0 else ''))
-        if not osp.isfile(marker_path) or _read(marker_path) != marker_bytes:
-            atomic_write(marker_path, marker_bytes, fsync)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(pending_path)
+                os.remove(pending_path)
     return summary
 
 
