@@ -11,7 +11,6 @@ Prints the machine, median times and the measured ratios; asserts nothing.
 import argparse
 import glob
 import os.path as osp
-import platform
 import time
 
 import cv2
@@ -38,8 +37,7 @@ def main():
     parser.add_argument('labels', nargs='*', default=DEFAULT)
     parser.add_argument('--repeat', type=int, default=30)
     args = parser.parse_args()
-    cpu = platform.processor() or platform.machine()
-    print(f'machine: {machine(cpu=cpu, with_torch=False)}')
+    print(f'machine: {machine(with_torch=False)}')
     cv2.setNumThreads(1)
     mapper = get_mapper('full')
     rows = []
