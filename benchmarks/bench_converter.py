@@ -10,20 +10,22 @@ Targets (issue #5, item 3), on full-size (1920x1208) A2D2 frames:
   the converter also writes both files and computes the class histogram).
 
     python benchmarks/bench_converter.py [--frames 12] [--big 48] \
-        [--rounds 2]
+        [--rounds 3]
 
 A temp raw tree of ``--frames`` frames in two scenes is made of symlinks to
 the two real frames of tests/data/a2d2_samples. ``convert()`` is called in
 this process (imports done beforehand), each run into a fresh output folder;
 only the ``convert()`` call is timed (it includes the scan of the tree and,
-for nproc=2, starting the worker pool). 1-worker and 2-worker runs
-alternate, ``--rounds`` of each; medians are reported. OpenCV runs with one
-thread in this process (as the converter's workers do), so nproc=1 is one
-core. The same runs on a second tree of ``--big`` frames split each run's
+for nproc=2, forking and reaping the worker). 1-worker and 2-worker runs
+alternate, ``--rounds`` of each (default 3); medians are reported. OpenCV
+runs with one thread in this process (as in the converter's workers), so
+nproc=1 is one core. The same runs on a second tree of ``--big`` frames split each run's
 time into a fixed part and a per-frame part (a line through the two sizes),
-which says whether worker scaling is bounded by per-run costs (pool start,
-scan, marker) or by the per-frame work. Prints the machine, the times and
-the ratios; asserts nothing.
+which says whether worker scaling is bounded by per-run costs (process
+start, scan, marker) or by the per-frame work; the start + stop of the
+processes alone is also timed, for the converter's ``run_parallel`` and for a
+plain ``multiprocessing.Pool``. Prints the machine, the times and the
+ratios; asserts nothing.
 """
 import argparse
 import contextlib
@@ -75,6 +77,34 @@ def time_convert(raw, work, nproc, tag):
     return elapsed, summary
 
 
+def _noop(x):
+    return x
+
+
+def process_overhead(repeat=15):
+    """Median ms of starting and stopping the parallel machinery alone.
+
+    ``converter.run_parallel`` (this process + 1 forked child) and a plain
+    2-worker ``multiprocessing.Pool`` (mmengine's ``track_parallel_progress``,
+    what the converter used before) on two no-op tasks, in this process
+    (which holds torch and mmseg, as the converter's CLI does).
+    """
+    from mmengine.utils import track_parallel_progress
+
+    def med(fn):
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return 1e3 * float(np.median(times))
+
+    sink = io.StringIO()
+    return (med(lambda: converter.run_parallel(_noop, [0, 1], 2, sink)),
+            med(lambda: track_parallel_progress(_noop, [0, 1], 2,
+                                                file=sink)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--frames', type=int, default=12)
@@ -82,7 +112,7 @@ def main():
                         help='frames of a second, larger tree: its runs '
                         'split the time into a fixed part (pool start, '
                         'scan, marker) and a per-frame part (0: skip)')
-    parser.add_argument('--rounds', type=int, default=2,
+    parser.add_argument('--rounds', type=int, default=3,
                         help='runs of each of nproc=1 and nproc=2')
     parser.add_argument('--repeat', type=int, default=5,
                         help='repeats of the hand baseline per sample frame')
@@ -127,6 +157,10 @@ def main():
               f'{1e3 * t1 / n:.1f} ms/frame; nproc=2 median {t2:.2f} s = '
               f'{1e3 * t2 / n:.1f} ms/frame; 2-worker / 1-worker '
               f'throughput {t1 / t2:.2f}x')
+    ours_ms, pool_ms = process_overhead()
+    print(f'start + stop of 2 processes alone (2 no-op tasks): '
+          f'run_parallel {ours_ms:.1f} ms (this process + 1 forked child), '
+          f'multiprocessing.Pool(2) {pool_ms:.1f} ms')
     n = args.frames
     scaling = med[(n, 1)] / med[(n, 2)]
     per_frame_ms = 1e3 * med[(n, 1)] / n

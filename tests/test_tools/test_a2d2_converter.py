@@ -1,4 +1,5 @@
 """Tests of tools/dataset_converters/a2d2.py on tiny raw trees of real PNGs."""
+import io
 import json
 import multiprocessing
 import os
@@ -331,6 +332,53 @@ def test_parallel_errors_leave_no_workers(raw, tmp_path):
     assert multiprocessing.active_children() == []
     with open(osp.join(out2, conv.SUMMARY_FILE)) as f:
         assert json.load(f)['frames']['converted'] == 5
+
+
+
+PARENT = os.getpid()
+
+
+def _pid_after_sleep(x):
+    time.sleep(0.02)
+    return x, os.getpid()
+
+
+def _fail_in_child(x):
+    time.sleep(0.02)
+    if os.getpid() != PARENT:
+        raise ValueError(f'boom at {x}')
+    return x
+
+
+def _die_in_child(x):
+    time.sleep(0.02)
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def test_run_parallel_order_and_sharing():
+    out = run_parallel_quiet(_pid_after_sleep, list(range(40)), 2)
+    assert [x for x, _ in out] == list(range(40))
+    pids = {pid for _, pid in out}
+    assert PARENT in pids and len(pids) == 2  # this process works too
+    assert multiprocessing.active_children() == []
+    # More processes than tasks; a single task.
+    assert run_parallel_quiet(abs, [-3, 4], 8) == [3, 4]
+    assert run_parallel_quiet(abs, [-1], 2) == [1]
+
+
+def test_run_parallel_child_errors():
+    with pytest.raises(RuntimeError, match='ValueError: boom at'):
+        run_parallel_quiet(_fail_in_child, list(range(40)), 2)
+    assert multiprocessing.active_children() == []
+    with pytest.raises(RuntimeError, match='died with exit code -9'):
+        run_parallel_quiet(_die_in_child, list(range(40)), 2)
+    assert multiprocessing.active_children() == []
+
+
+def run_parallel_quiet(func, tasks, nproc):
+    return conv.run_parallel(func, tasks, nproc, io.StringIO())
 
 
 @pytest.mark.parametrize('class_set', ['full', 'reduced'])

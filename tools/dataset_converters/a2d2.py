@@ -54,8 +54,10 @@ import shutil
 import struct
 import sys
 import time
+import traceback
 import zlib
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from multiprocessing import connection as mp_connection
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -319,58 +321,115 @@ def _convert(task: dict) -> dict:
                 unknown=unknown)
 
 
-def _init_worker() -> None:
-    # One OpenCV thread per worker: nproc workers already fill the cores.
+def _child_loop(func: Callable, tasks: list, counter, conn) -> None:
+    """A forked worker of :func:`run_parallel`: claim, run, send back."""
     cv2.setNumThreads(1)
+    try:
+        while True:
+            with counter.get_lock():
+                i = counter.value
+                counter.value = i + 1
+            if i >= len(tasks):
+                break
+            conn.send((i, func(tasks[i])))
+        conn.send((None, None))
+    except BaseException:  # noqa: BLE001 - reported to the parent
+        conn.send((-1, traceback.format_exc()))
+    finally:
+        conn.close()
 
 
-@contextlib.contextmanager
-def worker_pool(nproc: int, initializer=None):
-    """A fork-based ``multiprocessing.Pool`` of ``nproc`` workers, or None.
+def run_parallel(func: Callable, tasks: list, nproc: int, file) -> list:
+    """``[func(t) for t in tasks]`` on ``nproc`` processes, with a progress
+    bar.
 
-    Yields None for ``nproc <= 1``. Before forking it stops OpenCV's thread
-    pool (a pool thread holding the pool's lock at fork time would deadlock
-    a worker on its first OpenCV call; restored after the fork) and freezes
-    the garbage collector's objects (``gc.freeze``): the workers' collections
-    then leave the parent's ~360k objects (torch, mmseg) alone instead of
-    touching, and so copying, every page that holds one. On exit the pool is
-    joined (the caller may ``close()`` it earlier so the workers exit while it
-    works), or terminated on an exception.
+    This process works too, beside ``nproc - 1`` forked children: each
+    process claims the next task from a shared counter (so frames of
+    different cost balance out) and the children send their results back
+    over a pipe. Compared with a ``multiprocessing.Pool`` of ``nproc``
+    workers that leaves this process waiting, it forks one process less,
+    which is most of a pool's fixed cost when this process holds torch and
+    mmseg (~400 MB to copy the page tables of at fork and to unmap at exit):
+    starting and stopping 2 processes costs ~41 ms this way vs. ~61 ms for
+    ``Pool(2)``, and 2-worker scaling on 12 full-size frames went from
+    1.74x-1.78x to 1.82x-1.98x (benchmarks/bench_converter.py, 3 runs
+    each). The children inherit
+    ``tasks`` and everything built before the fork (the mapper's table)
+    instead of unpickling them. Before forking, OpenCV's thread pool is
+    stopped (a pool thread holding its lock at fork time would deadlock a
+    child on its first OpenCV call) and ``gc.freeze()`` keeps the
+    children's collections off the parent's objects (touching them would
+    copy their pages).
 
     Args:
-        nproc (int): Number of worker processes.
-        initializer (callable, optional): Run once in each worker. Defaults
-            to setting OpenCV to one thread.
+        func (callable): Picklable results, no shared state.
+        tasks (list): The inputs, in order.
+        nproc (int): Processes in all, this one included (>= 2).
+        file: Stream of the progress bar.
+
+    Returns:
+        list: ``func(t)`` per task, in the order of ``tasks``.
+
+    Raises:
+        RuntimeError: A child raised (its traceback is in the message) or
+            died (e.g. killed) before finishing its tasks.
     """
-    if nproc <= 1:
-        yield None
-        return
+    ctx = multiprocessing.get_context('fork')
+    counter = ctx.Value('q', 0)
+    results = [None] * len(tasks)
+    bar = ProgressBar(len(tasks), file=file)
+    children = {}  # receiving end -> process
     cv_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     gc.freeze()
     try:
-        pool = multiprocessing.get_context('fork').Pool(
-            nproc, initializer or _init_worker)
+        for _ in range(min(nproc, len(tasks)) - 1):
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_child_loop, args=(func, tasks, counter, send),
+                daemon=True)
+            proc.start()
+            send.close()
+            children[recv] = proc
+        gc.unfreeze()
+
+        def take(conn) -> None:
+            try:
+                i, result = conn.recv()
+            except EOFError:
+                proc = children.pop(conn)
+                proc.join()
+                raise RuntimeError(
+                    f'a worker process (pid {proc.pid}) died with exit code '
+                    f'{proc.exitcode} before finishing its frames')
+            if i is None:  # this child is done
+                children.pop(conn).join()
+            elif i < 0:
+                raise RuntimeError(f'a worker process failed:\n{result}')
+            else:
+                results[i] = result
+                bar.update()
+
+        while True:
+            with counter.get_lock():
+                i = counter.value
+                counter.value = i + 1
+            if i >= len(tasks):
+                break
+            results[i] = func(tasks[i])
+            bar.update()
+            for conn in mp_connection.wait(list(children), timeout=0):
+                take(conn)
+        while children:
+            for conn in mp_connection.wait(list(children)):
+                take(conn)
     finally:
         gc.unfreeze()
         cv2.setNumThreads(cv_threads)
-    try:
-        yield pool
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.close()
-        pool.join()
-
-
-def _track_pool(pool, func, tasks: list, file) -> list:
-    """``pool.imap(func, tasks)`` in order, with mmengine's progress bar."""
-    bar = ProgressBar(len(tasks), file=file)
-    results = []
-    for result in pool.imap(func, tasks):
-        results.append(result)
-        bar.update()
+        for conn, proc in children.items():
+            proc.terminate()
+            proc.join()
+            conn.close()
     file.write('\n')
     return results
 
@@ -585,88 +644,77 @@ def convert(raw_root: str,
     class_set = build_class_set('full', class_list_path)  # validates it
     # Built once here; forked workers inherit the table.
     get_mapper('full', class_list_path, snap_distance)
-    # Started before the scan and the output checks, so that the workers
-    # start while this process works; forked after the mapper's table is
-    # built, which they inherit.
-    with worker_pool(nproc) as pool:
-        frames = scan_raw(raw_root, resolve_scenes(scenes, raw_root))
-        meta = _marker(class_set, size, img_format, snap_distance, raw_root)
-        marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
+    frames = scan_raw(raw_root, resolve_scenes(scenes, raw_root))
+    meta = _marker(class_set, size, img_format, snap_distance, raw_root)
+    marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
 
-        os.makedirs(out_dir, exist_ok=True)
-        with out_lock(out_dir):
-            force = _prepare_out(out_dir, meta, class_list_path,
-                                 overwrite, log)
-            stale = remove_stale_tmp(out_dir)
-            if stale:
-                log(f'removed {len(stale)} temp file(s) of an interrupted run')
-            tasks = []
-            for fr in frames:
-                for sub in ('images', 'labels'):
-                    os.makedirs(osp.join(out_dir, sub, fr['scene']),
-                                exist_ok=True)
-                stem = osp.splitext(osp.basename(fr['img_path']))[0]
-                tasks.append(dict(
-                    key=f"{fr['scene']}/{fr['frame']}",
-                    img_src=fr['img_path'],
-                    lbl_src=fr['seg_map_path'],
-                    img_dst=osp.join(out_dir, 'images', fr['scene'],
-                                     f'{stem}.{img_format}'),
-                    lbl_dst=osp.join(out_dir, 'labels', fr['scene'],
-                                     osp.basename(fr['seg_map_path'])),
-                    size=size,
-                    img_format=img_format,
-                    class_list=class_list_path,
-                    snap_distance=float(snap_distance),
-                    force=force,
-                    fsync=fsync))
-            marker_path = osp.join(out_dir, CONVERTED_MARKER)
-            pending_path = osp.join(out_dir, PENDING_MARKER)
-            todo = sum(force or not outputs_up_to_date(t) for t in tasks)
-            if todo or not osp.isfile(marker_path):
-                # From here until the marker is written last, the tree is
-                # incomplete: the pending marker says with which options. (A
-                # rerun with nothing to do leaves the marker alone.)
-                atomic_write(pending_path, marker_bytes)
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(marker_path)
-            list_bytes = _read(class_list_path)
-            out_list = osp.join(out_dir, 'class_list.json')
-            if not osp.isfile(out_list) or _read(out_list) != list_bytes:
-                atomic_write(out_list, list_bytes, fsync)
-            stream = sys.stdout if verbose else open(os.devnull, 'w')
-            try:
-                if pool is None:
-                    results = track_progress(convert_frame, tasks, file=stream)
-                else:
-                    results = _track_pool(pool, convert_frame, tasks, stream)
-                    # The workers exit while the summary is written.
-                    pool.close()
-            finally:
-                if not verbose:
-                    stream.close()
-            elapsed = time.monotonic() - start
-            summary = summarise(results, frames, class_set, meta, out_dir,
-                                elapsed, nproc)
-            atomic_write(osp.join(out_dir, SUMMARY_FILE),
-                         (json.dumps(summary, indent=2) + '\n').encode(),
-                         fsync)
-            if verbose:
-                print(format_summary(summary))
-            if summary['errors']:
-                shown = '\n'.join(e['error'] for e in summary['errors'][:10])
-                more = len(summary['errors']) - 10
-                raise ConversionError(
-                    f"{len(summary['errors'])} of {len(tasks)} frame(s) "
-                    'failed '
-                    f'(the others are converted; fix these and run again):\n'
-                    f'{shown}' +
-                    (f'\n... and {more} more' if more > 0 else ''))
-            if (not osp.isfile(marker_path)
-                    or _read(marker_path) != marker_bytes):
-                atomic_write(marker_path, marker_bytes, fsync)
+    os.makedirs(out_dir, exist_ok=True)
+    with out_lock(out_dir):
+        force = _prepare_out(out_dir, meta, class_list_path, overwrite, log)
+        stale = remove_stale_tmp(out_dir)
+        if stale:
+            log(f'removed {len(stale)} temp file(s) of an interrupted run')
+        tasks = []
+        for fr in frames:
+            for sub in ('images', 'labels'):
+                os.makedirs(osp.join(out_dir, sub, fr['scene']),
+                            exist_ok=True)
+            stem = osp.splitext(osp.basename(fr['img_path']))[0]
+            tasks.append(dict(
+                key=f"{fr['scene']}/{fr['frame']}",
+                img_src=fr['img_path'],
+                lbl_src=fr['seg_map_path'],
+                img_dst=osp.join(out_dir, 'images', fr['scene'],
+                                 f'{stem}.{img_format}'),
+                lbl_dst=osp.join(out_dir, 'labels', fr['scene'],
+                                 osp.basename(fr['seg_map_path'])),
+                size=size,
+                img_format=img_format,
+                class_list=class_list_path,
+                snap_distance=float(snap_distance),
+                force=force,
+                fsync=fsync))
+        marker_path = osp.join(out_dir, CONVERTED_MARKER)
+        pending_path = osp.join(out_dir, PENDING_MARKER)
+        todo = sum(force or not outputs_up_to_date(t) for t in tasks)
+        if todo or not osp.isfile(marker_path):
+            # From here until the marker is written last, the tree is
+            # incomplete: the pending marker says with which options. (A
+            # rerun with nothing to do leaves the marker alone.)
+            atomic_write(pending_path, marker_bytes)
             with contextlib.suppress(FileNotFoundError):
-                os.remove(pending_path)
+                os.remove(marker_path)
+        list_bytes = _read(class_list_path)
+        out_list = osp.join(out_dir, 'class_list.json')
+        if not osp.isfile(out_list) or _read(out_list) != list_bytes:
+            atomic_write(out_list, list_bytes, fsync)
+        stream = sys.stdout if verbose else open(os.devnull, 'w')
+        try:
+            if nproc == 1:
+                results = track_progress(convert_frame, tasks, file=stream)
+            else:
+                results = run_parallel(convert_frame, tasks, nproc, stream)
+        finally:
+            if not verbose:
+                stream.close()
+        elapsed = time.monotonic() - start
+        summary = summarise(results, frames, class_set, meta, out_dir,
+                            elapsed, nproc)
+        atomic_write(osp.join(out_dir, SUMMARY_FILE),
+                     (json.dumps(summary, indent=2) + '\n').encode(), fsync)
+        if verbose:
+            print(format_summary(summary))
+        if summary['errors']:
+            shown = '\n'.join(e['error'] for e in summary['errors'][:10])
+            more = len(summary['errors']) - 10
+            raise ConversionError(
+                f"{len(summary['errors'])} of {len(tasks)} frame(s) failed "
+                f'(the others are converted; fix these and run again):\n'
+                f'{shown}' + (f'\n... and {more} more' if more > 0 else ''))
+        if not osp.isfile(marker_path) or _read(marker_path) != marker_bytes:
+            atomic_write(marker_path, marker_bytes, fsync)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(pending_path)
     return summary
 
 
