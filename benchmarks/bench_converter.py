@@ -21,11 +21,11 @@ alternate, ``--rounds`` of each (default 3); medians are reported. OpenCV
 runs with one thread in this process (as in the converter's workers), so
 nproc=1 is one core. The same runs on a second tree of ``--big`` frames
 split each run's time into a fixed part and a per-frame part (a line
-through the two sizes), which says whether worker scaling is bounded by per-run costs (process
-start, scan, marker) or by the per-frame work; the start + stop of the
-processes alone is also timed, for the converter's ``run_parallel`` and for a
-plain ``multiprocessing.Pool``. Prints the machine, the times and the
-ratios; asserts nothing.
+through the two sizes), which says whether worker scaling is bounded by
+per-run costs (process start, scan, marker) or by the per-frame work; the
+start + stop of the processes alone is also timed, for the converter's
+``run_parallel`` and for a plain ``multiprocessing.Pool``. Prints the
+machine, the times and the ratios; asserts nothing.
 """
 import argparse
 import contextlib
