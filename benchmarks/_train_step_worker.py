@@ -120,7 +120,11 @@ def build_ours(args, inputs, labels):
         os.path.join(root, 'tools', 'analysis', 'benchmark.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    cfg = tool.load_config(os.path.join(root, args.config), None)
+    options = {}
+    for item in args.cfg_options or []:
+        key, value = item.split('=', 1)
+        options[key] = json.loads(value)
+    cfg = tool.load_config(os.path.join(root, args.config), options)
     cfg.model.decode_head.num_classes = args.num_classes
     if 'auxiliary_head' in cfg.model and cfg.model.auxiliary_head:
         if args.no_aux:
@@ -140,6 +144,8 @@ def build_ours(args, inputs, labels):
     desc = f'{args.config} (mmseg {_version("mmsegmentation")})'
     if args.no_aux:
         desc += ', auxiliary head removed'
+    if options:
+        desc += ''.join(f', {k}={v!r}' for k, v in options.items())
     return model, loss_fn, desc
 
 
@@ -185,6 +191,8 @@ def main(argv=None):
     parser.add_argument('--config', help='ours: config path (repo-relative)')
     parser.add_argument('--no-aux', action='store_true',
                         help='ours: drop the auxiliary head')
+    parser.add_argument('--cfg-options', nargs='+',
+                        help='ours: config overrides KEY=JSON_VALUE')
     parser.add_argument('--arch', default='Unet', help='smp: class name')
     parser.add_argument('--smp-kwargs', default='',
                         help='smp: extra constructor kwargs as JSON')

@@ -62,17 +62,24 @@ PAIRS = {
                   ['--side', 'smp', '--arch', 'DeepLabV3']),
     'control': (['--side', 'control'], ['--side', 'control']),
 }
+SMP_OS16 = [
+    '--side', 'smp', '--arch', 'DeepLabV3', '--smp-kwargs',
+    '{"encoder_output_stride": 16, "decoder_atrous_rates": [6, 12, 18]}'
+]
 # For information: closer-matched variants of the DeepLabV3 pair.
 EXTRA_PAIRS = {
     'deeplabv3-noaux': (['--side', 'ours', '--config',
                          'configs/deeplabv3_r50_a2d2.py', '--no-aux'],
                         ['--side', 'smp', '--arch', 'DeepLabV3']),
     'deeplabv3-os16': (['--side', 'ours', '--config',
-                        'configs/deeplabv3_r50_a2d2.py'],
-                       ['--side', 'smp', '--arch', 'DeepLabV3',
-                        '--smp-kwargs',
-                        '{"encoder_output_stride": 16, '
-                        '"decoder_atrous_rates": [6, 12, 18]}']),
+                        'configs/deeplabv3_r50_a2d2.py'], SMP_OS16),
+    # ours with the DeepLabV3 paper's 256-channel ASPP (mmseg's is 512 wide)
+    # and no auxiliary head, vs. smp at output stride 16
+    'deeplabv3-os16-c256': (['--side', 'ours', '--config',
+                             'configs/deeplabv3_r50_a2d2.py', '--no-aux',
+                             '--cfg-options',
+                             'model.decode_head.channels=256'],
+                            SMP_OS16),
 }
 
 
@@ -180,8 +187,8 @@ def build_parser():
     p.add_argument('--pairs', nargs='+', default=list(PAIRS),
                    choices=list(PAIRS) + list(EXTRA_PAIRS),
                    help='what to compare (default: %(default)s; '
-                   'deeplabv3-noaux and deeplabv3-os16 are closer-matched '
-                   'variants, for information)')
+                   'deeplabv3-noaux, deeplabv3-os16 and deeplabv3-os16-c256 '
+                   'are closer-matched variants, for information)')
     p.add_argument('--size', type=int, default=512)
     p.add_argument('--batch', type=int, default=2)
     p.add_argument('--num-classes', type=int, default=38)
