@@ -321,16 +321,19 @@ def _convert(task: dict) -> dict:
                 unknown=unknown)
 
 
+def _claim(counter, num_tasks: int) -> Optional[int]:
+    """The next task index from the shared counter, or None when done."""
+    with counter.get_lock():
+        i = counter.value
+        counter.value = i + 1
+    return i if i < num_tasks else None
+
+
 def _child_loop(func: Callable, tasks: list, counter, conn) -> None:
     """A forked worker of :func:`run_parallel`: claim, run, send back."""
     cv2.setNumThreads(1)
     try:
-        while True:
-            with counter.get_lock():
-                i = counter.value
-                counter.value = i + 1
-            if i >= len(tasks):
-                break
+        while (i := _claim(counter, len(tasks))) is not None:
             conn.send((i, func(tasks[i])))
         conn.send((None, None))
     except BaseException:  # noqa: BLE001 - reported to the parent
@@ -410,12 +413,7 @@ def run_parallel(func: Callable, tasks: list, nproc: int, file) -> list:
                 results[i] = result
                 bar.update()
 
-        while True:
-            with counter.get_lock():
-                i = counter.value
-                counter.value = i + 1
-            if i >= len(tasks):
-                break
+        while (i := _claim(counter, len(tasks))) is not None:
             results[i] = func(tasks[i])
             bar.update()
             for conn in mp_connection.wait(list(children), timeout=0):
