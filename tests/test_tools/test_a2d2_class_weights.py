@@ -13,6 +13,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+from a2d2_mmseg import converters as conv  # noqa: E402
 from a2d2_mmseg.datasets.a2d2_meta import build_class_set  # noqa: E402
 from tests.tool_loader import load_tool  # noqa: E402
 from tests.a2d2_tree import label_from_names, write_raw_tree  # noqa: E402
@@ -24,8 +25,6 @@ def _load_tool(name, path):
 
 cw = _load_tool('a2d2_class_weights_tool',
                 osp.join(REPO, 'tools', 'analysis', 'a2d2_class_weights.py'))
-conv = _load_tool('a2d2_converter_tool',
-                  osp.join(REPO, 'tools', 'dataset_converters', 'a2d2.py'))
 
 # Two 4x4 frames:
 #   A: 7 'Car 1', 8 'Sky', 1 unknown colour (ignored, not counted)

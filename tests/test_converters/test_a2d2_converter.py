@@ -1,39 +1,47 @@
-"""Tests of tools/dataset_converters/a2d2.py on tiny raw trees of real PNGs."""
+"""Tests of a2d2_mmseg.converters on tiny raw trees of real PNGs.
+
+The command line (tools/dataset_converters/a2d2.py) runs as a real
+subprocess; everything else calls the package.
+"""
 import io
 import json
 import multiprocessing
 import os
 import os.path as osp
 import re
+import resource
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import warnings
+import zlib
 
 import cv2
 import numpy as np
 import pytest
 
+from a2d2_mmseg import converters as conv
+from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
+from a2d2_mmseg.datasets.a2d2_layout import scan_converted
+from a2d2_mmseg.datasets.a2d2_meta import build_class_set
+from a2d2_mmseg.datasets.transforms.loading import decode_index_mask
+from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
+                             raw_paths, stamp, write_png, write_raw_tree)
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
-
-from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations  # noqa
-from a2d2_mmseg.datasets.a2d2_layout import scan_converted  # noqa: E402
-from tests.tool_loader import load_tool  # noqa: E402
-from tests.a2d2_tree import (  # noqa: E402
-    REAL_FRAMES, SAMPLES_DIR, label_from_names, raw_paths, stamp, write_png,
-    write_raw_tree)
-
 CONVERTER = osp.join(REPO, 'tools', 'dataset_converters', 'a2d2.py')
 
 
-def _load_tool(name, path):
-    return load_tool(name, osp.relpath(path, REPO))
+def cli_env():
+    """The environment of a converter subprocess: this checkout first."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        [REPO] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep)
+                  if p])
+    return env
 
-
-conv = _load_tool('a2d2_converter_tool', CONVERTER)
 
 SCENES = ('20180807_145028', '20181107_132730')
 NAMES = ('Car 1', 'Car 2', 'Car 4', 'Pedestrian 2', 'Truck 3', 'Sky',
@@ -108,10 +116,21 @@ def tree_files(root):
 
 
 def outputs(root):
-    """Converter outputs except the run-specific summary."""
+    """Converter outputs without its bookkeeping: the summary (run times),
+    the state file (inodes, times) and the lock file (rewritten by each
+    run)."""
     files = tree_files(root)
-    files.pop(conv.SUMMARY_FILE, None)
+    for name in (conv.SUMMARY_FILE, conv.STATE_FILE, conv.LOCK_FILE):
+        files.pop(name, None)
     return files
+
+
+def state_keys(out):
+    """Frame keys recorded in the state file, in file order."""
+    with open(osp.join(out, conv.STATE_FILE)) as f:
+        lines = f.read().splitlines()
+    assert json.loads(lines[0])['format'] == 'a2d2_mmseg_state'
+    return [json.loads(line)['key'] for line in lines[1:]]
 
 
 def mtimes(root):
@@ -178,7 +197,10 @@ def test_masks_match_independent_mapping(raw, tmp_path):
     assert tree_files(out)['class_list.json'] == tree_files(raw)[
         'camera_lidar_semantic/class_list.json']
     assert not osp.exists(osp.join(out, conv.PENDING_MARKER))
-    assert not osp.exists(osp.join(out, conv.LOCK_FILE))
+    # The lock file stays (never removed while it could be held), empty.
+    assert tree_files(out)[conv.LOCK_FILE] == b''
+    assert state_keys(out) == sorted(
+        f'{s}/{f + 1:09d}' for s in SCENES for f in range(3))
 
 
 def test_original_size_and_nproc_give_identical_files(raw, tmp_path):
@@ -186,6 +208,8 @@ def test_original_size_and_nproc_give_identical_files(raw, tmp_path):
     s1 = conv.convert(raw, out1, size='original', nproc=1, verbose=False)
     s2 = conv.convert(raw, out2, size=None, nproc=2, verbose=False)
     files = outputs(out1)
+    assert sorted(n for n in files if '/' not in n) == [
+        'a2d2_converted.json', 'class_list.json']
     assert len(files) == 6 * 2 + 2
     assert files == outputs(out2)
     for key in ('classes', 'unknown_colours', 'frames', 'ignored_pixels'):
@@ -196,7 +220,7 @@ def test_original_size_and_nproc_give_identical_files(raw, tmp_path):
             assert a.read() == b.read()  # same size, png: the source file
 
 
-def test_rerun_skips_and_touch_reconverts_one_frame(raw, tmp_path):
+def test_rerun_skips_and_touch_or_copy_changes_nothing(raw, tmp_path):
     out = str(tmp_path / 'out')
     first = conv.convert(raw, out, size=SIZE, verbose=False)
     before, times = outputs(out), mtimes(out)
@@ -208,70 +232,101 @@ def test_rerun_skips_and_touch_reconverts_one_frame(raw, tmp_path):
     for key in ('classes', 'unknown_colours', 'ignored_pixels'):
         assert again[key] == first[key]
 
+    # A touched source (same content, newer mtime) is not converted again.
     paths = frame_paths(raw, out)
     future = time.time() + 10
-    os.utime(paths[4][1], (future, future))  # touch one source label
+    os.utime(paths[4][1], (future, future))
     third = conv.convert(raw, out, size=SIZE, verbose=False)
-    assert third['frames']['converted'] == 1
-    assert third['frames']['skipped'] == 5
-    changed = {rel for rel, t in mtimes(out).items() if times[rel] != t}
-    # The frame, and the marker (removed while the tree is being updated).
-    assert changed == {osp.relpath(paths[4][2], out),
-                       osp.relpath(paths[4][3], out), 'a2d2_converted.json'}
-    assert outputs(out) == before  # same content
+    assert third['frames'] == dict(total=6, converted=0, skipped=6,
+                                   failed=0)
+    assert outputs(out) == before and mtimes(out) == times
     assert third['unknown_colours'] == first['unknown_colours']
 
+    # A copy of the output folder (other inodes and ctimes) is up to date.
+    copy = str(tmp_path / 'copy')
+    shutil.copytree(out, copy)
+    fourth = conv.convert(raw, copy, size=SIZE, verbose=False)
+    assert fourth['frames']['skipped'] == 6
+    assert outputs(copy) == before
 
-def test_killed_run_resumes_to_identical_result(tmp_path):
-    raw = str(tmp_path / 'raw')
-    frames = tiny_frames(num=4)
-    write_raw_tree(raw, frames)
-    # The last frame's label is a FIFO: the converter blocks on it after
-    # writing every other frame, deterministically mid-run.
-    last_scene, (last_frame, last_label) = SCENES[-1], frames[SCENES[-1]][-1]
-    lbl = raw_paths(raw, last_scene, last_frame)[2]
-    os.remove(lbl)
-    os.mkfifo(lbl)
+
+def _replace_label(path, label, mtime_ns, in_place):
+    """Write another label at ``path``, then set its mtime to ``mtime_ns``.
+
+    In place, the file keeps its inode and is padded with a PNG text chunk
+    to its old size, so only its content and its ctime differ.
+    """
+    ok, buf = cv2.imencode('.png', np.ascontiguousarray(label[..., ::-1]))
+    png = buf.tobytes()
+    old = os.stat(path)
+    if in_place:
+        pad = old.st_size - len(png) - 12
+        assert pad > 8
+        body = b'Comment\x00' + b'x' * (pad - 8)
+        chunk = (len(body).to_bytes(4, 'big') + b'tEXt' + body +
+                 zlib.crc32(b'tEXt' + body).to_bytes(4, 'big'))
+        png = png[:-12] + chunk + png[-12:]
+        assert len(png) == old.st_size
+        with open(path, 'r+b') as f:
+            f.write(png)
+        assert os.stat(path).st_ino == old.st_ino
+    else:
+        tmp = path + '.new'
+        with open(tmp, 'wb') as f:
+            f.write(png)
+        os.replace(tmp, path)
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+@pytest.mark.parametrize('in_place', [False, True],
+                         ids=['replaced_older_mtime', 'same_inode_size_mtime'])
+def test_changed_source_with_old_mtime_reconverts_that_frame(
+        raw, tmp_path, in_place):
     out = str(tmp_path / 'out')
-    proc = subprocess.Popen(
-        [sys.executable, CONVERTER, raw, '-o', out, '--size', 'original',
-         '--nproc', '2'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
-    labels = []
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            labels = [n for _, _, names in os.walk(osp.join(out, 'labels'))
-                      for n in names if not n.startswith('.')]
-            if len(labels) == 7:
-                break
-            time.sleep(0.02)
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert len(labels) == 7
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        proc.stderr.close()
-    assert not osp.exists(osp.join(out, 'a2d2_converted.json'))
-    assert osp.exists(osp.join(out, conv.PENDING_MARKER))
-    # A truncated temp file as a kill during a write leaves it.
-    stale = osp.join(out, 'labels', last_scene,
-                     '.' + osp.basename(lbl) + '.tmp-999999')
-    with open(stale, 'wb') as f:
-        f.write(b'\x89PNG\r\n')
-    os.remove(lbl)
-    write_png(lbl, last_label)
+    conv.convert(raw, out, size=SIZE, verbose=False)
+    before, times = outputs(out), mtimes(out)
+    paths = frame_paths(raw, out)
+    lbl = paths[4][1]
+    old = os.stat(lbl)
+    # Replaced as by tar -x or cp -p (an hour older), or rewritten in place
+    # with its size and mtime restored exactly.
+    mtime_ns = old.st_mtime_ns - (0 if in_place else 3600 * 10**9)
+    # A uniform label: a smaller PNG than the random one it replaces.
+    new_label = np.zeros((24, 40, 3), np.uint8)
+    new_label[:] = label_from_names([['Sky']])[0, 0]
+    _replace_label(lbl, new_label, mtime_ns, in_place)
+    assert os.stat(lbl).st_mtime_ns == mtime_ns
 
-    summary = conv.convert(raw, out, size=None, nproc=1, verbose=False)
-    assert summary['frames']['converted'] == 1
-    assert summary['frames']['skipped'] == 7
+    summary = conv.convert(raw, out, size=SIZE, verbose=False)
+    assert summary['frames'] == dict(total=6, converted=1, skipped=5,
+                                     failed=0)
+    changed = {rel for rel, t in mtimes(out).items() if times[rel] != t}
+    assert changed == {osp.relpath(paths[4][2], out),
+                       osp.relpath(paths[4][3], out), 'a2d2_converted.json'}
+    after = outputs(out)
+    mask = cv2.imread(paths[4][3], cv2.IMREAD_UNCHANGED)
+    sky = build_class_set('full').classes.index('Sky')
+    np.testing.assert_array_equal(mask, np.full((SIZE[1], SIZE[0]), sky))
+    assert {k for k in after if after[k] != before[k]} == {
+        osp.relpath(paths[4][3], out)}  # same camera image
     clean = str(tmp_path / 'clean')
-    conv.convert(raw, clean, size=None, nproc=1, verbose=False)
-    assert outputs(out) == outputs(clean)
-    leftovers = [n for _, _, names in os.walk(out) for n in names
-                 if '.tmp-' in n or n.startswith('.a2d2')]
-    assert leftovers == []
+    conv.convert(raw, clean, size=SIZE, verbose=False)
+    assert after == outputs(clean)
+
+
+def test_damaged_output_is_reconverted(raw, tmp_path):
+    out = str(tmp_path / 'out')
+    conv.convert(raw, out, size=SIZE, verbose=False)
+    before = outputs(out)
+    paths = frame_paths(raw, out)
+    with open(paths[2][3], 'r+b') as f:  # same size, other bytes
+        data = bytearray(f.read())
+        data[-20] ^= 0xff
+        f.seek(0)
+        f.write(data)
+    summary = conv.convert(raw, out, size=SIZE, verbose=False)
+    assert summary['frames']['converted'] == 1
+    assert outputs(out) == before
 
 
 def test_other_options_refused_unless_overwrite(raw, tmp_path):
@@ -281,8 +336,8 @@ def test_other_options_refused_unless_overwrite(raw, tmp_path):
         conv.convert(raw, out, size=(20, 12), verbose=False)
     with pytest.raises(conv.ConversionError, match='img_format=png'):
         conv.convert(raw, out, size=SIZE, img_format='jpg', verbose=False)
-    assert conv.main([raw, '-o', out, '--snap-distance', '2', '--size',
-                      '16x10']) == 1
+    with pytest.raises(conv.ConversionError, match='snap_distance=0.0'):
+        conv.convert(raw, out, size=SIZE, snap_distance=2, verbose=False)
     summary = conv.convert(raw, out, size=(20, 12), img_format='jpg',
                            overwrite=True, verbose=False)
     assert summary['frames']['converted'] == 6
@@ -311,7 +366,6 @@ def test_label_size_mismatch_names_both_files(tmp_path):
         assert json.load(f)['frames']['converted'] == 3
 
 
-
 def test_parallel_errors_leave_no_workers(raw, tmp_path):
     out = str(tmp_path / 'out')
     conv.convert(raw, out, size=SIZE, nproc=2, verbose=False)
@@ -332,7 +386,6 @@ def test_parallel_errors_leave_no_workers(raw, tmp_path):
     assert multiprocessing.active_children() == []
     with open(osp.join(out2, conv.SUMMARY_FILE)) as f:
         assert json.load(f)['frames']['converted'] == 5
-
 
 
 PARENT = os.getpid()
@@ -357,28 +410,34 @@ def _die_in_child(x):
     return x
 
 
-def test_run_parallel_order_and_sharing():
-    out = run_parallel_quiet(_pid_after_sleep, list(range(40)), 2)
+def run_tasks_quiet(func, tasks, nproc, **kwargs):
+    return conv.run_tasks(func, tasks, nproc, file=io.StringIO(), **kwargs)
+
+
+def test_run_tasks_order_and_workers():
+    seen = []
+    out = run_tasks_quiet(_pid_after_sleep, list(range(40)), 2,
+                          on_result=seen.append)
     assert [x for x, _ in out] == list(range(40))
+    assert sorted(seen) == out  # every result, as it arrived
     pids = {pid for _, pid in out}
-    assert PARENT in pids and len(pids) == 2  # this process works too
+    assert PARENT not in pids and len(pids) == 2  # two forked workers
     assert multiprocessing.active_children() == []
-    # More processes than tasks; a single task.
-    assert run_parallel_quiet(abs, [-3, 4], 8) == [3, 4]
-    assert run_parallel_quiet(abs, [-1], 2) == [1]
+    # More processes than tasks; one process runs in this process.
+    assert run_tasks_quiet(abs, [-3, 4], 8) == [3, 4]
+    assert run_tasks_quiet(_pid_after_sleep, [7], 4) == [(7, PARENT)]
+    assert run_tasks_quiet(_pid_after_sleep, [1, 2], 1) == [(1, PARENT),
+                                                            (2, PARENT)]
+    assert run_tasks_quiet(abs, [], 2) == []
 
 
-def test_run_parallel_child_errors():
-    with pytest.raises(RuntimeError, match='ValueError: boom at'):
-        run_parallel_quiet(_fail_in_child, list(range(40)), 2)
+def test_run_tasks_worker_errors_stop_the_pool():
+    with pytest.raises(ValueError, match='boom at'):
+        run_tasks_quiet(_fail_in_child, list(range(40)), 2)
     assert multiprocessing.active_children() == []
-    with pytest.raises(RuntimeError, match='died with exit code -9'):
-        run_parallel_quiet(_die_in_child, list(range(40)), 2)
+    with pytest.raises(conv.WorkerDiedError, match='worker process died'):
+        run_tasks_quiet(_die_in_child, list(range(40)), 2)
     assert multiprocessing.active_children() == []
-
-
-def run_parallel_quiet(func, tasks, nproc):
-    return conv.run_parallel(func, tasks, nproc, io.StringIO())
 
 
 @pytest.mark.parametrize('class_set', ['full', 'reduced'])
@@ -423,3 +482,99 @@ def test_real_frame_at_original_size(tmp_path):
     with open(cam, 'rb') as a, open(
             osp.join(out, 'images', scene, osp.basename(cam)), 'rb') as b:
         assert a.read() == b.read()
+
+
+def test_unknown_colours_in_a_png_text_chunk(raw, tmp_path):
+    out = str(tmp_path / 'out')
+    conv.convert(raw, out, size=SIZE, verbose=False)
+    paths = frame_paths(raw, out)
+    with open(paths[1][3], 'rb') as f:  # scene 0, frame 2: 6 unknown px
+        data = f.read()
+    assert conv.read_png_text(data, conv.UNKNOWN_KEY) == '{"#010203":6}'
+    mask = decode_index_mask(data, paths[1][3])  # the dataset's reader
+    np.testing.assert_array_equal(
+        mask, cv2.imread(paths[1][3], cv2.IMREAD_UNCHANGED))
+    with open(paths[0][3], 'rb') as f:  # no unknown colour: no chunk
+        assert conv.read_png_text(f.read(), conv.UNKNOWN_KEY) is None
+
+
+def test_output_path_that_is_a_folder_stops_the_run(raw, tmp_path):
+    out = str(tmp_path / 'out')
+    conv.convert(raw, out, size=SIZE, verbose=False)
+    target = frame_paths(raw, out)[3][3]
+    os.remove(target)
+    os.makedirs(osp.join(target, 'in_the_way'))
+    with pytest.raises(conv.OutputError) as e:
+        conv.convert(raw, out, size=SIZE, nproc=2, verbose=False)
+    assert str(e.value) == (f'{target}: cannot write this output file: '
+                            '[Errno 21] Is a directory')
+    assert multiprocessing.active_children() == []
+    # The tree is marked incomplete and a rerun finishes it.
+    assert not osp.exists(osp.join(out, 'a2d2_converted.json'))
+    assert osp.exists(osp.join(out, conv.PENDING_MARKER))
+    shutil.rmtree(target)
+    summary = conv.convert(raw, out, size=SIZE, verbose=False)
+    assert summary['frames'] == dict(total=6, converted=1, skipped=5,
+                                     failed=0)
+    clean = str(tmp_path / 'clean')
+    conv.convert(raw, clean, size=SIZE, verbose=False)
+    assert outputs(out) == outputs(clean)
+
+
+def test_output_folder_under_a_file(raw, tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_bytes(b'')
+    out = str(blocker / 'out')
+    with pytest.raises(conv.OutputError) as e:
+        conv.convert(raw, out, size=SIZE, verbose=False)
+    assert str(e.value) == (f'{out}: cannot write this output folder: '
+                            '[Errno 20] Not a directory')
+
+
+def _limit_file_size():
+    # The kernel refuses writes past this size with EFBIG (Python ignores
+    # SIGXFSZ), as a full disk refuses them with ENOSPC; it binds root too.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (32 * 1024, 32 * 1024))
+
+
+def test_write_failure_mid_file_names_the_output(tmp_path):
+    """A write that fails part-way (RLIMIT_FSIZE: EFBIG, standing in for a
+    full disk) in a worker stops the command with an error naming the
+    file."""
+    raw = str(tmp_path / 'raw')
+    # 200x120 noise images: ~72 kB PNGs, over the 32 kB limit.
+    frames = {scene: [(f'{f + 1:09d}', make_label(10 * s + f, 120, 200, 8))
+                      for f in range(2)] for s, scene in enumerate(SCENES)}
+    write_raw_tree(raw, frames)
+    out = str(tmp_path / 'out')
+    proc = subprocess.run(
+        [sys.executable, CONVERTER, raw, '-o', out, '--size', 'original',
+         '--nproc', '2'],
+        capture_output=True, text=True, env=cli_env(), timeout=300,
+        preexec_fn=_limit_file_size)
+    assert proc.returncode == 1, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    m = re.fullmatch(r'error: (.+): cannot write this output file: '
+                     r'\[Errno 27\] File too large', line)
+    assert m, proc.stderr
+    assert m.group(1) in {frame_paths_in(raw, out, frames)[i][2]
+                          for i in range(4)}
+    assert not osp.exists(osp.join(out, 'a2d2_converted.json'))
+    summary = conv.convert(raw, out, size=None, verbose=False)
+    assert summary['frames']['failed'] == 0
+    clean = str(tmp_path / 'clean')
+    conv.convert(raw, clean, size=None, verbose=False)
+    assert outputs(out) == outputs(clean)
+
+
+def frame_paths_in(raw_root, out_dir, frames):
+    """Like :func:`frame_paths` for any ``{scene: [(frame, label)]}``."""
+    result = []
+    for scene, items in frames.items():
+        for frame, _ in items:
+            cam, _, lbl = raw_paths(raw_root, scene, frame)
+            result.append((cam, lbl, osp.join(out_dir, 'images', scene,
+                                              osp.basename(cam)),
+                           osp.join(out_dir, 'labels', scene,
+                                    osp.basename(lbl))))
+    return result

@@ -1,0 +1,256 @@
+"""Files of a conversion: atomic writes, source reads, the output lock.
+
+Every output is encoded in memory, written to ``.<name>.tmp-<pid>`` in its
+folder and renamed onto its final name, so an interrupted run never leaves a
+truncated file under a final name; :func:`remove_stale_tmp` removes the temp
+files of a killed run. A failing write (read-only or full file system, a
+folder in the way) raises :class:`OutputError` naming the output file.
+"""
+import contextlib
+import fcntl
+import json
+import os
+import os.path as osp
+import re
+import socket
+import sys
+import time
+from typing import Callable, List, Optional, Tuple
+
+LOCK_FILE = '.a2d2_converter.lock'
+_TMP_RE = re.compile(r'^\..+\.tmp-\d+$')
+_READ_CHUNK = 1 << 20
+
+
+class ConversionError(RuntimeError):
+    """The conversion cannot go on or some frames failed."""
+
+
+class OutputError(ConversionError):
+    """An output file or folder that cannot be written; the message names
+    it. The run stops: the next frames would fail the same way."""
+
+
+def describe_os_error(error: OSError) -> str:
+    """``'[Errno 28] No space left on device'`` (no file names)."""
+    if error.errno is None:
+        return str(error)
+    return f'[Errno {error.errno}] {error.strerror}'
+
+
+def output_error(path: str, error: OSError,
+                 what: str = 'output file') -> OutputError:
+    """An :class:`OutputError` for ``path`` from the ``OSError`` it raised."""
+    return OutputError(f'{path}: cannot write this {what}: '
+                       f'{describe_os_error(error)}')
+
+
+def tmp_path_for(path: str) -> str:
+    """The temp file ``path`` is written to before its rename."""
+    folder, name = osp.split(path)
+    return osp.join(folder, f'.{name}.tmp-{os.getpid()}')
+
+
+def atomic_write(path: str, data: bytes, fsync: bool = False) -> None:
+    """Write ``data`` to a temp file beside ``path``, then rename it.
+
+    Args:
+        path (str): The final file name.
+        data (bytes): The whole content.
+        fsync (bool): fsync the temp file before the rename.
+
+    Raises:
+        OutputError: The write or the rename failed (the message names
+            ``path`` and the reason, e.g. no space left); the temp file is
+            removed.
+    """
+    tmp = tmp_path_for(path)
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        if isinstance(e, OSError):
+            raise output_error(path, e) from None
+        raise
+
+
+def make_dirs(folder: str) -> None:
+    """``os.makedirs(folder, exist_ok=True)``, or :class:`OutputError`."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise output_error(folder, e, 'output folder') from None
+
+
+def read_file(path: str) -> bytes:
+    """The bytes of a file the converter itself wrote (marker, list)."""
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def read_source(path: str) -> Tuple[bytes, os.stat_result]:
+    """Read a source file and stat the open file (before reading it).
+
+    The stat comes from the descriptor that is read, so the identity
+    recorded for the bytes is that of the same file even if the path is
+    replaced meanwhile; a change during the read shows as a newer ctime.
+
+    Raises:
+        ConversionError: The file cannot be opened or read (names it).
+    """
+    try:
+        with open(path, 'rb') as f:
+            st = os.fstat(f.fileno())
+            return f.read(), st
+    except OSError as e:
+        raise ConversionError(
+            f'{path}: cannot read: {describe_os_error(e)}') from None
+
+
+def hash_file(path: str, hasher: Callable) -> Tuple[int, str,
+                                                    os.stat_result]:
+    """Stream a file through ``hasher()``.
+
+    Returns:
+        tuple: ``(bytes read, hex digest, stat of the open file)``.
+
+    Raises:
+        OSError: The file cannot be read.
+    """
+    h = hasher()
+    size = 0
+    with open(path, 'rb') as f:
+        st = os.fstat(f.fileno())
+        while chunk := f.read(_READ_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest(), st
+
+
+def remove_stale_tmp(out_dir: str) -> List[str]:
+    """Remove the ``.<name>.tmp-<pid>`` files left by a killed run.
+
+    Returns:
+        list[str]: The files removed.
+    """
+    removed = []
+    for sub in ('', 'images', 'labels'):
+        top = osp.join(out_dir, sub)
+        if not osp.isdir(top):
+            continue
+        walker = [(top, [], os.listdir(top))] if not sub else os.walk(top)
+        for folder, _, names in walker:
+            for name in names:
+                path = osp.join(folder, name)
+                if _TMP_RE.match(name) and osp.isfile(path):
+                    try:
+                        os.remove(path)
+                    except OSError as e:
+                        raise output_error(path, e, 'temp file') from None
+                    removed.append(path)
+    return removed
+
+
+class OutputLock:
+    """An exclusive ``flock`` on ``OUT/.a2d2_converter.lock``.
+
+    The lock file is never removed: removing it while locked would let the
+    next run lock a new file of the same name while this one still writes.
+    The holder writes its pid, host and start time into the file, so a run
+    that finds the folder locked names the holder. The lock goes with the
+    holder's open descriptor: a killed holder releases it (forked workers
+    close their inherited copy, see :func:`run_tasks`).
+
+    Args:
+        out_dir (str): The output folder (must exist).
+        timeout (float): Seconds to wait for a busy lock before refusing.
+        log (callable, optional): Receives one line when the wait starts.
+    """
+
+    def __init__(self, out_dir: str, timeout: float = 10.0,
+                 log: Optional[Callable[[str], None]] = None):
+        self.path = osp.join(out_dir, LOCK_FILE)
+        self.out_dir = out_dir
+        self.timeout = float(timeout)
+        self.log = log or (lambda msg: None)
+        self.fd: Optional[int] = None
+
+    def holder(self, fd: int) -> str:
+        """Who holds the lock, from the file's content."""
+        try:
+            info = json.loads(os.pread(fd, 4096, 0).decode('utf-8'))
+            return (f"pid {info['pid']} on {info['host']} since "
+                    f"{info['since']} ({info['command']})")
+        except (OSError, ValueError, KeyError, TypeError):
+            return 'a process that has not recorded itself yet'
+
+    def acquire(self) -> None:
+        """Take the lock, waiting up to ``timeout`` seconds.
+
+        Raises:
+            ConversionError: Another run holds it after ``timeout``; the
+                message names the lock file and its holder.
+            OutputError: The lock file cannot be created or written.
+        """
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                         0o644)
+        except OSError as e:
+            raise output_error(self.path, e, 'lock file') from None
+        try:
+            deadline = time.monotonic() + self.timeout
+            waiting = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    pass
+                if time.monotonic() >= deadline:
+                    raise ConversionError(
+                        f'{self.out_dir}: another conversion is writing into '
+                        f'this folder: {self.path} is locked by '
+                        f'{self.holder(fd)}; waited {self.timeout:g} s. Wait '
+                        'for it to finish (or stop it), then run again')
+                if not waiting:
+                    waiting = True
+                    self.log(f'waiting up to {self.timeout:g} s for '
+                             f'{self.path}, locked by {self.holder(fd)}')
+                time.sleep(0.05)
+            me = dict(pid=os.getpid(), host=socket.gethostname(),
+                      since=time.strftime('%Y-%m-%dT%H:%M:%S'),
+                      command=' '.join(sys.argv)[:200])
+            try:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, json.dumps(me).encode('utf-8'), 0)
+            except OSError as e:
+                raise output_error(self.path, e, 'lock file') from None
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+
+    def release(self) -> None:
+        """Clear the holder record and unlock."""
+        fd, self.fd = self.fd, None
+        if fd is None:
+            return
+        try:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> 'OutputLock':
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

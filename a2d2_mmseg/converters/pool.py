@@ -1,0 +1,187 @@
+"""A process pool whose workers never outlive the process that made them.
+
+:func:`run_tasks` runs a function over a list on a
+``concurrent.futures.ProcessPoolExecutor`` of forked workers. Each worker
+asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG`` on
+Linux; elsewhere a thread that watches ``os.getppid()``), so a parent killed
+by SIGKILL or SIGTERM leaves no worker behind, blocked on a pipe nobody
+reads and holding the output folder's lock.
+"""
+import contextlib
+import ctypes
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Iterable, List, Optional, TextIO
+
+import cv2
+from mmengine.utils import ProgressBar
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_INTERVAL_S = 0.5
+
+
+class WorkerDiedError(RuntimeError):
+    """A worker process died (e.g. killed) before finishing its tasks."""
+
+
+def _exit_if_orphan(parent_pid: int) -> None:
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(_WATCH_INTERVAL_S)
+        _exit_if_orphan(parent_pid)
+
+
+def die_with_parent(parent_pid: int) -> str:
+    """Make this process end when process ``parent_pid`` (its parent) ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere, or if that call fails, a
+    daemon thread checks ``os.getppid()`` twice a second. Either way this
+    process exits at once if the parent is already gone (then its parent
+    is another process).
+
+    Returns:
+        str: 'pdeathsig' or 'watchdog', the mechanism in place.
+    """
+    how = 'watchdog'
+    if sys.platform.startswith('linux'):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0,
+                          0) == 0:
+                how = 'pdeathsig'
+    # The parent may have died before the prctl call took effect.
+    _exit_if_orphan(parent_pid)
+    if how == 'watchdog':
+        threading.Thread(target=_watch_parent, args=(parent_pid, ),
+                         name='a2d2-parent-watch', daemon=True).start()
+    return how
+
+
+def _init_worker(parent_pid: int, close_fds: tuple) -> None:
+    # The parent handles Ctrl-C and stops the pool; a worker that raised
+    # KeyboardInterrupt itself would only add tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Descriptors the parent holds for itself, e.g. the output lock: a
+    # worker must not keep that lock alive.
+    for fd in close_fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    die_with_parent(parent_pid)
+    cv2.setNumThreads(1)
+
+
+def _stop_workers(executor: ProcessPoolExecutor, futures) -> None:
+    """Cancel what has not started and end the workers now."""
+    # Before 3.14 the executor has no public way to stop a busy worker (e.g.
+    # one blocked reading a FIFO); its process table is it. Taken first:
+    # shutdown() drops it.
+    procs = list((getattr(executor, '_processes', None) or {}).values())
+    for future in futures:
+        future.cancel()
+    terminate = getattr(executor, 'terminate_workers', None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    executor.shutdown(wait=True)
+    for proc in procs:
+        proc.join()
+
+
+def run_tasks(func: Callable,
+              tasks: List,
+              nproc: int,
+              file: Optional[TextIO] = None,
+              on_result: Optional[Callable] = None,
+              close_fds: Iterable[int] = ()) -> list:
+    """``[func(t) for t in tasks]`` on up to ``nproc`` processes, with a
+    progress bar.
+
+    With one process (``nproc`` 1 or a single task) this process runs the
+    tasks. Otherwise ``min(nproc, len(tasks))`` forked workers do, each task
+    going to the next free worker; they inherit what this process built
+    (e.g. the colour table of ``get_mapper``) and die with it (see
+    :func:`die_with_parent`). Before the fork OpenCV's thread pool is
+    stopped (a pool thread holding its lock at fork time would deadlock a
+    worker's first OpenCV call) and ``gc.freeze()`` keeps the workers'
+    collections off this process's objects (touching them would copy their
+    pages).
+
+    Args:
+        func (callable): A module-level function; its results must pickle.
+        tasks (list): The inputs.
+        nproc (int): The most processes to use.
+        file (TextIO, optional): Stream of the progress bar. Defaults to
+            ``sys.stdout``.
+        on_result (callable, optional): Called in this process with each
+            result as it arrives (in completion order).
+        close_fds (iterable[int]): Descriptors the workers close at start.
+
+    Returns:
+        list: ``func(t)`` per task, in the order of ``tasks``.
+
+    Raises:
+        WorkerDiedError: A worker died before returning its result.
+        Exception: What ``func`` raised in a worker (the first one seen);
+            the other workers are stopped first.
+    """
+    file = sys.stdout if file is None else file
+    results = [None] * len(tasks)
+    if not tasks:
+        return results
+    bar = ProgressBar(len(tasks), file=file)
+
+    def take(i, result):
+        results[i] = result
+        if on_result is not None:
+            on_result(result)
+        bar.update()
+
+    workers = min(max(1, int(nproc)), len(tasks))
+    if workers == 1:
+        for i, task in enumerate(tasks):
+            take(i, func(task))
+        file.write('\n')
+        return results
+    cv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    gc.freeze()
+    executor = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context('fork'),
+        initializer=_init_worker, initargs=(os.getpid(), tuple(close_fds)))
+    futures = {}
+    try:
+        for i, task in enumerate(tasks):
+            futures[executor.submit(func, task)] = i
+        gc.unfreeze()  # the workers exist now
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                raise WorkerDiedError(
+                    'a worker process died (killed, e.g. by the out-of-'
+                    'memory killer?) before finishing its tasks') from None
+            take(futures[future], result)
+    except BaseException:
+        _stop_workers(executor, futures)
+        raise
+    else:
+        executor.shutdown(wait=True)
+    finally:
+        gc.unfreeze()
+        cv2.setNumThreads(cv_threads)
+    file.write('\n')
+    return results
