@@ -26,7 +26,9 @@ sliding-window inference, and the config's test pipeline (resize, ...) is
 used without its annotation loading. Class names and palette come from the
 checkpoint (``meta.dataset_meta``, saved by the runner), else from the
 config's A2D2 ``class_set``. Checkpoints load through the plugin's safe
-loader (``torch.load(weights_only=True)`` with mmengine's types allowed).
+loader (``torch.load(weights_only=True)`` with mmengine's types allowed); a
+checkpoint whose weights do not fit the model (another model or number of
+classes) is refused unless ``--allow-partial-checkpoint``.
 """
 import argparse
 import copy
@@ -48,7 +50,8 @@ except ImportError:  # run from a checkout without `pip install -e .`
     import a2d2_mmseg  # noqa: F401
 
 from a2d2_mmseg.datasets.a2d2_meta import build_class_set
-from a2d2_mmseg.engine import CheckpointDownloadError, UnsafeCheckpointError
+from a2d2_mmseg.engine import (CheckpointError, checkpoint_dataset_meta,
+                               load_matching_checkpoint)
 from a2d2_mmseg.visualization import colorize, overlay_mask
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
@@ -227,7 +230,8 @@ def _config_dataset_meta(cfg: Config, num_classes: int) -> dict:
 def load_model(config: str,
                checkpoint: str,
                device: str = 'cpu',
-               cfg_options: Optional[dict] = None):
+               cfg_options: Optional[dict] = None,
+               allow_partial_checkpoint: bool = False):
     """Build the segmentor, load the checkpoint, prepare the pipeline.
 
     Args:
@@ -235,13 +239,18 @@ def load_model(config: str,
         checkpoint (str): Checkpoint file.
         device (str): 'cpu', 'cuda' or 'cuda:N'.
         cfg_options (dict, optional): Overrides for the config.
+        allow_partial_checkpoint (bool): Load a checkpoint that does not fit
+            the model partially (with a warning) instead of refusing it.
 
     Returns:
         nn.Module: The model in eval mode, with ``dataset_meta`` and
         ``cfg.test_pipeline`` (array input, no annotations).
+
+    Raises:
+        CheckpointError: The checkpoint is unsafe, unreadable or (without
+            ``allow_partial_checkpoint``) does not fit the model.
     """
     from mmengine.model import revert_sync_batchnorm
-    from mmengine.runner import load_checkpoint
     from mmseg.apis import init_model
 
     for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
@@ -253,10 +262,11 @@ def load_model(config: str,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     model = init_model(cfg, None, device='cpu')
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-    meta = (ckpt.get('meta') or {}).get('dataset_meta')
+    ckpt = load_matching_checkpoint(model, checkpoint, map_location='cpu',
+                                    allow_partial=allow_partial_checkpoint)
     num_classes = model.decode_head.num_classes
-    if not meta or 'palette' not in meta or 'classes' not in meta:
+    meta = checkpoint_dataset_meta(ckpt, checkpoint, num_classes)
+    if meta is None:
         meta = _config_dataset_meta(cfg, num_classes)
     model.dataset_meta = dict(classes=tuple(meta['classes']),
                               palette=[list(p) for p in meta['palette']])
@@ -291,7 +301,8 @@ def infer(config: str,
           opacity: float = 0.5,
           frame_step: int = 1,
           max_frames: Optional[int] = None,
-          cfg_options: Optional[dict] = None) -> Dict[str, list]:
+          cfg_options: Optional[dict] = None,
+          allow_partial_checkpoint: bool = False) -> Dict[str, list]:
     """Segment ``input_path`` and write the outputs (see the module doc).
 
     Returns:
@@ -305,7 +316,8 @@ def infer(config: str,
     from mmseg.apis import inference_model
 
     source = Source(input_path, frame_step, max_frames)
-    model = load_model(config, checkpoint, device, cfg_options)
+    model = load_model(config, checkpoint, device, cfg_options,
+                       allow_partial_checkpoint)
     palette = model.dataset_meta['palette']
     for kind in OUTPUT_KINDS:
         os.makedirs(osp.join(out_dir, kind), exist_ok=True)
@@ -386,6 +398,11 @@ def parse_args(argv=None):
         help='override settings of the config, e.g. '
         'model.test_cfg.mode=slide "model.test_cfg.crop_size=(512,512)" '
         '"model.test_cfg.stride=(341,341)"')
+    parser.add_argument(
+        '--allow-partial-checkpoint', action='store_true',
+        help='load a checkpoint that does not fit the model (another model '
+        'or number of classes) partially, with a warning, instead of '
+        'refusing it')
     return parser.parse_args(argv)
 
 
@@ -395,9 +412,9 @@ def main(argv=None):
         written = infer(args.config, args.checkpoint, args.input,
                         args.out_dir, args.batch_size, args.device,
                         args.opacity, args.frame_step, args.max_frames,
-                        args.cfg_options)
+                        args.cfg_options, args.allow_partial_checkpoint)
     except (InferenceInputError, FileNotFoundError, ValueError,
-            CheckpointDownloadError, UnsafeCheckpointError) as error:
+            CheckpointError) as error:
         raise SystemExit(f'error: {error}')
     n = len(written['index'])
     print(f'{n} frame(s) segmented; written to {args.out_dir}/'

@@ -1,8 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 # Adapted from MMSegmentation 1.2.2 tools/test.py for the a2d2_mmseg plugin:
 # imports the plugin, loads checkpoints safely (weights_only), runs
-# distributed on CPU-only machines and, with --show-dir, paints every test
-# image with the dataset's palette.
+# distributed on CPU-only machines, refuses a checkpoint that does not fit the
+# model (unless --allow-partial-checkpoint) and, with --show-dir, paints every
+# test image with the dataset's palette.
 import argparse
 import os
 import os.path as osp
@@ -18,8 +19,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     import a2d2_mmseg  # noqa: F401
 
-from a2d2_mmseg.engine import (CheckpointDownloadError, UnsafeCheckpointError,
-                               setup_cpu_distributed)
+from a2d2_mmseg.engine import CheckpointError, setup_cpu_distributed
 
 
 def parse_args():
@@ -65,6 +65,12 @@ def parse_args():
         help='job launcher')
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load a checkpoint that does not fit the model (another model '
+        'or number of classes) partially, with a warning, instead of '
+        'refusing it; the weights it lacks keep their initialisation')
     # When using PyTorch version >= 2.0.0, the `torch.distributed.launch`
     # will pass the `--local-rank` parameter to `tools/train.py` instead
     # of `--local_rank`.
@@ -117,6 +123,13 @@ def main():
                                 osp.splitext(osp.basename(args.config))[0])
 
     cfg.load_from = args.checkpoint
+    # Refuse (or, with --allow-partial-checkpoint, report) weights that do not
+    # fit the model, before testing.
+    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+        dict(
+            type='CheckpointMatchHook',
+            allow_partial=args.allow_partial_checkpoint)
+    ]
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
@@ -147,7 +160,7 @@ def main():
     # start testing
     try:
         runner.test()
-    except (CheckpointDownloadError, UnsafeCheckpointError) as error:
+    except CheckpointError as error:
         raise SystemExit(f'{type(error).__name__}: {error}')
 
 

@@ -1,7 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 # Adapted from MMSegmentation 1.2.2 tools/train.py for the a2d2_mmseg plugin:
 # imports the plugin, runs distributed on CPU-only machines (gloo, CPU DDP,
-# SyncBN -> BN) and turns unloadable checkpoints into clear errors.
+# SyncBN -> BN) and turns unloadable checkpoints into clear errors (the
+# plugin import also makes --resume robust to a broken last_checkpoint).
 import argparse
 import logging
 import os
@@ -19,8 +20,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     import a2d2_mmseg  # noqa: F401
 
-from a2d2_mmseg.engine import (CheckpointDownloadError, UnsafeCheckpointError,
-                               setup_cpu_distributed)
+from a2d2_mmseg.engine import CheckpointError, setup_cpu_distributed
 
 
 def parse_args():
@@ -121,7 +121,7 @@ def main():
     # start training
     try:
         runner.train()
-    except (CheckpointDownloadError, UnsafeCheckpointError) as error:
+    except CheckpointError as error:
         raise SystemExit(f'{type(error).__name__}: {error}')
 
 

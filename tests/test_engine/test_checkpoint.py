@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 
 import numpy as np
@@ -10,7 +11,8 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
-from a2d2_mmseg.engine import (CheckpointDownloadError, UnsafeCheckpointError,
+from a2d2_mmseg.engine import (CheckpointDownloadError, CheckpointError,
+                               CorruptCheckpointError, UnsafeCheckpointError,
                                checkpoint_safe_globals,
                                guard_checkpoint_loader,
                                register_checkpoint_safe_globals)
@@ -201,3 +203,105 @@ def test_pretrained_url_train_fails_clearly(tmp_path):
     assert proc.returncode != 0
     assert 'CheckpointDownloadError' in proc.stdout
     assert '--cfg-options model.pretrained=None' in proc.stdout
+
+
+# -- unreadable and malformed checkpoints -----------------------------------
+def _corrupt_bytes(data: bytes) -> bytes:
+    """The runner checkpoint with bytes in its first stored record
+    inverted (the zip directory stays intact)."""
+    flipped = bytearray(data)
+    for i in range(200, 260):
+        flipped[i] ^= 0xff
+    return bytes(flipped)
+
+
+@pytest.mark.parametrize('kind, reason', [
+    ('empty', 'empty file (0 bytes), not a checkpoint. It was probably never '
+     'written (a run stopped while saving) or not copied: use another '
+     'checkpoint, e.g. an earlier iter_*.pth.'),
+    ('truncated', 'cannot read the checkpoint, the file is truncated or '
+     'corrupt (RuntimeError: PytorchStreamReader failed reading zip '
+     'archive: failed finding central directory'),
+    ('flipped', 'cannot read the checkpoint, the file is truncated or '
+     'corrupt ('),
+    ('text', 'cannot read the checkpoint, the file is truncated or corrupt '
+     '(KeyError: 101)'),
+    ('short_pickle', 'cannot read the checkpoint, the file is truncated or '
+     'corrupt (UnpicklingError: '),
+])
+def test_unreadable_checkpoint_named(runner_ckpt, tmp_path, kind, reason):
+    data = open(runner_ckpt, 'rb').read()
+    content = dict(
+        empty=b'',
+        truncated=data[:len(data) // 2],
+        flipped=_corrupt_bytes(data),
+        text=b'hello world',
+        short_pickle=pickle.dumps({'state_dict': {}})[:6])[kind]
+    path = str(tmp_path / f'{kind}.pth')
+    with open(path, 'wb') as f:
+        f.write(content)
+    with pytest.raises(CorruptCheckpointError) as info:
+        CheckpointLoader.load_checkpoint(path)
+    assert str(info.value).startswith(f'{path}: {reason}')
+    assert not isinstance(info.value, UnsafeCheckpointError)
+    assert isinstance(info.value, CheckpointError)
+
+
+@pytest.mark.parametrize('content, reason', [
+    ([1, 2], "not a checkpoint: the file holds a list, not a dict (of "
+     "weights, or with 'state_dict' and 'meta')"),
+    (torch.zeros(2), 'not a checkpoint: the file holds a Tensor, not a dict'),
+    (dict(meta='iter 2', state_dict={}),
+     "not a valid checkpoint: 'meta' is a str, not a dict"),
+    (dict(state_dict=[torch.zeros(1)]),
+     "not a valid checkpoint: 'state_dict' is a list, not a dict of weights"),
+    (dict(state_dict={'a': torch.zeros(1), 3: torch.zeros(1)}),
+     'not a valid checkpoint: weight names must be strings, 1 are not '
+     '(e.g. int 3)'),
+    ({('conv', ): torch.zeros(1)},
+     "not a valid checkpoint: weight names must be strings, 1 are not "
+     "(e.g. tuple ('conv',))"),
+])
+def test_malformed_checkpoint_named(tmp_path, content, reason):
+    path = str(tmp_path / 'bad.pth')
+    torch.save(content, path)
+    with pytest.raises(CorruptCheckpointError) as info:
+        CheckpointLoader.load_checkpoint(path)
+    assert str(info.value).startswith(f'{path}: {reason}')
+
+
+def test_plain_state_dict_still_loads(tmp_path):
+    """Weights without 'state_dict'/'meta' (pretrained files) are fine."""
+    path = str(tmp_path / 'weights.pth')
+    torch.save({'conv.weight': torch.ones(2)}, path)
+    assert torch.equal(
+        CheckpointLoader.load_checkpoint(path)['conv.weight'], torch.ones(2))
+
+
+def test_every_path_names_the_file(runner_ckpt, tmp_path):
+    """tools/test.py, tools/infer.py's loader and a run's load_from all end
+    in the same clear error (resume: tests/test_engine/test_resume.py)."""
+    from tests.test_engine.tiny_runs import (TEST, build_runner,
+                                             restored_process_state)
+    from tests.tool_loader import load_tool
+    config = osp.join(osp.dirname(osp.dirname(runner_ckpt)), 'base.py')
+    empty = str(tmp_path / 'empty.pth')
+    open(empty, 'wb').close()
+    expected = f'{empty}: empty file (0 bytes), not a checkpoint.'
+
+    proc = run([PYTHON, TEST, config, empty, '--work-dir', 'wd'],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1
+    assert f'CorruptCheckpointError: {expected}' in proc.stdout
+    assert 'Traceback' not in proc.stdout
+
+    infer = load_tool('a2d2_infer_tool', 'tools/infer.py')
+    with pytest.raises(CorruptCheckpointError, match=re.escape(expected)):
+        infer.load_model(config, empty)
+
+    with restored_process_state():
+        runner = build_runner(config, str(tmp_path / 'train'),
+                              load_from=empty)
+        with pytest.raises(CorruptCheckpointError,
+                           match=re.escape(expected)):
+            runner.train()

@@ -4,13 +4,20 @@ Shared by tests/test_engine and tests/test_tools/test_train_test.py. The
 config is self-contained (it does not use configs/_base_) so these tests
 only depend on the plugin and mmseg.
 """
+import contextlib
+import glob
+import multiprocessing as mp
 import os
 import os.path as osp
+import random
 import subprocess
 import sys
+import uuid
 from typing import List, Optional, Sequence
 
+import cv2
 import numpy as np
+import torch
 
 from tests.a2d2_tree import COLOUR, write_raw_tree
 
@@ -83,7 +90,7 @@ model = dict(
         channels=16,
         num_convs=1,
         concat_input=False,
-        dropout_ratio=0.0,
+        dropout_ratio={dropout_ratio},
         num_classes=38,
         norm_cfg=norm_cfg,
         align_corners=False,
@@ -156,15 +163,66 @@ def write_config(path: str,
                  data_root: str,
                  max_iters: int = 4,
                  imports: Sequence[str] = ('a2d2_mmseg', ),
-                 custom_hooks: Optional[list] = None) -> str:
+                 custom_hooks: Optional[list] = None,
+                 dropout_ratio: float = 0.0) -> str:
     with open(path, 'w') as f:
         f.write(
             CONFIG.format(
                 data_root=data_root,
                 max_iters=max_iters,
                 imports=list(imports),
-                custom_hooks=custom_hooks or []))
+                custom_hooks=custom_hooks or [],
+                dropout_ratio=dropout_ratio))
     return path
+
+
+@contextlib.contextmanager
+def restored_process_state():
+    """Undo what mmengine's Runner sets for the whole process: the
+    multiprocessing start method, OpenCV's threads, the RNG states."""
+    start_method = mp.get_start_method(allow_none=True)
+    cv2_threads = cv2.getNumThreads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    states = (random.getstate(), np.random.get_state(),
+              torch.get_rng_state())
+    try:
+        yield
+    finally:
+        mp.set_start_method(start_method, force=True)
+        cv2.setNumThreads(cv2_threads)
+        torch.use_deterministic_algorithms(deterministic)
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
+
+
+def build_runner(config: str, work_dir: str, **options):
+    """A Runner for ``config`` in this process, with its own experiment name
+    (runners share loggers and message hubs by name). Build and use it
+    inside :func:`restored_process_state`.
+
+    Args:
+        config (str): Config file.
+        work_dir (str): Work dir.
+        **options: Config entries to set (``merge_from_dict``).
+    """
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(config)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = f'{osp.basename(work_dir)}_{uuid.uuid4().hex[:8]}'
+    cfg.visualizer.name = cfg.experiment_name
+    cfg.merge_from_dict(options)
+    return Runner.from_cfg(cfg)
+
+
+def runner_log(work_dir: str) -> str:
+    """The text of the newest runner log in ``work_dir``."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.log')),
+                  key=osp.getmtime)
+    assert logs, f'no log in {work_dir}'
+    with open(logs[-1]) as f:
+        return f.read()
 
 
 def env(**extra) -> dict:

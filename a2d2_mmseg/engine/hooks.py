@@ -1,0 +1,253 @@
+"""Hooks for exact resumes and for refusing checkpoints that do not fit.
+
+:class:`RNGStateHook` (in ``configs/_base_/default_runtime.py``): mmengine
+0.10.7 saves no random number generator state in checkpoints (only
+``meta['seed']``) and, on resume, re-seeds only when the seed changed. The
+iteration-based loop replays the data of the iterations already trained
+(``Advance dataloader N steps``), which brings the data pipeline's randomness
+back in step, but the global torch generator, used by dropout, restarts from
+its seeded state: a resumed run with dropout differs from an uninterrupted
+one. The hook stores the generators' state in every checkpoint and puts it
+back when training resumes.
+
+:class:`CheckpointMatchHook` (added by ``tools/test.py``): refuses a loaded
+checkpoint that does not fit the model (see
+:mod:`a2d2_mmseg.engine.state_dict_match`).
+"""
+import random
+from typing import Optional
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.runner import IterBasedTrainLoop
+from mmseg.registry import HOOKS
+
+from .checkpoint import resuming_checkpoint
+from .state_dict_match import check_checkpoint_matches
+
+__all__ = [
+    'RNGStateHook', 'CheckpointMatchHook', 'capture_rng_state',
+    'parse_rng_state', 'restore_rng_state', 'RNG_STATE_KEY'
+]
+
+# The checkpoint key RNGStateHook writes.
+RNG_STATE_KEY = 'rng_state'
+
+
+def capture_rng_state() -> dict:
+    """The state of torch's (CPU and, when in use, CUDA), numpy's global and
+    Python's ``random`` generators, as tensors and plain values that
+    ``torch.load(weights_only=True)`` reads.
+
+    Returns:
+        dict: ``torch``, ``numpy``, ``random`` and possibly ``cuda``.
+    """
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    state = dict(
+        torch=torch.get_rng_state(),
+        numpy=dict(
+            name=name,
+            keys=torch.from_numpy(keys.astype(np.int64)),
+            pos=int(pos),
+            has_gauss=int(has_gauss),
+            cached_gaussian=float(cached)),
+        random=dict(
+            version=version, internal=tuple(internal),
+            gauss_next=gauss_next))
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def parse_rng_state(state) -> dict:
+    """Validate a state from a checkpoint, without touching the generators.
+
+    Each part is loaded into a scratch generator of its kind, so a state the
+    generators would reject is found here.
+
+    Args:
+        state: ``checkpoint['rng_state']``.
+
+    Returns:
+        dict: ``torch`` (tensor), ``numpy`` (tuple for ``np.random.set_state``),
+        ``random`` (tuple for ``random.setstate``), ``cuda`` (list or None).
+
+    Raises:
+        ValueError: The state is malformed (the message says which part).
+    """
+    if not isinstance(state, dict):
+        raise ValueError(f'a {type(state).__name__}, not a dict')
+    parsed = {}
+    try:
+        cpu = state['torch']
+        if not (torch.is_tensor(cpu) and cpu.dtype == torch.uint8):
+            raise TypeError('not a uint8 tensor')
+        torch.Generator().set_state(cpu)
+        parsed['torch'] = cpu
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise ValueError(f'torch state: {type(error).__name__}: {error}')
+    try:
+        n = state['numpy']
+        keys = n['keys']
+        if not (torch.is_tensor(keys) and keys.dtype == torch.int64
+                and keys.shape == (624, ) and bool(((keys >= 0) &
+                                                    (keys < 2**32)).all())):
+            raise TypeError('keys are not 624 int64 values in [0, 2**32)')
+        numpy_state = (n['name'], keys.numpy().astype(np.uint32), n['pos'],
+                       n['has_gauss'], n['cached_gaussian'])
+        np.random.RandomState().set_state(numpy_state)
+        parsed['numpy'] = numpy_state
+    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError,
+            IndexError) as error:
+        raise ValueError(f'numpy state: {type(error).__name__}: {error}')
+    try:
+        r = state['random']
+        random_state = (r['version'], tuple(r['internal']), r['gauss_next'])
+        random.Random().setstate(random_state)
+        parsed['random'] = random_state
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        raise ValueError(f'random state: {type(error).__name__}: {error}')
+    cuda = state.get('cuda')
+    if cuda is not None and not (isinstance(cuda, (list, tuple)) and all(
+            torch.is_tensor(t) and t.dtype == torch.uint8 for t in cuda)):
+        raise ValueError('cuda state: not a list of uint8 tensors')
+    parsed['cuda'] = cuda
+    return parsed
+
+
+def restore_rng_state(parsed: dict, numpy_and_random: bool = True) -> list:
+    """Set the generators from :func:`parse_rng_state`'s result.
+
+    Args:
+        parsed (dict): A parsed state.
+        numpy_and_random (bool): Also numpy's and Python's generators.
+
+    Returns:
+        list[str]: The generators set.
+    """
+    torch.set_rng_state(parsed['torch'])
+    restored = ['torch']
+    cuda = parsed.get('cuda')
+    if cuda is not None and torch.cuda.is_available() and \
+            len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+        restored.append('cuda')
+    if numpy_and_random:
+        np.random.set_state(parsed['numpy'])
+        random.setstate(parsed['random'])
+        restored += ['numpy', 'random']
+    return restored
+
+
+@HOOKS.register_module()
+class RNGStateHook(Hook):
+    """Save the random generators' state in checkpoints; restore it on
+    resume, so that a resumed run continues exactly.
+
+    * ``before_save_checkpoint``: ``checkpoint['rng_state']`` =
+      :func:`capture_rng_state` (the training stream's state, also when the
+      checkpoint is saved during validation).
+    * ``after_load_checkpoint`` while resuming (not for ``load_from``): the
+      stored state is validated (a malformed one is ignored with a warning
+      naming the file) and kept; ``before_train``, i.e. after ``resume`` has
+      finished (it may re-seed) and before the loop replays the data, sets
+      it: torch's generators always; numpy's and ``random`` only when the
+      train loop is not iteration based, because ``IterBasedTrainLoop``
+      replays the data pipeline of the iterations already trained, which
+      takes those generators (when ``num_workers=0``, the only case where
+      the pipeline uses them) to their saved state by itself.
+    * ``before_val``/``after_val``: validation runs on a copy of the state
+      (its data loader draws a seed from torch's generator), so that whether
+      a validation ran after a checkpoint does not change the training that
+      follows.
+
+    A checkpoint without ``rng_state`` resumes as in mmengine, with a
+    warning. Not restored across processes seeded differently
+    (``randomness.diff_rank_seed`` with several processes): the checkpoint
+    holds rank 0's state only.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self) -> None:
+        self._pending: Optional[dict] = None
+        self._paused: Optional[dict] = None
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint[RNG_STATE_KEY] = self._paused if self._paused is not None \
+            else capture_rng_state()
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        filename = resuming_checkpoint()
+        if filename is None:
+            return  # load_from / test: the run keeps its own randomness
+        self._pending = None
+        if RNG_STATE_KEY not in checkpoint:
+            runner.logger.warning(
+                f'{filename} holds no RNG state (saved without '
+                f'RNGStateHook): random operations after resuming (dropout) '
+                f'differ from an uninterrupted run.')
+            return
+        if (runner.world_size > 1
+                and runner._randomness_cfg.get('diff_rank_seed', False)):
+            runner.logger.warning(
+                f'{filename}: not restoring its RNG state: the processes are '
+                f'seeded differently (diff_rank_seed) and the checkpoint '
+                f'holds rank 0\'s state only.')
+            return
+        try:
+            self._pending = parse_rng_state(checkpoint[RNG_STATE_KEY])
+        except ValueError as error:
+            runner.logger.warning(
+                f"{filename}: ignoring its malformed '{RNG_STATE_KEY}' "
+                f'({error}); random operations after resuming differ from '
+                f'an uninterrupted run.')
+
+    def before_train(self, runner) -> None:
+        if self._pending is None:
+            return
+        replays = isinstance(runner.train_loop, IterBasedTrainLoop)
+        restored = restore_rng_state(self._pending,
+                                     numpy_and_random=not replays)
+        self._pending = None
+        runner.logger.info(
+            f'Restored the RNG state of {", ".join(restored)} from the '
+            f'resumed checkpoint.')
+
+    def before_val(self, runner) -> None:
+        self._paused = capture_rng_state()
+
+    def after_val(self, runner) -> None:
+        if self._paused is not None:
+            restore_rng_state(parse_rng_state(self._paused))
+            self._paused = None
+
+
+@HOOKS.register_module()
+class CheckpointMatchHook(Hook):
+    """Refuse a loaded checkpoint that does not fit the model.
+
+    At ``after_load_checkpoint`` (before the weights are copied), compares
+    the checkpoint's weights with the runner's model as mmengine will load
+    them and raises :class:`~a2d2_mmseg.engine.checkpoint.
+    CheckpointMismatchError` listing missing, unexpected and differently
+    shaped entries (see
+    :func:`~a2d2_mmseg.engine.state_dict_match.check_checkpoint_matches`).
+    ``tools/test.py`` adds it unless ``--allow-partial-checkpoint``.
+
+    Args:
+        allow_partial (bool): Only warn. Defaults to False.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, allow_partial: bool = False) -> None:
+        self.allow_partial = allow_partial
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        filename = resuming_checkpoint() or runner.cfg.get('load_from') or \
+            'the loaded checkpoint'
+        check_checkpoint_matches(runner.model, checkpoint, filename,
+                                 self.allow_partial)
