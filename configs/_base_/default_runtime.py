@@ -4,3 +4,7 @@ _base_ = ['mmseg::_base_/default_runtime.py']
 # Opt in to TensorBoard (next to the JSON logs that plot_curves.py reads) with
 #   --cfg-options visualizer.type=A2D2SegVisualizer \
 #       "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
+# Save the random generators' state in every checkpoint and restore it on
+# --resume (a2d2_mmseg.engine.RNGStateHook), so that a resumed run continues
+# exactly as an uninterrupted one would, dropout included.
+custom_hooks = [dict(type='RNGStateHook')]

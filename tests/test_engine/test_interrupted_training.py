@@ -2,11 +2,14 @@
 
 The project's issue: "Training interrupted: killed after a checkpoint, then
 `--resume` -> continues; with the same seed in deterministic mode the final
-weights equal an uninterrupted run's."
+weights equal an uninterrupted run's." The head uses dropout (as the shipped
+configs do), so this needs the RNG state that RNGStateHook keeps in the
+checkpoints; without the hook the weights differ (checked too).
 """
 import os
 import os.path as osp
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -65,14 +68,25 @@ def _last_checkpoint(work_dir: str):
 def test_killed_after_checkpoint_resumes_to_identical_weights(tmp_path):
     root = str(tmp_path / 'a2d2')
     write_tiny_tree(root)
-    # Deterministic seed, num_workers=0, no dropout, scheduler end fixed at
-    # 6: see tests/test_tools/test_train_test.py::test_resume_continues_exactly
+    # Deterministic seed, num_workers=0, scheduler end fixed at 6: see
+    # tests/test_tools/test_train_test.py::test_resume_continues_exactly.
+    # Dropout 0.1 in the head, as in the shipped configs: RNGStateHook.
     write_config(
         str(tmp_path / 'cfg.py'),
         root,
         max_iters=MAX_ITERS,
         imports=('a2d2_mmseg', __name__),
-        custom_hooks=[dict(type='SleepAfterTrainIterHook', seconds=0.5)])
+        custom_hooks=[
+            dict(type='RNGStateHook'),
+            dict(type='SleepAfterTrainIterHook', seconds=0.5)
+        ],
+        dropout_ratio=0.1)
+    # The same run without RNGStateHook (for the control below).
+    write_config(
+        str(tmp_path / 'cfg_no_rng.py'),
+        root,
+        max_iters=MAX_ITERS,
+        dropout_ratio=0.1)
     killed = str(tmp_path / 'killed')
 
     # The run to kill, in its own process group: SIGKILL as soon as a
@@ -107,6 +121,9 @@ def test_killed_after_checkpoint_resumes_to_identical_weights(tmp_path):
     assert not osp.exists(osp.join(killed, f'iter_{MAX_ITERS}.pth'))
     ckpt = torch.load(osp.join(killed, f'iter_{ckpt_iter}.pth'))
     assert ckpt['meta']['iter'] == ckpt_iter
+    assert {'torch', 'numpy', 'random'} <= set(ckpt['rng_state'])
+    control = str(tmp_path / 'control')
+    shutil.copytree(killed, control)
 
     full = check(
         run([PYTHON, TRAIN, 'cfg.py', '--work-dir', 'full'],
@@ -117,6 +134,8 @@ def test_killed_after_checkpoint_resumes_to_identical_weights(tmp_path):
         run([PYTHON, TRAIN, 'cfg.py', '--work-dir', killed, '--resume'],
             cwd=str(tmp_path)))
     assert f'resumed epoch: 0, iter: {ckpt_iter}' in log
+    assert ('Restored the RNG state of torch from the resumed checkpoint.'
+            in log)
     assert _train_iters(log) == list(range(ckpt_iter + 1, MAX_ITERS + 1))
 
     final = torch.load(osp.join(killed, f'iter_{MAX_ITERS}.pth'))
@@ -125,3 +144,16 @@ def test_killed_after_checkpoint_resumes_to_identical_weights(tmp_path):
     assert final['state_dict'].keys() == reference['state_dict'].keys()
     for k, v in reference['state_dict'].items():
         assert torch.equal(final['state_dict'][k], v), k
+
+    # Control: the same resume without RNGStateHook restarts the dropout
+    # masks from the seed, and the weights differ.
+    log = check(
+        run([PYTHON, TRAIN, 'cfg_no_rng.py', '--work-dir', control,
+             '--resume'],
+            cwd=str(tmp_path)))
+    assert f'resumed epoch: 0, iter: {ckpt_iter}' in log
+    assert 'Restored the RNG state' not in log
+    other = torch.load(osp.join(control, f'iter_{MAX_ITERS}.pth'))
+    assert not all(
+        torch.equal(other['state_dict'][k], v)
+        for k, v in reference['state_dict'].items())
