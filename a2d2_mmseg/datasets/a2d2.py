@@ -42,9 +42,15 @@ class A2D2Dataset(BaseSegDataset):
         class_list (str, optional): ``class_list.json`` to use. Defaults to
             the one in the tree (``camera_lidar_semantic/class_list.json``,
             or ``class_list.json`` beside a converted tree); a tree without
-            one is an error.
+            one is an error. It is checked against A2D2's 55 colours and
+            names; class indices always follow A2D2's own order, whatever
+            the file's.
         seed_split (str): 'train' or 'test', the seed layout's list to read.
             Defaults to 'train'.
+        allow_unknown_classes (bool): Load ``class_list.json`` entries that
+            are not A2D2's (unknown colour, renamed class) as 255 (ignored),
+            with one ``UnknownClassWarning`` per file, instead of raising
+            ``UnknownClassError``. Defaults to False.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
     METAINFO = build_class_set('full').metainfo
@@ -56,6 +62,7 @@ class A2D2Dataset(BaseSegDataset):
                  class_set: str = 'full',
                  class_list: Optional[str] = None,
                  seed_split: str = 'train',
+                 allow_unknown_classes: bool = False,
                  metainfo: Optional[dict] = None,
                  ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
@@ -68,9 +75,11 @@ class A2D2Dataset(BaseSegDataset):
         self.layout = layout
         self.class_set = class_set
         self.class_list = class_list
+        self.allow_unknown_classes = bool(allow_unknown_classes)
         self.seed_split = seed_split
         self._class_set = build_class_set(class_set,
-                                          self._class_list_path(data_root))
+                                          self._class_list_path(data_root),
+                                          self.allow_unknown_classes)
         # A user's `classes` subset keeps the class set's full palette;
         # BaseSegDataset picks the subset's colours through the label map.
         merged = dict(self._class_set.metainfo)
@@ -137,7 +146,8 @@ class A2D2Dataset(BaseSegDataset):
         Returns:
             list[dict]: One dict per frame with ``img_path``,
             ``seg_map_path``, ``label_format``, ``class_set``,
-            ``class_list``, ``scene``, ``frame``, ``label_map``,
+            ``class_list``, ``allow_unknown_classes``, ``scene``, ``frame``,
+            ``label_map``,
             ``reduce_zero_label`` and ``seg_fields``.
         """
         data_root = self.data_root
@@ -165,6 +175,7 @@ class A2D2Dataset(BaseSegDataset):
                 label_format=label_format,
                 class_set=self.class_set,
                 class_list=class_list,
+                allow_unknown_classes=self.allow_unknown_classes,
                 label_map=self.label_map,
                 reduce_zero_label=False,
                 seg_fields=[])

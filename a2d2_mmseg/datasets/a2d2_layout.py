@@ -50,15 +50,52 @@ class A2D2LayoutError(ValueError):
 
 
 def read_scene_list(path: str) -> List[str]:
-    """Read a scene list: one scene folder name per line; '#' comments."""
+    """Read a scene list file: one scene folder name per line.
+
+    Text after '#' is a comment; blank lines and surrounding whitespace are
+    ignored; the file is UTF-8 (a byte-order mark is allowed).
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        list[str]: The scene names in file order, each once.
+
+    Raises:
+        A2D2LayoutError: The file is missing or unreadable, not UTF-8 text,
+            names no scene, or names a scene twice (the message gives the
+            file and both line numbers), as a Python list with a duplicate
+            is refused too.
+    """
     if not osp.isfile(path):
         raise A2D2LayoutError(f'{path}: scene list file not found')
-    scenes = []
-    with open(path, encoding='utf-8') as f:
-        for line in f:
-            line = line.split('#', 1)[0].strip()
-            if line:
-                scenes.append(line)
+    try:
+        with open(path, 'rb') as f:
+            raw = f.read()
+    except OSError as e:
+        raise A2D2LayoutError(f'{path}: cannot read the scene list: {e}'
+                              ) from None
+    try:
+        text = raw.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b'\n') + 1
+        raise A2D2LayoutError(
+            f'{path}: line {line}: the scene list is not UTF-8 text (byte '
+            f'0x{raw[e.start]:02x} at offset {e.start})') from None
+    scenes: List[str] = []
+    first_line: Dict[str, int] = {}
+    # split('\n') rather than splitlines(): only newlines end a line, so
+    # the reported line numbers are the ones an editor shows.
+    for number, line in enumerate(text.split('\n'), 1):
+        name = line.split('#', 1)[0].strip()
+        if not name:
+            continue
+        if name in first_line:
+            raise A2D2LayoutError(
+                f'{path}: line {number}: scene list names {name!r} more '
+                f'than once (first on line {first_line[name]})')
+        first_line[name] = number
+        scenes.append(name)
     if not scenes:
         raise A2D2LayoutError(f'{path}: the scene list is empty')
     return scenes

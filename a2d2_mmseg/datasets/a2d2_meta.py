@@ -9,13 +9,24 @@ Everything that maps colours to class indices (the loading transform, the
 converter, the checker, the class-weight tool) goes through :func:`get_mapper`,
 which reads a ``class_list.json`` once per process and builds one uint8
 lookup table indexed by the packed colour ``R << 16 | G << 8 | B``.
+
+Class indices follow A2D2's own list (:data:`A2D2_CLASS_LIST`,
+:data:`A2D2_CATEGORIES`), never the order of a tree's ``class_list.json``:
+a file with its entries reordered gives the same indices. A file is checked
+against A2D2's 55 colours and names; an entry that is not A2D2's (a renamed
+class such as "RD Normal Street", an unknown colour) or a missing entry is an
+:class:`UnknownClassError` naming the file, the entry and the closest known
+name, unless ``allow_unknown_classes=True``, which loads such entries as 255
+(ignored) with one :class:`UnknownClassWarning` per file.
 """
+import difflib
 import functools
 import json
 import os
 import os.path as osp
 import re
 import sys
+import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -99,6 +110,15 @@ _HEX_RE = re.compile(r'^#[0-9a-fA-F]{6}$')
 
 class ClassListError(ValueError):
     """A ``class_list.json`` that is missing, malformed or inconsistent."""
+
+
+class UnknownClassError(ClassListError):
+    """A ``class_list.json`` whose entries are not A2D2's 55 classes."""
+
+
+class UnknownClassWarning(UserWarning):
+    """Entries of a ``class_list.json`` that are not A2D2's were allowed
+    (``allow_unknown_classes=True``) and are loaded as 255 (ignored)."""
 
 
 def category_of(label_name: str) -> str:
@@ -197,17 +217,24 @@ class ClassSet:
         palette (list[list[int]]): One RGB colour per class.
         colour_to_index (dict): ``(r, g, b) -> class index or 255``.
         category_to_index (dict): A2D2 category name -> index or 255.
+        unknown_entries (tuple[str]): How the class list differs from
+            A2D2's (entries loaded as 255 because they were allowed); empty
+            for A2D2's own list. Defaults to ().
     """
 
-    def __init__(self, name: str, classes: Sequence[str],
+    def __init__(self,
+                 name: str,
+                 classes: Sequence[str],
                  palette: Sequence[Sequence[int]],
                  colour_to_index: Dict[Tuple[int, int, int], int],
-                 category_to_index: Dict[str, int]) -> None:
+                 category_to_index: Dict[str, int],
+                 unknown_entries: Sequence[str] = ()) -> None:
         self.name = name
         self.classes = tuple(classes)
         self.palette = [list(p) for p in palette]
         self.colour_to_index = dict(colour_to_index)
         self.category_to_index = dict(category_to_index)
+        self.unknown_entries = tuple(unknown_entries)
 
     @property
     def metainfo(self) -> dict:
@@ -229,26 +256,136 @@ def full_categories(
     return categories
 
 
-def build_class_set(
-        class_set: str = 'full',
-        class_list: Union[str, Dict[str, str], None] = None) -> ClassSet:
+# A2D2's own tables: every class index and palette colour comes from these,
+# whatever the order of the class_list.json being read.
+_A2D2_PARSED = [(hex_to_rgb(h), n) for h, n in A2D2_CLASS_LIST]
+_A2D2_FULL = full_categories(_A2D2_PARSED)
+#: A2D2's 38 categories in index order (the full class set).
+A2D2_CATEGORIES: Tuple[str, ...] = tuple(_A2D2_FULL)
+_NAME_OF_COLOUR = {rgb: name for rgb, name in _A2D2_PARSED}
+_COLOUR_OF_NAME = {name: rgb for rgb, name in _A2D2_PARSED}
+# Entries listed per error or warning before "... and N more".
+_MAX_LISTED = 10
+
+
+def _hex(rgb: Sequence[int]) -> str:
+    return '#{:02x}{:02x}{:02x}'.format(*rgb)
+
+
+def _closest_name(name: str) -> str:
+    """The A2D2 label name most like ``name`` (case-insensitive)."""
+    folded = {n.casefold(): n for n in _COLOUR_OF_NAME}
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1,
+                                      cutoff=0)
+    return folded[match[0]] if match else A2D2_CLASS_LIST[0][1]
+
+
+def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
+    """What is wrong with one class list entry that is not A2D2's."""
+    colour = _hex(rgb)
+    entry = f'entry "{colour}": {json.dumps(name, ensure_ascii=False)}'
+    known = _NAME_OF_COLOUR.get(rgb)
+    if known is not None:
+        return f'{entry}: A2D2 names {colour} "{known}"'
+    if name in _COLOUR_OF_NAME:
+        return (f'{entry}: {colour} is not an A2D2 colour; A2D2\'s '
+                f'"{name}" is {_hex(_COLOUR_OF_NAME[name])}')
+    closest = _closest_name(name)
+    return (f'{entry}: neither colour nor name is one of A2D2\'s 55 '
+            f'classes (closest known name: "{closest}", '
+            f'{_hex(_COLOUR_OF_NAME[closest])})')
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = '\n'.join(f'  {p}' for p in items[:_MAX_LISTED])
+    more = ('' if len(items) <= _MAX_LISTED else
+            f'\n  ... and {len(items) - _MAX_LISTED} more')
+    return shown + more
+
+
+def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
+                     where: str = 'class list',
+                     allow_unknown_classes: bool = False
+                     ) -> Tuple[Dict[Tuple[int, int, int], Optional[str]],
+                                List[str]]:
+    """Check a parsed class list against A2D2's 55 colours and names.
+
+    Args:
+        class_list (list[tuple]): ``((r, g, b), name)`` pairs, as
+            :func:`parse_class_list` returns them.
+        where (str): The file (or 'class list dict'), for the messages.
+        allow_unknown_classes (bool): Accept entries that are not A2D2's and
+            missing entries instead of raising. Defaults to False.
+
+    Returns:
+        tuple: ``categories`` (``(r, g, b) -> A2D2 category``, or None for an
+        entry that is not A2D2's) and ``problems`` (one line per entry that
+        is not A2D2's, then one for the missing ones; empty for A2D2's own
+        list).
+
+    Raises:
+        UnknownClassError: An entry is not one of A2D2's (colour and name
+            must both match A2D2's list) or A2D2 colours are missing, and
+            ``allow_unknown_classes`` is False. The message names the file,
+            each entry and the closest known name.
+    """
+    categories: Dict[Tuple[int, int, int], Optional[str]] = {}
+    problems = []
+    for rgb, name in class_list:
+        if _NAME_OF_COLOUR.get(rgb) == name:
+            categories[rgb] = category_of(name)
+        else:
+            categories[rgb] = None
+            problems.append(_entry_problem(rgb, name))
+    missing = [f'"{_hex(rgb)}": "{name}"' for rgb, name in _A2D2_PARSED
+               if rgb not in categories]
+    if missing:
+        shown = ', '.join(missing[:_MAX_LISTED])
+        more = ('' if len(missing) <= _MAX_LISTED else
+                f' and {len(missing) - _MAX_LISTED} more')
+        problems.append(f'lacks {len(missing)} of A2D2\'s 55 entries: '
+                        f'{shown}{more}')
+    if problems and not allow_unknown_classes:
+        raise UnknownClassError(
+            f'{where}: not A2D2\'s class list ({len(problems)} '
+            f'problem(s)):\n{_listed(problems)}\nRestore A2D2\'s '
+            'camera_lidar_semantic/class_list.json, or pass '
+            'allow_unknown_classes=True to load entries that are not '
+            "A2D2's as 255 (ignored)")
+    return categories, problems
+
+
+def build_class_set(class_set: str = 'full',
+                    class_list: Union[str, Dict[str, str], None] = None,
+                    allow_unknown_classes: bool = False) -> ClassSet:
     """Build a :class:`ClassSet` from a class list.
+
+    The class names, their indices and the palette are A2D2's fixed tables
+    whatever the file's order; the file decides which colours are mapped.
+    It is read and checked once per process (cached by path, modification
+    time, size and inode).
 
     Args:
         class_set (str): 'full' for the 38 A2D2 categories (numbered variants
             merged, palette = each category's first colour) or 'reduced' for
             :data:`REDUCED_CLASSES`.
         class_list (str | dict | None): See :func:`parse_class_list`.
+        allow_unknown_classes (bool): Load entries that are not A2D2's as
+            255 (ignored), with one :class:`UnknownClassWarning` per file,
+            instead of raising :class:`UnknownClassError` (see
+            :func:`check_class_list`). Defaults to False.
 
     Returns:
         ClassSet: The class set.
     """
-    return _build_class_set(class_set, _class_list_key(class_list))
+    return _build_class_set(class_set, _class_list_key(class_list),
+                            bool(allow_unknown_classes))
 
 
 def _class_list_key(class_list):
     # Hashable cache key: ('builtin',), ('dict', items) or
-    # ('file', realpath, mtime) so an edited file is read again.
+    # ('file', realpath, (mtime, size, inode)) so an edited or replaced file
+    # is read again; one stat per call, the file is read once.
     if class_list is None:
         return ('builtin', )
     if isinstance(class_list, dict):
@@ -257,10 +394,11 @@ def _class_list_key(class_list):
         return ('dict', tuple(class_list.items()))
     path = osp.realpath(os.fspath(class_list))
     try:
-        mtime = os.stat(path).st_mtime_ns
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError:
-        mtime = None
-    return ('file', path, mtime)
+        stamp = None
+    return ('file', path, stamp)
 
 
 def _source_of(key):
@@ -272,49 +410,66 @@ def _source_of(key):
 
 
 @functools.lru_cache(maxsize=16)
-def _build_class_set(class_set, key) -> ClassSet:
+def _checked_class_list(key, allow_unknown_classes):
+    """Parse and check a class list once per (file, option)."""
+    source = _source_of(key)
+    where = ('built-in A2D2 class list' if source is None else
+             'class list dict' if isinstance(source, dict) else source)
+    parsed = parse_class_list(source)
+    categories, problems = check_class_list(parsed, where,
+                                            allow_unknown_classes)
+    if problems:
+        warnings.warn(
+            f'{where}: {len(problems)} entr(y/ies) differ from A2D2\'s class '
+            'list; their colours are loaded as 255 (ignored) '
+            f'(allow_unknown_classes=True):\n{_listed(problems)}',
+            UnknownClassWarning, stacklevel=4)
+    return parsed, categories, tuple(problems)
+
+
+@functools.lru_cache(maxsize=16)
+def _build_class_set(class_set, key, allow_unknown_classes) -> ClassSet:
     if class_set not in CLASS_SETS:
         raise ValueError(f'class_set must be one of {CLASS_SETS}, '
                          f'got {class_set!r}')
-    source = _source_of(key)
-    class_list = parse_class_list(source)
-    categories = full_categories(class_list)
-    full_index = {cat: i for i, cat in enumerate(categories)}
+    parsed, categories, problems = _checked_class_list(
+        key, allow_unknown_classes)
+    full_index = {cat: i for i, cat in enumerate(A2D2_CATEGORIES)}
     if class_set == 'full':
-        classes = list(categories)
-        palette = [list(colours[0]) for colours in categories.values()]
+        classes = list(A2D2_CATEGORIES)
+        palette = [list(colours[0]) for colours in _A2D2_FULL.values()]
         category_to_index = full_index
     else:
         classes = list(REDUCED_CLASSES)
         palette = [list(c) for c, _ in REDUCED_CLASSES.values()]
         category_to_index = {}
-        for cat in categories:
+        for cat in A2D2_CATEGORIES:
             if cat in NOT_SCENE_CATEGORIES:
                 category_to_index[cat] = IGNORE_INDEX
             else:
                 category_to_index[cat] = 0  # background
         for idx, (_, members) in enumerate(REDUCED_CLASSES.values()):
             for cat in members:
-                if cat in category_to_index:
-                    category_to_index[cat] = idx
+                category_to_index[cat] = idx
     colour_to_index = {
-        rgb: category_to_index[category_of(name)]
-        for rgb, name in class_list
+        rgb: (IGNORE_INDEX if categories[rgb] is None else
+              category_to_index[categories[rgb]])
+        for rgb, _ in parsed
     }
     return ClassSet(class_set, classes, palette, colour_to_index,
-                    category_to_index)
+                    category_to_index, problems)
 
 
 def category_lut(class_set: str = 'full',
-                 class_list: Union[str, Dict[str, str], None] = None
-                 ) -> np.ndarray:
+                 class_list: Union[str, Dict[str, str], None] = None,
+                 allow_unknown_classes: bool = False) -> np.ndarray:
     """A 256-entry uint8 table: full-category index -> ``class_set`` index.
 
     Converted masks store full-category indices (255 = ignore); this table
     reduces them at load time. 255 always maps to 255.
     """
-    full = build_class_set('full', class_list)
-    target = build_class_set(class_set, class_list)
+    full = build_class_set('full', class_list, allow_unknown_classes)
+    target = build_class_set(class_set, class_list, allow_unknown_classes)
     lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
     for cat, i in full.category_to_index.items():
         lut[i] = target.category_to_index[cat]
@@ -442,18 +597,29 @@ def pack_bgr(bgr: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _get_mapper(class_set, key, snap_distance) -> ColourMapper:
-    cs = _build_class_set(class_set, key)
+def _get_mapper(class_set, key, snap_distance,
+                allow_unknown_classes) -> ColourMapper:
+    cs = _build_class_set(class_set, key, allow_unknown_classes)
     return ColourMapper(cs.colour_to_index, snap_distance=snap_distance)
 
 
 def get_mapper(class_set: str = 'full',
                class_list: Union[str, Dict[str, str], None] = None,
-               snap_distance: float = 0) -> ColourMapper:
+               snap_distance: float = 0,
+               allow_unknown_classes: bool = False) -> ColourMapper:
     """The process-wide :class:`ColourMapper` for a class list and class set.
 
-    The class list is read and the 16 MiB table built once per process for
-    each (file, class set, snap distance).
+    The class list is read and checked, and the 16 MiB table built, once per
+    process for each (file, class set, snap distance, option).
+
+    Args:
+        class_set (str): 'full' or 'reduced'.
+        class_list (str | dict | None): See :func:`parse_class_list`.
+        snap_distance (float): See :class:`ColourMapper`.
+        allow_unknown_classes (bool): See :func:`build_class_set`.
+
+    Returns:
+        ColourMapper: The shared mapper.
     """
     return _get_mapper(class_set, _class_list_key(class_list),
-                       float(snap_distance))
+                       float(snap_distance), bool(allow_unknown_classes))

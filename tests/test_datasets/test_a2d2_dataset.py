@@ -9,14 +9,19 @@ import pytest
 from mmengine.config import Config
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
+from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
+                                 A2D2LayoutError)
 from a2d2_mmseg.datasets.a2d2_layout import SPLITS_DIR, read_scene_list
-from a2d2_mmseg.datasets.a2d2_meta import REDUCED_CLASSES, ClassListError
+from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, REDUCED_CLASSES,
+                                           ClassListError, UnknownClassError,
+                                           UnknownClassWarning)
 from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
                              raw_paths, write_png, write_raw_tree)
+from tests.bad_files import write_png_with_orientation
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadA2D2Annotations')]
+PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
+            dict(type='LoadA2D2Annotations')]
 
 LABEL_A = label_from_names([['Sky', 'Sky', 'Buildings'],
                             ['Car 2', 'RD normal street', 'Ego car']])
@@ -244,3 +249,113 @@ def test_base_config_pipelines_on_real_frames(tmp_path):
                 # preprocessor pads such crops to 512x512 later.
                 assert gt.shape[0] <= 512 and gt.shape[1] <= 512
                 assert out['inputs'].shape[1:] == gt.shape
+
+
+# ---------------------------------------------------------------------------
+# Inputs that must never silently corrupt a sample
+# ---------------------------------------------------------------------------
+def _config_loaders():
+    """The image loader of every pipeline of the shipped dataset configs."""
+    loaders = []
+    for name in ('a2d2.py', 'a2d2_synthetic.py'):
+        cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/datasets', name))
+        for pipeline in (cfg.train_pipeline, cfg.test_pipeline,
+                         cfg.tta_pipeline):
+            loaders.append(pipeline[0])
+    return loaders
+
+
+@pytest.mark.parametrize('orientation', [3, 6])
+def test_exif_orientation_ignored_by_the_config_pipelines(tree, orientation):
+    # 180 degrees (3) keeps the size, so a rotated image would pass every
+    # size check; 90 degrees (6) would not even match its label's size.
+    cam, _, _ = raw_paths(tree, '20180807_145028', '000000091')
+    stored = np.random.default_rng(1).integers(0, 256, LABEL_A.shape,
+                                               dtype=np.uint8)
+    write_png_with_orientation(cam, stored, orientation)
+    loaders = _config_loaders()
+    assert all(t['type'] == 'LoadA2D2ImageFromFile' for t in loaders)
+    ds = A2D2Dataset(data_root=tree, pipeline=[
+        loaders[0], dict(type='LoadA2D2Annotations')])
+    out = ds[1]
+    assert out['img_path'] == cam
+    np.testing.assert_array_equal(out['img'], stored[..., ::-1])
+    full = list(A2D2Dataset.METAINFO['classes'])
+    assert out['gt_seg_map'][0, 2] == full.index('Buildings')
+
+
+@pytest.mark.parametrize('kind,message', [
+    ('empty', 'empty file (0 bytes)'),
+    ('truncated', 'cannot decode (truncated or corrupt PNG: truncated: '),
+])
+def test_broken_camera_image_names_the_file(tree, kind, message):
+    cam, _, _ = raw_paths(tree, '20180807_145028', '000000091')
+    data = open(cam, 'rb').read()
+    with open(cam, 'wb') as f:
+        f.write(b'' if kind == 'empty' else data[:len(data) - 20])
+    ds = A2D2Dataset(data_root=tree, pipeline=PIPELINE)
+    with pytest.raises(A2D2ImageError) as e:
+        ds[1]
+    assert str(e.value).startswith(f'{cam}: {message}')
+
+
+def test_duplicate_line_in_a_scene_list_file(tree, tmp_path):
+    lst = tmp_path / 'scenes.txt'
+    lst.write_text('20180807_145028\n# comment\n\n20181107_132730\n'
+                   '  20180807_145028  # again\n')
+    with pytest.raises(A2D2LayoutError) as e:
+        A2D2Dataset(data_root=tree, scenes=str(lst))
+    assert str(e.value) == (f"{lst}: line 5: scene list names "
+                            "'20180807_145028' more than once (first on "
+                            'line 1)')
+    # the same as for a Python list
+    with pytest.raises(A2D2LayoutError, match='more than once'):
+        A2D2Dataset(data_root=tree,
+                    scenes=['20180807_145028', '20180807_145028'])
+
+
+def test_scene_list_file_that_is_not_utf8(tree, tmp_path):
+    lst = tmp_path / 'scenes.txt'
+    lst.write_bytes(b'20180807_145028\n2018\xff1107_132730\n')
+    with pytest.raises(A2D2LayoutError) as e:
+        A2D2Dataset(data_root=tree, scenes=str(lst))
+    assert str(e.value) == (f'{lst}: line 2: the scene list is not UTF-8 '
+                            'text (byte 0xff at offset 20)')
+    # A byte-order mark and Windows line ends are fine.
+    lst.write_bytes(b'\xef\xbb\xbf20180807_145028\r\n20181107_132730\r\n')
+    assert len(A2D2Dataset(data_root=tree, scenes=str(lst))) == 3
+
+
+def _class_list_path(root):
+    return osp.join(root, 'camera_lidar_semantic', 'class_list.json')
+
+
+def test_reordered_class_list_keeps_the_class_indices(tree):
+    before = A2D2Dataset(data_root=tree, pipeline=PIPELINE)[1]['gt_seg_map']
+    with open(_class_list_path(tree), 'w') as f:
+        json.dump(dict(A2D2_CLASS_LIST[::-1]), f)
+    ds = A2D2Dataset(data_root=tree, pipeline=PIPELINE)
+    assert ds.metainfo['classes'] == A2D2Dataset.METAINFO['classes']
+    np.testing.assert_array_equal(ds[1]['gt_seg_map'], before)
+
+
+def test_renamed_class_is_an_error_unless_allowed(tree):
+    path = _class_list_path(tree)
+    items = dict(A2D2_CLASS_LIST)
+    items['#ff00ff'] = 'RD Normal Street'
+    with open(path, 'w') as f:
+        json.dump(items, f)
+    with pytest.raises(UnknownClassError) as e:
+        A2D2Dataset(data_root=tree, pipeline=PIPELINE)
+    assert str(e.value).startswith(f"{path}: not A2D2's class list")
+    assert ('"#ff00ff": "RD Normal Street": A2D2 names #ff00ff "RD normal '
+            'street"') in str(e.value)
+    with pytest.warns(UnknownClassWarning, match='RD Normal Street'):
+        ds = A2D2Dataset(data_root=tree, pipeline=PIPELINE,
+                         allow_unknown_classes=True)
+    gt = ds[1]['gt_seg_map']  # LABEL_A: the road pixel is ignored now
+    full = list(A2D2Dataset.METAINFO['classes'])
+    np.testing.assert_array_equal(
+        gt, [[full.index('Sky')] * 2 + [full.index('Buildings')],
+             [full.index('Car'), 255, full.index('Ego car')]])
+    assert ds.get_data_info(1)['allow_unknown_classes'] is True

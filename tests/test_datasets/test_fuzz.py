@@ -1,9 +1,9 @@
 """Fuzzing the data layer: bad bytes give the project's errors, nothing else.
 
-Every label format, the class list parser and the dataset are fed random and
-mutated input. Each either works (and then returns what it promises) or
-raises the project's own error that names the file; any other exception, a
-crash or a hang fails. The number of examples per test is bounded for CI
+Every label format, the class list parser, scene list files and the dataset
+are fed random and mutated input. Each either works (and then returns what it
+promises) or raises the project's own error that names the file; any other
+exception, a crash or a hang fails. The number of examples per test is bounded for CI
 (``A2D2_FUZZ_EXAMPLES`` raises it for a longer local run).
 
 Regression tests for the inputs the fuzzing found are at the end.
@@ -27,15 +27,18 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from a2d2_mmseg.datasets import (A2D2Dataset, A2D2LabelError,
-                                 A2D2LayoutError, LoadA2D2Annotations,
-                                 UnknownColourWarning)
+from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
+                                 A2D2LabelError, A2D2LayoutError,
+                                 LoadA2D2Annotations, UnknownColourWarning)
+from a2d2_mmseg.datasets.a2d2_layout import read_scene_list
 from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, ClassListError,
+                                           UnknownClassWarning,
                                            build_class_set, hex_to_rgb,
                                            parse_class_list)
 from a2d2_mmseg.datasets.transforms.loading import (decode_index_mask,
                                                     decode_rgb_label,
                                                     load_npy_mask)
+from tests.a2d2_tree import write_raw_tree
 
 NUM_CLASSES = {cs: len(build_class_set(cs).classes)
                for cs in ('full', 'reduced')}
@@ -378,9 +381,18 @@ def test_fuzz_class_list_file(content):
                 assert path in str(e)
                 return
             _check_parsed(parsed)
-            # a valid list gives both class sets
+            # A well-formed list gives both class sets, or an error that
+            # names the file when it is not A2D2's; allowed, always both.
             for cs in ('full', 'reduced'):
-                assert build_class_set(cs, path).classes
+                try:
+                    assert build_class_set(cs, path).classes
+                except ClassListError as e:
+                    assert path in str(e)
+                with warnings.catch_warnings():
+                    warnings.simplefilter('ignore', UnknownClassWarning)
+                    assert build_class_set(
+                        cs, path, allow_unknown_classes=True).classes == (
+                            build_class_set(cs).classes)
     finally:
         os.remove(path)
 
@@ -396,7 +408,18 @@ def test_fuzz_class_list_dict(source, class_set):
                 build_class_set(class_set, source)
             return
         _check_parsed(parsed)
-        assert build_class_set(class_set, source).classes
+        try:
+            assert build_class_set(class_set, source).classes
+        except ClassListError as e:
+            assert str(e).startswith('class list dict: ')
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', UnknownClassWarning)
+            cs = build_class_set(class_set, source,
+                                 allow_unknown_classes=True)
+        # Unknown entries are ignored, never a class of their own.
+        assert cs.classes == build_class_set(class_set).classes
+        assert set(cs.colour_to_index.values()) <= set(
+            range(len(cs.classes))) | {255}
 
 
 # ---------------------------------------------------------------------------
@@ -531,7 +554,8 @@ def test_fuzz_dataset(tree, use_scene_list):
                 ds = A2D2Dataset(
                     data_root=root,
                     scenes=scenes,
-                    pipeline=[dict(type='LoadA2D2Annotations')],
+                    pipeline=[dict(type='LoadA2D2ImageFromFile'),
+                              dict(type='LoadA2D2Annotations')],
                     test_mode=True)
             except (A2D2LayoutError, ClassListError) as e:
                 event(f'building: {type(e).__name__}')
@@ -542,6 +566,10 @@ def test_fuzz_dataset(tree, use_scene_list):
                 info = ds.get_data_info(i)
                 try:
                     out = ds[i]
+                except A2D2ImageError as e:
+                    event('frame: A2D2ImageError')
+                    assert str(e).startswith(f"{info['img_path']}: ")
+                    continue
                 except A2D2LabelError as e:
                     event('frame: A2D2LabelError')
                     assert str(e).startswith(f"{info['seg_map_path']}: ")
@@ -550,6 +578,98 @@ def test_fuzz_dataset(tree, use_scene_list):
                 gt = out['gt_seg_map']
                 assert gt.dtype == np.uint8 and gt.ndim == 2
                 assert ((gt < NUM_CLASSES['full']) | (gt == 255)).all()
+                assert out['img'].shape[:2] == gt.shape
+
+
+# ---------------------------------------------------------------------------
+# Scene list files
+# ---------------------------------------------------------------------------
+LIST_SCENES = ('20180807_145028', '20181107_132730', '20181204_135952')
+# Lines naming a scene of the tree (scene_tree has the first two), with
+# comments and blanks around them, are drawn most often so that many lists
+# build a dataset; the rest are lines that must be refused or ignored.
+_TREE_LINES = st.one_of(
+    st.sampled_from(LIST_SCENES[:2]),
+    st.sampled_from(LIST_SCENES[:2]).map(lambda s: f'  {s}\t# a note'),
+    st.sampled_from(LIST_SCENES).map(lambda s: f'# {s}'),
+    st.sampled_from(['', '   ', '#', '# comment']),
+)
+_OTHER_LINES = st.one_of(
+    st.sampled_from([LIST_SCENES[2], '20990101_000000', '..', '*']),
+    st.text(max_size=12),
+    st.binary(max_size=8),  # maybe not UTF-8
+)
+SCENE_LINES = st.integers(0, 9).flatmap(
+    lambda k: _TREE_LINES if k < 8 else _OTHER_LINES)
+
+
+@st.composite
+def scene_list_files(draw):
+    """The bytes of a scene list: lines of scenes, duplicates, comments,
+    blanks, random text and random bytes; LF or CRLF; maybe a BOM."""
+    lines = draw(st.lists(SCENE_LINES, max_size=6))
+    end = draw(st.sampled_from([b'\n', b'\r\n']))
+    data = end.join(line if isinstance(line, bytes) else line.encode()
+                    for line in lines)
+    if draw(st.booleans()):
+        data += end
+    if draw(st.booleans()):
+        data = b'\xef\xbb\xbf' + data
+    return data
+
+
+@pytest.fixture(scope='module')
+def scene_tree(tmp_path_factory):
+    """A raw tree with two of LIST_SCENES (two frames each)."""
+    root = str(tmp_path_factory.mktemp('scene_tree') / 'a2d2')
+    label = np.array(PALETTE[:6], np.uint8).reshape(2, 3, 3)
+    write_raw_tree(root, {s: [('000000001', label), ('000000002', label)]
+                          for s in LIST_SCENES[:2]})
+    return root
+
+
+@FUZZ
+@given(data=scene_list_files())
+def test_fuzz_scene_list_file(scene_tree, data):
+    fd, path = tempfile.mkstemp(suffix='.txt', prefix='scene list ')
+    with os.fdopen(fd, 'wb') as f:
+        f.write(data)
+    try:
+        with time_limit():
+            try:
+                scenes = read_scene_list(path)
+            except A2D2LayoutError as e:
+                event('list: A2D2LayoutError')
+                assert str(e).startswith(f'{path}: '), str(e)
+                scenes = None
+            if scenes is not None:
+                event('list: parsed')
+                # Each name once, each stripped, each on a line of the file
+                # outside its comment.
+                assert scenes and len(set(scenes)) == len(scenes)
+                text = data.decode('utf-8-sig')
+                uncommented = [ln.split('#', 1)[0]
+                               for ln in text.split('\n')]
+                for name in scenes:
+                    assert name == name.strip() and '#' not in name
+                    assert any(name in ln for ln in uncommented)
+            try:
+                ds = A2D2Dataset(data_root=scene_tree, scenes=path,
+                                 test_mode=True)
+            except A2D2LayoutError as e:
+                event('dataset: A2D2LayoutError')
+                assert (str(e).startswith(f'{path}: ')
+                        or str(e).startswith(f'{scene_tree}')), str(e)
+                return
+            event('dataset: built')
+            assert scenes is not None
+            frames = [ds.get_data_info(i)['img_path'] for i in range(len(ds))]
+            assert len(frames) == len(set(frames))  # never a frame twice
+            assert len(frames) == 2 * len(scenes)
+            assert {ds.get_data_info(i)['scene']
+                    for i in range(len(ds))} == set(scenes)
+    finally:
+        os.remove(path)
 
 
 # ---------------------------------------------------------------------------
@@ -568,11 +688,18 @@ def _with_size(png: bytes, width: int, height: int) -> bytes:
 ])
 def test_png_header_claiming_huge_size(tmp_path, decode, array):
     # OpenCV raised cv2.error ("pixels <= CV_IO_MAX_IMAGE_PIXELS") instead of
-    # returning None for an IHDR of 100000 x 100000 pixels.
+    # returning None for an IHDR of 100000 x 100000 pixels; the size is now
+    # refused from the header, before OpenCV sees the file.
     data = _with_size(_encode(array), 100000, 100000)
     path = str(tmp_path / 'huge.png')
     with pytest.raises(A2D2LabelError) as e:
         decode(data, path)
+    assert str(e.value).startswith(f'{path}: the PNG header declares '
+                                   '100000x100000 (WxH) pixels, more than '
+                                   'the limit of 8192 per side')
+    # Without the limit OpenCV's own refusal is still a named error.
+    with pytest.raises(A2D2LabelError) as e:
+        decode(data, path, max_side=None)
     assert str(e.value).startswith(f'{path}: cannot decode (truncated or '
                                    'corrupt PNG')
     fmt = 'rgb' if array.ndim == 3 else 'index'

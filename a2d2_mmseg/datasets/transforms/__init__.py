@@ -1,4 +1,8 @@
+from .load_image import LoadA2D2ImageFromFile
 from .loading import (A2D2LabelError, LoadA2D2Annotations,
                       UnknownColourWarning)
 
-__all__ = ['LoadA2D2Annotations', 'A2D2LabelError', 'UnknownColourWarning']
+__all__ = [
+    'LoadA2D2Annotations', 'LoadA2D2ImageFromFile', 'A2D2LabelError',
+    'UnknownColourWarning'
+]

@@ -1,88 +1,33 @@
 """Loading A2D2 labels: RGB colour labels, converted index masks, seed .npy."""
-import struct
+import io
 import warnings
 from typing import Dict, Optional, Tuple
 
-import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
+from ..a2d2_io import (MAX_IMAGE_SIDE, A2D2LabelError,
+                       imdecode_no_orientation, png_colour_type,
+                       png_structure_error)
 from ..a2d2_meta import (IGNORE_INDEX, build_class_set, category_lut,
                           get_mapper)
 
-# PNG colour types (IHDR byte 25).
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-_PNG_COLOUR_TYPES = {0: 'grayscale', 2: 'RGB', 3: 'palette', 4:
-                     'grayscale+alpha', 6: 'RGBA'}
-
-
-class A2D2LabelError(ValueError):
-    """A label file that cannot be used; the message names the file."""
+# Re-exported: the PNG helpers lived here first.
+__all__ = [
+    'A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations',
+    'decode_rgb_label', 'decode_index_mask', 'load_npy_mask',
+    'png_colour_type', 'png_structure_error', 'out_of_range_values',
+    'check_index_range'
+]
+# numpy's .npy magic; a seed mask's header is checked before its data is
+# read (np.load allocates the declared shape first).
+_NPY_MAGIC = b'\x93NUMPY'
 
 
 class UnknownColourWarning(UserWarning):
     """A label holds colours that are in no palette (mapped to 255)."""
-
-
-def png_colour_type(data: bytes) -> Optional[str]:
-    """Return the PNG colour type of encoded bytes, or None if not a PNG."""
-    if len(data) < 26 or not data.startswith(_PNG_SIGNATURE):
-        return None
-    return _PNG_COLOUR_TYPES.get(data[25], f'unknown ({data[25]})')
-
-
-def png_structure_error(data: bytes) -> Optional[str]:
-    """Why PNG bytes are truncated or corrupt at the chunk level, or None.
-
-    Walks the chunk headers only (no decompression): the first chunk must be
-    a 13-byte IHDR, every chunk must lie within the data, and an IEND chunk
-    must end the chunk sequence. This catches truncation cheaply, and keeps
-    OpenCV from allocating (and zeroing) the up to 2 GiB that a corrupt
-    chunk length claims.
-    """
-    if not data.startswith(_PNG_SIGNATURE):
-        return 'no PNG signature'
-    pos, end, first = len(_PNG_SIGNATURE), len(data), True
-    while True:
-        if pos + 12 > end:
-            return f'truncated: no IEND chunk (file ends at byte {end})'
-        length, ctype = struct.unpack_from('>I4s', data, pos)
-        if first and (ctype != b'IHDR' or length != 13):
-            return 'the first chunk is not a 13-byte IHDR'
-        first = False
-        if length > 0x7FFFFFFF or pos + 12 + length > end:
-            return (f'truncated: the {ctype.decode("latin-1")!r} chunk at '
-                    f'byte {pos} claims '
-                    f'{length} bytes, the file has {end - pos - 12} left')
-        if ctype == b'IEND':
-            return None
-        pos += 12 + length
-
-
-def _imdecode(data: bytes, path: str) -> np.ndarray:
-    """``cv2.imdecode`` of a PNG that raises only :class:`A2D2LabelError`.
-
-    The chunk structure is checked first (:func:`png_structure_error`), and
-    ``cv2.error`` is caught: OpenCV asserts instead of returning None for
-    some corrupt headers, e.g. an IHDR claiming more than 2**30 pixels.
-    """
-    why = png_structure_error(data)
-    if why is not None:
-        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
-                             f'PNG: {why})')
-    try:
-        img = cv2.imdecode(np.frombuffer(data, np.uint8),
-                           cv2.IMREAD_UNCHANGED)
-    except cv2.error as e:
-        reason = getattr(e, 'err', '') or str(e).strip().splitlines()[-1]
-        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
-                             f'PNG: OpenCV: {reason})') from None
-    if img is None:
-        raise A2D2LabelError(f'{path}: cannot decode (truncated or corrupt '
-                             'PNG)')
-    return img
 
 
 def out_of_range_values(mask: np.ndarray,
@@ -115,16 +60,39 @@ def check_index_range(mask: np.ndarray, num_classes: int, path: str,
             f'value: {shown}{more}')
 
 
-def decode_rgb_label(data: bytes, path: str) -> np.ndarray:
+def decode_rgb_label(data: bytes,
+                     path: str,
+                     expected_size: Optional[Tuple[int, int]] = None,
+                     expected_from: str = '',
+                     max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
     """Decode an A2D2 RGB label PNG to a BGR ``[H, W, 3]`` uint8 array.
 
+    The pixels are decoded as stored (an EXIF orientation tag is ignored, as
+    for the camera images), and the size in the PNG header is checked before
+    anything is decoded.
+
+    Args:
+        data (bytes): The PNG file.
+        path (str): Its path, named in every error.
+        expected_size (tuple[int, int], optional): ``(width, height)`` of the
+            paired camera image; a label of another size is refused before
+            decoding. Defaults to None.
+        expected_from (str): The paired image's path, for the message.
+        max_side (int, optional): Largest width or height accepted; None for
+            no limit. Defaults to :data:`~a2d2_mmseg.datasets.a2d2_io.
+            MAX_IMAGE_SIDE`.
+
+    Returns:
+        np.ndarray: BGR uint8 ``[H, W, 3]``.
+
     Raises:
-        A2D2LabelError: empty, not a PNG, truncated/corrupt, or not an 8-bit
-            RGB PNG (grayscale, RGBA and palette labels are refused: A2D2
-            labels are RGB and another type means a wrong or re-saved file).
+        A2D2LabelError: empty, not a PNG, truncated/corrupt, of the wrong
+            size, or not an 8-bit RGB PNG (grayscale, RGBA and palette labels
+            are refused: A2D2 labels are RGB and another type means a wrong
+            or re-saved file).
     """
     if not data:
-        raise A2D2LabelError(f'{path}: empty file (0 bytes)')
+        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
     colour_type = png_colour_type(data)
     if colour_type is None:
         raise A2D2LabelError(f'{path}: not a PNG file')
@@ -132,7 +100,8 @@ def decode_rgb_label(data: bytes, path: str) -> np.ndarray:
         raise A2D2LabelError(
             f'{path}: {colour_type} PNG where an RGB colour label is '
             'expected')
-    img = _imdecode(data, path)
+    img = imdecode_no_orientation(data, path, 'unchanged', expected_size,
+                                  expected_from, max_side, kind='label')
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise A2D2LabelError(
             f'{path}: expected an 8-bit RGB label, decoded dtype '
@@ -140,13 +109,24 @@ def decode_rgb_label(data: bytes, path: str) -> np.ndarray:
     return img
 
 
-def decode_index_mask(data: bytes, path: str) -> np.ndarray:
-    """Decode a single-channel uint8 index mask PNG (converted layout)."""
+def decode_index_mask(data: bytes,
+                      path: str,
+                      expected_size: Optional[Tuple[int, int]] = None,
+                      expected_from: str = '',
+                      max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
+    """Decode a single-channel uint8 index mask PNG (converted layout).
+
+    Args and checks as :func:`decode_rgb_label`.
+
+    Returns:
+        np.ndarray: uint8 ``[H, W]``.
+    """
     if not data:
-        raise A2D2LabelError(f'{path}: empty file (0 bytes)')
+        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
     if png_colour_type(data) is None:
         raise A2D2LabelError(f'{path}: not a PNG file')
-    img = _imdecode(data, path)
+    img = imdecode_no_orientation(data, path, 'unchanged', expected_size,
+                                  expected_from, max_side, kind='label')
     if img.dtype != np.uint8 or img.ndim != 2:
         raise A2D2LabelError(
             f'{path}: expected a single-channel 8-bit index mask, decoded '
@@ -154,11 +134,46 @@ def decode_index_mask(data: bytes, path: str) -> np.ndarray:
     return img
 
 
-def load_npy_mask(data: bytes, path: str) -> np.ndarray:
+def _npy_header_error(data: bytes,
+                      max_side: Optional[int]) -> Optional[str]:
+    """Why a .npy file's header does not fit its data, or None.
+
+    ``np.load`` allocates the declared shape before it reads the data, so a
+    tiny file declaring a huge array is refused here. Headers it cannot
+    parse are left to ``np.load``.
+    """
+    buf = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buf)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buf)
+        else:
+            return None
+    except Exception:  # numpy raises ValueError/TypeError/SyntaxError/...
+        return None
+    if max_side is not None and any(n > max_side for n in shape):
+        return (f'the header declares shape {tuple(shape)}, more than the '
+                f'limit of {max_side} per side; refused before loading')
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if declared > len(data) - buf.tell():
+        return (f'truncated: the header declares shape {tuple(shape)} of '
+                f'{dtype} ({declared} bytes), the file holds '
+                f'{len(data) - buf.tell()}')
+    return None
+
+
+def load_npy_mask(data: bytes,
+                  path: str,
+                  max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
     """Load a seed-layout ``<n>_mask.npy`` (2-D integer class indices)."""
-    import io
     if not data:
-        raise A2D2LabelError(f'{path}: empty file (0 bytes)')
+        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
+    if data.startswith(_NPY_MAGIC):
+        why = _npy_header_error(data, max_side)
+        if why is not None:
+            raise A2D2LabelError(f'{path}: not a readable .npy array: {why}')
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as e:  # numpy raises ValueError/EOFError/OSError/...
@@ -194,11 +209,18 @@ class LoadA2D2Annotations(BaseTransform):
     :attr:`unknown_colours`, and raise an :class:`UnknownColourWarning` that
     names the file; they never silently become class 0.
 
+    Label PNGs are decoded as stored (an EXIF orientation tag is ignored,
+    as for the camera images), and the size in their header is compared with
+    the image's (``ori_shape``) and with ``max_side`` before they are
+    decoded, so a small PNG declaring a huge size is refused without
+    allocating it.
+
     Required Keys:
 
     - seg_map_path
     - label_format (optional, defaults to 'rgb')
-    - class_set, class_list (optional; used when not given here)
+    - class_set, class_list, allow_unknown_classes (optional; used when not
+      given here)
     - label_map (optional)
     - ori_shape (optional; checked against the label's shape)
 
@@ -218,6 +240,14 @@ class LoadA2D2Annotations(BaseTransform):
             Defaults to 0.
         check_shape (bool): Refuse a label whose size differs from the
             image's ``ori_shape``. Defaults to True.
+        allow_unknown_classes (bool, optional): Load ``class_list.json``
+            entries that are not A2D2's as 255 (ignored) with a warning
+            instead of raising ``UnknownClassError``. None (default) takes
+            ``results['allow_unknown_classes']`` (the dataset's argument),
+            then False.
+        max_side (int, optional): Largest label width or height accepted
+            from a PNG header; None for no limit. Defaults to
+            :data:`~a2d2_mmseg.datasets.a2d2_io.MAX_IMAGE_SIDE`.
         backend_args (dict, optional): mmengine file backend arguments.
             Defaults to None.
     """
@@ -227,12 +257,16 @@ class LoadA2D2Annotations(BaseTransform):
                  class_list: Optional[str] = None,
                  snap_distance: float = 0,
                  check_shape: bool = True,
+                 allow_unknown_classes: Optional[bool] = None,
+                 max_side: Optional[int] = MAX_IMAGE_SIDE,
                  backend_args: Optional[dict] = None) -> None:
         super().__init__()
         self.class_set = class_set
         self.class_list = class_list
         self.snap_distance = snap_distance
         self.check_shape = check_shape
+        self.allow_unknown_classes = allow_unknown_classes
+        self.max_side = max_side
         self.backend_args = backend_args.copy() if backend_args else None
         #: Pixels of unknown colours seen by this instance (this process).
         self.unknown_colours: Dict[Tuple[int, int, int], int] = {}
@@ -257,41 +291,56 @@ class LoadA2D2Annotations(BaseTransform):
         class_set = self.class_set or results.get('class_set') or 'full'
         class_list = (self.class_list if self.class_list is not None else
                       results.get('class_list'))
+        allow = (self.allow_unknown_classes
+                 if self.allow_unknown_classes is not None else
+                 bool(results.get('allow_unknown_classes', False)))
+        ori_shape = results.get('ori_shape')
+        # The image's (width, height): a label PNG of another size is
+        # refused from its header, before it is decoded.
+        expected = (None if not self.check_shape or ori_shape is None else
+                    (int(ori_shape[1]), int(ori_shape[0])))
+        img_path = results.get('img_path', '')
         try:
             data = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError as e:
-            raise A2D2LabelError(f'{path}: label file not found') from e
+            raise A2D2LabelError(f'{path}: label file not found',
+                                 'not_found') from e
         if fmt == 'rgb':
-            bgr = decode_rgb_label(data, path)
-            mapper = get_mapper(class_set, class_list, self.snap_distance)
+            bgr = decode_rgb_label(data, path, expected, img_path,
+                                   self.max_side)
+            mapper = get_mapper(class_set, class_list, self.snap_distance,
+                                allow)
             gt, unknown = mapper(bgr, channel_order='bgr')
             if unknown:
                 self._report_unknown(path, unknown)
         elif fmt == 'index':
-            gt = decode_index_mask(data, path)
+            gt = decode_index_mask(data, path, expected, img_path,
+                                   self.max_side)
             # Converted masks hold the full categories; anything else would
             # reach the loss as a class index that does not exist.
             check_index_range(
-                gt, len(build_class_set('full', class_list).classes), path)
+                gt, len(build_class_set('full', class_list, allow).classes),
+                path)
             if class_set != 'full':
-                gt = np.take(category_lut(class_set, class_list), gt)
+                gt = np.take(category_lut(class_set, class_list, allow), gt)
         elif fmt == 'npy':
-            gt = load_npy_mask(data, path)
+            gt = load_npy_mask(data, path, self.max_side)
             check_index_range(
-                gt, len(build_class_set(class_set, class_list).classes), path)
+                gt,
+                len(build_class_set(class_set, class_list, allow).classes),
+                path)
         else:
             raise ValueError(f"label_format must be 'rgb', 'index' or "
                              f"'npy', got {fmt!r}")
         label_map = results.get('label_map')
         if label_map:
             gt = np.take(self._label_map_lut(label_map), gt)
-        ori_shape = results.get('ori_shape')
         if self.check_shape and ori_shape is not None and tuple(
                 ori_shape[:2]) != gt.shape[:2]:
             raise A2D2LabelError(
                 f'{path}: label is {gt.shape[1]}x{gt.shape[0]} (WxH) but its '
                 f"image {results.get('img_path', '')} is "
-                f'{ori_shape[1]}x{ori_shape[0]}')
+                f'{ori_shape[1]}x{ori_shape[0]}', 'size_mismatch')
         results['gt_seg_map'] = gt
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
@@ -317,4 +366,6 @@ class LoadA2D2Annotations(BaseTransform):
                 f'class_list={self.class_list!r}, '
                 f'snap_distance={self.snap_distance}, '
                 f'check_shape={self.check_shape}, '
+                f'allow_unknown_classes={self.allow_unknown_classes}, '
+                f'max_side={self.max_side}, '
                 f'backend_args={self.backend_args})')

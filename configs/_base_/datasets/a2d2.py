@@ -5,6 +5,9 @@
 # a2d2_mmseg/datasets/splits/). Set `class_set = 'reduced'` for the 11
 # driving classes. The converter's output (tools/dataset_converters/a2d2.py)
 # is read by the same dataset when data_root points at it.
+# LoadA2D2ImageFromFile is mmcv's LoadImageFromFile that decodes the stored
+# pixels (EXIF orientation ignored: the labels are aligned to them) and
+# refuses empty, truncated or oversized files by name before decoding.
 custom_imports = dict(imports=['a2d2_mmseg'], allow_failed_imports=False)
 
 dataset_type = 'A2D2Dataset'
@@ -13,7 +16,7 @@ class_set = 'full'  # 'full': 38 A2D2 categories; 'reduced': 11 classes
 img_scale = (960, 604)  # half of A2D2's 1920x1208
 crop_size = (512, 512)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2ImageFromFile'),
     dict(type='LoadA2D2Annotations'),
     dict(
         type='RandomResize',
@@ -26,7 +29,7 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2ImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     # Annotations are loaded after Resize: metrics are computed against the
     # full-resolution (1920x1208) masks.
@@ -35,7 +38,7 @@ test_pipeline = [
 ]
 img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 tta_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='LoadA2D2ImageFromFile', backend_args=None),
     dict(
         type='TestTimeAug',
         transforms=[

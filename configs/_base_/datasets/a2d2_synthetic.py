@@ -8,7 +8,7 @@ class_set = 'reduced'
 img_scale = (320, 201)
 crop_size = (192, 192)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2ImageFromFile'),
     dict(type='LoadA2D2Annotations'),
     dict(
         type='RandomResize',
@@ -21,7 +21,7 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadA2D2ImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadA2D2Annotations'),
     dict(type='PackSegInputs')

@@ -9,6 +9,8 @@ from a2d2_mmseg.datasets import (A2D2LabelError, LoadA2D2Annotations,
                                  UnknownColourWarning)
 from a2d2_mmseg.datasets.a2d2_meta import build_class_set
 from tests.a2d2_tree import label_from_names, write_png
+from tests.bad_files import (encode_png, with_declared_size,
+                             write_png_with_orientation)
 
 FULL = list(build_class_set('full').classes)
 LABEL = label_from_names([['Sky', 'Car 3'], ['Solid line', 'Rain dirt']])
@@ -143,4 +145,91 @@ def test_paths_with_spaces_and_non_ascii(tmp_path):
 def test_repr():
     assert repr(LoadA2D2Annotations(class_set='reduced', snap_distance=3)) == (
         "LoadA2D2Annotations(class_set='reduced', class_list=None, "
-        'snap_distance=3, check_shape=True, backend_args=None)')
+        'snap_distance=3, check_shape=True, allow_unknown_classes=None, '
+        'max_side=8192, backend_args=None)')
+
+
+@pytest.mark.parametrize('orientation', [3, 6])
+def test_rgb_label_with_exif_orientation_is_not_rotated(tmp_path,
+                                                        orientation):
+    # A 2x3 label whose eXIf chunk says "rotate": OpenCV's colour decode
+    # would turn it; the label must keep the stored layout, as its image.
+    label = label_from_names([['Sky', 'Car 3', 'Buildings'],
+                              ['Solid line', 'Rain dirt', 'Sidewalk']])
+    path = tmp_path / 'l.png'
+    write_png_with_orientation(str(path), label, orientation)
+    rotated = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert not np.array_equal(rotated, label[..., ::-1])
+    out = LoadA2D2Annotations()(_results(path, ori_shape=(2, 3)))
+    np.testing.assert_array_equal(
+        out['gt_seg_map'],
+        [[FULL.index('Sky'), FULL.index('Car'), FULL.index('Buildings')],
+         [FULL.index('Solid line'), FULL.index('Rain dirt'),
+          FULL.index('Sidewalk')]])
+
+
+def test_label_size_from_header_before_decoding(tmp_path):
+    # The IHDR declares 16000x16000; the 2x2 pixel data could never fill
+    # it, so a decode would fail differently: the message shows the size
+    # came from the header and was compared with the image's.
+    path = tmp_path / 'l.png'
+    path.write_bytes(with_declared_size(encode_png(LABEL[..., ::-1]), 16000,
+                                        16000))
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(path, ori_shape=(1208, 1920),
+                                       img_path='/x/cam.png'))
+    assert str(e.value) == (f'{path}: label is 16000x16000 (WxH) but its '
+                            'image /x/cam.png is 1920x1208')
+    # Without a paired image, the limit on the side applies.
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(path))
+    assert str(e.value).startswith(
+        f'{path}: the PNG header declares 16000x16000 (WxH) pixels, more '
+        'than the limit of 8192 per side')
+    with pytest.raises(A2D2LabelError, match='limit of 1 per side'):
+        LoadA2D2Annotations(max_side=1)(_results(tmp_path / _label(
+            tmp_path)))
+
+
+def _label(tmp_path):
+    write_png(str(tmp_path / 'ok.png'), LABEL)
+    return 'ok.png'
+
+
+def test_index_mask_size_from_header(tmp_path):
+    path = tmp_path / 'm.png'
+    path.write_bytes(encode_png(np.zeros((2, 3), np.uint8)))
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(path, label_format='index',
+                                       ori_shape=(3, 2), img_path='c.png'))
+    assert str(e.value) == (f'{path}: label is 3x2 (WxH) but its image '
+                            'c.png is 2x3')
+
+
+def _npy(shape, body: bytes) -> bytes:
+    """A .npy file of uint8 whose header declares ``shape``, then ``body``."""
+    import io
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, dict(descr='|u1', fortran_order=False, shape=shape))
+    return buf.getvalue() + body
+
+
+def test_npy_header_declaring_more_than_its_data(tmp_path):
+    path = tmp_path / '0_mask.npy'
+    path.write_bytes(_npy((90000, 3), bytes(6)))
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(path, label_format='npy'))
+    assert str(e.value) == (
+        f'{path}: not a readable .npy array: the header declares shape '
+        '(90000, 3), more than the limit of 8192 per side; refused before '
+        'loading')
+    path.write_bytes(_npy((4, 3), bytes(6)))
+    with pytest.raises(A2D2LabelError) as e:
+        LoadA2D2Annotations()(_results(path, label_format='npy'))
+    assert str(e.value) == (
+        f'{path}: not a readable .npy array: truncated: the header declares '
+        'shape (4, 3) of uint8 (12 bytes), the file holds 6')
+    path.write_bytes(_npy((2, 3), bytes(6)))
+    out = LoadA2D2Annotations()(_results(path, label_format='npy'))
+    np.testing.assert_array_equal(out['gt_seg_map'], np.zeros((2, 3)))
