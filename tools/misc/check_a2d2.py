@@ -10,21 +10,30 @@ table of kinds with their counts.
 What it checks:
 
 * the tree: data_root exists and holds A2D2 data; ``class_list.json``
-  exists, is valid JSON and lists no colour twice; the scene list names only
-  scenes that are there; no scene is empty; every file name is expected;
+  exists, is valid JSON, lists no colour twice and holds exactly A2D2's 55
+  colours and names (``--allow-unknown-classes`` makes other entries a
+  warning: they are loaded as 255); the scene list names only scenes that
+  are there, each once; no scene is empty; every file name is expected;
   every image has its label and every label its image (paired by scene and
   frame id);
-* every file (paired or not): not zero bytes, decodes completely (images
-  and labels are fully decoded with OpenCV, so truncated or corrupt PNGs are
-  caught); labels are 8-bit RGB PNGs (raw; grayscale / RGBA / palette are
-  refused), single-channel uint8 PNGs (converted) or 2-D integer ``.npy``
-  (seed); a label has the size of its image;
+* every file (paired or not): not zero bytes, its header declares at most
+  ``--max-side`` pixels per side, decodes completely (images and labels are
+  fully decoded with OpenCV exactly as the dataset decodes them, EXIF
+  orientation ignored, so truncated or corrupt PNGs are caught); labels are
+  8-bit RGB PNGs (raw; grayscale / RGBA / palette are refused),
+  single-channel uint8 PNGs (converted) or 2-D integer ``.npy`` (seed); a
+  label has the size of its image (compared from the PNG header before the
+  label is decoded);
 * values: colours not in ``class_list.json`` (raw; a warning with pixel
   counts per colour unless ``--strict``) and mask values that are neither a
   class index nor 255 (converted, seed).
 
 Exit status: 0 when nothing is wrong (unknown colours alone are a warning),
 1 when a problem was found, 2 for bad arguments.
+
+``--json`` writes the report atomically (a temporary file renamed over the
+target). File names that are not valid UTF-8 appear in the text and the JSON
+report with their bytes escaped as ``\\xNN`` (the JSON stays valid).
 
 Example::
 
@@ -37,12 +46,13 @@ import json
 import os
 import os.path as osp
 import sys
+import tempfile
 import time
+import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
-import numpy as np
 
 try:
     import a2d2_mmseg  # noqa: F401
@@ -57,12 +67,14 @@ from a2d2_mmseg.datasets.a2d2_layout import (  # noqa: E402
     LAYOUTS, RAW_DIR, SEED_DIR, A2D2LayoutError,
     collect_converted, collect_raw, collect_seed, detect_layout,
     parse_scenes_option, read_converted_meta, resolve_scenes)
+from a2d2_mmseg.datasets.a2d2_io import (  # noqa: E402
+    MAX_IMAGE_SIDE, A2D2ImageError, imdecode_no_orientation)
 from a2d2_mmseg.datasets.a2d2_meta import (  # noqa: E402
-    IGNORE_INDEX, MAX_SNAP_DISTANCE, ClassListError, build_class_set,
-    get_mapper)
+    IGNORE_INDEX, MAX_SNAP_DISTANCE, ClassListError, UnknownClassError,
+    UnknownClassWarning, build_class_set, get_mapper)
 from a2d2_mmseg.datasets.transforms.loading import (  # noqa: E402
     A2D2LabelError, decode_index_mask, decode_rgb_label, load_npy_mask,
-    out_of_range_values, png_colour_type, png_structure_error)
+    out_of_range_values, png_colour_type)
 
 ERROR, WARNING = 'error', 'warning'
 MAX_SHOWN = 10
@@ -76,6 +88,9 @@ KINDS: 'OrderedDict[str, Tuple[str, str]]' = OrderedDict([
                               'colour -> name object')),
     ('class_list_duplicate_colour', (ERROR, 'class_list.json lists a colour '
                                      'twice')),
+    ('class_list_not_a2d2', (ERROR, "class_list.json entries that are not "
+                             "A2D2's (unknown colour or renamed class) or "
+                             'missing entries')),
     ('bad_marker', (ERROR, 'the converter marker cannot be read')),
     ('missing_folder', (ERROR, 'a folder of the layout is missing')),
     ('no_scenes', (ERROR, 'no scene folders')),
@@ -92,6 +107,8 @@ KINDS: 'OrderedDict[str, Tuple[str, str]]' = OrderedDict([
     ('label_without_image', (ERROR, 'a label without its image')),
     ('unreadable_file', (ERROR, 'a file that cannot be read')),
     ('empty_file', (ERROR, 'a zero-byte file')),
+    ('too_large', (ERROR, 'a header that declares more pixels per side than '
+                   '--max-side (refused before decoding)')),
     ('corrupt_image', (ERROR, 'an image that does not decode (truncated or '
                        'corrupt)')),
     ('not_png', (ERROR, 'a label that is not a PNG file')),
@@ -104,6 +121,9 @@ KINDS: 'OrderedDict[str, Tuple[str, str]]' = OrderedDict([
     ('out_of_range_values', (ERROR, 'mask values that are neither a class '
                              'index nor 255')),
     ('check_failed', (ERROR, 'checking a file raised an unexpected error')),
+    ('class_list_unknown_allowed', (WARNING, "class_list.json entries that "
+                                    "are not A2D2's, loaded as 255 "
+                                    '(--allow-unknown-classes)')),
     ('unknown_colours', (WARNING, 'label colours not in class_list.json '
                          '(loaded as 255, ignored)')),
 ])
@@ -133,45 +153,46 @@ def _read(path: str, problems: List[dict]) -> Optional[bytes]:
     return data
 
 
-def _check_image(path: str, problems: List[dict]
-                 ) -> Optional[Tuple[int, int]]:
-    """Decode a camera image fully; its (H, W), or None when it is bad."""
+def _check_image(path: str, problems: List[dict],
+                 max_side: Optional[int]) -> Optional[Tuple[int, int]]:
+    """Decode a camera image fully, as the dataset's LoadA2D2ImageFromFile
+    does; its (H, W), or None when it is bad."""
     data = _read(path, problems)
     if data is None:
         return None
-    img, why = None, ''
-    structure = (png_structure_error(data)
-                 if png_colour_type(data) is not None else None)
-    if structure is not None:  # e.g. a PNG without its end
-        why = f': {structure}'
-    else:
-        try:
-            img = cv2.imdecode(np.frombuffer(data, np.uint8),
-                               cv2.IMREAD_UNCHANGED)
-        except cv2.error as e:  # e.g. a header claiming > 2**30 pixels
-            why = f': OpenCV: {getattr(e, "err", "") or e}'
-    if img is None:
-        problems.append(_problem(
-            'corrupt_image', path,
-            f'{path}: cannot decode the camera image (truncated or corrupt'
-            f'{why})'))
+    try:
+        img = imdecode_no_orientation(data, path, 'color', max_side=max_side)
+    except A2D2ImageError as e:
+        kind = 'too_large' if e.reason == 'too_large' else 'corrupt_image'
+        problems.append(_problem(kind, path, str(e)))
         return None
     return img.shape[:2]
 
 
 def _label_error_kind(e: A2D2LabelError) -> str:
+    if e.reason in ('too_large', 'size_mismatch'):
+        return e.reason
     msg = str(e)
-    if 'cannot decode' in msg or 'not a readable' in msg:
+    if 'cannot decode' in msg or 'not a readable' in msg or (
+            e.reason == 'corrupt'):
         return 'corrupt_label'
     if 'mask values must be in' in msg:
         return 'out_of_range_values'
     return 'wrong_label_type'
 
 
-def _check_label(task: dict, problems: List[dict]
+def _check_label(task: dict, problems: List[dict],
+                 img_shape: Optional[Tuple[int, int]] = None
                  ) -> Tuple[Optional[Tuple[int, int]], Dict]:
-    """Decode a label; its (H, W) and its unknown colours."""
+    """Decode a label; its (H, W) and its unknown colours.
+
+    With ``img_shape`` (the paired image's), a PNG label of another size is
+    reported from its header, without decoding it.
+    """
     path, fmt = task['seg_map_path'], task['label_format']
+    max_side = task.get('max_side', MAX_IMAGE_SIDE)
+    expected = (None if img_shape is None else
+                (int(img_shape[1]), int(img_shape[0])))
     data = _read(path, problems)
     if data is None:
         return None, {}
@@ -182,15 +203,19 @@ def _check_label(task: dict, problems: List[dict]
     unknown = {}
     try:
         if fmt == 'rgb':
-            bgr = decode_rgb_label(data, path)
+            bgr = decode_rgb_label(data, path, expected, task.get('img_path'),
+                                   max_side)
             if task['class_list_ok']:
                 mapper = get_mapper('full', task['class_list'],
-                                    task['snap_distance'])
+                                    task['snap_distance'],
+                                    task.get('allow_unknown_classes', False))
                 _, unknown = mapper(bgr, channel_order='bgr')
             shape = bgr.shape[:2]
         else:
-            mask = (decode_index_mask(data, path) if fmt == 'index' else
-                    load_npy_mask(data, path))
+            mask = (decode_index_mask(data, path, expected,
+                                      task.get('img_path'), max_side)
+                    if fmt == 'index' else
+                    load_npy_mask(data, path, max_side))
             shape = mask.shape[:2]
             bad = out_of_range_values(mask, task['num_classes'])
             if bad:
@@ -223,7 +248,8 @@ def check_frame(task: dict) -> dict:
     Args:
         task (dict): ``img_path`` and ``seg_map_path`` (either may be None),
             ``label_format`` ('rgb', 'index' or 'npy'), ``class_list``,
-            ``class_list_ok``, ``snap_distance`` and ``num_classes``.
+            ``class_list_ok``, ``allow_unknown_classes``, ``snap_distance``,
+            ``max_side`` and ``num_classes``.
 
     Returns:
         dict: ``problems`` (list of ``dict(kind, path, message)``) and
@@ -234,9 +260,10 @@ def check_frame(task: dict) -> dict:
     unknown: Dict = {}
     try:
         if task.get('img_path'):
-            img_shape = _check_image(task['img_path'], problems)
+            img_shape = _check_image(task['img_path'], problems,
+                                     task.get('max_side', MAX_IMAGE_SIDE))
         if task.get('seg_map_path'):
-            lbl_shape, unknown = _check_label(task, problems)
+            lbl_shape, unknown = _check_label(task, problems, img_shape)
     except Exception as e:  # report the file, keep checking the others
         path = task.get('seg_map_path') or task.get('img_path')
         problems.append(_problem('check_failed', path,
@@ -263,19 +290,33 @@ def _hex(rgb: Sequence[int]) -> str:
     return '#{:02x}{:02x}{:02x}'.format(*rgb)
 
 
-def _check_class_list(path: str, problems: List[dict]) -> Optional[int]:
+def _check_class_list(path: str, problems: List[dict],
+                      allow_unknown_classes: bool = False) -> Optional[int]:
     """Validate a class_list.json; the number of full categories or None."""
     if not osp.isfile(path):
         problems.append(_problem('class_list_missing', path,
                                  f'{path}: class_list.json not found'))
         return None
     try:
-        return len(build_class_set('full', path).classes)
+        with warnings.catch_warnings():
+            # The report lists the allowed entries itself (below).
+            warnings.simplefilter('ignore', UnknownClassWarning)
+            class_set = build_class_set('full', path, allow_unknown_classes)
+    except UnknownClassError as e:
+        problems.append(_problem('class_list_not_a2d2', path, str(e)))
+        return None
     except ClassListError as e:
         kind = ('class_list_duplicate_colour' if 'duplicate colour' in str(e)
                 else 'class_list_malformed')
         problems.append(_problem(kind, path, str(e)))
         return None
+    if class_set.unknown_entries:
+        lines = '\n'.join(f'    {p}' for p in class_set.unknown_entries)
+        problems.append(_problem(
+            'class_list_unknown_allowed', path,
+            f'{path}: {len(class_set.unknown_entries)} entr(y/ies) that are '
+            f"not A2D2's, loaded as {IGNORE_INDEX} (ignored):\n{lines}"))
+    return len(class_set.classes)
 
 
 def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
@@ -291,18 +332,18 @@ def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
 
 
 def _scan(data_root: str, layout: str, scenes, problems: List[dict],
-          info: dict) -> List[dict]:
+          info: dict, allow_unknown_classes: bool = False) -> List[dict]:
     """The layout-level checks; returns the per-frame tasks."""
     num_full = len(build_class_set('full').classes)
     class_list, class_list_ok = None, True
     if layout == 'raw':
         class_list = osp.join(data_root, RAW_DIR, 'class_list.json')
-        n = _check_class_list(class_list, problems)
+        n = _check_class_list(class_list, problems, allow_unknown_classes)
         class_list_ok = n is not None
         frames, found = collect_raw(data_root, scenes)
     elif layout == 'converted':
         class_list = osp.join(data_root, 'class_list.json')
-        n = _check_class_list(class_list, problems)
+        n = _check_class_list(class_list, problems, allow_unknown_classes)
         class_list_ok = n is not None
         num_full = n or num_full
         try:
@@ -345,7 +386,8 @@ def _scan(data_root: str, layout: str, scenes, problems: List[dict],
              for f in frames] + _unpaired_tasks(found, fmt)
     for t in tasks:
         t.update(label_format=fmt, class_list=class_list,
-                 class_list_ok=class_list_ok, num_classes=num_full)
+                 class_list_ok=class_list_ok, num_classes=num_full,
+                 allow_unknown_classes=allow_unknown_classes)
     return tasks
 
 
@@ -355,7 +397,9 @@ def check(data_root: str,
           nproc: int = 1,
           snap_distance: float = 0,
           strict: bool = False,
-          verbose: bool = True) -> dict:
+          verbose: bool = True,
+          allow_unknown_classes: bool = False,
+          max_side: Optional[int] = MAX_IMAGE_SIDE) -> dict:
     """Check an A2D2 tree; return the report (nothing is raised for a
     problem of the tree).
 
@@ -369,6 +413,11 @@ def check(data_root: str,
             one palette colour count as known (as ``LoadA2D2Annotations``).
         strict (bool): Unknown colours fail the check too.
         verbose (bool): Show a progress bar (stdout).
+        allow_unknown_classes (bool): ``class_list.json`` entries that are
+            not A2D2's are a warning (loaded as 255, as with
+            ``A2D2Dataset(allow_unknown_classes=True)``), not an error.
+        max_side (int, optional): Largest width or height accepted from an
+            image or label header; None for no limit.
 
     Returns:
         dict: ``ok``, ``data_root``, ``layout``, ``scenes`` (frames per
@@ -402,13 +451,16 @@ def check(data_root: str,
         except A2D2LayoutError as e:
             problems.append(_problem('bad_scene_list', str(scenes), str(e)))
         else:
-            tasks = _scan(data_root, resolved, scene_list, problems, info)
-    if tasks and info.get('class_list') and not any(
-            p['kind'].startswith('class_list') for p in problems):
+            tasks = _scan(data_root, resolved, scene_list, problems, info,
+                          allow_unknown_classes)
+    if tasks and info.get('class_list') and all(t['class_list_ok']
+                                                for t in tasks):
         # Build the colour table once here; forked workers inherit it.
-        get_mapper('full', info['class_list'], float(snap_distance))
+        get_mapper('full', info['class_list'], float(snap_distance),
+                   allow_unknown_classes)
     for t in tasks:
         t['snap_distance'] = float(snap_distance)
+        t['max_side'] = max_side
     stream = sys.stdout if verbose else open(os.devnull, 'w')
     try:
         if not tasks:
@@ -566,12 +618,76 @@ def parse_args(argv=None):
         f'(0..{MAX_SNAP_DISTANCE}; default: 0)')
     parser.add_argument('--strict', action='store_true',
                         help='unknown colours fail the check too')
+    parser.add_argument(
+        '--allow-unknown-classes', action='store_true',
+        help="class_list.json entries that are not A2D2's are a warning "
+        '(loaded as 255, as A2D2Dataset(allow_unknown_classes=True)), not '
+        'an error')
+    parser.add_argument(
+        '--max-side', type=int, default=MAX_IMAGE_SIDE,
+        help='largest width or height an image or label header may declare '
+        f'(default: {MAX_IMAGE_SIDE}; 0: no limit; A2D2 frames are '
+        '1920x1208)')
     parser.add_argument('--json', metavar='REPORT.json', default=None,
                         help='write the full report as JSON')
     parser.add_argument('--max-shown', type=int, default=MAX_SHOWN,
                         help='files listed per problem kind (default: '
                         f'{MAX_SHOWN})')
     return parser.parse_args(argv)
+
+
+def printable(text: str) -> str:
+    """``text`` with what cannot be encoded as UTF-8 escaped.
+
+    File names that are not valid UTF-8 reach Python as strings with lone
+    surrogates (``os.fsdecode``'s surrogateescape), which neither
+    ``print`` nor a UTF-8 JSON file can hold. Their original bytes are
+    shown as ``\\xNN``; any other lone surrogate as ``\\udNNN``.
+    """
+    try:
+        text.encode('utf-8')
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode('utf-8', 'surrogateescape')
+    except UnicodeEncodeError:
+        return text.encode('utf-8', 'backslashreplace').decode('utf-8')
+    return raw.decode('utf-8', 'backslashreplace')
+
+
+def printable_report(value):
+    """A copy of a report (dicts, lists, strings) with every string, keys
+    included, made :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_report(k): printable_report(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_report(v) for v in value]
+    return value
+
+
+def write_json_atomic(path: str, obj) -> None:
+    """Write ``obj`` as JSON to a temporary file beside ``path``, then
+    rename it over ``path``: an interrupted run never leaves a partial
+    report."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
+                               suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            json.dump(obj, f, indent=2, ensure_ascii=False)
+            f.write('\n')
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
 
 
 @contextlib.contextmanager
@@ -600,18 +716,17 @@ def main(argv=None) -> int:
                 layout=args.layout,
                 nproc=max(1, args.nproc),
                 snap_distance=args.snap_distance,
-                strict=args.strict)
+                strict=args.strict,
+                allow_unknown_classes=args.allow_unknown_classes,
+                max_side=args.max_side if args.max_side > 0 else None)
     except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
+        print(f'error: {printable(str(e))}', file=sys.stderr)
         return 2
+    report = printable_report(report)
     print(format_report(report, args.max_shown))
     if args.json:
-        folder = osp.dirname(osp.abspath(args.json))
-        os.makedirs(folder, exist_ok=True)
-        with open(args.json, 'w', encoding='utf-8') as f:
-            json.dump(report, f, indent=2, ensure_ascii=False)
-            f.write('\n')
-        print(f'report written to {args.json}')
+        write_json_atomic(args.json, report)
+        print(f'report written to {printable(args.json)}')
     return 0 if report['ok'] else 1
 
 
