@@ -15,8 +15,16 @@ or frame ``<name>`` it writes
 
 and for a video also ``OUT/overlay.mp4`` (the overlays, mp4v, at the video's
 frame rate divided by ``--frame-step``). Names: the image file's name
-without its extension (``<stem>``); a video's frames are
-``<video stem>_<frame number, 6 digits>`` (numbered in the video from 0).
+without its extension (``<stem>``); when inputs share a stem (compared
+case-insensitively, e.g. ``a.png`` and ``a.jpg``), each of them gets its
+extension appended instead (``a_png``, ``a_jpg``), and a name that would
+still be taken gets ``_2``, ``_3``, ... so every input has its own outputs
+(names are given in sorted input order; a unique stem is never renamed by a
+later file). A video's frames are ``<video stem>_<frame number, 6 digits>``
+(numbered in the video from 0). Images are decoded as stored (an EXIF
+orientation tag is ignored, as in training), and a PNG or JPEG whose header
+declares more than ``a2d2_io.MAX_IMAGE_SIDE`` pixels per side is refused
+before it is decoded.
 ``--frame-step`` and ``--max-frames`` apply to a video's frames and to a
 folder's images.
 
@@ -49,6 +57,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
     import a2d2_mmseg  # noqa: F401
 
+from a2d2_mmseg.datasets.a2d2_io import A2D2ImageError, read_image_file
 from a2d2_mmseg.datasets.a2d2_meta import build_class_set
 from a2d2_mmseg.engine import (CheckpointError, checkpoint_dataset_meta,
                                load_matching_checkpoint)
@@ -68,28 +77,49 @@ class InferenceInputError(ValueError):
 
 # -- inputs ----------------------------------------------------------------
 def read_image(path: str) -> np.ndarray:
-    """Read an image as BGR uint8 (as mmcv's ``LoadImageFromFile`` does).
+    """Read an image as BGR uint8 in its stored orientation, as the A2D2
+    pipelines' ``LoadA2D2ImageFromFile`` does.
 
     Raises:
-        InferenceInputError: The file cannot be decoded as an image.
+        InferenceInputError: The file is empty, truncated, declares an
+            oversized image, or cannot be decoded as an image.
     """
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
+    try:
+        return read_image_file(path, 'color')
+    except A2D2ImageError as e:
+        detail = str(e)
+        if detail.startswith(f'{path}: '):
+            detail = detail[len(path) + 2:]
         raise InferenceInputError(
-            f'{path}: cannot read the image (not an image file, corrupt, or '
-            f'a format OpenCV cannot decode)')
-    return img
+            f'{path}: cannot read the image: {detail}') from None
 
 
 def _frame_names(paths: Sequence[str]) -> List[str]:
-    """Output names of images: the stem, or stem + extension if two files
-    share a stem."""
+    """Output names of images, one per path, all different (also
+    case-insensitively): the stem; stem + '_' + extension for stems that
+    several inputs share; then '_2', '_3', ... if that is still taken."""
     stems = [osp.splitext(osp.basename(p))[0] for p in paths]
-    counts = {s: stems.count(s) for s in stems}
-    return [
-        s if counts[s] == 1 else osp.basename(p).replace('.', '_')
-        for s, p in zip(stems, paths)
-    ]
+    folded = [s.casefold() for s in stems]
+    shared = {s for s in folded if folded.count(s) > 1}
+    names: List[Optional[str]] = [None] * len(paths)
+    taken = set()
+    # Unique stems first, so that no other file's name can take them.
+    for i, stem in enumerate(stems):
+        if folded[i] not in shared:
+            names[i] = stem
+            taken.add(folded[i])
+    for i, path in enumerate(paths):
+        if names[i] is not None:
+            continue
+        ext = osp.splitext(path)[1].lstrip('.')
+        base = f'{stems[i]}_{ext}' if ext else stems[i]
+        name, n = base, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f'{base}_{n}'
+        names[i] = name
+        taken.add(name.casefold())
+    return names
 
 
 def list_images(folder: str) -> List[str]:
@@ -202,7 +232,8 @@ def inference_pipeline(cfg: Config) -> list:
         if kind.split('.')[-1].endswith('Annotations'):
             continue  # LoadAnnotations, LoadA2D2Annotations: no labels here
         steps.append(step)
-    if not steps or 'LoadImage' not in str(steps[0]['type']):
+    first = str(steps[0]['type']) if steps else ''
+    if not ('Load' in first and 'Image' in first):
         raise ValueError('the test pipeline must start with an image loader '
                          f'(e.g. LoadImageFromFile), got {steps[:1]}')
     steps[0] = dict(type='LoadImageFromNDArray')
@@ -341,8 +372,7 @@ def infer(config: str,
                     overlay=(osp.join(out_dir, 'overlay', f'{name}.png'),
                              overlay[..., ::-1]))
                 for kind, (path, array) in files.items():
-                    if not cv2.imwrite(path, np.ascontiguousarray(array)):
-                        raise OSError(f'{path}: cannot write')
+                    _write_png(path, array)
                     written[kind].append(path)
                 if source.kind == 'video':
                     if writer is None:
@@ -358,6 +388,16 @@ def infer(config: str,
             writer.release()
     sys.stdout.write('\n')
     return written
+
+
+def _write_png(path: str, array: np.ndarray) -> None:
+    """Encode with OpenCV, write with Python: ``cv2.imwrite`` crashes on a
+    path that is not valid UTF-8 (an input file's name can be)."""
+    ok, buf = cv2.imencode('.png', np.ascontiguousarray(array))
+    if not ok:
+        raise OSError(f'{path}: cannot encode the PNG')
+    with open(path, 'wb') as f:
+        f.write(buf.tobytes())
 
 
 def _video_writer(path: str, fps: float, shape: tuple) -> cv2.VideoWriter:
