@@ -38,28 +38,13 @@ test_pipeline = [
     dict(type='LoadA2D2Annotations'),
     dict(type='PackSegInputs')
 ]
-# `_delete_` replaces the Cityscapes dataset dicts of the base as a whole.
+a2d2 = dict(_delete_=True, type=dataset_type, data_root=data_root)
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        scenes='train',
-        pipeline=train_pipeline))
+    dataset=dict(scenes='train', pipeline=train_pipeline, **a2d2))
 val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        scenes='val',
-        pipeline=test_pipeline))
+    dataset=dict(scenes='val', pipeline=test_pipeline, **a2d2))
 test_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        scenes='test',
-        pipeline=test_pipeline))
+    dataset=dict(scenes='test', pipeline=test_pipeline, **a2d2))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
 tta_pipeline = None
