@@ -1,8 +1,10 @@
 """Decoding A2D2's image files without surprises.
 
-Every camera image and label of the plugin (dataset pipeline, converter,
-checker, inference tool) is decoded through this module so that they all see
-the same pixels and refuse the same broken files:
+The dataset pipeline (``LoadA2D2ImageFromFile``, ``LoadA2D2Annotations``),
+the checker and the inference tool decode camera images and labels through
+this module, so that they all see the same pixels and refuse the same broken
+files (other readers of A2D2 files should call
+:func:`imdecode_no_orientation` too):
 
 * **EXIF orientation is ignored.** OpenCV's ``IMREAD_COLOR`` (and so mmcv's
   ``imfrombytes(flag='color')``) rotates an image whose PNG ``eXIf`` or JPEG
