@@ -38,13 +38,28 @@ test_pipeline = [
     dict(type='LoadA2D2Annotations'),
     dict(type='PackSegInputs')
 ]
-a2d2 = dict(_delete_=True, type=dataset_type, data_root=data_root)
+# `_delete_` replaces the Cityscapes dataset dicts of the base as a whole.
 train_dataloader = dict(
-    dataset=dict(scenes='train', pipeline=train_pipeline, **a2d2))
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        scenes='train',
+        pipeline=train_pipeline))
 val_dataloader = dict(
-    dataset=dict(scenes='val', pipeline=test_pipeline, **a2d2))
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        scenes='val',
+        pipeline=test_pipeline))
 test_dataloader = dict(
-    dataset=dict(scenes='test', pipeline=test_pipeline, **a2d2))
+    dataset=dict(
+        _delete_=True,
+        type=dataset_type,
+        data_root=data_root,
+        scenes='test',
+        pipeline=test_pipeline))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
 tta_pipeline = None

@@ -6,8 +6,10 @@ crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)
 model = dict(
     data_preprocessor=data_preprocessor, decode_head=dict(num_classes=38))
-# Transformer parts train better with AdamW (as Mask2Former does).
-optimizer = dict(_delete_=True, type='AdamW', lr=1e-4, weight_decay=0.05)
+# Transformer parts train better with AdamW (as Mask2Former does). The whole
+# optim_wrapper is replaced (its `_delete_`), so the optimizer dict inside it
+# is taken as written: a `_delete_` there would reach AdamW as an argument.
+optimizer = dict(type='AdamW', lr=1e-4, weight_decay=0.05)
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
