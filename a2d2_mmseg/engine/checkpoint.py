@@ -627,9 +627,14 @@ def _guarded(load: Callable) -> Callable:
             raise CorruptCheckpointError(_corrupt_message(filename,
                                                           error)) from None
         except OSError as error:
-            if not remote:
-                raise  # FileNotFoundError, PermissionError: name the file
-            raise CheckpointDownloadError(_download_message(
+            if remote:
+                raise CheckpointDownloadError(_download_message(
+                    filename, error)) from error
+            if isinstance(error, (FileNotFoundError, PermissionError,
+                                  IsADirectoryError)):
+                raise  # their messages name the file
+            # torch's zip reader on a damaged file ([Errno 22] ...)
+            raise CorruptCheckpointError(_corrupt_message(
                 filename, error)) from error
         except Exception as error:  # EOFError, zip RuntimeError, ...
             raise CorruptCheckpointError(_corrupt_message(

@@ -228,6 +228,9 @@ def _corrupt_bytes(data: bytes) -> bytes:
      '(KeyError: 101)'),
     ('short_pickle', 'cannot read the checkpoint, the file is truncated or '
      'corrupt (UnpicklingError: '),
+    # found by test_checkpoint_fuzz.py: torch's zip reader raises OSError
+    ('cut_4097', 'cannot read the checkpoint, the file is truncated or '
+     'corrupt (OSError: [Errno 22] Invalid argument)'),
 ])
 def test_unreadable_checkpoint_named(runner_ckpt, tmp_path, kind, reason):
     data = open(runner_ckpt, 'rb').read()
@@ -236,7 +239,8 @@ def test_unreadable_checkpoint_named(runner_ckpt, tmp_path, kind, reason):
         truncated=data[:len(data) // 2],
         flipped=_corrupt_bytes(data),
         text=b'hello world',
-        short_pickle=pickle.dumps({'state_dict': {}})[:6])[kind]
+        short_pickle=pickle.dumps({'state_dict': {}})[:6],
+        cut_4097=data[:4097])[kind]
     path = str(tmp_path / f'{kind}.pth')
     with open(path, 'wb') as f:
         f.write(content)
