@@ -75,7 +75,7 @@ import numbers
 import os.path as osp
 import pickle
 import re
-from collections.abc import Mapping
+import reprlib
 from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
@@ -324,7 +324,6 @@ def _kind(value: Any) -> str:
 
 def _show(value: Any) -> str:
     """A short description of a value from a checkpoint (bounded repr)."""
-    import reprlib
     return f'{_kind(value)} {reprlib.repr(value)}'
 
 

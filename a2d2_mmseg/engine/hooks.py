@@ -71,8 +71,9 @@ def parse_rng_state(state) -> dict:
         state: ``checkpoint['rng_state']``.
 
     Returns:
-        dict: ``torch`` (tensor), ``numpy`` (tuple for ``np.random.set_state``),
-        ``random`` (tuple for ``random.setstate``), ``cuda`` (list or None).
+        dict: ``torch`` (tensor), ``numpy`` (tuple for
+        ``np.random.set_state``), ``random`` (tuple for ``random.setstate``),
+        ``cuda`` (list or None).
 
     Raises:
         ValueError: The state is malformed (the message says which part).

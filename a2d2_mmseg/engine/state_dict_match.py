@@ -62,8 +62,8 @@ class StateDictDiff:
 
         def names(items: Sequence[str]) -> str:
             more = len(items) - _SHOWN
-            return ', '.join(items[:_SHOWN]) + (f', ... ({more} more)'
-                                               if more > 0 else '')
+            tail = f', ... ({more} more)' if more > 0 else ''
+            return ', '.join(items[:_SHOWN]) + tail
 
         parts = []
         if self.mismatched:
