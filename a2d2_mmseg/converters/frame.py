@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image, PngImagePlugin
 
+from a2d2_mmseg.datasets.a2d2_io import A2D2ImageError, imdecode_no_orientation
 from a2d2_mmseg.datasets.a2d2_meta import get_mapper, hex_to_rgb
 from a2d2_mmseg.datasets.transforms.loading import (A2D2LabelError,
                                                     decode_rgb_label,
@@ -82,13 +83,18 @@ def histogram(mask: np.ndarray) -> np.ndarray:
 
 
 def _decode_image(data: bytes, path: str) -> np.ndarray:
-    if not data:
-        raise ConversionError(f'{path}: empty file (0 bytes)')
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if img is None:
-        raise ConversionError(f'{path}: cannot decode the camera image '
-                              '(truncated or corrupt)')
-    return img
+    """The camera image as stored (EXIF orientation ignored), BGR uint8.
+
+    Decoded exactly as the dataset decodes it
+    (:func:`~a2d2_mmseg.datasets.a2d2_io.imdecode_no_orientation`), so a
+    converted frame keeps the alignment with its label that training on the
+    raw tree sees; an empty, corrupt or oversized file is refused before
+    decoding.
+    """
+    try:
+        return imdecode_no_orientation(data, path)
+    except A2D2ImageError as e:
+        raise ConversionError(str(e)) from None
 
 
 def _encode(img: np.ndarray, ext: str, path: str) -> bytes:
@@ -174,7 +180,10 @@ def _convert(task: dict) -> dict:
     img_bytes, img_st = read_source(img_src)
     lbl_bytes, lbl_st = read_source(lbl_src)
     img = _decode_image(img_bytes, img_src)
-    bgr = decode_rgb_label(lbl_bytes, lbl_src)
+    # The label's header size is compared with the image before decoding.
+    bgr = decode_rgb_label(lbl_bytes, lbl_src,
+                           expected_size=(img.shape[1], img.shape[0]),
+                           expected_from=img_src)
     if img.shape[:2] != bgr.shape[:2]:
         raise ConversionError(
             f'{lbl_src}: label is {bgr.shape[1]}x{bgr.shape[0]} (WxH) but '

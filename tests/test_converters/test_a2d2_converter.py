@@ -578,3 +578,25 @@ def frame_paths_in(raw_root, out_dir, frames):
                            osp.join(out_dir, 'labels', scene,
                                     osp.basename(lbl))))
     return result
+
+
+@pytest.mark.parametrize('size', [None, (20, 12)])
+def test_exif_orientation_is_ignored_as_in_the_dataset(tmp_path, size):
+    # A camera PNG tagged "rotate 90" (Orientation 6): the label is aligned
+    # to the stored pixels, so the converter must keep them unrotated, as
+    # the dataset's decoder does, and not refuse the pair as mis-sized.
+    from tests.bad_files import write_png_with_orientation
+    raw_root = str(tmp_path / 'raw')
+    write_raw_tree(raw_root, tiny_frames())
+    cam, _, out_img, _ = frame_paths(raw_root, str(tmp_path / 'out'))[0]
+    stored = read_rgb(cam)
+    write_png_with_orientation(cam, stored, 6)
+    out = str(tmp_path / 'out')
+    conv.convert(raw_root, out, size=size, verbose=False)
+    got = cv2.imread(out_img, cv2.IMREAD_COLOR
+                     | cv2.IMREAD_IGNORE_ORIENTATION)[..., ::-1]
+    if size is None:
+        np.testing.assert_array_equal(got, stored)
+    else:
+        expected = cv2.resize(stored, size, interpolation=cv2.INTER_AREA)
+        np.testing.assert_array_equal(got, expected)
