@@ -1,0 +1,25 @@
+"""A2D2's label classes as the generator uses them.
+
+The label of a frame is drawn as indices into A2D2's 55-entry class list
+(:data:`A2D2_CLASS_LIST`, A2D2's own order) and written in A2D2's RGB colours
+through :data:`PALETTE`.
+"""
+from typing import Dict
+
+import numpy as np
+
+from a2d2_mmseg.datasets.a2d2_layout import CAMERA, RAW_DIR
+from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, category_of,
+                                           hex_to_rgb)
+
+__all__ = [
+    'A2D2_CLASS_LIST', 'CAMERA', 'CLASS_INDEX', 'PALETTE', 'RAW_DIR',
+    'category_of'
+]
+
+# Label name -> index into A2D2_CLASS_LIST.
+CLASS_INDEX: Dict[str, int] = {
+    name: i for i, (_, name) in enumerate(A2D2_CLASS_LIST)}
+# Index -> RGB colour, uint8 [55, 3]: PALETTE[index] is the colour label.
+PALETTE = np.array([hex_to_rgb(h) for h, _ in A2D2_CLASS_LIST],
+                   dtype=np.uint8)

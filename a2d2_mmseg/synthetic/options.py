@@ -1,0 +1,104 @@
+"""Options of the synthetic A2D2 generator and their checks.
+
+The generator is deterministic in :class:`Options`: the same options give
+byte-identical files. Sizes are ``(w, h)`` in pixels throughout.
+"""
+from dataclasses import dataclass
+from typing import Sequence, Tuple, Union
+
+import numpy as np
+
+DEFAULT_OUT = 'data/a2d2_synthetic'
+# A2D2's 1920x1208 divided by 4.
+DEFAULT_SIZE = (480, 302)
+MIN_SIZE = (32, 24)
+MAX_SIDE = 4096
+MAX_SCENES = 10000
+MAX_FRAMES_PER_SCENE = 100000
+# Frame ids of consecutive frames of a scene differ by FRAME_STEP; they are
+# FRAME_DT seconds apart (0.1 s per frame id).
+FRAME_STEP = 7
+FRAME_DT = 0.7
+
+
+class SyntheticA2D2Error(ValueError):
+    """Bad arguments or an output folder that must not be written."""
+
+
+def parse_size(text: Union[str, Sequence[int]]) -> Tuple[int, int]:
+    """Parse and check an image size.
+
+    Args:
+        text (str | Sequence[int]): ``'WxH'`` (e.g. ``'480x302'``; ``*``
+            works as the separator too) or ``(w, h)``.
+
+    Returns:
+        tuple[int, int]: ``(w, h)``.
+
+    Raises:
+        SyntheticA2D2Error: Not a size, smaller than :data:`MIN_SIZE` or
+            larger than :data:`MAX_SIDE` per side.
+    """
+    if isinstance(text, str):
+        parts = text.lower().replace('*', 'x').split('x')
+        try:
+            w, h = (int(p) for p in parts)
+        except ValueError:
+            raise SyntheticA2D2Error(
+                f'--size must be WIDTHxHEIGHT such as 480x302 or 1920x1208, '
+                f'got {text!r}') from None
+    else:
+        w, h = (int(v) for v in text)
+    if w < MIN_SIZE[0] or h < MIN_SIZE[1]:
+        raise SyntheticA2D2Error(
+            f'size {w}x{h} is too small (at least {MIN_SIZE[0]}x'
+            f'{MIN_SIZE[1]})')
+    if w > MAX_SIDE or h > MAX_SIDE:
+        raise SyntheticA2D2Error(f'size {w}x{h} is too large (at most '
+                                 f'{MAX_SIDE} per side)')
+    return w, h
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to generate; checked and normalised on construction.
+
+    Args:
+        num_scenes (int): Number of scenes (drives), at least 1.
+        frames_per_scene (int): Frames per scene, at least 1.
+        size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``; stored as
+            ``(w, h)``.
+        seed (int): Non-negative seed.
+
+    Raises:
+        SyntheticA2D2Error: A value that is not an integer, out of range, or
+            a bad size.
+    """
+
+    num_scenes: int = 6
+    frames_per_scene: int = 8
+    size: Tuple[int, int] = DEFAULT_SIZE
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'size', parse_size(self.size))
+        for name, low in (('num_scenes', 1), ('frames_per_scene', 1),
+                          ('seed', 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(
+                    value, (int, np.integer)):
+                raise SyntheticA2D2Error(f'{name} must be an integer, got '
+                                         f'{value!r}')
+            if value < low:
+                raise SyntheticA2D2Error(
+                    f'{name} must be >= {low}, got {value}')
+        if (self.num_scenes > MAX_SCENES
+                or self.frames_per_scene > MAX_FRAMES_PER_SCENE):
+            raise SyntheticA2D2Error('too many scenes or frames')
+        for name in ('num_scenes', 'frames_per_scene', 'seed'):
+            object.__setattr__(self, name, int(getattr(self, name)))
+
+    @property
+    def num_frames(self) -> int:
+        """Frames over all scenes."""
+        return self.num_scenes * self.frames_per_scene

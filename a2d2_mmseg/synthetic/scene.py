@@ -1,0 +1,381 @@
+"""The elements of one scene: what a scene layout holds.
+
+A scene is one drive along a street. Positions along the road are ``s``
+(metres from where the ego car is at time 0), across it ``d`` (metres right
+of the centre divider), heights ``y`` above the ground; colours are RGB
+(0..255, float32 arrays or int tuples). Every frame of a scene is drawn from
+the same :class:`Scene` at its own time ``t``.
+"""
+from dataclasses import dataclass
+from typing import ClassVar, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+Colour = Union[np.ndarray, Tuple[int, int, int]]
+
+
+@dataclass(eq=False)
+class CameraSetup:
+    """The ego car's camera and motion.
+
+    Attributes:
+        focal: Focal length in pixels.
+        horizon: Image row of the horizon.
+        height: Camera height in metres.
+        curvature: Road curvature (1 / radius, + = right; 0 = straight).
+        heading: Road direction relative to the camera (radians).
+        speed: Ego speed in m/s.
+        s_end: Road position of the ego car at the last frame.
+    """
+
+    focal: float
+    horizon: float
+    height: float
+    curvature: float
+    heading: float
+    speed: float
+    s_end: float
+
+
+@dataclass(eq=False)
+class Road:
+    """The road's cross-section and surface colours.
+
+    Lanes: ``n_same`` in the ego direction (right of the divider, ``d > 0``)
+    and ``n_onc`` oncoming; ``*_line`` are the solid edge lines, ``*_edge``
+    the curbs' road side. ``dash`` is (dash length, gap, phase) in metres.
+    """
+
+    lane_w: float
+    n_same: int
+    n_onc: int
+    parking: bool
+    right_line: float
+    right_edge: float
+    left_line: float
+    left_edge: float
+    ego_lane: int
+    centre_dashed: bool
+    curb_w: float
+    line_w: float
+    dash: Tuple[float, float, float]
+    asphalt: np.ndarray
+    paint: np.ndarray
+    paving: Colour
+    curb: np.ndarray
+    grass: Colour
+
+    @property
+    def d_ego(self) -> float:
+        """Lateral position of the middle of the ego lane."""
+        return (self.ego_lane + 0.5) * self.lane_w
+
+
+@dataclass(eq=False)
+class Side:
+    """One side of the street, from the road outwards (``sign`` = +1 right,
+    -1 left): curb from ``edge`` to ``inner``, sidewalk to ``walk_end``,
+    grass verge (``verge == 'grass'``, else None) to ``outer``."""
+
+    sign: int
+    edge: float
+    inner: float
+    walk_end: float
+    outer: float
+    verge: Optional[str]
+
+
+@dataclass(eq=False)
+class Crossing:
+    """A cross street from ``s`` to ``s + width``, with or without a zebra
+    crossing before it and traffic signals."""
+
+    s: float
+    width: float
+    zebra: bool
+    signals: bool
+
+
+@dataclass(eq=False)
+class Roof:
+    """A pitched roof: ridge ``height`` above the eaves and its colour."""
+
+    height: float
+    colour: Colour
+
+
+@dataclass(eq=False)
+class Building:
+    """A facade along the street from ``s0`` to ``s1`` at lateral ``d``.
+
+    ``style`` is 'plaster', 'brick' or 'concrete'; windows are ``win_w`` x
+    ``win_h`` metres every ``win_step`` metres on floors of ``floor``
+    metres; ``shop`` puts shop windows on the ground floor.
+    """
+
+    side: str
+    sign: int
+    d: float
+    s0: float
+    s1: float
+    height: float
+    depth: float
+    roof: Optional[Roof]
+    colour: np.ndarray
+    style: str
+    floor: float
+    win_w: float
+    win_h: float
+    win_step: float
+    win_colour: np.ndarray
+    frame_colour: np.ndarray
+    shop: bool
+
+
+@dataclass(eq=False)
+class Tree:
+    """A tree at ``(d, s)``; ``blobs`` ``[7, 3]`` in [-1, 1] place and size
+    the crown's blobs."""
+
+    d: float
+    s: float
+    trunk_h: float
+    trunk_w: float
+    crown: float
+    colour: np.ndarray
+    blobs: np.ndarray
+
+
+@dataclass(eq=False)
+class Hedge:
+    """A hedge at lateral ``d`` from ``s0`` to ``s1``, its top waving with
+    ``phase``."""
+
+    d: float
+    s0: float
+    s1: float
+    height: float
+    phase: float
+
+
+@dataclass(eq=False)
+class Sign:
+    """A traffic sign on a pole; ``back`` shows its back (left side).
+
+    ``shape`` is 'circle', 'triangle', 'square', 'diamond' or 'rect';
+    ``style`` (0..2) picks its colours.
+    """
+
+    kind: ClassVar[str] = 'sign'
+    d: float
+    s: float
+    height: float
+    shape: str
+    back: bool
+    size: float
+    style: int
+
+
+@dataclass(eq=False)
+class StreetLight:
+    """A street light whose arm reaches over the road from ``side``."""
+
+    kind: ClassVar[str] = 'light'
+    d: float
+    s: float
+    height: float
+    side: str
+
+
+@dataclass(eq=False)
+class Signal:
+    """Traffic signals at a crossing; ``arm`` adds one over the road,
+    ``light`` (0 red, 1 amber, 2 green) is the lit lamp."""
+
+    kind: ClassVar[str] = 'signal'
+    d: float
+    s: float
+    height: float
+    side: str
+    arm: bool
+    light: int
+
+
+Pole = Union[Sign, StreetLight, Signal]
+
+
+@dataclass(eq=False)
+class Pace:
+    """Keeps pace with the ego car around ``z_mean`` metres ahead."""
+
+    z_mean: float
+    amp: float
+    period: float
+    phase: float
+
+    def depth(self, t: float, ego_s: float) -> float:
+        """Depth ahead of the camera at time ``t``."""
+        return self.z_mean + self.amp * np.sin(2 * np.pi * t / self.period +
+                                               self.phase)
+
+
+@dataclass(eq=False)
+class Parked:
+    """Stands at road position ``s``."""
+
+    s: float
+
+    def depth(self, t: float, ego_s: float) -> float:
+        """Depth ahead of the camera when the ego car is at ``ego_s``."""
+        return self.s - ego_s
+
+
+@dataclass(eq=False)
+class Moving:
+    """Drives at ``v`` m/s from road position ``s0`` (negative: towards
+    the camera)."""
+
+    s0: float
+    v: float
+
+    def depth(self, t: float, ego_s: float) -> float:
+        """Depth ahead of the camera at time ``t``."""
+        return self.s0 + self.v * t - ego_s
+
+
+Motion = Union[Pace, Parked, Moving]
+
+
+@dataclass(eq=False)
+class Vehicle:
+    """A car or truck (``kind``) at lateral ``d``; ``facing`` is 'rear' (it
+    drives away) or 'front'; ``box`` is a truck's cargo box colour."""
+
+    kind: str
+    d: float
+    facing: str
+    motion: Motion
+    colour: np.ndarray
+    box: np.ndarray
+    width: float
+    length: float
+    height: float
+
+
+@dataclass(eq=False)
+class Person:
+    """A pedestrian on a sidewalk walking at ``v`` m/s (0: standing)."""
+
+    d: float
+    s: float
+    v: float
+    height: float
+    width: float
+    top: np.ndarray
+    legs: np.ndarray
+    skin: np.ndarray
+    phase: float
+
+
+@dataclass(eq=False)
+class Hood:
+    """The ego car's hood: ``height`` (fraction of the image) at the
+    sides, ``bulge`` towards the middle."""
+
+    height: float
+    bulge: float
+    colour: np.ndarray
+
+
+@dataclass(eq=False)
+class Sky:
+    """Sky ``kind`` ('clear', 'overcast', 'evening'), its zenith and
+    horizon colours and cloud cover (0..1)."""
+
+    kind: str
+    zenith: np.ndarray
+    horizon: np.ndarray
+    clouds: float
+
+
+@dataclass(eq=False)
+class Grade:
+    """Colour grading: gain, white balance shift, saturation, gamma."""
+
+    gain: float
+    wb: float
+    sat: float
+    gamma: float
+
+
+@dataclass(eq=False)
+class Lighting:
+    """Sky, sun and camera response of a scene.
+
+    Surfaces facing ``sun_side`` (+1 right, -1 left) are lit by ``sun``,
+    the others by ``shadow``; ``fog`` (metres) and ``haze_max`` set the
+    aerial haze; ``vignette`` and ``noise`` the lens and sensor.
+    """
+
+    sky: Sky
+    sun_side: float
+    sun: float
+    shadow: float
+    fog: float
+    haze_max: float
+    grade: Grade
+    vignette: float
+    noise: float
+
+
+@dataclass(eq=False)
+class TreeLine:
+    """The wooded skyline at depth ``z``."""
+
+    z: float
+    base: float
+    amp: float
+    jitter: np.ndarray
+    colour: np.ndarray
+
+
+@dataclass(eq=False)
+class FarBlock:
+    """A distant building block at the horizon (``x`` in image widths from
+    the centre)."""
+
+    x: float
+    width: float
+    height: float
+    colour: np.ndarray
+
+
+@dataclass(eq=False)
+class Scene:
+    """One scene's layout, shared by its frames.
+
+    ``kind`` is 'urban', 'suburban' or 'avenue'; ``sides`` maps 'right' and
+    'left' to :class:`Side`; ``zebra`` is the road position of a zebra
+    crossing (or None); street objects beyond ``z_vis`` metres (where a
+    curved road disappears behind the facades) are not drawn.
+    """
+
+    kind: str
+    camera: CameraSetup
+    road: Road
+    sides: Dict[str, Side]
+    crossing: Optional[Crossing]
+    zebra: Optional[float]
+    buildings: List[Building]
+    z_vis: float
+    trees: List[Tree]
+    hedges: List[Hedge]
+    poles: List[Pole]
+    vehicles: List[Vehicle]
+    people: List[Person]
+    hood: Optional[Hood]
+    blur_plates: bool
+    light: Lighting
+    treeline: TreeLine
+    cloud_seed: int
+    far_blocks: List[FarBlock]
