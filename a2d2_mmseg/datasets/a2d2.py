@@ -1,56 +1,88 @@
-"""A2D2 front-centre semantic segmentation as an mmseg dataset."""
+"""A2D2 semantic segmentation as an mmseg dataset."""
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import List, Mapping, Optional, Sequence, Union
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .a2d2_layout import (CONVERTED_MARKER, LAYOUTS, RAW_DIR,
-                          A2D2LayoutError, detect_layout, read_converted_meta,
-                          resolve_scenes, scan_converted, scan_raw, scan_seed)
-from .a2d2_meta import IGNORE_INDEX, build_class_set
+from .a2d2_layout import (CONVERTED_MARKER, LABEL_FORMATS, LAYOUTS,
+                          A2D2LayoutError, class_list_path, detect_layout,
+                          find_frames, parse_cameras, read_converted_meta)
+from .a2d2_meta import (IGNORE_INDEX, build_class_set, class_set_name,
+                        class_set_spec)
+
+#: ``mask_size`` values: the mask must have its image's size, or (seed
+#: preprocessed masks only) the mask's stored size is the sample's size.
+MASK_SIZES = ('image', 'stored')
 
 
 @DATASETS.register_module()
 class A2D2Dataset(BaseSegDataset):
-    """Audi A2D2, front-centre camera (https://www.a2d2.audi).
+    """Audi A2D2 semantic segmentation (https://www.a2d2.audi).
 
-    Reads the extracted A2D2 tree as it is (RGB colour labels, remapped by
-    :class:`LoadA2D2Annotations`), the output of
-    ``tools/dataset_converters/a2d2.py`` (index masks) or the seed study's
-    ``preprocessed_masks`` layout. See :mod:`a2d2_mmseg.datasets.a2d2_layout`
-    for the trees. Frames are paired by scene and frame id.
+    Reads every arrangement of A2D2 a user may hold, told apart from
+    ``data_root`` (see :mod:`a2d2_mmseg.datasets.a2d2_layout`):
+    ``camera_lidar_semantic/`` ('raw'), ``camera_lidar_semantic_bboxes/``
+    as A2D2 ships it ('bboxes') or as the seed study arranged it in
+    ``camera/{train,test,special}/`` ('seed_bboxes'), all with RGB colour
+    labels remapped by :class:`LoadA2D2Annotations`; the output of
+    ``tools/dataset_converters/a2d2.py`` (index masks, 'converted'); and the
+    seed study's ``preprocessed_masks`` ('seed'). Frames are paired by
+    scene, camera and frame id.
 
     Classes: ``class_set='full'`` gives A2D2's 38 categories (the 55 colours
     of ``class_list.json`` with numbered variants such as "Car 1".."Car 4"
-    merged) with A2D2's colours as the palette; ``'reduced'`` gives the 11
-    driving classes of :data:`~a2d2_mmseg.datasets.a2d2_meta.REDUCED_CLASSES`
-    (Ego car, Blurred area and Rain dirt ignored). ``metainfo=dict(classes=...)``
-    can further select a subset of the chosen set, as in mmseg.
+    merged) with A2D2's colours as the palette; ``'reduced'`` the project's
+    11 driving classes (:data:`~a2d2_mmseg.datasets.a2d2_meta.
+    REDUCED_CLASS_SET`); a dict defines a class set by grouping categories
+    (see :func:`~a2d2_mmseg.datasets.a2d2_meta.build_class_set`). The
+    configured classes and palette are ``metainfo``, and
+    :class:`LoadA2D2Annotations` maps with the same set (it comes with each
+    sample). ``metainfo=dict(classes=...)`` can further select a subset of
+    the chosen set, as in mmseg.
 
     Args:
-        data_root (str): For the raw tree, the folder that holds
-            ``camera_lidar_semantic/``. Defaults to 'data/a2d2'.
+        data_root (str): The folder that holds the arrangement (e.g.
+            ``camera_lidar_semantic/``). Defaults to 'data/a2d2'.
         scenes (None | str | list[str]): Scene folders to use: None for all;
             a list of names; 'train' / 'val' / 'test' for the shipped split
-            lists of the real A2D2 scenes; or a text file with one scene per
-            line (relative to ``data_root`` or the working directory).
+            lists of A2D2's 23 semantic scenes; or a text file with one scene
+            per line (relative to ``data_root`` or the working directory).
             Splits are by scene because frames of one drive are
-            near-duplicates. Defaults to None.
-        layout (str): 'auto' (default), 'raw', 'converted' or 'seed'.
-        class_set (str): 'full' (default) or 'reduced'.
+            near-duplicates. In the seed layouts a split name is the seed's
+            split instead (see ``seed_split``). Defaults to None.
+        layout (str): 'auto' (default), 'raw', 'bboxes', 'seed_bboxes',
+            'converted' or 'seed'. 'auto' refuses a ``data_root`` that holds
+            more than one.
+        class_set (str | dict): 'full' (default), 'reduced' or a class-set
+            dict.
         class_list (str, optional): ``class_list.json`` to use. Defaults to
-            the one in the tree (``camera_lidar_semantic/class_list.json``,
-            or ``class_list.json`` beside a converted tree); a tree without
-            one is an error. It is checked against A2D2's 55 colours and
-            names; class indices always follow A2D2's own order, whatever
-            the file's.
-        seed_split (str): 'train' or 'test', the seed layout's list to read.
-            Defaults to 'train'.
+            the one in the tree (see
+            :func:`~a2d2_mmseg.datasets.a2d2_layout.class_list_path`); a tree
+            without one is an error. It is checked against A2D2's 55 colours
+            and names; class indices always follow A2D2's own order,
+            whatever the file's.
+        seed_split (str, optional): The seed layouts' split: 'train', 'test'
+            or 'special' (the folder of 'seed_bboxes', the
+            ``<split>_list.json`` of 'seed'). ``scenes='train'`` / ``'test'``
+            / ``'special'`` selects the same split; given both, they must
+            agree; ``scenes='val'`` is an error (the seed has none); with any
+            other ``scenes`` it must be given, and ``scenes`` then selects
+            scenes within it. Ignored by the other layouts. Defaults to None.
         allow_unknown_classes (bool): Load ``class_list.json`` entries that
             are not A2D2's (unknown colour, renamed class) as 255 (ignored),
             with one ``UnknownClassWarning`` per file, instead of raising
             ``UnknownClassError``. Defaults to False.
+        cameras (str | Sequence[str], optional): 'all' or camera names of
+            :data:`~a2d2_mmseg.datasets.a2d2_layout.CAMERAS`. Defaults to
+            ``('front_center',)``.
+        mask_size (str, optional): 'image': a mask must have its image's
+            size; 'stored' (layout 'seed' only): a preprocessed mask keeps
+            its stored size (the seed's 512x512), its image is brought to
+            that size when the annotation is loaded, and ``ori_shape``
+            becomes the mask's size, so that predictions and metrics are
+            computed at it. None (default): 'stored' for layout 'seed',
+            'image' for the others.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
     METAINFO = build_class_set('full').metainfo
@@ -59,10 +91,12 @@ class A2D2Dataset(BaseSegDataset):
                  data_root: Optional[str] = 'data/a2d2',
                  scenes: Union[None, str, Sequence[str]] = None,
                  layout: str = 'auto',
-                 class_set: str = 'full',
+                 class_set: Union[str, Mapping] = 'full',
                  class_list: Optional[str] = None,
-                 seed_split: str = 'train',
+                 seed_split: Optional[str] = None,
                  allow_unknown_classes: bool = False,
+                 cameras: Union[None, str, Sequence[str]] = None,
+                 mask_size: Optional[str] = None,
                  metainfo: Optional[dict] = None,
                  ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
@@ -73,12 +107,32 @@ class A2D2Dataset(BaseSegDataset):
             raise ValueError('A2D2Dataset does not support reduce_zero_label')
         self.scenes_arg = scenes
         self.layout = layout
-        self.class_set = class_set
+        self.class_set = class_set_spec(class_set)
         self.class_list = class_list
         self.allow_unknown_classes = bool(allow_unknown_classes)
         self.seed_split = seed_split
-        self._class_set = build_class_set(class_set,
-                                          self._class_list_path(data_root),
+        self.cameras = parse_cameras(cameras)
+        if data_root is None or not osp.isdir(data_root):
+            raise A2D2LayoutError(
+                f'{data_root}: data_root does not exist or is not a folder')
+        self.resolved_layout = (detect_layout(data_root)
+                                if layout == 'auto' else layout)
+        if mask_size is None:
+            mask_size = 'stored' if self.resolved_layout == 'seed' else 'image'
+        if mask_size not in MASK_SIZES:
+            raise ValueError(f'mask_size must be one of {MASK_SIZES}, got '
+                             f'{mask_size!r}')
+        if mask_size == 'stored' and self.resolved_layout != 'seed':
+            raise ValueError(
+                "mask_size='stored' is for the seed's preprocessed masks "
+                f"(layout 'seed'); layout {self.resolved_layout!r} holds "
+                "labels that must have their image's size")
+        self.mask_size = mask_size
+        self.label_format = LABEL_FORMATS[self.resolved_layout]
+        self.resolved_split: Optional[str] = None  # set by load_data_list
+        self._class_list_file = self._class_list_path(data_root)
+        self._class_set = build_class_set(self.class_set,
+                                          self._class_list_file,
                                           self.allow_unknown_classes)
         # A user's `classes` subset keeps the class set's full palette;
         # BaseSegDataset picks the subset's colours through the label map.
@@ -93,33 +147,29 @@ class A2D2Dataset(BaseSegDataset):
             **kwargs)
 
     # -- class set ---------------------------------------------------------
-    def _class_list_path(self, data_root: Optional[str]) -> Optional[str]:
+    def _class_list_path(self, data_root: str) -> Optional[str]:
         """The class_list.json this dataset maps colours with."""
         if self.class_list is not None:
             path = self.class_list
-            if data_root and not osp.isabs(path) and not osp.isfile(path):
+            if not osp.isabs(path) and not osp.isfile(path):
                 path = osp.join(data_root, path)
             if not osp.isfile(path):
                 raise A2D2LayoutError(f'{path}: class_list.json not found')
             return path
-        if data_root is None or not osp.isdir(data_root):
-            raise A2D2LayoutError(
-                f'{data_root}: data_root does not exist or is not a folder')
-        layout = (detect_layout(data_root)
-                  if self.layout == 'auto' else self.layout)
-        if layout == 'seed':
-            return None  # seed masks hold class indices already
-        path = (osp.join(data_root, RAW_DIR, 'class_list.json')
-                if layout == 'raw' else osp.join(data_root, 'class_list.json'))
-        if not osp.isfile(path):
-            raise A2D2LayoutError(f'{path}: class_list.json not found')
-        return path
+        return class_list_path(data_root, self.resolved_layout)
 
     def get_label_map(self, new_classes: Optional[Sequence] = None):
         """Map the class set's indices onto a user-selected subset.
 
         Unlike mmseg's classmethod this compares against the chosen class set
-        (full or reduced) rather than the class attribute ``METAINFO``.
+        rather than the class attribute ``METAINFO``.
+
+        Args:
+            new_classes (Sequence[str], optional): The selected classes.
+
+        Returns:
+            dict | None: Class set index -> subset index (255 for classes
+            left out); None when nothing is selected.
         """
         old_classes = list(self._class_set.classes)
         if new_classes is None or list(new_classes) == old_classes:
@@ -127,8 +177,8 @@ class A2D2Dataset(BaseSegDataset):
         unknown = [c for c in new_classes if c not in old_classes]
         if unknown:
             raise ValueError(f'classes {unknown} are not in the '
-                             f'{self.class_set!r} A2D2 class set '
-                             f'{old_classes}')
+                             f'{class_set_name(self.class_set)!r} A2D2 class '
+                             f'set {old_classes}')
         return {
             i: (list(new_classes).index(c) if c in new_classes else
                 IGNORE_INDEX)
@@ -145,39 +195,45 @@ class A2D2Dataset(BaseSegDataset):
 
         Returns:
             list[dict]: One dict per frame with ``img_path``,
-            ``seg_map_path``, ``label_format``, ``class_set``,
-            ``class_list``, ``allow_unknown_classes``, ``scene``, ``frame``,
-            ``label_map``,
-            ``reduce_zero_label`` and ``seg_fields``.
+            ``seg_map_path``, ``scene``, ``camera``, ``frame`` (and
+            ``split`` for the seed layouts); :meth:`get_data_info` adds what
+            every frame shares.
         """
         data_root = self.data_root
-        layout = (detect_layout(data_root)
-                  if self.layout == 'auto' else self.layout)
-        scenes = resolve_scenes(self.scenes_arg, data_root)
-        if layout == 'raw':
-            frames = scan_raw(data_root, scenes)
-            label_format = 'rgb'
-        elif layout == 'converted':
+        if self.resolved_layout == 'converted':
             meta = read_converted_meta(data_root)
             if meta.get('class_set', 'full') != 'full':
                 raise A2D2LayoutError(
                     f"{osp.join(data_root, CONVERTED_MARKER)}: converted "
                     f"masks must hold the full class set, got "
                     f"{meta.get('class_set')!r}")
-            frames = scan_converted(data_root, scenes)
-            label_format = 'index'
-        else:
-            frames = scan_seed(data_root, self.seed_split, scenes)
-            label_format = 'npy'
-        class_list = self._class_list_path(data_root)
-        for frame in frames:
-            frame.update(
-                label_format=label_format,
-                class_set=self.class_set,
-                class_list=class_list,
-                allow_unknown_classes=self.allow_unknown_classes,
-                label_map=self.label_map,
-                reduce_zero_label=False,
-                seg_fields=[])
-        self.resolved_layout = layout
-        return frames
+        found = find_frames(data_root, self.resolved_layout, self.scenes_arg,
+                            self.cameras, self.seed_split)
+        self.resolved_split = found['split']
+        return found['frames']
+
+    def get_data_info(self, idx: int) -> dict:
+        """One frame's data info, with what every frame shares.
+
+        Args:
+            idx (int): The frame's index.
+
+        Returns:
+            dict: The frame's keys (see :meth:`load_data_list`) and
+            ``label_format``, ``class_set``, ``class_list``,
+            ``allow_unknown_classes``, ``mask_size``, ``label_map``,
+            ``reduce_zero_label``, ``seg_fields``: the one source of the
+            class set and label checks for :class:`LoadA2D2Annotations`.
+        """
+        info = super().get_data_info(idx)
+        info.update(
+            label_format=self.label_format,
+            class_set=self.class_set,
+            class_list=self._class_list_file,
+            allow_unknown_classes=self.allow_unknown_classes,
+            mask_size=self.mask_size,
+            label_map=self.label_map,
+            reduce_zero_label=False,
+            seg_fields=[])
+        return info
+

@@ -1,8 +1,12 @@
-"""Finding A2D2 frames on disk: the raw tree, the converter's output and the
-seed study's preprocessed masks. Pairing is by scene and frame id, never by
-sorted position; anything unpaired is an error that names the file.
+"""Finding A2D2 frames on disk: every arrangement of A2D2 a user may hold,
+the converter's output and the seed study's preprocessed masks. Pairing is by
+(scene, camera, frame id), never by sorted position; anything unpaired is an
+error that names the file.
 
-Raw tree (``data_root`` holds ``camera_lidar_semantic/``)::
+``layout='auto'`` tells the arrangement from what ``data_root`` holds (more
+than one is an error that asks for ``layout=``):
+
+``'raw'``: A2D2's semantic segmentation part (23 scenes)::
 
     camera_lidar_semantic/
     ├── class_list.json
@@ -13,17 +17,36 @@ Raw tree (``data_root`` holds ``camera_lidar_semantic/``)::
         └── label/cam_front_center/
             └── 20180807145028_label_frontcenter_000000091.png
 
-Converted tree (``tools/dataset_converters/a2d2.py``)::
+``'bboxes'``: A2D2's 3D-box part as it ships (18 scenes, same names; the
+``label3D/`` and ``lidar/`` folders are ignored)::
+
+    camera_lidar_semantic_bboxes/
+    ├── class_list.json
+    └── <scene>/{camera,label,label3D,lidar}/cam_front_center/...
+
+``'seed_bboxes'``: the seed study's arrangement of that part, where the
+folder is the split (``train``, ``test`` or ``special``)::
+
+    camera_lidar_semantic_bboxes/camera/
+    ├── class_list.json
+    └── {train,test,special}/<scene>/{camera,label}/cam_front_center/...
+
+``'converted'`` (``tools/dataset_converters/a2d2.py``)::
 
     a2d2_converted.json                       # marker + sizes + class names
     class_list.json
     images/<scene>/<ts>_camera_frontcenter_<frame>.png
     labels/<scene>/<ts>_label_frontcenter_<frame>.png   # uint8, 38 cats
 
-Seed layout::
+``'seed'``: the seed study's preprocessed masks (class indices or one-hot
+``.npy``, usually 512x512), beside the images they name::
 
     preprocessed_masks/{train,test}/<n>_mask.npy
     preprocessed_masks/{train,test}_list.json  # n-th entry = n-th mask's image
+
+Cameras: the folders ``cam_<camera>`` and the file names'
+``_camera_<token>_`` / ``_label_<token>_`` for the cameras of
+:data:`CAMERAS` (:func:`parse_cameras`); front-centre by default.
 """
 import json
 import os
@@ -32,21 +55,85 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 RAW_DIR = 'camera_lidar_semantic'
+BBOX_DIR = 'camera_lidar_semantic_bboxes'
+# The seed's split folders live in camera_lidar_semantic_bboxes/camera/.
+SEED_BBOX_DIR = osp.join(BBOX_DIR, 'camera')
+SEED_SPLITS = ('train', 'test', 'special')
 CAMERA = 'cam_front_center'
 CONVERTED_MARKER = 'a2d2_converted.json'
 SEED_DIR = 'preprocessed_masks'
-LAYOUTS = ('auto', 'raw', 'converted', 'seed')
+LAYOUTS = ('auto', 'raw', 'bboxes', 'seed_bboxes', 'converted', 'seed')
+# The layouts whose split is a folder or list of the seed study.
+SEED_LAYOUTS = ('seed_bboxes', 'seed')
+
+#: A2D2's six cameras: the ``cameras=`` names, in A2D2's order. Folders are
+#: ``cam_<name>``; file names carry the name without its underscore.
+CAMERAS = ('front_center', 'front_left', 'front_right', 'side_left',
+           'side_right', 'rear_center')
+CAMERA_TOKENS = {cam: cam.replace('_', '') for cam in CAMERAS}
+_CAMERA_OF_TOKEN = {token: cam for cam, token in CAMERA_TOKENS.items()}
+DEFAULT_CAMERAS = ('front_center', )
 
 SPLITS_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'splits')
 DEFAULT_SPLITS = ('train', 'val', 'test')
 
 _SCENE_RE = re.compile(r'^\d{8}_\d{6}$')
+# Front-centre file names (kept for the tools that check them).
 _IMG_RE = re.compile(r'^(\d{14})_camera_frontcenter_(\d+)\.(png|jpg)$')
 _LABEL_RE = re.compile(r'^(\d{14})_label_frontcenter_(\d+)\.png$')
+_TOKENS = '|'.join(CAMERA_TOKENS.values())
+# Any camera: groups (time stamp, camera token, frame id).
+_ANY_IMG_RE = re.compile(rf'^(\d{{14}})_camera_({_TOKENS})_(\d+)\.(png|jpg)$')
+_ANY_LABEL_RE = re.compile(rf'^(\d{{14}})_label_({_TOKENS})_(\d+)\.png$')
+
+
+def _file_re(kind: str, camera: str) -> 're.Pattern':
+    """The file name pattern of one camera: groups (time stamp, frame)."""
+    ext = r'(png|jpg)' if kind == 'camera' else r'png'
+    return re.compile(rf'^(\d{{14}})_{kind}_{CAMERA_TOKENS[camera]}_(\d+)\.'
+                      rf'{ext}$')
 
 
 class A2D2LayoutError(ValueError):
     """A dataset tree that cannot be read; the message names the path."""
+
+
+def parse_cameras(cameras: Union[str, Sequence[str], None] = None
+                  ) -> Tuple[str, ...]:
+    """Turn a ``cameras`` argument (or a ``--cameras`` value) into names.
+
+    Args:
+        cameras (str | Sequence[str] | None): 'all' for the six cameras; a
+            camera name or several, as a sequence or as one comma-separated
+            string (``'front_center,front_left'``); None for the default,
+            ``('front_center',)``.
+
+    Returns:
+        tuple[str]: Camera names of :data:`CAMERAS`, in the given order
+        ('all': A2D2's order).
+
+    Raises:
+        ValueError: An unknown or repeated camera name, or no camera (the
+            message lists the valid names).
+    """
+    if cameras is None:
+        return DEFAULT_CAMERAS
+    if isinstance(cameras, str):
+        if cameras.strip() == 'all':
+            return CAMERAS
+        cameras = [c.strip() for c in cameras.split(',') if c.strip()]
+    names = list(cameras)
+    if not names:
+        raise ValueError(f"cameras is empty: name at least one of {CAMERAS} "
+                         "or pass 'all'")
+    for name in names:
+        if name not in CAMERAS:
+            raise ValueError(f'unknown camera {name!r}: cameras must be '
+                             f"'all' or names from {CAMERAS}")
+        if names.count(name) > 1:
+            raise ValueError(f'camera {name!r} is named more than once in '
+                             f'cameras={tuple(names)}')
+    return tuple(names)
 
 
 def read_scene_list(path: str) -> List[str]:
@@ -157,26 +244,138 @@ def parse_scenes_option(value: Optional[str],
     return [s.strip() for s in value.split(',') if s.strip()]
 
 
+
+def _arrangements(data_root: str) -> List[str]:
+    """Every layout ``data_root`` holds, in :data:`LAYOUTS` order."""
+    found = []
+    if osp.isdir(osp.join(data_root, RAW_DIR)):
+        found.append('raw')
+    if osp.isdir(osp.join(data_root, BBOX_DIR)):
+        # A2D2 names scene folders by date; a camera/ folder at the top is
+        # the seed's split arrangement.
+        found.append('seed_bboxes' if osp.isdir(
+            osp.join(data_root, SEED_BBOX_DIR)) else 'bboxes')
+    if osp.isfile(osp.join(data_root, CONVERTED_MARKER)):
+        found.append('converted')
+    if osp.isdir(osp.join(data_root, SEED_DIR)):
+        found.append('seed')
+    return found
+
+
+_WHAT = dict(raw=f'{RAW_DIR}/', bboxes=f'{BBOX_DIR}/<scene>/',
+             seed_bboxes=f'{SEED_BBOX_DIR}/<split>/',
+             converted=CONVERTED_MARKER, seed=f'{SEED_DIR}/')
+
+
 def detect_layout(data_root: str) -> str:
-    """Return 'raw', 'converted' or 'seed' for a dataset root."""
+    """Return the layout of a dataset root (see the module docstring).
+
+    Raises:
+        A2D2LayoutError: ``data_root`` is missing, holds no A2D2 data, or
+            holds more than one arrangement (pass ``layout=`` then).
+    """
     if not osp.isdir(data_root):
         raise A2D2LayoutError(f'{data_root}: data_root does not exist or is '
                               'not a folder')
-    if osp.isdir(osp.join(data_root, RAW_DIR)):
-        return 'raw'
-    if osp.isfile(osp.join(data_root, CONVERTED_MARKER)):
-        return 'converted'
-    if osp.isdir(osp.join(data_root, SEED_DIR)):
-        return 'seed'
+    found = _arrangements(data_root)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ', '.join(f'{_WHAT[f]} (layout={f!r})' for f in found)
+        raise A2D2LayoutError(
+            f'{data_root}: holds more than one A2D2 arrangement: {listed}; '
+            'pass layout= to choose one')
     if osp.isfile(osp.join(data_root, '.a2d2_converting.json')):
         raise A2D2LayoutError(
             f'{data_root}: an interrupted or failed conversion (no '
             f'{CONVERTED_MARKER} yet): rerun tools/dataset_converters/a2d2.py '
             'with the same options to finish it')
+    hint = ''
+    name = osp.basename(osp.normpath(data_root))
+    if name in (RAW_DIR, BBOX_DIR, 'camera'):
+        hint = f' ({name}/ itself was given: pass the folder that holds it)'
     raise A2D2LayoutError(
         f'{data_root}: no A2D2 data found: expected {RAW_DIR}/ (raw A2D2), '
-        f'{CONVERTED_MARKER} (converter output) or {SEED_DIR}/ (seed '
-        'layout)')
+        f'{BBOX_DIR}/ (A2D2\'s 3D-box part, or the seed\'s '
+        f'{SEED_BBOX_DIR}/<split>/), {CONVERTED_MARKER} (converter output) '
+        f'or {SEED_DIR}/ (seed preprocessed masks){hint}')
+
+
+def class_list_path(data_root: str, layout: str) -> Optional[str]:
+    """Where a layout keeps its ``class_list.json`` (None for 'seed').
+
+    The seed arrangement's file is beside the split folders
+    (``camera_lidar_semantic_bboxes/camera/``); one at the top of
+    ``camera_lidar_semantic_bboxes/`` (as A2D2 ships it) is used when that
+    one is missing.
+
+    Raises:
+        A2D2LayoutError: The file is missing (the message names where it
+            was looked for).
+    """
+    if layout == 'seed':
+        return None  # the seed's masks hold class indices already
+    candidates = dict(
+        raw=[osp.join(data_root, RAW_DIR)],
+        bboxes=[osp.join(data_root, BBOX_DIR)],
+        seed_bboxes=[osp.join(data_root, SEED_BBOX_DIR),
+                     osp.join(data_root, BBOX_DIR)],
+        converted=[data_root])[layout]
+    paths = [osp.join(c, 'class_list.json') for c in candidates]
+    for path in paths:
+        if osp.isfile(path):
+            return path
+    raise A2D2LayoutError(f"{' or '.join(paths)}: class_list.json not found")
+
+
+def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
+                       seed_split: Optional[str]
+                       ) -> Tuple[str, Union[None, str, Sequence[str]]]:
+    """The split and scene filter of a seed layout.
+
+    In the seed layouts the split is a folder (``seed_bboxes``) or a list
+    file (``seed``), not a list of scenes. The rule:
+
+    * ``scenes='train'`` / ``'test'`` / ``'special'`` selects that split
+      whole (not the shipped scene lists, which name A2D2's semantic
+      scenes); ``seed_split``, if given, must name the same split.
+    * ``scenes='val'`` is an error: the seed has no validation split.
+    * Otherwise (None, a list of scenes, a list file) ``seed_split`` names
+      the split and ``scenes`` selects scenes within it; without
+      ``seed_split`` it is an error, never a silent 'train'.
+
+    Args:
+        scenes: The dataset's ``scenes`` argument.
+        seed_split (str, optional): The dataset's ``seed_split`` argument.
+
+    Returns:
+        tuple: ``(split, scenes)``; ``scenes`` is None for the whole split.
+
+    Raises:
+        A2D2LayoutError: As above, or an unknown ``seed_split``.
+    """
+    if seed_split is not None and seed_split not in SEED_SPLITS:
+        raise A2D2LayoutError(f'seed_split must be one of {SEED_SPLITS}, got '
+                              f'{seed_split!r}')
+    if isinstance(scenes, str) and scenes == 'val':
+        raise A2D2LayoutError(
+            "scenes='val': the seed arrangement has no validation split "
+            f'(its splits are {SEED_SPLITS}); validate on scenes=\'test\', or '
+            'name validation scenes (a list or a list file) with '
+            "seed_split='train'")
+    if isinstance(scenes, str) and scenes in SEED_SPLITS:
+        if seed_split is not None and seed_split != scenes:
+            raise A2D2LayoutError(
+                f'scenes={scenes!r} and seed_split={seed_split!r} disagree: '
+                'in the seed arrangement scenes=<split> is the split; pass '
+                'one of them, or both the same')
+        return scenes, None
+    if seed_split is None:
+        raise A2D2LayoutError(
+            f'the seed arrangement needs its split: scenes={scenes!r} names '
+            f'none, so pass seed_split= one of {SEED_SPLITS} (or '
+            "scenes='train'/'test'/'special')")
+    return seed_split, scenes
 
 
 def _report(problems: Optional[List[dict]], kind: str, path: str,
@@ -243,9 +442,42 @@ def _index_folder(folder: str, pattern: 're.Pattern', kind: str,
     return frames
 
 
-def _pair(scene: str, images: Dict[str, str], labels: Dict[str, str],
-          problems: Optional[List[dict]] = None,
-          scene_dir: str = '') -> List[dict]:
+def _index_flat(folder: str, pattern: 're.Pattern', kind: str, scene: str,
+                cameras: Sequence[str],
+                problems: Optional[List[dict]] = None
+                ) -> Optional[Dict[str, Dict[str, str]]]:
+    """camera -> frame id -> path for a folder that holds every camera
+    (the converter's layout). Files of cameras not selected are skipped."""
+    if not osp.isdir(folder):
+        _report(problems, 'missing_folder', folder,
+                f'{folder}: {kind} folder of scene {scene} not found')
+        return None
+    frames: Dict[str, Dict[str, str]] = {cam: {} for cam in cameras}
+    for name in sorted(os.listdir(folder)):
+        path = osp.join(folder, name)
+        if osp.isdir(path):
+            continue
+        m = pattern.match(name)
+        if m is None:
+            _report(problems, 'unexpected_file_name', path,
+                    f'{path}: unexpected file name in the {kind} folder '
+                    f'(expected {pattern.pattern})')
+            continue
+        cam, frame = _CAMERA_OF_TOKEN[m.group(2)], m.group(3)
+        if cam not in frames:
+            continue
+        if frame in frames[cam]:
+            _report(problems, 'duplicate_frame', path,
+                    f'{path}: frame {frame} appears twice in {folder} '
+                    f'(also {osp.basename(frames[cam][frame])})')
+            continue
+        frames[cam][frame] = path
+    return frames
+
+
+def _pair(scene: str, camera: str, images: Dict[str, str],
+          labels: Dict[str, str], problems: Optional[List[dict]] = None,
+          scene_dir: str = '', single: bool = True) -> List[dict]:
     only_img = sorted(set(images) - set(labels))
     only_lbl = sorted(set(labels) - set(images))
     if problems is None and (only_img or only_lbl):
@@ -261,65 +493,138 @@ def _pair(scene: str, images: Dict[str, str], labels: Dict[str, str],
         _report(problems, 'label_without_image', labels[f],
                 f'{labels[f]}: label without an image')
     if not images and not labels:
+        what = ('(empty scene)' if single else
+                f'from camera {camera} (empty camera folders)')
         if problems is None:
-            raise A2D2LayoutError(f'scene {scene}: no frames (empty scene)')
+            raise A2D2LayoutError(f'scene {scene}: no frames {what}')
         _report(problems, 'empty_scene', scene_dir or scene,
-                f'{scene_dir or scene}: no frames (empty scene {scene})')
+                f'{scene_dir or scene}: no frames {what} (scene {scene})')
     return [
         dict(img_path=images[f], seg_map_path=labels[f], scene=scene,
-             frame=f) for f in sorted(images) if f in labels
+             camera=camera, frame=f) for f in sorted(images) if f in labels
     ]
 
 
-def _scan_raw(data_root, scenes, problems):
-    root = osp.join(data_root, RAW_DIR)
+def _scan_scene_tree(root: str, scenes: Optional[List[str]],
+                     cameras: Sequence[str],
+                     problems: Optional[List[dict]]) -> List[dict]:
+    """Frames of ``root/<scene>/{camera,label}/cam_<camera>/`` folders (the
+    raw, bboxes and seed_bboxes layouts); other folders are ignored."""
     frames = []
     for scene in _select_scenes(root, scenes, problems):
         base = osp.join(root, scene)
-        images = _index_folder(osp.join(base, 'camera', CAMERA), _IMG_RE,
-                               'camera', scene, ('.json', ), problems)
-        labels = _index_folder(osp.join(base, 'label', CAMERA), _LABEL_RE,
-                               'label', scene, (), problems)
-        if images is not None and labels is not None:
-            frames += _pair(scene, images, labels, problems, base)
+        for cam in cameras:
+            folder = f'cam_{cam}'
+            images = _index_folder(osp.join(base, 'camera', folder),
+                                   _file_re('camera', cam), 'camera', scene,
+                                   ('.json', ), problems)
+            labels = _index_folder(osp.join(base, 'label', folder),
+                                   _file_re('label', cam), 'label', scene, (),
+                                   problems)
+            if images is not None and labels is not None:
+                frames += _pair(scene, cam, images, labels, problems, base,
+                                len(cameras) == 1)
     return frames
 
 
-def _scan_converted(data_root, scenes, problems):
+def _scan_raw(data_root, scenes, problems, cameras=DEFAULT_CAMERAS):
+    return _scan_scene_tree(osp.join(data_root, RAW_DIR), scenes, cameras,
+                            problems)
+
+
+def _scan_bboxes(data_root, scenes, problems, cameras=DEFAULT_CAMERAS):
+    return _scan_scene_tree(osp.join(data_root, BBOX_DIR), scenes, cameras,
+                            problems)
+
+
+def _scan_seed_bboxes(data_root, split, scenes, problems,
+                      cameras=DEFAULT_CAMERAS):
+    if split not in SEED_SPLITS:
+        raise A2D2LayoutError(f'seed_split must be one of {SEED_SPLITS}, got '
+                              f'{split!r}')
+    root = osp.join(data_root, SEED_BBOX_DIR, split)
+    if not osp.isdir(root):
+        _report(problems, 'missing_folder', root,
+                f'{root}: the seed arrangement has no {split!r} split folder')
+        return []
+    frames = _scan_scene_tree(root, scenes, cameras, problems)
+    for frame in frames:
+        frame['split'] = split
+    return frames
+
+
+def _scan_converted(data_root, scenes, problems, cameras=DEFAULT_CAMERAS):
     frames = []
     for scene in _select_scenes(osp.join(data_root, 'images'), scenes,
                                 problems):
-        images = _index_folder(osp.join(data_root, 'images', scene), _IMG_RE,
-                               'images', scene, (), problems)
-        labels = _index_folder(osp.join(data_root, 'labels', scene),
-                               _LABEL_RE, 'labels', scene, (), problems)
+        images = _index_flat(osp.join(data_root, 'images', scene),
+                             _ANY_IMG_RE, 'images', scene, cameras, problems)
+        labels = _index_flat(osp.join(data_root, 'labels', scene),
+                             _ANY_LABEL_RE, 'labels', scene, cameras,
+                             problems)
         if images is not None and labels is not None:
-            frames += _pair(scene, images, labels, problems,
-                            osp.join(data_root, 'images', scene))
+            for cam in cameras:
+                frames += _pair(scene, cam, images[cam], labels[cam],
+                                problems,
+                                osp.join(data_root, 'images', scene),
+                                len(cameras) == 1)
     return frames
 
 
 def scan_raw(data_root: str,
-             scenes: Optional[List[str]] = None) -> List[dict]:
-    """List the front-centre frames of a raw A2D2 tree, paired by frame id.
+             scenes: Optional[List[str]] = None,
+             cameras: Sequence[str] = DEFAULT_CAMERAS) -> List[dict]:
+    """List the frames of a raw A2D2 tree, paired by (scene, camera, frame).
+
+    Args:
+        data_root (str): The folder that holds ``camera_lidar_semantic/``.
+        scenes (list[str], optional): Scene names (:func:`resolve_scenes`);
+            None for all.
+        cameras (Sequence[str]): Camera names (:func:`parse_cameras`).
+            Defaults to ``('front_center',)``.
 
     Returns:
-        list[dict]: ``img_path``, ``seg_map_path``, ``scene``, ``frame`` per
-        frame, sorted by scene then frame id.
+        list[dict]: ``img_path``, ``seg_map_path``, ``scene``, ``camera``,
+        ``frame`` per frame, sorted by scene, then camera in ``cameras``
+        order, then frame id.
 
     Raises:
         A2D2LayoutError: At the first problem (see :func:`collect_raw`).
     """
-    return _scan_raw(data_root, scenes, None)
+    return _scan_raw(data_root, scenes, None, parse_cameras(cameras))
+
+
+def scan_bboxes(data_root: str,
+                scenes: Optional[List[str]] = None,
+                cameras: Sequence[str] = DEFAULT_CAMERAS) -> List[dict]:
+    """As :func:`scan_raw`, for ``camera_lidar_semantic_bboxes/<scene>/``
+    (A2D2's 3D-box part as it ships)."""
+    return _scan_bboxes(data_root, scenes, None, parse_cameras(cameras))
+
+
+def scan_seed_bboxes(data_root: str,
+                     split: str,
+                     scenes: Optional[List[str]] = None,
+                     cameras: Sequence[str] = DEFAULT_CAMERAS
+                     ) -> List[dict]:
+    """As :func:`scan_raw`, for the seed's
+    ``camera_lidar_semantic_bboxes/camera/<split>/<scene>/`` arrangement;
+    each frame also gets ``split``. A missing split folder is an error that
+    names it."""
+    return _scan_seed_bboxes(data_root, split, scenes, None,
+                             parse_cameras(cameras))
 
 
 def scan_converted(data_root: str,
-                   scenes: Optional[List[str]] = None) -> List[dict]:
-    """List the frames of a converter output tree (same pairing rules)."""
-    return _scan_converted(data_root, scenes, None)
+                   scenes: Optional[List[str]] = None,
+                   cameras: Sequence[str] = DEFAULT_CAMERAS) -> List[dict]:
+    """List the frames of a converter output tree (same pairing rules);
+    files of cameras not selected are skipped."""
+    return _scan_converted(data_root, scenes, None, parse_cameras(cameras))
 
 
-def collect_raw(data_root: str, scenes: Optional[List[str]] = None
+def collect_raw(data_root: str, scenes: Optional[List[str]] = None,
+                cameras: Sequence[str] = DEFAULT_CAMERAS
                 ) -> Tuple[List[dict], List[dict]]:
     """Like :func:`scan_raw`, but never raises for a problem of the tree.
 
@@ -331,14 +636,36 @@ def collect_raw(data_root: str, scenes: Optional[List[str]] = None
         'label_without_image', 'empty_scene'.
     """
     problems: List[dict] = []
-    return _scan_raw(data_root, scenes, problems), problems
+    return _scan_raw(data_root, scenes, problems,
+                     parse_cameras(cameras)), problems
 
 
-def collect_converted(data_root: str, scenes: Optional[List[str]] = None
+def collect_bboxes(data_root: str, scenes: Optional[List[str]] = None,
+                   cameras: Sequence[str] = DEFAULT_CAMERAS
+                   ) -> Tuple[List[dict], List[dict]]:
+    """Like :func:`scan_bboxes`; see :func:`collect_raw`."""
+    problems: List[dict] = []
+    return _scan_bboxes(data_root, scenes, problems,
+                        parse_cameras(cameras)), problems
+
+
+def collect_seed_bboxes(data_root: str, split: str,
+                        scenes: Optional[List[str]] = None,
+                        cameras: Sequence[str] = DEFAULT_CAMERAS
+                        ) -> Tuple[List[dict], List[dict]]:
+    """Like :func:`scan_seed_bboxes`; see :func:`collect_raw`."""
+    problems: List[dict] = []
+    return _scan_seed_bboxes(data_root, split, scenes, problems,
+                             parse_cameras(cameras)), problems
+
+
+def collect_converted(data_root: str, scenes: Optional[List[str]] = None,
+                      cameras: Sequence[str] = DEFAULT_CAMERAS
                       ) -> Tuple[List[dict], List[dict]]:
     """Like :func:`scan_converted`; see :func:`collect_raw`."""
     problems: List[dict] = []
-    return _scan_converted(data_root, scenes, problems), problems
+    return _scan_converted(data_root, scenes, problems,
+                           parse_cameras(cameras)), problems
 
 
 def read_converted_meta(data_root: str) -> dict:
@@ -354,10 +681,12 @@ def read_converted_meta(data_root: str) -> dict:
     return meta
 
 
+
+
 _SEED_MASK_RE = re.compile(r'^(\d+)_mask\.npy$')
 
 
-def _scan_seed(data_root, split, scenes, problems):
+def _scan_seed(data_root, split, scenes, problems, cameras=DEFAULT_CAMERAS):
     base = osp.join(data_root, SEED_DIR)
     list_path = osp.join(base, f'{split}_list.json')
     if not osp.isfile(list_path):
@@ -376,6 +705,7 @@ def _scan_seed(data_root, split, scenes, problems):
                 f'{list_path}: expected a JSON list of images')
         return []
     frames = []
+    listed_scenes = set()
     bad_entries = 0
     for n, entry in enumerate(entries):
         img = entry.get('image') if isinstance(entry, dict) else entry
@@ -396,12 +726,23 @@ def _scan_seed(data_root, split, scenes, problems):
         if missing:
             bad_entries += 1
             continue
-        m = _IMG_RE.match(osp.basename(img_path))
+        m = _ANY_IMG_RE.match(osp.basename(img_path))
         scene = (f'{m.group(1)[:8]}_{m.group(1)[8:]}' if m else '')
+        camera = _CAMERA_OF_TOKEN[m.group(2)] if m else 'front_center'
+        listed_scenes.add(scene)
         if scenes is not None and scene not in scenes:
             continue
+        if camera not in cameras:
+            continue
         frames.append(dict(img_path=img_path, seg_map_path=mask,
-                           scene=scene, frame=m.group(2) if m else str(n)))
+                           scene=scene, camera=camera,
+                           frame=m.group(3) if m else str(n), split=split))
+    if scenes is not None:
+        for s in scenes:
+            if s not in listed_scenes:
+                _report(problems, 'missing_scene', list_path,
+                        f'{list_path}: scene {s} named in the scene list '
+                        'has no image in this list')
     if problems is not None:
         # Collect mode also reports masks that no list entry names.
         folder = osp.join(base, split)
@@ -420,23 +761,28 @@ def _scan_seed(data_root, split, scenes, problems):
                         f'{path}: mask without an entry in {list_path}')
     if not frames and not bad_entries:
         _report(problems, 'no_frames', list_path,
-                f'{list_path}: no frames selected')
+                f'{list_path}: no frames selected (cameras={tuple(cameras)})')
     return frames
 
 
 def scan_seed(data_root: str, split: str,
-              scenes: Optional[List[str]] = None) -> List[dict]:
+              scenes: Optional[List[str]] = None,
+              cameras: Sequence[str] = DEFAULT_CAMERAS) -> List[dict]:
     """List the frames of the seed study's ``preprocessed_masks`` layout.
 
     ``preprocessed_masks/<split>_list.json`` lists the camera images in mask
     order: entry ``n`` (a path relative to ``data_root``, or a dict with an
     ``image`` key) is the image of ``preprocessed_masks/<split>/<n>_mask.npy``.
+    Scene and camera come from the image's A2D2 file name; a scene of
+    ``scenes`` with no image in the list is an error.
     """
-    return _scan_seed(data_root, split, scenes, None)
+    return _scan_seed(data_root, split, scenes, None,
+                      parse_cameras(cameras))
 
 
 def collect_seed(data_root: str, split: str,
-                 scenes: Optional[List[str]] = None
+                 scenes: Optional[List[str]] = None,
+                 cameras: Sequence[str] = DEFAULT_CAMERAS
                  ) -> Tuple[List[dict], List[dict]]:
     """Like :func:`scan_seed`, but records every problem and goes on.
 
@@ -445,4 +791,65 @@ def collect_seed(data_root: str, split: str,
     names are 'label_without_image'.
     """
     problems: List[dict] = []
-    return _scan_seed(data_root, split, scenes, problems), problems
+    return _scan_seed(data_root, split, scenes, problems,
+                      parse_cameras(cameras)), problems
+
+
+#: The label format each layout's masks have (``LoadA2D2Annotations``).
+LABEL_FORMATS = dict(raw='rgb', bboxes='rgb', seed_bboxes='rgb',
+                     converted='index', seed='npy')
+
+
+def find_frames(data_root: str,
+                layout: str = 'auto',
+                scenes: Union[None, str, Sequence[str]] = None,
+                cameras: Union[str, Sequence[str], None] = None,
+                seed_split: Optional[str] = None,
+                problems: Optional[List[dict]] = None) -> dict:
+    """Find the frames of any layout, with one ``scenes`` semantics.
+
+    Args:
+        data_root (str): The dataset root.
+        layout (str): One of :data:`LAYOUTS`. Defaults to 'auto'.
+        scenes: As :func:`resolve_scenes`; for the seed layouts see
+            :func:`resolve_seed_split`.
+        cameras: As :func:`parse_cameras`.
+        seed_split (str, optional): The seed layouts' split; ignored by the
+            others.
+        problems (list, optional): Collect mode: record the tree's problems
+            here (as the ``collect_*`` functions) instead of raising.
+
+    Returns:
+        dict: ``layout`` (resolved), ``split`` (seed layouts, else None),
+        ``label_format`` and ``frames`` (as :func:`scan_raw`).
+
+    Raises:
+        A2D2LayoutError: The layout cannot be told, the scene or split
+            arguments do not fit it, or (without ``problems``) the tree has
+            a problem.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
+    if layout == 'auto':
+        layout = detect_layout(data_root)
+    elif not osp.isdir(data_root):
+        raise A2D2LayoutError(f'{data_root}: data_root does not exist or is '
+                              'not a folder')
+    cameras = parse_cameras(cameras)
+    split = None
+    if layout in SEED_LAYOUTS:
+        split, scenes = resolve_seed_split(scenes, seed_split)
+    scene_list = resolve_scenes(scenes, data_root)
+    if layout == 'raw':
+        frames = _scan_raw(data_root, scene_list, problems, cameras)
+    elif layout == 'bboxes':
+        frames = _scan_bboxes(data_root, scene_list, problems, cameras)
+    elif layout == 'seed_bboxes':
+        frames = _scan_seed_bboxes(data_root, split, scene_list, problems,
+                                   cameras)
+    elif layout == 'converted':
+        frames = _scan_converted(data_root, scene_list, problems, cameras)
+    else:
+        frames = _scan_seed(data_root, split, scene_list, problems, cameras)
+    return dict(layout=layout, split=split,
+                label_format=LABEL_FORMATS[layout], frames=frames)

@@ -195,13 +195,17 @@ def test_seed_layout(tmp_path):
                 np.full((3, 4), n + 1, np.int64))
     (root / 'preprocessed_masks' / 'train_list.json').write_text(
         json.dumps(images))
-    ds = A2D2Dataset(data_root=str(root), pipeline=PIPELINE)
+    ds = A2D2Dataset(data_root=str(root), seed_split='train',
+                     pipeline=PIPELINE)
     assert ds.resolved_layout == 'seed'
     assert len(ds) == 2
     assert ds.get_data_info(1)['scene'] == '20180807_145028'
     np.testing.assert_array_equal(ds[1]['gt_seg_map'], np.full((3, 4), 2))
     with pytest.raises(A2D2LayoutError, match='test_list.json'):
         A2D2Dataset(data_root=str(root), seed_split='test')
+    # the split is never guessed (see test_a2d2_layouts.py)
+    with pytest.raises(A2D2LayoutError, match='needs its split'):
+        A2D2Dataset(data_root=str(root))
 
 
 def _real_tree(tmp_path):

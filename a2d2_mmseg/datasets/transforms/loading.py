@@ -1,8 +1,9 @@
 """Loading A2D2 labels: RGB colour labels, converted index masks, seed .npy."""
 import io
 import warnings
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple, Union
 
+import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine import fileio
@@ -12,7 +13,7 @@ from ..a2d2_io import (MAX_IMAGE_SIDE, A2D2LabelError,
                        imdecode_no_orientation, png_colour_type,
                        png_structure_error)
 from ..a2d2_meta import (IGNORE_INDEX, build_class_set, category_lut,
-                          get_mapper)
+                          class_set_key, class_set_spec, get_mapper)
 
 # Re-exported: the PNG helpers lived here first.
 __all__ = [
@@ -164,10 +165,63 @@ def _npy_header_error(data: bytes,
     return None
 
 
+def _one_hot_to_index(arr: np.ndarray, path: str,
+                      num_classes: Optional[int]) -> np.ndarray:
+    """Class indices of a one-hot mask, ``[H, W, C]`` or ``[C, H, W]``."""
+    if num_classes is None:
+        raise A2D2LabelError(
+            f'{path}: a one-hot mask of shape {arr.shape} needs the number '
+            'of classes to tell its class axis')
+    last, first = arr.shape[2] == num_classes, arr.shape[0] == num_classes
+    if last == first:
+        why = ('both' if last else 'neither')
+        raise A2D2LabelError(
+            f'{path}: cannot tell the class axis of the one-hot mask of '
+            f'shape {arr.shape}: {why} of axis 0 and axis 2 have the '
+            f'{num_classes} classes of the class set')
+    if first:
+        arr = np.moveaxis(arr, 0, -1)
+    if arr.dtype != np.bool_:
+        binary = (arr == 0) | (arr == 1)
+        counts = (arr == 1).sum(-1)
+        bad = (counts != 1) | ~binary.all(-1)
+    else:
+        bad = arr.sum(-1) != 1
+    if bad.any():
+        y, x = np.unravel_index(int(np.argmax(bad)), bad.shape)
+        values = arr[y, x].tolist()
+        raise A2D2LabelError(
+            f'{path}: not a one-hot mask ({int(bad.sum())} bad pixels): '
+            f'pixel (x={x}, y={y}) holds {values} over the {num_classes} '
+            'classes, where exactly one value must be 1 and the others 0')
+    return arr.argmax(-1).astype(np.uint8)
+
+
 def load_npy_mask(data: bytes,
                   path: str,
-                  max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
-    """Load a seed-layout ``<n>_mask.npy`` (2-D integer class indices)."""
+                  max_side: Optional[int] = MAX_IMAGE_SIDE,
+                  num_classes: Optional[int] = None) -> np.ndarray:
+    """Load a seed-layout ``<n>_mask.npy``: class indices or one-hot.
+
+    Args:
+        data (bytes): The file.
+        path (str): Its path, named in every error.
+        max_side (int, optional): Largest size of any axis accepted from the
+            header; None for no limit.
+        num_classes (int, optional): Classes of the class set: needed for a
+            one-hot mask (``[H, W, C]`` or ``[C, H, W]`` with ``C ==
+            num_classes``; integer, bool or float 0/1 values).
+
+    Returns:
+        np.ndarray: uint8 ``[H, W]`` class indices (a 2-D mask as stored;
+        values are checked by the caller).
+
+    Raises:
+        A2D2LabelError: Not a readable .npy, an empty mask, a 2-D mask that
+            is not integer or not in 0..255, or a one-hot mask whose class
+            axis cannot be told or that has a pixel without exactly one 1
+            (the message gives the first such pixel).
+    """
     if not data:
         raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
     if data.startswith(_NPY_MAGIC):
@@ -180,13 +234,15 @@ def load_npy_mask(data: bytes,
         raise A2D2LabelError(f'{path}: not a readable .npy array: {e}') from e
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
-    if arr.ndim != 2 or arr.dtype.kind not in 'iub':
-        raise A2D2LabelError(
-            f'{path}: expected a 2-D integer mask, got dtype {arr.dtype} '
-            f'with shape {arr.shape}')
     if not arr.size:
         raise A2D2LabelError(f'{path}: empty mask (shape {arr.shape})')
-    if arr.size and (arr.min() < 0 or arr.max() > 255):
+    if arr.ndim == 3 and arr.dtype.kind in 'iubf':
+        return _one_hot_to_index(arr, path, num_classes)
+    if arr.ndim != 2 or arr.dtype.kind not in 'iub':
+        raise A2D2LabelError(
+            f'{path}: expected a 2-D integer mask or a 3-D one-hot mask, got '
+            f'dtype {arr.dtype} with shape {arr.shape}')
+    if arr.min() < 0 or arr.max() > 255:
         raise A2D2LabelError(
             f'{path}: mask values must be in 0..255, found '
             f'{arr.min()}..{arr.max()}')
@@ -201,9 +257,26 @@ class LoadA2D2Annotations(BaseTransform):
     :class:`A2D2Dataset`): ``'rgb'``, A2D2's own colour PNGs, remapped with
     one lookup table (colour packed into one integer); ``'index'``, the
     converter's uint8 masks of the 38 categories, reduced with a 256-entry
-    table; ``'npy'``, the seed's preprocessed masks, taken as they are.
+    table; ``'npy'``, the seed's preprocessed masks (class indices taken as
+    they are, or one-hot ``[H, W, C]`` / ``[C, H, W]`` turned into indices).
     A ``label_map`` from the dataset (custom ``metainfo`` classes) is applied
     on top.
+
+    The class set is the dataset's (``results['class_set']``), so that the
+    masks and ``dataset.metainfo`` always agree; the ``class_set`` argument
+    is for use without :class:`A2D2Dataset` and must match the dataset's
+    when both are given.
+
+    A label must have its image's size (``ori_shape``), with one exception:
+    a seed preprocessed mask (``'npy'``) of a dataset with
+    ``mask_size='stored'`` keeps its stored size (the seed's 512x512 beside
+    1920x1208 images). Then, if the image is still as loaded, it is resized
+    to the mask's size (bilinear, as ``Resize``), and ``ori_shape`` becomes
+    the mask's size, so that predictions are resized to the mask and the
+    metrics computed at its size, as in the seed protocol. A pipeline that
+    resizes the image before loading the annotation (test pipelines) must
+    resize it to the mask's size itself (the seed: ``Resize(scale=(512,
+    512), keep_ratio=False)``).
 
     Colours that are in no palette become 255 (ignored), are counted in
     :attr:`unknown_colours`, and raise an :class:`UnknownColourWarning` that
@@ -223,15 +296,23 @@ class LoadA2D2Annotations(BaseTransform):
       given here)
     - label_map (optional)
     - ori_shape (optional; checked against the label's shape)
+    - mask_size (optional: 'stored' lets a seed mask keep its size)
+    - img, img_shape (optional; resized to a 'stored' mask's size)
 
     Added Keys:
 
     - gt_seg_map (np.uint8, [H, W])
     - seg_fields
 
+    Modified Keys:
+
+    - ori_shape, img, img_shape (a 'stored' seed mask of another size only)
+
     Args:
-        class_set (str, optional): 'full' or 'reduced'. None (default) takes
-            the dataset's choice from ``results['class_set']``.
+        class_set (str | dict, optional): 'full', 'reduced' or a class-set
+            dict, for results without a dataset's ``class_set``; given with
+            one, it must be the same class set (else ``ValueError``). None
+            (default) takes ``results['class_set']``, then 'full'.
         class_list (str, optional): Path of the ``class_list.json`` to map
             with. None takes ``results['class_list']``, then the built-in
             A2D2 list.
@@ -253,7 +334,7 @@ class LoadA2D2Annotations(BaseTransform):
     """
 
     def __init__(self,
-                 class_set: Optional[str] = None,
+                 class_set: Union[None, str, Mapping] = None,
                  class_list: Optional[str] = None,
                  snap_distance: float = 0,
                  check_shape: bool = True,
@@ -261,7 +342,10 @@ class LoadA2D2Annotations(BaseTransform):
                  max_side: Optional[int] = MAX_IMAGE_SIDE,
                  backend_args: Optional[dict] = None) -> None:
         super().__init__()
-        self.class_set = class_set
+        # A plain, picklable copy (a config's ConfigDict, the read-only
+        # REDUCED_CLASS_SET), checked here rather than per sample.
+        self.class_set = (None if class_set is None else
+                          class_set_spec(class_set))
         self.class_list = class_list
         self.snap_distance = snap_distance
         self.check_shape = check_shape
@@ -288,7 +372,7 @@ class LoadA2D2Annotations(BaseTransform):
         """
         path = results['seg_map_path']
         fmt = results.get('label_format', 'rgb')
-        class_set = self.class_set or results.get('class_set') or 'full'
+        class_set = self._class_set(results)
         class_list = (self.class_list if self.class_list is not None else
                       results.get('class_list'))
         allow = (self.allow_unknown_classes
@@ -324,11 +408,10 @@ class LoadA2D2Annotations(BaseTransform):
             if class_set != 'full':
                 gt = np.take(category_lut(class_set, class_list, allow), gt)
         elif fmt == 'npy':
-            gt = load_npy_mask(data, path, self.max_side)
-            check_index_range(
-                gt,
-                len(build_class_set(class_set, class_list, allow).classes),
-                path)
+            num_classes = len(
+                build_class_set(class_set, class_list, allow).classes)
+            gt = load_npy_mask(data, path, self.max_side, num_classes)
+            check_index_range(gt, num_classes, path)
         else:
             raise ValueError(f"label_format must be 'rgb', 'index' or "
                              f"'npy', got {fmt!r}")
@@ -337,13 +420,47 @@ class LoadA2D2Annotations(BaseTransform):
             gt = np.take(self._label_map_lut(label_map), gt)
         if self.check_shape and ori_shape is not None and tuple(
                 ori_shape[:2]) != gt.shape[:2]:
-            raise A2D2LabelError(
-                f'{path}: label is {gt.shape[1]}x{gt.shape[0]} (WxH) but its '
-                f"image {results.get('img_path', '')} is "
-                f'{ori_shape[1]}x{ori_shape[0]}', 'size_mismatch')
+            if fmt == 'npy' and results.get('mask_size') == 'stored':
+                self._to_mask_size(results, gt.shape[:2])
+            else:
+                hint = ('' if fmt != 'npy' else
+                        " (A2D2Dataset(mask_size='stored') lets the seed's "
+                        'preprocessed masks keep their size)')
+                raise A2D2LabelError(
+                    f'{path}: label is {gt.shape[1]}x{gt.shape[0]} (WxH) but '
+                    f"its image {results.get('img_path', '')} is "
+                    f'{ori_shape[1]}x{ori_shape[0]}{hint}', 'size_mismatch')
         results['gt_seg_map'] = gt
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
+
+    def _class_set(self, results: dict) -> Union[str, Mapping]:
+        """The dataset's class set; this transform's must be the same."""
+        given = results.get('class_set')
+        if given is None:
+            return self.class_set or 'full'
+        if self.class_set is not None and class_set_key(
+                self.class_set) != class_set_key(given):
+            raise ValueError(
+                f'LoadA2D2Annotations(class_set={self.class_set!r}) is not '
+                f"the dataset's class_set {given!r} for "
+                f"{results.get('seg_map_path')}: set the class set on the "
+                'dataset only (it reaches this transform with each sample)')
+        return given
+
+    @staticmethod
+    def _to_mask_size(results: dict, size: Tuple[int, int]) -> None:
+        """Make a 'stored' seed mask's size the sample's size."""
+        img = results.get('img')
+        if img is not None and tuple(img.shape[:2]) == tuple(
+                results['ori_shape'][:2]):
+            # Still as loaded: resize it now, so that every later transform
+            # (crop, flip) sees an image and a mask of one size.
+            img = cv2.resize(img, (size[1], size[0]),
+                             interpolation=cv2.INTER_LINEAR)
+            results['img'] = img
+            results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = tuple(size)
 
     def _report_unknown(self, path: str,
                         unknown: Dict[Tuple[int, int, int], int]) -> None:

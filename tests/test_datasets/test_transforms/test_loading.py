@@ -30,12 +30,18 @@ def test_rgb_label(tmp_path):
         [[FULL.index('Sky'), FULL.index('Car')],
          [FULL.index('Solid line'), FULL.index('Rain dirt')]])
     assert out['seg_fields'] == ['gt_seg_map']
-    # class set from the dataset's data info, or forced by the transform
+    # class set from the dataset's data info, or the transform's without
+    # one; both given, they must agree (one source of truth)
     red = LoadA2D2Annotations()(_results(path, class_set='reduced'))
     np.testing.assert_array_equal(red['gt_seg_map'], [[5, 7], [2, 255]])
-    forced = LoadA2D2Annotations(class_set='reduced')(_results(
-        path, class_set='full'))
-    np.testing.assert_array_equal(forced['gt_seg_map'], [[5, 7], [2, 255]])
+    own = LoadA2D2Annotations(class_set='reduced')(_results(path))
+    np.testing.assert_array_equal(own['gt_seg_map'], [[5, 7], [2, 255]])
+    same = LoadA2D2Annotations(class_set='reduced')(_results(
+        path, class_set='reduced'))
+    np.testing.assert_array_equal(same['gt_seg_map'], [[5, 7], [2, 255]])
+    with pytest.raises(ValueError, match="is not the dataset's class_set"):
+        LoadA2D2Annotations(class_set='reduced')(_results(
+            path, class_set='full'))
 
 
 def test_unknown_colours_are_ignored_counted_and_warned(tmp_path):
