@@ -145,6 +145,11 @@ class A2D2Dataset(BaseSegDataset):
             img_suffix='.png',
             seg_map_suffix='.png',
             **kwargs)
+        # mmseg's tools take class names and palette from dataset.METAINFO
+        # (confusion_matrix.py, browse_dataset.py): on an instance it is this
+        # dataset's (class set, classes subset), not the class attribute's
+        # 38 categories.
+        self.METAINFO = self.metainfo
 
     # -- class set ---------------------------------------------------------
     def _class_list_path(self, data_root: str) -> Optional[str]:
