@@ -3,13 +3,14 @@
 The scripts run as ``python benchmarks/bench_x.py`` from the repository root,
 so this folder is on ``sys.path`` and they import these helpers with
 ``from _common import ...``. Importing this module puts the repository root
-first on ``sys.path`` (so ``a2d2_mmseg`` and ``tests`` resolve to this
-checkout; mmsegmentation's wheel installs a top-level ``tests`` package too).
+first on ``sys.path`` (so ``a2d2_mmseg`` resolves to this checkout).
 
-The raw-tree layout and the two real frames come from ``tests/a2d2_tree.py``,
-the same helpers the tests build their trees with.
+The raw-tree layout comes from :mod:`a2d2_mmseg.testing.tree`, the helpers
+the tests build their trees with; the two real frames are the ones copied
+into ``tests/data/a2d2_samples`` (found there by file name).
 """
 import contextlib
+import glob
 import json
 import os
 import os.path as osp
@@ -23,8 +24,24 @@ import numpy as np
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST  # noqa: E402
-from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR,  # noqa: E402
-                             raw_paths, stamp)
+from a2d2_mmseg.testing.tree import raw_paths, stamp  # noqa: E402
+
+SAMPLES_DIR = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
+
+
+def _real_frames() -> Tuple[Tuple[str, str], ...]:
+    """``(scene, frame)`` of the real frames in :data:`SAMPLES_DIR`, from
+    their camera file names (``<stamp>_camera_frontcenter_<frame>.png``)."""
+    frames = []
+    for path in sorted(
+            glob.glob(osp.join(SAMPLES_DIR, '*_camera_frontcenter_*.png'))):
+        time_stamp, _, _, frame = osp.basename(path)[:-4].split('_')
+        frames.append((f'{time_stamp[:8]}_{time_stamp[8:]}', frame))
+    return tuple(frames)
+
+
+# The two real A2D2 frames (see tests/data/a2d2_samples/ATTRIBUTION.md).
+REAL_FRAMES = _real_frames()
 
 
 def cpu_model() -> str:
