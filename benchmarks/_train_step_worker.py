@@ -19,7 +19,8 @@ sees the same tensors.
 Sides:
 
 * ``ours``: the project's config (``--config``) built as
-  ``tools/analysis/benchmark.py`` builds it (random weights, SyncBN -> BN),
+  ``tools/analysis/benchmark.py`` builds it
+  (``a2d2_mmseg.analysis.build_model``: random weights, SyncBN -> BN),
   stepped through ``model(inputs, data_samples, mode='loss')`` and
   ``model.parse_losses`` - mmseg's loss path (the decode head resizes its
   logits to the label size; auxiliary heads of the config included).
@@ -109,17 +110,10 @@ def build_ours(args, inputs, labels):
     """The project's model from ``args.config`` and its loss closure."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sys.path.insert(0, root)
-    import importlib.util
-
     from mmengine.registry import init_default_scope
 
-    import a2d2_mmseg  # noqa: F401  (registers the project's modules)
+    from a2d2_mmseg import analysis as tool  # the model benchmark's helpers
     init_default_scope('mmseg')
-    spec = importlib.util.spec_from_file_location(
-        'a2d2_benchmark_tool',
-        os.path.join(root, 'tools', 'analysis', 'benchmark.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     options = {}
     for item in args.cfg_options or []:
         key, value = item.split('=', 1)

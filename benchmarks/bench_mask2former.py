@@ -14,7 +14,8 @@ Targets, at 512x512, batch 1, CPU inference:
         [--threads N] [--no-profile]
 
 Both models are built from their configs with random weights and nothing
-downloaded (``tools/analysis/benchmark.py``'s ``build_model``), eval mode,
+downloaded (``a2d2_mmseg.analysis.build_model``, as
+``tools/analysis/benchmark.py`` builds them), eval mode,
 ``torch.inference_mode()``, the same random normalised input (no data
 preprocessor), batch 1, and both are called the same way:
 
@@ -26,7 +27,8 @@ preprocessor), batch 1, and both are called the same way:
 
 Latency = median of ``--repeat`` timed calls after ``--warmup`` untimed
 calls; peak memory = growth of the process's RSS during the warm-up calls
-(sampled every 2 ms + ru_maxrss), both from ``tools/analysis/benchmark.py``.
+(sampled every 2 ms + ru_maxrss), both from ``a2d2_mmseg.analysis``
+(``measure``, ``PeakMemory``; what ``tools/analysis/benchmark.py`` uses).
 Every (model, what, size) is measured in a fresh Python process so the peak
 RSS is not hidden by memory the allocator kept from an earlier run. Prints
 the machine, the numbers and the ratios with met / NOT met; asserts nothing.
@@ -41,8 +43,7 @@ import sys
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(HERE)
 sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
-import benchmark as bm  # noqa: E402  (tools/analysis/benchmark.py)
+from a2d2_mmseg import analysis as bm  # noqa: E402  (the model benchmark)
 
 CONFIGS = dict(
     lite=osp.join(REPO, 'configs', 'mask2former-lite_r50_a2d2.py'),

@@ -1,159 +1,38 @@
-"""Tests of tools/analysis/a2d2_class_weights.py on hand-made masks."""
-import json
-import math
-import os.path as osp
-import sys
-import warnings
+"""tools/analysis/a2d2_class_weights.py, the command line, run as a script.
 
-import numpy as np
-import pytest
+The weights are tested through the package
+(tests/test_analysis/test_class_weighting.py).
+"""
+import json
+import os.path as osp
+
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
+from a2d2_mmseg.testing.tree import label_from_names, write_raw_tree
+from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
 
-from a2d2_mmseg import converters as conv  # noqa: E402
-from a2d2_mmseg.datasets.a2d2_meta import build_class_set  # noqa: E402
-from tests.tool_loader import load_tool  # noqa: E402
-from tests.a2d2_tree import label_from_names, write_raw_tree  # noqa: E402
+CLASS_WEIGHTS = osp.join(REPO, 'tools', 'analysis', 'a2d2_class_weights.py')
 
 
-def _load_tool(name, path):
-    return load_tool(name, osp.relpath(path, REPO))
-
-
-cw = _load_tool('a2d2_class_weights_tool',
-                osp.join(REPO, 'tools', 'analysis', 'a2d2_class_weights.py'))
-
-# Two 4x4 frames:
-#   A: 7 'Car 1', 8 'Sky', 1 unknown colour (ignored, not counted)
-#   B: 4 'Car 2' (also Car), 12 'Buildings'
-C, S, B, X = 'Car 1', 'Sky', 'Buildings', None
-FRAME_A = [[C, C, C, C], [C, C, C, X], [S, S, S, S], [S, S, S, S]]
-FRAME_B = [['Car 2'] * 4, [B] * 4, [B] * 4, [B] * 4]
-FULL = build_class_set('full').classes
-CAR, SKY, BUILDINGS = (FULL.index(n) for n in ('Car', 'Sky', 'Buildings'))
-
-
-def _label(names):
-    label = label_from_names([[n or 'Car 1' for n in row] for row in names])
-    for i, row in enumerate(names):
-        for j, n in enumerate(row):
-            if n is None:
-                label[i, j] = (1, 2, 3)
-    return label
-
-
-@pytest.fixture(scope='module')
-def raw(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('weights') / 'raw')
-    write_raw_tree(root, {'20180807_145028': [('000000001', _label(FRAME_A))],
-                          '20181107_132730': [('000000002',
-                                               _label(FRAME_B))]})
-    return root
-
-
-def _run(raw, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        return cw.class_weights(raw, scenes=None, verbose=False, **kwargs)
-
-
-def _expected(values):
-    w = np.zeros(38)
-    w[[CAR, SKY, BUILDINGS]] = values
-    return w
-
-
-def test_median_frequency_by_hand(raw):
-    result = _run(raw)
-    # Car: 11 px in A (15 labelled px) and B (16 px) -> 11/31
-    # Sky: 8 px in A -> 8/15;  Buildings: 12 px in B -> 12/16
-    # median of (11/31, 8/15, 3/4) = 8/15
-    freq = _expected([11 / 31, 8 / 15, 12 / 16])
-    np.testing.assert_allclose(result['frequency'], freq)
-    np.testing.assert_allclose(
-        result['weights'], _expected([(8 / 15) / (11 / 31), 1.0,
-                                      (8 / 15) / (3 / 4)]), rtol=1e-5)
-    assert result['pixels'][CAR] == 11 and result['pixels'][SKY] == 8
-    assert result['total_pixels'] == 31 and result['ignored_pixels'] == 1
-    assert result['image_pixels'][CAR] == 31
-    assert len(result['absent']) == 35 and 'Car' not in result['absent']
-
-
-@pytest.mark.parametrize('method,values', [
-    ('inverse', [31 / (3 * 11), 31 / (3 * 8), 31 / (3 * 12)]),
-    ('inverse_sqrt', [math.sqrt(31 / (3 * 11)), math.sqrt(31 / (3 * 8)),
-                      math.sqrt(31 / (3 * 12))]),
-    ('enet', [1 / math.log(1.02 + 11 / 31), 1 / math.log(1.02 + 8 / 31),
-              1 / math.log(1.02 + 12 / 31)]),
-])
-def test_other_methods_by_hand(raw, method, values):
-    np.testing.assert_allclose(_run(raw, method=method)['weights'],
-                               _expected(values), rtol=1e-5)
-
-
-def test_normalize_and_absent_warning(raw):
-    with pytest.warns(UserWarning, match='weight 0'):
-        result = cw.class_weights(raw, scenes=None, method='enet',
-                                  normalize=True, verbose=False)
-    p = np.array(result['pixels']) / 31
-    assert float((p * np.array(result['weights'])).sum()) == pytest.approx(
-        1.0, rel=1e-5)
-    plain = _run(raw, method='enet')['weights']
-    ratio = result['weights'][CAR] / plain[CAR]
-    np.testing.assert_allclose(result['weights'], np.array(plain) * ratio,
-                               rtol=1e-5)
-    assert sum(w == 0 for w in result['weights']) == 35
-
-
-def test_reduced_set_and_converted_layout(raw, tmp_path):
-    reduced = build_class_set('reduced').classes
-    out = str(tmp_path / 'conv')
-    conv.convert(raw, out, size=None, verbose=False)
-    for root in (raw, out):
-        result = _run(root, class_set='reduced', method='inverse')
-        assert result['classes'] == list(reduced)
-        w = dict(zip(reduced, result['weights']))
-        assert w['vehicle'] == pytest.approx(31 / 33, rel=1e-5)
-        assert w['sky'] == pytest.approx(31 / 24, rel=1e-5)
-        assert w['building'] == pytest.approx(31 / 36, rel=1e-5)
-        assert sum(v == 0 for v in w.values()) == len(reduced) - 3
-
-
-def test_fragment_and_json_round_trip(raw, tmp_path):
-    result = _run(raw, nproc=2)
-    assert result == _run(raw)
-    prefix = str(tmp_path / 'a2d2_weights')
-    json_path, py_path = cw.write_outputs(result, prefix)
-    with open(json_path) as f:
-        assert json.load(f) == result
-    assert Config.fromfile(py_path).class_weight == result['weights']
-    user_cfg = tmp_path / 'user_cfg.py'
-    user_cfg.write_text(
-        "_base_ = ['./a2d2_weights.py']\n"
-        'model = dict(decode_head=dict(loss_decode=dict(\n'
-        "    type='CrossEntropyLoss', class_weight={{_base_.class_weight}})))"
-        '\n')
-    cfg = Config.fromfile(str(user_cfg))
-    assert cfg.model.decode_head.loss_decode.class_weight == result['weights']
-    option = cw.cfg_option(result)
-    assert option.startswith('model.decode_head.loss_decode.class_weight=')
-    cfg.merge_from_dict({option.split('=', 1)[0]: json.loads(
-        option.split('=', 1)[1].strip('"'))})
-    assert cfg.model.decode_head.loss_decode.class_weight == result['weights']
-
-
-def test_cli(raw, tmp_path, capsys):
+def test_cli(tmp_path):
+    raw = str(tmp_path / 'raw')
+    write_raw_tree(raw, {
+        '20180807_145028': [('000000001', label_from_names(
+            [['Car 1'] * 4, ['Sky'] * 4, ['Sky'] * 4, ['Sky'] * 4]))],
+        '20181107_132730': [('000000002', label_from_names(
+            [['Car 2'] * 4] + [['Buildings'] * 4] * 3))]
+    })
     prefix = str(tmp_path / 'w')
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        assert cw.main([raw, '--scenes', 'all', '--method', 'median_freq',
-                        '-o', prefix]) == 0
-    printed = capsys.readouterr().out
+    printed = check(
+        run([
+            PYTHON, CLASS_WEIGHTS, raw, '--scenes', 'all', '--method',
+            'median_freq', '--nproc', '2', '-o', prefix
+        ],
+            cwd=str(tmp_path)))
     assert 'Buildings' in printed and '--cfg-options' in printed
+    assert f'wrote {prefix}.json' in printed
     with open(prefix + '.json') as f:
         saved = json.load(f)
     assert saved['method'] == 'median_freq' and saved['scenes'] is None
+    assert saved['num_images'] == 2 and saved['total_pixels'] == 32
     assert Config.fromfile(prefix + '.py').class_weight == saved['weights']

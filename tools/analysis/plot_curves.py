@@ -5,193 +5,23 @@
         [-o curves.png] [--keys loss mIoU mDice aAcc mAcc] [--title TEXT]
 
 Each argument is a training work dir (every ``<timestamp>/vis_data/
-scalars.json`` under it is read, oldest first, so a resumed run continues
-its curve; records of a later file replace those of an earlier one at the
-same iteration), one ``<timestamp>`` folder of it, or a JSON log file itself
-(``scalars.json`` or mmengine's ``<timestamp>.json``: one JSON record per
-line). Runs are labelled with the work dir's name unless ``LABEL=`` is given.
-
-One subplot per key, against mmengine's ``step`` (the iteration of
-iteration-based runs with ``log_metric_by_epoch=False``, mmseg's default),
-one line per run. A key is taken from the training records (those with
-``lr``/``loss``) when they hold it, else from the validation records;
-validation metrics of mmseg's ``IoUMetric`` are in percent. Keys that no
-run logged are skipped with a message. Records without a step (test runs)
-are ignored.
+scalars.json`` under it, oldest first, so a resumed run continues its
+curve), one ``<timestamp>`` folder of it, or a JSON log file itself
+(``scalars.json`` or mmengine's ``<timestamp>.json``). Runs are labelled
+with the work dir's name unless ``LABEL=`` is given. One subplot per key
+against the iteration, one line per run; keys that no run logged are
+skipped with a message. The command line of
+:func:`a2d2_mmseg.analysis.plot_curves` (see ``a2d2_mmseg/analysis/
+curves.py``).
 
 TensorBoard instead of (or beside) these JSON logs: see
 ``a2d2_mmseg/visualization/visualizer.py``.
 """
 import argparse
-import glob
-import json
-import math
 import os
 import os.path as osp
-from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
 
-DEFAULT_KEYS = ('loss', 'mIoU', 'mDice', 'aAcc', 'mAcc')
-PERCENT_KEYS = ('mIoU', 'mDice', 'aAcc', 'mAcc', 'mFscore', 'mPrecision',
-                'mRecall', 'decode.acc_seg')
-TRAIN_MARKERS = ('lr', 'loss')
-
-Records = List[dict]
-
-
-def resolve_logs(path: str) -> List[str]:
-    """The JSON log files of a work dir, a timestamp dir or a file.
-
-    Raises:
-        FileNotFoundError: Nothing to read; the message names the path.
-    """
-    if osp.isfile(path):
-        return [path]
-    if not osp.isdir(path):
-        raise FileNotFoundError(f'{path}: no such work dir or JSON log')
-    own = osp.join(path, 'vis_data', 'scalars.json')
-    if osp.isfile(own):  # a <timestamp> folder
-        return [own]
-    logs = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
-    if not logs:  # no LocalVisBackend scalars: the <timestamp>.json logs
-        logs = sorted(
-            p for p in glob.glob(osp.join(path, '*', 'vis_data', '*.json'))
-            + glob.glob(osp.join(path, '*', '*.json'))
-            if osp.basename(p) != 'scalars.json')
-    if not logs:
-        raise FileNotFoundError(
-            f'{path}: no <timestamp>/vis_data/scalars.json (or '
-            f'<timestamp>.json log) in this work dir')
-    return logs
-
-
-def read_records(path: str) -> Records:
-    """The records of one JSON-lines log (bad lines name file and line)."""
-    records = []
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f'{path}:{number}: not a JSON record '
-                                 f'({error})') from None
-            if isinstance(record, dict):
-                records.append(record)
-    return records
-
-
-def _step(record: dict) -> Optional[int]:
-    step = record.get('step', record.get('iter'))
-    return int(step) if isinstance(step, (int, float)) else None
-
-
-def load_run(path: str) -> Dict[str, Dict[int, dict]]:
-    """Train and val records of a run, by step (later logs win).
-
-    Returns:
-        dict: ``{'train': {step: record}, 'val': {step: record}}``.
-    """
-    run: Dict[str, Dict[int, dict]] = {'train': {}, 'val': {}}
-    for log in resolve_logs(path):
-        for record in read_records(log):
-            step = _step(record)
-            if step is None:
-                continue  # test records carry no step
-            kind = 'train' if any(k in record
-                                  for k in TRAIN_MARKERS) else 'val'
-            run[kind].setdefault(step, {}).update(record)
-    return run
-
-
-def series(run: Dict[str, Dict[int, dict]],
-           key: str) -> Tuple[List[int], List[float], str]:
-    """``(steps, values, 'train' | 'val')`` of a key; empty if absent."""
-    for kind in ('train', 'val'):
-        points = [(step, rec[key]) for step, rec in sorted(run[kind].items())
-                  if isinstance(rec.get(key), (int, float))]
-        if points:
-            steps, values = zip(*points)
-            return list(steps), [float(v) for v in values], kind
-    return [], [], ''
-
-
-def plot_curves(runs: 'OrderedDict[str, dict]',
-                keys: Sequence[str] = DEFAULT_KEYS,
-                title: str = ''):
-    """One subplot per key logged by any run, one line per run.
-
-    Args:
-        runs (OrderedDict): label -> :func:`load_run` output.
-        keys (Sequence[str]): Keys to plot, in order.
-        title (str): Figure title.
-
-    Returns:
-        matplotlib.figure.Figure: Its axes are the plotted keys (titles
-        are the keys), each with one labelled line per run holding it.
-
-    Raises:
-        ValueError: No run logged any of the keys.
-    """
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-    present = [k for k in keys
-               if any(series(run, k)[0] for run in runs.values())]
-    missing = [k for k in keys if k not in present]
-    if missing:
-        print(f'not logged by any run, skipped: {", ".join(missing)}')
-    if not present:
-        raise ValueError(f'no run logged any of {list(keys)}')
-    ncols = min(len(present), 3 if len(present) > 4 else 2)
-    nrows = math.ceil(len(present) / ncols)
-    fig = Figure(figsize=(5.0 * ncols, 3.4 * nrows), layout='constrained')
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax in axes[len(present):]:
-        fig.delaxes(ax)
-    for ax, key in zip(axes, present):
-        kind = ''
-        for label, run in runs.items():
-            steps, values, kind_ = series(run, key)
-            if not steps:
-                continue
-            kind = kind or kind_
-            ax.plot(steps, values, label=label,
-                    marker='o' if kind_ == 'val' else None,
-                    markersize=3, linewidth=1.2)
-        ax.set_title(key)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel('iteration')
-        ax.set_ylabel(f'{key} (%)' if key in PERCENT_KEYS else key)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, title=kind or None, title_fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return fig
-
-
-def parse_runs(specs: Sequence[str]) -> 'OrderedDict[str, dict]':
-    """``[LABEL=]PATH`` arguments -> label -> run (labels made unique)."""
-    runs: 'OrderedDict[str, dict]' = OrderedDict()
-    for spec in specs:
-        label, sep, path = spec.partition('=')
-        if not sep or osp.exists(spec):
-            label, path = '', spec
-        if not label:
-            base = path.rstrip('/')
-            if osp.isfile(base):
-                # <work_dir>/<ts>/vis_data/scalars.json -> <work_dir>
-                parts = osp.abspath(base).split(osp.sep)
-                label = parts[-4] if parts[-2] == 'vis_data' and \
-                    len(parts) >= 4 else osp.splitext(parts[-1])[0]
-            else:
-                label = osp.basename(osp.abspath(base))
-        unique, n = label, 2
-        while unique in runs:
-            unique, n = f'{label} ({n})', n + 1
-        runs[unique] = load_run(path)
-    return runs
+from a2d2_mmseg.analysis import DEFAULT_KEYS, parse_runs, plot_curves
 
 
 def parse_args(argv=None):

@@ -1,0 +1,310 @@
+"""Class weights for A2D2 from the pixel counts of a split.
+
+Counts the pixels of every class over the frames of a split, read through
+:class:`A2D2Dataset` (raw, converted or seed layout) and
+:class:`LoadA2D2Annotations`, exactly as training reads them (255 =
+ignored, not counted), and turns the counts into loss weights:
+
+``median_freq`` (default; Eigen & Fergus, ICCV 2015)
+    ``freq_c = pixels_c / pixels of the images in which c appears`` and
+    ``w_c = median(freq over the present classes) / freq_c``. "Pixels of an
+    image" counts its non-ignored pixels.
+``inverse``
+    ``w_c = N / (C * pixels_c)`` with ``N`` the non-ignored pixels of the
+    split and ``C`` the number of present classes (a class with the mean
+    count gets 1).
+``inverse_sqrt``
+    ``w_c = sqrt(N / (C * pixels_c))``, a milder version of ``inverse``.
+``enet`` (Paszke et al., 2016)
+    ``w_c = 1 / ln(1.02 + p_c)`` with ``p_c = pixels_c / N``.
+
+A class without pixels in the split gets weight 0 and a warning: with
+``CrossEntropyLoss(class_weight=...)`` such a class is then ignored, which
+is what you want only if it really never occurs. ``--normalize`` rescales
+the weights so that their pixel-weighted mean ``sum_c p_c * w_c`` is 1 (the
+loss keeps its overall scale); by default the weights are left as the
+method defines them.
+
+:func:`write_outputs` writes ``OUT_PREFIX.json`` (counts, frequencies,
+weights and how they were made) and ``OUT_PREFIX.py``, a config fragment
+holding ``class_weight``::
+
+    _base_ = ['./a2d2_weights.py', ...]
+    model = dict(decode_head=dict(loss_decode=dict(
+        class_weight={{_base_.class_weight}})))
+
+or, without a fragment, on the command line (the tool prints it)::
+
+    --cfg-options model.decode_head.loss_decode.class_weight="[1.2,0.8,...]"
+
+Command line: ``tools/analysis/a2d2_class_weights.py``, e.g.::
+
+    python tools/analysis/a2d2_class_weights.py data/a2d2_512 --scenes train \\
+        --class-set reduced --nproc 4 -o work_dirs/a2d2_reduced_weights
+"""
+import json
+import os
+import os.path as osp
+import sys
+import warnings
+from contextlib import nullcontext
+from typing import List
+
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+
+from ..datasets import A2D2Dataset
+from ..datasets.a2d2_meta import IGNORE_INDEX
+from ..datasets.transforms import LoadA2D2Annotations
+
+__all__ = [
+    'METHODS', 'count_pixels', 'compute_weights', 'class_weights',
+    'format_table', 'fragment_text', 'write_outputs', 'cfg_option'
+]
+
+METHODS = ('median_freq', 'inverse', 'inverse_sqrt', 'enet')
+ENET_C = 1.02
+DIGITS = 6  # significant digits of the written weights
+
+_loader = None
+
+
+def count_pixels(data_info: dict) -> np.ndarray:
+    """Pixels per label value of one frame's mask.
+
+    Args:
+        data_info (dict): ``A2D2Dataset.get_data_info`` of the frame.
+
+    Returns:
+        np.ndarray: 256 int64 counts (index 255: ignored pixels).
+    """
+    global _loader
+    if _loader is None:  # one per worker process
+        _loader = LoadA2D2Annotations(check_shape=False)
+    results = _loader.transform(dict(data_info))
+    return np.bincount(results['gt_seg_map'].ravel(),
+                       minlength=256).astype(np.int64)
+
+
+def compute_weights(counts: np.ndarray,
+                    method: str = 'median_freq',
+                    normalize: bool = False) -> dict:
+    """Weights from per-image pixel counts.
+
+    Args:
+        counts (np.ndarray): ``[num_images, num_classes]`` pixel counts
+            (ignored pixels excluded).
+        method (str): One of :data:`METHODS`.
+        normalize (bool): Rescale so that ``sum_c p_c * w_c == 1``.
+
+    Returns:
+        dict: ``pixels``, ``image_pixels`` (pixels of the images where each
+        class appears), ``frequency`` (the method's frequency: per present
+        image for median_freq, else of the whole split), ``weights``
+        (floats, 0 for absent classes), ``present`` (bool list).
+    """
+    if method not in METHODS:
+        raise ValueError(f'method must be one of {METHODS}, got {method!r}')
+    counts = np.asarray(counts, dtype=np.int64)
+    pixels = counts.sum(0)
+    total = int(pixels.sum())
+    present = pixels > 0
+    num_present = int(present.sum())
+    if not num_present:
+        raise ValueError('no labelled pixels: every pixel is ignored')
+    per_image = counts.sum(1)
+    image_pixels = np.array(
+        [int(per_image[counts[:, c] > 0].sum()) for c in
+         range(counts.shape[1])], dtype=np.int64)
+    weights = np.zeros(counts.shape[1], dtype=np.float64)
+    freq = np.zeros(counts.shape[1], dtype=np.float64)
+    p = pixels / total
+    if method == 'median_freq':
+        freq[present] = pixels[present] / image_pixels[present]
+        weights[present] = np.median(freq[present]) / freq[present]
+    else:
+        freq = p.copy()
+        if method == 'inverse':
+            weights[present] = total / (num_present * pixels[present])
+        elif method == 'inverse_sqrt':
+            weights[present] = np.sqrt(total /
+                                       (num_present * pixels[present]))
+        else:  # enet
+            weights[present] = 1.0 / np.log(ENET_C + p[present])
+    if normalize:
+        weights = weights / float((p * weights).sum())
+    return dict(pixels=pixels.tolist(), image_pixels=image_pixels.tolist(),
+                frequency=freq.tolist(), weights=weights.tolist(),
+                present=present.tolist(), total_pixels=total)
+
+
+def _round(w: float) -> float:
+    return float(f'{w:.{DIGITS}g}')
+
+
+def class_weights(data_root: str,
+                  scenes='train',
+                  class_set: str = 'full',
+                  method: str = 'median_freq',
+                  normalize: bool = False,
+                  nproc: int = 1,
+                  layout: str = 'auto',
+                  seed_split: str = 'train',
+                  verbose: bool = True) -> dict:
+    """Count the pixels of a split and compute the class weights.
+
+    The frames are read through :class:`A2D2Dataset` and
+    :class:`LoadA2D2Annotations` as training reads them; ``nproc > 1``
+    counts in worker processes (mmengine's ``track_parallel_progress``).
+
+    Args:
+        data_root (str): ``A2D2Dataset``'s data_root (raw, converted or
+            seed layout).
+        scenes: ``A2D2Dataset``'s ``scenes`` (a shipped split name, a list
+            file, a list of scenes or None for all).
+        class_set (str): ``'full'`` or ``'reduced'``.
+        method (str): One of :data:`METHODS`.
+        normalize (bool): See :func:`compute_weights`.
+        nproc (int): Worker processes.
+        layout (str): ``A2D2Dataset``'s layout.
+        seed_split (str): The seed layout's list to read.
+        verbose (bool): Show the progress bar.
+
+    Returns:
+        dict: What ``OUT_PREFIX.json`` holds: ``classes``, ``pixels``,
+        ``frequency``, ``weights`` (rounded to 6 significant digits, as
+        written in the fragment), ``absent``, ``method``, ``normalize``,
+        ``scenes``, ``class_set``, ``data_root``, ``num_images``, ...
+    """
+    dataset = A2D2Dataset(data_root=data_root, scenes=scenes,
+                          class_set=class_set, layout=layout,
+                          seed_split=seed_split, pipeline=[],
+                          serialize_data=False)
+    classes = list(dataset.metainfo['classes'])
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    with (nullcontext(sys.stdout)
+          if verbose else open(os.devnull, 'w')) as stream:
+        if nproc > 1:
+            hists = track_parallel_progress(count_pixels, infos, nproc,
+                                            file=stream)
+        else:
+            hists = track_progress(count_pixels, infos, file=stream)
+    hists = np.stack(hists) if hists else np.zeros((0, 256), np.int64)
+    num = len(classes)
+    bad = hists[:, num:IGNORE_INDEX].sum(1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{infos[i]['seg_map_path']}: mask values {num}..254 are not "
+            f'classes of the {class_set!r} set ({num} classes)')
+    stats = compute_weights(hists[:, :num], method, normalize)
+    absent = [c for c, ok in zip(classes, stats['present']) if not ok]
+    if absent:
+        warnings.warn(
+            f'{len(absent)} class(es) have no pixels in this split and get '
+            f'weight 0 (CrossEntropyLoss then ignores them): {absent}')
+    return dict(
+        data_root=osp.abspath(data_root),
+        layout=getattr(dataset, 'resolved_layout', layout),
+        scenes=scenes if isinstance(scenes, (str, type(None))) else
+        list(scenes),
+        class_set=class_set,
+        method=method,
+        normalize=normalize,
+        num_images=len(infos),
+        total_pixels=stats['total_pixels'],
+        ignored_pixels=int(hists[:, IGNORE_INDEX].sum()),
+        classes=classes,
+        pixels=stats['pixels'],
+        image_pixels=stats['image_pixels'],
+        frequency=stats['frequency'],
+        weights=[_round(w) for w in stats['weights']],
+        absent=absent)
+
+
+def format_table(result: dict) -> str:
+    """A text table of a :func:`class_weights` result: one line per class
+    (index, name, pixels, percent, frequency, weight), a title line and the
+    ignored pixels."""
+    lines = [
+        f"{result['method']} class weights, {result['class_set']} class "
+        f"set, {result['num_images']} image(s) of {result['data_root']} "
+        f"(scenes: {result['scenes'] or 'all'})"
+        + (', normalised (pixel-weighted mean 1)' if result['normalize']
+           else ''),
+        f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8} "
+        f"{'freq':>10} {'weight':>10}",
+    ]
+    total = result['total_pixels'] or 1
+    for i, name in enumerate(result['classes']):
+        n = result['pixels'][i]
+        lines.append(
+            f'{i:>4}  {name:<22} {n:>15,} {100 * n / total:>8.3f} '
+            f"{result['frequency'][i]:>10.6f} {result['weights'][i]:>10.4f}")
+    lines.append(f"ignored pixels (255, not counted): "
+                 f"{result['ignored_pixels']:,}")
+    return '\n'.join(lines)
+
+
+def fragment_text(result: dict) -> str:
+    """The ``.py`` config fragment defining ``class_weight``.
+
+    Args:
+        result (dict): A :func:`class_weights` result.
+
+    Returns:
+        str: Comments saying how it was made and how to use it, then
+        ``class_weight = [...]`` with one commented line per class.
+    """
+    lines = [
+        '# Class weights written by tools/analysis/a2d2_class_weights.py.',
+        f"# data_root: {result['data_root']}",
+        f"# scenes: {result['scenes'] or 'all'}; class_set: "
+        f"{result['class_set']}; method: {result['method']}; normalised: "
+        f"{'yes' if result['normalize'] else 'no'}; images: "
+        f"{result['num_images']}",
+        '# Use it as a base and pass the list to the loss:',
+        "#   _base_ = ['path/to/this_file.py', ...]",
+        '#   model = dict(decode_head=dict(loss_decode=dict(',
+        '#       class_weight={{_base_.class_weight}})))',
+        '# Absent classes have weight 0 (the loss then ignores them).',
+        'class_weight = [',
+    ]
+    width = max(len(repr(w)) for w in result['weights']) + 1
+    for i, (name, w) in enumerate(zip(result['classes'],
+                                      result['weights'])):
+        lines.append(f'    {repr(w) + ",":<{width}}  # {i:>2} {name} '
+                     f"({result['pixels'][i]} px)")
+    lines.append(']')
+    return '\n'.join(lines) + '\n'
+
+
+def write_outputs(result: dict, out_prefix: str) -> List[str]:
+    """Write ``OUT_PREFIX.json`` and ``OUT_PREFIX.py``.
+
+    Args:
+        result (dict): A :func:`class_weights` result.
+        out_prefix (str): Path without extension; folders are created.
+
+    Returns:
+        list[str]: The two paths.
+    """
+    folder = osp.dirname(osp.abspath(out_prefix))
+    os.makedirs(folder, exist_ok=True)
+    paths = [out_prefix + '.json', out_prefix + '.py']
+    with open(paths[0], 'w', encoding='utf-8') as f:
+        json.dump(result, f, indent=2)
+        f.write('\n')
+    with open(paths[1], 'w', encoding='utf-8') as f:
+        f.write(fragment_text(result))
+    return paths
+
+
+def cfg_option(result: dict) -> str:
+    """The ``--cfg-options`` argument that sets the weights.
+
+    Returns:
+        str: ``model.decode_head.loss_decode.class_weight="[w0,w1,...]"``.
+    """
+    return ('model.decode_head.loss_decode.class_weight="[' +
+            ','.join(repr(w) for w in result['weights']) + ']"')
