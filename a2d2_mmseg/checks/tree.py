@@ -16,10 +16,15 @@ import cv2
 from mmengine.utils import track_parallel_progress, track_progress
 
 from a2d2_mmseg.datasets.a2d2_io import MAX_IMAGE_SIDE
-from a2d2_mmseg.datasets.a2d2_layout import (LAYOUTS, RAW_DIR, SEED_DIR,
-                                             A2D2LayoutError,
+from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, LABEL_FORMATS,
+                                             LAYOUTS, RAW_DIR, SEED_BBOX_DIR,
+                                             SEED_DIR,
+                                             SEED_SPLITS, A2D2LayoutError,
+                                             class_list_path, collect_bboxes,
                                              collect_converted, collect_raw,
-                                             collect_seed, detect_layout,
+                                             collect_seed,
+                                             collect_seed_bboxes,
+                                             detect_layout,
                                              read_converted_meta,
                                              resolve_scenes)
 from a2d2_mmseg.datasets.a2d2_meta import (IGNORE_INDEX, MAX_SNAP_DISTANCE,
@@ -31,8 +36,6 @@ from .frame import check_frame, init_worker
 from .kinds import problem
 from .report import build_report
 
-# The label format of each layout the checker reads.
-_FORMAT_OF_LAYOUT = dict(raw='rgb', converted='index', seed='npy')
 
 
 def check_class_list(path: str, problems: List[dict],
@@ -106,13 +109,28 @@ def _collect_seed(data_root: str, scenes) -> Tuple[List[dict], List[dict]]:
     return frames, found
 
 
+def _collect_seed_bboxes(data_root: str,
+                         scenes) -> Tuple[List[dict], List[dict]]:
+    """The frames and problems of every split folder (train/test/special)
+    of the seed's ``camera_lidar_semantic_bboxes/camera/`` arrangement."""
+    splits = [s for s in SEED_SPLITS
+              if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, s))]
+    frames, found = [], []
+    for split in splits:
+        fr, pr = collect_seed_bboxes(data_root, split, scenes)
+        frames += fr
+        found += pr
+    return frames, found
+
+
 def scan(data_root: str, layout: str, scenes, problems: List[dict],
          info: dict, allow_unknown_classes: bool = False) -> List[dict]:
     """The layout-level checks of a tree.
 
     Args:
         data_root (str): The dataset root.
-        layout (str): 'raw', 'converted' or 'seed'.
+        layout (str): 'raw', 'bboxes', 'seed_bboxes', 'converted' or
+            'seed'.
         scenes (list[str], optional): Scenes to check; None for all.
         problems (list[dict]): Problems found are appended here.
         info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``
@@ -125,11 +143,19 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
     """
     num_full = len(build_class_set('full').classes)
     class_list, class_list_ok = None, True
-    if layout == 'raw':
-        class_list = osp.join(data_root, RAW_DIR, 'class_list.json')
+    if layout in ('raw', 'bboxes', 'seed_bboxes'):
+        try:
+            class_list = class_list_path(data_root, layout)
+        except A2D2LayoutError:  # check_class_list names the missing file
+            class_list = osp.join(
+                data_root, dict(raw=RAW_DIR, bboxes=BBOX_DIR,
+                                seed_bboxes=SEED_BBOX_DIR)[layout],
+                'class_list.json')
         n = check_class_list(class_list, problems, allow_unknown_classes)
         class_list_ok = n is not None
-        frames, found = collect_raw(data_root, scenes)
+        collect = dict(raw=collect_raw, bboxes=collect_bboxes,
+                       seed_bboxes=_collect_seed_bboxes)[layout]
+        frames, found = collect(data_root, scenes)
     elif layout == 'converted':
         class_list = osp.join(data_root, 'class_list.json')
         n = check_class_list(class_list, problems, allow_unknown_classes)
@@ -158,7 +184,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
     for fr in frames:
         info['scenes'][fr['scene']] = info['scenes'].get(fr['scene'], 0) + 1
     info['num_frames'] = len(frames)
-    fmt = _FORMAT_OF_LAYOUT[layout]
+    fmt = LABEL_FORMATS[layout]
     tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'])
              for f in frames] + _unpaired_tasks(found, fmt)
     for t in tasks:

@@ -203,3 +203,34 @@ def test_duplicate_scene_list_line(small, tmp_path):
     assert report['problems'][0]['message'] == (
         f"{lst}: line 3: scene list names '{S1}' more than once (first on "
         'line 1)')
+
+
+def test_bboxes_and_seed_arrangements(tmp_path):
+    # A2D2's 3D-box part as it ships and the seed's split folders are
+    # checked like the raw tree: every split folder of the seed arrangement,
+    # label3D/ and lidar/ ignored, a label of the wrong size reported.
+    from tests.test_datasets.a2d2_trees import frame_paths, write_tree
+    label = np.zeros((4, 6, 3), np.uint8)
+    label[:] = (255, 0, 0)  # 'Car 1'
+    frames = {'20180807_145028': [('000000001', label),
+                                  ('000000002', label)]}
+    bboxes = str(tmp_path / 'bboxes')
+    write_tree(bboxes, 'bboxes', frames)
+    report = check(bboxes, verbose=False)
+    assert report['layout'] == 'bboxes'
+    assert report['ok'] and report['num_frames'] == 2, report['problems']
+
+    seed = str(tmp_path / 'seed')
+    write_tree(seed, 'seed_bboxes', frames, split='train')
+    write_tree(seed, 'seed_bboxes', {'20181107_132730': [('000000003',
+                                                          label)]},
+               split='test')
+    _, _, lbl = frame_paths(seed, 'seed_bboxes', '20180807_145028',
+                            '000000002', split='train')
+    write_png(lbl, label[:2])
+    report = check(seed, verbose=False)
+    assert report['layout'] == 'seed_bboxes'
+    assert report['num_frames'] == 3
+    assert report['scenes'] == {'20180807_145028': 2, '20181107_132730': 1}
+    assert [(p['kind'], p['path']) for p in report['problems']] == [
+        ('size_mismatch', lbl)]
