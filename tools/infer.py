@@ -4,6 +4,8 @@
     python tools/infer.py CONFIG CHECKPOINT INPUT [-o OUT] [--batch-size 4]
         [--device cpu|cuda] [--opacity 0.5] [--frame-step 1]
         [--max-frames N] [--cfg-options k=v ...]
+    python tools/infer.py CONFIG MODEL.onnx INPUT --backend onnxruntime
+        [--providers cpu|cuda|tensorrt ...] [--ort-threads N] [...]
 
 INPUT is an image file, a folder of images (its top level, sorted by name)
 or a video file (read with ``cv2.VideoCapture``). For every processed image
@@ -37,9 +39,15 @@ config's A2D2 ``class_set``. Checkpoints load through the plugin's safe
 loader (``torch.load(weights_only=True)`` with mmengine's types allowed); a
 checkpoint whose weights do not fit the model (another model or number of
 classes) is refused unless ``--allow-partial-checkpoint``.
+
+With ``--backend onnxruntime`` the model is a file written by
+``tools/deployment/pytorch2onnx.py`` from CONFIG, run by onnxruntime behind
+the same test pipeline (:class:`a2d2_mmseg.deployment.ORTSegmentor`); the
+outputs are the same files, at the original image size.
 """
 import argparse
 import copy
+import functools
 import os
 import os.path as osp
 import sys
@@ -333,7 +341,10 @@ def infer(config: str,
           frame_step: int = 1,
           max_frames: Optional[int] = None,
           cfg_options: Optional[dict] = None,
-          allow_partial_checkpoint: bool = False) -> Dict[str, list]:
+          allow_partial_checkpoint: bool = False,
+          backend: str = 'pytorch',
+          providers: Optional[Sequence[str]] = None,
+          ort_threads: Optional[int] = None) -> Dict[str, list]:
     """Segment ``input_path`` and write the outputs (see the module doc).
 
     Returns:
@@ -344,11 +355,17 @@ def infer(config: str,
         raise ValueError(f'--batch-size must be >= 1, got {batch_size}')
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f'--opacity must be in [0, 1], got {opacity}')
-    from mmseg.apis import inference_model
-
     source = Source(input_path, frame_step, max_frames)
-    model = load_model(config, checkpoint, device, cfg_options,
-                       allow_partial_checkpoint)
+    if backend == 'onnxruntime':  # `checkpoint` is the exported .onnx
+        from a2d2_mmseg.deployment import ORTSegmentor
+        model = ORTSegmentor(checkpoint, config, providers, ort_threads,
+                             cfg_options)
+        predict = model.predict
+    else:
+        from mmseg.apis import inference_model
+        model = load_model(config, checkpoint, device, cfg_options,
+                           allow_partial_checkpoint)
+        predict = functools.partial(inference_model, model)
     palette = model.dataset_meta['palette']
     for kind in OUTPUT_KINDS:
         os.makedirs(osp.join(out_dir, kind), exist_ok=True)
@@ -358,7 +375,7 @@ def infer(config: str,
     progress = ProgressBar(source.total)
     try:
         for batch in _batches(iter(source), batch_size):
-            results = inference_model(model, [img for _, img in batch])
+            results = predict([img for _, img in batch])
             for (name, img), result in zip(batch, results):
                 index = result.pred_sem_seg.data[0].cpu().numpy()
                 index = index.astype(np.uint8)
@@ -414,7 +431,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Segment an image, a folder of images or a video')
     parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'checkpoint',
+        help='checkpoint file (the .onnx file with --backend onnxruntime)')
     parser.add_argument('input', help='image file, folder of images or video')
     parser.add_argument(
         '-o', '--out-dir', default='work_dirs/infer',
@@ -443,6 +462,17 @@ def parse_args(argv=None):
         help='load a checkpoint that does not fit the model (another model '
         'or number of classes) partially, with a warning, instead of '
         'refusing it')
+    parser.add_argument(
+        '--backend', choices=['pytorch', 'onnxruntime'], default='pytorch',
+        help='run the checkpoint with PyTorch, or a model exported by '
+        'tools/deployment/pytorch2onnx.py with onnxruntime')
+    parser.add_argument(
+        '--providers', nargs='+', default=None,
+        help='onnxruntime execution providers in order of preference: cpu, '
+        'cuda, tensorrt or full names (default: cpu)')
+    parser.add_argument('--ort-threads', type=int, default=None,
+                        help='onnxruntime intra-op threads (default: one '
+                        'per core)')
     return parser.parse_args(argv)
 
 
@@ -452,7 +482,8 @@ def main(argv=None):
         written = infer(args.config, args.checkpoint, args.input,
                         args.out_dir, args.batch_size, args.device,
                         args.opacity, args.frame_step, args.max_frames,
-                        args.cfg_options, args.allow_partial_checkpoint)
+                        args.cfg_options, args.allow_partial_checkpoint,
+                        args.backend, args.providers, args.ort_threads)
     except (InferenceInputError, FileNotFoundError, ValueError,
             CheckpointError) as error:
         raise SystemExit(f'error: {error}')

@@ -1,0 +1,29 @@
+"""Deployment: the whole predict path as ONNX, run with onnxruntime.
+
+* :func:`export_from_config` / :func:`export_onnx` write the graph
+  (normalisation, model, resizes, argmax) with torch's dynamo exporter;
+* :class:`ORTSegmentor` runs it behind the config's test pipeline;
+* :func:`check_onnx` compares it with PyTorch on sample frames.
+
+onnx, onnxscript and onnxruntime are imported only when used.
+"""
+from .export import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET, OUTPUT_KINDS,
+                     CheckpointMismatchError, ConfigError, ExportError,
+                     PredictGraph, build_segmentor, dataset_meta_from_config,
+                     export_from_config, export_onnx, load_checkpoint_strict,
+                     load_config, read_frames, synthetic_frame)
+from .onnx_model import (PROVIDER_ALIASES, CheckReport, ORTSegmentor,
+                         check_onnx, create_session, resolve_providers)
+from .pipeline import (array_test_pipeline, build_array_pipeline,
+                       input_size_for, run_pipeline)
+
+__all__ = [
+    'DEFAULT_FRAME_SIZE', 'DEFAULT_OPSET', 'OUTPUT_KINDS', 'ExportError',
+    'ConfigError', 'CheckpointMismatchError', 'PredictGraph',
+    'build_segmentor', 'dataset_meta_from_config', 'export_from_config',
+    'export_onnx', 'load_checkpoint_strict', 'load_config', 'read_frames',
+    'synthetic_frame', 'PROVIDER_ALIASES', 'CheckReport', 'ORTSegmentor',
+    'check_onnx', 'create_session', 'resolve_providers',
+    'array_test_pipeline', 'build_array_pipeline', 'input_size_for',
+    'run_pipeline'
+]

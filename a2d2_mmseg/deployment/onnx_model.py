@@ -1,0 +1,377 @@
+"""Run an exported segmentor with onnxruntime, and check it against PyTorch.
+
+:class:`ORTSegmentor` puts the config's test pipeline (mmcv's ``Resize`` on
+the host, exactly as the PyTorch path runs it) in front of a graph written
+by :func:`a2d2_mmseg.deployment.export_onnx` and returns class-index maps at
+the images' original size, as mmseg's ``inference_model`` does.
+
+:func:`check_onnx` runs both backends on the same frames and reports the
+argmax agreement and the largest logit difference.
+"""
+import json
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config
+
+from .export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES, ExportError,
+                     dataset_meta_from_config, load_config, read_metadata)
+from .pipeline import (array_test_pipeline, build_array_pipeline,
+                       run_pipeline)
+
+__all__ = [
+    'PROVIDER_ALIASES', 'resolve_providers', 'create_session',
+    'ORTSegmentor', 'CheckReport', 'check_onnx'
+]
+
+# Short names accepted by --providers.
+PROVIDER_ALIASES = {
+    'cpu': 'CPUExecutionProvider',
+    'cuda': 'CUDAExecutionProvider',
+    'tensorrt': 'TensorrtExecutionProvider',
+    'trt': 'TensorrtExecutionProvider',
+    'openvino': 'OpenVINOExecutionProvider',
+    'dml': 'DmlExecutionProvider',
+    'coreml': 'CoreMLExecutionProvider',
+}
+
+
+def _onnxruntime():
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise ExportError('onnxruntime is not installed: pip install '
+                          'onnxruntime (onnxruntime-gpu for CUDA/TensorRT)'
+                          ) from error
+    return onnxruntime
+
+
+def resolve_providers(names: Optional[Sequence[str]] = None) -> List[str]:
+    """Execution providers by name or alias, checked against onnxruntime's.
+
+    Args:
+        names (Sequence[str], optional): e.g. ``['cuda', 'cpu']`` or
+            ``['CUDAExecutionProvider']``, in order of preference. Defaults
+            to the CPU provider.
+
+    Returns:
+        list[str]: Full provider names.
+
+    Raises:
+        ExportError: A provider is unknown or not in this onnxruntime build.
+    """
+    ort = _onnxruntime()
+    available = ort.get_available_providers()
+    resolved = []
+    for name in names or ['cpu']:
+        full = PROVIDER_ALIASES.get(name.lower(), name)
+        if full not in available:
+            raise ExportError(
+                f'execution provider {name!r} is not available in this '
+                f'onnxruntime {ort.__version__} (available: '
+                f"{', '.join(available)}); CUDA and TensorRT need the "
+                'onnxruntime-gpu package')
+        resolved.append(full)
+    return resolved
+
+
+def create_session(onnx_file: str,
+                   providers: Optional[Sequence[str]] = None,
+                   num_threads: Optional[int] = None,
+                   extra_outputs: Sequence[str] = ()):
+    """An ``onnxruntime.InferenceSession`` with all graph optimisations.
+
+    Args:
+        onnx_file (str): The model file.
+        providers (Sequence[str], optional): See :func:`resolve_providers`.
+        num_threads (int, optional): Intra-op threads (0 or None: one per
+            core, onnxruntime's default).
+        extra_outputs (Sequence[str]): Names of intermediate tensors to add
+            as graph outputs (the self-check reads the logits before the
+            argmax this way).
+
+    Returns:
+        onnxruntime.InferenceSession: The session.
+    """
+    ort = _onnxruntime()
+    options = ort.SessionOptions()
+    options.graph_optimization_level = \
+        ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if num_threads:
+        if num_threads < 0:
+            raise ValueError(f'--ort-threads must be >= 0, got {num_threads}')
+        options.intra_op_num_threads = num_threads
+    model: Any = onnx_file
+    if extra_outputs:
+        import onnx
+        proto = onnx.load(onnx_file)
+        for name in extra_outputs:
+            proto.graph.output.append(
+                onnx.helper.make_tensor_value_info(name,
+                                                   onnx.TensorProto.FLOAT,
+                                                   None))
+        model = proto.SerializeToString()
+    try:
+        return ort.InferenceSession(
+            model, options, providers=resolve_providers(providers))
+    except Exception as error:
+        if isinstance(error, ExportError):
+            raise
+        raise ExportError(f'{onnx_file}: onnxruntime cannot load the model '
+                          f'({type(error).__name__}: {error})') from error
+
+
+def _logits_before_argmax(onnx_file: str) -> Optional[str]:
+    """Name of the tensor the graph's ArgMax reads, if it has one."""
+    import onnx
+    graph = onnx.load(onnx_file, load_external_data=False).graph
+    argmax = [n for n in graph.node if n.op_type == 'ArgMax']
+    return argmax[-1].input[0] if argmax else None
+
+
+class ORTSegmentor:
+    """A model exported by ``tools/deployment/pytorch2onnx.py`` behind the
+    config's test pipeline.
+
+    Args:
+        onnx_file (str): The exported model.
+        config (str | Config): The config it was exported from (its test
+            pipeline resizes the images as the PyTorch path does).
+        providers (Sequence[str], optional): Execution providers, see
+            :func:`resolve_providers`. Defaults to the CPU.
+        num_threads (int, optional): onnxruntime's intra-op threads.
+        cfg_options (dict, optional): Overrides for the config.
+
+    Attributes:
+        dataset_meta (dict): ``classes`` and ``palette`` (from the model's
+            metadata, else the config's A2D2 class set).
+        input_size (tuple[int, int] | None): The fixed ``(H, W)`` input of a
+            static export, None for a dynamic one.
+    """
+
+    def __init__(self,
+                 onnx_file: str,
+                 config,
+                 providers: Optional[Sequence[str]] = None,
+                 num_threads: Optional[int] = None,
+                 cfg_options: Optional[dict] = None,
+                 extra_outputs: Sequence[str] = ()) -> None:
+        import os.path as osp
+        if not osp.isfile(onnx_file):
+            raise FileNotFoundError(f'{onnx_file}: ONNX model file not found')
+        cfg = config if isinstance(config, Config) else load_config(
+            config, cfg_options)
+        self.onnx_file = onnx_file
+        self.pipeline_steps = array_test_pipeline(cfg)
+        self.pipeline = build_array_pipeline(cfg)
+        self.session = create_session(onnx_file, providers, num_threads,
+                                      extra_outputs)
+        names = tuple(i.name for i in self.session.get_inputs())
+        self.meta = read_metadata(self.session)
+        if names != INPUT_NAMES or 'output' not in self.meta:
+            raise ExportError(
+                f'{onnx_file}: not a model written by tools/deployment/'
+                f'pytorch2onnx.py (inputs {names}, expected {INPUT_NAMES}, '
+                f'and {METADATA_PREFIX}* metadata)')
+        self.output = self.meta['output']
+        self.output_name = OUTPUT_NAMES[self.output]
+        self.num_classes = int(self.meta['num_classes'])
+        exported = self.meta.get('test_pipeline')
+        if exported is not None and _canonical(exported) != _canonical(
+                self.pipeline_steps):
+            raise ExportError(
+                f'{onnx_file} was exported with another test pipeline than '
+                f'this config\'s: exported {exported}, config '
+                f'{self.pipeline_steps}; pass the config it was exported '
+                'from')
+        self.input_size = None if self.meta.get('dynamic') else tuple(
+            self.meta['input_size'])
+        meta = self.meta.get('dataset_meta')
+        if not meta:
+            meta = dataset_meta_from_config(cfg, self.num_classes)
+        self.dataset_meta = dict(
+            classes=tuple(meta['classes']),
+            palette=[list(p) for p in meta['palette']])
+
+    def run(self, images: Sequence[np.ndarray],
+            outputs: Optional[Sequence[str]] = None
+            ) -> Tuple[List[np.ndarray], Any]:
+        """The pipeline, then the session.
+
+        Args:
+            images (Sequence[np.ndarray]): BGR ``uint8 [H, W, 3]`` images of
+                one size.
+            outputs (Sequence[str], optional): Session outputs to fetch.
+                Defaults to the model's output.
+
+        Returns:
+            tuple: The fetched outputs and the
+            :class:`~a2d2_mmseg.deployment.pipeline.PipelineInputs`.
+        """
+        inputs = run_pipeline(self.pipeline, images)
+        size = tuple(inputs.images.shape[2:])
+        if self.input_size is not None and size != self.input_size:
+            raise ExportError(
+                f'{self.onnx_file} takes a fixed {self.input_size[1]}x'
+                f'{self.input_size[0]} (WxH) input, but the test pipeline '
+                f'makes {size[1]}x{size[0]} of a {inputs.ori_size[1]}x'
+                f'{inputs.ori_size[0]} image; export with --dynamic or '
+                f'--shape {inputs.ori_size[1]}x{inputs.ori_size[0]}')
+        feeds = dict(
+            image=inputs.images,
+            out_size=np.asarray(inputs.ori_size, dtype=np.int64))
+        return self.session.run(outputs or [self.output_name],
+                                feeds), inputs
+
+    def predict_arrays(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """Class-index maps at the images' original size.
+
+        Args:
+            images (Sequence[np.ndarray]): BGR ``uint8 [H, W, 3]`` images of
+                one size.
+
+        Returns:
+            np.ndarray: ``[N, H, W]`` class indices (uint8 for up to 256
+            classes, else int64).
+        """
+        out = self.run(images)[0][0]
+        if self.output == 'logits':
+            out = out.argmax(axis=1)
+        return out.astype(np.uint8 if self.num_classes <= 256 else np.int64,
+                          copy=False)
+
+    def predict(self, images: Sequence[np.ndarray]) -> list:
+        """As mmseg's ``inference_model``: one ``SegDataSample`` per image
+        with ``pred_sem_seg`` (``[1, H, W]``) at the original size.
+
+        Args:
+            images (Sequence[np.ndarray]): BGR ``uint8 [H, W, 3]`` images of
+                one size.
+
+        Returns:
+            list[SegDataSample]: The predictions.
+        """
+        import torch
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+
+        results = []
+        for index in self.predict_arrays(images):
+            sample = SegDataSample()
+            sample.pred_sem_seg = PixelData(
+                data=torch.from_numpy(np.ascontiguousarray(index[None])))
+            results.append(sample)
+        return results
+
+
+def _canonical(steps) -> str:
+    return json.dumps(json.loads(json.dumps(steps, default=str)),
+                      sort_keys=True)
+
+
+class CheckReport:
+    """Per-frame agreement of onnxruntime with PyTorch.
+
+    Attributes:
+        rows (list[dict]): ``frame``, ``ori_size`` (h, w), ``input_size``
+            (h, w), ``agreement`` (fraction of pixels with the same class),
+            ``max_logit_diff`` (largest absolute difference of the logits
+            before the argmax).
+        threshold (float): The agreement every frame needs.
+    """
+
+    def __init__(self, rows: List[Dict[str, Any]], threshold: float) -> None:
+        self.rows = rows
+        self.threshold = threshold
+
+    @property
+    def min_agreement(self) -> float:
+        return min(r['agreement'] for r in self.rows)
+
+    @property
+    def max_logit_diff(self) -> float:
+        return max(r['max_logit_diff'] for r in self.rows)
+
+    @property
+    def passed(self) -> bool:
+        return self.min_agreement >= self.threshold
+
+    def table(self) -> str:
+        """The rows as a Markdown table plus a verdict line."""
+        lines = [
+            '| frame | image (WxH) | model input (WxH) | argmax agreement '
+            '| max abs logit diff |', '|---|---|---|---:|---:|'
+        ]
+        for r in self.rows:
+            (oh, ow), (ih, iw) = r['ori_size'], r['input_size']
+            lines.append(f"| {r['frame']} | {ow}x{oh} | {iw}x{ih} | "
+                         f"{100 * r['agreement']:.4f} % | "
+                         f"{r['max_logit_diff']:.3g} |")
+        verdict = 'PASSED' if self.passed else 'FAILED'
+        lines.append(
+            f'{verdict}: min agreement {100 * self.min_agreement:.4f} % '
+            f'(needs >= {100 * self.threshold:.2f} %), max abs logit diff '
+            f'{self.max_logit_diff:.3g}')
+        return '\n'.join(lines)
+
+
+def check_onnx(model,
+               onnx_file: str,
+               cfg: Config,
+               frames: Sequence[Tuple[str, np.ndarray]],
+               providers: Optional[Sequence[str]] = None,
+               num_threads: Optional[int] = None,
+               threshold: float = 0.999) -> CheckReport:
+    """Run PyTorch (mmseg's predict path) and onnxruntime on the same frames.
+
+    PyTorch runs ``model.test_step`` on the test pipeline's output, i.e.
+    what ``inference_model`` and ``tools/infer.py`` run; onnxruntime runs
+    :class:`ORTSegmentor` on the same images. The logits compared are the
+    ones before the argmax, at the original size.
+
+    Args:
+        model (nn.Module): The segmentor that was exported.
+        onnx_file (str): The exported model.
+        cfg (Config): The config (its test pipeline).
+        frames (Sequence[tuple[str, np.ndarray]]): ``(name, BGR image)``.
+        providers (Sequence[str], optional): Execution providers.
+        num_threads (int, optional): onnxruntime's intra-op threads.
+        threshold (float): Agreement each frame needs. Defaults to 0.999.
+
+    Returns:
+        CheckReport: One row per frame.
+    """
+    import torch
+
+    logits_name = _logits_before_argmax(onnx_file)
+    extra = [logits_name] if logits_name else []
+    runner = ORTSegmentor(
+        onnx_file, cfg, providers, num_threads, extra_outputs=extra)
+    fetch = [runner.output_name] + extra
+    rows = []
+    for name, img in frames:
+        outputs, inputs = runner.run([img], fetch)
+        ort_logits = outputs[-1][0]
+        ort_index = outputs[0][0]
+        if runner.output == 'logits':
+            ort_index = ort_logits.argmax(axis=0)
+        data = dict(
+            inputs=[p['inputs'] for p in inputs.packed],
+            data_samples=[p['data_samples'] for p in inputs.packed])
+        with torch.no_grad():
+            sample = model.test_step(data)[0]
+        ref_logits = sample.seg_logits.data.numpy()
+        ref_index = sample.pred_sem_seg.data[0].numpy()
+        if ref_logits.shape != ort_logits.shape:
+            raise ExportError(
+                f'{name}: onnxruntime logits {ort_logits.shape} vs PyTorch '
+                f'{ref_logits.shape}')
+        rows.append(
+            dict(
+                frame=name,
+                ori_size=tuple(inputs.ori_size),
+                input_size=tuple(inputs.images.shape[2:]),
+                agreement=float(
+                    np.mean(ort_index.astype(np.int64) == ref_index)),
+                max_logit_diff=float(np.abs(ort_logits - ref_logits).max())))
+    return CheckReport(rows, threshold)

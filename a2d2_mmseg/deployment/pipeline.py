@@ -1,0 +1,133 @@
+"""The config's test pipeline for in-memory images, shared by the exporter's
+self-check and the onnxruntime runner.
+
+Both backends must see exactly the input the PyTorch path sees: the images
+go through the config's ``test_pipeline`` (``Resize`` with mmcv, ...)
+without its annotation loading, and the packed ``uint8`` ``[3, H, W]`` BGR
+tensors are what the exported graph takes.
+"""
+import copy
+from typing import List, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.dataset import Compose
+
+__all__ = [
+    'array_test_pipeline', 'build_array_pipeline', 'PipelineInputs',
+    'run_pipeline', 'input_size_for'
+]
+
+
+def array_test_pipeline(cfg: Config) -> list:
+    """The config's test pipeline for arrays: the first step loads from an
+    array and annotation loading is dropped.
+
+    Args:
+        cfg (Config): A config with ``test_pipeline`` or
+            ``test_dataloader.dataset.pipeline``.
+
+    Returns:
+        list[dict]: The pipeline steps, starting with
+        ``LoadImageFromNDArray``.
+
+    Raises:
+        ValueError: The config has no test pipeline, or it does not start
+            with an image loader.
+    """
+    pipeline = cfg.get('test_pipeline')
+    if pipeline is None:
+        dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+        pipeline = dataset.get('pipeline')
+    if not pipeline:
+        raise ValueError('the config has no test_pipeline (nor '
+                         'test_dataloader.dataset.pipeline)')
+    steps = []
+    for step in copy.deepcopy(list(pipeline)):
+        kind = step['type'] if isinstance(step['type'], str) else \
+            step['type'].__name__
+        if kind.split('.')[-1].endswith('Annotations'):
+            continue  # LoadAnnotations, LoadA2D2Annotations: no labels here
+        steps.append(step)
+    # LoadImageFromFile, LoadA2D2ImageFromFile, ...
+    first = str(steps[0]['type']) if steps else ''
+    if not ('Load' in first and 'Image' in first):
+        raise ValueError('the test pipeline must start with an image loader '
+                         f'(e.g. LoadImageFromFile), got {steps[:1]}')
+    steps[0] = dict(type='LoadImageFromNDArray')
+    return steps
+
+
+def build_array_pipeline(cfg: Config) -> Compose:
+    """:func:`array_test_pipeline` built from the config's default scope's
+    registry (mmseg's, whose ``TRANSFORMS`` hold mmcv's and the plugin's
+    transforms).
+
+    Args:
+        cfg (Config): The config.
+
+    Returns:
+        Compose: The pipeline.
+    """
+    from mmengine.registry import init_default_scope
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return Compose(array_test_pipeline(cfg))
+
+
+class PipelineInputs:
+    """Images after the test pipeline, as the exported graph takes them.
+
+    Attributes:
+        packed (list[dict]): The pipeline outputs (``inputs`` and
+            ``data_samples``), what mmseg's ``test_step`` collates.
+        images (np.ndarray): ``uint8`` ``[N, 3, H, W]`` BGR, the model
+            input (``H, W`` = the pipeline's ``img_shape``).
+        ori_size (tuple[int, int]): ``(height, width)`` of the images
+            before the pipeline; the prediction is resized to it.
+    """
+
+    def __init__(self, packed: List[dict]) -> None:
+        self.packed = packed
+        shapes = {tuple(p['inputs'].shape) for p in packed}
+        ori = {tuple(p['data_samples'].ori_shape[:2]) for p in packed}
+        if len(shapes) != 1 or len(ori) != 1:
+            raise ValueError(
+                'a batch needs images of one size; got input shapes '
+                f'{sorted(shapes)} from original sizes {sorted(ori)}')
+        self.images = np.stack([p['inputs'].numpy() for p in packed])
+        if self.images.dtype != np.uint8:
+            raise ValueError('the test pipeline must give uint8 images (as '
+                             'LoadImageFromFile + Resize do), got '
+                             f'{self.images.dtype}')
+        self.ori_size = ori.pop()
+
+
+def run_pipeline(pipeline: Compose,
+                 images: Sequence[np.ndarray]) -> PipelineInputs:
+    """Run the array test pipeline on images of one size.
+
+    Args:
+        pipeline (Compose): Built from :func:`array_test_pipeline`.
+        images (Sequence[np.ndarray]): BGR ``uint8`` ``[H, W, 3]`` images
+            of one size.
+
+    Returns:
+        PipelineInputs: The packed inputs.
+    """
+    return PipelineInputs([pipeline(dict(img=img)) for img in images])
+
+
+def input_size_for(cfg: Config, ori_size: Tuple[int, int]) -> Tuple[int,
+                                                                      int]:
+    """The model input size the test pipeline makes of an image size.
+
+    Args:
+        cfg (Config): The config.
+        ori_size (tuple[int, int]): ``(height, width)`` of an image.
+
+    Returns:
+        tuple[int, int]: ``(H, W)`` of the packed input.
+    """
+    pipeline = build_array_pipeline(cfg)
+    frame = np.zeros((*ori_size, 3), dtype=np.uint8)
+    return tuple(pipeline(dict(img=frame))['inputs'].shape[1:])

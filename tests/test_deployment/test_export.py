@@ -1,0 +1,224 @@
+"""ONNX export of the whole predict path and its onnxruntime runner.
+
+Tiny models of the three head types (tests/test_deployment/tiny_models.py)
+are exported once each with free input sizes and compared with mmseg's
+PyTorch predict path on frames of several sizes and aspect ratios.
+"""
+import json
+import os.path as osp
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from a2d2_mmseg.deployment import (CheckpointMismatchError, ConfigError,
+                                   ExportError, ORTSegmentor,
+                                   build_segmentor, check_onnx,
+                                   export_from_config, load_checkpoint_strict,
+                                   load_config, resolve_providers,
+                                   synthetic_frame)
+from a2d2_mmseg.engine import CheckpointError
+from tests.test_deployment import tiny_models
+from tests.test_engine.tiny_runs import PYTHON, REPO, run
+
+PYTORCH2ONNX = osp.join(REPO, 'tools', 'deployment', 'pytorch2onnx.py')
+HEADS = tuple(tiny_models.HEADS)
+# (height, width): the pipeline's own size, another aspect ratio with odd
+# sides, and a larger frame the pipeline shrinks.
+FRAME_SIZES = ((48, 64), (61, 37), (100, 141))
+
+
+@pytest.fixture(scope='module')
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp('deployment')
+
+
+@pytest.fixture(scope='module')
+def exports(folder):
+    """``exports(head)``: the tiny model of a head type, exported once with
+    dynamic H and W."""
+    cache = {}
+
+    def get(head: str) -> dict:
+        if head not in cache:
+            files = tiny_models.write_model(str(folder), head)
+            onnx_file = str(folder / f'{head}.onnx')
+            model, cfg, input_size = export_from_config(
+                files['config'],
+                files['checkpoint'],
+                onnx_file,
+                frame_size=(48, 64),
+                dynamic=True)
+            cache[head] = dict(files, head=head, onnx=onnx_file,
+                               model=model, cfg=cfg, input_size=input_size)
+        return cache[head]
+
+    return get
+
+
+def _frames():
+    return [(f'{w}x{h}', synthetic_frame((h, w), seed=i))
+            for i, (h, w) in enumerate(FRAME_SIZES)]
+
+
+@pytest.mark.parametrize('head', HEADS)
+def test_export_matches_pytorch(exports, head):
+    exported = exports(head)
+    report = check_onnx(exported['model'], exported['onnx'],
+                        exported['cfg'], _frames())
+    assert report.passed, report.table()
+    assert report.min_agreement >= 0.999
+    assert report.max_logit_diff < 1e-3, report.table()
+    # The original sizes come back, from three different model inputs.
+    assert [r['ori_size'] for r in report.rows] == list(FRAME_SIZES)
+    assert len({r['input_size'] for r in report.rows}) == 3
+
+
+@pytest.mark.parametrize('head', HEADS)
+def test_graph_signature(exports, head):
+    exported = exports(head)
+    model = onnx.load(exported['onnx'])
+    inputs = {i.name: i.type.tensor_type for i in model.graph.input}
+    assert inputs['image'].elem_type == onnx.TensorProto.UINT8
+    assert inputs['out_size'].elem_type == onnx.TensorProto.INT64
+    dims = inputs['image'].shape.dim
+    assert dims[1].dim_value == 3
+    assert all(d.dim_param for d in (dims[0], dims[2], dims[3]))  # free
+    (output, ) = model.graph.output
+    assert output.name == 'seg_map'
+    assert output.type.tensor_type.elem_type == onnx.TensorProto.UINT8
+    assert model.opset_import[0].version == 18
+    ops = {n.op_type for n in model.graph.node}
+    assert 'ArgMax' in ops and 'Resize' in ops
+    if exported['head'] == 'mask2former_lite':
+        # scaled_dot_product_attention as plain ONNX ops.
+        assert {'MatMul', 'Softmax'} <= ops
+    meta = {p.key: json.loads(p.value) for p in model.metadata_props}
+    assert meta['a2d2_mmseg.num_classes'] == tiny_models.NUM_CLASSES
+    assert len(meta['a2d2_mmseg.dataset_meta']['classes']) == \
+        tiny_models.NUM_CLASSES
+
+
+@pytest.mark.parametrize('head', HEADS)
+def test_ort_segmentor_predicts_at_original_size(exports, head):
+    exported = exports(head)
+    runner = ORTSegmentor(exported['onnx'], exported['config'],
+                          num_threads=1)
+    images = [synthetic_frame((61, 37), seed=s) for s in (1, 2)]
+    maps = runner.predict_arrays(images)
+    assert maps.shape == (2, 61, 37) and maps.dtype == np.uint8
+    samples = runner.predict(images[:1])
+    np.testing.assert_array_equal(samples[0].pred_sem_seg.data[0].numpy(),
+                                  maps[0])
+    assert len(runner.dataset_meta['palette']) == tiny_models.NUM_CLASSES
+
+
+def test_check_fails_for_other_weights(exports):
+    """The self-check can fail: the same model with other weights."""
+    exported = exports('unet')
+    other = build_segmentor(exported['cfg'])
+    with torch.no_grad():
+        for p in other.parameters():
+            p.add_(torch.randn_like(p))
+    report = check_onnx(other, exported['onnx'], exported['cfg'], _frames())
+    assert not report.passed
+    assert 'FAILED' in report.table()
+
+
+def test_runner_refuses_other_pipeline(exports, tmp_path):
+    exported = exports('unet')
+    config = tmp_path / 'other.py'
+    config.write_text(
+        open(exported['config']).read().replace(
+            f'scale={tiny_models.RESIZE!r}', 'scale=(96, 72)'))
+    with pytest.raises(ExportError, match='another test pipeline'):
+        ORTSegmentor(exported['onnx'], str(config))
+
+
+def test_unavailable_provider():
+    import onnxruntime
+    if 'CUDAExecutionProvider' in onnxruntime.get_available_providers():
+        pytest.skip('this onnxruntime has CUDA')
+    with pytest.raises(ExportError, match='not available.*CPUExecution'):
+        resolve_providers(['cuda'])
+    assert resolve_providers(['cpu']) == ['CPUExecutionProvider']
+
+
+def test_export_errors(folder, tmp_path):
+    unet = tiny_models.write_model(str(tmp_path), 'unet')
+    deeplab = tiny_models.write_model(str(tmp_path), 'deeplabv3')
+    out = str(tmp_path / 'x.onnx')
+    with pytest.raises(FileNotFoundError, match='missing.pth: checkpoint'):
+        export_from_config(unet['config'], str(tmp_path / 'missing.pth'),
+                           out)
+    with pytest.raises(FileNotFoundError, match='nope.py: config'):
+        export_from_config(str(tmp_path / 'nope.py'), unet['checkpoint'],
+                           out)
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(\n')
+    with pytest.raises(ConfigError, match='broken.py: cannot read'):
+        export_from_config(str(broken), unet['checkpoint'], out)
+    garbage = tmp_path / 'garbage.pth'
+    garbage.write_bytes(b'not a checkpoint')
+    with pytest.raises((ExportError, CheckpointError), match='garbage.pth'):
+        export_from_config(unet['config'], str(garbage), out)
+    # A DeepLabV3 checkpoint for the UNet config: the keys are named.
+    model = build_segmentor(load_config(unet['config']))
+    with pytest.raises(CheckpointMismatchError) as error:
+        load_checkpoint_strict(model, deeplab['checkpoint'])
+    message = str(error.value)
+    assert 'decode_head.aspp_modules' in message  # not in the model
+    assert 'decode_head.decoder_blocks' in message  # not in the checkpoint
+    # Same head, another number of classes: the shape is named.
+    state = torch.load(unet['checkpoint'], weights_only=True)
+    state['state_dict']['decode_head.conv_seg.weight'] = torch.zeros(
+        19, 8, 1, 1)
+    state['state_dict']['decode_head.conv_seg.bias'] = torch.zeros(19)
+    torch.save(state, str(tmp_path / 'classes19.pth'))
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'conv_seg.weight: checkpoint \[19, 8, 1, 1\], '
+                       r'model \[38, 8, 1, 1\]'):
+        load_checkpoint_strict(model, str(tmp_path / 'classes19.pth'))
+    assert not osp.exists(out)
+
+
+def test_cli_static_export_and_check(tmp_path):
+    """The command line: static export at 96x72 (pipeline -> 64x48),
+    self-check passes; the fixed-size model refuses another input size."""
+    files = tiny_models.write_model(str(tmp_path), 'unet')
+    out = str(tmp_path / 'unet.onnx')
+    proc = run([
+        PYTHON, PYTORCH2ONNX, files['config'], files['checkpoint'], '-o', out,
+        '--shape', '96x72', '--ort-threads', '1'
+    ],
+               cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert 'PASSED' in proc.stdout
+    assert 'image uint8 [N, 3, 48, 64]' in proc.stdout
+    assert '| synthetic 96x72 | 96x72 | 64x48 |' in proc.stdout
+    model = onnx.load(out)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims[1:]] == [3, 48, 64]
+    runner = ORTSegmentor(out, files['config'], num_threads=1)
+    assert runner.predict_arrays([synthetic_frame((36, 48))]).shape == (1,
+                                                                        36,
+                                                                        48)
+    with pytest.raises(ExportError, match='--dynamic'):
+        runner.predict_arrays([synthetic_frame((61, 37))])
+
+
+def test_cli_refuses_checkpoint_of_another_model(tmp_path):
+    unet = tiny_models.write_model(str(tmp_path), 'unet')
+    m2f = tiny_models.write_model(str(tmp_path), 'mask2former_lite')
+    out = tmp_path / 'x.onnx'
+    proc = run([
+        PYTHON, PYTORCH2ONNX, unet['config'], m2f['checkpoint'], '-o',
+        str(out)
+    ],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1
+    assert 'mask2former_lite.pth: the checkpoint does not fit' in proc.stdout
+    assert 'decode_head.transformer_decoder' in proc.stdout
+    assert 'Traceback' not in proc.stdout
+    assert not out.exists()

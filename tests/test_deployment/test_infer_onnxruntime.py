@@ -1,0 +1,98 @@
+"""tools/infer.py --backend onnxruntime: the exported model in place of the
+checkpoint writes the same outputs as the PyTorch backend."""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+
+from a2d2_mmseg.datasets.a2d2_meta import build_class_set
+from a2d2_mmseg.deployment import export_from_config, synthetic_frame
+from tests.test_deployment import tiny_models
+from tests.test_engine.tiny_runs import PYTHON, REPO, run
+
+INFER = osp.join(REPO, 'tools', 'infer.py')
+# (height, width): two of the pipeline's aspect ratio (downscaled and
+# upscaled by the test pipeline's Resize) and one of another, odd-sized.
+SIZES = ((72, 96), (72, 96), (36, 48), (61, 37))
+# The tiny model's checkpoint names the full class set.
+PALETTE_BGR = np.array([c[::-1] for c in build_class_set('full').palette],
+                       dtype=np.uint8)
+
+
+@pytest.fixture(scope='module')
+def workspace(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('infer_ort')
+    files = tiny_models.write_model(str(tmp), 'unet')
+    onnx_file = str(tmp / 'unet.onnx')
+    export_from_config(files['config'], files['checkpoint'], onnx_file,
+                       frame_size=(48, 64), dynamic=True)
+    frames = tmp / 'frames'
+    frames.mkdir()
+    names = [f'f{i}' for i in range(len(SIZES))]
+    for i, (name, size) in enumerate(zip(names, SIZES)):
+        cv2.imwrite(str(frames / f'{name}.png'), synthetic_frame(size, i))
+    return dict(files, onnx=onnx_file, frames=str(frames), names=names,
+                tmp=tmp)
+
+
+def _listing(out_dir):
+    return sorted(
+        osp.relpath(osp.join(d, f), out_dir)
+        for d, _, files in os.walk(out_dir) for f in files)
+
+
+def test_same_index_maps_as_pytorch(workspace):
+    tmp = workspace['tmp']
+    common = ['--batch-size', '2']
+    torch_out, ort_out = str(tmp / 'pytorch'), str(tmp / 'onnxruntime')
+    proc = run([
+        PYTHON, INFER, workspace['config'], workspace['checkpoint'],
+        workspace['frames'], '-o', torch_out, '--device', 'cpu'
+    ] + common,
+               cwd=str(tmp))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    proc = run([
+        PYTHON, INFER, workspace['config'], workspace['onnx'],
+        workspace['frames'], '-o', ort_out, '--backend', 'onnxruntime',
+        '--providers', 'cpu', '--ort-threads', '1'
+    ] + common,
+               cwd=str(tmp))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert f'{len(SIZES)} frame(s) segmented' in proc.stdout
+    assert _listing(ort_out) == _listing(torch_out)
+    assert len(_listing(ort_out)) == 3 * len(SIZES)
+    for name, size in zip(workspace['names'], SIZES):
+        maps = [
+            cv2.imread(osp.join(out, 'index', f'{name}.png'),
+                       cv2.IMREAD_UNCHANGED) for out in (torch_out, ort_out)
+        ]
+        assert maps[0].shape == maps[1].shape == size  # original size
+        assert np.mean(maps[0] == maps[1]) >= 0.999, name
+        colour = cv2.imread(osp.join(ort_out, 'color', f'{name}.png'))
+        np.testing.assert_array_equal(colour, PALETTE_BGR[maps[1]])
+
+
+def test_errors(workspace, tmp_path):
+    import onnxruntime
+    if 'TensorrtExecutionProvider' in onnxruntime.get_available_providers():
+        pytest.skip('this onnxruntime has TensorRT')
+    image = osp.join(workspace['frames'], 'f0.png')
+    proc = run([
+        PYTHON, INFER, workspace['config'], str(tmp_path / 'missing.onnx'),
+        image, '-o', str(tmp_path / 'o'), '--backend', 'onnxruntime',
+        '--providers', 'tensorrt'
+    ],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1
+    assert 'missing.onnx: ONNX model file not found' in proc.stdout
+    proc = run([
+        PYTHON, INFER, workspace['config'], workspace['onnx'], image, '-o',
+        str(tmp_path / 'o'), '--backend', 'onnxruntime', '--providers',
+        'tensorrt'
+    ],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1
+    assert "execution provider 'tensorrt' is not available" in proc.stdout
+    assert 'Traceback' not in proc.stdout

@@ -1,0 +1,143 @@
+"""Export a trained segmentor to ONNX and check it against PyTorch.
+
+    python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT -o model.onnx
+        [--shape 1920x1208] [--dynamic] [--output index|logits]
+        [--opset 18] [--check-images IMG ...] [--no-check]
+        [--providers cpu] [--ort-threads N] [--cfg-options k=v ...]
+
+The ONNX file holds the whole predict path after the config's test
+pipeline: inputs ``image`` (uint8 [N, 3, H, W], BGR, as the test pipeline
+packs it: e.g. an A2D2 frame resized to 960x604) and ``out_size`` (int64
+[2], the original height and width); normalisation (the config's
+data_preprocessor mean/std and BGR->RGB), model, the two bilinear resizes
+and the argmax are in the graph; output ``seg_map`` (uint8 [N, out_h,
+out_w]) or, with ``--output logits``, ``seg_logits`` (float32 [N, C, out_h,
+out_w]). H and W are fixed to what the test pipeline makes of a ``--shape``
+image unless ``--dynamic``. See ``a2d2_mmseg/deployment/export.py``.
+
+After the export, onnxruntime and PyTorch run the same frames
+(``--check-images``, else a synthetic frame of ``--shape``; with
+``--dynamic`` also one of another aspect ratio): the argmax must agree on
+>= ``--threshold`` of the pixels (99.9 %), else the exit status is 3. The
+largest logit difference is printed. Errors (missing files, a checkpoint of
+another model, an unreadable config) exit with status 1 and a message.
+
+Run it with ``tools/infer.py CONFIG model.onnx INPUT --backend onnxruntime``.
+"""
+import argparse
+import os.path as osp
+import time
+
+from mmengine.config import DictAction
+
+from a2d2_mmseg.deployment import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET,
+                                   OUTPUT_KINDS, ExportError, check_onnx,
+                                   export_from_config, read_frames,
+                                   synthetic_frame)
+from a2d2_mmseg.engine import CheckpointError
+
+
+def parse_size(text: str):
+    """'WxH' -> (height, width)."""
+    try:
+        width, height = (int(v) for v in text.lower().split('x'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected WxH, got {text!r}')
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError(f'sizes must be >= 1: {text!r}')
+    return height, width
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Export a segmentor (whole predict path) to ONNX and '
+        'check it with onnxruntime')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('-o', '--out', default='model.onnx',
+                        help='ONNX file to write (default: model.onnx)')
+    parser.add_argument(
+        '--shape', type=parse_size,
+        default=DEFAULT_FRAME_SIZE,
+        help='WxH of the images the model is for (default: the A2D2 frame, '
+        '1920x1208); the test pipeline\'s output for it is the input size')
+    parser.add_argument('--dynamic', action='store_true',
+                        help='free batch, height and width (default: fixed '
+                        'height and width, free batch)')
+    parser.add_argument('--output', choices=OUTPUT_KINDS, default='index',
+                        help='class-index map (argmax) or logits')
+    parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
+                        help=f'ONNX opset (default {DEFAULT_OPSET})')
+    parser.add_argument('--check-images', nargs='+', default=None,
+                        help='images for the self-check (default: a '
+                        'synthetic frame of --shape)')
+    parser.add_argument('--no-check', action='store_true',
+                        help='skip the onnxruntime self-check')
+    parser.add_argument('--threshold', type=float, default=0.999,
+                        help='argmax agreement each check frame needs')
+    parser.add_argument('--providers', nargs='+', default=['cpu'],
+                        help='onnxruntime execution providers of the check')
+    parser.add_argument('--ort-threads', type=int, default=None,
+                        help='onnxruntime intra-op threads of the check')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config')
+    return parser.parse_args(argv)
+
+
+def check_frames(args):
+    """(name, BGR image) pairs for the self-check."""
+    if args.check_images:
+        frames = list(zip(args.check_images, read_frames(args.check_images)))
+    else:
+        height, width = args.shape
+        frames = [(f'synthetic {width}x{height}',
+                   synthetic_frame(args.shape))]
+    if args.dynamic:
+        # Another aspect ratio and odd sizes: another model input size.
+        height, width = frames[0][1].shape[:2]
+        other = (height | 1, (2 * width // 3) | 1)
+        frames.append((f'synthetic {other[1]}x{other[0]}',
+                       synthetic_frame(other, seed=1)))
+    return frames
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not 0 < args.threshold <= 1:
+        raise SystemExit(f'error: --threshold must be in (0, 1], got '
+                         f'{args.threshold}')
+    try:
+        frames = None if args.no_check else check_frames(args)
+        start = time.perf_counter()
+        model, cfg, input_size = export_from_config(
+            args.config, args.checkpoint, args.out, args.shape,
+            args.dynamic, args.output, args.opset, args.cfg_options)
+        seconds = time.perf_counter() - start
+        (height, width), (frame_h, frame_w) = input_size, args.shape
+        dims = 'H, W' if args.dynamic else f'{height}, {width}'
+        out_type = ('seg_map uint8 [N, out_h, out_w]'
+                    if args.output == 'index' else
+                    'seg_logits float32 [N, C, out_h, out_w]')
+        print(f'{args.out}: {osp.getsize(args.out) / 2**20:.1f} MiB, '
+              f'opset {args.opset}, dynamo exporter, {seconds:.1f} s\n'
+              f'  input  image uint8 [N, 3, {dims}] BGR after the test '
+              f'pipeline ({frame_w}x{frame_h} -> {width}x{height}), '
+              f'out_size int64 [2] (original height, width)\n'
+              f'  output {out_type}')
+        if frames is None:
+            return 0
+        report = check_onnx(model, args.out, cfg, frames, args.providers,
+                            args.ort_threads, args.threshold)
+    except (FileNotFoundError, ExportError, ValueError,
+            CheckpointError) as error:
+        raise SystemExit(f'error: {error}')
+    print(report.table())
+    if not report.passed:
+        print(f'error: {args.out} does not reproduce PyTorch\'s predictions '
+              f'(see the table)')
+        return 3
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
