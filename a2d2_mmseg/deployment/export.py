@@ -33,20 +33,22 @@ input in both cases.
 
 Exporter: ``torch.onnx.export(..., dynamo=True)`` (``torch.export`` +
 onnxscript), opset 18. Both exporters of torch 2.13 were tried on the three
-heads:
+heads with this graph:
 
 * the dynamo exporter traces ``out_size.tolist()`` as symbolic sizes, so the
-  output size is a real graph input (``Resize`` takes it at run time), and
-  exports the Mask2Former-lite head's ``scaled_dot_product_attention`` as
-  ``MatMul``/``Softmax`` (opset 18 has no ``Attention`` op; ``Attention`` of
-  opset 23 is not implemented by every execution provider), the UNet head's
-  resizes to its skips' exact sizes and the ASPP image pooling as shape
-  computations, so dynamic H/W give the same maps as PyTorch;
-* the TorchScript exporter (``dynamo=False``) is deprecated since torch 2.9
-  and traces ``out_size.tolist()`` into constants: the output size of the
-  exported graph would be frozen to the example's.
+  output size stays a graph input (``Resize`` reads it at run time); the
+  Mask2Former-lite head's ``scaled_dot_product_attention`` becomes
+  ``MatMul``/``Softmax`` (opset 18 has no ``Attention`` op), and the UNet
+  head's resizes to its skips' exact sizes and the ASPP image pooling become
+  shape computations, so with free H and W all three heads match PyTorch at
+  other sizes and aspect ratios (tests/test_deployment);
+* the TorchScript exporter (``dynamo=False``, deprecated since torch 2.9)
+  exports the same heads, SDPA included, but traces ``out_size.tolist()``
+  into constants: the exported graph has no ``out_size`` input and always
+  predicts at the example's size.
 
-Opset 18 runs on onnxruntime >= 1.14 and TensorRT >= 8.6.
+The graphs were checked with onnxruntime's CPU provider; other execution
+providers need opset 18 support.
 """
 import json
 import os
@@ -371,6 +373,11 @@ def export_onnx(model: nn.Module,
     Returns:
         str: ``out_file``.
     """
+    try:
+        import onnxscript  # noqa: F401  (the dynamo exporter needs it)
+    except ImportError as error:
+        raise ExportError('the ONNX export needs onnx and onnxscript: pip '
+                          'install onnx onnxscript onnxruntime') from error
     graph = PredictGraph(model, output).eval()
     height, width = (int(s) for s in input_size)
     # Batch 2: torch.export would specialise a dimension of size 1.
