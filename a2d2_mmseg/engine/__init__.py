@@ -18,9 +18,15 @@ Importing this package (done by ``import a2d2_mmseg``, hence by configs with
   gloo and CPU DDP (:func:`patch_mmengine_cpu_distributed`; set
   ``A2D2_MMSEG_PATCH_MMENGINE=0`` to skip it).
 
-It also registers :class:`RNGStateHook` (exact resumes with dropout) and
+* lets mmseg's ``MMSegInferencer`` run the A2D2 test pipelines and build a
+  model from a checkpoint alone, its stored config read as data
+  (:func:`adapt_seg_inferencer`, :func:`read_inferencer_config`).
+
+It also registers :class:`RNGStateHook` (exact resumes with dropout),
 :class:`CheckpointMatchHook` (refuse checkpoints of another model or class
-count).
+count), :class:`PlainCheckpointHook` (checkpoints that load without the
+plugin) and :class:`A2D2VisualizationHook` (``--show-dir`` draws every test
+image and needs only the test set).
 """
 from .checkpoint import (CheckpointDownloadError, CheckpointError,
                          CheckpointMismatchError, CorruptCheckpointError,
@@ -34,13 +40,19 @@ from .distributed import (PATCH_ENV, CPUDistributedDataParallel,
                           patch_mmengine_cpu_distributed,
                           setup_cpu_distributed)
 from .hooks import CheckpointMatchHook, RNGStateHook
+from .inferencer import adapt_seg_inferencer, read_inferencer_config
+from .plain_checkpoint import (PlainCheckpointHook, from_plain_data,
+                               to_plain_data)
 from .resume import auto_resume, guard_runner_resume, work_dir_checkpoints
 from .state_dict_match import (StateDictDiff, check_checkpoint_matches,
                                compare_state_dict, load_matching_checkpoint)
+from .visualization_hook import A2D2VisualizationHook
 
 register_checkpoint_safe_globals()
 guard_checkpoint_loader()
 guard_inferencer_config()
+read_inferencer_config()  # after the guard: it wraps the guarded method
+adapt_seg_inferencer()
 guard_runner_resume()
 patch_mmengine_cpu_distributed()
 
@@ -55,5 +67,7 @@ __all__ = [
     'load_matching_checkpoint', 'RNGStateHook', 'CheckpointMatchHook',
     'cpu_only', 'init_cpu_dist', 'CPUDistributedDataParallel',
     'configure_cpu_distributed', 'setup_cpu_distributed',
-    'patch_mmengine_cpu_distributed', 'PATCH_ENV'
+    'patch_mmengine_cpu_distributed', 'PATCH_ENV', 'PlainCheckpointHook',
+    'to_plain_data', 'from_plain_data', 'A2D2VisualizationHook',
+    'adapt_seg_inferencer', 'read_inferencer_config'
 ]

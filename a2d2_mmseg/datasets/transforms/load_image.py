@@ -28,9 +28,15 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
       :class:`~a2d2_mmseg.datasets.a2d2_io.A2D2ImageError` naming the file,
       instead of ``cv2.error``, an assertion or a ``None`` image.
 
+    An image that is already loaded (``results['img']``, an array, as
+    mmseg's ``InferencerLoader`` and ``LoadImageFromNDArray`` take it) is
+    used as it is, without reading ``img_path``; so mmseg's inference APIs
+    can feed arrays through the A2D2 test pipelines (see
+    :mod:`a2d2_mmseg.engine.inferencer`).
+
     Required Keys:
 
-    - img_path
+    - img_path, or img (an already loaded image)
 
     Modified Keys:
 
@@ -79,16 +85,36 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
         self.max_side = max_side
 
     def transform(self, results: dict) -> Optional[dict]:
-        """Load ``results['img_path']`` into ``results['img']``.
+        """Load ``results['img_path']`` into ``results['img']``, or take
+        the array already in ``results['img']``.
 
         Args:
-            results (dict): Result dict from the dataset.
+            results (dict): Result dict from the dataset (or from mmseg's
+                inference APIs).
 
         Returns:
             dict | None: ``results`` with ``img``, ``img_shape`` and
             ``ori_shape``; None for a bad file with ``ignore_empty``.
         """
-        path = results['img_path']
+        if isinstance(results.get('img'), np.ndarray):
+            # Already loaded (mmseg's inference APIs, a webcam frame): taken
+            # as mmseg's LoadImageFromNDArray takes it.
+            img = results['img']
+            results.setdefault('img_path', None)
+        else:
+            img = self._load(results['img_path'])
+            if img is None:
+                return None
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+    def _load(self, path: str) -> Optional[np.ndarray]:
+        """Read and decode ``path``; None for a bad file with
+        ``ignore_empty``."""
         try:
             try:
                 data = fileio.get(path, backend_args=self.backend_args)
@@ -101,12 +127,7 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
             if self.ignore_empty:
                 return None
             raise
-        if self.to_float32:
-            img = img.astype(np.float32)
-        results['img'] = img
-        results['img_shape'] = img.shape[:2]
-        results['ori_shape'] = img.shape[:2]
-        return results
+        return img
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}('

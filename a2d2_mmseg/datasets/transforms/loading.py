@@ -290,7 +290,10 @@ class LoadA2D2Annotations(BaseTransform):
 
     Required Keys:
 
-    - seg_map_path
+    - seg_map_path (without it, results pass through unchanged: an image
+      given to mmseg's ``inference_model`` or ``MMSegInferencer``, which
+      drop mmseg's ``LoadAnnotations`` from the test pipeline but keep
+      this transform)
     - label_format (optional, defaults to 'rgb')
     - class_set, class_list, allow_unknown_classes (optional; used when not
       given here)
@@ -368,8 +371,11 @@ class LoadA2D2Annotations(BaseTransform):
             results (dict): Result dict from the dataset.
 
         Returns:
-            dict: ``results`` with ``gt_seg_map`` added.
+            dict: ``results`` with ``gt_seg_map`` added; unchanged without
+            a ``seg_map_path`` (no label to load).
         """
+        if results.get('seg_map_path') is None:
+            return results
         path = results['seg_map_path']
         fmt = results.get('label_format', 'rgb')
         class_set = self._class_set(results)
