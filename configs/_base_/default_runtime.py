@@ -7,4 +7,7 @@ _base_ = ['mmseg::_base_/default_runtime.py']
 # Save the random generators' state in every checkpoint and restore it on
 # --resume (a2d2_mmseg.engine.RNGStateHook), so that a resumed run continues
 # exactly as an uninterrupted one would, dropout included.
-custom_hooks = [dict(type='RNGStateHook')]
+# Write checkpoints as plain data (a2d2_mmseg.engine.PlainCheckpointHook):
+# mmseg's tools, mim and plain torch.load (weights_only=True, torch >= 2.6)
+# load them without importing the plugin; --resume restores them exactly.
+custom_hooks = [dict(type='RNGStateHook'), dict(type='PlainCheckpointHook')]

@@ -1,7 +1,7 @@
 # DeepLabV3 (Chen et al. 2017), ResNet-50, output stride 16, on A2D2.
 _base_ = [
     '../_base_/models/deeplabv3_r50-d16.py', '../_base_/datasets/a2d2.py',
-    '../_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
 ]
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)

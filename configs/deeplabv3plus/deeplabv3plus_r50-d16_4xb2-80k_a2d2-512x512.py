@@ -2,7 +2,7 @@
 # Ablation against DeepLabV3: the same encoder plus the low-level decoder.
 _base_ = [
     '../_base_/models/deeplabv3plus_r50-d16.py', '../_base_/datasets/a2d2.py',
-    '../_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
 ]
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)

@@ -62,7 +62,33 @@ test_dataloader = dict(
         pipeline=test_pipeline))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
-tta_pipeline = None
+# Test-time augmentation as in _base_/datasets/a2d2.py: horizontal flip x
+# 0.75, 1.0 and 1.25 of the test scale.
+img_ratios = [0.75, 1.0, 1.25]
+tta_pipeline = [
+    dict(type='LoadA2D2ImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(
+                    type='Resize',
+                    scale=(round(img_scale[0] * r), round(img_scale[1] * r)),
+                    keep_ratio=True) for r in img_ratios
+            ],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ], [dict(type='LoadA2D2Annotations')], [dict(type='PackSegInputs')]
+        ])
+]
+# mmseg's base is not _base_/default_runtime.py: its checkpoint and
+# visualization settings are added here as the A2D2 bases have them
+# (plain-data checkpoints; --show-dir draws every test image and needs only
+# the test set).
+custom_hooks = [dict(type='PlainCheckpointHook')]
+default_hooks = dict(
+    visualization=dict(type='A2D2VisualizationHook', interval=1))
 # 80k iterations like the other A2D2 configs
 train_cfg = dict(max_iters=80000, val_interval=8000)
 param_scheduler = [

@@ -1,6 +1,6 @@
 _base_ = [
     '../_base_/models/mask2former-lite_r50.py', '../_base_/datasets/a2d2.py',
-    '../_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
 ]
 crop_size = (512, 512)
 data_preprocessor = dict(size=crop_size)

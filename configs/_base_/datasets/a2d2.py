@@ -36,15 +36,21 @@ test_pipeline = [
     dict(type='LoadA2D2Annotations'),
     dict(type='PackSegInputs')
 ]
-img_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+# Test-time augmentation (tools/test.py --tta): horizontal flip x 0.75, 1.0
+# and 1.25 of the test scale `img_scale` (not of the stored 1920x1208 frame),
+# so the views stay around the scale the model is tested at. A config that
+# changes img_scale defines tta_pipeline again (see a2d2_synthetic.py).
+img_ratios = [0.75, 1.0, 1.25]
 tta_pipeline = [
-    dict(type='LoadA2D2ImageFromFile', backend_args=None),
+    dict(type='LoadA2D2ImageFromFile'),
     dict(
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='Resize', scale_factor=r, keep_ratio=True)
-                for r in img_ratios
+                dict(
+                    type='Resize',
+                    scale=(round(img_scale[0] * r), round(img_scale[1] * r)),
+                    keep_ratio=True) for r in img_ratios
             ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),

@@ -26,6 +26,25 @@ test_pipeline = [
     dict(type='LoadA2D2Annotations'),
     dict(type='PackSegInputs')
 ]
+# Test-time augmentation around this img_scale (as in a2d2.py).
+img_ratios = [0.75, 1.0, 1.25]
+tta_pipeline = [
+    dict(type='LoadA2D2ImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(
+                    type='Resize',
+                    scale=(round(img_scale[0] * r), round(img_scale[1] * r)),
+                    keep_ratio=True) for r in img_ratios
+            ],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ], [dict(type='LoadA2D2Annotations')], [dict(type='PackSegInputs')]
+        ])
+]
 synthetic = dict(data_root=data_root, class_set=class_set)
 train_dataloader = dict(
     batch_size=4,

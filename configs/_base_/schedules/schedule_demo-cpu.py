@@ -26,5 +26,6 @@ default_hooks = dict(
         type='CheckpointHook', by_epoch=False, interval=max_iters,
         max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    # Every test image when --show-dir is given; see schedule_80k.py.
+    visualization=dict(type='A2D2VisualizationHook', interval=1))
 randomness = dict(seed=0)
