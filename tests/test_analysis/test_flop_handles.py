@@ -124,8 +124,10 @@ def test_lite_head_counts_attention_as_explicit_matmuls(lite_head,
     uncounted, _ = _total(model, feats, handle=False)
     monkeypatch.setattr(torch.nn.functional, 'scaled_dot_product_attention',
                         explicit_attention)
-    with torch.no_grad():  # the same head, attention written out
-        torch.testing.assert_close(model(*feats), fused_out)
+    with torch.no_grad():  # the same head, attention written out (fused
+        # and explicit kernels round differently: float32 noise only)
+        torch.testing.assert_close(model(*feats), fused_out, atol=1e-4,
+                                   rtol=1e-4)
     explicit, explicit_by_op = _total(model, feats)
     assert fused == explicit
     assert 'scaled_dot_product_attention' not in explicit_by_op
