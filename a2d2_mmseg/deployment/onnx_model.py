@@ -9,6 +9,7 @@ the images' original size, as mmseg's ``inference_model`` does.
 argmax agreement and the largest logit difference.
 """
 import json
+import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -156,7 +157,6 @@ class ORTSegmentor:
                  num_threads: Optional[int] = None,
                  cfg_options: Optional[dict] = None,
                  extra_outputs: Sequence[str] = ()) -> None:
-        import os.path as osp
         if not osp.isfile(onnx_file):
             raise FileNotFoundError(f'{onnx_file}: ONNX model file not found')
         cfg = config if isinstance(config, Config) else load_config(
