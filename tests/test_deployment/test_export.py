@@ -76,6 +76,26 @@ def test_export_matches_pytorch(exports, head):
 
 
 @pytest.mark.parametrize('head', HEADS)
+def test_export_matches_pytorch_on_real_frames(exports, head):
+    # The two real 1920x1208 A2D2 frames (tests/data), decoded as the
+    # dataset decodes them, through the same exported file.
+    import cv2
+    from tests.a2d2_tree import REAL_FRAMES, SAMPLES_DIR, stamp
+    frames = []
+    for scene, frame in REAL_FRAMES:
+        path = osp.join(SAMPLES_DIR, f'{stamp(scene)}_camera_frontcenter_'
+                        f'{frame}.png')
+        frames.append((frame, cv2.imread(path, cv2.IMREAD_COLOR
+                                         | cv2.IMREAD_IGNORE_ORIENTATION)))
+    exported = exports(head)
+    report = check_onnx(exported['model'], exported['onnx'],
+                        exported['cfg'], frames)
+    assert report.passed, report.table()
+    assert report.min_agreement >= 0.999, report.table()
+    assert [r['ori_size'] for r in report.rows] == [(1208, 1920)] * 2
+
+
+@pytest.mark.parametrize('head', HEADS)
 def test_graph_signature(exports, head):
     exported = exports(head)
     model = onnx.load(exported['onnx'])
