@@ -46,7 +46,6 @@ the same test pipeline (:class:`a2d2_mmseg.deployment.ORTSegmentor`); the
 outputs are the same files, at the original image size.
 """
 import argparse
-import copy
 import functools
 import os
 import os.path as osp
@@ -67,6 +66,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
 
 from a2d2_mmseg.datasets.a2d2_io import A2D2ImageError, read_image_file
 from a2d2_mmseg.datasets.a2d2_meta import build_class_set
+from a2d2_mmseg.deployment.pipeline import array_test_pipeline
 from a2d2_mmseg.engine import (CheckpointError, checkpoint_dataset_meta,
                                load_matching_checkpoint)
 from a2d2_mmseg.visualization import colorize, overlay_mask
@@ -229,23 +229,9 @@ class Source:
 # -- model -----------------------------------------------------------------
 def inference_pipeline(cfg: Config) -> list:
     """The config's test pipeline for in-memory images: the first step
-    loads from an array and annotation loading is dropped."""
-    pipeline = cfg.get('test_pipeline')
-    if pipeline is None:
-        pipeline = cfg.test_dataloader.dataset.pipeline
-    steps = []
-    for step in copy.deepcopy(list(pipeline)):
-        kind = step['type'] if isinstance(step['type'], str) else \
-            step['type'].__name__
-        if kind.split('.')[-1].endswith('Annotations'):
-            continue  # LoadAnnotations, LoadA2D2Annotations: no labels here
-        steps.append(step)
-    first = str(steps[0]['type']) if steps else ''
-    if not ('Load' in first and 'Image' in first):
-        raise ValueError('the test pipeline must start with an image loader '
-                         f'(e.g. LoadImageFromFile), got {steps[:1]}')
-    steps[0] = dict(type='LoadImageFromNDArray')
-    return steps
+    loads from an array and annotation loading is dropped (the same
+    function the ONNX backend uses)."""
+    return array_test_pipeline(cfg)
 
 
 def _config_dataset_meta(cfg: Config, num_classes: int) -> dict:
