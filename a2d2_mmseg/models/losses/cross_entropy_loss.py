@@ -143,8 +143,9 @@ def load_class_weight_file(path: str,
         ValueError: The file holds no list of numbers.
     """
     if not osp.isfile(path):
+        prefix = path[:-len('.json')] if path.endswith('.json') else path
         hint = hint or ('python tools/analysis/a2d2_class_weights.py '
-                        '--config <the config> -o <path without .json>')
+                        f'--config <your config> -o {prefix}')
         raise FileNotFoundError(
             f'class weight file {path} not found (relative paths are from '
             f'{os.getcwd()}); write it with: {hint}')

@@ -2,9 +2,12 @@
 #   data/a2d2/camera_lidar_semantic/<scene>/{camera,label}/cam_front_center/
 # Labels are A2D2's RGB colour PNGs, remapped on the fly by
 # LoadA2D2Annotations (one lookup table). Splits are by scene (the lists in
-# a2d2_mmseg/datasets/splits/). Set `class_set = 'reduced'` for the 11
-# driving classes. The converter's output (tools/dataset_converters/a2d2.py)
-# is read by the same dataset when data_root points at it.
+# a2d2_mmseg/datasets/splits/). The datasets use A2D2Dataset's default class
+# set, the 38 categories ('full'); a config that sets `class_set` ('reduced'
+# for the project's 11 driving classes, or a class-set dict as in
+# configs/seed_study/_base_/) sets it in each dataloader's dataset. The
+# converter's output (tools/dataset_converters/a2d2.py) is read by the same
+# dataset when data_root points at it.
 # LoadA2D2ImageFromFile is mmcv's LoadImageFromFile that decodes the stored
 # pixels (EXIF orientation ignored: the labels are aligned to them) and
 # refuses empty, truncated or oversized files by name before decoding.
@@ -12,7 +15,6 @@ custom_imports = dict(imports=['a2d2_mmseg'], allow_failed_imports=False)
 
 dataset_type = 'A2D2Dataset'
 data_root = 'data/a2d2'
-class_set = 'full'  # 'full': 38 A2D2 categories; 'reduced': 11 classes
 img_scale = (960, 604)  # half of A2D2's 1920x1208
 crop_size = (512, 512)
 train_pipeline = [
@@ -67,7 +69,6 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         scenes='train',
-        class_set=class_set,
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
@@ -78,7 +79,6 @@ val_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         scenes='val',
-        class_set=class_set,
         pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=1,
@@ -89,7 +89,6 @@ test_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         scenes='test',
-        class_set=class_set,
         pipeline=test_pipeline))
 # mIoU brings aAcc (pixel accuracy) and mAcc (mean pixel accuracy); mDice is
 # the seed's Dice score.

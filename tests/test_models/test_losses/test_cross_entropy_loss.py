@@ -97,8 +97,10 @@ def test_missing_class_weight_file_names_the_command(tmp_path):
             class_weight=missing, class_weight_hint='python make_it.py')
     assert missing in str(err.value)
     assert 'python make_it.py' in str(err.value)
-    with pytest.raises(FileNotFoundError, match='a2d2_class_weights.py'):
+    with pytest.raises(FileNotFoundError) as err:
         IgnoreSafeCrossEntropyLoss(class_weight=missing)
+    assert ('python tools/analysis/a2d2_class_weights.py --config <your '
+            f"config> -o {missing[:-len('.json')]}") in str(err.value)
 
 
 @pytest.mark.parametrize('content, match', [

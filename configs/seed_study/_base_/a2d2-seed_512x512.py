@@ -1,0 +1,102 @@
+# The seed study's data protocol (README "Reproduce the seed study"):
+# - A2D2's 3D-bbox subset in the seed's arrangement,
+#     <data_root>/camera_lidar_semantic_bboxes/camera/{train,test,special}/
+#       <scene>/{camera,label}/cam_front_center/   (class_list.json beside)
+#   where the folder is the split: train on train/, validate and test on
+#   test/ (the seed has no validation split). The seed's preprocessed_masks
+#   (integer or one-hot .npy beside their 1920x1208 frames) are read too.
+# - the front centre camera only (A2D2Dataset's default `cameras`),
+# - frames and masks resized to 512x512, aspect not kept (masks nearest, as
+#   mmcv.imresize(..., interpolation='nearest')); no augmentation,
+# - a reduced class set, written out below: edit it to define your own,
+# - scored at 512x512 (ResizeAsOriginal makes the resized frame the
+#   original) with IoU, Dice, pixel accuracy and mean pixel accuracy.
+# Metrics at full resolution: set the test pipeline to
+# `test_pipeline_full_res` (see configs/seed_study/README.md).
+_base_ = ['../../_base_/datasets/a2d2.py']
+data_root = 'data/a2d2_seed'
+seed_size = (512, 512)  # (width, height)
+# The 11 classes of this project's reduced set (the seed names only examples:
+# road, car, pedestrian, background; rare categories merged into background
+# or dropped). Categories are A2D2's 38 (class_list.json without the
+# variant numbers). Every category not grouped and not ignored goes to
+# `others`; `others='ignore'` drops them from training and scoring instead.
+class_set = dict(
+    classes=('background', 'road', 'lane marking', 'sidewalk', 'nature',
+             'sky', 'building', 'vehicle', 'two-wheeler', 'pedestrian',
+             'traffic sign & signal'),
+    groups=dict({
+        'road': ['RD normal street', 'Drivable cobblestone', 'Slow drive area',
+                 'Parking area', 'RD restricted area', 'Speed bumper'],
+        'lane marking': ['Solid line', 'Dashed line', 'Zebra crossing',
+                         'Painted driv. instr.'],
+        'sidewalk': ['Sidewalk', 'Curbstone', 'Non-drivable street'],
+        'nature': ['Nature object'],
+        'sky': ['Sky'],
+        'building': ['Buildings'],
+        'vehicle': ['Car', 'Truck', 'Utility vehicle', 'Tractor'],
+        'two-wheeler': ['Bicycle', 'Small vehicles'],
+        'pedestrian': ['Pedestrian'],
+        'traffic sign & signal': ['Traffic sign', 'Traffic signal',
+                                  'Signal corpus', 'Electronic traffic',
+                                  'Poles'],
+    }),
+    # Not part of the scene: the ego car's bonnet, blurred (anonymised)
+    # areas and dirt on the lens.
+    ignore=['Ego car', 'Blurred area', 'Rain dirt'],
+    others='background',
+    palette=[(0, 0, 0), (255, 0, 255), (255, 193, 37), (180, 150, 200),
+             (147, 253, 194), (135, 206, 255), (241, 230, 255), (255, 0, 0),
+             (182, 89, 6), (204, 153, 255), (0, 255, 255)])
+num_classes = 11  # len(class_set['classes'])
+
+train_pipeline = [
+    dict(type='LoadA2D2ImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadA2D2ImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False),
+    dict(type='PackSegInputs')
+]
+# The same inputs, with predictions resized back to the stored frame and
+# scored against the full-resolution masks.
+test_pipeline_full_res = [
+    dict(type='LoadA2D2ImageFromFile'),
+    dict(type='Resize', scale=seed_size, keep_ratio=False),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='PackSegInputs')
+]
+# --tta: flip x 1.0, 0.75, 1.25 of the seed's 512x512, scored at 512x512.
+# The mask is loaded and resized to 512x512 before the views; mmseg's
+# SegTTAModel scores the merged prediction against the first view's mask, so
+# the first view must be the unscaled, unflipped one: ratio 1.0 comes first.
+img_ratios = [1.0, 0.75, 1.25]
+tta_pipeline = [
+    dict(type='LoadA2D2ImageFromFile'),
+    dict(type='LoadA2D2Annotations'),
+    dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(
+                    type='Resize',
+                    scale=(round(seed_size[0] * r), round(seed_size[1] * r)),
+                    keep_ratio=False) for r in img_ratios
+            ],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ], [dict(type='PackSegInputs')]
+        ])
+]
+seed_data = dict(data_root=data_root, layout='auto', class_set=class_set)
+train_dataloader = dict(
+    dataset=dict(scenes='train', pipeline=train_pipeline, **seed_data))
+val_dataloader = dict(
+    dataset=dict(scenes='test', pipeline=test_pipeline, **seed_data))
+test_dataloader = val_dataloader
