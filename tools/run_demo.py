@@ -2,14 +2,20 @@
 
 On a machine without A2D2 (and without a GPU) this
 
-1. writes the synthetic A2D2 set in the exact raw A2D2 layout
-   (``tools/misc/make_synthetic_a2d2.py``) unless it is already there,
-2. prints a dataset summary (frames per split, pixels per class) with
-   ``tools/analysis/a2d2_class_weights.py``,
-3. trains UNet-R50, DeepLabV3-R50 and Mask2Former-lite from scratch on a short
-   CPU schedule with ``tools/train.py`` (the standard MMEngine runner),
-4. tests each with ``tools/test.py --show-dir`` (predictions in A2D2 colours)
-   and ``--out`` (index masks), and
+1. writes the synthetic A2D2 set in the seed study's arrangement
+   (``camera_lidar_semantic_bboxes/camera/{train,test}/``, written by
+   ``tools/misc/make_synthetic_a2d2.py --layout seed_bboxes``) unless it is
+   already there,
+2. computes the training split's class weights with
+   ``tools/analysis/a2d2_class_weights.py --config`` (the seed's weighted
+   loss of Mask2Former-lite) and prints both splits' pixels per class,
+3. trains UNet-R50, DeepLabV3-R50 and Mask2Former-lite from scratch with the
+   seed study's protocol (``configs/seed_study/``: 512x512 inputs without
+   augmentation, 11 classes) at 192x192 for the CPU (``configs/demo/``) and
+   a short schedule, with ``tools/train.py`` (the standard MMEngine runner),
+4. tests each with ``tools/test.py --show-dir`` (predictions in the class
+   set's colours) and ``--out`` (index masks), scored at 192x192 as the seed
+   scored at 512x512,
 5. prints the seed's table (model, mIoU, Dice, pixel accuracy, mean pixel
    accuracy) from the evaluator's own numbers and writes it to
    ``WORK_DIR/results.md`` and ``results.csv``, and
@@ -19,11 +25,9 @@ On a machine without A2D2 (and without a GPU) this
 
     python tools/run_demo.py [--work-dir work_dirs/demo] [--models unet ...]
 
-With the real A2D2 at data/a2d2 the same models train with the configs in
-configs/ (see README.md).
+With A2D2 the same protocol runs at 512x512: configs/seed_study/ (README).
 """
 import argparse
-import csv
 import glob
 import json
 import os
@@ -31,6 +35,9 @@ import os.path as osp
 import subprocess
 import sys
 import time
+
+from a2d2_mmseg.evaluation.report_tables import (TABLE_METRICS, write_csv,
+                                                 write_markdown)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -45,9 +52,6 @@ MODELS = {
                          'configs/demo/mask2former-lite_r50_1xb4-demo_'
                          'a2d2-synthetic-192x192.py'),
 }
-# The seed's four metrics and the evaluator's keys for them.
-METRICS = (('mIoU', 'mIoU'), ('Dice', 'mDice'), ('Pixel Accuracy', 'aAcc'),
-           ('Mean Pixel Accuracy', 'mAcc'))
 
 
 def run(cmd, log_path=None):
@@ -95,28 +99,22 @@ def test_metrics(test_dir):
 
 
 def write_table(rows, work_dir):
-    header = ['Model'] + [m for m, _ in METRICS] + ['Train (min)', 'Iters']
-    md = ['| ' + ' | '.join(header) + ' |',
-          '|' + '|'.join('---' for _ in header) + '|']
-    for r in rows:
-        md.append('| ' + ' | '.join(
-            [r['model']] + [f"{r[k] / 100:.3f}" for _, k in METRICS] +
-            [f"{r['train_s'] / 60:.1f}", str(r['iters'])]) + ' |')
-    with open(osp.join(work_dir, 'results.md'), 'w') as f:
-        f.write('\n'.join(md) + '\n')
-    with open(osp.join(work_dir, 'results.csv'), 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        for r in rows:
-            w.writerow([r['model']] + [f"{r[k] / 100:.4f}" for _, k in METRICS]
-                       + [f"{r['train_s'] / 60:.2f}", r['iters']])
-    return '\n'.join(md)
+    """results.md and results.csv: the seed's four metrics, training time and
+    iterations per model; returns the Markdown table."""
+    header = ['Model'] + [m for m, _ in TABLE_METRICS] + ['Train (min)',
+                                                          'Iters']
+    table = [[r['model']] + [r[k] / 100 for _, k in TABLE_METRICS] +
+             [r['train_s'] / 60, r['iters']] for r in rows]
+    write_markdown(osp.join(work_dir, 'results.md'), header, table)
+    write_csv(osp.join(work_dir, 'results.csv'), header, table)
+    with open(osp.join(work_dir, 'results.md')) as f:
+        return f.read().rstrip()
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--data-root', default='data/a2d2_synthetic')
+    parser.add_argument('--data-root', default='data/a2d2_synthetic_seed')
     parser.add_argument(
         '--models', nargs='+', default=list(MODELS), choices=list(MODELS))
     parser.add_argument(
@@ -134,15 +132,19 @@ def main(argv=None):
     os.makedirs(work_dir, exist_ok=True)
     t0 = time.time()
     data_root = args.data_root
-    if not osp.isdir(osp.join(REPO, data_root, 'camera_lidar_semantic')):
-        run([py, 'tools/misc/make_synthetic_a2d2.py', '--out', data_root,
-             '--seed', str(args.seed)])
+    if not osp.isdir(osp.join(REPO, data_root, 'camera_lidar_semantic_bboxes',
+                              'camera')):
+        run([py, 'tools/misc/make_synthetic_a2d2.py', '--layout',
+             'seed_bboxes', '--out', data_root, '--seed', str(args.seed)])
     else:
         print(f'using the synthetic A2D2 set already in {data_root}')
-    for split in ('train', 'val', 'test'):
-        run([py, 'tools/analysis/a2d2_class_weights.py', data_root,
-             '--scenes', f'splits/{split}.txt', '--class-set', 'reduced',
-             '-o', osp.join(work_dir, f'class_weights_{split}')])
+    weights = osp.join(work_dir, 'class_weights')
+    run([py, 'tools/analysis/a2d2_class_weights.py', '--config',
+         MODELS['mask2former-lite'][1], '--data-root', data_root, '-o',
+         weights])
+    run([py, 'tools/analysis/a2d2_class_weights.py', '--config',
+         MODELS['mask2former-lite'][1], '--data-root', data_root, '--scenes',
+         'test', '-o', osp.join(work_dir, 'class_weights_test')])
 
     rows = []
     data_opts = [f'{loader}.dataset.data_root={data_root}'
@@ -152,6 +154,9 @@ def main(argv=None):
         title, config = MODELS[name]
         model_dir = osp.join(work_dir, name)
         opts = list(data_opts)
+        if name == 'mask2former-lite':
+            opts.append('model.decode_head.loss_decode.class_weight='
+                        f'{weights}.json')
         if args.iters:
             # the schedule's warm-up (20 iterations) shrinks with it
             warmup = max(1, min(20, args.iters // 4))
@@ -174,7 +179,7 @@ def main(argv=None):
             osp.join(model_dir, 'test.log'))
         metrics = test_metrics(test_dir)
         rows.append(dict(model=title, train_s=train_s, iters=iters,
-                         **{k: metrics[k] for _, k in METRICS}))
+                         **{k: metrics[k] for _, k in TABLE_METRICS}))
         write_table(rows, work_dir)
 
     if len(args.models) > 1:
@@ -183,8 +188,8 @@ def main(argv=None):
             ['--out-dir', osp.join(work_dir, 'report'), '--gif-frames', '8',
              '--cfg-options'] + data_opts, osp.join(work_dir, 'report.log'))
 
-    print('\nTest split of the synthetic A2D2 set (reduced classes, '
-          'evaluator: mmseg IoUMetric):\n')
+    print('\nTest split of the synthetic A2D2 set, seed protocol at 192x192 '
+          '(11 classes; evaluator: mmseg IoUMetric):\n')
     print(write_table(rows, work_dir))
     print(f'\nwritten: {work_dir}/results.md, results.csv; coloured '
           f'predictions in {work_dir}/<model>/test/show; report in '

@@ -23,6 +23,8 @@ def _fraction(value) -> float:
 
 
 def _fmt(value: float) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return 'n/a' if value is None or math.isnan(value) else f'{value:.3f}'
 
 
@@ -75,8 +77,8 @@ def per_class_rows(results: Dict[str, dict],
 
 def write_markdown(path: str, header: Sequence[str],
                    rows: Sequence[Sequence], note: str = '') -> None:
-    """A Markdown table (first column as text, the others as 3-decimal
-    numbers or ``n/a``), then ``note`` after a blank line."""
+    """A Markdown table (first column as text, the others as integers or
+    3-decimal numbers or ``n/a``), then ``note`` after a blank line."""
     lines = ['| ' + ' | '.join(header) + ' |',
              '|' + '|'.join('---' for _ in header) + '|']
     for row in rows:
@@ -88,11 +90,13 @@ def write_markdown(path: str, header: Sequence[str],
 
 def write_csv(path: str, header: Sequence[str],
               rows: Sequence[Sequence]) -> None:
-    """A CSV file (numbers with 3 decimals, ``nan`` for NaN)."""
+    """A CSV file (integers as they are, other numbers with 3 decimals,
+    ``nan`` for NaN)."""
     with open(path, 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow(header)
         for row in rows:
             writer.writerow([row[0]] + [
+                v if isinstance(v, int) else
                 'nan' if math.isnan(v) else f'{v:.3f}' for v in row[1:]
             ])
