@@ -1,4 +1,4 @@
-"""A small synthetic driving dataset in the raw A2D2 layout.
+"""A small synthetic driving dataset in an A2D2 arrangement.
 
 The real Audi A2D2 dataset (https://www.a2d2.audi) cannot be downloaded
 here, so the project ships this generator as its embedded default dataset:
@@ -14,7 +14,18 @@ command line::
 
 What it writes is described in :mod:`.writer`: file names, folders, the
 camera JSON fields and the 8-bit RGB colour labels follow A2D2 exactly;
-dates are in 2099 and the JSON files say ``"synthetic": true``.
+dates are in 2099 and the JSON files say ``"synthetic": true``. The
+arrangement is ``layout='raw'`` (default, ``camera_lidar_semantic/``),
+``'bboxes'`` (A2D2's 3D-box part as it ships) or ``'seed_bboxes'`` (the
+seed study's ``camera_lidar_semantic_bboxes/camera/{train,test,special}/``
+split folders: train and val scenes in ``train/``, test scenes in
+``test/``, ``special_scenes=N`` train scenes in ``special/``)::
+
+    generate('data/a2d2_seed_synthetic', layout='seed_bboxes')
+    A2D2Dataset(data_root='data/a2d2_seed_synthetic', seed_split='train')
+
+The front-centre camera only, unless ``cameras=`` asks for more (the
+others are the front camera turned by a fixed angle, :mod:`.views`).
 
 Content: each scene is a street seen from a front camera at the height of a
 car roof, drawn in perspective with vectorised numpy/OpenCV polygon fills
@@ -48,7 +59,10 @@ the seed; frame ids and content do.
 Splits: with 3 or more scenes, ``round(n / 6)`` (at least 1) scenes go to
 ``val.txt``, as many to ``test.txt`` and the rest to ``train.txt`` (6
 scenes: 4 / 1 / 1). With 1 or 2 scenes every scene goes to ``train.txt``
-and no ``val.txt`` / ``test.txt`` is written.
+and no ``val.txt`` / ``test.txt`` is written. The seed arrangement's
+folders follow the same split (6 scenes: ``train/`` 5, ``test/`` 1; with 1
+or 2 scenes there is no ``test/``), ``special_scenes`` taken from the end
+of train.
 
 The modules need only numpy, OpenCV and A2D2's class list
 (:mod:`a2d2_mmseg.datasets.a2d2_meta`); mmengine is imported only for the
@@ -58,15 +72,19 @@ from .classes import CLASS_INDEX, PALETTE
 from .generate import Summary, format_summary, generate
 from .layout import scene_layout
 from .options import (DEFAULT_OUT, DEFAULT_SIZE, FRAME_DT, FRAME_STEP,
-                      Options, SyntheticA2D2Error, parse_size)
+                      GENERATOR_LAYOUTS, Options, SyntheticA2D2Error,
+                      parse_size)
 from .render import render, render_frame
 from .scene import Scene
-from .writer import MARKER, MARKER_LINE, SCENE_YEAR, scene_name, split_scenes
+from .views import CAMERA_YAW
+from .writer import (MARKER, MARKER_LINE, SCENE_YEAR, move_special,
+                     scene_name, seed_folders, split_scenes)
 
 __all__ = [
     'generate', 'render_frame', 'render', 'scene_layout', 'Summary',
     'format_summary', 'Options', 'Scene', 'SyntheticA2D2Error', 'parse_size',
     'scene_name', 'split_scenes', 'CLASS_INDEX', 'PALETTE', 'DEFAULT_OUT',
     'DEFAULT_SIZE', 'FRAME_DT', 'FRAME_STEP', 'MARKER', 'MARKER_LINE',
-    'SCENE_YEAR'
+    'SCENE_YEAR', 'GENERATOR_LAYOUTS', 'CAMERA_YAW', 'move_special',
+    'seed_folders'
 ]

@@ -8,6 +8,9 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
+from a2d2_mmseg.datasets.a2d2_layout import (DEFAULT_CAMERAS,
+                                             parse_cameras)
+
 DEFAULT_OUT = 'data/a2d2_synthetic'
 # A2D2's 1920x1208 divided by 4.
 DEFAULT_SIZE = (480, 302)
@@ -19,6 +22,9 @@ MAX_FRAMES_PER_SCENE = 100000
 # FRAME_DT seconds apart (0.1 s per frame id).
 FRAME_STEP = 7
 FRAME_DT = 0.7
+#: The arrangements the generator writes (``layout=``): A2D2's semantic
+#: part, its 3D-box part as it ships, and the seed study's split folders.
+GENERATOR_LAYOUTS = ('raw', 'bboxes', 'seed_bboxes')
 
 
 class SyntheticA2D2Error(ValueError):
@@ -69,21 +75,40 @@ class Options:
         size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``; stored as
             ``(w, h)``.
         seed (int): Non-negative seed.
+        layout (str): One of :data:`GENERATOR_LAYOUTS`. Defaults to 'raw'.
+        cameras (str | Sequence[str]): Cameras to write, as
+            :func:`~a2d2_mmseg.datasets.a2d2_layout.parse_cameras` takes them
+            ('all', names, or 'a,b'); stored as a tuple. Defaults to
+            ``('front_center',)``.
+        special_scenes (int): Scenes moved from the end of the train split
+            into the ``special/`` folder (layout 'seed_bboxes' only); at
+            least one train scene must remain. Defaults to 0.
 
     Raises:
-        SyntheticA2D2Error: A value that is not an integer, out of range, or
-            a bad size.
+        SyntheticA2D2Error: A value that is not an integer, out of range, a
+            bad size, layout or camera name.
     """
 
     num_scenes: int = 6
     frames_per_scene: int = 8
     size: Tuple[int, int] = DEFAULT_SIZE
     seed: int = 0
+    layout: str = 'raw'
+    cameras: Tuple[str, ...] = DEFAULT_CAMERAS
+    special_scenes: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, 'size', parse_size(self.size))
+        if self.layout not in GENERATOR_LAYOUTS:
+            raise SyntheticA2D2Error(
+                f'layout must be one of {GENERATOR_LAYOUTS}, got '
+                f'{self.layout!r}')
+        try:
+            object.__setattr__(self, 'cameras', parse_cameras(self.cameras))
+        except ValueError as e:
+            raise SyntheticA2D2Error(str(e)) from None
         for name, low in (('num_scenes', 1), ('frames_per_scene', 1),
-                          ('seed', 0)):
+                          ('seed', 0), ('special_scenes', 0)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(
                     value, (int, np.integer)):
@@ -95,10 +120,15 @@ class Options:
         if (self.num_scenes > MAX_SCENES
                 or self.frames_per_scene > MAX_FRAMES_PER_SCENE):
             raise SyntheticA2D2Error('too many scenes or frames')
-        for name in ('num_scenes', 'frames_per_scene', 'seed'):
+        for name in ('num_scenes', 'frames_per_scene', 'seed',
+                     'special_scenes'):
             object.__setattr__(self, name, int(getattr(self, name)))
+        if self.special_scenes and self.layout != 'seed_bboxes':
+            raise SyntheticA2D2Error(
+                "special_scenes is for layout 'seed_bboxes' (its special/ "
+                f'folder), got layout {self.layout!r}')
 
     @property
     def num_frames(self) -> int:
-        """Frames over all scenes."""
-        return self.num_scenes * self.frames_per_scene
+        """Frames over all scenes and cameras."""
+        return self.num_scenes * self.frames_per_scene * len(self.cameras)

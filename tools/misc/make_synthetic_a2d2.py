@@ -1,4 +1,4 @@
-"""Generate a small synthetic driving dataset in the raw A2D2 layout.
+"""Generate a small synthetic driving dataset in an A2D2 arrangement.
 
 The command line of :func:`a2d2_mmseg.synthetic.generate`, which documents
 the content, the layout on disk, the splits and the determinism. Needs
@@ -9,27 +9,39 @@ Usage::
 
     python tools/misc/make_synthetic_a2d2.py [--out data/a2d2_synthetic]
         [--scenes 6] [--frames-per-scene 8] [--size 480x302] [--seed 0]
-        [--overwrite] [--no-progress]
+        [--layout raw|bboxes|seed_bboxes] [--cameras front_center,...|all]
+        [--special-scenes 0] [--overwrite] [--no-progress]
+
+``--layout raw`` (default) writes ``camera_lidar_semantic/``; ``bboxes``
+A2D2's 3D-box part as it ships (``camera_lidar_semantic_bboxes/<scene>/``);
+``seed_bboxes`` the seed study's split folders
+(``camera_lidar_semantic_bboxes/camera/{train,test,special}/``: train and
+val scenes in ``train/``, test scenes in ``test/``, ``--special-scenes N``
+train scenes in ``special/``), readable with ``A2D2Dataset(data_root=OUT,
+seed_split='train')`` / ``'test'``. ``SYNTHETIC_README.txt`` in OUT says
+which.
 
 The output folder is created if missing. An earlier output of this tool (it
 has ``SYNTHETIC_README.txt`` and only 2099 scenes) is replaced. Any other
 non-empty folder is refused unless ``--overwrite``, which replaces its
-``camera_lidar_semantic/``, ``splits/`` and ``SYNTHETIC_README.txt`` and
-keeps everything else. The same arguments give byte-identical files.
+``camera_lidar_semantic/``, ``camera_lidar_semantic_bboxes/``, ``splits/``
+and ``SYNTHETIC_README.txt`` and keeps everything else. The same arguments
+give byte-identical files.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
-from a2d2_mmseg.synthetic import (DEFAULT_OUT, MARKER, SyntheticA2D2Error,
-                                  format_summary, generate)
+from a2d2_mmseg.synthetic import (DEFAULT_OUT, GENERATOR_LAYOUTS, MARKER,
+                                  SyntheticA2D2Error, format_summary,
+                                  generate)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv``, default ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
-        description='Write a small synthetic driving dataset in the raw A2D2 '
-        'layout (camera PNG + JSON, RGB colour labels, class_list.json, '
+        description='Write a small synthetic driving dataset in an A2D2 '
+        'arrangement (camera PNG + JSON, RGB colour labels, class_list.json, '
         'scene split lists). It stands in for A2D2, which cannot be '
         'downloaded here.')
     parser.add_argument('--out', default=DEFAULT_OUT,
@@ -46,10 +58,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='random seed; same arguments, same bytes '
                         '(default: 0)')
+    parser.add_argument(
+        '--layout', choices=GENERATOR_LAYOUTS, default='raw',
+        help='raw: camera_lidar_semantic/ (default); bboxes: '
+        "A2D2's camera_lidar_semantic_bboxes/<scene>/; seed_bboxes: the "
+        "seed study's camera_lidar_semantic_bboxes/camera/{train,test,"
+        'special}/ (train+val scenes in train/, test scenes in test/)')
+    parser.add_argument(
+        '--cameras', default=None,
+        help="cameras to write: 'all' or names such as "
+        'front_center,front_left (default: front_center; the others are '
+        'the front camera turned, see SYNTHETIC_README.txt)')
+    parser.add_argument(
+        '--special-scenes', type=int, default=0,
+        help='seed_bboxes: move this many train scenes into special/ '
+        '(default: 0, no special/ folder)')
     parser.add_argument('--overwrite', action='store_true',
-                        help='replace camera_lidar_semantic/, splits/ and '
-                        f'{MARKER} of a non-empty folder that is not an '
-                        'earlier synthetic output')
+                        help='replace camera_lidar_semantic/, '
+                        f'camera_lidar_semantic_bboxes/, splits/ and {MARKER} '
+                        'of a non-empty folder that is not an earlier '
+                        'synthetic output')
     parser.add_argument('--no-progress', action='store_true',
                         help='do not show a progress bar')
     return parser.parse_args(argv)
@@ -68,7 +96,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                            frames_per_scene=args.frames_per_scene,
                            size=args.size, seed=args.seed,
                            overwrite=args.overwrite,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress,
+                           layout=args.layout, cameras=args.cameras,
+                           special_scenes=args.special_scenes)
     except SyntheticA2D2Error as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
