@@ -1,9 +1,9 @@
 """Class weights for A2D2 from the pixel counts of a split.
 
 Counts the pixels of every class over the frames of a split, read through
-:class:`A2D2Dataset` (raw, converted or seed layout) and
-:class:`LoadA2D2Annotations`, exactly as training reads them (255 =
-ignored, not counted), and turns the counts into loss weights:
+:class:`A2D2Dataset` (any layout, cameras and class set, incl. a class-set
+dict) and :class:`LoadA2D2Annotations`, exactly as training reads them
+(255 = ignored, not counted), and turns the counts into loss weights:
 
 ``median_freq`` (default; Eigen & Fergus, ICCV 2015)
     ``freq_c = pixels_c / pixels of the images in which c appears`` and
@@ -25,9 +25,25 @@ the weights so that their pixel-weighted mean ``sum_c p_c * w_c`` is 1 (the
 loss keeps its overall scale); by default the weights are left as the
 method defines them.
 
-:func:`write_outputs` writes ``OUT_PREFIX.json`` (counts, frequencies,
-weights and how they were made) and ``OUT_PREFIX.py``, a config fragment
-holding ``class_weight``::
+The dataset can be given by its arguments or taken from a config's
+dataloader (:func:`dataset_args_from_config`: ``data_root``, ``layout``,
+``scenes``, ``seed_split``, ``cameras``, ``class_set`` incl. a dict written
+in the config, ``class_list``, ``allow_unknown_classes``), so the weights of
+a config's training split are one command::
+
+    python tools/analysis/a2d2_class_weights.py --config CONFIG -o PREFIX
+
+:func:`write_outputs` writes ``OUT_PREFIX.json`` and ``OUT_PREFIX.py``. The
+JSON holds ``classes`` (names, in index order) and ``weights`` (one float
+per class, in the same order; what ``IgnoreSafeCrossEntropyLoss
+(class_weight='OUT_PREFIX.json')`` reads), ``pixels``, ``image_pixels``,
+``frequency`` (per class, same order), ``absent`` (class names without
+pixels), ``method``, ``normalize``, ``num_images``, ``total_pixels``,
+``ignored_pixels`` and the dataset they come from: ``data_root``,
+``layout`` (resolved), ``scenes``, ``seed_split`` (resolved; None outside
+the seed layouts), ``cameras``, ``class_set`` ('full', 'reduced' or the
+class-set dict), ``class_set_name`` and ``config`` (the config's path and
+dataloader, or None). The ``.py`` fragment holds ``class_weight``::
 
     _base_ = ['./a2d2_weights.py', ...]
     model = dict(decode_head=dict(loss_decode=dict(
@@ -48,19 +64,26 @@ import os.path as osp
 import sys
 import warnings
 from contextlib import nullcontext
-from typing import List
+from typing import List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 from ..datasets import A2D2Dataset
-from ..datasets.a2d2_meta import IGNORE_INDEX
+from ..datasets.a2d2_layout import SEED_SPLITS, parse_cameras
+from ..datasets.a2d2_meta import (IGNORE_INDEX, class_set_name,
+                                  class_set_spec)
 from ..datasets.transforms import LoadA2D2Annotations
 
 __all__ = [
-    'METHODS', 'count_pixels', 'compute_weights', 'class_weights',
+    'METHODS', 'DATASET_KEYS', 'count_pixels', 'compute_weights',
+    'class_weights', 'dataset_args_from_config', 'merge_dataset_args',
     'format_table', 'fragment_text', 'write_outputs', 'cfg_option'
 ]
+
+#: The ``A2D2Dataset`` arguments taken from a config's dataset.
+DATASET_KEYS = ('data_root', 'layout', 'scenes', 'seed_split', 'cameras',
+                'class_set', 'class_list', 'allow_unknown_classes')
 
 METHODS = ('median_freq', 'inverse', 'inverse_sqrt', 'enet')
 ENET_C = 1.02
@@ -144,13 +167,17 @@ def _round(w: float) -> float:
 
 def class_weights(data_root: str,
                   scenes='train',
-                  class_set: str = 'full',
+                  class_set: Union[str, Mapping] = 'full',
                   method: str = 'median_freq',
                   normalize: bool = False,
                   nproc: int = 1,
                   layout: str = 'auto',
-                  seed_split: str = 'train',
-                  verbose: bool = True) -> dict:
+                  seed_split: Optional[str] = None,
+                  verbose: bool = True,
+                  cameras: Union[None, str, Sequence[str]] = None,
+                  class_list: Optional[str] = None,
+                  allow_unknown_classes: bool = False,
+                  config: Optional[dict] = None) -> dict:
     """Count the pixels of a split and compute the class weights.
 
     The frames are read through :class:`A2D2Dataset` and
@@ -158,28 +185,38 @@ def class_weights(data_root: str,
     counts in worker processes (mmengine's ``track_parallel_progress``).
 
     Args:
-        data_root (str): ``A2D2Dataset``'s data_root (raw, converted or
-            seed layout).
+        data_root (str): ``A2D2Dataset``'s data_root (any layout).
         scenes: ``A2D2Dataset``'s ``scenes`` (a shipped split name, a list
-            file, a list of scenes or None for all).
-        class_set (str): ``'full'`` or ``'reduced'``.
+            file, a list of scenes or None for all; in the seed layouts a
+            split name is the seed's split).
+        class_set (str | dict): ``'full'``, ``'reduced'`` or a class-set
+            dict, as ``A2D2Dataset``'s.
         method (str): One of :data:`METHODS`.
         normalize (bool): See :func:`compute_weights`.
         nproc (int): Worker processes.
         layout (str): ``A2D2Dataset``'s layout.
-        seed_split (str): The seed layout's list to read.
+        seed_split (str, optional): The seed layouts' split ('train',
+            'test', 'special'), as ``A2D2Dataset``'s.
         verbose (bool): Show the progress bar.
+        cameras (str | Sequence[str], optional): ``A2D2Dataset``'s cameras.
+        class_list (str, optional): ``A2D2Dataset``'s class_list.
+        allow_unknown_classes (bool): As ``A2D2Dataset``'s.
+        config (dict, optional): Where the arguments came from
+            (``dict(path, dataloader)``), recorded in the result.
 
     Returns:
-        dict: What ``OUT_PREFIX.json`` holds: ``classes``, ``pixels``,
-        ``frequency``, ``weights`` (rounded to 6 significant digits, as
-        written in the fragment), ``absent``, ``method``, ``normalize``,
-        ``scenes``, ``class_set``, ``data_root``, ``num_images``, ...
+        dict: What ``OUT_PREFIX.json`` holds (see the module docstring):
+        ``classes``, ``weights`` (rounded to 6 significant digits, as
+        written in the fragment), ``pixels``, ``frequency``, ``absent``,
+        ``method``, ``normalize``, ``scenes``, ``class_set``,
+        ``data_root``, ``num_images``, ...
     """
     dataset = A2D2Dataset(data_root=data_root, scenes=scenes,
                           class_set=class_set, layout=layout,
-                          seed_split=seed_split, pipeline=[],
-                          serialize_data=False)
+                          seed_split=seed_split, cameras=cameras,
+                          class_list=class_list,
+                          allow_unknown_classes=allow_unknown_classes,
+                          pipeline=[], serialize_data=False)
     classes = list(dataset.metainfo['classes'])
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     with (nullcontext(sys.stdout)
@@ -196,7 +233,8 @@ def class_weights(data_root: str,
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"{infos[i]['seg_map_path']}: mask values {num}..254 are not "
-            f'classes of the {class_set!r} set ({num} classes)')
+            f'classes of the {class_set_name(class_set)!r} class set ({num} '
+            'classes)')
     stats = compute_weights(hists[:, :num], method, normalize)
     absent = [c for c, ok in zip(classes, stats['present']) if not ok]
     if absent:
@@ -208,7 +246,11 @@ def class_weights(data_root: str,
         layout=getattr(dataset, 'resolved_layout', layout),
         scenes=scenes if isinstance(scenes, (str, type(None))) else
         list(scenes),
-        class_set=class_set,
+        seed_split=getattr(dataset, 'resolved_split', seed_split),
+        cameras=list(parse_cameras(cameras)),
+        class_set=_json_class_set(class_set),
+        class_set_name=class_set_name(class_set),
+        config=config,
         method=method,
         normalize=normalize,
         num_images=len(infos),
@@ -222,14 +264,111 @@ def class_weights(data_root: str,
         absent=absent)
 
 
+def _json_class_set(class_set) -> Union[str, dict]:
+    """A class-set argument as plain JSON data ('full', 'reduced' or the
+    dict with lists)."""
+    spec = class_set_spec(class_set)
+    if isinstance(spec, str):
+        return spec
+    return json.loads(json.dumps(spec))
+
+
+def _config_dataset(cfg, dataloader: str):
+    """The A2D2Dataset config of ``cfg[dataloader]`` (through dataset
+    wrappers that keep theirs in ``dataset``)."""
+    if dataloader not in cfg or not cfg[dataloader]:
+        raise ValueError(f'the config has no {dataloader}')
+    dataset = cfg[dataloader].get('dataset')
+    seen = []
+    while isinstance(dataset, Mapping):
+        seen.append(str(dataset.get('type')))
+        if str(dataset.get('type', '')).split('.')[-1] == 'A2D2Dataset':
+            return dataset
+        dataset = dataset.get('dataset')
+    raise ValueError(
+        f'{dataloader}.dataset is not an A2D2Dataset (types seen: '
+        f"{seen or ['none']}); the class-weight tool reads A2D2Dataset only")
+
+
+def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
+                             ) -> dict:
+    """The A2D2Dataset arguments of a config's dataloader.
+
+    Args:
+        config (str | mmengine.Config): A config file or a loaded config.
+        dataloader (str): 'train_dataloader' (default), 'val_dataloader' or
+            'test_dataloader'; 'train' / 'val' / 'test' work too.
+
+    Returns:
+        dict: The keys of :data:`DATASET_KEYS` that the dataset sets (the
+        others are left to the defaults of :func:`class_weights`), with
+        ``class_set`` and ``cameras`` as plain data.
+
+    Raises:
+        ValueError: No such dataloader, or its dataset is not an
+            ``A2D2Dataset`` (looked for through wrappers' ``dataset``).
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if not dataloader.endswith('_dataloader'):
+        dataloader += '_dataloader'
+    dataset = _config_dataset(cfg, dataloader)
+    args = {}
+    for key in DATASET_KEYS:
+        if key in dataset:
+            value = dataset[key]
+            if key == 'class_set':
+                value = class_set_spec(value)
+            elif key == 'scenes' and isinstance(value, (list, tuple)):
+                value = list(value)
+            elif key == 'cameras' and value is not None:
+                value = parse_cameras(value)
+            args[key] = value
+    return args
+
+
+def merge_dataset_args(base: dict, **overrides) -> dict:
+    """A config's dataset arguments with command-line overrides.
+
+    Every override given replaces the config's value (``scenes=None``:
+    every scene). A ``scenes`` override without a ``seed_split`` one drops
+    the config's ``seed_split`` when it names a seed split itself
+    ('train', 'test', 'special'), so that ``--scenes test`` on a config of
+    the seed arrangement reads ``test/``.
+
+    Args:
+        base (dict): :func:`dataset_args_from_config`'s result.
+        **overrides: Keys of :data:`DATASET_KEYS`.
+
+    Returns:
+        dict: The merged arguments.
+
+    Raises:
+        TypeError: An override that is not a dataset argument.
+    """
+    args = dict(base)
+    unknown = set(overrides) - set(DATASET_KEYS)
+    if unknown:
+        raise TypeError(f'unknown dataset arguments {sorted(unknown)}')
+    scenes = overrides.get('scenes')
+    if ('scenes' in overrides and 'seed_split' not in overrides
+            and isinstance(scenes, str) and scenes in SEED_SPLITS):
+        args.pop('seed_split', None)
+    args.update(overrides)
+    return args
+
+
 def format_table(result: dict) -> str:
     """A text table of a :func:`class_weights` result: one line per class
     (index, name, pixels, percent, frequency, weight), a title line and the
     ignored pixels."""
     lines = [
-        f"{result['method']} class weights, {result['class_set']} class "
+        f"{result['method']} class weights, "
+        f"{result.get('class_set_name', result['class_set'])} class "
         f"set, {result['num_images']} image(s) of {result['data_root']} "
-        f"(scenes: {result['scenes'] or 'all'})"
+        f"(scenes: {result['scenes'] or 'all'}"
+        + (f", seed split {result['seed_split']}"
+           if result.get('seed_split') else '') + ')'
         + (', normalised (pixel-weighted mean 1)' if result['normalize']
            else ''),
         f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8} "
@@ -260,7 +399,8 @@ def fragment_text(result: dict) -> str:
         '# Class weights written by tools/analysis/a2d2_class_weights.py.',
         f"# data_root: {result['data_root']}",
         f"# scenes: {result['scenes'] or 'all'}; class_set: "
-        f"{result['class_set']}; method: {result['method']}; normalised: "
+        f"{result.get('class_set_name', result['class_set'])}; method: "
+        f"{result['method']}; normalised: "
         f"{'yes' if result['normalize'] else 'no'}; images: "
         f"{result['num_images']}",
         '# Use it as a base and pass the list to the loss:',

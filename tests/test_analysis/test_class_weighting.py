@@ -41,9 +41,10 @@ def raw(tmp_path_factory):
 
 
 def _run(raw, **kwargs):
+    kwargs.setdefault('scenes', None)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return cw.class_weights(raw, scenes=None, verbose=False, **kwargs)
+        return cw.class_weights(raw, verbose=False, **kwargs)
 
 
 def _expected(values):
@@ -129,3 +130,76 @@ def test_fragment_and_json_round_trip(raw, tmp_path):
     cfg.merge_from_dict({option.split('=', 1)[0]: json.loads(
         option.split('=', 1)[1].strip('"'))})
     assert cfg.model.decode_head.loss_decode.class_weight == result['weights']
+
+
+# -- any layout, cameras, a class-set dict from a config ---------------------
+CLASS_SET = dict(classes=('car', 'sky', 'rest'),
+                 groups=dict(car=['Car'], sky=['Sky']), others='rest')
+
+
+@pytest.fixture(scope='module')
+def seed_tree(tmp_path_factory):
+    """A seed arrangement: train/ holds one scene with two cameras, test/
+    one scene with the front camera."""
+    from tests.test_datasets.a2d2_trees import write_tree
+    root = str(tmp_path_factory.mktemp('weights_seed') / 'seed')
+    write_tree(root, 'seed_bboxes', {'20180807_145028': [('000000001', dict(
+        front_center=_label(FRAME_A), front_left=_label(FRAME_B)))]},
+        cameras=('front_center', 'front_left'), split='train')
+    write_tree(root, 'seed_bboxes', {'20181107_132730': [('000000002',
+                                                          _label(FRAME_B))]},
+               split='test')
+    return root
+
+
+def test_seed_layout_cameras_and_a_class_set_dict(seed_tree):
+    result = _run(seed_tree, scenes='train', class_set=CLASS_SET,
+                  cameras=('front_center', 'front_left'), method='inverse')
+    assert result['classes'] == ['car', 'sky', 'rest']
+    # A (front centre): 7 car, 8 sky, 1 ignored; B (front left): 4 car, 12
+    # buildings (rest).
+    assert result['pixels'] == [11, 8, 12] and result['num_images'] == 2
+    np.testing.assert_allclose(result['weights'],
+                               [31 / 33, 31 / 24, 31 / 36], rtol=1e-5)
+    assert (result['layout'], result['seed_split']) == ('seed_bboxes',
+                                                        'train')
+    assert result['cameras'] == ['front_center', 'front_left']
+    assert result['class_set'] == dict(
+        classes=['car', 'sky', 'rest'], groups=dict(car=['Car'], sky=['Sky']),
+        ignore=[], others='rest')
+    assert result['class_set_name'] == 'dict'
+    # JSON-ready as it is.
+    assert json.loads(json.dumps(result)) == result
+    test = _run(seed_tree, scenes='test', class_set=CLASS_SET)
+    assert test['pixels'] == [4, 0, 12] and test['seed_split'] == 'test'
+
+
+def test_dataset_args_from_a_config(seed_tree, tmp_path):
+    path = tmp_path / 'cfg.py'
+    path.write_text(
+        f'class_set = {CLASS_SET!r}\n'
+        'seed = dict(type="A2D2Dataset", data_root=' + repr(seed_tree) +
+        ', class_set=class_set)\n'
+        'train_dataloader = dict(dataset=dict(type="RepeatDataset", times=2,'
+        ' dataset=dict(scenes="train", cameras=("front_center", '
+        '"front_left"), **seed)))\n'
+        'val_dataloader = dict(dataset=dict(seed_split="test", **seed))\n'
+        'test_dataloader = dict(dataset=dict(type="CityscapesDataset"))\n')
+    args = cw.dataset_args_from_config(str(path))
+    assert args == dict(data_root=seed_tree, scenes='train',
+                        cameras=('front_center', 'front_left'),
+                        class_set=cw.class_set_spec(CLASS_SET))
+    assert cw.dataset_args_from_config(str(path), 'val') == dict(
+        data_root=seed_tree, seed_split='test',
+        class_set=cw.class_set_spec(CLASS_SET))
+    with pytest.raises(ValueError, match='not an A2D2Dataset'):
+        cw.dataset_args_from_config(str(path), 'test_dataloader')
+    # A scene override naming a seed split replaces the config's split.
+    val = cw.dataset_args_from_config(str(path), 'val')
+    assert cw.merge_dataset_args(val, scenes='train')['scenes'] == 'train'
+    assert 'seed_split' not in cw.merge_dataset_args(val, scenes='train')
+    kept = cw.merge_dataset_args(val, scenes=['20181107_132730'])
+    assert kept['seed_split'] == 'test'
+    assert cw.merge_dataset_args(val, scenes=None)['scenes'] is None
+    with pytest.raises(TypeError, match='pipeline'):
+        cw.merge_dataset_args(val, pipeline=[])

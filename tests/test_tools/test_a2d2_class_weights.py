@@ -36,3 +36,87 @@ def test_cli(tmp_path):
     assert saved['method'] == 'median_freq' and saved['scenes'] is None
     assert saved['num_images'] == 2 and saved['total_pixels'] == 32
     assert Config.fromfile(prefix + '.py').class_weight == saved['weights']
+
+
+def _tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('a2d2_class_weights_tool',
+                                                  CLASS_WEIGHTS)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_config_gives_the_dataset(tmp_path, capsys):
+    """--config: data_root, seed split, cameras and a class-set dict from
+    the config's train_dataloader; --data-root / --scenes override."""
+    from a2d2_mmseg.models.losses.cross_entropy_loss import \
+        load_class_weight_file
+    from tests.test_datasets.a2d2_trees import write_tree
+    root = str(tmp_path / 'seed')
+    car_sky = label_from_names([['Car 1'] * 4] + [['Sky'] * 4] * 3)
+    write_tree(root, 'seed_bboxes', {'20180807_145028': [('000000001',
+                                                          car_sky)]},
+               cameras=('front_center', 'front_left'), split='train')
+    write_tree(root, 'seed_bboxes', {'20181107_132730': [('000000002', (
+        label_from_names([['Buildings'] * 4] * 4)))]}, split='test')
+    cfg = tmp_path / 'seed_cfg.py'
+    cfg.write_text(
+        'class_set = dict(classes=("car", "sky", "other"), groups=dict('
+        'car=["Car"], sky=["Sky"]), others="other")\n'
+        'data = dict(type="A2D2Dataset", data_root="elsewhere", '
+        'class_set=class_set, cameras=("front_center", "front_left"))\n'
+        'train_dataloader = dict(dataset=dict(scenes="train", **data))\n')
+    tool = _tool()
+    prefix = str(tmp_path / 'out' / 'weights')
+    assert tool.main(['--config', str(cfg), '--data-root', root,
+                      '--method', 'inverse', '-o', prefix]) == 0
+    printed = capsys.readouterr().out
+    # The paths written come last.
+    assert printed.rstrip().splitlines()[-1].startswith(
+        f'wrote {prefix}.json')
+    with open(prefix + '.json') as f:
+        saved = json.load(f)
+    assert saved['classes'] == ['car', 'sky', 'other']
+    assert saved['pixels'] == [8, 24, 0] and saved['num_images'] == 2
+    assert saved['weights'] == [2.0, 0.666667, 0.0]
+    assert saved['seed_split'] == 'train' and saved['layout'] == \
+        'seed_bboxes'
+    assert saved['config'] == dict(path=str(cfg),
+                                   dataloader='train_dataloader')
+    assert load_class_weight_file(prefix + '.json') == saved['weights']
+    assert Config.fromfile(prefix + '.py').class_weight == saved['weights']
+    # --scenes test reads the test/ folder; --cameras overrides too.
+    assert tool.main(['--config', str(cfg), '--data-root', root, '--scenes',
+                      'test', '--cameras', 'front_center', '-o',
+                      prefix + '_test']) == 0
+    with open(prefix + '_test.json') as f:
+        test = json.load(f)
+    assert test['pixels'] == [0, 0, 16] and test['seed_split'] == 'test'
+    assert test['cameras'] == ['front_center']
+    # Without a data root or a config: exit status 2 and the reason.
+    capsys.readouterr()
+    assert tool.main(['--scenes', 'train']) == 2
+    assert '--config' in capsys.readouterr().err
+
+
+def test_the_seed_study_command(tmp_path, capsys):
+    """The seed study's one documented command, on the synthetic set in the
+    seed's arrangement."""
+    from a2d2_mmseg.synthetic import generate
+    config = osp.join(REPO, 'configs', 'seed_study',
+                      'mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py')
+    root = str(tmp_path / 'seed')
+    summary = generate(root, num_scenes=3, frames_per_scene=1,
+                       size=(64, 40), layout='seed_bboxes', progress=False)
+    prefix = str(tmp_path / 'class_weights')
+    assert _tool().main(['--config', config, '--data-root', root, '-o',
+                         prefix]) == 0
+    with open(prefix + '.json') as f:
+        saved = json.load(f)
+    assert saved['classes'] == list(Config.fromfile(config).class_set.classes)
+    assert len(saved['weights']) == len(saved['classes']) == 11
+    assert saved['num_images'] == len(summary.folders['train']) == 2
+    assert saved['seed_split'] == 'train'
+    assert capsys.readouterr().out.rstrip().endswith(
+        f"class_weight='{prefix}.json' in IgnoreSafeCrossEntropyLoss)")
