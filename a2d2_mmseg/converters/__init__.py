@@ -1,9 +1,11 @@
-"""Dataset converters: the A2D2 raw tree to resized images + index masks.
+"""Dataset converters: A2D2 trees with colour labels (raw, 3D-box part, the
+seed's split folders) to resized images + index masks.
 
 ``tools/dataset_converters/a2d2.py`` is the command line of :func:`convert`.
 """
-from .a2d2 import (FORMAT, IMG_FORMATS, PENDING_MARKER, VERSION, convert,
-                   parse_scenes, parse_size)
+from .a2d2 import (FORMAT, IMG_FORMATS, PENDING_MARKER, SEED_SPLITS_DIR,
+                   SOURCE_LAYOUTS, VERSION, convert, find_source_frames,
+                   frame_key, parse_scenes, parse_size, source_layout)
 from .files import LOCK_FILE, ConversionError, OutputError, OutputLock
 from .frame import UNKNOWN_KEY, read_png_text
 from .pool import WorkerDiedError, die_with_parent, run_tasks
@@ -15,5 +17,6 @@ __all__ = [
     'run_tasks', 'die_with_parent', 'read_png_text', 'ConversionError',
     'OutputError', 'WorkerDiedError', 'OutputLock', 'FrameState', 'FORMAT',
     'VERSION', 'IMG_FORMATS', 'PENDING_MARKER', 'LOCK_FILE', 'STATE_FILE',
-    'SUMMARY_FILE', 'UNKNOWN_KEY'
+    'SUMMARY_FILE', 'UNKNOWN_KEY', 'SOURCE_LAYOUTS', 'SEED_SPLITS_DIR',
+    'find_source_frames', 'frame_key', 'source_layout'
 ]

@@ -1,21 +1,36 @@
-"""Convert the A2D2 front-centre camera frames into the converted layout.
+"""Convert A2D2 camera frames with colour labels into the converted layout.
 
-Reads the extracted A2D2 tree (``RAW_ROOT/camera_lidar_semantic/``), maps every
-RGB colour label to the 38 full A2D2 categories (numbered variants such as
-"Car 1".."Car 4" merged; colours in no palette become 255), resizes images
-(``cv2.INTER_AREA``) and masks (``cv2.INTER_NEAREST``, after mapping) and
-writes::
+Reads an A2D2 tree with RGB colour labels in any of its arrangements
+(``layout``: ``'raw'``, ``camera_lidar_semantic/``; ``'bboxes'``, the 3D-box
+part as it ships; ``'seed_bboxes'``, the seed study's
+``camera_lidar_semantic_bboxes/camera/{train,test,special}/``; ``'auto'``
+tells them apart), for the cameras asked for (``cameras``, as the dataset's:
+front centre by default), maps every RGB colour label to the 38 full A2D2
+categories (numbered variants such as "Car 1".."Car 4" merged; colours in
+no palette become 255), resizes images (``cv2.INTER_AREA``) and masks
+(``cv2.INTER_NEAREST``, after mapping) and writes::
 
-    OUT/images/<scene>/<ts>_camera_frontcenter_<frame>.png|jpg
-    OUT/labels/<scene>/<ts>_label_frontcenter_<frame>.png   # uint8 indices
+    OUT/images/<scene>/<ts>_camera_<camera>_<frame>.png|jpg  # e.g. frontleft
+    OUT/labels/<scene>/<ts>_label_<camera>_<frame>.png  # uint8 indices
+    OUT/seed_splits/<split>.txt        # 'seed_bboxes': the scenes per split
     OUT/class_list.json                                      # source copy
     OUT/conversion_summary.json                              # the summary
     OUT/a2d2_converted.json                                  # marker, last
 
 which :class:`a2d2_mmseg.datasets.A2D2Dataset` reads with ``layout='auto'``
-(``class_set='full'`` or ``'reduced'``, reduced at load time). Beside them
-the converter keeps ``.a2d2_state.jsonl`` (what each frame was made from,
-see :mod:`.state`) and ``.a2d2_converter.lock``.
+(``class_set='full'``, ``'reduced'`` or a class-set dict, reduced at load
+time; ``cameras=`` as on the source tree, the camera is in every file
+name). The seed arrangement's split folders become scene lists: read a
+converted split with ``scenes='seed_splits/train.txt'``. A scene in two
+split folders cannot be told apart once converted and is refused.
+
+The seed's preprocessed masks (``layout='seed'``) hold the seed's own class
+indices, not A2D2's colours, and a converted tree is read as the 38
+categories: they are refused (read them where they are, with
+``A2D2Dataset(layout='seed')``); a converted tree is refused as a source.
+
+Beside them the converter keeps ``.a2d2_state.jsonl`` (what each frame was
+made from, see :mod:`.state`) and ``.a2d2_converter.lock``.
 
 Safety and reruns:
 
@@ -43,10 +58,17 @@ import sys
 import time
 from typing import Optional, Sequence, Tuple, Union
 
-from a2d2_mmseg.datasets.a2d2_layout import (CONVERTED_MARKER, RAW_DIR,
-                                             A2D2LayoutError,
+from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, CONVERTED_MARKER,
+                                             RAW_DIR, SEED_BBOX_DIR,
+                                             SEED_SPLITS, A2D2LayoutError,
+                                             detect_layout,
+                                             class_list_path as
+                                             class_list_path_of,
+                                             parse_cameras,
                                              parse_scenes_option,
-                                             resolve_scenes, scan_raw)
+                                             resolve_scenes,
+                                             resolve_seed_split, scan_bboxes,
+                                             scan_raw, scan_seed_bboxes)
 from a2d2_mmseg.datasets.a2d2_meta import (build_class_set, get_mapper,
                                            parse_class_list)
 from .files import (ConversionError, OutputLock, atomic_write, make_dirs,
@@ -63,6 +85,11 @@ IMG_FORMATS = ('png', 'jpg')
 # Options an existing OUT must share with this run (marker keys).
 _OPTION_KEYS = ('format', 'version', 'class_set', 'classes', 'size',
                 'img_format', 'snap_distance')
+#: The source layouts the converter reads (colour labels).
+SOURCE_LAYOUTS = ('raw', 'bboxes', 'seed_bboxes')
+#: Where each source layout keeps its scenes (the output must not be in it).
+_SOURCE_DIRS = dict(raw=RAW_DIR, bboxes=BBOX_DIR, seed_bboxes=BBOX_DIR)
+SEED_SPLITS_DIR = 'seed_splits'
 
 
 def parse_size(value: Union[str, Sequence[int], None]
@@ -100,7 +127,8 @@ def parse_size(value: Union[str, Sequence[int], None]
 parse_scenes = parse_scenes_option
 
 
-def _marker(class_set, size, img_format, snap_distance, raw_root) -> dict:
+def _marker(class_set, size, img_format, snap_distance, raw_root,
+            layout='raw') -> dict:
     return dict(
         format=FORMAT,
         version=VERSION,
@@ -110,7 +138,129 @@ def _marker(class_set, size, img_format, snap_distance, raw_root) -> dict:
         size=list(size) if size is not None else None,
         img_format=img_format,
         snap_distance=float(snap_distance),
-        source=raw_root)
+        source=raw_root,
+        source_layout=layout)
+
+
+def source_layout(data_root: str, layout: str = 'auto') -> str:
+    """The layout of a converter source (see :data:`SOURCE_LAYOUTS`).
+
+    Raises:
+        A2D2LayoutError: No A2D2 data, or a layout the converter does not
+            read (the message says why and what to do).
+    """
+    if layout == 'auto':
+        layout = detect_layout(data_root)
+    if layout == 'converted':
+        raise A2D2LayoutError(
+            f'{data_root}: already a converted tree ({CONVERTED_MARKER}); '
+            'the converter reads A2D2 trees with colour labels '
+            f'{SOURCE_LAYOUTS}')
+    if layout == 'seed':
+        raise A2D2LayoutError(
+            f"{data_root}: the seed's preprocessed masks hold the seed's own "
+            "class indices, not A2D2's colours, and a converted tree holds "
+            "A2D2's 38 categories: read them where they are with "
+            "A2D2Dataset(layout='seed'), or convert the seed's "
+            f"{SEED_BBOX_DIR}/ tree (layout='seed_bboxes')")
+    if layout not in SOURCE_LAYOUTS:
+        raise ValueError(f'layout must be auto or one of {SOURCE_LAYOUTS}, '
+                         f'got {layout!r}')
+    if not osp.isdir(osp.join(data_root, _SOURCE_DIRS[layout])):
+        raise A2D2LayoutError(
+            f'{data_root}: no {_SOURCE_DIRS[layout]}/ folder; the data root '
+            f'must be the folder that holds {_SOURCE_DIRS[layout]}/')
+    return layout
+
+
+def _seed_bbox_frames(data_root: str, scenes, seed_split: Optional[str],
+                      cameras) -> list:
+    """The frames of the seed arrangement's split folders: one split
+    (``seed_split``, or ``scenes`` naming one), or every split folder there
+    (``seed_split`` None or 'all'; ``scenes`` must then not select scenes).
+    A scene in two split folders is refused: once converted they would be
+    one scene."""
+    if seed_split == 'all':
+        seed_split = None
+    if seed_split is not None or (isinstance(scenes, str)
+                                  and scenes in SEED_SPLITS + ('val', )):
+        split, scenes = resolve_seed_split(scenes, seed_split)
+        splits = [split]
+    else:
+        if scenes is not None:
+            raise A2D2LayoutError(
+                f'scenes={scenes!r} selects scenes within one split of the '
+                f'seed arrangement: pass seed_split= one of {SEED_SPLITS}')
+        splits = [sp for sp in SEED_SPLITS
+                  if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, sp))]
+        if not splits:
+            raise A2D2LayoutError(
+                f'{osp.join(data_root, SEED_BBOX_DIR)}: no split folder '
+                f'{SEED_SPLITS}')
+    scene_list = resolve_scenes(scenes, data_root)
+    frames, split_of = [], {}
+    for split in splits:
+        for fr in scan_seed_bboxes(data_root, split, scene_list, cameras):
+            other = split_of.setdefault(fr['scene'], split)
+            if other != split:
+                raise ConversionError(
+                    f"scene {fr['scene']} is in both the {other}/ and the "
+                    f'{split}/ split folders of {data_root}: a converted '
+                    'tree keeps one folder per scene; convert the splits '
+                    'into separate output folders (seed_split=...)')
+            frames.append(fr)
+    return frames
+
+
+def find_source_frames(data_root: str, layout: str = 'auto', scenes=None,
+                       cameras=None, seed_split: Optional[str] = None
+                       ) -> Tuple[str, list]:
+    """The layout and frames a conversion reads.
+
+    Args:
+        data_root (str): The source tree.
+        layout (str): 'auto' or one of :data:`SOURCE_LAYOUTS`.
+        scenes: As ``A2D2Dataset``'s (in 'seed_bboxes' see
+            :func:`_seed_bbox_frames`).
+        cameras: As ``A2D2Dataset``'s.
+        seed_split (str, optional): 'seed_bboxes': 'train', 'test',
+            'special', or None / 'all' for every split folder.
+
+    Returns:
+        tuple: ``(layout, frames)``; seed frames carry their ``split``.
+
+    Raises:
+        A2D2LayoutError: A tree or arguments that cannot be read.
+        ConversionError: A scene in two seed split folders.
+    """
+    layout = source_layout(data_root, layout)
+    cameras = parse_cameras(cameras)
+    if layout == 'seed_bboxes':
+        return layout, _seed_bbox_frames(data_root, scenes, seed_split,
+                                         cameras)
+    scan = scan_raw if layout == 'raw' else scan_bboxes
+    return layout, scan(data_root, resolve_scenes(scenes, data_root),
+                        cameras)
+
+
+def frame_key(frame: dict) -> str:
+    """A frame's key in the state file and the summary: 'scene/frame' for
+    the front camera (as before cameras were added), 'scene/camera/frame'
+    for the others."""
+    if frame.get('camera', 'front_center') == 'front_center':
+        return f"{frame['scene']}/{frame['frame']}"
+    return f"{frame['scene']}/{frame['camera']}/{frame['frame']}"
+
+
+def _seed_split_lists(frames: list) -> dict:
+    """Split -> the scenes of the frames converted from it (the
+    ``seed_splits/<split>.txt`` contents)."""
+    lists: dict = {}
+    for fr in frames:
+        if fr.get('split') and fr['scene'] not in lists.setdefault(
+                fr['split'], []):
+            lists[fr['split']].append(fr['scene'])
+    return lists
 
 
 def _read_json(path: str) -> Optional[dict]:
@@ -208,7 +358,7 @@ def _prepare_out(out_dir: str, meta: dict, class_list_path: str,
         for name in (CONVERTED_MARKER, PENDING_MARKER, SUMMARY_FILE,
                      STATE_FILE, 'class_list.json'):
             _remove(osp.join(out_dir, name))
-        for sub in ('images', 'labels'):
+        for sub in ('images', 'labels', SEED_SPLITS_DIR):
             shutil.rmtree(osp.join(out_dir, sub), ignore_errors=True)
     else:
         log(f'--overwrite: {out_dir} has no marker; files with the same '
@@ -224,7 +374,7 @@ def _tasks(frames, out_dir, size, img_format, class_list_path,
             make_dirs(osp.join(out_dir, sub, fr['scene']))
         stem = osp.splitext(osp.basename(fr['img_path']))[0]
         tasks.append(dict(
-            key=f"{fr['scene']}/{fr['frame']}",
+            key=frame_key(fr),
             img_src=fr['img_path'],
             lbl_src=fr['seg_map_path'],
             img_dst=osp.join(out_dir, 'images', fr['scene'],
@@ -249,17 +399,22 @@ def convert(raw_root: str,
             overwrite: bool = False,
             fsync: bool = False,
             verbose: bool = True,
-            lock_timeout: float = 10.0) -> dict:
-    """Convert a raw A2D2 tree into the converted layout.
+            lock_timeout: float = 10.0,
+            layout: str = 'auto',
+            cameras: Union[None, str, Sequence[str]] = None,
+            seed_split: Optional[str] = None) -> dict:
+    """Convert an A2D2 tree with colour labels into the converted layout.
 
     Args:
-        raw_root (str): The folder holding ``camera_lidar_semantic/``.
+        raw_root (str): The data root of the source: the folder holding
+            ``camera_lidar_semantic/`` or ``camera_lidar_semantic_bboxes/``.
         out_dir (str): The output folder (created if missing).
         size (tuple | str | None): Output ``(W, H)``, 'WxH', or None /
             'original' to keep each frame's size. Defaults to (512, 512).
         nproc (int): Worker processes. Defaults to 1.
         scenes: None for all scenes, a list of scene names, a split name
-            ('train' / 'val' / 'test') or a scene list file.
+            ('train' / 'val' / 'test') or a scene list file; in
+            'seed_bboxes' a split name is the seed's split folder.
         img_format (str): 'png' or 'jpg' (quality 95) for the images.
         snap_distance (float): Map colours within this RGB distance of one
             palette colour to it (see ``ColourMapper``). Defaults to 0.
@@ -269,6 +424,15 @@ def convert(raw_root: str,
         verbose (bool): Print the progress bar and the summary table.
         lock_timeout (float): Seconds to wait while another run holds OUT's
             lock before refusing. Defaults to 10.
+        layout (str): 'auto' (default), 'raw', 'bboxes' or 'seed_bboxes'
+            (:data:`SOURCE_LAYOUTS`; 'converted' and 'seed' are refused
+            with the reason).
+        cameras (str | Sequence[str], optional): 'all' or camera names, as
+            ``A2D2Dataset``'s; None for the front centre.
+        seed_split (str, optional): 'seed_bboxes': the split folder to
+            convert ('train', 'test', 'special'); None or 'all' for every
+            split folder. Each converted split's scenes are listed in
+            ``OUT/seed_splits/<split>.txt``.
 
     Returns:
         dict: The summary also written to ``OUT/conversion_summary.json``.
@@ -279,7 +443,7 @@ def convert(raw_root: str,
             a rerun converts only those).
         OutputError: An output file cannot be written (read-only or full
             file system, a folder in the way); the message names it.
-        A2D2LayoutError: A raw tree that cannot be read.
+        A2D2LayoutError: A source tree that cannot be read.
     """
     # Flushed: a wait for the lock must show at once, even in a log file.
     log = (functools.partial(print, flush=True) if verbose else
@@ -294,20 +458,24 @@ def convert(raw_root: str,
     nproc = max(1, int(nproc))
     raw_root = osp.abspath(os.fspath(raw_root))
     out_dir = osp.abspath(os.fspath(out_dir))
-    if not osp.isdir(osp.join(raw_root, RAW_DIR)):
-        raise A2D2LayoutError(
-            f'{raw_root}: no {RAW_DIR}/ folder; RAW_ROOT must be the folder '
-            f'that holds {RAW_DIR}/')
+    if not osp.isdir(raw_root):
+        raise A2D2LayoutError(f'{raw_root}: the data root does not exist or '
+                              'is not a folder')
+    layout = source_layout(raw_root, layout)
+    source_dir = _SOURCE_DIRS[layout]
     if osp.realpath(out_dir) == osp.realpath(raw_root) or osp.realpath(
-            out_dir).startswith(osp.realpath(raw_root) + os.sep + RAW_DIR):
+            out_dir).startswith(osp.realpath(raw_root) + os.sep +
+                                source_dir):
         raise ConversionError(f'{out_dir}: the output folder must not be '
-                              'the raw tree or inside it')
-    class_list_path = osp.join(raw_root, RAW_DIR, 'class_list.json')
+                              'the source tree or inside it')
+    class_list_path = class_list_path_of(raw_root, layout)
     class_set = build_class_set('full', class_list_path)  # validates it
     # Built once here; forked workers inherit the table.
     get_mapper('full', class_list_path, snap_distance)
-    frames = scan_raw(raw_root, resolve_scenes(scenes, raw_root))
-    meta = _marker(class_set, size, img_format, snap_distance, raw_root)
+    _, frames = find_source_frames(raw_root, layout, scenes, cameras,
+                                   seed_split)
+    meta = _marker(class_set, size, img_format, snap_distance, raw_root,
+                   layout)
     marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
 
     make_dirs(out_dir)
@@ -361,6 +529,11 @@ def convert(raw_root: str,
             out_list = osp.join(out_dir, 'class_list.json')
             if not osp.isfile(out_list) or read_file(out_list) != list_bytes:
                 atomic_write(out_list, list_bytes, fsync)
+            for split, names in _seed_split_lists(frames).items():
+                make_dirs(osp.join(out_dir, SEED_SPLITS_DIR))
+                atomic_write(
+                    osp.join(out_dir, SEED_SPLITS_DIR, f'{split}.txt'),
+                    ''.join(f'{n}\n' for n in names).encode(), fsync)
             order = {t['key']: i for i, t in enumerate(tasks)}
             todo.sort(key=lambda t: order[t['key']])
             for result in run_tasks(convert_frame, todo, **pool):

@@ -1,13 +1,22 @@
-"""Convert the A2D2 front-centre frames into resized images + index masks.
+"""Convert A2D2 frames with colour labels into resized images + index masks.
 
 The command line of :func:`a2d2_mmseg.converters.convert` (which documents
-the output layout, the reruns and the safety rules). Needs ``a2d2_mmseg``
-importable (``pip install -e .``, as ``tools/setup_env.sh`` does).
+the output layout, the reruns and the safety rules). Reads
+``camera_lidar_semantic/``, A2D2's ``camera_lidar_semantic_bboxes/`` or the
+seed study's ``camera_lidar_semantic_bboxes/camera/{train,test,special}/``
+(``--layout``, auto-detected), for the cameras of ``--cameras``. Needs
+``a2d2_mmseg`` importable (``pip install -e .``, as ``tools/setup_env.sh``
+does).
 
-Example::
+Examples::
 
     python tools/dataset_converters/a2d2.py data/a2d2 -o data/a2d2_512 \\
         --size 512x512 --nproc 8
+    # The seed arrangement, every split folder; then read a split with
+    # A2D2Dataset(data_root='data/a2d2_seed_512',
+    #             scenes='seed_splits/train.txt')
+    python tools/dataset_converters/a2d2.py data/a2d2_seed \\
+        -o data/a2d2_seed_512 --cameras all
 """
 import argparse
 import sys
@@ -15,17 +24,18 @@ import sys
 from a2d2_mmseg.converters import (IMG_FORMATS, ConversionError,
                                    WorkerDiedError, convert, parse_scenes,
                                    parse_size)
-from a2d2_mmseg.datasets.a2d2_layout import RAW_DIR, A2D2LayoutError
+from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, LAYOUTS, RAW_DIR,
+                                             SEED_SPLITS, A2D2LayoutError)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line (``argv``, default ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
-        description='Convert A2D2 front-centre frames (RGB colour labels) '
-        'into resized images and uint8 index masks of the 38 A2D2 '
-        'categories, readable by A2D2Dataset.')
-    parser.add_argument('raw_root',
-                        help=f'folder that holds {RAW_DIR}/ (raw A2D2)')
+        description='Convert A2D2 frames (RGB colour labels) into resized '
+        'images and uint8 index masks of the 38 A2D2 categories, readable '
+        'by A2D2Dataset.')
+    parser.add_argument('raw_root', metavar='data_root',
+                        help=f'folder that holds {RAW_DIR}/ or {BBOX_DIR}/')
     parser.add_argument('-o', '--out-dir', required=True,
                         help='output folder')
     parser.add_argument(
@@ -39,6 +49,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="scenes to convert: 'train', 'val' or 'test' (the shipped "
         'split lists), a text file with one scene per line, or '
         "S1,S2,... (default: all scenes found)")
+    parser.add_argument(
+        '--layout', choices=LAYOUTS, default='auto',
+        help='source arrangement: raw, bboxes (A2D2\'s 3D-box part), '
+        "seed_bboxes (the seed's split folders) or auto (default); "
+        'converted and seed are refused with the reason')
+    parser.add_argument(
+        '--cameras', default=None,
+        help="'all' or camera names, e.g. front_center,front_left "
+        '(default: front_center)')
+    parser.add_argument(
+        '--seed-split', choices=SEED_SPLITS + ('all', ), default=None,
+        help="seed_bboxes: the split folder to convert (default: all; the "
+        'scenes of each are listed in OUT/seed_splits/<split>.txt)')
     parser.add_argument('--img-format', choices=IMG_FORMATS, default='png',
                         help='image format (jpg: quality 95; default: png)')
     parser.add_argument(
@@ -76,7 +99,10 @@ def main(argv=None) -> int:
             snap_distance=args.snap_distance,
             overwrite=args.overwrite,
             fsync=args.fsync,
-            lock_timeout=args.lock_timeout)
+            lock_timeout=args.lock_timeout,
+            layout=args.layout,
+            cameras=args.cameras,
+            seed_split=args.seed_split)
     except (ConversionError, A2D2LayoutError, WorkerDiedError,
             ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
