@@ -28,7 +28,7 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.8',
     packages=find_packages(include=['a2d2_mmseg', 'a2d2_mmseg.*']),
-    package_data={'a2d2_mmseg': ['datasets/splits/*.txt']},
+    package_data={'a2d2_mmseg': ['a2d2/splits/*.txt']},
     include_package_data=True,
     install_requires=read_requirements('runtime.txt'),
     extras_require={'all': read_requirements('optional.txt')},

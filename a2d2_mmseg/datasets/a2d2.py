@@ -1,15 +1,16 @@
-"""A2D2 semantic segmentation as an mmseg dataset."""
+"""A2D2 semantic segmentation as an mmseg dataset: the adapter over the
+core's layouts, scanner and class sets (:mod:`a2d2_mmseg.a2d2`)."""
 import os.path as osp
 from typing import List, Mapping, Optional, Sequence, Union
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .a2d2_layout import (CONVERTED_MARKER, LABEL_FORMATS, LAYOUTS,
-                          A2D2LayoutError, class_list_path, detect_layout,
-                          find_frames, parse_cameras, read_converted_meta)
-from .a2d2_meta import (IGNORE_INDEX, build_class_set, class_set_name,
-                        class_set_spec)
+from ..a2d2 import (IGNORE_INDEX, LABEL_FORMATS, LAYOUTS, A2D2LayoutError,
+                    build_class_set, class_list_path, class_set_name,
+                    class_set_spec, detect_layout, parse_cameras,
+                    read_converted_meta, scan)
+from ..a2d2.layout import CONVERTED_MARKER
 
 #: ``mask_size`` values: the mask must have its image's size, or (seed
 #: preprocessed masks only) the mask's stored size is the sample's size.
@@ -21,7 +22,7 @@ class A2D2Dataset(BaseSegDataset):
     """Audi A2D2 semantic segmentation (https://www.a2d2.audi).
 
     Reads every arrangement of A2D2 a user may hold, told apart from
-    ``data_root`` (see :mod:`a2d2_mmseg.datasets.a2d2_layout`):
+    ``data_root`` (see :mod:`a2d2_mmseg.a2d2.layout`):
     ``camera_lidar_semantic/`` ('raw'), ``camera_lidar_semantic_bboxes/``
     as A2D2 ships it ('bboxes') or as the seed study arranged it in
     ``camera/{train,test,special}/`` ('seed_bboxes'), all with RGB colour
@@ -33,9 +34,9 @@ class A2D2Dataset(BaseSegDataset):
     Classes: ``class_set='full'`` gives A2D2's 38 categories (the 55 colours
     of ``class_list.json`` with numbered variants such as "Car 1".."Car 4"
     merged) with A2D2's colours as the palette; ``'reduced'`` the project's
-    11 driving classes (:data:`~a2d2_mmseg.datasets.a2d2_meta.
+    11 driving classes (:data:`~a2d2_mmseg.a2d2.class_sets.
     REDUCED_CLASS_SET`); a dict defines a class set by grouping categories
-    (see :func:`~a2d2_mmseg.datasets.a2d2_meta.build_class_set`). The
+    (see :func:`~a2d2_mmseg.a2d2.class_sets.build_class_set`). The
     configured classes and palette are ``metainfo``, and
     :class:`LoadA2D2Annotations` maps with the same set (it comes with each
     sample). ``metainfo=dict(classes=...)`` can further select a subset of
@@ -58,7 +59,7 @@ class A2D2Dataset(BaseSegDataset):
             dict.
         class_list (str, optional): ``class_list.json`` to use. Defaults to
             the one in the tree (see
-            :func:`~a2d2_mmseg.datasets.a2d2_layout.class_list_path`); a tree
+            :func:`~a2d2_mmseg.a2d2.layout.class_list_path`); a tree
             without one is an error. It is checked against A2D2's 55 colours
             and names; class indices always follow A2D2's own order,
             whatever the file's.
@@ -74,7 +75,7 @@ class A2D2Dataset(BaseSegDataset):
             with one ``UnknownClassWarning`` per file, instead of raising
             ``UnknownClassError``. Defaults to False.
         cameras (str | Sequence[str], optional): 'all' or camera names of
-            :data:`~a2d2_mmseg.datasets.a2d2_layout.CAMERAS`. Defaults to
+            :data:`~a2d2_mmseg.a2d2.layout.CAMERAS`. Defaults to
             ``('front_center',)``.
         mask_size (str, optional): 'image': a mask must have its image's
             size; 'stored' (layout 'seed' only): a preprocessed mask keeps
@@ -198,6 +199,12 @@ class A2D2Dataset(BaseSegDataset):
     def load_data_list(self) -> List[dict]:
         """Scan the tree and pair camera frames with their labels.
 
+        The tree is scanned once, with the layout told at construction
+        (:func:`~a2d2_mmseg.a2d2.scanning.scan`); any problem of the tree
+        (a missing scene or folder, an unpaired or misnamed file, ...)
+        raises :class:`~a2d2_mmseg.a2d2.layout.A2D2LayoutError` naming
+        it, where ``tools/misc/check_a2d2.py`` reports them all.
+
         Returns:
             list[dict]: One dict per frame with ``img_path``,
             ``seg_map_path``, ``scene``, ``camera``, ``frame`` (and
@@ -212,10 +219,11 @@ class A2D2Dataset(BaseSegDataset):
                     f"{osp.join(data_root, CONVERTED_MARKER)}: converted "
                     f"masks must hold the full class set, got "
                     f"{meta.get('class_set')!r}")
-        found = find_frames(data_root, self.resolved_layout, self.scenes_arg,
-                            self.cameras, self.seed_split)
-        self.resolved_split = found['split']
-        return found['frames']
+        found = scan(data_root, self.resolved_layout, self.scenes_arg,
+                     self.cameras, self.seed_split)
+        found.raise_problems()
+        self.resolved_split = found.split
+        return found.frames
 
     def get_data_info(self, idx: int) -> dict:
         """One frame's data info, with what every frame shares.

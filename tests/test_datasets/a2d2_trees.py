@@ -14,7 +14,7 @@ from typing import Dict, Iterable, Optional, Tuple, Union
 
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
+from a2d2_mmseg.a2d2 import A2D2_CLASS_LIST
 from tests.a2d2_tree import SAMPLES_DIR, stamp, write_png
 
 TOKEN = dict(front_center='frontcenter', front_left='frontleft',

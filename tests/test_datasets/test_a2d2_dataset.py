@@ -9,12 +9,11 @@ import pytest
 from mmengine.config import Config
 from mmseg.registry import DATASETS, TRANSFORMS
 
+from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, REDUCED_CLASSES,
+                             ClassListError, UnknownClassError,
+                             UnknownClassWarning)
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
                                  A2D2LayoutError)
-from a2d2_mmseg.datasets.a2d2_layout import SPLITS_DIR, read_scene_list
-from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, REDUCED_CLASSES,
-                                           ClassListError, UnknownClassError,
-                                           UnknownClassWarning)
 from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
                              raw_paths, write_png, write_raw_tree)
 from tests.bad_files import write_png_with_orientation
@@ -42,6 +41,29 @@ def tree(tmp_path):
 def test_registered():
     assert DATASETS.get('A2D2Dataset') is A2D2Dataset
     assert TRANSFORMS.get('LoadA2D2Annotations') is not None
+
+
+def test_layout_told_and_tree_scanned_once_per_construction(
+        tree, monkeypatch):
+    import a2d2_mmseg.a2d2.layout as layout
+    import a2d2_mmseg.a2d2.scanning as scanning
+    import a2d2_mmseg.datasets.a2d2 as adapter
+    calls = []
+
+    def counting(name, fn):
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return fn(*args, **kwargs)
+        return wrapper
+
+    detect, scan = layout.detect_layout, scanning.scan
+    for module in (layout, scanning, adapter):
+        monkeypatch.setattr(module, 'detect_layout',
+                            counting('detect', detect))
+    monkeypatch.setattr(adapter, 'scan', counting('scan', scan))
+    ds = A2D2Dataset(data_root=tree, pipeline=PIPELINE)
+    assert len(ds) == 3 and ds.resolved_layout == 'raw'
+    assert calls == ['detect', 'scan']
 
 
 def test_raw_tree_pairs_by_scene_and_frame(tree):
@@ -100,18 +122,6 @@ def test_scene_selection(tree, tmp_path):
         A2D2Dataset(data_root=tree, scenes='no_such_list.txt')
     with pytest.raises(A2D2LayoutError, match='more than once'):
         A2D2Dataset(data_root=tree, scenes=['20181107_132730'] * 2)
-
-
-def test_shipped_splits_share_no_scene():
-    splits = {s: read_scene_list(osp.join(SPLITS_DIR, f'{s}.txt'))
-              for s in ('train', 'val', 'test')}
-    union = [s for v in splits.values() for s in v]
-    assert len(union) == len(set(union)) == 23  # A2D2's 23 semantic scenes
-    assert all(len(v) for v in splits.values())
-    assert set(splits['train']).isdisjoint(splits['val'])
-    assert set(splits['train']).isdisjoint(splits['test'])
-    assert set(splits['val']).isdisjoint(splits['test'])
-    assert set(REAL_FRAMES[0][:1]) <= set(union)
 
 
 def test_split_names_resolve_to_shipped_lists(tree):
@@ -227,7 +237,7 @@ def test_base_config_pipelines_on_real_frames(tmp_path):
     """The shipped dataset config, real A2D2 frames, full-resolution masks."""
     import cv2
 
-    from a2d2_mmseg.datasets.a2d2_meta import get_mapper
+    from a2d2_mmseg.a2d2 import get_mapper
     root = _real_tree(tmp_path)
     cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/datasets/a2d2.py'))
     scenes = [s for s, _ in REAL_FRAMES]

@@ -9,11 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
+from a2d2_mmseg.a2d2 import CAMERAS, detect_layout
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2LabelError,
-                                 A2D2LayoutError, LoadA2D2Annotations,
-                                 parse_cameras)
-from a2d2_mmseg.datasets.a2d2_layout import (CAMERAS, detect_layout,
-                                             find_frames)
+                                 A2D2LayoutError, LoadA2D2Annotations)
 from tests.a2d2_tree import (COLOUR, REAL_FRAMES, SAMPLES_DIR,
                              label_from_names, write_png, write_raw_tree)
 from tests.test_datasets.a2d2_trees import (copy_real_frame, frame_paths,
@@ -210,29 +208,6 @@ def test_data_root_inside_the_arrangement_is_explained(tmp_path):
     with pytest.raises(A2D2LayoutError, match=r'camera_lidar_semantic_bboxes/'
                        r' itself was given: pass the folder that holds it'):
         A2D2Dataset(data_root=inner)
-
-
-# ---------------------------------------------------------------------------
-# Cameras
-# ---------------------------------------------------------------------------
-def test_parse_cameras():
-    assert parse_cameras(None) == ('front_center', )
-    assert parse_cameras('all') == CAMERAS == (
-        'front_center', 'front_left', 'front_right', 'side_left',
-        'side_right', 'rear_center')
-    assert parse_cameras('side_right, front_left') == ('side_right',
-                                                       'front_left')
-    assert parse_cameras(['rear_center']) == ('rear_center', )
-    with pytest.raises(ValueError) as e:
-        parse_cameras(('front_centre', ))
-    assert str(e.value) == (
-        "unknown camera 'front_centre': cameras must be 'all' or names from "
-        "('front_center', 'front_left', 'front_right', 'side_left', "
-        "'side_right', 'rear_center')")
-    with pytest.raises(ValueError, match='named more than once'):
-        parse_cameras(('front_left', 'front_left'))
-    with pytest.raises(ValueError, match='cameras is empty'):
-        parse_cameras([])
 
 
 def test_cameras_pair_by_scene_camera_and_frame(tmp_path):
@@ -469,18 +444,6 @@ def test_seed_preprocessed_lists_follow_the_split_rule(tmp_path):
                        layout='seed').label_format == 'npy'
     assert A2D2Dataset(data_root=root, scenes='train',
                        layout='seed_bboxes').label_format == 'rgb'
-
-
-def test_find_frames_collect_mode_for_tools(seed_tree):
-    folder = osp.join(seed_tree, 'camera_lidar_semantic_bboxes', 'camera',
-                      'train', S2, 'label', 'cam_front_center')
-    shutil.rmtree(folder)
-    problems = []
-    found = find_frames(seed_tree, scenes='train', problems=problems)
-    assert found['layout'] == 'seed_bboxes' and found['split'] == 'train'
-    assert [f['scene'] for f in found['frames']] == [S1]
-    assert [(p['kind'], p['path']) for p in problems] == [('missing_folder',
-                                                           folder)]
 
 
 # ---------------------------------------------------------------------------

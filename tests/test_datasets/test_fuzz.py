@@ -27,17 +27,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, ClassListError,
+                             UnknownClassWarning, build_class_set,
+                             decode_index_mask, decode_rgb_label, hex_to_rgb,
+                             load_npy_mask, parse_class_list, read_scene_list)
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
                                  A2D2LabelError, A2D2LayoutError,
                                  LoadA2D2Annotations, UnknownColourWarning)
-from a2d2_mmseg.datasets.a2d2_layout import read_scene_list
-from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, ClassListError,
-                                           UnknownClassWarning,
-                                           build_class_set, hex_to_rgb,
-                                           parse_class_list)
-from a2d2_mmseg.datasets.transforms.loading import (decode_index_mask,
-                                                    decode_rgb_label,
-                                                    load_npy_mask)
 from tests.a2d2_tree import write_raw_tree
 
 NUM_CLASSES = {cs: len(build_class_set(cs).classes)

@@ -6,8 +6,8 @@ from mmcv.transforms import LoadImageFromFile
 from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
-from ..a2d2_io import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2ImageError,
-                       imdecode_no_orientation)
+from ...a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2ImageError,
+                            imdecode_no_orientation)
 
 
 @TRANSFORMS.register_module()
@@ -15,7 +15,7 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
     """Load a camera image as stored, refusing broken files by name.
 
     A drop-in for mmcv's ``LoadImageFromFile`` in the A2D2 pipelines, decoded
-    with :func:`~a2d2_mmseg.datasets.a2d2_io.imdecode_no_orientation`:
+    with :func:`~a2d2_mmseg.a2d2.images.imdecode_no_orientation`:
 
     * an EXIF Orientation tag is ignored: A2D2's labels are aligned to the
       stored pixels, and OpenCV's default colour decode would rotate the
@@ -25,7 +25,7 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
       without allocating it (the label's size is then checked against the
       image's by ``LoadA2D2Annotations``, also before decoding);
     * a missing, empty (0-byte), truncated or corrupt file raises
-      :class:`~a2d2_mmseg.datasets.a2d2_io.A2D2ImageError` naming the file,
+      :class:`~a2d2_mmseg.a2d2.images.A2D2ImageError` naming the file,
       instead of ``cv2.error``, an assertion or a ``None`` image.
 
     An image that is already loaded (``results['img']``, an array, as
@@ -56,7 +56,7 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
             is missing or cannot be used (mmcv's option). Defaults to False.
         max_side (int, optional): Largest width or height accepted from the
             header; None for no limit. Defaults to
-            :data:`~a2d2_mmseg.datasets.a2d2_io.MAX_IMAGE_SIDE` (8192).
+            :data:`~a2d2_mmseg.a2d2.images.MAX_IMAGE_SIDE` (8192).
         backend_args (dict, optional): mmengine file backend arguments.
             Defaults to None.
     """

@@ -1,13 +1,19 @@
-"""LoadA2D2Annotations: formats, unknown colours, and bad label files."""
+"""LoadA2D2Annotations: formats, unknown colours, bad label files, and one
+decoder asked for once."""
+import json
+import os
+import os.path as osp
+import pickle
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
+import a2d2_mmseg.datasets.transforms.loading as loading
+from a2d2_mmseg.a2d2 import A2D2_CLASS_LIST, build_class_set
 from a2d2_mmseg.datasets import (A2D2LabelError, LoadA2D2Annotations,
                                  UnknownColourWarning)
-from a2d2_mmseg.datasets.a2d2_meta import build_class_set
 from tests.a2d2_tree import label_from_names, write_png
 from tests.bad_files import (encode_png, with_declared_size,
                              write_png_with_orientation)
@@ -239,3 +245,58 @@ def test_npy_header_declaring_more_than_its_data(tmp_path):
     path.write_bytes(_npy((2, 3), bytes(6)))
     out = LoadA2D2Annotations()(_results(path, label_format='npy'))
     np.testing.assert_array_equal(out['gt_seg_map'], np.zeros((2, 3)))
+
+
+def test_decoder_asked_once_and_class_list_never_stat_per_sample(
+        tmp_path, monkeypatch):
+    class_list = tmp_path / 'class_list.json'
+    class_list.write_text(json.dumps(dict(A2D2_CLASS_LIST)))
+    paths = []
+    for i in range(4):
+        paths.append(tmp_path / f'l{i}.png')
+        write_png(str(paths[-1]), LABEL)
+    asked, stats = [], []
+    real_get, real_stat = loading.get_decoder, os.stat
+
+    def get_decoder(*args, **kwargs):
+        asked.append(args)
+        return real_get(*args, **kwargs)
+
+    def stat(path, *args, **kwargs):
+        if osp.basename(os.fspath(path)) == 'class_list.json':
+            stats.append(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(loading, 'get_decoder', get_decoder)
+    monkeypatch.setattr(os, 'stat', stat)
+    t = LoadA2D2Annotations()
+    # what A2D2Dataset passes with every sample: the same objects
+    info = dict(class_set=dict(classes=('sky', 'rest'),
+                               groups={'sky': ['Sky']}, others='rest'),
+                class_list=str(class_list), label_format='rgb')
+    outs = [t(_results(paths[0], **info))]
+    assert len(asked) == 1 and stats  # the class list, read once here
+    at_build = len(stats)
+    outs += [t(_results(p, **info)) for p in paths[1:]]
+    assert len(asked) == 1 and len(stats) == at_build  # per sample: none
+    sky = [[0, 1], [1, 1]]
+    for out in outs:
+        np.testing.assert_array_equal(out['gt_seg_map'], sky)
+    # other settings: asked again, once
+    t(_results(paths[0], **dict(info, class_set='reduced')))
+    t(_results(paths[1], **dict(info, class_set='reduced')))
+    assert len(asked) == 2
+
+
+def test_decoder_is_not_pickled(tmp_path):
+    path = tmp_path / 'l.png'
+    write_png(str(path), LABEL)
+    t = LoadA2D2Annotations()
+    t(_results(path))
+    assert t._decoder_for is not None
+    data = pickle.dumps(t)
+    assert len(data) < 10_000  # not the 16 MiB colour table
+    copy = pickle.loads(data)
+    assert copy._decoder_for is None
+    np.testing.assert_array_equal(copy(_results(path))['gt_seg_map'],
+                                  t(_results(path))['gt_seg_map'])

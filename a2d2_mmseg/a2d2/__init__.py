@@ -1,0 +1,66 @@
+"""The A2D2 core: everything about A2D2's files, without torch or mmseg.
+
+Its modules import only the standard library, numpy and OpenCV, so data
+preparation (the converter, the checker, the synthetic generator) runs where
+torch is not installed, and starts fast. The mmseg side
+(:class:`~a2d2_mmseg.datasets.A2D2Dataset`, the loading transforms) are thin
+adapters over it. The data flows one way, down this list:
+
+=====================  =====================================================
+module                 its job
+=====================  =====================================================
+:mod:`.class_list`     A2D2's 55-entry class list; ``class_list.json`` read,
+                       checked against it and cached
+:mod:`.class_sets`     class sets ('full', 'reduced', class-set dicts):
+                       names, palette, category -> index
+:mod:`.colours`        colour -> class index through one 2**24 table
+                       (:func:`get_mapper`)
+:mod:`.images`         image files decoded as stored, headers checked before
+                       decoding (:func:`imdecode_no_orientation`)
+:mod:`.labels`         label files -> class indices for the three label
+                       formats (:func:`get_decoder`)
+:mod:`.layout`         the arrangements on disk, cameras, scene lists
+                       (``splits/``), the seed's splits
+:mod:`.scanning`       one scanner: the frames of a tree and every problem
+                       of it (:func:`scan`)
+=====================  =====================================================
+"""
+from .class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST, ClassListError,
+                         UnknownClassError, UnknownClassWarning, category_of,
+                         check_class_list, hex_to_rgb, parse_class_list)
+from .class_sets import (CLASS_SETS, IGNORE_INDEX, NOT_SCENE_CATEGORIES,
+                         REDUCED_CLASS_SET, REDUCED_CLASSES, ClassSet,
+                         ClassSetError, build_class_set, category_lut,
+                         class_set_key, class_set_name, class_set_spec)
+from .colours import (MAX_SNAP_DISTANCE, ColourMapper, get_mapper, pack_bgr,
+                      pack_rgb)
+from .images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2FileError,
+                     A2D2ImageError, A2D2LabelError, imdecode_no_orientation,
+                     png_colour_type, read_image_file)
+from .labels import (FORMATS, LabelDecoder, UnknownColourWarning,
+                     check_index_range, decode_index_mask, decode_rgb_label,
+                     get_decoder, load_npy_mask, out_of_range_values)
+from .layout import (CAMERAS, DEFAULT_SPLITS, LABEL_FORMATS, LAYOUTS,
+                     SPLITS_DIR, A2D2LayoutError, class_list_path,
+                     detect_layout, parse_cameras, parse_scenes_option,
+                     read_converted_meta, read_scene_list, resolve_scenes)
+from .scanning import Scan, scan
+
+__all__ = [
+    'A2D2_CLASS_LIST', 'A2D2_CATEGORIES', 'ClassListError',
+    'UnknownClassError', 'UnknownClassWarning', 'category_of',
+    'check_class_list', 'hex_to_rgb', 'parse_class_list', 'IGNORE_INDEX',
+    'CLASS_SETS', 'REDUCED_CLASS_SET', 'REDUCED_CLASSES',
+    'NOT_SCENE_CATEGORIES', 'ClassSet', 'ClassSetError', 'build_class_set',
+    'category_lut', 'class_set_key', 'class_set_name', 'class_set_spec',
+    'MAX_SNAP_DISTANCE', 'ColourMapper', 'get_mapper', 'pack_rgb',
+    'pack_bgr', 'COLOR_TYPES', 'MAX_IMAGE_SIDE', 'A2D2FileError',
+    'A2D2ImageError', 'A2D2LabelError', 'imdecode_no_orientation',
+    'png_colour_type', 'read_image_file', 'FORMATS', 'LabelDecoder',
+    'UnknownColourWarning', 'check_index_range', 'decode_index_mask',
+    'decode_rgb_label', 'get_decoder', 'load_npy_mask', 'out_of_range_values',
+    'CAMERAS', 'DEFAULT_SPLITS', 'LABEL_FORMATS', 'LAYOUTS', 'SPLITS_DIR',
+    'A2D2LayoutError', 'class_list_path', 'detect_layout', 'parse_cameras',
+    'parse_scenes_option', 'read_converted_meta', 'read_scene_list',
+    'resolve_scenes', 'Scan', 'scan'
+]

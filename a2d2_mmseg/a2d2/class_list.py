@@ -1,0 +1,333 @@
+"""A2D2's class list: ``class_list.json`` read, checked and cached.
+
+A2D2 (https://www.a2d2.audi) labels every pixel of its camera frames with one
+of 55 RGB colours listed in ``camera_lidar_semantic/class_list.json``. Object
+classes have numbered variants ("Car 1" ... "Car 4") that tell neighbouring
+instances apart; merged, they give A2D2's 38 semantic categories
+(:data:`A2D2_CATEGORIES`).
+
+Class indices follow A2D2's own list (:data:`A2D2_CLASS_LIST`), never the
+order of a tree's ``class_list.json``: a file with its entries reordered
+gives the same indices. A file is checked against A2D2's 55 colours and
+names; an entry that is not A2D2's (a renamed class such as "RD Normal
+Street", an unknown colour) or a missing entry is an
+:class:`UnknownClassError` naming the file, the entry and the closest known
+name, unless ``allow_unknown_classes=True``, which loads such entries as 255
+(ignored) with one :class:`UnknownClassWarning` per file.
+
+:func:`checked_class_list` reads and checks a file once per process for
+each (path, modification time, size, inode): an edited file is read again
+the next time a class set is built from it.
+"""
+import difflib
+import functools
+import json
+import os
+import os.path as osp
+import re
+import warnings
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+# A2D2's class_list.json (camera_lidar_semantic/class_list.json), in its own
+# order. Used as the built-in default when a dataset's own file is not given.
+A2D2_CLASS_LIST: Tuple[Tuple[str, str], ...] = (
+    ('#ff0000', 'Car 1'), ('#c80000', 'Car 2'), ('#960000', 'Car 3'),
+    ('#800000', 'Car 4'), ('#b65906', 'Bicycle 1'), ('#963204', 'Bicycle 2'),
+    ('#5a1e01', 'Bicycle 3'), ('#5a1e1e', 'Bicycle 4'),
+    ('#cc99ff', 'Pedestrian 1'), ('#bd499b', 'Pedestrian 2'),
+    ('#ef59bf', 'Pedestrian 3'), ('#ff8000', 'Truck 1'),
+    ('#c88000', 'Truck 2'), ('#968000', 'Truck 3'),
+    ('#00ff00', 'Small vehicles 1'), ('#00c800', 'Small vehicles 2'),
+    ('#009600', 'Small vehicles 3'), ('#0080ff', 'Traffic signal 1'),
+    ('#1e1c9e', 'Traffic signal 2'), ('#3c1c64', 'Traffic signal 3'),
+    ('#00ffff', 'Traffic sign 1'), ('#1edcdc', 'Traffic sign 2'),
+    ('#3c9dc7', 'Traffic sign 3'), ('#ffff00', 'Utility vehicle 1'),
+    ('#ffffc8', 'Utility vehicle 2'), ('#e96400', 'Sidebars'),
+    ('#6e6e00', 'Speed bumper'), ('#808000', 'Curbstone'),
+    ('#ffc125', 'Solid line'), ('#400040', 'Irrelevant signs'),
+    ('#b97a57', 'Road blocks'), ('#000064', 'Tractor'),
+    ('#8b636c', 'Non-drivable street'), ('#d23273', 'Zebra crossing'),
+    ('#ff0080', 'Obstacles / trash'), ('#fff68f', 'Poles'),
+    ('#960096', 'RD restricted area'), ('#ccff99', 'Animals'),
+    ('#eea2ad', 'Grid structure'), ('#212cb1', 'Signal corpus'),
+    ('#b432b4', 'Drivable cobblestone'), ('#ff46b9', 'Electronic traffic'),
+    ('#eee9bf', 'Slow drive area'), ('#93fdc2', 'Nature object'),
+    ('#9696c8', 'Parking area'), ('#b496c8', 'Sidewalk'),
+    ('#48d1cc', 'Ego car'), ('#c87dd2', 'Painted driv. instr.'),
+    ('#9f79ee', 'Traffic guide obj.'), ('#8000ff', 'Dashed line'),
+    ('#ff00ff', 'RD normal street'), ('#87ceff', 'Sky'),
+    ('#f1e6ff', 'Buildings'), ('#60458f', 'Blurred area'),
+    ('#352e52', 'Rain dirt'))
+
+_VARIANT_RE = re.compile(r'^(.*\S)\s+\d+$')
+_HEX_RE = re.compile(r'^#[0-9a-fA-F]{6}$')
+
+
+class ClassListError(ValueError):
+    """A ``class_list.json`` that is missing, malformed or inconsistent."""
+
+
+class UnknownClassError(ClassListError):
+    """A ``class_list.json`` whose entries are not A2D2's 55 classes."""
+
+
+class UnknownClassWarning(UserWarning):
+    """Entries of a ``class_list.json`` that are not A2D2's were allowed
+    (``allow_unknown_classes=True``) and are loaded as 255 (ignored)."""
+
+
+
+def category_of(label_name: str) -> str:
+    """Return the A2D2 category of a label name: 'Car 3' -> 'Car'."""
+    match = _VARIANT_RE.match(label_name)
+    return match.group(1) if match else label_name
+
+
+def hex_to_rgb(hex_colour: str) -> Tuple[int, int, int]:
+    """'#ff8000' -> (255, 128, 0)."""
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def parse_class_list(
+        source: Union[str, Dict[str, str], None] = None
+) -> List[Tuple[Tuple[int, int, int], str]]:
+    """Read and validate an A2D2 ``class_list.json``.
+
+    Args:
+        source (str | dict | None): Path of a ``class_list.json``, its parsed
+            content (``{'#rrggbb': 'Label name', ...}``), or None for the
+            built-in copy of A2D2's list.
+
+    Returns:
+        list[tuple]: ``((r, g, b), label_name)`` in file order.
+
+    Raises:
+        ClassListError: The file is missing, not JSON, not a colour -> name
+            object, or lists a colour twice. The message names the file.
+    """
+    where = 'built-in A2D2 class list'
+    if source is None:
+        items = list(A2D2_CLASS_LIST)
+    elif isinstance(source, dict):
+        where = 'class list dict'
+        items = list(source.items())
+    else:
+        where = os.fspath(source)
+        if not osp.isfile(where):
+            raise ClassListError(f'{where}: class_list.json not found')
+        try:
+            with open(where, 'rb') as f:
+                raw = f.read()
+        except OSError as e:
+            raise ClassListError(f'{where}: cannot read: {e}') from e
+        # json.loads on bytes would accept UTF-16/32; A2D2 is UTF-8.
+        try:
+            content = json.loads(raw.decode('utf-8'),
+                                 object_pairs_hook=_pairs_keep_duplicates)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ClassListError(
+                f'{where}: malformed class_list.json: {e}') from e
+        if not isinstance(content, _Pairs):
+            raise ClassListError(
+                f'{where}: expected a JSON object mapping "#rrggbb" colours '
+                f'to class names, got {type(content).__name__}')
+        items = content
+    if not items:
+        raise ClassListError(f'{where}: the class list is empty')
+
+    parsed = []
+    seen: Dict[Tuple[int, int, int], str] = {}
+    for colour, name in items:
+        if not isinstance(colour, str) or not _HEX_RE.match(colour):
+            raise ClassListError(
+                f'{where}: {colour!r} is not a colour of the form "#rrggbb"')
+        if not isinstance(name, str) or not name.strip():
+            raise ClassListError(
+                f'{where}: colour {colour} has no class name ({name!r})')
+        rgb = hex_to_rgb(colour)
+        if rgb in seen:
+            raise ClassListError(
+                f'{where}: duplicate colour {colour.lower()} for '
+                f'{seen[rgb]!r} and {name!r}')
+        seen[rgb] = name
+        parsed.append((rgb, name))
+    return parsed
+
+
+class _Pairs(list):
+    """The (key, value) pairs of one JSON object, duplicates kept."""
+
+
+def _pairs_keep_duplicates(pairs):
+    # JSON objects with duplicate keys would silently keep the last value;
+    # keeping the pairs lets parse_class_list report the duplicate.
+    return _Pairs(pairs)
+
+
+def full_categories(
+    class_list: Sequence[Tuple[Tuple[int, int, int], str]]
+) -> 'OrderedDict[str, List[Tuple[int, int, int]]]':
+    """A2D2 category -> its colours, in order of first appearance."""
+    categories: 'OrderedDict[str, list]' = OrderedDict()
+    for rgb, name in class_list:
+        categories.setdefault(category_of(name), []).append(rgb)
+    return categories
+
+
+# A2D2's own tables: every class index and palette colour comes from these,
+# whatever the order of the class_list.json being read.
+_A2D2_PARSED = [(hex_to_rgb(h), n) for h, n in A2D2_CLASS_LIST]
+_A2D2_FULL = full_categories(_A2D2_PARSED)
+#: A2D2's 38 categories in index order (the full class set).
+A2D2_CATEGORIES: Tuple[str, ...] = tuple(_A2D2_FULL)
+_NAME_OF_COLOUR = {rgb: name for rgb, name in _A2D2_PARSED}
+_COLOUR_OF_NAME = {name: rgb for rgb, name in _A2D2_PARSED}
+# Entries listed per error or warning before "... and N more".
+_MAX_LISTED = 10
+
+
+def _hex(rgb: Sequence[int]) -> str:
+    return '#{:02x}{:02x}{:02x}'.format(*rgb)
+
+
+def _closest_name(name: str) -> str:
+    """The A2D2 label name most like ``name`` (case-insensitive)."""
+    folded = {n.casefold(): n for n in _COLOUR_OF_NAME}
+    match = difflib.get_close_matches(name.casefold(), list(folded), n=1,
+                                      cutoff=0)
+    return folded[match[0]] if match else A2D2_CLASS_LIST[0][1]
+
+
+def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
+    """What is wrong with one class list entry that is not A2D2's."""
+    colour = _hex(rgb)
+    entry = f'entry "{colour}": {json.dumps(name, ensure_ascii=False)}'
+    known = _NAME_OF_COLOUR.get(rgb)
+    if known is not None:
+        return f'{entry}: A2D2 names {colour} "{known}"'
+    if name in _COLOUR_OF_NAME:
+        return (f'{entry}: {colour} is not an A2D2 colour; A2D2\'s '
+                f'"{name}" is {_hex(_COLOUR_OF_NAME[name])}')
+    closest = _closest_name(name)
+    return (f'{entry}: neither colour nor name is one of A2D2\'s 55 '
+            f'classes (closest known name: "{closest}", '
+            f'{_hex(_COLOUR_OF_NAME[closest])})')
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = '\n'.join(f'  {p}' for p in items[:_MAX_LISTED])
+    more = ('' if len(items) <= _MAX_LISTED else
+            f'\n  ... and {len(items) - _MAX_LISTED} more')
+    return shown + more
+
+
+def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
+                     where: str = 'class list',
+                     allow_unknown_classes: bool = False
+                     ) -> Tuple[Dict[Tuple[int, int, int], Optional[str]],
+                                List[str]]:
+    """Check a parsed class list against A2D2's 55 colours and names.
+
+    Args:
+        class_list (list[tuple]): ``((r, g, b), name)`` pairs, as
+            :func:`parse_class_list` returns them.
+        where (str): The file (or 'class list dict'), for the messages.
+        allow_unknown_classes (bool): Accept entries that are not A2D2's and
+            missing entries instead of raising. Defaults to False.
+
+    Returns:
+        tuple: ``categories`` (``(r, g, b) -> A2D2 category``, or None for an
+        entry that is not A2D2's) and ``problems`` (one line per entry that
+        is not A2D2's, then one for the missing ones; empty for A2D2's own
+        list).
+
+    Raises:
+        UnknownClassError: An entry is not one of A2D2's (colour and name
+            must both match A2D2's list) or A2D2 colours are missing, and
+            ``allow_unknown_classes`` is False. The message names the file,
+            each entry and the closest known name.
+    """
+    categories: Dict[Tuple[int, int, int], Optional[str]] = {}
+    problems = []
+    for rgb, name in class_list:
+        if _NAME_OF_COLOUR.get(rgb) == name:
+            categories[rgb] = category_of(name)
+        else:
+            categories[rgb] = None
+            problems.append(_entry_problem(rgb, name))
+    missing = [f'"{_hex(rgb)}": "{name}"' for rgb, name in _A2D2_PARSED
+               if rgb not in categories]
+    if missing:
+        shown = ', '.join(missing[:_MAX_LISTED])
+        more = ('' if len(missing) <= _MAX_LISTED else
+                f' and {len(missing) - _MAX_LISTED} more')
+        problems.append(f'lacks {len(missing)} of A2D2\'s 55 entries: '
+                        f'{shown}{more}')
+    if problems and not allow_unknown_classes:
+        raise UnknownClassError(
+            f'{where}: not A2D2\'s class list ({len(problems)} '
+            f'problem(s)):\n{_listed(problems)}\nRestore A2D2\'s '
+            'camera_lidar_semantic/class_list.json, or pass '
+            'allow_unknown_classes=True to load entries that are not '
+            "A2D2's as 255 (ignored)")
+    return categories, problems
+
+
+def class_list_key(class_list: Union[str, Dict[str, str], None]) -> tuple:
+    """The hashable cache key of a ``class_list`` argument.
+
+    ``('builtin',)``, ``('dict', items)`` or ``('file', realpath, (mtime,
+    size, inode))``, so that an edited or replaced file is read again: one
+    ``stat`` per call, the file itself is read once per key.
+    """
+    if class_list is None:
+        return ('builtin', )
+    if isinstance(class_list, dict):
+        # Validate first: a malformed dict may hold unhashable values.
+        parse_class_list(class_list)
+        return ('dict', tuple(class_list.items()))
+    path = osp.realpath(os.fspath(class_list))
+    try:
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        stamp = None
+    return ('file', path, stamp)
+
+
+def _source_of(key: tuple) -> Union[str, Dict[str, str], None]:
+    if key[0] == 'builtin':
+        return None
+    if key[0] == 'dict':
+        return dict(key[1])
+    return key[1]
+
+
+@functools.lru_cache(maxsize=16)
+def checked_class_list(key: tuple, allow_unknown_classes: bool = False
+                       ) -> Tuple[list, dict, Tuple[str, ...]]:
+    """Parse and check a class list once per (key, option).
+
+    Args:
+        key (tuple): :func:`class_list_key` of the class list.
+        allow_unknown_classes (bool): See :func:`check_class_list`; the
+            entries allowed give one :class:`UnknownClassWarning` per file.
+
+    Returns:
+        tuple: ``parsed`` (:func:`parse_class_list`), ``categories`` and
+        ``problems`` (:func:`check_class_list`).
+    """
+    source = _source_of(key)
+    where = ('built-in A2D2 class list' if source is None else
+             'class list dict' if isinstance(source, dict) else source)
+    parsed = parse_class_list(source)
+    categories, problems = check_class_list(parsed, where,
+                                            allow_unknown_classes)
+    if problems:
+        warnings.warn(
+            f'{where}: {len(problems)} entr(y/ies) differ from A2D2\'s class '
+            'list; their colours are loaded as 255 (ignored) '
+            f'(allow_unknown_classes=True):\n{_listed(problems)}',
+            UnknownClassWarning, stacklevel=4)
+    return parsed, categories, tuple(problems)

@@ -1,0 +1,407 @@
+"""Class sets over A2D2's categories: names, palette, colour -> index.
+
+A class set says which class each of A2D2's 38 categories
+(:data:`~.class_list.A2D2_CATEGORIES`) belongs to: 'full' (the 38
+categories), 'reduced' (:data:`REDUCED_CLASS_SET`, the project's 11 driving
+classes) or a class-set dict written in Python or in a config (see
+:func:`build_class_set`). The class names, their indices and the palette
+come from A2D2's fixed tables and the class set; the class list only decides
+which colours are mapped.
+"""
+import difflib
+import functools
+from collections import OrderedDict
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Dict, Sequence, Tuple, Union
+
+import numpy as np
+
+from .class_list import (_A2D2_FULL, _MAX_LISTED, A2D2_CATEGORIES,
+                         checked_class_list, class_list_key)
+
+__all__ = [
+    'IGNORE_INDEX', 'REDUCED_CLASS_SET', 'REDUCED_CLASSES',
+    'NOT_SCENE_CATEGORIES', 'CLASS_SETS', 'CLASS_SET_KEYS', 'ClassSetError',
+    'ClassSet', 'class_set_key', 'class_set_spec', 'class_set_name',
+    'build_class_set', 'class_set_from_keys', 'category_lut'
+]
+
+#: The class index of ignored pixels (mmseg's ``ignore_index``).
+IGNORE_INDEX = 255
+
+# The project's reduced, driving-relevant class set, written as a class-set
+# dict (see build_class_set): 11 classes; the three categories that are not
+# part of the scene are ignored and every other category is 'background'.
+# README.md shows the table. Read-only: copy it to derive a set, e.g.
+# ``dict(REDUCED_CLASS_SET, others='ignore')``.
+REDUCED_CLASS_SET: Mapping = MappingProxyType(dict(
+    classes=('background', 'road', 'lane marking', 'sidewalk', 'nature',
+             'sky', 'building', 'vehicle', 'two-wheeler', 'pedestrian',
+             'traffic sign & signal'),
+    groups=MappingProxyType({
+        'road': ('RD normal street', 'Drivable cobblestone',
+                 'Slow drive area', 'Parking area', 'RD restricted area',
+                 'Speed bumper'),
+        'lane marking': ('Solid line', 'Dashed line', 'Zebra crossing',
+                         'Painted driv. instr.'),
+        'sidewalk': ('Sidewalk', 'Curbstone', 'Non-drivable street'),
+        'nature': ('Nature object', ),
+        'sky': ('Sky', ),
+        'building': ('Buildings', ),
+        'vehicle': ('Car', 'Truck', 'Utility vehicle', 'Tractor'),
+        'two-wheeler': ('Bicycle', 'Small vehicles'),
+        'pedestrian': ('Pedestrian', ),
+        'traffic sign & signal': ('Traffic sign', 'Traffic signal',
+                                  'Signal corpus', 'Electronic traffic',
+                                  'Poles'),
+    }),
+    ignore=('Ego car', 'Blurred area', 'Rain dirt'),
+    others='background',
+    palette=((0, 0, 0), (255, 0, 255), (255, 193, 37), (180, 150, 200),
+             (147, 253, 194), (135, 206, 255), (241, 230, 255), (255, 0, 0),
+             (182, 89, 6), (204, 153, 255), (0, 255, 255)),
+))
+
+# Categories that are not part of the scene: the reduced set ignores them.
+NOT_SCENE_CATEGORIES: Tuple[str, ...] = tuple(REDUCED_CLASS_SET['ignore'])
+
+# The reduced set as reduced class -> (colour, the A2D2 categories merged
+# into it); 'background' lists none (it takes every other category).
+REDUCED_CLASSES: 'OrderedDict[str, Tuple[Tuple[int, int, int], Tuple[str, ...]]]' = OrderedDict(  # noqa: E501
+    (name, (tuple(colour), tuple(REDUCED_CLASS_SET['groups'].get(name, ()))))
+    for name, colour in zip(REDUCED_CLASS_SET['classes'],
+                            REDUCED_CLASS_SET['palette']))
+
+#: The named class sets; a class-set dict is the third kind.
+CLASS_SETS = ('full', 'reduced')
+#: The keys a class-set dict may have.
+CLASS_SET_KEYS = ('classes', 'groups', 'ignore', 'others', 'palette')
+
+
+class ClassSetError(ValueError):
+    """A ``class_set`` that is neither 'full', 'reduced' nor a valid
+    class-set dict; the message names the offending entry."""
+
+
+class ClassSet:
+    """A class set over A2D2's colours: names, palette, colour -> index.
+
+    Args:
+        name (str): 'full' (A2D2's 38 categories), 'reduced' or 'dict' (a
+            class-set dict).
+        classes (tuple[str]): Class names, index order.
+        palette (list[list[int]]): One RGB colour per class.
+        colour_to_index (dict): ``(r, g, b) -> class index or 255``.
+        category_to_index (dict): A2D2 category name -> index or 255.
+        unknown_entries (tuple[str]): How the class list differs from
+            A2D2's (entries loaded as 255 because they were allowed); empty
+            for A2D2's own list. Defaults to ().
+    """
+
+    def __init__(self,
+                 name: str,
+                 classes: Sequence[str],
+                 palette: Sequence[Sequence[int]],
+                 colour_to_index: Dict[Tuple[int, int, int], int],
+                 category_to_index: Dict[str, int],
+                 unknown_entries: Sequence[str] = ()) -> None:
+        self.name = name
+        self.classes = tuple(classes)
+        self.palette = [list(p) for p in palette]
+        self.colour_to_index = dict(colour_to_index)
+        self.category_to_index = dict(category_to_index)
+        self.unknown_entries = tuple(unknown_entries)
+
+    @property
+    def metainfo(self) -> dict:
+        """``dict(classes=..., palette=...)`` for an mmseg dataset."""
+        return dict(classes=self.classes, palette=self.palette)
+
+    def __repr__(self) -> str:
+        return (f'ClassSet(name={self.name!r}, '
+                f'num_classes={len(self.classes)})')
+
+
+def _closest(name: str, known: Sequence[str]) -> str:
+    """The entry of ``known`` most like ``name`` (case-insensitive)."""
+    folded = {k.casefold(): k for k in known}
+    match = difflib.get_close_matches(str(name).casefold(), list(folded),
+                                      n=1, cutoff=0)
+    return folded[match[0]] if match else known[0]
+
+
+def _names(value, what: str) -> Tuple[str, ...]:
+    """A list or tuple of strings from a class-set dict entry."""
+    if isinstance(value, (str, bytes)) or not isinstance(value,
+                                                         (list, tuple)):
+        raise ClassSetError(f'class_set: {what} must be a list of names, '
+                            f'got {value!r}')
+    for v in value:
+        if not isinstance(v, str) or not v.strip():
+            raise ClassSetError(f'class_set: {what} holds {v!r}, not a '
+                                'name')
+    return tuple(value)
+
+
+def _category(name: str, where: str) -> str:
+    if name not in _A2D2_FULL:
+        raise ClassSetError(
+            f'class_set: {where}: {name!r} is not one of A2D2\'s 38 '
+            f'categories (closest known category: '
+            f'"{_closest(name, A2D2_CATEGORIES)}")')
+    return name
+
+
+def _class_set_dict_key(spec: Mapping) -> tuple:
+    """Check a class-set dict; return its hashable, canonical form."""
+    unknown = [k for k in spec if k not in CLASS_SET_KEYS]
+    if unknown:
+        raise ClassSetError(
+            f'class_set: unknown key(s) {unknown} (closest: '
+            f'{[_closest(k, CLASS_SET_KEYS) for k in unknown]}); a class-set '
+            f'dict has {list(CLASS_SET_KEYS)}')
+    if 'classes' not in spec:
+        raise ClassSetError("class_set: a class-set dict needs 'classes'")
+    classes = _names(spec['classes'], "'classes'")
+    if not classes:
+        raise ClassSetError("class_set: 'classes' is empty")
+    for name in classes:
+        if classes.count(name) > 1:
+            raise ClassSetError(f'class_set: class {name!r} is listed more '
+                                "than once in 'classes'")
+        if name == 'ignore':
+            raise ClassSetError(
+                "class_set: 'ignore' cannot be a class name (others='ignore' "
+                'means ignored pixels)')
+    groups = spec.get('groups', {})
+    if not isinstance(groups, Mapping):
+        raise ClassSetError(f"class_set: 'groups' must be a dict class -> "
+                            f'[A2D2 categories], got {groups!r}')
+    placed: Dict[str, str] = {}  # category -> where it is placed
+
+    def place(category: str, where: str) -> None:
+        if category in placed:
+            raise ClassSetError(
+                f'class_set: category {category!r} is in {placed[category]} '
+                f'and in {where}; a category belongs to one class')
+        placed[category] = where
+
+    for cls, members in groups.items():
+        if cls not in classes:
+            raise ClassSetError(
+                f'class_set: groups[{cls!r}]: {cls!r} is not in \'classes\' '
+                f'(closest class: "{_closest(cls, classes)}")')
+        for cat in _names(members, f'groups[{cls!r}]'):
+            place(_category(cat, f'groups[{cls!r}]'), f'groups[{cls!r}]')
+    ignore = _names(spec.get('ignore', ()), "'ignore'")
+    for cat in ignore:
+        place(_category(cat, "'ignore'"), "'ignore'")
+    others = spec.get('others')
+    if others is not None and (not isinstance(others, str) or (
+            others != 'ignore' and others not in classes)):
+        closest = (f' (closest class: "{_closest(others, classes)}")'
+                   if isinstance(others, str) else '')
+        raise ClassSetError(
+            f"class_set: others={others!r} is neither a class of 'classes' "
+            f"nor 'ignore'{closest}")
+    left = [c for c in A2D2_CATEGORIES if c not in placed]
+    if left and others is None:
+        raise ClassSetError(
+            f'class_set: {len(left)} categor(y/ies) are in no group and not '
+            f"ignored ({', '.join(left[:_MAX_LISTED])}"
+            f"{' ...' if len(left) > _MAX_LISTED else ''}): set others= a "
+            "class name or 'ignore'")
+    for cls in classes:
+        if cls != others and not groups.get(cls):
+            raise ClassSetError(
+                f'class_set: class {cls!r} has no categories: list them in '
+                f'groups[{cls!r}] (only the others= class may have none)')
+    palette = spec.get('palette')
+    if palette is not None:
+        if isinstance(palette, (str, bytes)) or not isinstance(
+                palette, (list, tuple)) or len(palette) != len(classes):
+            raise ClassSetError(
+                f"class_set: 'palette' must list one [r, g, b] per class "
+                f'({len(classes)}), got {palette!r}')
+        for cls, colour in zip(classes, palette):
+            if isinstance(colour, (str, bytes)) or not isinstance(
+                    colour, (list, tuple)) or len(colour) != 3 or not all(
+                        isinstance(c, int) and not isinstance(c, bool)
+                        and 0 <= c <= 255 for c in colour):
+                raise ClassSetError(
+                    f'class_set: palette colour of {cls!r} must be [r, g, b] '
+                    f'with integers 0..255, got {colour!r}')
+        palette = tuple(tuple(int(c) for c in colour) for colour in palette)
+    return ('dict', classes,
+            tuple((cls, tuple(groups[cls])) for cls in classes
+                  if groups.get(cls)),
+            ignore, others, palette)
+
+
+def class_set_key(class_set) -> Union[str, tuple]:
+    """Check a ``class_set`` argument; return its hashable canonical form.
+
+    Args:
+        class_set (str | dict): 'full', 'reduced' or a class-set dict (see
+            :func:`build_class_set`); a ConfigDict or any mapping works.
+
+    Returns:
+        str | tuple: 'full', or a tuple for a class-set dict ('reduced' is
+        :data:`REDUCED_CLASS_SET`'s). Equal for equal class sets, so it keys
+        the caches and compares two class-set arguments.
+
+    Raises:
+        ClassSetError: Not a class set; the message names the entry.
+    """
+    if isinstance(class_set, str):
+        if class_set == 'full':
+            return 'full'
+        if class_set == 'reduced':
+            return _REDUCED_KEY
+        raise ClassSetError(
+            f'class_set must be one of {CLASS_SETS} or a class-set dict, '
+            f'got {class_set!r}')
+    if isinstance(class_set, Mapping):
+        return _class_set_dict_key(class_set)
+    raise ClassSetError(f'class_set must be one of {CLASS_SETS} or a '
+                        f'class-set dict, got {class_set!r}')
+
+
+def class_set_spec(class_set) -> Union[str, dict]:
+    """A plain copy of a ``class_set`` argument, checked.
+
+    'full' and 'reduced' stay names; a mapping (a ConfigDict, the read-only
+    :data:`REDUCED_CLASS_SET`) becomes a plain dict of tuples that pickles
+    and prints as it reads, for data infos and transforms.
+    """
+    key = class_set_key(class_set)
+    if isinstance(class_set, str):
+        return class_set
+    _, classes, groups, ignore, others, palette = key
+    spec = dict(classes=classes, groups=dict(groups), ignore=ignore)
+    if others is not None:
+        spec['others'] = others
+    if palette is not None:
+        spec['palette'] = palette
+    return spec
+
+
+def class_set_name(class_set) -> str:
+    """'full', 'reduced' or 'dict' (a class-set dict): for messages."""
+    key = class_set_key(class_set)
+    return ('full' if key == 'full' else
+            'reduced' if key == _REDUCED_KEY else 'dict')
+
+
+_REDUCED_KEY = _class_set_dict_key(REDUCED_CLASS_SET)
+
+
+def build_class_set(class_set: Union[str, Mapping] = 'full',
+                    class_list: Union[str, Dict[str, str], None] = None,
+                    allow_unknown_classes: bool = False) -> ClassSet:
+    """Build a :class:`ClassSet` from a class list.
+
+    The class names, their indices and the palette come from A2D2's fixed
+    tables and the class set, whatever the file's order; the file decides
+    which colours are mapped. It is read and checked once per process
+    (cached by path, modification time, size and inode), and each class set
+    is built once (a dict is cached by its canonical form,
+    :func:`class_set_key`).
+
+    A class-set dict (in Python or in a config) groups A2D2's 38 categories
+    (:data:`A2D2_CATEGORIES`, named as there) into classes::
+
+        dict(classes=('road', 'vehicle', 'background'),
+             groups={'road': ['RD normal street', 'Parking area'],
+                     'vehicle': ['Car', 'Truck']},
+             ignore=['Ego car'],          # 255; optional
+             others='background',         # a class or 'ignore'
+             palette=[[255, 0, 255], [255, 0, 0], [0, 0, 0]])  # optional
+
+    Every category not grouped or ignored goes to ``others`` (which may be
+    left out only when no category is left). Without ``palette`` a class
+    gets the A2D2 colour of its first listed category, the ``others`` class
+    without categories black. :data:`REDUCED_CLASS_SET` is 'reduced'.
+
+    Args:
+        class_set (str | dict): 'full' for the 38 A2D2 categories (numbered
+            variants merged, palette = each category's first colour),
+            'reduced' for :data:`REDUCED_CLASS_SET`, or a class-set dict.
+        class_list (str | dict | None): See
+            :func:`~.class_list.parse_class_list`.
+        allow_unknown_classes (bool): Load entries that are not A2D2's as
+            255 (ignored), with one :class:`UnknownClassWarning` per file,
+            instead of raising :class:`~.class_list.UnknownClassError`
+            (see :func:`~.class_list.check_class_list`). Defaults to False.
+
+    Returns:
+        ClassSet: The class set.
+
+    Raises:
+        ClassSetError: ``class_set`` is not a class set: an unknown key, an
+            unknown category (the message gives the closest known one), a
+            category in two places, a class without categories (other than
+            ``others``), ``others`` neither a class nor 'ignore', or a bad
+            palette.
+    """
+    return class_set_from_keys(class_set_key(class_set),
+                               class_list_key(class_list),
+                               bool(allow_unknown_classes))
+
+
+@functools.lru_cache(maxsize=16)
+def class_set_from_keys(cs_key: Union[str, tuple], key: tuple,
+                        allow_unknown_classes: bool = False) -> ClassSet:
+    """:func:`build_class_set` from the canonical keys, built once per
+    (:func:`class_set_key`, :func:`~.class_list.class_list_key`,
+    option)."""
+    parsed, categories, problems = checked_class_list(
+        key, allow_unknown_classes)
+    if cs_key == 'full':
+        name = 'full'
+        classes = list(A2D2_CATEGORIES)
+        palette = [list(colours[0]) for colours in _A2D2_FULL.values()]
+        category_to_index = {cat: i for i, cat in enumerate(A2D2_CATEGORIES)}
+    else:
+        name = 'reduced' if cs_key == _REDUCED_KEY else 'dict'
+        _, classes, groups, ignore, others, palette = cs_key
+        default = (IGNORE_INDEX if others in (None, 'ignore') else
+                   classes.index(others))
+        category_to_index = {cat: default for cat in A2D2_CATEGORIES}
+        for cat in ignore:
+            category_to_index[cat] = IGNORE_INDEX
+        first = {}
+        for cls, members in groups:
+            first[cls] = members[0]
+            for cat in members:
+                category_to_index[cat] = classes.index(cls)
+        if palette is None:
+            palette = [_A2D2_FULL[first[c]][0] if c in first else (0, 0, 0)
+                       for c in classes]
+        palette = [list(c) for c in palette]
+    colour_to_index = {
+        rgb: (IGNORE_INDEX if categories[rgb] is None else
+              category_to_index[categories[rgb]])
+        for rgb, _ in parsed
+    }
+    return ClassSet(name, classes, palette, colour_to_index,
+                    category_to_index, problems)
+
+
+def category_lut(class_set: Union[str, Mapping] = 'full',
+                 class_list: Union[str, Dict[str, str], None] = None,
+                 allow_unknown_classes: bool = False) -> np.ndarray:
+    """A 256-entry uint8 table: full-category index -> ``class_set`` index.
+
+    Converted masks store full-category indices (255 = ignore); this table
+    reduces them at load time to any class set (a name or a class-set dict,
+    see :func:`build_class_set`). 255 always maps to 255.
+    """
+    full = build_class_set('full', class_list, allow_unknown_classes)
+    target = build_class_set(class_set, class_list, allow_unknown_classes)
+    lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
+    for cat, i in full.category_to_index.items():
+        lut[i] = target.category_to_index[cat]
+    return lut
+

@@ -1,0 +1,352 @@
+"""Decoding A2D2's image files without surprises.
+
+The dataset pipeline (``LoadA2D2ImageFromFile``, the label decoder of
+:mod:`.labels`), the converter, the checker and the inference tool decode
+camera images and labels through this module, so that they all see the
+same pixels and refuse the same broken files (other readers of A2D2 files
+should call :func:`imdecode_no_orientation` too):
+
+* **EXIF orientation is ignored.** OpenCV's ``IMREAD_COLOR`` (and so mmcv's
+  ``imfrombytes(flag='color')``) rotates an image whose PNG ``eXIf`` or JPEG
+  EXIF block carries an Orientation tag, while the RGB label next to it is
+  decoded as stored. A2D2's labels are aligned to the stored pixels, so a
+  rotated image would be silently misaligned with its label.
+  :func:`imdecode_no_orientation` always decodes the stored pixels.
+* **The header is checked before decoding.** A small PNG can declare a huge
+  size (a 3 MB PNG of 32000x32000 zero pixels asks OpenCV for about 3 GB per
+  channel set). The width and height of the PNG ``IHDR`` chunk or the JPEG
+  frame header are compared with the size the file must have (its paired
+  image's) and with :data:`MAX_IMAGE_SIDE` before any pixel buffer is
+  allocated.
+* **Broken files give an error that names the file**: an empty file, a
+  truncated PNG or JPEG, or bytes OpenCV cannot decode raise
+  :class:`A2D2ImageError` (camera images) or :class:`A2D2LabelError` (labels)
+  instead of ``cv2.error``, ``None`` or a bare ``MemoryError``.
+"""
+import struct
+from typing import Optional, Tuple
+
+import cv2
+import numpy as np
+
+#: Largest width or height accepted from an image header, in pixels. A2D2
+#: frames are 1920x1208; 8192x8192 leaves room for other cameras and for
+#: upscaled copies while keeping one decoded RGB image below 200 MiB. Pass
+#: ``max_side`` (or ``None`` for no limit) to the functions and transforms
+#: that take it to change it.
+MAX_IMAGE_SIDE = 8192
+
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+# PNG colour types (IHDR byte 25).
+PNG_COLOUR_TYPES = {0: 'grayscale', 2: 'RGB', 3: 'palette', 4:
+                    'grayscale+alpha', 6: 'RGBA'}
+_JPEG_SOI = b'\xff\xd8'
+_JPEG_EOI = b'\xff\xd9'
+# JPEG start-of-frame markers (they hold the size); C4, C8 and CC are not.
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+# imread flags by name (mmcv's names included); every colour or grayscale
+# flag carries IMREAD_IGNORE_ORIENTATION, and IMREAD_UNCHANGED never applies
+# the orientation.
+_FLAGS = {
+    'color': cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION,
+    'color_ignore_orientation':
+    cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION,
+    'grayscale': cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION,
+    'grayscale_ignore_orientation':
+    cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION,
+    'unchanged': cv2.IMREAD_UNCHANGED,
+}
+#: The ``flag`` names :func:`imdecode_no_orientation` accepts.
+COLOR_TYPES = tuple(_FLAGS)
+
+
+class A2D2FileError(ValueError):
+    """An image or label file that cannot be used; the message names it.
+
+    Args:
+        message (str): Starts with the file's path.
+        reason (str): What is wrong, for tools that sort problems:
+            'empty', 'corrupt' (truncated, corrupt or not decodable),
+            'too_large' (the header declares more than the size limit),
+            'size_mismatch' (not the paired image's size), 'not_found',
+            'unreadable' or 'other'. Defaults to 'other'.
+    """
+
+    def __init__(self, message: str, reason: str = 'other') -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __reduce__(self):
+        # Keep the reason across processes (dataloader and checker workers).
+        return type(self), (str(self), self.reason)
+
+
+class A2D2ImageError(A2D2FileError):
+    """A camera image that cannot be used; the message names the file."""
+
+
+class A2D2LabelError(A2D2FileError):
+    """A label file that cannot be used; the message names the file."""
+
+
+_ERRORS = dict(image=A2D2ImageError, label=A2D2LabelError)
+
+
+def png_colour_type(data: bytes) -> Optional[str]:
+    """Return the PNG colour type of encoded bytes, or None if not a PNG."""
+    if len(data) < 26 or not data.startswith(PNG_SIGNATURE):
+        return None
+    return PNG_COLOUR_TYPES.get(data[25], f'unknown ({data[25]})')
+
+
+def png_structure_error(data: bytes) -> Optional[str]:
+    """Why PNG bytes are truncated or corrupt at the chunk level, or None.
+
+    Walks the chunk headers only (no decompression): the first chunk must be
+    a 13-byte IHDR, every chunk must lie within the data, and an IEND chunk
+    must end the chunk sequence. This catches truncation cheaply, and keeps
+    OpenCV from allocating (and zeroing) the up to 2 GiB that a corrupt
+    chunk length claims.
+    """
+    if not data.startswith(PNG_SIGNATURE):
+        return 'no PNG signature'
+    pos, end, first = len(PNG_SIGNATURE), len(data), True
+    while True:
+        if pos + 12 > end:
+            return f'truncated: no IEND chunk (file ends at byte {end})'
+        length, ctype = struct.unpack_from('>I4s', data, pos)
+        if first and (ctype != b'IHDR' or length != 13):
+            return 'the first chunk is not a 13-byte IHDR'
+        first = False
+        if length > 0x7FFFFFFF or pos + 12 + length > end:
+            return (f'truncated: the {ctype.decode("latin-1")!r} chunk at '
+                    f'byte {pos} claims '
+                    f'{length} bytes, the file has {end - pos - 12} left')
+        if ctype == b'IEND':
+            return None
+        pos += 12 + length
+
+
+def png_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` declared by a PNG's IHDR chunk (bytes 16..23).
+
+    Returns None when ``data`` is not a PNG with an IHDR first chunk.
+    """
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or (
+            data[12:16] != b'IHDR'):
+        return None
+    return struct.unpack_from('>II', data, 16)
+
+
+def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` declared by a JPEG's start-of-frame header.
+
+    Walks the marker segments up to the first SOF (no decoding). Returns None
+    when ``data`` is not a JPEG or holds no readable SOF before the image
+    data (OpenCV then fails to decode it too).
+    """
+    if not data.startswith(_JPEG_SOI):
+        return None
+    pos, end = 2, len(data)
+    while pos + 4 <= end:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # no length field
+            pos += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of scan
+            return None
+        (length, ) = struct.unpack_from('>H', data, pos + 2)
+        if marker in _JPEG_SOF:
+            if pos + 9 > end:
+                return None
+            height, width = struct.unpack_from('>HH', data, pos + 5)
+            return width, height
+        pos += 2 + length
+    return None
+
+
+def image_size(data: bytes) -> Optional[Tuple[int, int]]:
+    """``(width, height)`` from a PNG or JPEG header, else None."""
+    size = png_size(data)
+    return size if size is not None else jpeg_size(data)
+
+
+def _format_of(data: bytes) -> str:
+    if data.startswith(PNG_SIGNATURE):
+        return 'PNG'
+    if data.startswith(_JPEG_SOI):
+        return 'JPEG'
+    return ''
+
+
+def structure_error(data: bytes) -> Optional[str]:
+    """Why PNG or JPEG bytes are truncated or corrupt, or None.
+
+    PNG: see :func:`png_structure_error`. JPEG: the data must end with the
+    end-of-image marker (zero padding after it is allowed); OpenCV decodes a
+    truncated JPEG into an image whose missing rows are grey. Other formats
+    are left to the decoder.
+    """
+    fmt = _format_of(data)
+    if fmt == 'PNG':
+        return png_structure_error(data)
+    if fmt == 'JPEG' and not data.rstrip(b'\0').endswith(_JPEG_EOI):
+        return 'truncated: no JPEG end-of-image marker'
+    return None
+
+
+def check_header_size(data: bytes,
+                      path: str,
+                      expected_size: Optional[Tuple[int, int]] = None,
+                      expected_from: str = '',
+                      max_side: Optional[int] = MAX_IMAGE_SIDE,
+                      kind: str = 'image') -> Optional[Tuple[int, int]]:
+    """Check the size a PNG or JPEG header declares, before decoding.
+
+    Args:
+        data (bytes): The encoded file.
+        path (str): Its path, for the error message.
+        expected_size (tuple[int, int], optional): ``(width, height)`` the
+            file must have (e.g. its paired image's). Defaults to None.
+        expected_from (str): Where ``expected_size`` comes from (the paired
+            image's path), for the error message.
+        max_side (int, optional): Largest width or height accepted; None for
+            no limit. Defaults to :data:`MAX_IMAGE_SIDE`.
+        kind (str): 'image' or 'label': the error class and wording.
+
+    Returns:
+        tuple[int, int] | None: The declared ``(width, height)``, or None for
+        a format whose header is not read (neither PNG nor JPEG).
+
+    Raises:
+        A2D2ImageError | A2D2LabelError: The declared size is empty, differs
+            from ``expected_size`` or exceeds ``max_side``.
+    """
+    error = _ERRORS[kind]
+    size = image_size(data)
+    if size is None:
+        return None
+    width, height = size
+    fmt = _format_of(data)
+    if width == 0 or height == 0:
+        raise error(f'{path}: the {fmt} header declares an empty {kind} '
+                    f'({width}x{height} WxH)', 'corrupt')
+    if expected_size is not None and (width, height) != tuple(expected_size):
+        raise error(
+            f'{path}: {kind} is {width}x{height} (WxH) but its image '
+            f'{expected_from} is {expected_size[0]}x{expected_size[1]}',
+            'size_mismatch')
+    if max_side is not None and max(width, height) > max_side:
+        raise error(
+            f'{path}: the {fmt} header declares {width}x{height} (WxH) '
+            f'pixels, more than the limit of {max_side} per side (A2D2 '
+            'frames are 1920x1208); refused before decoding. Raise '
+            'max_side (a2d2_mmseg.a2d2.MAX_IMAGE_SIDE) if such images are '
+            'expected',
+            'too_large')
+    return size
+
+
+def imdecode_no_orientation(data: bytes,
+                            path: str,
+                            flag: str = 'color',
+                            expected_size: Optional[Tuple[int, int]] = None,
+                            expected_from: str = '',
+                            max_side: Optional[int] = MAX_IMAGE_SIDE,
+                            kind: str = 'image') -> np.ndarray:
+    """Decode an image file's bytes as stored, ignoring EXIF orientation.
+
+    In order: an empty file, a truncated or corrupt PNG/JPEG structure and a
+    header size that is empty, not ``expected_size`` or above ``max_side``
+    are refused before any pixel buffer is allocated; then OpenCV decodes
+    with ``IMREAD_IGNORE_ORIENTATION`` (or ``IMREAD_UNCHANGED``, which never
+    rotates).
+
+    Args:
+        data (bytes): The encoded file.
+        path (str): Its path, named in every error.
+        flag (str): 'color' (BGR uint8, the default), 'grayscale' or
+            'unchanged' (as stored: depth and channels kept). mmcv's
+            'color_ignore_orientation' and 'grayscale_ignore_orientation'
+            are accepted as the same as 'color' and 'grayscale'.
+        expected_size (tuple[int, int], optional): ``(width, height)`` the
+            file must have. Defaults to None.
+        expected_from (str): Where ``expected_size`` comes from, for the
+            error message.
+        max_side (int, optional): Largest width or height accepted; None for
+            no limit. Defaults to :data:`MAX_IMAGE_SIDE`.
+        kind (str): 'image' (raise :class:`A2D2ImageError`) or 'label'
+            (raise :class:`A2D2LabelError`). Defaults to 'image'.
+
+    Returns:
+        np.ndarray: The decoded pixels in stored orientation (BGR for
+        colour).
+
+    Raises:
+        A2D2ImageError | A2D2LabelError: The file is empty, truncated,
+            corrupt, of the wrong size or cannot be decoded.
+    """
+    if flag not in _FLAGS:
+        raise ValueError(f'flag must be one of {COLOR_TYPES}, got {flag!r}')
+    error = _ERRORS[kind]
+    if not data:
+        raise error(f'{path}: empty file (0 bytes)', 'empty')
+    fmt = _format_of(data)
+    why = structure_error(data)
+    if why is not None:
+        raise error(
+            f'{path}: cannot decode (truncated or corrupt {fmt}: {why})',
+            'corrupt')
+    check_header_size(data, path, expected_size, expected_from, max_side,
+                      kind)
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), _FLAGS[flag])
+    except cv2.error as e:
+        # OpenCV asserts instead of returning None for some corrupt headers
+        # (e.g. more than 2**30 pixels) and for failed allocations.
+        reason = getattr(e, 'err', '') or str(e).strip().splitlines()[-1]
+        raise error(
+            f'{path}: cannot decode (truncated or corrupt '
+            f'{fmt or "file"}: OpenCV: {reason})', 'corrupt') from None
+    if img is None:
+        what = (f'truncated or corrupt {fmt}' if fmt else
+                'not an image format OpenCV can read, or corrupt')
+        raise error(f'{path}: cannot decode ({what})', 'corrupt')
+    return img
+
+
+def read_image_file(path: str,
+                    flag: str = 'color',
+                    max_side: Optional[int] = MAX_IMAGE_SIDE,
+                    kind: str = 'image') -> np.ndarray:
+    """Read a local file and decode it with :func:`imdecode_no_orientation`.
+
+    Args:
+        path (str): The file.
+        flag (str): See :func:`imdecode_no_orientation`.
+        max_side (int, optional): See :func:`imdecode_no_orientation`.
+        kind (str): 'image' or 'label'.
+
+    Returns:
+        np.ndarray: The decoded pixels in stored orientation.
+
+    Raises:
+        A2D2ImageError | A2D2LabelError: The file is missing, unreadable or
+            cannot be used (see :func:`imdecode_no_orientation`).
+    """
+    error = _ERRORS[kind]
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise error(f'{path}: {kind} file not found', 'not_found') from None
+    except OSError as e:
+        raise error(f'{path}: cannot read: {e}', 'unreadable') from None
+    return imdecode_no_orientation(data, path, flag, max_side=max_side,
+                                   kind=kind)

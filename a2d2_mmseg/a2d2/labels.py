@@ -1,0 +1,421 @@
+"""A2D2 label files -> class indices: RGB colour PNGs, index PNGs, seed .npy.
+
+Three label formats (:data:`FORMATS`), one per kind of tree
+(:data:`~.layout.LABEL_FORMATS`):
+
+* ``'rgb'``: A2D2's own colour PNGs (raw, bboxes, seed_bboxes layouts),
+  mapped with one colour table (:func:`~.colours.get_mapper`);
+* ``'index'``: the converter's single-channel uint8 masks of A2D2's 38
+  categories, reduced to a class set with a 256-entry table;
+* ``'npy'``: the seed study's preprocessed masks, class indices or one-hot
+  (``[H, W, C]`` / ``[C, H, W]``).
+
+:func:`get_decoder` builds one :class:`LabelDecoder` per format, class set,
+class list and options, once per process; the training transform asks for
+it once and then only calls it. Each call checks what must be checked
+before pixels are allocated (an empty file, the PNG signature, colour type
+and chunk structure, the header's size against the paired image and
+``max_side``), decodes, and maps; class indices outside the class set raise
+:class:`~.images.A2D2LabelError`, colours outside the class list come back
+as 255 and are counted. The checker calls the same functions, so it refuses
+exactly what training refuses.
+"""
+import io
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Dict, Optional, Tuple, Union
+
+import numpy as np
+
+from .class_list import class_list_key
+from .class_sets import (IGNORE_INDEX, category_lut, class_set_from_keys,
+                         class_set_key, class_set_spec)
+from .colours import mapper_from_keys
+from .images import (MAX_IMAGE_SIDE, A2D2LabelError, imdecode_no_orientation,
+                     png_colour_type)
+
+__all__ = [
+    'FORMATS', 'UnknownColourWarning', 'out_of_range_values',
+    'check_index_range', 'decode_rgb_label', 'decode_index_mask',
+    'load_npy_mask', 'LabelDecoder', 'get_decoder'
+]
+
+#: The label formats: A2D2's RGB colour PNGs, the converter's index masks,
+#: the seed's .npy masks.
+FORMATS = ('rgb', 'index', 'npy')
+# numpy's .npy magic; a seed mask's header is checked before its data is
+# read (np.load allocates the declared shape first).
+_NPY_MAGIC = b'\x93NUMPY'
+
+
+class UnknownColourWarning(UserWarning):
+    """A label holds colours that are in no palette (mapped to 255)."""
+
+
+def out_of_range_values(mask: np.ndarray,
+                        num_classes: int) -> Dict[int, int]:
+    """Values of an index mask that are neither a class (0..num_classes-1)
+    nor 255 (ignore), with their pixel counts; empty when all are valid."""
+    if not mask.size or int(mask.max()) < num_classes:
+        return {}
+    valid = np.zeros(max(256, int(mask.max()) + 1), dtype=bool)
+    valid[:num_classes] = True
+    valid[IGNORE_INDEX] = True
+    bad = ~valid[mask]
+    if not bad.any():
+        return {}
+    values, counts = np.unique(mask[bad], return_counts=True)
+    return {int(v): int(n) for v, n in zip(values, counts)}
+
+
+def check_index_range(mask: np.ndarray, num_classes: int, path: str,
+                      what: str = 'mask') -> None:
+    """Raise :class:`A2D2LabelError` if ``mask`` holds values that are not
+    class indices (0..num_classes-1) or 255."""
+    bad = out_of_range_values(mask, num_classes)
+    if bad:
+        shown = ', '.join(f'{v}: {n}' for v, n in list(bad.items())[:8])
+        more = '' if len(bad) <= 8 else f' (+{len(bad) - 8} more)'
+        raise A2D2LabelError(
+            f'{path}: {what} values outside the {num_classes} classes '
+            f'(0..{num_classes - 1}) and {IGNORE_INDEX} (ignore), pixels per '
+            f'value: {shown}{more}')
+
+
+def decode_rgb_label(data: bytes,
+                     path: str,
+                     expected_size: Optional[Tuple[int, int]] = None,
+                     expected_from: str = '',
+                     max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
+    """Decode an A2D2 RGB label PNG to a BGR ``[H, W, 3]`` uint8 array.
+
+    The pixels are decoded as stored (an EXIF orientation tag is ignored, as
+    for the camera images), and the size in the PNG header is checked before
+    anything is decoded.
+
+    Args:
+        data (bytes): The PNG file.
+        path (str): Its path, named in every error.
+        expected_size (tuple[int, int], optional): ``(width, height)`` of the
+            paired camera image; a label of another size is refused before
+            decoding. Defaults to None.
+        expected_from (str): The paired image's path, for the message.
+        max_side (int, optional): Largest width or height accepted; None for
+            no limit. Defaults to :data:`~.images.MAX_IMAGE_SIDE`.
+
+    Returns:
+        np.ndarray: BGR uint8 ``[H, W, 3]``.
+
+    Raises:
+        A2D2LabelError: empty, not a PNG, truncated/corrupt, of the wrong
+            size, or not an 8-bit RGB PNG (grayscale, RGBA and palette labels
+            are refused: A2D2 labels are RGB and another type means a wrong
+            or re-saved file).
+    """
+    if not data:
+        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
+    colour_type = png_colour_type(data)
+    if colour_type is None:
+        raise A2D2LabelError(f'{path}: not a PNG file')
+    if colour_type != 'RGB':
+        raise A2D2LabelError(
+            f'{path}: {colour_type} PNG where an RGB colour label is '
+            'expected')
+    img = imdecode_no_orientation(data, path, 'unchanged', expected_size,
+                                  expected_from, max_side, kind='label')
+    if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+        raise A2D2LabelError(
+            f'{path}: expected an 8-bit RGB label, decoded dtype '
+            f'{img.dtype} with shape {img.shape}')
+    return img
+
+
+def decode_index_mask(data: bytes,
+                      path: str,
+                      expected_size: Optional[Tuple[int, int]] = None,
+                      expected_from: str = '',
+                      max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
+    """Decode a single-channel uint8 index mask PNG (converted layout).
+
+    Args and checks as :func:`decode_rgb_label`.
+
+    Returns:
+        np.ndarray: uint8 ``[H, W]``.
+    """
+    if not data:
+        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
+    if png_colour_type(data) is None:
+        raise A2D2LabelError(f'{path}: not a PNG file')
+    img = imdecode_no_orientation(data, path, 'unchanged', expected_size,
+                                  expected_from, max_side, kind='label')
+    if img.dtype != np.uint8 or img.ndim != 2:
+        raise A2D2LabelError(
+            f'{path}: expected a single-channel 8-bit index mask, decoded '
+            f'dtype {img.dtype} with shape {img.shape}')
+    return img
+
+
+def _npy_header_error(data: bytes,
+                      max_side: Optional[int]) -> Optional[str]:
+    """Why a .npy file's header does not fit its data, or None.
+
+    ``np.load`` allocates the declared shape before it reads the data, so a
+    tiny file declaring a huge array is refused here. Headers it cannot
+    parse are left to ``np.load``.
+    """
+    buf = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buf)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buf)
+        else:
+            return None
+    except Exception:  # numpy raises ValueError/TypeError/SyntaxError/...
+        return None
+    if max_side is not None and any(n > max_side for n in shape):
+        return (f'the header declares shape {tuple(shape)}, more than the '
+                f'limit of {max_side} per side; refused before loading')
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if declared > len(data) - buf.tell():
+        return (f'truncated: the header declares shape {tuple(shape)} of '
+                f'{dtype} ({declared} bytes), the file holds '
+                f'{len(data) - buf.tell()}')
+    return None
+
+
+def _one_hot_to_index(arr: np.ndarray, path: str,
+                      num_classes: Optional[int]) -> np.ndarray:
+    """Class indices of a one-hot mask, ``[H, W, C]`` or ``[C, H, W]``."""
+    if num_classes is None:
+        raise A2D2LabelError(
+            f'{path}: a one-hot mask of shape {arr.shape} needs the number '
+            'of classes to tell its class axis')
+    last, first = arr.shape[2] == num_classes, arr.shape[0] == num_classes
+    if last == first:
+        why = ('both' if last else 'neither')
+        raise A2D2LabelError(
+            f'{path}: cannot tell the class axis of the one-hot mask of '
+            f'shape {arr.shape}: {why} of axis 0 and axis 2 have the '
+            f'{num_classes} classes of the class set')
+    if first:
+        arr = np.moveaxis(arr, 0, -1)
+    if arr.dtype != np.bool_:
+        binary = (arr == 0) | (arr == 1)
+        counts = (arr == 1).sum(-1)
+        bad = (counts != 1) | ~binary.all(-1)
+    else:
+        bad = arr.sum(-1) != 1
+    if bad.any():
+        y, x = np.unravel_index(int(np.argmax(bad)), bad.shape)
+        values = arr[y, x].tolist()
+        raise A2D2LabelError(
+            f'{path}: not a one-hot mask ({int(bad.sum())} bad pixels): '
+            f'pixel (x={x}, y={y}) holds {values} over the {num_classes} '
+            'classes, where exactly one value must be 1 and the others 0')
+    return arr.argmax(-1).astype(np.uint8)
+
+
+def load_npy_mask(data: bytes,
+                  path: str,
+                  max_side: Optional[int] = MAX_IMAGE_SIDE,
+                  num_classes: Optional[int] = None) -> np.ndarray:
+    """Load a seed-layout ``<n>_mask.npy``: class indices or one-hot.
+
+    Args:
+        data (bytes): The file.
+        path (str): Its path, named in every error.
+        max_side (int, optional): Largest size of any axis accepted from the
+            header; None for no limit.
+        num_classes (int, optional): Classes of the class set: needed for a
+            one-hot mask (``[H, W, C]`` or ``[C, H, W]`` with ``C ==
+            num_classes``; integer, bool or float 0/1 values).
+
+    Returns:
+        np.ndarray: uint8 ``[H, W]`` class indices (a 2-D mask as stored;
+        values are checked by the caller).
+
+    Raises:
+        A2D2LabelError: Not a readable .npy, an empty mask, a 2-D mask that
+            is not integer or not in 0..255, or a one-hot mask whose class
+            axis cannot be told or that has a pixel without exactly one 1
+            (the message gives the first such pixel).
+    """
+    if not data:
+        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
+    if data.startswith(_NPY_MAGIC):
+        why = _npy_header_error(data, max_side)
+        if why is not None:
+            raise A2D2LabelError(f'{path}: not a readable .npy array: {why}')
+    try:
+        arr = np.load(io.BytesIO(data), allow_pickle=False)
+    except Exception as e:  # numpy raises ValueError/EOFError/OSError/...
+        raise A2D2LabelError(f'{path}: not a readable .npy array: {e}') from e
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if not arr.size:
+        raise A2D2LabelError(f'{path}: empty mask (shape {arr.shape})')
+    if arr.ndim == 3 and arr.dtype.kind in 'iubf':
+        return _one_hot_to_index(arr, path, num_classes)
+    if arr.ndim != 2 or arr.dtype.kind not in 'iub':
+        raise A2D2LabelError(
+            f'{path}: expected a 2-D integer mask or a 3-D one-hot mask, got '
+            f'dtype {arr.dtype} with shape {arr.shape}')
+    if arr.min() < 0 or arr.max() > 255:
+        raise A2D2LabelError(
+            f'{path}: mask values must be in 0..255, found '
+            f'{arr.min()}..{arr.max()}')
+    return arr.astype(np.uint8)
+
+
+
+class LabelDecoder:
+    """One label file's bytes -> class indices, for one format and class set.
+
+    Holds what every label of its kind needs, built once: the colour table
+    (``'rgb'``), the category table (``'index'``) or the class count
+    (``'npy'``), and the table of a ``label_map``. Build it through
+    :func:`get_decoder` (one per process for the same arguments).
+
+    Args:
+        label_format (str): One of :data:`FORMATS`. Defaults to 'rgb'.
+        class_set (str | dict): 'full', 'reduced' or a class-set dict (see
+            :func:`~.class_sets.build_class_set`). Defaults to 'full'.
+        class_list (str | dict, optional): The ``class_list.json`` to map
+            with (:func:`~.class_list.parse_class_list`); None for A2D2's
+            own list.
+        allow_unknown_classes (bool): See
+            :func:`~.class_sets.build_class_set`. Defaults to False.
+        snap_distance (float): See :class:`~.colours.ColourMapper`
+            (``'rgb'`` only). Defaults to 0.
+        max_side (int, optional): Largest width or height accepted from a
+            header; None for no limit. Defaults to
+            :data:`~.images.MAX_IMAGE_SIDE`.
+        label_map (dict, optional): Class index -> index applied last (an
+            mmseg dataset's ``label_map`` for a subset of classes).
+    """
+
+    def __init__(self,
+                 label_format: str = 'rgb',
+                 class_set: Union[str, Mapping] = 'full',
+                 class_list: Union[str, Dict[str, str], None] = None,
+                 allow_unknown_classes: bool = False,
+                 snap_distance: float = 0,
+                 max_side: Optional[int] = MAX_IMAGE_SIDE,
+                 label_map: Optional[Dict[int, int]] = None) -> None:
+        if label_format not in FORMATS:
+            raise ValueError(f"label_format must be 'rgb', 'index' or "
+                             f"'npy', got {label_format!r}")
+        self.label_format = label_format
+        self.class_set = class_set_spec(class_set)
+        self.max_side = max_side
+        cs_key, key = class_set_key(class_set), class_list_key(class_list)
+        allow = bool(allow_unknown_classes)
+        self.num_classes = len(class_set_from_keys(cs_key, key,
+                                                   allow).classes)
+        self._mapper = self._category_lut = None
+        if label_format == 'rgb':
+            self._mapper = mapper_from_keys(cs_key, key, float(snap_distance),
+                                            allow)
+        elif label_format == 'index':
+            # Converted masks hold the full categories.
+            self.num_categories = len(
+                class_set_from_keys('full', key, allow).classes)
+            if cs_key != 'full':
+                self._category_lut = category_lut(class_set, class_list,
+                                                  allow)
+        self._label_map_lut = None
+        if label_map:
+            lut = np.arange(256, dtype=np.uint8)
+            for old, new in label_map.items():
+                lut[old] = new
+            self._label_map_lut = lut
+
+    def __call__(self,
+                 data: bytes,
+                 path: str,
+                 expected_size: Optional[Tuple[int, int]] = None,
+                 expected_from: str = ''
+                 ) -> Tuple[np.ndarray, Dict[Tuple[int, int, int], int]]:
+        """Decode and map one label file.
+
+        Args:
+            data (bytes): The file.
+            path (str): Its path, named in every error.
+            expected_size (tuple[int, int], optional): ``(width, height)``
+                of the paired image: a PNG label of another size is refused
+                from its header, before decoding (a .npy mask's size is the
+                caller's to check). Defaults to None.
+            expected_from (str): The paired image's path, for the message.
+
+        Returns:
+            tuple: ``index`` (uint8 ``[H, W]``) and ``unknown``
+            (``{(r, g, b): pixels}`` of colours outside the class list, set
+            to 255; always empty for the index formats).
+
+        Raises:
+            A2D2LabelError: The file cannot be used (see
+                :func:`decode_rgb_label`, :func:`decode_index_mask`,
+                :func:`load_npy_mask`) or holds values that are not class
+                indices.
+        """
+        unknown: Dict[Tuple[int, int, int], int] = {}
+        if self.label_format == 'rgb':
+            bgr = decode_rgb_label(data, path, expected_size, expected_from,
+                                   self.max_side)
+            gt, unknown = self._mapper(bgr, channel_order='bgr')
+        elif self.label_format == 'index':
+            gt = decode_index_mask(data, path, expected_size, expected_from,
+                                   self.max_side)
+            # Anything else would reach the loss as a class that does not
+            # exist.
+            check_index_range(gt, self.num_categories, path)
+            if self._category_lut is not None:
+                gt = np.take(self._category_lut, gt)
+        else:
+            gt = load_npy_mask(data, path, self.max_side, self.num_classes)
+            check_index_range(gt, self.num_classes, path)
+        if self._label_map_lut is not None:
+            gt = np.take(self._label_map_lut, gt)
+        return gt, unknown
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(label_format={self.label_format!r}, '
+                f'class_set={self.class_set!r}, '
+                f'num_classes={self.num_classes})')
+
+
+def get_decoder(label_format: str = 'rgb',
+                class_set: Union[str, Mapping] = 'full',
+                class_list: Union[str, Dict[str, str], None] = None,
+                allow_unknown_classes: bool = False,
+                snap_distance: float = 0,
+                max_side: Optional[int] = MAX_IMAGE_SIDE,
+                label_map: Optional[Dict[int, int]] = None) -> LabelDecoder:
+    """The process-wide :class:`LabelDecoder` for these arguments.
+
+    Built once per process for each (format, class set, class list file and
+    its modification stamp, options): the class list is read and checked,
+    and the tables built, at the first call only.
+    """
+    key = (label_format, class_set_key(class_set), class_list_key(class_list),
+           bool(allow_unknown_classes), float(snap_distance), max_side,
+           tuple(sorted(label_map.items())) if label_map else ())
+    decoder = _DECODERS.get(key)
+    if decoder is not None:
+        _DECODERS.move_to_end(key)
+    else:
+        decoder = LabelDecoder(label_format, class_set, class_list,
+                               allow_unknown_classes, snap_distance, max_side,
+                               label_map)
+        _DECODERS[key] = decoder
+        while len(_DECODERS) > _MAX_DECODERS:
+            _DECODERS.popitem(last=False)
+    return decoder
+
+
+# The decoders of get_decoder, oldest first (a small LRU: a rgb decoder
+# shares its 16 MiB table with get_mapper's cache).
+_DECODERS: 'OrderedDict[tuple, LabelDecoder]' = OrderedDict()
+_MAX_DECODERS = 16
