@@ -3,24 +3,30 @@
 * :func:`export_from_config` / :func:`export_onnx` write the graph
   (normalisation, model, resizes, argmax) with torch's dynamo exporter;
 * :class:`ORTSegmentor` runs it behind the config's test pipeline;
-* :func:`check_onnx` compares it with PyTorch on sample frames.
+* :func:`check_onnx` compares it with PyTorch on sample frames;
+* :mod:`.segmentor` builds a config's segmentor and loads a checkpoint that
+  must fit it, :mod:`.pipeline` runs the test pipeline on arrays (both
+  shared with :mod:`a2d2_mmseg.apis`).
 
 onnx, onnxscript and onnxruntime are imported only when used.
 """
 from .export import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET, OUTPUT_KINDS,
-                     CheckpointMismatchError, ConfigError, ExportError,
-                     PredictGraph, build_segmentor, dataset_meta_from_config,
-                     export_from_config, export_onnx, load_checkpoint_strict,
-                     load_config, read_frames, synthetic_frame)
+                     PredictGraph, export_from_config, export_onnx,
+                     read_frames, synthetic_frame)
 from .onnx_model import (PROVIDER_ALIASES, CheckReport, ORTSegmentor,
                          check_onnx, create_session, resolve_providers)
 from .pipeline import (array_test_pipeline, build_array_pipeline,
                        input_size_for, run_pipeline)
+from .segmentor import (CheckpointMismatchError, ConfigError, ExportError,
+                        build_segmentor, dataset_meta_for,
+                        dataset_meta_from_config, load_checkpoint_strict,
+                        load_config)
 
 __all__ = [
     'DEFAULT_FRAME_SIZE', 'DEFAULT_OPSET', 'OUTPUT_KINDS', 'ExportError',
     'ConfigError', 'CheckpointMismatchError', 'PredictGraph',
-    'build_segmentor', 'dataset_meta_from_config', 'export_from_config',
+    'build_segmentor', 'dataset_meta_from_config', 'dataset_meta_for',
+    'export_from_config',
     'export_onnx', 'load_checkpoint_strict', 'load_config', 'read_frames',
     'synthetic_frame', 'PROVIDER_ALIASES', 'CheckReport', 'ORTSegmentor',
     'check_onnx', 'create_session', 'resolve_providers',

@@ -15,10 +15,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from .export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES, ExportError,
-                     dataset_meta_from_config, load_config, read_metadata)
+from .export import INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES, read_metadata
 from .pipeline import (array_test_pipeline, build_array_pipeline,
                        run_pipeline)
+from .segmentor import ExportError, dataset_meta_from_config, load_config
 
 __all__ = [
     'PROVIDER_ALIASES', 'resolve_providers', 'create_session',
