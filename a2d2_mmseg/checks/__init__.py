@@ -1,9 +1,13 @@
 """Check an A2D2 tree and report every problem at once.
 
 ``tools/misc/check_a2d2.py`` is the command line of :func:`check`. It works
-on the raw A2D2 tree (``DATA_ROOT/camera_lidar_semantic/``), on the output of
-``tools/dataset_converters/a2d2.py`` and on the seed study's
-``preprocessed_masks`` layout. Unlike :class:`A2D2Dataset`, which stops at the
+on every layout :class:`A2D2Dataset` reads: the raw A2D2 tree
+(``DATA_ROOT/camera_lidar_semantic/``), A2D2's 3D-box part
+(``camera_lidar_semantic_bboxes/``), the seed study's split folders (every
+split, or one: ``seed_split``), the output of
+``tools/dataset_converters/a2d2.py`` and the seed study's
+``preprocessed_masks``, for the cameras asked for (``cameras``, front centre
+by default). Unlike :class:`A2D2Dataset`, which stops at the
 first problem, the checker looks at every scene and every file;
 :func:`format_report` prints all problems grouped by kind (:data:`KINDS`;
 first files of each kind, then a count), then a table of kinds with their
@@ -23,12 +27,18 @@ What it checks:
   and labels are fully decoded with OpenCV exactly as the dataset decodes
   them, EXIF orientation ignored, so truncated or corrupt PNGs are caught);
   labels are 8-bit RGB PNGs (raw; grayscale / RGBA / palette are refused),
-  single-channel uint8 PNGs (converted) or 2-D integer ``.npy`` (seed); a
-  label has the size of its image (compared from the PNG header before the
-  label is decoded);
+  single-channel uint8 PNGs (converted) or seed ``.npy`` masks, loaded by
+  the dataset's own ``load_npy_mask``: class indices, or one-hot ``[H, W,
+  C]`` / ``[C, H, W]`` whose class axis has the class count of
+  ``class_set`` (``wrong_class_count``) and exactly one 1 per pixel
+  (``not_one_hot``); a label has the size of its image (compared from the
+  PNG header before the label is decoded), except seed masks kept at their
+  stored size (``mask_size='stored'``, the dataset's default for them),
+  where a mask whose size is not its split's usual one is a warning
+  (``mask_size_varies``);
 * values: colours not in ``class_list.json`` (raw; a warning with pixel
   counts per colour unless ``strict``) and mask values that are neither a
-  class index nor 255 (converted, seed).
+  class index nor 255 (converted; seed, against ``class_set``).
 
 The report (:mod:`.report`) is a JSON-ready dict; :func:`printable_report`
 escapes file names that are not valid UTF-8 as ``\\xNN`` and

@@ -1,8 +1,8 @@
 """The checks of one frame: its camera image and its label, fully decoded.
 
 These run in the worker processes of :func:`a2d2_mmseg.checks.check`. Files
-are decoded with the dataset's own decoders (:mod:`..datasets.a2d2_io`,
-:mod:`..datasets.transforms.loading`), so the checker refuses exactly what
+are decoded with the dataset's own decoders (:mod:`a2d2_mmseg.a2d2.images`,
+:mod:`a2d2_mmseg.a2d2.labels`), so the checker refuses exactly what
 training would refuse, and names every file instead of stopping at the first.
 """
 from typing import Dict, List, Optional, Tuple
@@ -10,15 +10,13 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 
 from a2d2_mmseg.converters.frame import rgb_to_hex
-from a2d2_mmseg.datasets.a2d2_io import (MAX_IMAGE_SIDE, A2D2ImageError,
-                                         A2D2LabelError,
-                                         imdecode_no_orientation,
-                                         png_colour_type)
-from a2d2_mmseg.datasets.a2d2_meta import IGNORE_INDEX, get_mapper
-from a2d2_mmseg.datasets.transforms.loading import (decode_index_mask,
-                                                    decode_rgb_label,
-                                                    load_npy_mask,
-                                                    out_of_range_values)
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
+from a2d2_mmseg.a2d2.colours import get_mapper
+from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2ImageError,
+                                    A2D2LabelError, imdecode_no_orientation,
+                                    png_colour_type)
+from a2d2_mmseg.a2d2.labels import (decode_index_mask, decode_rgb_label,
+                                    load_npy_mask, out_of_range_values)
 from .kinds import problem
 
 # Unknown colours named in one problem's message before "(+N more)".
@@ -71,6 +69,11 @@ def label_error_kind(e: A2D2LabelError) -> str:
     if e.reason in ('too_large', 'size_mismatch'):
         return e.reason
     msg = str(e)
+    # The seed's one-hot masks (load_npy_mask's messages).
+    if 'not a one-hot mask' in msg:
+        return 'not_one_hot'
+    if 'cannot tell the class axis' in msg and 'neither of axis' in msg:
+        return 'wrong_class_count'
     if 'cannot decode' in msg or 'not a readable' in msg or (
             e.reason == 'corrupt'):
         return 'corrupt_label'
@@ -110,6 +113,10 @@ def check_label(task: dict, problems: List[dict],
     Returns:
         tuple: The label's (H, W) or None when it is bad, and its colours
         not in the class list as ``{(r, g, b): pixels}`` (raw labels).
+        Seed ``.npy`` masks are loaded by the dataset's own
+        :func:`load_npy_mask` with the class set's ``num_classes``: class
+        indices, or one-hot ``[H, W, C]`` / ``[C, H, W]`` with exactly one 1
+        per pixel.
     """
     path, fmt = task['seg_map_path'], task['label_format']
     max_side = task.get('max_side', MAX_IMAGE_SIDE)
@@ -136,7 +143,8 @@ def check_label(task: dict, problems: List[dict],
             mask = (decode_index_mask(data, path, expected,
                                       task.get('img_path'), max_side)
                     if fmt == 'index' else
-                    load_npy_mask(data, path, max_side))
+                    load_npy_mask(data, path, max_side,
+                                  task['num_classes']))
             shape = mask.shape[:2]
             bad = out_of_range_values(mask, task['num_classes'])
             if bad:
@@ -162,11 +170,14 @@ def check_frame(task: dict) -> dict:
         task (dict): ``img_path`` and ``seg_map_path`` (either may be None),
             ``label_format`` ('rgb', 'index' or 'npy'), ``class_list``,
             ``class_list_ok``, ``allow_unknown_classes``, ``snap_distance``,
-            ``max_side`` and ``num_classes``.
+            ``max_side``, ``num_classes`` and ``mask_size`` ('image': a
+            label must have its image's size; 'stored': a seed mask keeps
+            its own size, as ``A2D2Dataset(mask_size='stored')``).
 
     Returns:
-        dict: ``problems`` (list of ``dict(kind, path, message)``) and
-        ``unknown`` (``{(r, g, b): pixels}``).
+        dict: ``problems`` (list of ``dict(kind, path, message)``),
+        ``unknown`` (``{(r, g, b): pixels}``) and ``label_shape`` (the
+        label's (H, W), or None).
     """
     problems: List[dict] = []
     img_shape = lbl_shape = None
@@ -181,14 +192,17 @@ def check_frame(task: dict) -> dict:
         path = task.get('seg_map_path') or task.get('img_path')
         problems.append(problem('check_failed', path,
                                 f'{path}: {type(e).__name__}: {e}'))
-    if img_shape is not None and lbl_shape is not None and (
+    if img_shape is not None and lbl_shape is not None and task.get(
+            'mask_size', 'image') == 'image' and (
             tuple(img_shape) != tuple(lbl_shape)):
         path = task['seg_map_path']
         problems.append(problem(
             'size_mismatch', path,
             f'{path}: label is {lbl_shape[1]}x{lbl_shape[0]} (WxH) but its '
             f"image {task['img_path']} is {img_shape[1]}x{img_shape[0]}"))
-    return dict(problems=problems, unknown=unknown)
+    return dict(problems=problems, unknown=unknown,
+                label_shape=None if lbl_shape is None else
+                [int(v) for v in lbl_shape])
 
 
 def init_worker() -> None:

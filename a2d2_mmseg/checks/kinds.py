@@ -48,12 +48,20 @@ KINDS: 'OrderedDict[str, Tuple[str, str]]' = OrderedDict([
                        "image's")),
     ('out_of_range_values', (ERROR, 'mask values that are neither a class '
                              'index nor 255')),
+    ('not_one_hot', (ERROR, 'a one-hot seed mask with pixels that do not '
+                     'hold exactly one 1')),
+    ('wrong_class_count', (ERROR, 'a one-hot seed mask whose class axis '
+                           'does not have the class count of the class '
+                           'set')),
     ('check_failed', (ERROR, 'checking a file raised an unexpected error')),
     ('class_list_unknown_allowed', (WARNING, "class_list.json entries that "
                                     "are not A2D2's, loaded as 255 "
                                     '(--allow-unknown-classes)')),
     ('unknown_colours', (WARNING, 'label colours not in class_list.json '
                          '(loaded as 255, ignored)')),
+    ('mask_size_varies', (WARNING, "a seed mask whose size is not the one "
+                          "most of the split's masks have (kept as stored: "
+                          "mask_size='stored')")),
 ])
 
 

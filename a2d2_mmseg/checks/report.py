@@ -10,7 +10,7 @@ from typing import Dict, List, Optional
 import cv2
 
 from a2d2_mmseg.converters.frame import rgb_to_hex
-from a2d2_mmseg.datasets.a2d2_meta import IGNORE_INDEX
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
 from .kinds import ERROR, KINDS, MAX_SHOWN, WARNING
 
 # Unknown colours listed in the text report's table.

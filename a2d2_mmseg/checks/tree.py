@@ -10,31 +10,33 @@ import os.path as osp
 import sys
 import time
 import warnings
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from collections import Counter
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import cv2
 from mmengine.utils import track_parallel_progress, track_progress
 
-from a2d2_mmseg.datasets.a2d2_io import MAX_IMAGE_SIDE
-from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, LABEL_FORMATS,
-                                             LAYOUTS, RAW_DIR, SEED_BBOX_DIR,
-                                             SEED_DIR,
-                                             SEED_SPLITS, A2D2LayoutError,
-                                             class_list_path, collect_bboxes,
-                                             collect_converted, collect_raw,
-                                             collect_seed,
-                                             collect_seed_bboxes,
-                                             detect_layout,
-                                             read_converted_meta,
-                                             resolve_scenes)
-from a2d2_mmseg.datasets.a2d2_meta import (IGNORE_INDEX, MAX_SNAP_DISTANCE,
-                                           ClassListError, UnknownClassError,
-                                           UnknownClassWarning,
-                                           build_class_set, get_mapper,
-                                           hex_to_rgb)
+from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
+                                        UnknownClassWarning, hex_to_rgb)
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
+from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
+from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, LABEL_FORMATS, LAYOUTS, RAW_DIR,
+                                    SEED_BBOX_DIR, SEED_DIR, SEED_LAYOUTS,
+                                    SEED_SPLITS, A2D2LayoutError,
+                                    class_list_path, detect_layout,
+                                    parse_cameras, read_converted_meta,
+                                    resolve_scenes, resolve_seed_split)
+from a2d2_mmseg.a2d2.scanning import (collect_bboxes, collect_converted,
+                                      collect_raw, collect_seed,
+                                      collect_seed_bboxes)
 from .frame import check_frame, init_worker
 from .kinds import problem
 from .report import build_report
+
+#: ``mask_size`` values, as ``A2D2Dataset``'s: a label must have its
+#: image's size, or (seed masks) keeps its stored size.
+MASK_SIZES = ('image', 'stored')
 
 
 
@@ -90,12 +92,39 @@ def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
     return tasks
 
 
-def _collect_seed(data_root: str, scenes) -> Tuple[List[dict], List[dict]]:
-    """The frames and problems of every ``<split>_list.json`` of a seed
-    tree."""
+def seed_splits(data_root: str, layout: str, scenes,
+                seed_split: Optional[str]) -> Tuple[List[str], object]:
+    """The splits of a seed layout to check, and the scene filter within.
+
+    ``seed_split`` (or ``scenes`` naming a seed split: 'train', 'test',
+    'special') checks that split, as ``A2D2Dataset`` reads it
+    (:func:`resolve_seed_split`); otherwise every split there is checked
+    (the split folders of 'seed_bboxes', the ``<split>_list.json`` files of
+    'seed'), ``scenes`` selecting scenes within each.
+
+    Returns:
+        tuple: ``(splits, scenes)``.
+
+    Raises:
+        A2D2LayoutError: ``scenes='val'`` (the seed has no validation
+            split), or arguments that disagree.
+    """
+    if seed_split is not None or (isinstance(scenes, str) and scenes in
+                                  SEED_SPLITS + ('val', )):
+        split, scenes = resolve_seed_split(scenes, seed_split)
+        return [split], scenes
+    if layout == 'seed_bboxes':
+        return [s for s in SEED_SPLITS
+                if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, s))], scenes
     lists = sorted(glob.glob(osp.join(glob.escape(data_root), SEED_DIR,
                                       '*_list.json')))
-    splits = [osp.basename(p)[:-len('_list.json')] for p in lists]
+    return [osp.basename(p)[:-len('_list.json')] for p in lists], scenes
+
+
+def _collect_seed(data_root: str, splits: List[str], scenes,
+                  cameras) -> Tuple[List[dict], List[dict]]:
+    """The frames and problems of the ``<split>_list.json`` files of a seed
+    tree."""
     frames, found = [], []
     if not splits:
         path = osp.join(data_root, SEED_DIR)
@@ -103,28 +132,29 @@ def _collect_seed(data_root: str, scenes) -> Tuple[List[dict], List[dict]]:
             'missing_file', path,
             f'{path}: no <split>_list.json (e.g. train_list.json)'))
     for split in splits:
-        fr, pr = collect_seed(data_root, split, scenes)
+        fr, pr = collect_seed(data_root, split, scenes, cameras)
         frames += fr
         found += pr
     return frames, found
 
 
-def _collect_seed_bboxes(data_root: str,
-                         scenes) -> Tuple[List[dict], List[dict]]:
-    """The frames and problems of every split folder (train/test/special)
-    of the seed's ``camera_lidar_semantic_bboxes/camera/`` arrangement."""
-    splits = [s for s in SEED_SPLITS
-              if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, s))]
+def _collect_seed_bboxes(data_root: str, splits: List[str], scenes,
+                         cameras) -> Tuple[List[dict], List[dict]]:
+    """The frames and problems of split folders (train/test/special) of
+    the seed's ``camera_lidar_semantic_bboxes/camera/`` arrangement."""
     frames, found = [], []
     for split in splits:
-        fr, pr = collect_seed_bboxes(data_root, split, scenes)
+        fr, pr = collect_seed_bboxes(data_root, split, scenes, cameras)
         frames += fr
         found += pr
     return frames, found
 
 
 def scan(data_root: str, layout: str, scenes, problems: List[dict],
-         info: dict, allow_unknown_classes: bool = False) -> List[dict]:
+         info: dict, allow_unknown_classes: bool = False,
+         cameras=None, splits: Optional[List[str]] = None,
+         class_set: Union[str, Mapping] = 'full',
+         mask_size: str = 'image') -> List[dict]:
     """The layout-level checks of a tree.
 
     Args:
@@ -136,11 +166,19 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
         info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``
             (frames per scene) and ``num_frames``.
         allow_unknown_classes (bool): See :func:`check`.
+        cameras: Camera names (:func:`parse_cameras`); None for the front
+            centre.
+        splits (list[str], optional): The seed layouts' splits to check
+            (:func:`seed_splits`).
+        class_set (str | dict): The class set of the seed's ``.npy`` masks
+            (their class count).
+        mask_size (str): One of :data:`MASK_SIZES`, for every task.
 
     Returns:
         list[dict]: One :func:`.frame.check_frame` task per frame and per
         unpaired file (without ``snap_distance`` and ``max_side``).
     """
+    cameras = parse_cameras(cameras)
     num_full = len(build_class_set('full').classes)
     class_list, class_list_ok = None, True
     if layout in ('raw', 'bboxes', 'seed_bboxes'):
@@ -153,9 +191,12 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
                 'class_list.json')
         n = check_class_list(class_list, problems, allow_unknown_classes)
         class_list_ok = n is not None
-        collect = dict(raw=collect_raw, bboxes=collect_bboxes,
-                       seed_bboxes=_collect_seed_bboxes)[layout]
-        frames, found = collect(data_root, scenes)
+        if layout == 'seed_bboxes':
+            frames, found = _collect_seed_bboxes(data_root, splits or [],
+                                                 scenes, cameras)
+        else:
+            collect = collect_raw if layout == 'raw' else collect_bboxes
+            frames, found = collect(data_root, scenes, cameras)
     elif layout == 'converted':
         class_list = osp.join(data_root, 'class_list.json')
         n = check_class_list(class_list, problems, allow_unknown_classes)
@@ -174,9 +215,13 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
                     'bad_marker', data_root,
                     f'{data_root}: converted masks must hold the full class '
                     f"set, got {meta.get('class_set')!r}"))
-        frames, found = collect_converted(data_root, scenes)
+        frames, found = collect_converted(data_root, scenes, cameras)
     else:
-        frames, found = _collect_seed(data_root, scenes)
+        # The seed's masks hold indices of the class set they were made
+        # with: its class count.
+        num_full = len(build_class_set(class_set).classes)
+        frames, found = _collect_seed(data_root, splits or [], scenes,
+                                      cameras)
     problems += found
     info['class_list'] = class_list
     info['num_classes'] = num_full
@@ -185,12 +230,14 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
         info['scenes'][fr['scene']] = info['scenes'].get(fr['scene'], 0) + 1
     info['num_frames'] = len(frames)
     fmt = LABEL_FORMATS[layout]
-    tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'])
+    tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'],
+                  split=f.get('split'))
              for f in frames] + _unpaired_tasks(found, fmt)
     for t in tasks:
         t.update(label_format=fmt, class_list=class_list,
                  class_list_ok=class_list_ok, num_classes=num_full,
-                 allow_unknown_classes=allow_unknown_classes)
+                 allow_unknown_classes=allow_unknown_classes,
+                 mask_size=mask_size)
     return tasks
 
 
@@ -229,6 +276,28 @@ def run_frame_checks(tasks: List[dict], nproc: int = 1,
             stream.close()
 
 
+def _mask_sizes(tasks: List[dict], results: List[dict],
+                problems: List[dict]) -> None:
+    """Seed masks kept at their stored size: warn about the masks whose
+    size is not the one most masks of their split have."""
+    by_split: Dict[Optional[str], List[Tuple[dict, tuple]]] = {}
+    for task, res in zip(tasks, results):
+        if task.get('mask_size') == 'stored' and task.get(
+                'seg_map_path') and res.get('label_shape'):
+            by_split.setdefault(task.get('split'), []).append(
+                (task, tuple(res['label_shape'])))
+    for split, items in by_split.items():
+        common, _ = Counter(shape for _, shape in items).most_common(1)[0]
+        for task, shape in items:
+            if shape != common:
+                path = task['seg_map_path']
+                problems.append(problem(
+                    'mask_size_varies', path,
+                    f'{path}: mask is {shape[1]}x{shape[0]} (WxH) where '
+                    f'most masks of split {split} are {common[1]}x'
+                    f'{common[0]}'))
+
+
 def _gather(results: List[dict], problems: List[dict]) -> Dict:
     """Add the frames' problems to ``problems``; the unknown colours over
     all frames as ``{(r, g, b): dict(pixels, files)}``."""
@@ -255,7 +324,11 @@ def check(data_root: str,
           strict: bool = False,
           verbose: bool = True,
           allow_unknown_classes: bool = False,
-          max_side: Optional[int] = MAX_IMAGE_SIDE) -> dict:
+          max_side: Optional[int] = MAX_IMAGE_SIDE,
+          cameras: Union[None, str, Sequence[str]] = None,
+          seed_split: Optional[str] = None,
+          class_set: Union[str, Mapping] = 'full',
+          mask_size: Optional[str] = None) -> dict:
     """Check an A2D2 tree and report every problem at once.
 
     Nothing is raised for a problem of the tree: it is in the report.
@@ -263,8 +336,10 @@ def check(data_root: str,
     Args:
         data_root (str): The dataset root (as for :class:`A2D2Dataset`).
         scenes: None for every scene; a list of scene names; 'train' / 'val'
-            / 'test' (shipped split lists); or a scene list file.
-        layout (str): 'auto', 'raw', 'converted' or 'seed'.
+            / 'test' (shipped split lists); or a scene list file. In the
+            seed layouts 'train' / 'test' / 'special' name the seed's split
+            (see :func:`seed_splits`).
+        layout (str): 'auto' or one of ``a2d2_layout.LAYOUTS``.
         nproc (int): Worker processes for the per-file checks.
         snap_distance (float): Colours within this RGB distance of exactly
             one palette colour count as known (as ``LoadA2D2Annotations``).
@@ -275,6 +350,20 @@ def check(data_root: str,
             ``A2D2Dataset(allow_unknown_classes=True)``), not an error.
         max_side (int, optional): Largest width or height accepted from an
             image or label header; None for no limit.
+        cameras (str | Sequence[str], optional): 'all' or camera names, as
+            ``A2D2Dataset``'s; None for the front centre.
+        seed_split (str, optional): The seed layouts' split to check;
+            None for every split there (unless ``scenes`` names one).
+        class_set (str | dict): The class set of the seed's ``.npy`` masks
+            ('full', 'reduced' or a class-set dict): its class count is
+            what their values and one-hot class axis must fit. Defaults to
+            'full'.
+        mask_size (str, optional): 'image' (a label must have its image's
+            size: ``size_mismatch``) or 'stored' (seed masks keep their
+            size, as ``A2D2Dataset(mask_size='stored')``; masks whose size
+            is not their split's usual one are a ``mask_size_varies``
+            warning). None: 'stored' for the seed layout, else 'image', as
+            the dataset.
 
     Returns:
         dict: ``ok``, ``data_root``, ``layout``, ``scenes`` (frames per
@@ -284,7 +373,8 @@ def check(data_root: str,
         colour: pixels and files) and ``elapsed_s``.
 
     Raises:
-        ValueError: An invalid ``layout`` or ``snap_distance``.
+        ValueError: An invalid ``layout``, ``snap_distance``, ``cameras``,
+            ``class_set`` or ``mask_size``.
     """
     start = time.monotonic()
     if layout not in LAYOUTS:
@@ -292,6 +382,11 @@ def check(data_root: str,
     if not 0 <= snap_distance <= MAX_SNAP_DISTANCE:
         raise ValueError(f'snap_distance must be in 0..{MAX_SNAP_DISTANCE}, '
                          f'got {snap_distance}')
+    cameras = parse_cameras(cameras)
+    build_class_set(class_set)  # checks it (ClassSetError is a ValueError)
+    if mask_size is not None and mask_size not in MASK_SIZES:
+        raise ValueError(f'mask_size must be one of {MASK_SIZES}, got '
+                         f'{mask_size!r}')
     data_root = osp.abspath(os.fspath(data_root))
     problems: List[dict] = []
     info: dict = dict(scenes={}, num_frames=0)
@@ -306,13 +401,24 @@ def check(data_root: str,
         problems.append(problem('no_data', data_root, str(e)))
         resolved = None
     if resolved is not None:
+        if mask_size is None:
+            mask_size = 'stored' if resolved == 'seed' else 'image'
+        if mask_size == 'stored' and resolved != 'seed':
+            raise ValueError("mask_size='stored' is for the seed's "
+                             "preprocessed masks (layout 'seed')")
         try:
-            scene_list = resolve_scenes(scenes, data_root)
+            splits = None
+            scene_arg = scenes
+            if resolved in SEED_LAYOUTS:
+                splits, scene_arg = seed_splits(data_root, resolved, scenes,
+                                                seed_split)
+            scene_list = resolve_scenes(scene_arg, data_root)
         except A2D2LayoutError as e:
             problems.append(problem('bad_scene_list', str(scenes), str(e)))
         else:
             tasks = scan(data_root, resolved, scene_list, problems, info,
-                         allow_unknown_classes)
+                         allow_unknown_classes, cameras, splits, class_set,
+                         mask_size)
     if tasks and info.get('class_list') and all(t['class_list_ok']
                                                 for t in tasks):
         # Build the colour table once here; forked workers inherit it.
@@ -323,5 +429,6 @@ def check(data_root: str,
         t['max_side'] = max_side
     results = run_frame_checks(tasks, nproc, verbose)
     unknown = _gather(results, problems)
+    _mask_sizes(tasks, results, problems)
     return build_report(data_root, resolved, scenes, tasks, problems,
                         unknown, info, strict, time.monotonic() - start)

@@ -53,7 +53,8 @@ def test_check_frame_on_its_own(small):
     task = dict(img_path=cam, seg_map_path=lbl, label_format='rgb',
                 class_list=None, class_list_ok=True, snap_distance=0.0,
                 max_side=None, num_classes=38)
-    assert check_frame(task) == dict(problems=[], unknown={})
+    assert check_frame(task) == dict(problems=[], unknown={},
+                                     label_shape=[2, 3])
     open(cam, 'wb').close()
     result = check_frame(task)
     assert [p['kind'] for p in result['problems']] == ['empty_file']

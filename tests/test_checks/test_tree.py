@@ -8,8 +8,8 @@ import numpy as np
 
 from a2d2_mmseg import converters
 from a2d2_mmseg.checks import check, format_report
-from a2d2_mmseg.datasets.a2d2_layout import parse_scenes_option
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
+from a2d2_mmseg.a2d2.layout import parse_scenes_option
 from tests.a2d2_tree import raw_paths, write_png
 from .trees import LABEL, S1, S2, break_tree, found
 

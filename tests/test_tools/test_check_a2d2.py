@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from a2d2_mmseg.checks import check
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from tests.a2d2_tree import raw_paths, write_png
 from tests.bad_files import encode_png
 from tests.test_checks.trees import (LABEL, S1, S2, SMALL_LABEL, break_tree,

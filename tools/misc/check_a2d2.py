@@ -1,9 +1,13 @@
 """Check an A2D2 tree and report every problem at once.
 
 The command line of :func:`a2d2_mmseg.checks.check` (whose package
-docstring lists what is checked). Works on the raw A2D2 tree, on the output
-of ``tools/dataset_converters/a2d2.py`` and on the seed study's
-``preprocessed_masks`` layout; prints every problem grouped by kind (first
+docstring lists what is checked). Works on every layout ``A2D2Dataset``
+reads: the raw A2D2 tree, A2D2's 3D-box part, the seed study's split folders
+(every split, or ``--seed-split``), the output of
+``tools/dataset_converters/a2d2.py`` and the seed study's
+``preprocessed_masks`` (class indices or one-hot masks of the class set of
+``--class-set``), for the cameras of ``--cameras``; prints every problem
+grouped by kind (first
 ``--max-shown`` files of each kind, then a count), then a table of kinds with
 their counts. Needs ``a2d2_mmseg`` importable (``pip install -e .``, as
 ``tools/setup_env.sh`` does).
@@ -25,15 +29,16 @@ import sys
 from a2d2_mmseg.checks import (MAX_SHOWN, check, format_report, printable,
                                printable_report, quiet_opencv,
                                write_json_atomic)
-from a2d2_mmseg.datasets.a2d2_io import MAX_IMAGE_SIDE
-from a2d2_mmseg.datasets.a2d2_layout import LAYOUTS, parse_scenes_option
-from a2d2_mmseg.datasets.a2d2_meta import MAX_SNAP_DISTANCE
+from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE
+from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
+from a2d2_mmseg.a2d2.layout import (LAYOUTS, SEED_SPLITS,
+                                    parse_scenes_option)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line (``argv``, default ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
-        description='Check an A2D2 tree (raw, converted or seed layout) and '
+        description='Check an A2D2 tree (any layout) and '
         'report every problem at once. Exit status 0: clean (unknown colours '
         'alone are a warning); 1: problems found.')
     parser.add_argument('data_root', help='the dataset root')
@@ -44,6 +49,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(default: all scenes found)')
     parser.add_argument('--layout', choices=LAYOUTS, default='auto',
                         help='tree layout (default: auto)')
+    parser.add_argument('--cameras', default=None,
+                        help="'all' or camera names, e.g. "
+                        'front_center,front_left (default: front_center)')
+    parser.add_argument('--seed-split', choices=SEED_SPLITS, default=None,
+                        help='seed layouts: the split to check (default: '
+                        'every split there)')
+    parser.add_argument(
+        '--class-set', choices=('full', 'reduced'), default='full',
+        help="the class set of the seed's preprocessed .npy masks: their "
+        'values and one-hot class axis must fit its class count (default: '
+        'full)')
+    parser.add_argument(
+        '--mask-size', choices=('image', 'stored'), default=None,
+        help="seed masks: 'stored' (default for the seed layout, as "
+        'A2D2Dataset) keeps their size; image: they must have their '
+        "image's size")
     parser.add_argument('--nproc', type=int, default=1,
                         help='worker processes (default: 1)')
     parser.add_argument(
@@ -89,7 +110,11 @@ def main(argv=None) -> int:
                 snap_distance=args.snap_distance,
                 strict=args.strict,
                 allow_unknown_classes=args.allow_unknown_classes,
-                max_side=args.max_side if args.max_side > 0 else None)
+                max_side=args.max_side if args.max_side > 0 else None,
+                cameras=args.cameras,
+                seed_split=args.seed_split,
+                class_set=args.class_set,
+                mask_size=args.mask_size)
     except ValueError as e:
         print(f'error: {printable(str(e))}', file=sys.stderr)
         return 2
