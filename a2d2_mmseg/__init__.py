@@ -1,22 +1,31 @@
 """a2d2_mmseg: the Audi A2D2 dataset for MMSegmentation 1.x.
 
-Importing the package registers its components in mmseg's registries; configs
-load it with ``custom_imports = dict(imports=['a2d2_mmseg'])``. It also adds
-FLOP counters for ``scaled_dot_product_attention`` and ``baddbmm`` to
-mmengine's ``FlopAnalyzer`` (:mod:`a2d2_mmseg.analysis.flop_handles`).
+Importing the package imports nothing heavy: its subpackages load when
+first used (``a2d2_mmseg.datasets``, ``from a2d2_mmseg import converters``).
+To use the plugin with mmseg, import :mod:`a2d2_mmseg.plugin` (configs do,
+through ``custom_imports``): it registers the datasets, transforms, models,
+hooks and metrics in mmseg's registries and applies the patches listed in
+:mod:`a2d2_mmseg.patches`. The A2D2 core, :mod:`a2d2_mmseg.a2d2`, imports
+without torch or mmseg.
 """
-from . import analysis  # noqa: F401
-from . import datasets  # noqa: F401  (registers datasets and transforms)
-from . import engine  # noqa: F401  (safe checkpoints, CPU distributed)
-from . import evaluation  # noqa: F401  (PerClassIoUMetric, its hook)
-from . import models  # noqa: F401
-from . import visualization  # noqa: F401  (A2D2SegVisualizer)
-from .analysis.flop_handles import register_flop_handles
+import importlib
+import pkgutil
+
 from .version import __version__
 
-register_flop_handles()
+__all__ = ['__version__']
 
-__all__ = [
-    '__version__', 'datasets', 'engine', 'models', 'visualization',
-    'evaluation', 'analysis'
-]
+
+def _submodules():
+    return {m.name for m in pkgutil.iter_modules(__path__)}
+
+
+def __getattr__(name: str):
+    # PEP 562: ``a2d2_mmseg.datasets`` imports the subpackage on first use.
+    if not name.startswith('_') and name in _submodules():
+        return importlib.import_module(f'{__name__}.{name}')
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def __dir__():
+    return sorted(set(globals()) | _submodules())

@@ -133,7 +133,7 @@ def tiny_root(tmp_path_factory):
 def test_config_trains_and_tests_through_runner(path, tiny_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     cfg = tiny_runner_cfg(path, tiny_root, work_dir)
-    assert cfg.custom_imports.imports[0] == 'a2d2_mmseg'
+    assert cfg.custom_imports.imports[0] == 'a2d2_mmseg.plugin'
     num_classes = cfg.model.decode_head.num_classes
     expected = 11 if '/demo/' in path else 38
     assert num_classes == expected

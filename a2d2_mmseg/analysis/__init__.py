@@ -2,8 +2,8 @@
 
 * :mod:`.flop_handles`: FLOP counters for ``scaled_dot_product_attention``
   and ``baddbmm`` in mmengine's ``FlopAnalyzer``, registered when
-  :mod:`a2d2_mmseg` is imported (so mmseg's ``get_flops.py`` counts
-  attention too);
+  :mod:`a2d2_mmseg.plugin` is imported (so mmseg's ``get_flops.py``
+  counts attention too);
 * the model benchmark behind ``tools/analysis/benchmark.py``:
   :class:`BenchmarkSettings`, :func:`run_benchmark` (one child process per
   config running :mod:`.benchmark_worker`, which is imported only there),

@@ -24,8 +24,9 @@ the two operators (the attention output; the ``L x S`` weights that a fused
 kernel never materialises are not counted), so it no longer warns that
 they are unsupported.
 
-Importing :mod:`a2d2_mmseg` calls :func:`register_flop_handles` once, which
-adds the handles to mmengine's tables of default handles
+Importing :mod:`a2d2_mmseg.plugin` calls :func:`register_flop_handles`
+(:mod:`a2d2_mmseg.patches`), which adds the handles to mmengine's tables of
+default handles
 (``mmengine.analysis.complexity_analysis._DEFAULT_SUPPORTED_FLOP_OPS`` and
 ``_DEFAULT_SUPPORTED_ACT_OPS``, copied by every new ``FlopAnalyzer`` /
 ``ActivationAnalyzer``). This only adds counters for operators mmengine

@@ -1,32 +1,20 @@
 """Runtime fixes for mmengine 0.10.x: safe checkpoints (loaded as data, never
 run), exact and robust resumes, and distributed runs on CPU-only machines.
 
-Importing this package (done by ``import a2d2_mmseg``, hence by configs with
-``custom_imports = dict(imports=['a2d2_mmseg'])``):
+The functions that change mmengine and mmseg (safe checkpoint globals and
+loader, ``Runner.resume``, ``MMSegInferencer``, CPU distributed) are
+applied by :func:`a2d2_mmseg.patches.apply_patches` when
+:mod:`a2d2_mmseg.plugin` is imported (configs do, through
+``custom_imports``); importing this package applies none of them. The list
+of what each one does and why is in :mod:`a2d2_mmseg.patches`; the whole
+checkpoint story is in :mod:`a2d2_mmseg.engine.checkpoint`.
 
-* allow-lists the plain-data types of mmengine checkpoints for
-  ``torch.load(weights_only=True)`` (:func:`register_checkpoint_safe_globals`);
-* makes mmengine's checkpoint loader refuse unsafe, empty, truncated and
-  malformed checkpoints and failed downloads with clear messages, and keeps
-  mmengine from running any text stored in a checkpoint
-  (:func:`guard_checkpoint_loader`, :func:`guard_inferencer_config`; the
-  whole story is in :mod:`a2d2_mmseg.engine.checkpoint`);
-* checks checkpoints before ``Runner.resume`` uses them and resumes from the
-  newest complete checkpoint when ``work_dir/last_checkpoint`` is empty,
-  dangling or names a broken file (:func:`guard_runner_resume`);
-* on machines without an accelerator only, lets mmengine's launcher path use
-  gloo and CPU DDP (:func:`patch_mmengine_cpu_distributed`; set
-  ``A2D2_MMSEG_PATCH_MMENGINE=0`` to skip it).
-
-* lets mmseg's ``MMSegInferencer`` run the A2D2 test pipelines and build a
-  model from a checkpoint alone, its stored config read as data
-  (:func:`adapt_seg_inferencer`, :func:`read_inferencer_config`).
-
-It also registers :class:`RNGStateHook` (exact resumes with dropout),
-:class:`CheckpointMatchHook` (refuse checkpoints of another model or class
-count), :class:`PlainCheckpointHook` (checkpoints that load without the
-plugin) and :class:`A2D2VisualizationHook` (``--show-dir`` draws every test
-image and needs only the test set).
+Importing this package registers :class:`RNGStateHook` (exact resumes with
+dropout), :class:`CheckpointMatchHook` (refuse checkpoints of another model
+or class count), :class:`PlainCheckpointHook` (checkpoints that load
+without the plugin), :class:`A2D2VisualizationHook` (``--show-dir`` draws
+every test image and needs only the test set) and
+:class:`CPUDistributedDataParallel`.
 """
 from .checkpoint import (CheckpointDownloadError, CheckpointError,
                          CheckpointMismatchError, CorruptCheckpointError,
@@ -47,14 +35,6 @@ from .resume import auto_resume, guard_runner_resume, work_dir_checkpoints
 from .state_dict_match import (StateDictDiff, check_checkpoint_matches,
                                compare_state_dict, load_matching_checkpoint)
 from .visualization_hook import A2D2VisualizationHook
-
-register_checkpoint_safe_globals()
-guard_checkpoint_loader()
-guard_inferencer_config()
-read_inferencer_config()  # after the guard: it wraps the guarded method
-adapt_seg_inferencer()
-guard_runner_resume()
-patch_mmengine_cpu_distributed()
 
 __all__ = [
     'checkpoint_safe_globals', 'register_checkpoint_safe_globals',

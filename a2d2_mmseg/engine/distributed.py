@@ -19,7 +19,8 @@ e.g. a CPU build of torch or ``CUDA_VISIBLE_DEVICES=-1``):
 * :func:`patch_mmengine_cpu_distributed` does the same for tools this package
   does not control (mmseg's own ``tools/train.py`` as run by ``mim train``,
   which only imports this package through ``custom_imports``). It runs on
-  ``import a2d2_mmseg`` and is a no-op when an accelerator is present, so
+  ``import a2d2_mmseg.plugin`` (:mod:`a2d2_mmseg.patches`) and is a no-op
+  when an accelerator is present, so
   GPU (nccl) runs are exactly mmseg's.
 """
 import copy

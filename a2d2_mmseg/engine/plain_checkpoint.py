@@ -8,8 +8,9 @@ checkpoint hook keeps the best model). torch >= 2.6 loads with
 that is not the plugin's fails on such a file: mmseg's
 ``tools/misc/publish_model.py`` (plain ``torch.load``),
 ``MMSegInferencer(weights=CKPT)`` without a config, ``mim`` tools run
-without ``custom_imports``, any script that does not ``import a2d2_mmseg``
-(which allow-lists them, :mod:`a2d2_mmseg.engine.checkpoint`).
+without ``custom_imports``, any script that does not
+``import a2d2_mmseg.plugin`` (which allow-lists them,
+:mod:`a2d2_mmseg.engine.checkpoint`).
 
 :class:`PlainCheckpointHook` (in ``configs/_base_/default_runtime.py``)
 makes the checkpoints the runner writes plain data instead: at
@@ -32,7 +33,7 @@ values already and stay as they are.
 A checkpoint written with the hook loads with ``torch.load(path)`` (torch's
 default ``weights_only=True``) in any interpreter, without an allow-list
 and without the plugin. Checkpoints written without it still need
-``import a2d2_mmseg`` (or its allow-list) to load. Nothing of the loading
+``import a2d2_mmseg.plugin`` (or its allow-list) to load. Nothing of the loading
 side gets weaker: no type is allow-listed for this, and the encoded values
 are restored only from tensors, numbers and dtype names of numeric kinds.
 """

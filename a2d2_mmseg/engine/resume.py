@@ -7,7 +7,7 @@ from that path. It fails with a bare error, or a misleading one, when the
 file is empty, names a checkpoint that is gone, or names one that is
 truncated (a run killed while saving, a disk that filled up) or corrupt.
 
-:func:`guard_runner_resume` (run on ``import a2d2_mmseg``) wraps, for
+:func:`guard_runner_resume` (run on ``import a2d2_mmseg.plugin``) wraps, for
 ``Runner`` and ``FlexibleRunner``:
 
 * ``resume(filename, ...)``: runs in :func:`~a2d2_mmseg.engine.checkpoint.

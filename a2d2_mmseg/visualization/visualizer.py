@@ -17,7 +17,7 @@ The event files go to ``WORK_DIR/<timestamp>/vis_data`` beside
 ``scalars.json`` (which ``tools/analysis/plot_curves.py`` reads); it needs
 ``pip install tensorboard``. The class must be registered before the runner
 builds the visualizer, i.e. by the config's ``custom_imports`` at parse
-time: ``import a2d2_mmseg`` imports this package for that (adding
+time: ``a2d2_mmseg.plugin`` imports this package for that (adding
 ``a2d2_mmseg.visualization`` to ``custom_imports`` through ``--cfg-options``
 is too late: the imports run when the file is parsed).
 

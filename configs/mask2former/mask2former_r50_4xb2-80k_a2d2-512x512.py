@@ -6,7 +6,8 @@ _base_ = [
     'mmseg::mask2former/mask2former_r50_8xb2-90k_cityscapes-512x1024.py'
 ]
 custom_imports = dict(
-    imports=['a2d2_mmseg', 'mmdet.models'], allow_failed_imports=False)
+    imports=['a2d2_mmseg.plugin', 'mmdet.models'],
+    allow_failed_imports=False)
 num_classes = 38
 crop_size = (512, 512)
 img_scale = (960, 604)

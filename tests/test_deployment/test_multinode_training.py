@@ -78,7 +78,7 @@ def test_two_nodes_one_process_each(tmp_path):
         str(tmp_path / 'cfg.py'),
         root,
         max_iters=2,
-        imports=('a2d2_mmseg', __name__),
+        imports=('a2d2_mmseg.plugin', __name__),
         custom_hooks=[dict(type='SaveRankStateHook')])
     port = str(_free_port())
     nodes = []

@@ -70,7 +70,8 @@ HEADS: Dict[str, dict] = dict(
 )
 
 CONFIG = '''
-custom_imports = dict(imports=['a2d2_mmseg'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['a2d2_mmseg.plugin'], allow_failed_imports=False)
 default_scope = 'mmseg'
 data_preprocessor = dict(
     type='SegDataPreProcessor',

@@ -75,7 +75,7 @@ def test_killed_after_checkpoint_resumes_to_identical_weights(tmp_path):
         str(tmp_path / 'cfg.py'),
         root,
         max_iters=MAX_ITERS,
-        imports=('a2d2_mmseg', __name__),
+        imports=('a2d2_mmseg.plugin', __name__),
         custom_hooks=[
             dict(type='RNGStateHook'),
             dict(type='SleepAfterTrainIterHook', seconds=0.5)

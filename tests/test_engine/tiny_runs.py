@@ -162,7 +162,7 @@ randomness = dict(seed=0, deterministic=True)
 def write_config(path: str,
                  data_root: str,
                  max_iters: int = 4,
-                 imports: Sequence[str] = ('a2d2_mmseg', ),
+                 imports: Sequence[str] = ('a2d2_mmseg.plugin', ),
                  custom_hooks: Optional[list] = None,
                  dropout_ratio: float = 0.0) -> str:
     with open(path, 'w') as f:

@@ -5,7 +5,7 @@ import torch
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 
-import a2d2_mmseg  # noqa: F401
+import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 

@@ -122,7 +122,7 @@ def test_resume_continues_exactly(workspace):
         str(tmp / 'cfg_probe.py'),
         workspace['root'],
         max_iters=6,
-        imports=('a2d2_mmseg', 'resume_probe'),
+        imports=('a2d2_mmseg.plugin', 'resume_probe'),
         custom_hooks=[dict(type='ResumeProbeHook')])
     log = check(
         run([

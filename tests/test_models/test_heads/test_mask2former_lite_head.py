@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmengine.structures import PixelData
 from torch import nn
 
-import a2d2_mmseg  # noqa: F401
+import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from a2d2_mmseg.models import Mask2FormerLiteHead
 from a2d2_mmseg.models.layers import (LitePixelDecoder,
                                       LiteTransformerDecoder,

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
 
-import a2d2_mmseg  # noqa: F401
+import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from a2d2_mmseg.models import UNetDecodeHead
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
