@@ -8,7 +8,11 @@ changed:
   ``init_cfg=None``);
 * a tiny raw A2D2 tree (:func:`tests.test_engine.tiny_runs.write_tiny_tree`)
   as ``data_root``: one scene of two 64x64 frames to train on, one frame
-  to validate and test on;
+  to validate and test on; for the seed-protocol configs (``seed_study/``,
+  ``demo/``) the same frames in the seed's arrangement, one scene in
+  ``train/`` and one in ``test/``, read through the configs' own
+  ``scenes='train'`` / ``'test'``, and a class-weight file where the config
+  names one;
 * tiny sizes: every ``scale`` in the pipelines becomes 64x40 and every crop
   32x32 (the data preprocessor's ``size`` too), so one step takes a fraction
   of a second;
@@ -20,6 +24,8 @@ through the config's CheckpointHook and runs the test loop with the config's
 evaluator.
 """
 import glob
+import json
+import os
 import os.path as osp
 import shutil
 
@@ -30,7 +36,9 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 from tests.a2d2_tree import label_from_names, write_raw_tree
-from tests.test_engine.tiny_runs import SCENES, write_tiny_tree
+from tests.test_datasets.a2d2_trees import write_tree
+from tests.test_engine.tiny_runs import (FRAMES, SCENES, tiny_label,
+                                         write_tiny_tree)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
@@ -74,8 +82,18 @@ def _shrink_pipeline(pipeline):
                 _shrink_pipeline(group)
 
 
+def seed_protocol(path):
+    """Whether a config follows the seed study's protocol (its split
+    folders are its scenes)."""
+    return '/seed_study/' in path or '/demo/' in path
+
+
 def tiny_runner_cfg(path, data_root, work_dir):
-    """The config at ``path`` made tiny: data, sizes, one iteration."""
+    """The config at ``path`` made tiny: data, sizes, one iteration.
+
+    ``data_root`` is the raw tree, or the seed-arranged one for
+    :func:`seed_protocol` configs.
+    """
     cfg = _load(path)
     cfg.model.data_preprocessor.size = TINY_CROP
     for loader in LOADERS:
@@ -83,10 +101,19 @@ def tiny_runner_cfg(path, data_root, work_dir):
         dl.num_workers = 0
         dl.persistent_workers = False
         dl.dataset.data_root = data_root
-        dl.dataset.scenes = [SCENES[0]]
+        if not seed_protocol(path):
+            dl.dataset.scenes = [SCENES[0]]
         if loader != 'train_dataloader':
             dl.dataset.indices = 1  # one frame is enough to run the loop
         _shrink_pipeline(dl.dataset.pipeline)
+    loss = cfg.model.decode_head.get('loss_decode', {})
+    if isinstance(loss, dict) and isinstance(loss.get('class_weight'), str):
+        num_classes = cfg.model.decode_head.num_classes
+        loss.class_weight = osp.join(work_dir, 'class_weights.json')
+        os.makedirs(work_dir, exist_ok=True)
+        with open(loss.class_weight, 'w') as f:
+            json.dump(dict(weights=[1.0 + i / 10
+                                    for i in range(num_classes)]), f)
     cfg.train_cfg.max_iters = 1
     cfg.train_cfg.val_interval = 1
     cfg.work_dir = work_dir
@@ -129,13 +156,29 @@ def tiny_root(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope='module')
+def tiny_seed_root(tmp_path_factory):
+    """The tiny tree's frames in the seed's arrangement: the first scene in
+    ``train/``, the second in ``test/``."""
+    root = str(tmp_path_factory.mktemp('tiny_seed') / 'a2d2_seed')
+    for i, (scene, split) in enumerate(zip(SCENES, ('train', 'test'))):
+        write_tree(root, 'seed_bboxes', {
+            scene: [(frame, tiny_label(10 * i + j))
+                    for j, frame in enumerate(FRAMES)]
+        }, split=split)
+    return root
+
+
 @pytest.mark.parametrize('path', CONFIGS)
-def test_config_trains_and_tests_through_runner(path, tiny_root, tmp_path):
+def test_config_trains_and_tests_through_runner(path, tiny_root,
+                                                tiny_seed_root, tmp_path):
     work_dir = str(tmp_path / 'work')
-    cfg = tiny_runner_cfg(path, tiny_root, work_dir)
+    cfg = tiny_runner_cfg(path,
+                          tiny_seed_root if seed_protocol(path) else tiny_root,
+                          work_dir)
     assert cfg.custom_imports.imports[0] == 'a2d2_mmseg.plugin'
     num_classes = cfg.model.decode_head.num_classes
-    expected = 11 if '/demo/' in path else 38
+    expected = 11 if seed_protocol(path) else 38
     assert num_classes == expected
     try:
         torch.manual_seed(0)
@@ -145,6 +188,12 @@ def test_config_trains_and_tests_through_runner(path, tiny_root, tmp_path):
         optimizer = runner.optim_wrapper.optimizer
         assert type(optimizer).__name__ == cfg.optim_wrapper.optimizer.type
         assert runner.iter == 1
+        if seed_protocol(path):
+            # The seed's train/ folder only, at the (tiny) square size.
+            train_set = runner.train_dataloader.dataset
+            assert {osp.basename(train_set.get_data_info(i)['img_path'])[
+                :14] for i in range(len(train_set))} == {
+                    SCENES[0].replace('_', '')}
         assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
         train_loss = runner.message_hub.get_scalar('train/loss').current()
         assert torch.isfinite(torch.tensor(train_loss)) and train_loss > 0
@@ -159,7 +208,6 @@ def test_config_trains_and_tests_through_runner(path, tiny_root, tmp_path):
 
 @pytest.mark.parametrize('path', [
     'configs/deeplabv3_r50_a2d2.py',
-    'configs/demo/unet_r50_1xb4-demo_a2d2-synthetic-192x192.py',
     'configs/mask2former/mask2former_r50_4xb2-80k_a2d2-512x512.py',
 ])
 def test_config_datasets_build(path, tmp_path):
