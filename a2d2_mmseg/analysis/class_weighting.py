@@ -69,10 +69,9 @@ from typing import List, Mapping, Optional, Sequence, Union
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
+from ..a2d2.class_sets import IGNORE_INDEX, class_set_name, class_set_spec
+from ..a2d2.layout import SEED_SPLITS, parse_cameras
 from ..datasets import A2D2Dataset
-from ..datasets.a2d2_layout import SEED_SPLITS, parse_cameras
-from ..datasets.a2d2_meta import (IGNORE_INDEX, class_set_name,
-                                  class_set_spec)
 from ..datasets.transforms import LoadA2D2Annotations
 
 __all__ = [

@@ -19,11 +19,11 @@ import cv2
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from a2d2_mmseg.datasets.a2d2_io import A2D2ImageError, imdecode_no_orientation
-from a2d2_mmseg.datasets.a2d2_meta import get_mapper, hex_to_rgb
-from a2d2_mmseg.datasets.transforms.loading import (A2D2LabelError,
-                                                    decode_rgb_label,
-                                                    png_colour_type)
+from a2d2_mmseg.a2d2.class_list import hex_to_rgb
+from a2d2_mmseg.a2d2.colours import get_mapper
+from a2d2_mmseg.a2d2.images import (A2D2ImageError, A2D2LabelError,
+                                    imdecode_no_orientation, png_colour_type)
+from a2d2_mmseg.a2d2.labels import decode_rgb_label
 from .files import (ConversionError, OutputError, atomic_write,
                     output_error, read_source)
 from .state import (FILE_ROLES, identity, unchanged_by_content,
@@ -86,7 +86,7 @@ def _decode_image(data: bytes, path: str) -> np.ndarray:
     """The camera image as stored (EXIF orientation ignored), BGR uint8.
 
     Decoded exactly as the dataset decodes it
-    (:func:`~a2d2_mmseg.datasets.a2d2_io.imdecode_no_orientation`), so a
+    (:func:`~a2d2_mmseg.a2d2.images.imdecode_no_orientation`), so a
     converted frame keeps the alignment with its label that training on the
     raw tree sees; an empty, corrupt or oversized file is refused before
     decoding.

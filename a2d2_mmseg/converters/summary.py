@@ -4,7 +4,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_meta import IGNORE_INDEX
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
 from .frame import rgb_to_hex
 
 SUMMARY_FILE = 'conversion_summary.json'

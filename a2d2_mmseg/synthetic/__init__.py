@@ -65,7 +65,7 @@ or 2 scenes there is no ``test/``), ``special_scenes`` taken from the end
 of train.
 
 The modules need only numpy, OpenCV and A2D2's class list
-(:mod:`a2d2_mmseg.datasets.a2d2_meta`); mmengine is imported only for the
+(:mod:`a2d2_mmseg.a2d2.class_list`); mmengine is imported only for the
 progress bar.
 """
 from .classes import CLASS_INDEX, PALETTE

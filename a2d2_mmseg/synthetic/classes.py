@@ -8,9 +8,8 @@ from typing import Dict
 
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_layout import CAMERA, RAW_DIR
-from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, category_of,
-                                           hex_to_rgb)
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST, category_of, hex_to_rgb
+from a2d2_mmseg.a2d2.layout import CAMERA, RAW_DIR
 
 __all__ = [
     'A2D2_CLASS_LIST', 'CAMERA', 'CLASS_INDEX', 'PALETTE', 'RAW_DIR',

@@ -8,8 +8,7 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_layout import (DEFAULT_CAMERAS,
-                                             parse_cameras)
+from a2d2_mmseg.a2d2.layout import DEFAULT_CAMERAS, parse_cameras
 
 DEFAULT_OUT = 'data/a2d2_synthetic'
 # A2D2's 1920x1208 divided by 4.
@@ -77,7 +76,7 @@ class Options:
         seed (int): Non-negative seed.
         layout (str): One of :data:`GENERATOR_LAYOUTS`. Defaults to 'raw'.
         cameras (str | Sequence[str]): Cameras to write, as
-            :func:`~a2d2_mmseg.datasets.a2d2_layout.parse_cameras` takes them
+            :func:`~a2d2_mmseg.a2d2.layout.parse_cameras` takes them
             ('all', names, or 'a,b'); stored as a tuple. Defaults to
             ``('front_center',)``.
         special_scenes (int): Scenes moved from the end of the train split

@@ -52,9 +52,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, CAMERA_TOKENS,
-                                             DEFAULT_CAMERAS, SEED_BBOX_DIR,
-                                             SEED_SPLITS)
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, CAMERA_TOKENS, DEFAULT_CAMERAS,
+                                    SEED_BBOX_DIR, SEED_SPLITS)
 from .classes import A2D2_CLASS_LIST, PALETTE, RAW_DIR
 from .options import SyntheticA2D2Error
 

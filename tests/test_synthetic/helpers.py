@@ -5,9 +5,9 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_layout import _IMG_RE, CAMERA, RAW_DIR
-from a2d2_mmseg.datasets.a2d2_meta import (A2D2_CLASS_LIST, hex_to_rgb,
-                                           pack_rgb)
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST, hex_to_rgb
+from a2d2_mmseg.a2d2.colours import pack_rgb
+from a2d2_mmseg.a2d2.layout import _IMG_RE, CAMERA, RAW_DIR
 
 # The shared small set: 3 scenes x 3 frames (3 scenes give all three splits).
 SCENES, FRAMES, SIZE = 3, 3, (160, 101)

@@ -11,7 +11,7 @@ import numpy as np
 
 import a2d2_mmseg.synthetic as synthetic
 from a2d2_mmseg.datasets import A2D2Dataset
-from a2d2_mmseg.datasets.transforms.loading import UnknownColourWarning
+from a2d2_mmseg.a2d2.labels import UnknownColourWarning
 from a2d2_mmseg.synthetic import MARKER, Summary, format_summary, generate
 from tests.test_synthetic.helpers import (COLOUR_OF, FRAMES, PIPELINE,
                                           SCENES, SIZE, all_files, read_rgb)
@@ -114,8 +114,8 @@ def test_reduced_set_ignores_only_ego_car_and_blurred(small):
 
 
 # -- dependencies -------------------------------------------------------------
-ALLOWED_IMPORTS = {'numpy', 'cv2', 'a2d2_mmseg.datasets.a2d2_meta',
-                   'a2d2_mmseg.datasets.a2d2_layout'}
+ALLOWED_IMPORTS = {'numpy', 'cv2', 'a2d2_mmseg.a2d2.class_list',
+                   'a2d2_mmseg.a2d2.layout'}
 
 
 def test_modules_import_only_numpy_cv2_and_the_class_list():

@@ -5,7 +5,8 @@ that frames of a scene move, and that render_frame gives the written files.
 """
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_meta import category_of, pack_rgb
+from a2d2_mmseg.a2d2.class_list import category_of
+from a2d2_mmseg.a2d2.colours import pack_rgb
 from a2d2_mmseg.synthetic import PALETTE, render_frame
 from tests.test_synthetic.helpers import (COLOUR_OF, FRAMES, SIZE, frames_of,
                                           label_names, read_rgb)

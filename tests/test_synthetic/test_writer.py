@@ -7,11 +7,11 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from a2d2_mmseg.datasets.a2d2_layout import (_IMG_RE, _LABEL_RE, _SCENE_RE,
-                                             CAMERA, RAW_DIR,
-                                             read_scene_list)
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST, pack_rgb
-from a2d2_mmseg.datasets.transforms.loading import png_colour_type
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
+from a2d2_mmseg.a2d2.colours import pack_rgb
+from a2d2_mmseg.a2d2.images import png_colour_type
+from a2d2_mmseg.a2d2.layout import (_IMG_RE, _LABEL_RE, _SCENE_RE, CAMERA,
+                                    RAW_DIR, read_scene_list)
 from a2d2_mmseg.synthetic import (FRAME_STEP, MARKER, MARKER_LINE,
                                   SyntheticA2D2Error, generate, scene_name,
                                   split_scenes)

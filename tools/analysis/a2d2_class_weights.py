@@ -39,9 +39,8 @@ from a2d2_mmseg.analysis.class_weighting import (METHODS, cfg_option,
                                                  format_table,
                                                  merge_dataset_args,
                                                  write_outputs)
-from a2d2_mmseg.datasets.a2d2_layout import (LAYOUTS, SEED_SPLITS,
-                                             parse_scenes_option)
-from a2d2_mmseg.datasets.a2d2_meta import class_set_name
+from a2d2_mmseg.a2d2.class_sets import class_set_name
+from a2d2_mmseg.a2d2.layout import LAYOUTS, SEED_SPLITS, parse_scenes_option
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
