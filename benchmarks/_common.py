@@ -2,8 +2,8 @@
 
 The scripts run as ``python benchmarks/bench_x.py`` from the repository root,
 so this folder is on ``sys.path`` and they import these helpers with
-``from _common import ...``. Importing this module puts the repository root
-first on ``sys.path`` (so ``a2d2_mmseg`` resolves to this checkout).
+``from _common import ...``; ``a2d2_mmseg`` is the installed package
+(``pip install -e .``, as ``tools/setup_env.sh`` installs it).
 
 The raw-tree layout comes from :mod:`a2d2_mmseg.testing.tree`, the helpers
 the tests build their trees with; the two real frames are the ones copied
@@ -15,16 +15,16 @@ import json
 import os
 import os.path as osp
 import platform
-import sys
-from typing import Optional, Tuple
+import time
+from typing import Any, Callable, Optional, Tuple
 
 import cv2
 import numpy as np
 
+from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
+from a2d2_mmseg.testing.tree import raw_paths, stamp
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST  # noqa: E402
-from a2d2_mmseg.testing.tree import raw_paths, stamp  # noqa: E402
 
 SAMPLES_DIR = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
 
@@ -102,6 +102,49 @@ def machine(cpu: Optional[str] = None,
                   f'mmengine {mmengine.__version__}',
                   f'mmseg {mmseg.__version__}']
     return ', '.join(parts)
+
+
+def median_ms(fn: Callable[[], Any], repeat: int, warmup: int = 0) -> float:
+    """The median wall time of ``fn()``.
+
+    Args:
+        fn (Callable): What to time.
+        repeat (int): Timed calls.
+        warmup (int): Untimed calls before them. Defaults to 0.
+
+    Returns:
+        float: Milliseconds.
+    """
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
+
+
+def read_pngs(cam: str, lbl: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Read a camera and a label PNG with ``open().read()`` and
+    ``cv2.imdecode`` them (IMREAD_COLOR / IMREAD_UNCHANGED, as mmcv's and
+    the label loader's cv2 backend do).
+
+    Args:
+        cam (str): The camera PNG.
+        lbl (str): The label PNG.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: The BGR image and the BGR label.
+    """
+    with open(cam, 'rb') as f:
+        cam_bytes = f.read()
+    with open(lbl, 'rb') as f:
+        lbl_bytes = f.read()
+    img = cv2.imdecode(np.frombuffer(cam_bytes, np.uint8), cv2.IMREAD_COLOR)
+    label = cv2.imdecode(np.frombuffer(lbl_bytes, np.uint8),
+                         cv2.IMREAD_UNCHANGED)
+    return img, label
 
 
 def sample_paths(scene: str, frame: str) -> Tuple[str, str]:

@@ -108,8 +108,6 @@ def control_model(num_classes):
 
 def build_ours(args, inputs, labels):
     """The project's model from ``args.config`` and its loss closure."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, root)
     from mmengine.registry import init_default_scope
 
     from a2d2_mmseg import analysis as tool  # the model benchmark's helpers
@@ -118,6 +116,7 @@ def build_ours(args, inputs, labels):
     for item in args.cfg_options or []:
         key, value = item.split('=', 1)
         options[key] = json.loads(value)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cfg = tool.load_config(os.path.join(root, args.config), options)
     cfg.model.decode_head.num_classes = args.num_classes
     if 'auxiliary_head' in cfg.model and cfg.model.auxiliary_head:

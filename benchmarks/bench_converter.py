@@ -42,8 +42,8 @@ import time
 import cv2
 import numpy as np
 
-# _common puts this checkout first on sys.path.
-from _common import REAL_FRAMES, machine, make_tree, sample_paths
+from _common import (REAL_FRAMES, machine, make_tree, median_ms, read_pngs,
+                     sample_paths)
 from a2d2_mmseg import converters as converter
 from a2d2_mmseg.converters.state import digest
 from a2d2_mmseg.datasets.a2d2_meta import get_mapper
@@ -51,13 +51,7 @@ from a2d2_mmseg.datasets.a2d2_meta import get_mapper
 
 def by_hand(cam, lbl, mapper, size):
     """Read, decode, remap, resize and encode one frame with cv2."""
-    with open(cam, 'rb') as f:
-        cam_bytes = f.read()
-    with open(lbl, 'rb') as f:
-        lbl_bytes = f.read()
-    img = cv2.imdecode(np.frombuffer(cam_bytes, np.uint8), cv2.IMREAD_COLOR)
-    bgr = cv2.imdecode(np.frombuffer(lbl_bytes, np.uint8),
-                       cv2.IMREAD_UNCHANGED)
+    img, bgr = read_pngs(cam, lbl)
     index, _ = mapper(bgr, channel_order='bgr')
     img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     index = cv2.resize(index, size, interpolation=cv2.INTER_NEAREST)
@@ -74,18 +68,12 @@ def hash_vs_decode(cam, lbl, repeat):
         with open(path, 'rb') as f:
             data.append(f.read())
 
-    def med(fn):
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return 1e3 * float(np.median(times))
-
-    hash_ms = med(lambda: [digest(d) for d in data])
-    decode_ms = med(lambda: [cv2.imdecode(np.frombuffer(d, np.uint8),
-                                          cv2.IMREAD_UNCHANGED)
-                             for d in data])
+    hash_ms = median_ms(lambda: [digest(d) for d in data], repeat)
+    decode_ms = median_ms(
+        lambda: [
+            cv2.imdecode(np.frombuffer(d, np.uint8), cv2.IMREAD_UNCHANGED)
+            for d in data
+        ], repeat)
     return hash_ms, decode_ms
 
 
@@ -116,18 +104,11 @@ def process_overhead(repeat=15):
     """
     from mmengine.utils import track_parallel_progress
 
-    def med(fn):
-        times = []
-        for _ in range(repeat):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-        return 1e3 * float(np.median(times))
-
     sink = io.StringIO()
-    return (med(lambda: converter.run_tasks(_noop, [0, 1], 2, file=sink)),
-            med(lambda: track_parallel_progress(_noop, [0, 1], 2,
-                                                file=sink)))
+    return (median_ms(lambda: converter.run_tasks(_noop, [0, 1], 2,
+                                                  file=sink), repeat),
+            median_ms(lambda: track_parallel_progress(_noop, [0, 1], 2,
+                                                      file=sink), repeat))
 
 
 def main():

@@ -1,6 +1,6 @@
 """Benchmark: RGB label -> class index remap vs. decoding the label PNG.
 
-Target (issue #2, #5): remapping a full-resolution (1920x1208) A2D2 label
+Target: remapping a full-resolution (1920x1208) A2D2 label
 takes at most 0.5x the time to decode that label's PNG.
 
     python benchmarks/bench_label_remap.py [LABEL.png ...] [--repeat 30]
@@ -11,25 +11,14 @@ Prints the machine, median times and the measured ratios; asserts nothing.
 import argparse
 import glob
 import os.path as osp
-import time
 
 import cv2
 import numpy as np
 
-from _common import SAMPLES_DIR, machine
+from _common import SAMPLES_DIR, machine, median_ms
 from a2d2_mmseg.datasets.a2d2_meta import get_mapper, pack_rgb
 
 DEFAULT = sorted(glob.glob(osp.join(SAMPLES_DIR, '*_label_*.png')))
-
-
-def median_ms(fn, repeat):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(times))
 
 
 def main():
@@ -46,10 +35,11 @@ def main():
         bgr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
         rgb = np.ascontiguousarray(bgr[..., ::-1])
         decode = median_ms(lambda: cv2.imdecode(data, cv2.IMREAD_UNCHANGED),
-                           args.repeat)
-        ours = median_ms(lambda: mapper(bgr, 'bgr'), args.repeat)
+                           args.repeat, warmup=1)
+        ours = median_ms(lambda: mapper(bgr, 'bgr'), args.repeat, warmup=1)
         # The plain lookup-table remap (three shifted casts + fancy index).
-        plain = median_ms(lambda: mapper.lut[pack_rgb(rgb)], args.repeat)
+        plain = median_ms(lambda: mapper.lut[pack_rgb(rgb)], args.repeat,
+                          warmup=1)
         rows.append((osp.basename(path), bgr.shape, decode, ours, plain))
     print(f"{'label':52s} {'size':>10s} {'decode':>8s} {'remap':>8s} "
           f"{'plain LUT':>9s} {'remap/decode':>12s}")

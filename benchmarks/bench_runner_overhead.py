@@ -1,8 +1,8 @@
 """Benchmark: MMEngine's training iteration vs. the bare model step.
 
-Target (issue #5, item 5): the Runner's training iteration (IterBasedTrainLoop,
-OptimWrapper, hooks, message hub, LR scheduler) costs <= 1.10x the bare model
-step on the same batch.
+Target: the Runner's training iteration (IterBasedTrainLoop, OptimWrapper,
+hooks, message hub, LR scheduler) costs <= 1.10x the bare model step on the
+same batch.
 
     python benchmarks/bench_runner_overhead.py [--size 128] [--iters 8] \
         [--warmup 2] [--rounds 2]
@@ -106,7 +106,8 @@ def main():
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
     from mmseg.registry import MODELS
-    import a2d2_mmseg  # noqa: F401
+    import a2d2_mmseg.datasets  # noqa: F401  (registers the datasets)
+    import a2d2_mmseg.models  # noqa: F401  (registers the models)
     from mmengine.logging import MMLogger
     init_default_scope('mmseg')
     MMLogger.get_instance('bench_runner_overhead', log_level='WARNING')

@@ -1,8 +1,8 @@
 """Benchmark: our UNet-R50 / DeepLabV3-R50 training step vs. smp's.
 
-Target (issue #5, item 4): a training step (forward, backward, optimizer
-step) of ``configs/unet_r50_a2d2.py`` and ``configs/deeplabv3_r50_a2d2.py``
-at 512x512, same batch, same threads, takes <= 1.0x the time of
+Target: a training step (forward, backward, optimizer step) of
+``configs/unet_r50_a2d2.py`` and ``configs/deeplabv3_r50_a2d2.py`` at
+512x512, same batch, same threads, takes <= 1.0x the time of
 segmentation_models_pytorch's ``Unet("resnet50")`` and
 ``DeepLabV3("resnet50")`` with ``encoder_weights=None``.
 
@@ -35,7 +35,7 @@ as a torch-adjusted ratio (for information; the target is judged on the
 measured ratio).
 
 Prints the machine, progress, per-pair medians and the ratios; asserts
-nothing. Run time at the defaults about 10 minutes on 2 cores.
+nothing.
 """
 import argparse
 import json
@@ -180,7 +180,7 @@ def run_pair(name, our_args, peer_args, args, env, log_dir):
 def build_parser():
     p = argparse.ArgumentParser(
         description='Training step of our UNet-R50 / DeepLabV3-R50 vs. '
-        "segmentation_models_pytorch's (issue #5, item 4).")
+        "segmentation_models_pytorch's.")
     p.add_argument('--peer-python', default=DEFAULT_PEER,
                    help='python of the environment with smp (default: '
                    '.venv-smp/bin/python, made by ' + SETUP + ')')

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Every benchmark of issue #5, one after the other, each output also saved
-# under work_dirs/benchmarks/ (docs/benchmarks.md quotes these outputs).
+# Every benchmark, one after the other, each output also saved under
+# work_dirs/benchmarks/ (docs/benchmarks.md quotes these outputs).
 #
-#   bash benchmarks/run_all.sh            # CPU, ~25 min on 2 cores
-#   DEVICE=cuda bash benchmarks/run_all.sh  # adds the GPU model table (item 7)
+#   bash benchmarks/run_all.sh            # CPU
+#   DEVICE=cuda bash benchmarks/run_all.sh  # adds the GPU model table
 #
-# The smp comparison (item 4) needs its own environment first:
+# The smp comparison needs its own environment first:
 #   bash benchmarks/setup_smp_env.sh
 # and is skipped, with a message, when .venv-smp/ is missing.
 set -uo pipefail

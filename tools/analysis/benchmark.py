@@ -28,6 +28,7 @@ all (its rows say why), 2 for bad arguments (a missing config, a bad size,
 ``--device cuda`` without CUDA).
 """
 import argparse
+import dataclasses
 import os
 import os.path as osp
 import re
@@ -116,17 +117,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         if not torch.cuda.is_available():
             parser.error('--device cuda, but torch.cuda.is_available() is '
                          'False')
-    settings = BenchmarkSettings(
-        sizes=args.sizes,
-        batch_size=args.batch_size,
-        train_batch_size=args.train_batch_size,
-        repeat=args.repeat,
-        warmup=args.warmup,
-        device=args.device,
-        threads=args.threads,
-        infer_mode=args.infer_mode,
-        no_train=args.no_train,
-        cfg_options=args.cfg_options)
+    # Each setting is the flag of the same name.
+    settings = BenchmarkSettings(**{
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(BenchmarkSettings)
+    })
     results = run_benchmark(args.configs, settings)
     machine = next((r['machine'] for r in results if 'machine' in r), None)
     if machine is None:
