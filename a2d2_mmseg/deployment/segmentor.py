@@ -173,7 +173,7 @@ def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
     Raises:
         ExportError: The class set has another number of classes.
     """
-    from a2d2_mmseg.datasets.a2d2_meta import build_class_set
+    from a2d2_mmseg.a2d2.class_sets import build_class_set
 
     dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
     class_set = build_class_set(dataset.get('class_set', 'full'))

@@ -28,7 +28,7 @@ from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-from ..datasets.a2d2_io import MAX_IMAGE_SIDE, imdecode_no_orientation
+from ..a2d2.images import MAX_IMAGE_SIDE, imdecode_no_orientation
 
 __all__ = ['A2D2VisualizationHook', 'train_iter']
 
@@ -64,7 +64,7 @@ class A2D2VisualizationHook(SegVisualizationHook):
             Defaults to None.
         max_side (int, optional): Largest image width or height accepted
             from a header; None for no limit. Defaults to
-            :data:`~a2d2_mmseg.datasets.a2d2_io.MAX_IMAGE_SIDE`.
+            :data:`~a2d2_mmseg.a2d2.images.MAX_IMAGE_SIDE`.
     """
 
     def __init__(self,

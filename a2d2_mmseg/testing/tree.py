@@ -12,7 +12,7 @@ from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..datasets.a2d2_meta import A2D2_CLASS_LIST, hex_to_rgb
+from ..a2d2.class_list import A2D2_CLASS_LIST, hex_to_rgb
 
 __all__ = [
     'COLOUR', 'write_png', 'stamp', 'raw_paths', 'label_from_names',

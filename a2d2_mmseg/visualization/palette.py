@@ -1,7 +1,7 @@
 """Paint class-index masks with a dataset palette.
 
 The palette is the dataset's ``metainfo['palette']`` (for A2D2 the one of
-:func:`a2d2_mmseg.datasets.a2d2_meta.build_class_set`): one RGB colour per
+:func:`a2d2_mmseg.a2d2.build_class_set`): one RGB colour per
 class index. Index values without a colour (the ignore index 255, or any
 index past the palette) are painted with :data:`IGNORE_COLOUR`, a grey that
 is not an A2D2 colour, so that ignored pixels are never mistaken for class 0

@@ -8,8 +8,8 @@ import pytest
 from mmengine.config import Config
 
 from a2d2_mmseg import converters as conv
-from a2d2_mmseg.analysis import class_weighting as cw
 from a2d2_mmseg.a2d2.class_sets import build_class_set
+from a2d2_mmseg.analysis import class_weighting as cw
 from a2d2_mmseg.testing.tree import label_from_names, write_raw_tree
 
 # Two 4x4 frames:

@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 
 from a2d2_mmseg import converters as conv
-from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.labels import decode_index_mask
 from a2d2_mmseg.a2d2.scanning import scan_converted
+from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
 from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
                              raw_paths, stamp, write_png, write_raw_tree)
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from a2d2_mmseg import converters as conv
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
 from tests.test_converters.test_a2d2_converter import (REPO, independent_map,
                                                        make_label, state_keys)
 from tests.test_datasets.a2d2_trees import frame_paths, write_tree

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from a2d2_mmseg.datasets.a2d2_meta import build_class_set
+from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.deployment import export_from_config, synthetic_frame
 from tests.test_deployment import tiny_models
 from tests.test_engine.tiny_runs import PYTHON, REPO, run

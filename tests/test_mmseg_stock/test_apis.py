@@ -23,8 +23,8 @@ from mmengine.config import Config
 from mmseg.apis import (MMSegInferencer, inference_model, init_model,
                         show_result_pyplot)
 
+from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.datasets import A2D2ImageError
-from a2d2_mmseg.datasets.a2d2_meta import build_class_set
 from a2d2_mmseg.engine import CheckpointError
 from tests.bad_files import (encode_png, with_declared_size,
                              write_png_with_orientation)

@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 
 import a2d2_mmseg.synthetic as synthetic
-from a2d2_mmseg.datasets import A2D2Dataset
 from a2d2_mmseg.a2d2.labels import UnknownColourWarning
+from a2d2_mmseg.datasets import A2D2Dataset
 from a2d2_mmseg.synthetic import MARKER, Summary, format_summary, generate
 from tests.test_synthetic.helpers import (COLOUR_OF, FRAMES, PIPELINE,
                                           SCENES, SIZE, all_files, read_rgb)

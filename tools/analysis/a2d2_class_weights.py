@@ -33,14 +33,14 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
+from a2d2_mmseg.a2d2.class_sets import class_set_name
+from a2d2_mmseg.a2d2.layout import LAYOUTS, SEED_SPLITS, parse_scenes_option
 from a2d2_mmseg.analysis.class_weighting import (METHODS, cfg_option,
                                                  class_weights,
                                                  dataset_args_from_config,
                                                  format_table,
                                                  merge_dataset_args,
                                                  write_outputs)
-from a2d2_mmseg.a2d2.class_sets import class_set_name
-from a2d2_mmseg.a2d2.layout import LAYOUTS, SEED_SPLITS, parse_scenes_option
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
