@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Tuple
 import cv2
 import numpy as np
 
-from a2d2_mmseg.datasets.a2d2_meta import A2D2_CLASS_LIST
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.testing.tree import raw_paths, stamp
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from _common import SAMPLES_DIR, machine, median_ms
-from a2d2_mmseg.datasets.a2d2_meta import get_mapper, pack_rgb
+from a2d2_mmseg.a2d2.colours import get_mapper, pack_rgb
 
 DEFAULT = sorted(glob.glob(osp.join(SAMPLES_DIR, '*_label_*.png')))
 

@@ -61,7 +61,7 @@ def no_syncbn(obj):
 def packed_sample(size):
     """One PackSegInputs output from the real frame, resized to size."""
     from mmseg.datasets.transforms import PackSegInputs
-    from a2d2_mmseg.datasets.a2d2_meta import get_mapper
+    from a2d2_mmseg.a2d2.colours import get_mapper
     img = cv2.imread(CAM, cv2.IMREAD_COLOR)
     bgr = cv2.imread(LBL, cv2.IMREAD_UNCHANGED)
     gt, _ = get_mapper('full')(bgr, channel_order='bgr')
