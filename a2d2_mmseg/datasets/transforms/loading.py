@@ -11,11 +11,6 @@ from mmseg.registry import TRANSFORMS
 from ...a2d2 import (IGNORE_INDEX, MAX_IMAGE_SIDE, A2D2LabelError,
                      LabelDecoder, UnknownColourWarning, class_set_key,
                      class_set_spec, get_decoder)
-# Moved to the core; kept importable here for older imports.
-from ...a2d2.images import png_colour_type, png_structure_error  # noqa: F401
-from ...a2d2.labels import (check_index_range,  # noqa: F401
-                            decode_index_mask, decode_rgb_label,
-                            load_npy_mask, out_of_range_values)
 
 __all__ = ['A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations']
 
