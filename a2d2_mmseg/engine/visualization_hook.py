@@ -22,7 +22,9 @@ is set, as in mmseg.
 import os.path as osp
 from typing import Optional, Sequence
 
+import mmcv
 import mmengine.fileio as fileio
+import numpy as np
 from mmengine.runner import BaseLoop
 from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
@@ -42,6 +44,19 @@ def train_iter(runner) -> int:
     """
     loop = getattr(runner, '_train_loop', None)
     return loop.iter if isinstance(loop, BaseLoop) else 0
+
+
+def as_original(img: np.ndarray, data_sample: SegDataSample) -> np.ndarray:
+    """The stored frame ``img`` (H x W x 3) at the sample's ``ori_shape``.
+
+    Predictions are at ``ori_shape``; a pipeline that makes a resized frame
+    the original (``ResizeAsOriginal``, the seed's 512x512) gives one that
+    differs from the stored frame, which is then resized (bilinear) to it.
+    """
+    ori_shape = data_sample.metainfo.get('ori_shape')
+    if ori_shape is None or tuple(ori_shape[:2]) == img.shape[:2]:
+        return img
+    return mmcv.imresize(img, (int(ori_shape[1]), int(ori_shape[0])))
 
 
 @HOOKS.register_module()
@@ -97,6 +112,7 @@ class A2D2VisualizationHook(SegVisualizationHook):
             data = fileio.get(img_path, backend_args=self.backend_args)
             img = imdecode_no_orientation(data, img_path, 'color',
                                           max_side=self.max_side)
+            img = as_original(img, output)
             self._visualizer.add_datasample(
                 f'{mode}_{osp.basename(img_path)}',
                 img[..., ::-1],

@@ -21,8 +21,14 @@ class ResizeAsOriginal(Resize):
     the image. Arguments are those of :class:`mmcv.transforms.Resize`;
     ``keep_ratio`` defaults to False (the seed did not keep the aspect).
 
+    Only a sample with a mask (``gt_seg_map``) is made original: it is
+    scored. A frame without one (inference: mmseg's ``inference_model``,
+    ``MMSegInferencer``, ``tools/infer.py``, the ONNX exporter) is resized as
+    by ``Resize``, so its prediction comes back at the frame's stored size,
+    the size of the picture it is drawn over.
+
     Required keys: img, gt_seg_map (optional), ori_shape.
-    Modified keys: img, img_shape, gt_seg_map, ori_shape.
+    Modified keys: img, img_shape, gt_seg_map, ori_shape (with gt_seg_map).
     Added keys: scale, scale_factor, keep_ratio.
 
     Args:
@@ -43,8 +49,10 @@ class ResizeAsOriginal(Resize):
 
         Returns:
             dict: ``img`` (h x w x 3), ``gt_seg_map`` (h x w) and
-            ``ori_shape == img_shape == (h, w)``.
+            ``ori_shape == img_shape == (h, w)``; without ``gt_seg_map``,
+            ``ori_shape`` is kept.
         """
         results = super().transform(results)
-        results['ori_shape'] = tuple(results['img_shape'][:2])
+        if results.get('gt_seg_map') is not None:
+            results['ori_shape'] = tuple(results['img_shape'][:2])
         return results
