@@ -193,6 +193,18 @@ def read_scene_list(path: str) -> List[str]:
     return scenes
 
 
+class SplitList(list):
+    """The scenes of a shipped split list (``'train'``, ``'val'``,
+    ``'test'``), as :func:`resolve_scenes` returns them: a list of names
+    that knows its split's name (``name``). The lists name the 23 scenes of
+    A2D2's semantic part; on the 3D-box part (18 of them) the scanner uses
+    the listed scenes that are there."""
+
+    def __init__(self, scenes: Sequence[str], name: str) -> None:
+        super().__init__(scenes)
+        self.name = name
+
+
 def resolve_scenes(scenes: Union[None, str, Sequence[str]],
                    data_root: str = '') -> Optional[List[str]]:
     """Turn the ``scenes`` argument into a list of names (None = all).
@@ -200,7 +212,8 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
     Args:
         scenes: None for every scene found; a list of scene folder names;
             'train' / 'val' / 'test' for the split lists shipped in
-            ``a2d2_mmseg/a2d2/splits/`` (the real A2D2 scenes); or the
+            ``a2d2_mmseg/a2d2/splits/`` (the real A2D2 scenes; returned as
+            a :class:`SplitList`); or the
             path of a text file with one scene per line (relative paths are
             tried against ``data_root`` first, then the working directory).
         data_root (str): The dataset root.
@@ -210,7 +223,8 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
     if isinstance(scenes, (str, os.PathLike)):
         scenes = os.fspath(scenes)
         if scenes in DEFAULT_SPLITS:
-            return read_scene_list(osp.join(SPLITS_DIR, f'{scenes}.txt'))
+            return SplitList(read_scene_list(
+                osp.join(SPLITS_DIR, f'{scenes}.txt')), scenes)
         candidates = [scenes]
         if data_root and not osp.isabs(scenes):
             candidates.insert(0, osp.join(data_root, scenes))

@@ -23,6 +23,7 @@ The ``scan_<layout>`` functions (raise at the problems) and
 layout with explicit arguments, through the same code.
 """
 import json
+import logging
 import os
 import os.path as osp
 import re
@@ -31,8 +32,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from .layout import (_ANY_IMG_RE, _ANY_LABEL_RE, _CAMERA_OF_TOKEN, BBOX_DIR,
                      DEFAULT_CAMERAS, LABEL_FORMATS, LAYOUTS, RAW_DIR,
                      SEED_BBOX_DIR, SEED_DIR, SEED_LAYOUTS, SEED_SPLITS,
-                     A2D2LayoutError, _file_re, detect_layout, parse_cameras,
-                     resolve_scenes, resolve_seed_split)
+                     A2D2LayoutError, SplitList, _file_re, detect_layout,
+                     parse_cameras, resolve_scenes, resolve_seed_split)
 
 __all__ = [
     'Scan', 'scan', 'scan_raw', 'scan_bboxes', 'scan_seed_bboxes',
@@ -44,6 +45,7 @@ __all__ = [
 # more".
 _MAX_NOTED = 5
 _SEED_MASK_RE = re.compile(r'^(\d+)_mask\.npy$')
+_LOGGER = logging.getLogger(__name__)
 
 
 class _Problems:
@@ -159,7 +161,11 @@ def scan(data_root: str,
 
 # -- the layouts ----------------------------------------------------------
 def _select_scenes(root: str, scenes: Optional[List[str]],
-                   found: _Problems) -> List[str]:
+                   found: _Problems, subset: bool = False) -> List[str]:
+    """The scenes of ``root`` to read. With ``subset`` (A2D2's 3D-box part,
+    18 of the 23 scenes the shipped split lists name) a shipped list
+    (:class:`~.layout.SplitList`) selects its scenes that are there, with
+    one logged line on how many are not; other lists must be there."""
     if not osp.isdir(root):
         found.add('missing_folder', root, f'{root}: folder not found')
         return []
@@ -169,6 +175,20 @@ def _select_scenes(root: str, scenes: Optional[List[str]],
         if not present:
             found.add('no_scenes', root, f'{root}: no scene folders')
         return present
+    if subset and isinstance(scenes, SplitList):
+        there = [s for s in scenes if s in present]
+        if len(there) < len(scenes):
+            _LOGGER.warning(
+                '%s: %d of the %d scenes of the shipped %r split list are '
+                "not in this part of A2D2 (the 3D-box part holds 18 of the "
+                "semantic part's 23 scenes); using the %d that are",
+                root, len(scenes) - len(there), len(scenes), scenes.name,
+                len(there))
+        if not there:
+            found.add('no_scenes', root,
+                      f'{root}: none of the {len(scenes)} scenes of the '
+                      f'shipped {scenes.name!r} split list is there')
+        return there
     missing = [s for s in scenes if s not in present]
     if missing:
         found.errors.append(
@@ -275,11 +295,13 @@ def _pair(scene: str, camera: str, images: Dict[str, str],
 
 
 def _scan_scene_tree(root: str, scenes: Optional[List[str]],
-                     cameras: Sequence[str], found: _Problems) -> List[dict]:
+                     cameras: Sequence[str], found: _Problems,
+                     subset: bool = False) -> List[dict]:
     """Frames of ``root/<scene>/{camera,label}/cam_<camera>/`` folders (the
-    raw, bboxes and seed_bboxes layouts); other folders are ignored."""
+    raw, bboxes and seed_bboxes layouts); other folders are ignored.
+    ``subset``: see :func:`_select_scenes`."""
     frames = []
-    for scene in _select_scenes(root, scenes, found):
+    for scene in _select_scenes(root, scenes, found, subset):
         base = osp.join(root, scene)
         for cam in cameras:
             folder = f'cam_{cam}'
@@ -307,7 +329,7 @@ def _scan_seed_bboxes(data_root: str, split: str,
                   f'{root}: the seed arrangement has no {split!r} split '
                   'folder')
         return []
-    frames = _scan_scene_tree(root, scenes, cameras, found)
+    frames = _scan_scene_tree(root, scenes, cameras, found, subset=True)
     for frame in frames:
         frame['split'] = split
     return frames
@@ -422,7 +444,8 @@ def _collect(layout: str, data_root: str, split: Optional[str],
     cameras = parse_cameras(cameras)
     if layout in ('raw', 'bboxes'):
         root = osp.join(data_root, RAW_DIR if layout == 'raw' else BBOX_DIR)
-        frames = _scan_scene_tree(root, scenes, cameras, found)
+        frames = _scan_scene_tree(root, scenes, cameras, found,
+                                  subset=layout == 'bboxes')
     elif layout == 'seed_bboxes':
         frames = _scan_seed_bboxes(data_root, split, scenes, cameras, found)
     elif layout == 'converted':

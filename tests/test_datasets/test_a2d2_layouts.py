@@ -91,10 +91,12 @@ def test_bboxes_tree_as_a2d2_ships_it(tmp_path):
         root, 'camera_lidar_semantic_bboxes', 'class_list.json')
     np.testing.assert_array_equal(ds[0]['gt_seg_map'], full_mask(LABEL_A))
     np.testing.assert_array_equal(ds[1]['gt_seg_map'], full_mask(LABEL_B))
-    # the same scenes semantics: a list, and the shipped split names
+    # the same scenes semantics: a list, and the shipped split names (the
+    # 3D-box part holds 18 of their 23 scenes: the listed ones there)
     assert len(A2D2Dataset(data_root=root, scenes=[S2])) == 1
+    assert len(A2D2Dataset(data_root=root, scenes='train')) == 2
     with pytest.raises(A2D2LayoutError, match='named in the scene list'):
-        A2D2Dataset(data_root=root, scenes='train')
+        A2D2Dataset(data_root=root, scenes=[S1, S3])
 
 
 def test_unpaired_file_in_a_bboxes_tree_is_named(tmp_path):
