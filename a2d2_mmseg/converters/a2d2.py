@@ -58,19 +58,17 @@ import sys
 import time
 from typing import Optional, Sequence, Tuple, Union
 
-from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, CONVERTED_MARKER,
-                                             RAW_DIR, SEED_BBOX_DIR,
-                                             SEED_SPLITS, A2D2LayoutError,
-                                             detect_layout,
-                                             class_list_path as
-                                             class_list_path_of,
-                                             parse_cameras,
-                                             parse_scenes_option,
-                                             resolve_scenes,
-                                             resolve_seed_split, scan_bboxes,
-                                             scan_raw, scan_seed_bboxes)
-from a2d2_mmseg.datasets.a2d2_meta import (build_class_set, get_mapper,
-                                           parse_class_list)
+from a2d2_mmseg.a2d2.class_list import parse_class_list
+from a2d2_mmseg.a2d2.class_sets import build_class_set
+from a2d2_mmseg.a2d2.colours import get_mapper
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, CONVERTED_MARKER, RAW_DIR,
+                                    SEED_BBOX_DIR, SEED_SPLITS,
+                                    A2D2LayoutError, detect_layout,
+                                    parse_cameras, parse_scenes_option,
+                                    resolve_scenes, resolve_seed_split)
+from a2d2_mmseg.a2d2.layout import class_list_path as class_list_path_of
+from a2d2_mmseg.a2d2.scanning import (scan_bboxes, scan_raw,
+                                      scan_seed_bboxes)
 from .files import (ConversionError, OutputLock, atomic_write, make_dirs,
                     output_error, read_file, remove_stale_tmp)
 from .frame import classify, convert_frame, skipped_result, verify_frame

@@ -24,8 +24,8 @@ import sys
 from a2d2_mmseg.converters import (IMG_FORMATS, ConversionError,
                                    WorkerDiedError, convert, parse_scenes,
                                    parse_size)
-from a2d2_mmseg.datasets.a2d2_layout import (BBOX_DIR, LAYOUTS, RAW_DIR,
-                                             SEED_SPLITS, A2D2LayoutError)
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, LAYOUTS, RAW_DIR, SEED_SPLITS,
+                                    A2D2LayoutError)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
