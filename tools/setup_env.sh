@@ -9,13 +9,18 @@
 #   1. torch 2.13.0 (the CPU wheel; an unpinned torch pulls a multi-GB CUDA build)
 #   2. setuptools<70: mmcv 2.1.0's setup.py imports pkg_resources
 #   3. mmcv 2.1.0 built from source with its compiled ops (mmseg 1.2.2 imports
-#      mmcv.ops; mmcv-lite lacks mmcv._ext). On a CPU-only torch the build
-#      uses MMCV_CFLAGS (default: -g0 -O1, no debug information, light
-#      optimisation): no model here calls a compiled mmcv kernel on the CPU
-#      (tests/test_models/test_mmcv_ops_unused.py), and about 80 % of each
-#      file's compile time is parsing PyTorch's headers, which no flag
-#      shortens. With a CUDA torch, mmcv's own flags are kept. pip caches the
-#      wheel: a second set-up takes seconds.
+#      mmcv.ops; mmcv-lite lacks mmcv._ext). On a CPU-only torch:
+#      tools/build_mmcv_unity.py builds the wheel from the PyPI sdist with its
+#      77 C++ files compiled as a few unity files (about 80 % of each file's
+#      compile time is parsing PyTorch's headers, which a unity build does a
+#      few times instead of 77), with MMCV_CFLAGS (default: -g0 -O1, no debug
+#      information, light optimisation: no model here calls a compiled mmcv
+#      kernel on the CPU, tests/test_models/test_mmcv_ops_unused.py). First
+#      time about 3 min on 2 cores instead of about 14; the wheel is kept in
+#      $(pip cache dir)/a2d2_mmseg/mmcv-2.1.0-unity-torch<version>-cp<python>/
+#      and a second set-up installs it in seconds. If the unity build fails,
+#      the script says so and falls back to mmcv's normal build. With a CUDA
+#      torch, mmcv's normal build with its own flags.
 #   4. the rest of requirements/tested.txt (mmengine, mmsegmentation, mmdet,
 #      openmim, pytest, ...), then this package in editable mode.
 set -euo pipefail
@@ -42,8 +47,11 @@ step() {
 # pip install, hiding only the known harmless notice that torch declares
 # setuptools>=77 (mmcv's build needs setuptools<70; torch runs without it).
 # A failing pip still fails this script (pipefail).
+hide_pip_notices() {
+  { grep --line-buffered -v -E "requires setuptools>=77|^WARNING: Location|^ERROR: pip.s dependency resolver does not currently take" || true; }
+}
 pip_install() {
-  "${PIP[@]}" install "$@" 2>&1 | { grep -v -E "requires setuptools>=77|^WARNING: Location|^ERROR: pip.s dependency resolver does not currently take" || true; }
+  "${PIP[@]}" install "$@" 2>&1 | hide_pip_notices
 }
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -62,17 +70,49 @@ step "build tools for mmcv (setuptools<70, wheel, numpy, opencv)"
 # build needs pkg_resources, which setuptools 70 removed.
 pip_install -q 'setuptools<70' wheel "$(pin numpy)" "$(pin opencv-python)"
 
+# mmcv's normal build from the PyPI sdist (77 C++ files; pip caches the wheel).
+mmcv_normal_build() {
+  CFLAGS="$1" MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+    pip_install --no-build-isolation "$(pin mmcv)"
+}
+
 if "$PY" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '2.1.0')" 2>/dev/null; then
   step "mmcv 2.1.0 with ops already installed"
+elif "$PY" -c "import sys, torch; sys.exit(torch.version.cuda is None)"; then
+  step "mmcv 2.1.0 with compiled ops (CUDA torch: mmcv's own build and flags)"
+  mmcv_normal_build "${MMCV_CFLAGS:-}"
 else
-  if "$PY" -c "import sys, torch; sys.exit(torch.version.cuda is None)"; then
-    mmcv_cflags=${MMCV_CFLAGS:-}  # CUDA build: mmcv's own flags
+  mmcv_cflags=${MMCV_CFLAGS:--g0 -O1}
+  # The unity-built wheel is kept under pip's cache dir, one folder per torch
+  # version and Python ABI (the extension links against both).
+  mmcv_tag=$("$PY" -c "import sys, torch; print(f'torch{torch.__version__}-cp{sys.version_info[0]}{sys.version_info[1]}')")
+  pip_cache=$("${PIP[@]}" cache dir 2>/dev/null) || pip_cache=  # empty: cache disabled
+  mmcv_wheels=${pip_cache:+$pip_cache/a2d2_mmseg/mmcv-2.1.0-unity-$mmcv_tag}
+  mmcv_wheel=$(ls "${mmcv_wheels:-/nonexistent}"/mmcv-2.1.0-*.whl 2>/dev/null | head -n1) || true
+  if [ -n "$mmcv_wheel" ]; then
+    step "mmcv 2.1.0 from the cached unity-built wheel ($mmcv_wheel)"
+    pip_install -q "$mmcv_wheel" -c requirements/tested.txt
   else
-    mmcv_cflags=${MMCV_CFLAGS:--g0 -O1}
+    step "mmcv 2.1.0 with compiled ops, unity build (CFLAGS='$mmcv_cflags'; first time: ~3 min on 2 cores, then cached)"
+    build_dir=$(mktemp -d)
+    if CFLAGS="$mmcv_cflags" MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+          "$PY" tools/build_mmcv_unity.py "$build_dir" --groups "$(nproc)" 2>&1 | hide_pip_notices &&
+        mmcv_wheel=$(ls "$build_dir"/mmcv-2.1.0-*.whl) &&
+        pip_install -q "$mmcv_wheel" -c requirements/tested.txt &&
+        "$PY" -c "import mmcv._ext"; then
+      # keep it for the next set-up (the copy is renamed into place last)
+      if [ -n "$mmcv_wheels" ] && mkdir -p "$mmcv_wheels" &&
+          cp "$mmcv_wheel" "$mmcv_wheels/.partial" &&
+          mv "$mmcv_wheels/.partial" "$mmcv_wheels/$(basename "$mmcv_wheel")"; then
+        echo "kept $mmcv_wheels/$(basename "$mmcv_wheel")"
+      fi
+    else
+      printf '\n!!! the unity build of mmcv failed (see above); falling back to mmcv'"'"'s normal build (~14 min on 2 cores)\n'
+      "${PIP[@]}" uninstall -q -y mmcv 2>/dev/null || true
+      mmcv_normal_build "$mmcv_cflags"
+    fi
+    rm -rf "$build_dir"
   fi
-  step "mmcv 2.1.0 with compiled ops (CFLAGS='$mmcv_cflags'; first time: ~14 min on 2 cores, then cached by pip)"
-  CFLAGS="$mmcv_cflags" MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-    pip_install --no-build-isolation "$(pin mmcv)"
 fi
 
 step "the tested requirement set (requirements/tested.txt)"
