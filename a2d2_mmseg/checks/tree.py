@@ -339,7 +339,7 @@ def check(data_root: str,
             / 'test' (shipped split lists); or a scene list file. In the
             seed layouts 'train' / 'test' / 'special' name the seed's split
             (see :func:`seed_splits`).
-        layout (str): 'auto' or one of ``a2d2_layout.LAYOUTS``.
+        layout (str): 'auto' or one of ``a2d2_mmseg.a2d2.layout.LAYOUTS``.
         nproc (int): Worker processes for the per-file checks.
         snap_distance (float): Colours within this RGB distance of exactly
             one palette colour count as known (as ``LoadA2D2Annotations``).
