@@ -129,8 +129,8 @@ def generate(out_dir: Union[str, os.PathLike],
             to 'raw'.
         cameras (str | Sequence[str], optional): Cameras to write ('all',
             names of ``a2d2_mmseg.a2d2.layout.CAMERAS``, or 'a,b'); None
-            for the front centre only. Other cameras are the front camera turned (see
-            :mod:`.views`).
+            for the front centre only. Other cameras are the front camera
+            turned (see :mod:`.views`).
         special_scenes (int): 'seed_bboxes' only: scenes moved from the end
             of the train split into ``special/``. Defaults to 0 (no
             ``special/`` folder).
