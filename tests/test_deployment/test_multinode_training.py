@@ -10,7 +10,6 @@ bitwise equal (DDP averaged the gradients) and differ from the initial ones.
 """
 import os.path as osp
 import re
-import socket
 import subprocess
 
 import torch
@@ -18,7 +17,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from tests.test_engine.tiny_runs import (REPO, PYTHON, env, write_config,
+from tests.test_engine.tiny_runs import (REPO, PYTHON, env, free_port,
+                                         train_iters, write_config,
                                          write_tiny_tree)
 
 DIST_TRAIN = osp.join(REPO, 'tools', 'dist_train.sh')
@@ -61,16 +61,6 @@ class SaveRankStateHook(Hook):
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _train_iters(log: str):
-    return [int(i) for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', log)]
-
-
 def test_two_nodes_one_process_each(tmp_path):
     root = str(tmp_path / 'a2d2')
     write_tiny_tree(root)
@@ -80,7 +70,7 @@ def test_two_nodes_one_process_each(tmp_path):
         max_iters=2,
         imports=('a2d2_mmseg.plugin', __name__),
         custom_hooks=[dict(type='SaveRankStateHook')])
-    port = str(_free_port())
+    port = str(free_port())
     nodes = []
     for node_rank in (0, 1):
         log = open(tmp_path / f'node{node_rank}.out', 'w')
@@ -115,7 +105,7 @@ def test_two_nodes_one_process_each(tmp_path):
     for rank in (0, 1):
         logs = sorted((tmp_path / f'node{rank}').glob(f'*/*_rank{rank}.log'))
         assert len(logs) == 1, logs
-        assert _train_iters(logs[0].read_text()) == [1, 2], logs[0]
+        assert train_iters(logs[0].read_text()) == [1, 2], logs[0]
 
     states = [
         torch.load(

@@ -21,8 +21,7 @@ from a2d2_mmseg.engine import (CorruptCheckpointError, UnsafeCheckpointError,
 from a2d2_mmseg.engine.checkpoint import sanitize_meta_config
 from tests.test_engine.tiny_runs import (PYTHON, TRAIN, build_runner, check,
                                          restored_process_state, run,
-                                         runner_log, write_config,
-                                         write_tiny_tree)
+                                         runner_log, trained_tiny_run)
 
 MMSEG_TRAIN = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
                        'train.py')
@@ -32,15 +31,7 @@ PAYLOAD = "import os\nopen({marker!r}, 'w').write('pwned')\n"
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     """A real 2-iteration run (checkpoint iter_2.pth) and its config."""
-    tmp = tmp_path_factory.mktemp('resume')
-    root = str(tmp / 'a2d2')
-    write_tiny_tree(root)
-    config = write_config(str(tmp / 'cfg.py'), root, max_iters=2)
-    with restored_process_state():
-        build_runner(config, str(tmp / 'wd')).train()
-    checkpoint = str(tmp / 'wd' / 'iter_2.pth')
-    assert osp.isfile(checkpoint)
-    return dict(tmp=tmp, root=root, config=config, checkpoint=checkpoint)
+    return trained_tiny_run(tmp_path_factory.mktemp('resume'))
 
 
 def _poisoned_work_dir(trained, work_dir, config_text):

@@ -10,6 +10,8 @@ import multiprocessing as mp
 import os
 import os.path as osp
 import random
+import re
+import socket
 import subprocess
 import sys
 import uuid
@@ -216,6 +218,27 @@ def build_runner(config: str, work_dir: str, **options):
     return Runner.from_cfg(cfg)
 
 
+def trained_tiny_run(tmp) -> dict:
+    """Train the tiny model in this process for 2 iterations.
+
+    Args:
+        tmp (pathlib.Path): Folder for the tree (``a2d2``), the config
+            (``cfg.py``) and the work dir (``wd``).
+
+    Returns:
+        dict: ``tmp``, ``root`` (the tree), ``config`` and ``checkpoint``
+        (``wd/iter_2.pth``).
+    """
+    root = str(tmp / 'a2d2')
+    write_tiny_tree(root)
+    config = write_config(str(tmp / 'cfg.py'), root, max_iters=2)
+    with restored_process_state():
+        build_runner(config, str(tmp / 'wd')).train()
+    checkpoint = str(tmp / 'wd' / 'iter_2.pth')
+    assert osp.isfile(checkpoint)
+    return dict(tmp=tmp, root=root, config=config, checkpoint=checkpoint)
+
+
 def runner_log(work_dir: str) -> str:
     """The text of the newest runner log in ``work_dir``."""
     logs = sorted(glob.glob(osp.join(work_dir, '*', '*.log')),
@@ -252,3 +275,15 @@ def run(args: List[str], cwd: str, timeout: int = 240,
 def check(proc: subprocess.CompletedProcess) -> str:
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now (for torchrun)."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def train_iters(log: str) -> List[int]:
+    """The training iterations a runner log reports, in order."""
+    return [int(i) for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', log)]
