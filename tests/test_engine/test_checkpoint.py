@@ -283,11 +283,12 @@ def test_plain_state_dict_still_loads(tmp_path):
 
 
 def test_every_path_names_the_file(runner_ckpt, tmp_path):
-    """tools/test.py, tools/infer.py's loader and a run's load_from all end
+    """tools/test.py, tools/infer.py's loader (a2d2_mmseg.apis.load_model)
+    and a run's load_from all end
     in the same clear error (resume: tests/test_engine/test_resume.py)."""
+    from a2d2_mmseg.apis import load_model
     from tests.test_engine.tiny_runs import (TEST, build_runner,
                                              restored_process_state)
-    from tests.tool_loader import load_tool
     config = osp.join(osp.dirname(osp.dirname(runner_ckpt)), 'base.py')
     empty = str(tmp_path / 'empty.pth')
     open(empty, 'wb').close()
@@ -299,9 +300,8 @@ def test_every_path_names_the_file(runner_ckpt, tmp_path):
     assert f'CorruptCheckpointError: {expected}' in proc.stdout
     assert 'Traceback' not in proc.stdout
 
-    infer = load_tool('a2d2_infer_tool', 'tools/infer.py')
     with pytest.raises(CorruptCheckpointError, match=re.escape(expected)):
-        infer.load_model(config, empty)
+        load_model(config, empty)
 
     with restored_process_state():
         runner = build_runner(config, str(tmp_path / 'train'),

@@ -10,28 +10,22 @@ from mmengine.config import Config
 from mmengine.model import MMDistributedDataParallel
 from mmseg.registry import MODELS
 
+from a2d2_mmseg.apis import load_model
 from a2d2_mmseg.engine import (CheckpointMismatchError, compare_state_dict,
                                load_matching_checkpoint)
 from a2d2_mmseg.engine.state_dict_match import model_state_shapes
 from tests.test_engine.tiny_runs import (PYTHON, TEST, build_runner, check,
                                          restored_process_state, run,
-                                         write_config, write_tiny_tree)
-from tests.tool_loader import load_tool
+                                         trained_tiny_run)
 
 HEAD = 'decode_head.conv_seg'
 
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp('match')
-    root = str(tmp / 'a2d2')
-    write_tiny_tree(root)
-    config = write_config(str(tmp / 'cfg.py'), root, max_iters=2)
-    with restored_process_state():
-        build_runner(config, str(tmp / 'wd')).train()
-    checkpoint = str(tmp / 'wd' / 'iter_2.pth')
-    return dict(tmp=tmp, config=config, checkpoint=checkpoint,
-                weights=torch.load(checkpoint)['state_dict'])
+    out = trained_tiny_run(tmp_path_factory.mktemp('match'))
+    out['weights'] = torch.load(out['checkpoint'])['state_dict']
+    return out
 
 
 def _model(config, **decode_head):
@@ -149,22 +143,19 @@ def test_test_py_refuses_other_class_count(trained):
 
 
 def test_infer_refuses_other_class_count(trained):
-    infer = load_tool('a2d2_infer_tool', 'tools/infer.py')
+    """a2d2_mmseg.apis.load_model (tools/infer.py's loader; its
+    --allow-partial-checkpoint: tests/test_tools/test_infer.py)."""
     options = {'model.decode_head.num_classes': 11}
     with pytest.raises(CheckpointMismatchError, match=re.escape(
             f"{trained['checkpoint']}: the checkpoint does not fit")):
-        infer.load_model(trained['config'], trained['checkpoint'],
-                         cfg_options=options)
-    # --allow-partial-checkpoint: loads; the checkpoint's 38 class names do
+        load_model(trained['config'], trained['checkpoint'],
+                   cfg_options=options)
+    # allow_partial_checkpoint: loads; the checkpoint's 38 class names do
     # not fit 11 outputs, so they come from the config (its reduced set).
     options['test_dataloader.dataset.class_set'] = 'reduced'
-    model = infer.load_model(trained['config'], trained['checkpoint'],
-                             cfg_options=options,
-                             allow_partial_checkpoint=True)
+    model = load_model(trained['config'], trained['checkpoint'],
+                       cfg_options=options, allow_partial_checkpoint=True)
     assert len(model.dataset_meta['classes']) == 11
-    args = infer.parse_args(['c.py', 'k.pth', 'in.png',
-                             '--allow-partial-checkpoint'])
-    assert args.allow_partial_checkpoint
 
 
 def test_runner_test_with_matching_checkpoint(trained, tmp_path):

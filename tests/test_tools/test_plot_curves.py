@@ -3,30 +3,13 @@
 The curves themselves are tested through the package on a real training
 log (tests/test_analysis/test_curves.py); here the script runs on a small
 hand-written work dir.
-
-``load_tool`` and ``tiny_training_run`` stay importable from here for
-tests/test_tools/test_infer.py; new code imports ``tiny_training_run``
-from tests/tiny_training.py.
 """
-import importlib.util
 import json
 import os.path as osp
 
 from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
-# for tests/test_tools/test_infer.py, which imports them from here
-from tests.tiny_training import restored_process_state  # noqa: F401
-from tests.tiny_training import tiny_training_run  # noqa: F401
 
 PLOT_CURVES = osp.join(REPO, 'tools', 'analysis', 'plot_curves.py')
-
-
-def load_tool(path: str, name: str):
-    """Import a script of tools/ as a module (for tests of tools that have
-    no package module yet)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_cli(tmp_path):

@@ -5,13 +5,9 @@ resume after an interruption, test.py with a checkpoint (safe loading),
 --show-dir / --out, a malicious checkpoint, and `mim train`.
 """
 import glob
-import importlib.util
 import os
 import os.path as osp
-import re
 import shutil
-import socket
-import sys
 
 import cv2
 import numpy as np
@@ -20,7 +16,8 @@ import torch
 
 from a2d2_mmseg.datasets import A2D2Dataset
 from tests.test_engine.tiny_runs import (PYTHON, REPO, TEST, TRAIN, check,
-                                         run, write_config, write_tiny_tree)
+                                         free_port, run, train_iters,
+                                         write_config, write_tiny_tree)
 
 try:
     import mim  # noqa: F401
@@ -50,16 +47,6 @@ class ResumeProbeHook(Hook):
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def _train_iters(log: str):
-    return [int(i) for i in re.findall(r'Iter\(train\) \[\s*(\d+)/', log)]
-
-
 @pytest.fixture(scope='module')
 def workspace(tmp_path_factory):
     """Tiny tree + config, and one uninterrupted 6-iteration run."""
@@ -73,7 +60,7 @@ def workspace(tmp_path_factory):
             'train_cfg.max_iters=6'
         ],
             cwd=str(tmp)))
-    assert _train_iters(log) == [1, 2, 3, 4, 5, 6]
+    assert train_iters(log) == [1, 2, 3, 4, 5, 6]
     return dict(tmp=tmp, root=root, n_images=n_images)
 
 
@@ -86,7 +73,7 @@ def test_distributed_cpu_training(workspace):
     tmp = workspace['tmp']
     proc = run([
         PYTHON, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={_free_port()}', TRAIN, 'cfg.py', '--launcher',
+        f'--master_port={free_port()}', TRAIN, 'cfg.py', '--launcher',
         'pytorch', '--work-dir', 'dist'
     ],
                cwd=str(tmp),
@@ -95,7 +82,7 @@ def test_distributed_cpu_training(workspace):
     assert 'world_size=2' in log
     assert 'backend=gloo' in log
     assert "type='CPUDistributedDataParallel'" in log
-    assert _train_iters(log) == [1, 2, 3, 4]
+    assert train_iters(log) == [1, 2, 3, 4]
     ckpt = torch.load(str(tmp / 'dist' / 'iter_4.pth'))
     assert ckpt['meta']['iter'] == 4
 
@@ -132,7 +119,7 @@ def test_resume_continues_exactly(workspace):
             cwd=str(tmp),
             PYTHONPATH=str(tmp)))
     assert 'resumed epoch: 0, iter: 4' in log
-    assert _train_iters(log) == [5, 6]
+    assert train_iters(log) == [5, 6]
 
     saved = torch.load(str(tmp / 'resumed' / 'iter_4.pth'))
     probe = torch.load(str(tmp / 'resumed' / 'resume_probe.pth'))
@@ -228,7 +215,7 @@ def test_mim_train(workspace):
         run([mim, 'train', 'mmseg', 'cfg.py', '--work-dir', 'mim_wd'],
             cwd=str(tmp),
             PATH=osp.dirname(PYTHON) + os.pathsep + os.environ['PATH']))
-    assert _train_iters(log) == [1, 2, 3, 4]
+    assert train_iters(log) == [1, 2, 3, 4]
     assert osp.isfile(tmp / 'mim_wd' / 'iter_4.pth')
 
 
@@ -243,50 +230,11 @@ def test_mim_train_distributed_cpu(workspace):
         run([
             mim, 'train', 'mmseg', 'cfg.py', '--work-dir', 'mim_dist',
             '--launcher', 'pytorch', '--gpus', '2', '--port',
-            str(_free_port())
+            str(free_port())
         ],
             cwd=str(tmp),
             PATH=osp.dirname(PYTHON) + os.pathsep + os.environ['PATH']))
     assert 'instead of "nccl"' in log
     assert 'Distributed training: True' in log
-    assert _train_iters(log) == [1, 2, 3, 4]
+    assert train_iters(log) == [1, 2, 3, 4]
     assert osp.isfile(tmp / 'mim_dist' / 'iter_4.pth')
-
-
-def _load_tool(path):
-    spec = importlib.util.spec_from_file_location(
-        'a2d2_tool_' + osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_tools_take_mmseg_flags(monkeypatch):
-    """Same command-line interface as mmseg's tools."""
-    monkeypatch.setenv('LOCAL_RANK', '0')
-    train = _load_tool(TRAIN)
-    monkeypatch.setattr(sys, 'argv', [
-        'train.py', 'c.py', '--work-dir', 'w', '--resume', '--amp',
-        '--cfg-options', 'a=1', '--launcher', 'pytorch', '--local-rank', '1'
-    ])
-    args = train.parse_args()
-    assert (args.config, args.work_dir, args.resume, args.amp,
-            args.cfg_options, args.launcher,
-            args.local_rank) == ('c.py', 'w', True, True, {
-                'a': 1
-            }, 'pytorch', 1)
-    monkeypatch.setattr(sys, 'argv', ['train.py', 'c.py', '--local_rank=2'])
-    assert train.parse_args().local_rank == 2
-
-    test = _load_tool(TEST)
-    monkeypatch.setattr(sys, 'argv', [
-        'test.py', 'c.py', 'k.pth', '--work-dir', 'w', '--out', 'o',
-        '--show', '--show-dir', 's', '--wait-time', '1', '--cfg-options',
-        'a=1', '--launcher', 'slurm', '--tta'
-    ])
-    args = test.parse_args()
-    assert (args.config, args.checkpoint, args.work_dir, args.out, args.show,
-            args.show_dir, args.wait_time, args.cfg_options, args.launcher,
-            args.tta) == ('c.py', 'k.pth', 'w', 'o', True, 's', 1.0, {
-                'a': 1
-            }, 'slurm', True)

@@ -1,0 +1,38 @@
+"""What the command lines under ``tools/`` run, as functions.
+
+Inference (``tools/infer.py``):
+
+* :func:`infer` segments an image, a folder of images or a video and
+  writes index, colour and overlay PNGs (and ``overlay.mp4``), with PyTorch
+  or onnxruntime (:mod:`.inference`);
+* :func:`load_model` loads a trained segmentor safely, refusing a
+  checkpoint that does not fit it (:mod:`.model`);
+* :class:`Source` reads the frames of an input (:mod:`.inputs`),
+  :class:`OutputWriter` writes the files of each frame (:mod:`.outputs`).
+
+It keeps mmseg's ``init_model`` + ``inference_model`` rather than
+``MMSegInferencer``, which loads checkpoints that do not fit the model
+partially, names classes after Cityscapes without a checkpoint's names and
+names its outputs ``00000000_pred.png``.
+
+Training and testing (``tools/train.py``, ``tools/test.py``): mmseg's tools
+with the plugin's fixes, :func:`run_train` and :func:`run_test` on the
+parsed command line (:mod:`.runner`).
+"""
+from .inference import INFER_ERRORS, batches, infer
+from .inputs import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, InferenceInputError,
+                     Source, frame_names, list_images, read_image)
+from .model import load_model
+from .outputs import OUTPUT_KINDS, VIDEO_NAME, OutputWriter, write_png
+from .runner import (build_runner, configure_test, enable_amp,
+                     load_run_config, parse_test_args, parse_train_args,
+                     run_test, run_train, trigger_visualization_hook)
+
+__all__ = [
+    'infer', 'batches', 'INFER_ERRORS', 'load_model', 'Source',
+    'InferenceInputError', 'read_image', 'frame_names', 'list_images',
+    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'OutputWriter', 'write_png',
+    'OUTPUT_KINDS', 'VIDEO_NAME', 'parse_train_args', 'parse_test_args',
+    'load_run_config', 'enable_amp', 'trigger_visualization_hook',
+    'configure_test', 'build_runner', 'run_train', 'run_test'
+]

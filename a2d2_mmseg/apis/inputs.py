@@ -1,0 +1,200 @@
+"""The frames of an inference input: an image, a folder of images or a video.
+
+:class:`Source` yields ``(name, BGR image)`` pairs. Images are decoded as
+stored (an EXIF orientation tag is ignored, as in training) and a PNG or
+JPEG whose header declares more than ``a2d2_mmseg.a2d2.MAX_IMAGE_SIDE``
+pixels per side is refused before it is decoded. Names are the image file's
+stem; when inputs share a stem (compared case-insensitively, e.g. ``a.png``
+and ``a.jpg``) each of them gets its extension appended instead (``a_png``,
+``a_jpg``) and a name that would still be taken gets ``_2``, ``_3``, ...
+(:func:`frame_names`). A video's frames are ``<video stem>_<frame number,
+6 digits>``, numbered in the video from 0.
+"""
+import os
+import os.path as osp
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from a2d2_mmseg.a2d2 import A2D2ImageError, read_image_file
+
+__all__ = [
+    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'InferenceInputError',
+    'read_image', 'frame_names', 'list_images', 'Source'
+]
+
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
+                    '.webp', '.ppm', '.pgm')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
+                    '.mpeg', '.wmv', '.flv')
+
+
+class InferenceInputError(ValueError):
+    """The input cannot be read: missing, empty folder, unreadable file."""
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read an image as the A2D2 pipelines' ``LoadA2D2ImageFromFile`` does.
+
+    Args:
+        path (str): The image file.
+
+    Returns:
+        np.ndarray: BGR ``uint8 [H, W, 3]`` in its stored orientation.
+
+    Raises:
+        InferenceInputError: The file is empty, truncated, declares an
+            oversized image, or cannot be decoded as an image.
+    """
+    try:
+        return read_image_file(path, 'color')
+    except A2D2ImageError as e:
+        detail = str(e)
+        if detail.startswith(f'{path}: '):
+            detail = detail[len(path) + 2:]
+        raise InferenceInputError(
+            f'{path}: cannot read the image: {detail}') from None
+
+
+def frame_names(paths: Sequence[str]) -> List[str]:
+    """Output names of images, one per path, all different (also
+    case-insensitively).
+
+    Args:
+        paths (Sequence[str]): The image files, in input order.
+
+    Returns:
+        list[str]: The stem; stem + '_' + extension for stems that several
+        inputs share; then '_2', '_3', ... if that is still taken. A
+        unique stem is never renamed by another file.
+    """
+    stems = [osp.splitext(osp.basename(p))[0] for p in paths]
+    folded = [s.casefold() for s in stems]
+    shared = {s for s in folded if folded.count(s) > 1}
+    names: List[Optional[str]] = [None] * len(paths)
+    taken = set()
+    # Unique stems first, so that no other file's name can take them.
+    for i, stem in enumerate(stems):
+        if folded[i] not in shared:
+            names[i] = stem
+            taken.add(folded[i])
+    for i, path in enumerate(paths):
+        if names[i] is not None:
+            continue
+        ext = osp.splitext(path)[1].lstrip('.')
+        base = f'{stems[i]}_{ext}' if ext else stems[i]
+        name, n = base, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f'{base}_{n}'
+        names[i] = name
+        taken.add(name.casefold())
+    return names
+
+
+def list_images(folder: str) -> List[str]:
+    """The image files at the top level of a folder.
+
+    Args:
+        folder (str): The folder.
+
+    Returns:
+        list[str]: Their paths, sorted by name.
+
+    Raises:
+        InferenceInputError: The folder holds no image file.
+    """
+    paths = sorted(
+        osp.join(folder, f) for f in os.listdir(folder)
+        if f.lower().endswith(IMAGE_EXTENSIONS)
+        and osp.isfile(osp.join(folder, f)))
+    if not paths:
+        raise InferenceInputError(
+            f'{folder}: the folder holds no images '
+            f"({', '.join(IMAGE_EXTENSIONS)})")
+    return paths
+
+
+class Source:
+    """The frames of an input: ``(name, BGR image)`` in order.
+
+    Args:
+        path (str): Image file, folder of images or video file.
+        frame_step (int): Use every ``frame_step``-th frame (video) or image
+            (folder). Defaults to 1.
+        max_frames (int, optional): Stop after this many frames.
+
+    Attributes:
+        kind (str): 'image', 'folder' or 'video'.
+        total (int): Frames that will be produced (0 if unknown).
+        fps (float): A video's frame rate (0 for images).
+
+    Raises:
+        InferenceInputError: The input is missing, an empty folder or a
+            video that cannot be opened.
+        ValueError: ``frame_step`` or ``max_frames`` is below 1.
+    """
+
+    def __init__(self, path: str, frame_step: int = 1,
+                 max_frames: Optional[int] = None) -> None:
+        if frame_step < 1:
+            raise ValueError(f'--frame-step must be >= 1, got {frame_step}')
+        if max_frames is not None and max_frames < 1:
+            raise ValueError(f'--max-frames must be >= 1, got {max_frames}')
+        self.path = path
+        self.frame_step = frame_step
+        self.max_frames = max_frames
+        self.fps = 0.0
+        if not osp.exists(path):
+            raise InferenceInputError(f'{path}: no such file or folder')
+        if osp.isdir(path):
+            self.kind = 'folder'
+            paths = list_images(path)[::frame_step][:max_frames]
+            self._images = list(zip(frame_names(paths), paths))
+            self.total = len(self._images)
+        elif path.lower().endswith(VIDEO_EXTENSIONS):
+            self.kind = 'video'
+            cap = cv2.VideoCapture(path)
+            if not cap.isOpened():
+                raise InferenceInputError(
+                    f'{path}: cannot open the video (corrupt or a codec '
+                    f'OpenCV cannot decode)')
+            self.fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            cap.release()
+            total = max(0, (count + frame_step - 1) // frame_step)
+            self.total = min(total, max_frames) if max_frames else total
+        else:
+            self.kind = 'image'
+            self._images = [(osp.splitext(osp.basename(path))[0], path)]
+            self.total = 1
+
+    def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
+        if self.kind != 'video':
+            for name, path in self._images:
+                yield name, read_image(path)
+            return
+        yield from self._video_frames()
+
+    def _video_frames(self) -> Iterator[Tuple[str, np.ndarray]]:
+        stem = osp.splitext(osp.basename(self.path))[0]
+        cap = cv2.VideoCapture(self.path)
+        index, produced = 0, 0
+        try:
+            while self.max_frames is None or produced < self.max_frames:
+                if index % self.frame_step:
+                    if not cap.grab():  # skip without decoding
+                        break
+                else:
+                    ok, frame = cap.read()
+                    if not ok:
+                        break
+                    yield f'{stem}_{index:06d}', frame
+                    produced += 1
+                index += 1
+        finally:
+            cap.release()
+        if produced == 0:
+            raise InferenceInputError(
+                f'{self.path}: no frame could be read from the video')
