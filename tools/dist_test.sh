@@ -4,24 +4,5 @@
 # run on the CPU (gloo backend, see a2d2_mmseg/engine/distributed.py).
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT, as in mmseg.
 
-CONFIG=$1
-CHECKPOINT=$2
-GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-$PYTHON -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/test.py \
-    $CONFIG \
-    $CHECKPOINT \
-    --launcher pytorch \
-    ${@:4}
+source "$(dirname "$0")/dist_common.sh"
+run_torchrun test.py "$3" "$1" "$2" --launcher pytorch "${@:4}"

@@ -4,21 +4,5 @@
 # run on the CPU (gloo backend, see a2d2_mmseg/engine/distributed.py).
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT, as in mmseg.
 
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-$PYTHON -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/train.py \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+source "$(dirname "$0")/dist_common.sh"
+run_torchrun train.py "$2" "$1" --launcher pytorch "${@:3}"
