@@ -19,6 +19,7 @@ Training and testing (``tools/train.py``, ``tools/test.py``): mmseg's tools
 with the plugin's fixes, :func:`run_train` and :func:`run_test` on the
 parsed command line (:mod:`.runner`).
 """
+from . import inference, inputs, model, outputs, runner
 from .inference import INFER_ERRORS, batches, infer
 from .inputs import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, InferenceInputError,
                      Source, frame_names, list_images, read_image)
@@ -28,11 +29,6 @@ from .runner import (build_runner, configure_test, enable_amp,
                      load_run_config, parse_test_args, parse_train_args,
                      run_test, run_train, trigger_visualization_hook)
 
-__all__ = [
-    'infer', 'batches', 'INFER_ERRORS', 'load_model', 'Source',
-    'InferenceInputError', 'read_image', 'frame_names', 'list_images',
-    'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'OutputWriter', 'write_png',
-    'OUTPUT_KINDS', 'VIDEO_NAME', 'parse_train_args', 'parse_test_args',
-    'load_run_config', 'enable_amp', 'trigger_visualization_hook',
-    'configure_test', 'build_runner', 'run_train', 'run_test'
-]
+__all__ = (
+    inference.__all__ + inputs.__all__ + model.__all__ + outputs.__all__ +
+    runner.__all__)
