@@ -271,8 +271,10 @@ def test_base_config_pipelines_on_real_frames(tmp_path):
 def _config_loaders():
     """The image loader of every pipeline of the shipped dataset configs."""
     loaders = []
-    for name in ('a2d2.py', 'a2d2_synthetic.py'):
-        cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/datasets', name))
+    for name in ('_base_/datasets/a2d2.py',
+                 'seed_study/_base_/a2d2-seed_512x512.py',
+                 'demo/_base_/a2d2-seed-synthetic_192x192.py'):
+        cfg = Config.fromfile(osp.join(REPO, 'configs', name))
         for pipeline in (cfg.train_pipeline, cfg.test_pipeline,
                          cfg.tta_pipeline):
             loaders.append(pipeline[0])

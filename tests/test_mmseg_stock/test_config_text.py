@@ -11,7 +11,7 @@ from tests.test_engine.tiny_runs import REPO
 
 
 @pytest.mark.parametrize('path', [
-    'configs/_base_/datasets/a2d2_synthetic.py',
+    'configs/demo/_base_/a2d2-seed-synthetic_192x192.py',
     'configs/mask2former/mask2former_r50_4xb2-80k_a2d2-512x512.py'
 ])
 def test_reads_what_mmengine_writes(path):

@@ -42,7 +42,8 @@ test_pipeline = [
 # Test-time augmentation (tools/test.py --tta): horizontal flip x 0.75, 1.0
 # and 1.25 of the test scale `img_scale` (not of the stored 1920x1208 frame),
 # so the views stay around the scale the model is tested at. A config that
-# changes img_scale defines tta_pipeline again (see a2d2_synthetic.py).
+# changes img_scale defines tta_pipeline again (see
+# configs/seed_study/_base_/a2d2-seed_512x512.py).
 img_ratios = [0.75, 1.0, 1.25]
 tta_pipeline = [
     dict(type='LoadA2D2ImageFromFile'),
@@ -71,16 +72,6 @@ train_dataloader = dict(
         data_root=data_root,
         scenes='train',
         pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        scenes='val',
-        pipeline=test_pipeline))
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -91,6 +82,9 @@ test_dataloader = dict(
         data_root=data_root,
         scenes='test',
         pipeline=test_pipeline))
+# The same, on the validation scenes.
+val_dataloader = dict(
+    test_dataloader, dataset=dict(test_dataloader['dataset'], scenes='val'))
 # mIoU brings aAcc (pixel accuracy) and mAcc (mean pixel accuracy); mDice is
 # the seed's Dice score.
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
