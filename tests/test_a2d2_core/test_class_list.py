@@ -1,7 +1,6 @@
 """class_list.json: parsed, checked against A2D2's 55 entries, cached."""
 import json
 import os
-import os.path as osp
 
 import numpy as np
 import pytest
@@ -9,21 +8,7 @@ import pytest
 from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, IGNORE_INDEX, ClassListError,
                              UnknownClassError, UnknownClassWarning,
                              build_class_set, get_mapper, parse_class_list)
-from tests.a2d2_tree import SAMPLES_DIR, label_from_names
-
-FULL_38 = [
-    'Car', 'Bicycle', 'Pedestrian', 'Truck', 'Small vehicles',
-    'Traffic signal', 'Traffic sign', 'Utility vehicle', 'Sidebars',
-    'Speed bumper', 'Curbstone', 'Solid line', 'Irrelevant signs',
-    'Road blocks', 'Tractor', 'Non-drivable street', 'Zebra crossing',
-    'Obstacles / trash', 'Poles', 'RD restricted area', 'Animals',
-    'Grid structure', 'Signal corpus', 'Drivable cobblestone',
-    'Electronic traffic', 'Slow drive area', 'Nature object', 'Parking area',
-    'Sidewalk', 'Ego car', 'Painted driv. instr.', 'Traffic guide obj.',
-    'Dashed line', 'RD normal street', 'Sky', 'Buildings', 'Blurred area',
-    'Rain dirt'
-]
-REAL_CLASS_LIST = osp.join(SAMPLES_DIR, 'class_list.json')
+from tests.a2d2_tree import FULL_38, REAL_CLASS_LIST, label_from_names
 
 
 def test_builtin_list_is_a2d2s_file():

@@ -1,7 +1,6 @@
 """Class sets: 'full', 'reduced' and class-set dicts of classes, groups,
 ignore, others."""
 import copy
-import os.path as osp
 import pickle
 
 import numpy as np
@@ -12,28 +11,9 @@ from a2d2_mmseg.a2d2 import (A2D2_CATEGORIES, IGNORE_INDEX,
                              REDUCED_CLASSES, ClassSetError, build_class_set,
                              category_lut, class_set_key, class_set_spec,
                              get_mapper)
-from tests.a2d2_tree import SAMPLES_DIR, label_from_names
-
-FULL_38 = [
-    'Car', 'Bicycle', 'Pedestrian', 'Truck', 'Small vehicles',
-    'Traffic signal', 'Traffic sign', 'Utility vehicle', 'Sidebars',
-    'Speed bumper', 'Curbstone', 'Solid line', 'Irrelevant signs',
-    'Road blocks', 'Tractor', 'Non-drivable street', 'Zebra crossing',
-    'Obstacles / trash', 'Poles', 'RD restricted area', 'Animals',
-    'Grid structure', 'Signal corpus', 'Drivable cobblestone',
-    'Electronic traffic', 'Slow drive area', 'Nature object', 'Parking area',
-    'Sidewalk', 'Ego car', 'Painted driv. instr.', 'Traffic guide obj.',
-    'Dashed line', 'RD normal street', 'Sky', 'Buildings', 'Blurred area',
-    'Rain dirt'
-]
-REAL_CLASS_LIST = osp.join(SAMPLES_DIR, 'class_list.json')
-LABEL = label_from_names([['Sky', 'Car 3', 'Animals'],
-                          ['Solid line', 'Ego car', 'Pedestrian 1']])
-THREE = dict(classes=('road', 'car', 'other'),
-             groups={'road': ['RD normal street', 'Solid line'],
-                     'car': ['Car']},
-             ignore=['Ego car'],
-             others='other')
+from tests.a2d2_tree import FULL_38, REAL_CLASS_LIST
+from tests.a2d2_tree import SIX_CLASS_LABEL as LABEL
+from tests.a2d2_tree import THREE_CLASS_SET as THREE
 
 
 def test_full_set_merges_numbered_variants():

@@ -9,21 +9,8 @@ import pytest
 
 from a2d2_mmseg.a2d2 import (REDUCED_CLASSES, ColourMapper, get_mapper,
                              pack_bgr, pack_rgb)
-from tests.a2d2_tree import REAL_FRAMES, SAMPLES_DIR, label_from_names
-
-FULL_38 = [
-    'Car', 'Bicycle', 'Pedestrian', 'Truck', 'Small vehicles',
-    'Traffic signal', 'Traffic sign', 'Utility vehicle', 'Sidebars',
-    'Speed bumper', 'Curbstone', 'Solid line', 'Irrelevant signs',
-    'Road blocks', 'Tractor', 'Non-drivable street', 'Zebra crossing',
-    'Obstacles / trash', 'Poles', 'RD restricted area', 'Animals',
-    'Grid structure', 'Signal corpus', 'Drivable cobblestone',
-    'Electronic traffic', 'Slow drive area', 'Nature object', 'Parking area',
-    'Sidewalk', 'Ego car', 'Painted driv. instr.', 'Traffic guide obj.',
-    'Dashed line', 'RD normal street', 'Sky', 'Buildings', 'Blurred area',
-    'Rain dirt'
-]
-REAL_CLASS_LIST = osp.join(SAMPLES_DIR, 'class_list.json')
+from tests.a2d2_tree import (FULL_38, REAL_CLASS_LIST, REAL_FRAMES,
+                             SAMPLES_DIR, label_from_names)
 
 
 def test_pack_rgb_and_bgr_agree():

@@ -1,7 +1,6 @@
 """a2d2.labels: one decoder per format, class set and class list, built
 once; each call checks the header, decodes and maps."""
 import io
-import os.path as osp
 
 import cv2
 import numpy as np
@@ -9,11 +8,8 @@ import pytest
 
 from a2d2_mmseg.a2d2 import (REDUCED_CLASS_SET, A2D2LabelError, LabelDecoder,
                              build_class_set, get_decoder, get_mapper)
-from tests.a2d2_tree import SAMPLES_DIR, label_from_names
-
-REAL_CLASS_LIST = osp.join(SAMPLES_DIR, 'class_list.json')
-LABEL = label_from_names([['Sky', 'Car 3', 'Animals'],
-                          ['Solid line', 'Ego car', 'Pedestrian 1']])
+from tests.a2d2_tree import REAL_CLASS_LIST
+from tests.a2d2_tree import SIX_CLASS_LABEL as LABEL
 
 
 def _png(array):
