@@ -12,21 +12,14 @@ from typing import Dict
 
 import torch
 
+from tests.tiny_model_parts import PREPROCESSOR, tiny_resnet
+
 # (width, height) the test pipeline resizes to fit, as Resize's `scale`.
 RESIZE = (64, 48)
 NUM_CLASSES = 38  # the full A2D2 class set (the config's class_set)
 
-BACKBONE = dict(
-    type='ResNetV1c',
-    depth=18,
-    stem_channels=8,
-    base_channels=8,
-    num_stages=4,
-    out_indices=(0, 1, 2, 3),
-    norm_cfg=dict(type='SyncBN', requires_grad=True),
-    norm_eval=False,
-    style='pytorch',
-    contract_dilation=True)
+# The decode head's inputs where it takes every stage of the tiny ResNet.
+ALL_STAGES = dict(in_channels=(8, 16, 32, 64), in_index=(0, 1, 2, 3))
 
 HEADS: Dict[str, dict] = dict(
     deeplabv3=dict(
@@ -45,8 +38,7 @@ HEADS: Dict[str, dict] = dict(
         backbone=dict(),
         decode_head=dict(
             type='UNetDecodeHead',
-            in_channels=(8, 16, 32, 64),
-            in_index=(0, 1, 2, 3),
+            **ALL_STAGES,
             decoder_channels=(32, 16, 8, 8),
             channels=8,
             dropout_ratio=0.1,
@@ -57,8 +49,7 @@ HEADS: Dict[str, dict] = dict(
         backbone=dict(),
         decode_head=dict(
             type='Mask2FormerLiteHead',
-            in_channels=(8, 16, 32, 64),
-            in_index=(0, 1, 2, 3),
+            **ALL_STAGES,
             hidden_dim=16,
             num_queries=6,
             num_layers=2,
@@ -73,13 +64,7 @@ CONFIG = '''
 custom_imports = dict(
     imports=['a2d2_mmseg.plugin'], allow_failed_imports=False)
 default_scope = 'mmseg'
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+data_preprocessor = {preprocessor!r}
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
@@ -107,11 +92,11 @@ test_dataloader = dict(
 def write_config(path: str, head: str) -> str:
     """Write the tiny config of ``head`` (a key of :data:`HEADS`)."""
     parts = HEADS[head]
-    backbone = dict(BACKBONE, **parts['backbone'])
     with open(path, 'w') as f:
         f.write(
             CONFIG.format(
-                backbone=backbone,
+                preprocessor=PREPROCESSOR,
+                backbone=tiny_resnet(**parts['backbone']),
                 decode_head=parts['decode_head'],
                 resize=RESIZE))
     return path

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from tests.a2d2_tree import COLOUR, write_raw_tree
+from tests.tiny_model_parts import PREPROCESSOR, tiny_resnet
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PYTHON = sys.executable
@@ -62,29 +63,12 @@ data_root = {data_root!r}
 crop_size = (32, 32)
 # SyncBN on purpose: it must become BN on CPU (single and multi process).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    size=crop_size,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255)
+data_preprocessor = dict({preprocessor!r}, size=crop_size)
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
     pretrained=None,
-    backbone=dict(
-        type='ResNetV1c',
-        depth=18,
-        stem_channels=8,
-        base_channels=8,
-        num_stages=4,
-        out_indices=(3, ),
-        norm_cfg=norm_cfg,
-        norm_eval=False,
-        style='pytorch',
-        contract_dilation=True),
+    backbone={backbone!r},
     decode_head=dict(
         type='FCNHead',
         in_channels=64,
@@ -170,6 +154,8 @@ def write_config(path: str,
     with open(path, 'w') as f:
         f.write(
             CONFIG.format(
+                preprocessor=PREPROCESSOR,
+                backbone=tiny_resnet(out_indices=(3, )),
                 data_root=data_root,
                 max_iters=max_iters,
                 imports=list(imports),

@@ -8,6 +8,7 @@ from mmengine.structures import PixelData
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from tests.tiny_model_parts import PREPROCESSOR
 
 NUM_CLASSES = 38
 H, W = 97, 75
@@ -19,14 +20,7 @@ def model_cfg(head):
     norm_cfg = dict(type='BN', requires_grad=True)
     return dict(
         type='EncoderDecoder',
-        data_preprocessor=dict(
-            type='SegDataPreProcessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True,
-            pad_val=0,
-            size=(H, W),
-            seg_pad_val=255),
+        data_preprocessor=dict(PREPROCESSOR, size=(H, W)),
         backbone=dict(
             type='ResNetV1c',
             depth=50,
