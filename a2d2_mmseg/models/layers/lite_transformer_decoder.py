@@ -132,7 +132,19 @@ class SDPAttention(nn.Module):
         return self.out_proj(out)
 
 
-class SelfAttentionLayer(nn.Module):
+class _ResidualAttention(nn.Module):
+    """Attention, dropout on its output and a LayerNorm after the residual
+    sum: the parts both attention layers share (arguments as theirs).
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
+        super().__init__()
+        self.attn = SDPAttention(embed_dim, num_heads, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.norm = nn.LayerNorm(embed_dim)
+
+
+class SelfAttentionLayer(_ResidualAttention):
     """Post-norm residual self-attention among queries.
 
     ``x = LayerNorm(x + Dropout(SelfAttn(x, x, x)))``
@@ -144,18 +156,12 @@ class SelfAttentionLayer(nn.Module):
             residual branch. Default: 0.0.
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
-        super().__init__()
-        self.attn = SDPAttention(embed_dim, num_heads, dropout)
-        self.dropout = nn.Dropout(dropout)
-        self.norm = nn.LayerNorm(embed_dim)
-
     def forward(self, x: Tensor) -> Tensor:
         """Args: x (Tensor): ``[B, Q, C]``. Returns: Tensor ``[B, Q, C]``."""
         return self.norm(x + self.dropout(self.attn(x, x, x)))
 
 
-class CrossAttentionLayer(nn.Module):
+class CrossAttentionLayer(_ResidualAttention):
     """Post-norm residual cross-attention from queries to pixel tokens.
 
     ``x = LayerNorm(x + Dropout(CrossAttn(x, mem + pos, mem)))``; ``pos``
@@ -167,12 +173,6 @@ class CrossAttentionLayer(nn.Module):
         dropout (float): Dropout on attention probabilities and on the
             residual branch. Default: 0.0.
     """
-
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
-        super().__init__()
-        self.attn = SDPAttention(embed_dim, num_heads, dropout)
-        self.dropout = nn.Dropout(dropout)
-        self.norm = nn.LayerNorm(embed_dim)
 
     def forward(self,
                 x: Tensor,
