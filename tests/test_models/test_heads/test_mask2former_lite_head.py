@@ -3,7 +3,6 @@ gradients, the loss contract and linear-memory attention."""
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.structures import PixelData
 from torch import nn
 
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
@@ -13,12 +12,10 @@ from a2d2_mmseg.models.layers import (LitePixelDecoder,
                                       sine_positional_encoding)
 from a2d2_mmseg.models.layers.lite_transformer_decoder import SDPAttention
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from tests.test_models.test_heads.head_inputs import (ODD_SIZES, SMALL_IN,
+                                                      make_feats, make_samples)
 
-# Stage sizes of a ResNet (V1c, stride 4/8/16/32) on a 97x75 image.
-ODD_SIZES = [(25, 19), (13, 10), (7, 5), (4, 3)]
 RESNET50_IN = (256, 512, 1024, 2048)
-SMALL_IN = (8, 16, 32, 64)
 SMALL = dict(
     in_channels=SMALL_IN,
     hidden_dim=16,
@@ -26,26 +23,6 @@ SMALL = dict(
     num_layers=2,
     num_heads=2,
     ffn_dim=32)
-
-
-def make_feats(channels, sizes=ODD_SIZES, batch=2, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [
-        torch.randn(batch, c, h, w, generator=g)
-        for c, (h, w) in zip(channels, sizes)
-    ]
-
-
-def make_samples(labels):
-    samples = []
-    for lab in labels:
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=lab[None].long())
-        h, w = lab.shape
-        s.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w),
-                            pad_shape=(h, w)))
-        samples.append(s)
-    return samples
 
 
 def small_head(**kwargs):

@@ -3,38 +3,14 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.structures import PixelData
 
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from a2d2_mmseg.models import UNetDecodeHead
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from tests.test_models.test_heads.head_inputs import (SMALL_IN, make_feats,
+                                                      make_samples)
 
-# Stage sizes of a ResNet (V1c, stride 4/8/16/32) on a 97x75 image.
-ODD_SIZES = [(25, 19), (13, 10), (7, 5), (4, 3)]
-SMALL_IN = (8, 16, 32, 64)
 SMALL_DEC = (16, 16, 8, 8)
-
-
-def make_feats(channels, sizes=ODD_SIZES, batch=2, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [
-        torch.randn(batch, c, h, w, generator=g)
-        for c, (h, w) in zip(channels, sizes)
-    ]
-
-
-def make_samples(labels):
-    """labels: LongTensor [B, H, W] -> list of SegDataSample."""
-    samples = []
-    for lab in labels:
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=lab[None].long())
-        h, w = lab.shape
-        s.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w),
-                            pad_shape=(h, w)))
-        samples.append(s)
-    return samples
 
 
 def small_head(**kwargs):
