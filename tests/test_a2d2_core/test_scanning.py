@@ -11,26 +11,16 @@ import pytest
 from a2d2_mmseg.a2d2 import A2D2LayoutError, scan
 from a2d2_mmseg.a2d2.scanning import (collect_raw, collect_seed, scan_raw,
                                       scan_seed)
-from tests.a2d2_tree import label_from_names, raw_paths, write_raw_tree
-from tests.test_datasets.a2d2_trees import write_tree
+from tests.a2d2_tree import raw_paths, write_raw_tree
+from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B, S1, S2, S3,
+                                            write_seed_tree, write_tree)
 
-LABEL_A = label_from_names([['Sky', 'Sky', 'Buildings'],
-                            ['Car 2', 'RD normal street', 'Ego car']])
-LABEL_B = label_from_names([['Nature object', 'Sky', 'Sky'],
-                            ['Pedestrian 3', 'Dashed line', 'Sidewalk']])
-S1, S2, S3 = '20180807_145028', '20181107_132730', '20181108_103155'
 
 
 @pytest.fixture
 def seed_tree(tmp_path):
     """The seed's arrangement: train/ with two scenes, test/ with one."""
-    root = str(tmp_path / 'seed')
-    write_tree(root, 'seed_bboxes', {S1: [('000000091', LABEL_A)],
-                                     S2: [('000000100', LABEL_B)]},
-               split='train')
-    write_tree(root, 'seed_bboxes', {S3: [('000000007', LABEL_B)]},
-               split='test')
-    return root
+    return write_seed_tree(str(tmp_path / 'seed'))
 
 
 def test_scan_returns_the_problems_for_tools(seed_tree):

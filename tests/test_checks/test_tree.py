@@ -11,6 +11,7 @@ from a2d2_mmseg.checks import check, format_report
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.layout import parse_scenes_option
 from tests.a2d2_tree import raw_paths, write_png
+from tests.test_datasets.a2d2_trees import write_seed_masks
 from .trees import LABEL, S1, S2, break_tree, found
 
 
@@ -142,16 +143,7 @@ def test_layout_level_problems(tmp_path, clean):
 
 def test_seed_layout(tmp_path):
     root = tmp_path / 'seed'
-    (root / 'preprocessed_masks' / 'train').mkdir(parents=True)
-    images = []
-    for n in range(3):
-        img = f'images/20180807145028_camera_frontcenter_00000000{n}.png'
-        write_png(str(root / img), np.full((3, 4, 3), n, np.uint8))
-        images.append(img)
-        np.save(root / 'preprocessed_masks' / 'train' / f'{n}_mask.npy',
-                np.full((3, 4), n + 1, np.int64))
-    (root / 'preprocessed_masks' / 'train_list.json').write_text(
-        json.dumps(images))
+    write_seed_masks(str(root), 3)
     report = check(str(root), verbose=False)
     assert report['layout'] == 'seed' and report['ok']
     assert report['num_frames'] == 3

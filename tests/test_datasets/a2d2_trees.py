@@ -15,7 +15,7 @@ from typing import Dict, Iterable, Optional, Tuple, Union
 import numpy as np
 
 from a2d2_mmseg.a2d2 import A2D2_CLASS_LIST
-from tests.a2d2_tree import SAMPLES_DIR, stamp, write_png
+from tests.a2d2_tree import SAMPLES_DIR, label_from_names, stamp, write_png
 
 TOKEN = dict(front_center='frontcenter', front_left='frontleft',
              front_right='frontright', side_left='sideleft',
@@ -129,3 +129,52 @@ def copy_real_frame(root: str, layout: str, scene: str, frame: str,
         os.makedirs(osp.dirname(dst), exist_ok=True)
         shutil.copy(osp.join(SAMPLES_DIR, name), dst)
     return png, lbl
+
+
+# Two small labels and three scenes the trees of several test files share.
+LABEL_A = label_from_names([['Sky', 'Sky', 'Buildings'],
+                            ['Car 2', 'RD normal street', 'Ego car']])
+LABEL_B = label_from_names([['Nature object', 'Sky', 'Sky'],
+                            ['Pedestrian 3', 'Dashed line', 'Sidewalk']])
+S1, S2, S3 = '20180807_145028', '20181107_132730', '20181108_103155'
+
+
+def write_seed_tree(root: str) -> str:
+    """The seed's arrangement: train/ with two scenes, test/ with one.
+
+    Args:
+        root (str): data_root.
+
+    Returns:
+        str: ``root``.
+    """
+    write_tree(root, 'seed_bboxes', {S1: [('000000091', LABEL_A)],
+                                     S2: [('000000100', LABEL_B)]},
+               split='train')
+    write_tree(root, 'seed_bboxes', {S3: [('000000007', LABEL_B)]},
+               split='test')
+    return root
+
+
+def write_seed_masks(root: str, num_frames: int) -> None:
+    """The seed study's preprocessed arrangement, ``train`` split only.
+
+    Frame ``n`` is a 3x4 image of value ``n`` under ``images/`` (scene
+    20180807_145028) and ``preprocessed_masks/train/<n>_mask.npy`` of
+    value ``n + 1``, listed in ``preprocessed_masks/train_list.json``.
+
+    Args:
+        root (str): data_root.
+        num_frames (int): How many frames (at most 10).
+    """
+    masks = osp.join(root, 'preprocessed_masks')
+    os.makedirs(osp.join(masks, 'train'))
+    images = []
+    for n in range(num_frames):
+        img = f'images/20180807145028_camera_frontcenter_00000000{n}.png'
+        write_png(osp.join(root, img), np.full((3, 4, 3), n, np.uint8))
+        images.append(img)
+        np.save(osp.join(masks, 'train', f'{n}_mask.npy'),
+                np.full((3, 4), n + 1, np.int64))
+    with open(osp.join(masks, 'train_list.json'), 'w') as f:
+        f.write(json.dumps(images))

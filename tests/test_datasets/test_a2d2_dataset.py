@@ -14,18 +14,16 @@ from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, REDUCED_CLASSES,
                              UnknownClassWarning)
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
                                  A2D2LayoutError)
-from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
-                             raw_paths, write_png, write_raw_tree)
+from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, raw_paths, write_png,
+                             write_raw_tree)
 from tests.bad_files import write_png_with_orientation
+from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B,
+                                            write_seed_masks)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
             dict(type='LoadA2D2Annotations')]
 
-LABEL_A = label_from_names([['Sky', 'Sky', 'Buildings'],
-                            ['Car 2', 'RD normal street', 'Ego car']])
-LABEL_B = label_from_names([['Nature object', 'Sky', 'Sky'],
-                            ['Pedestrian 3', 'Dashed line', 'Sidewalk']])
 
 
 @pytest.fixture
@@ -195,16 +193,7 @@ def test_metainfo_subset_of_classes(tree):
 
 def test_seed_layout(tmp_path):
     root = tmp_path / 'seed'
-    (root / 'preprocessed_masks' / 'train').mkdir(parents=True)
-    images = []
-    for n in range(2):
-        img = f'images/20180807145028_camera_frontcenter_00000000{n}.png'
-        write_png(str(root / img), np.full((3, 4, 3), n, np.uint8))
-        images.append(img)
-        np.save(root / 'preprocessed_masks' / 'train' / f'{n}_mask.npy',
-                np.full((3, 4), n + 1, np.int64))
-    (root / 'preprocessed_masks' / 'train_list.json').write_text(
-        json.dumps(images))
+    write_seed_masks(str(root), 2)
     ds = A2D2Dataset(data_root=str(root), seed_split='train',
                      pipeline=PIPELINE)
     assert ds.resolved_layout == 'seed'

@@ -14,17 +14,14 @@ from a2d2_mmseg.datasets import (A2D2Dataset, A2D2LabelError,
                                  A2D2LayoutError, LoadA2D2Annotations)
 from tests.a2d2_tree import (COLOUR, REAL_FRAMES, SAMPLES_DIR,
                              label_from_names, write_png, write_raw_tree)
-from tests.test_datasets.a2d2_trees import (copy_real_frame, frame_paths,
-                                            write_class_list, write_tree)
+from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B, S1, S2, S3,
+                                            copy_real_frame, frame_paths,
+                                            write_class_list, write_seed_tree,
+                                            write_tree)
 
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
             dict(type='LoadA2D2Annotations')]
-LABEL_A = label_from_names([['Sky', 'Sky', 'Buildings'],
-                            ['Car 2', 'RD normal street', 'Ego car']])
-LABEL_B = label_from_names([['Nature object', 'Sky', 'Sky'],
-                            ['Pedestrian 3', 'Dashed line', 'Sidewalk']])
 FULL = list(A2D2Dataset.METAINFO['classes'])
-S1, S2, S3 = '20180807_145028', '20181107_132730', '20181108_103155'
 
 # A class set written as a config would write it (lists, a dict of groups).
 DRIVING = dict(
@@ -113,13 +110,7 @@ def test_unpaired_file_in_a_bboxes_tree_is_named(tmp_path):
 @pytest.fixture
 def seed_tree(tmp_path):
     """The seed's arrangement: train/ with two scenes, test/ with one."""
-    root = str(tmp_path / 'seed')
-    write_tree(root, 'seed_bboxes', {S1: [('000000091', LABEL_A)],
-                                     S2: [('000000100', LABEL_B)]},
-               split='train')
-    write_tree(root, 'seed_bboxes', {S3: [('000000007', LABEL_B)]},
-               split='test')
-    return root
+    return write_seed_tree(str(tmp_path / 'seed'))
 
 
 def test_seed_arrangement_the_folder_is_the_split(seed_tree):
