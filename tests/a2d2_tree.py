@@ -4,6 +4,7 @@ The writers live in the package (:mod:`a2d2_mmseg.testing.tree`, shared
 with ``benchmarks/``) and are re-exported here; this module adds the two
 real A2D2 frames copied into ``tests/data``.
 """
+import os
 import os.path as osp
 
 from a2d2_mmseg.testing.tree import (COLOUR, label_from_names,  # noqa: F401
@@ -39,3 +40,14 @@ THREE_CLASS_SET = dict(classes=('road', 'car', 'other'),
                                'car': ['Car']},
                        ignore=['Ego car'],
                        others='other')
+
+
+def tree_files(root: str) -> dict:
+    """Relative path -> bytes of every file under ``root``."""
+    files = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = osp.join(folder, name)
+            with open(path, 'rb') as f:
+                files[osp.relpath(path, root)] = f.read()
+    return files

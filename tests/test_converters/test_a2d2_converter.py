@@ -28,7 +28,8 @@ from a2d2_mmseg.a2d2.labels import decode_index_mask
 from a2d2_mmseg.a2d2.scanning import scan_converted
 from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
 from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
-                             raw_paths, stamp, write_png, write_raw_tree)
+                             raw_paths, stamp, tree_files, write_png,
+                             write_raw_tree)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONVERTER = osp.join(REPO, 'tools', 'dataset_converters', 'a2d2.py')
@@ -104,17 +105,6 @@ def class_list_of(raw):
         return json.load(f)
 
 
-def tree_files(root):
-    """relative path -> bytes of every file under root."""
-    files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = osp.join(folder, name)
-            with open(path, 'rb') as f:
-                files[osp.relpath(path, root)] = f.read()
-    return files
-
-
 def outputs(root):
     """Converter outputs without its bookkeeping: the summary (run times),
     the state file (inodes, times) and the lock file (rewritten by each
@@ -145,12 +135,16 @@ def raw(tmp_path):
     return root
 
 
-def frame_paths(raw_root, out_dir):
-    """(source image, source label, output image, output label) per frame."""
+def frame_paths(raw_root, out_dir, frames=None):
+    """(source image, source label, output image, output label) per frame
+    of ``frames`` (``{scene: [(frame, label)]}``; by default the frames of
+    the ``raw`` fixture)."""
+    if frames is None:
+        frames = {scene: [(f'{f + 1:09d}', None) for f in range(3)]
+                  for scene in SCENES}
     result = []
-    for scene in SCENES:
-        for f in range(3):
-            frame = f'{f + 1:09d}'
+    for scene, items in frames.items():
+        for frame, _ in items:
             cam, _, lbl = raw_paths(raw_root, scene, frame)
             result.append((cam, lbl, osp.join(out_dir, 'images', scene,
                                               osp.basename(cam)),
@@ -557,7 +551,7 @@ def test_write_failure_mid_file_names_the_output(tmp_path):
     m = re.fullmatch(r'error: (.+): cannot write this output file: '
                      r'\[Errno 27\] File too large', line)
     assert m, proc.stderr
-    assert m.group(1) in {frame_paths_in(raw, out, frames)[i][2]
+    assert m.group(1) in {frame_paths(raw, out, frames)[i][2]
                           for i in range(4)}
     assert not osp.exists(osp.join(out, 'a2d2_converted.json'))
     summary = conv.convert(raw, out, size=None, verbose=False)
@@ -565,19 +559,6 @@ def test_write_failure_mid_file_names_the_output(tmp_path):
     clean = str(tmp_path / 'clean')
     conv.convert(raw, clean, size=None, verbose=False)
     assert outputs(out) == outputs(clean)
-
-
-def frame_paths_in(raw_root, out_dir, frames):
-    """Like :func:`frame_paths` for any ``{scene: [(frame, label)]}``."""
-    result = []
-    for scene, items in frames.items():
-        for frame, _ in items:
-            cam, _, lbl = raw_paths(raw_root, scene, frame)
-            result.append((cam, lbl, osp.join(out_dir, 'images', scene,
-                                              osp.basename(cam)),
-                           osp.join(out_dir, 'labels', scene,
-                                    osp.basename(lbl))))
-    return result
 
 
 @pytest.mark.parametrize('size', [None, (20, 12)])

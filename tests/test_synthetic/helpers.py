@@ -8,6 +8,7 @@ import numpy as np
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST, hex_to_rgb
 from a2d2_mmseg.a2d2.colours import pack_rgb
 from a2d2_mmseg.a2d2.layout import _IMG_RE, CAMERA, RAW_DIR
+from tests.a2d2_tree import tree_files as all_files  # noqa: F401
 
 # The shared small set: 3 scenes x 3 frames (3 scenes give all three splits).
 SCENES, FRAMES, SIZE = 3, 3, (160, 101)
@@ -53,12 +54,3 @@ def label_names(label_rgb):
     return {NAME_OF_PACKED[int(v)]: int(n) for v, n in zip(values, counts)}
 
 
-def all_files(root):
-    """Relative path -> bytes of every file under ``root``."""
-    files = {}
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            path = osp.join(dirpath, name)
-            with open(path, 'rb') as f:
-                files[osp.relpath(path, root)] = f.read()
-    return files
