@@ -10,7 +10,8 @@ from a2d2_mmseg.checks import check
 from a2d2_mmseg.checks import frame as check_frame_module
 from tests.a2d2_tree import label_from_names, write_png
 from tests.test_checks.trees import found
-from tests.test_datasets.a2d2_trees import frame_paths, write_tree
+from tests.test_datasets.a2d2_trees import (frame_paths, write_seed_tree,
+                                            write_tree)
 
 IMG = 'images/20180807145028_camera_frontcenter_{:09d}.png'
 REDUCED = 11
@@ -104,13 +105,9 @@ def test_cameras(tmp_path):
 
 def test_one_seed_split(tmp_path):
     label = label_from_names([['Sky', 'Car 1']] * 2)
-    root = str(tmp_path / 'seed')
-    write_tree(root, 'seed_bboxes', {'20180807_145028': [('000000001',
-                                                          label)]},
-               split='train')
-    write_tree(root, 'seed_bboxes', {'20181107_132730': [('000000002',
-                                                          label)]},
-               split='test')
+    root = write_seed_tree(str(tmp_path / 'seed'),
+                           train={'20180807_145028': [('000000001', label)]},
+                           test={'20181107_132730': [('000000002', label)]})
     _, _, lbl = frame_paths(root, 'seed_bboxes', '20181107_132730',
                             '000000002', split='test')
     write_png(lbl, label[:1])

@@ -201,7 +201,8 @@ def test_bboxes_and_seed_arrangements(tmp_path):
     # A2D2's 3D-box part as it ships and the seed's split folders are
     # checked like the raw tree: every split folder of the seed arrangement,
     # label3D/ and lidar/ ignored, a label of the wrong size reported.
-    from tests.test_datasets.a2d2_trees import frame_paths, write_tree
+    from tests.test_datasets.a2d2_trees import (frame_paths, write_seed_tree,
+                                                write_tree)
     label = np.zeros((4, 6, 3), np.uint8)
     label[:] = (255, 0, 0)  # 'Car 1'
     frames = {'20180807_145028': [('000000001', label),
@@ -212,11 +213,8 @@ def test_bboxes_and_seed_arrangements(tmp_path):
     assert report['layout'] == 'bboxes'
     assert report['ok'] and report['num_frames'] == 2, report['problems']
 
-    seed = str(tmp_path / 'seed')
-    write_tree(seed, 'seed_bboxes', frames, split='train')
-    write_tree(seed, 'seed_bboxes', {'20181107_132730': [('000000003',
-                                                          label)]},
-               split='test')
+    seed = write_seed_tree(str(tmp_path / 'seed'), train=frames,
+                           test={'20181107_132730': [('000000003', label)]})
     _, _, lbl = frame_paths(seed, 'seed_bboxes', '20180807_145028',
                             '000000002', split='train')
     write_png(lbl, label[:2])

@@ -1,11 +1,13 @@
 """Tiny raw A2D2 trees for the checker's tests, clean or with one problem of
 each kind."""
+import json
 import os
 import os.path as osp
 
 import cv2
 import numpy as np
 
+from a2d2_mmseg.checks import check
 from tests.a2d2_tree import (label_from_names, raw_paths, write_png,
                              write_raw_tree)
 
@@ -86,3 +88,15 @@ def break_tree(root):
 def found(report):
     """The problems of a report as ``{(kind, path)}``."""
     return {(p['kind'], p['path']) for p in report['problems']}
+
+
+def assert_report_written(path, root):
+    """The JSON report at ``path`` is a fresh check of ``root``, run times
+    aside; returns that fresh report."""
+    with open(path, encoding='utf-8') as f:
+        written = json.load(f)
+    report = check(root, verbose=False)
+    written.pop('elapsed_s')
+    report.pop('elapsed_s')
+    assert written == report
+    return report

@@ -139,20 +139,26 @@ LABEL_B = label_from_names([['Nature object', 'Sky', 'Sky'],
 S1, S2, S3 = '20180807_145028', '20181107_132730', '20181108_103155'
 
 
-def write_seed_tree(root: str) -> str:
-    """The seed's arrangement: train/ with two scenes, test/ with one.
+def write_seed_tree(root: str, train: Optional[dict] = None,
+                    test: Optional[dict] = None) -> str:
+    """The seed's arrangement: a train/ and a test/ split folder.
 
     Args:
         root (str): data_root.
+        train (dict, optional): The train split's frames (as in
+            :func:`write_tree`); by default two scenes, S1 and S2.
+        test (dict, optional): The test split's frames; by default one
+            scene, S3.
 
     Returns:
         str: ``root``.
     """
-    write_tree(root, 'seed_bboxes', {S1: [('000000091', LABEL_A)],
-                                     S2: [('000000100', LABEL_B)]},
-               split='train')
-    write_tree(root, 'seed_bboxes', {S3: [('000000007', LABEL_B)]},
-               split='test')
+    if train is None:
+        train = {S1: [('000000091', LABEL_A)], S2: [('000000100', LABEL_B)]}
+    if test is None:
+        test = {S3: [('000000007', LABEL_B)]}
+    write_tree(root, 'seed_bboxes', train, split='train')
+    write_tree(root, 'seed_bboxes', test, split='test')
     return root
 
 

@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from a2d2_mmseg.checks import check
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from tests.a2d2_tree import raw_paths, write_png
 from tests.bad_files import encode_png
-from tests.test_checks.trees import (LABEL, S1, S2, SMALL_LABEL, break_tree,
+from tests.test_checks.trees import (LABEL, S1, S2, SMALL_LABEL,
+                                     assert_report_written, break_tree,
                                      clean_tree, small_tree)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -52,12 +52,7 @@ def test_every_problem_exit_code_and_json(clean, tmp_path):
     assert 'FAILED: 8 error(s), 1 warning(s)' in out
     assert '#ff0002' in out and '(255, 0, 2)' in out
     assert f'report written to {path}' in out
-    with open(path, encoding='utf-8') as f:
-        written = json.load(f)
-    report = check(clean, verbose=False)
-    written.pop('elapsed_s')
-    report.pop('elapsed_s')
-    assert written == report
+    assert_report_written(path, clean)
 
 
 def test_bad_argument_exits_2(clean):
