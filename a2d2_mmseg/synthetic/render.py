@@ -22,6 +22,19 @@ from .scene import Scene
 
 # Pedestrians further than this (metres) are not drawn.
 _PEOPLE_MAX_DEPTH = 70
+# Street object kind -> (painter, numbered variants or 0 for none, how far
+# each object moves the kind's variant counter). A signal's arm housing
+# takes the variant after its own.
+_PAINTERS = {
+    'car': (draw_vehicle, 4, 1),
+    'truck': (draw_vehicle, 3, 1),
+    'person': (draw_person, 3, 1),
+    'tree': (draw_tree, 0, 0),
+    'hedge': (draw_hedge, 0, 0),
+    'sign': (draw_sign, 3, 1),
+    'light': (draw_light, 0, 0),
+    'signal': (draw_signal, 3, 2),
+}
 
 
 def render(scene: Scene, w: int, h: int, t: float,
@@ -86,32 +99,17 @@ def _draw_street_objects(fr: FrameContext) -> None:
     """
     items = _visible_objects(fr)
     items.sort(key=lambda it: -it[0])
-    counters = {'car': 0, 'truck': 0, 'person': 0, 'sign': 0, 'signal': 0}
+    counters = dict.fromkeys(_PAINTERS, 0)
     for z, kind, obj in items:
-        if kind in ('car', 'truck'):
-            n = counters[kind]
-            counters[kind] += 1
-            variant = n % (4 if kind == 'car' else 3) + 1
-            draw_vehicle(fr, obj, z, variant)
-        elif kind == 'person':
-            n = counters['person']
-            counters['person'] += 1
-            draw_person(fr, obj, z, n % 3 + 1)
-        elif kind == 'tree':
-            draw_tree(fr, obj, z)
-        elif kind == 'hedge':
-            draw_hedge(fr, obj, z)
-        elif kind == 'sign':
-            n = counters['sign']
-            counters['sign'] += 1
-            draw_sign(fr, obj, z, n % 3 + 1)
-        elif kind == 'light':
-            draw_light(fr, obj, z)
-        elif kind == 'signal':
-            # The arm's housing takes the next variant.
-            n = counters['signal']
-            counters['signal'] += 2
-            draw_signal(fr, obj, z, n % 3 + 1)
+        if kind not in _PAINTERS:
+            continue
+        draw, variants, step = _PAINTERS[kind]
+        if not variants:
+            draw(fr, obj, z)
+            continue
+        n = counters[kind]
+        counters[kind] += step
+        draw(fr, obj, z, n % variants + 1)
 
 
 def render_frame(seed: int, scene_idx: int, frame_idx: int,
