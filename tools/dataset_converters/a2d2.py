@@ -24,7 +24,8 @@ import sys
 from a2d2_mmseg.converters import (IMG_FORMATS, ConversionError,
                                    WorkerDiedError, convert, parse_scenes,
                                    parse_size)
-from a2d2_mmseg.a2d2.layout import (BBOX_DIR, LAYOUTS, RAW_DIR, SEED_SPLITS,
+from a2d2_mmseg.a2d2.cli import add_tree_options
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, RAW_DIR, SEED_SPLITS,
                                     A2D2LayoutError)
 
 
@@ -42,22 +43,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--size', default='512x512',
         help="output WxH, or 'original' to keep each frame's size "
         '(default: 512x512, as in the seed study)')
-    parser.add_argument('--nproc', type=int, default=1,
-                        help='worker processes (default: 1)')
-    parser.add_argument(
-        '--scenes', default=None,
-        help="scenes to convert: 'train', 'val' or 'test' (the shipped "
-        'split lists), a text file with one scene per line, or '
-        "S1,S2,... (default: all scenes found)")
-    parser.add_argument(
-        '--layout', choices=LAYOUTS, default='auto',
-        help='source arrangement: raw, bboxes (A2D2\'s 3D-box part), '
+    add_tree_options(
+        parser, 'convert',
+        layout_help='source arrangement: raw, bboxes (A2D2\'s 3D-box part), '
         "seed_bboxes (the seed's split folders) or auto (default); "
         'converted and seed are refused with the reason')
-    parser.add_argument(
-        '--cameras', default=None,
-        help="'all' or camera names, e.g. front_center,front_left "
-        '(default: front_center)')
     parser.add_argument(
         '--seed-split', choices=SEED_SPLITS + ('all', ), default=None,
         help="seed_bboxes: the split folder to convert (default: all; the "

@@ -29,10 +29,10 @@ import sys
 from a2d2_mmseg.checks import (MAX_SHOWN, check, format_report, printable,
                                printable_report, quiet_opencv,
                                write_json_atomic)
+from a2d2_mmseg.a2d2.cli import add_tree_options
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
-from a2d2_mmseg.a2d2.layout import (LAYOUTS, SEED_SPLITS,
-                                    parse_scenes_option)
+from a2d2_mmseg.a2d2.layout import SEED_SPLITS, parse_scenes_option
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -42,16 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         'report every problem at once. Exit status 0: clean (unknown colours '
         'alone are a warning); 1: problems found.')
     parser.add_argument('data_root', help='the dataset root')
-    parser.add_argument(
-        '--scenes', default=None,
-        help="scenes to check: 'train', 'val' or 'test' (the shipped split "
-        "lists), a text file with one scene per line, S1,S2,... or 'all' "
-        '(default: all scenes found)')
-    parser.add_argument('--layout', choices=LAYOUTS, default='auto',
-                        help='tree layout (default: auto)')
-    parser.add_argument('--cameras', default=None,
-                        help="'all' or camera names, e.g. "
-                        'front_center,front_left (default: front_center)')
+    add_tree_options(parser, 'check',
+                     layout_help='tree layout (default: auto)')
     parser.add_argument('--seed-split', choices=SEED_SPLITS, default=None,
                         help='seed layouts: the split to check (default: '
                         'every split there)')
@@ -65,8 +57,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="seed masks: 'stored' (default for the seed layout, as "
         'A2D2Dataset) keeps their size; image: they must have their '
         "image's size")
-    parser.add_argument('--nproc', type=int, default=1,
-                        help='worker processes (default: 1)')
     parser.add_argument(
         '--snap-distance', type=float, default=0,
         help='colours within this RGB distance of exactly one palette colour '
