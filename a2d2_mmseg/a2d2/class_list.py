@@ -78,6 +78,30 @@ class UnknownClassWarning(UserWarning):
 
 
 
+def read_small_file(path: str, error: type, missing: str,
+                    unreadable: str) -> bytes:
+    """The bytes of a small file the dataset needs, or ``error``.
+
+    Args:
+        path (str): The file.
+        error (type): The exception class to raise.
+        missing (str): The message after ``'{path}: '`` when ``path`` is
+            not a file.
+        unreadable (str): The message after ``'{path}: '`` when reading
+            fails; ``': {reason}'`` follows it.
+
+    Returns:
+        bytes: The file's content.
+    """
+    if not osp.isfile(path):
+        raise error(f'{path}: {missing}')
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except OSError as e:
+        raise error(f'{path}: {unreadable}: {e}') from None
+
+
 def category_of(label_name: str) -> str:
     """Return the A2D2 category of a label name: 'Car 3' -> 'Car'."""
     match = _VARIANT_RE.match(label_name)
@@ -114,13 +138,8 @@ def parse_class_list(
         items = list(source.items())
     else:
         where = os.fspath(source)
-        if not osp.isfile(where):
-            raise ClassListError(f'{where}: class_list.json not found')
-        try:
-            with open(where, 'rb') as f:
-                raw = f.read()
-        except OSError as e:
-            raise ClassListError(f'{where}: cannot read: {e}') from e
+        raw = read_small_file(where, ClassListError,
+                              'class_list.json not found', 'cannot read')
         # json.loads on bytes would accept UTF-16/32; A2D2 is UTF-8.
         try:
             content = json.loads(raw.decode('utf-8'),

@@ -57,6 +57,8 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from .class_list import read_small_file
+
 RAW_DIR = 'camera_lidar_semantic'
 BBOX_DIR = 'camera_lidar_semantic_bboxes'
 # The seed's split folders live in camera_lidar_semantic_bboxes/camera/.
@@ -159,14 +161,8 @@ def read_scene_list(path: str) -> List[str]:
             file and both line numbers), as a Python list with a duplicate
             is refused too.
     """
-    if not osp.isfile(path):
-        raise A2D2LayoutError(f'{path}: scene list file not found')
-    try:
-        with open(path, 'rb') as f:
-            raw = f.read()
-    except OSError as e:
-        raise A2D2LayoutError(f'{path}: cannot read the scene list: {e}'
-                              ) from None
+    raw = read_small_file(path, A2D2LayoutError, 'scene list file not found',
+                          'cannot read the scene list')
     try:
         text = raw.decode('utf-8-sig')
     except UnicodeDecodeError as e:
