@@ -40,27 +40,13 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 # `_delete_` replaces the Cityscapes dataset dicts of the base as a whole.
-train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        scenes='train',
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        scenes='val',
-        pipeline=test_pipeline))
-test_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        data_root=data_root,
-        scenes='test',
-        pipeline=test_pipeline))
+a2d2 = dict(type=dataset_type, data_root=data_root)
+train_dataloader = dict(dataset=dict(
+    _delete_=True, scenes='train', pipeline=train_pipeline, **a2d2))
+val_dataloader = dict(dataset=dict(
+    _delete_=True, scenes='val', pipeline=test_pipeline, **a2d2))
+test_dataloader = dict(dataset=dict(
+    _delete_=True, scenes='test', pipeline=test_pipeline, **a2d2))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
 # Test-time augmentation as in _base_/datasets/a2d2.py: horizontal flip x
