@@ -27,6 +27,7 @@ visualizer.vis_backends.0.type=TensorboardVisBackend`` gives TensorBoard
 """
 from typing import Optional, Sequence, Union
 
+import numpy as np
 from mmseg.registry import VISUALIZERS
 from mmseg.visualization import SegLocalVisualizer
 
@@ -58,7 +59,16 @@ def backend_cfgs(vis_backends: Union[None, str, dict, Sequence]
 @VISUALIZERS.register_module()
 class A2D2SegVisualizer(SegLocalVisualizer):
     """:class:`mmseg.visualization.SegLocalVisualizer` that also takes
-    backend type names in ``vis_backends`` (see the module docstring).
+    backend type names in ``vis_backends`` (see the module docstring), and
+    draws class names on images of any memory layout.
+
+    mmseg 1.2.2 draws the class names with ``cv2.rectangle`` on a mask made
+    by ``np.zeros_like(image)``, which keeps the image's strides: for a view
+    such as ``img[..., ::-1]`` (what mmseg's ``tools/misc/browse_dataset.py``
+    passes) OpenCV >= 4.8 refuses the array ("Layout of the output array img
+    is incompatible with cv::Mat", open-mmlab/mmsegmentation#3405). This
+    class hands a C-contiguous copy to mmseg's drawing; the shipped configs
+    use it (``configs/_base_/default_runtime.py``).
 
     Args:
         name (str): Instance name. Defaults to 'visualizer'.
@@ -73,3 +83,10 @@ class A2D2SegVisualizer(SegLocalVisualizer):
                  **kwargs) -> None:
         super().__init__(
             name=name, vis_backends=backend_cfgs(vis_backends), **kwargs)
+
+    def _draw_sem_seg(self, image: np.ndarray, sem_seg, classes, palette,
+                      with_labels: Optional[bool] = True) -> np.ndarray:
+        """mmseg's drawing on a C-contiguous ``image`` (H x W x 3, RGB)."""
+        return super()._draw_sem_seg(
+            np.ascontiguousarray(image), sem_seg, classes, palette,
+            with_labels=with_labels)

@@ -1,9 +1,12 @@
 # mmseg's runtime. The plugin import (custom_imports) lives in
 # _base_/datasets/a2d2.py, which every A2D2 config inherits.
 _base_ = ['mmseg::_base_/default_runtime.py']
-# Opt in to TensorBoard (next to the JSON logs that plot_curves.py reads) with
-#   --cfg-options visualizer.type=A2D2SegVisualizer \
-#       "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
+# A2D2SegVisualizer: mmseg's SegLocalVisualizer that also draws class names
+# on non-contiguous images (mmseg's browse_dataset.py with OpenCV >= 4.8) and
+# takes backend names, so TensorBoard (next to the JSON logs that
+# plot_curves.py reads) is one option away:
+#   --cfg-options "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
+visualizer = dict(type='A2D2SegVisualizer')
 # Save the random generators' state in every checkpoint and restore it on
 # --resume (a2d2_mmseg.engine.RNGStateHook), so that a resumed run continues
 # exactly as an uninterrupted one would, dropout included.

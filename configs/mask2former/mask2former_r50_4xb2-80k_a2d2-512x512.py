@@ -74,6 +74,7 @@ tta_pipeline = [
 # (plain-data checkpoints; --show-dir draws every test image and needs only
 # the test set).
 custom_hooks = [dict(type='PlainCheckpointHook')]
+visualizer = dict(type='A2D2SegVisualizer')
 default_hooks = dict(
     visualization=dict(type='A2D2VisualizationHook', interval=1))
 # 80k iterations like the other A2D2 configs

@@ -240,3 +240,25 @@ def test_stock_confusion_matrix_names_the_configs_classes(seed_root,
     n = 11
     figure = Image.open(out / 'confusion_matrix.png')
     assert figure.size == (2 * n * 300, round(1.6 * n * 300))
+
+
+def test_stock_browse_dataset_draws_the_train_frames(seed_root, tmp_path):
+    """mmseg's installed browse_dataset.py draws the class names on images
+    of its own memory layout (OpenCV >= 4.8 refuses them in mmseg's
+    visualizer; the configs' A2D2SegVisualizer hands it a contiguous copy)."""
+    import mmseg
+    tool = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', 'misc',
+                    'browse_dataset.py')
+    out = tmp_path / 'browse'
+    proc = subprocess.run(
+        [sys.executable, tool, DEEPLAB, '--not-show', '--output-dir',
+         str(out), '--cfg-options',
+         f'train_dataloader.dataset.data_root={seed_root}'],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    drawn = sorted(p for p in out.rglob('*.png'))
+    _, scene, frame = SPLITS[0]
+    assert len(drawn) == 1 and frame in drawn[0].name
+    # The frame at the seed's 512x512 with its mask drawn over it.
+    assert Image.open(drawn[0]).size == (512, 512)
