@@ -5,7 +5,8 @@ _base_ = ['mmseg::_base_/default_runtime.py']
 # on non-contiguous images (mmseg's browse_dataset.py with OpenCV >= 4.8) and
 # takes backend names, so TensorBoard (next to the JSON logs that
 # plot_curves.py reads) is one option away:
-#   --cfg-options "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
+#   --cfg-options \
+#   "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
 visualizer = dict(type='A2D2SegVisualizer')
 # Save the random generators' state in every checkpoint and restore it on
 # --resume (a2d2_mmseg.engine.RNGStateHook), so that a resumed run continues
