@@ -130,7 +130,8 @@ def load_class_weight_file(path: str,
     Args:
         path (str): ``*.json`` written by
             ``tools/analysis/a2d2_class_weights.py`` (a dict with
-            ``weights``, and ``classes`` beside them) or a plain JSON list; other suffixes go to mmseg's ``get_class_weight``.
+            ``weights``, and ``classes`` beside them) or a plain JSON list;
+            other suffixes go to mmseg's ``get_class_weight``.
         hint (str, optional): The command that writes the file, for the
             error when it is missing.
 
