@@ -36,8 +36,8 @@ class ConfigTextError(ValueError):
 def _refuse(node: ast.AST, source: str, what: str) -> ConfigTextError:
     return ConfigTextError(
         f'{source}: line {getattr(node, "lineno", "?")}: {what} is not '
-        f'plain data (only literals, lists, tuples, sets, dicts and '
-        f'dict(key=value, ...) are read; nothing was run)')
+        f'plain data (only literals, lists, tuples, sets, dicts, '
+        f'dict(key=value, ...) and dict({{...}}) are read; nothing was run)')
 
 
 def _value(node: ast.AST, source: str) -> Any:
@@ -66,9 +66,15 @@ def _value(node: ast.AST, source: str) -> Any:
             for k, v in zip(node.keys, node.values)
         }
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == 'dict' and not node.args
-            and all(k.arg is not None for k in node.keywords)):
-        return {k.arg: _value(k.value, source) for k in node.keywords}
+            and node.func.id == 'dict' and len(node.args) <= 1
+            and all(k.arg is not None for k in node.keywords)
+            and all(isinstance(a, ast.Dict) for a in node.args)):
+        # dict(key=value, ...), and dict({...}) as mmengine writes a dict
+        # whose keys are not identifiers ({'lane marking': [...]}).
+        entries = _value(node.args[0], source) if node.args else {}
+        entries.update(
+            {k.arg: _value(k.value, source) for k in node.keywords})
+        return entries
     raise _refuse(node, source, repr(ast.unparse(node)[:80]))
 
 

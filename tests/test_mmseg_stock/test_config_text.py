@@ -20,6 +20,22 @@ def test_reads_what_mmengine_writes(path):
     assert config_from_text(cfg.pretty_text) == cfg.to_dict()
 
 
+def test_dict_of_a_dict_literal():
+    # mmengine writes a dict whose keys are not identifiers this way (a
+    # class-set dict's groups).
+    text = "g = dict({'lane marking': [1], 'road': (2, )}, sky=3)\n"
+    assert config_from_text(text) == dict(
+        g={'lane marking': [1], 'road': (2, ), 'sky': 3})
+
+
+@pytest.mark.parametrize('path', [
+    'configs/seed_study/mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py',
+])
+def test_reads_the_seed_configs_class_set(path):
+    cfg = Config.fromfile(osp.join(REPO, path))
+    assert config_from_text(cfg.pretty_text) == cfg.to_dict()
+
+
 def test_values():
     text = ("a = dict(b=[1, -2.5, +3], c=(None, True), d={'x-y': {1, 2}})\n"
             "e = inf\nf = -inf\ng = 'text'\nh = dict()\n")
@@ -37,6 +53,9 @@ def test_values():
      "\"__import__('os').system('true')\""),
     ("x = open('f').read()", "\"open('f').read()\""),
     ("x = dict(**y)", "'dict(**y)'"),
+    ("x = dict(y)", "'dict(y)'"),
+    ("x = dict([('a', 1)])", "\"dict([('a', 1)])\""),
+    ("x = dict({'a': 1}, {'b': 2})", "\"dict({'a': 1}, {'b': 2})\""),
     ("x = {**y}", 'a dict unpacking (**)'),
     ("x = [i for i in range(3)]", "'[i for i in range(3)]'"),
     ("x = 1 + 1", "'1 + 1'"),
@@ -51,8 +70,8 @@ def test_values():
 ])
 def test_refuses_anything_but_data(text, what):
     message = (f'stored: line 1: {what} is not plain data (only literals, '
-               'lists, tuples, sets, dicts and dict(key=value, ...) are '
-               'read; nothing was run)')
+               'lists, tuples, sets, dicts, dict(key=value, ...) and '
+               'dict({...}) are read; nothing was run)')
     with pytest.raises(ConfigTextError, match=re.escape(message)):
         config_from_text(text, 'stored')
 
