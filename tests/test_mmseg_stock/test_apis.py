@@ -169,9 +169,22 @@ def tiny_model(trained):
 
 def _tta_scales(pipeline):
     """The Resize scales and the flips of a TTA pipeline."""
-    resizes, flips = pipeline[1]['transforms'][:2]
+    resizes, flips = pipeline[-1]['transforms'][:2]
     return ([t['scale'] for t in resizes if t['type'] == 'Resize'],
             [(t['prob'], t['direction']) for t in flips])
+
+
+def _seed_protocol(path):
+    """The seed study's protocol (configs/seed_study/, configs/demo/):
+    frames and masks resized together and scored at that size."""
+    return '/seed_study/' in path or '/demo/' in path
+
+
+def _test_scale(pipeline):
+    """The scale of a test pipeline's (only) resize."""
+    scales = [t['scale'] for t in pipeline if 'Resize' in t['type']]
+    assert len(scales) == 1, pipeline
+    return scales[0]
 
 
 @pytest.mark.parametrize('path', DISTINCT)
@@ -197,15 +210,25 @@ def test_every_config_suits_mmseg_tools_and_apis(path, trained, inferencer,
     assert cfg.default_hooks.visualization.interval == 1
     assert dict(type='PlainCheckpointHook') in cfg.custom_hooks
     assert cfg.test_pipeline == cfg.test_dataloader.dataset.pipeline
-    test_scale = cfg.test_pipeline[1]['scale']
+    test_scale = _test_scale(cfg.test_pipeline)
     assert cfg.tta_pipeline[0] == dict(type='LoadA2D2ImageFromFile')
+    if _seed_protocol(path):
+        # The mask is loaded and resized with the frame before the views;
+        # the first view (scored by SegTTAModel) is the unscaled one.
+        ratios = (1.0, 0.75, 1.25)
+        assert cfg.tta_pipeline[1:-1] == cfg.test_pipeline[1:3]
+        assert cfg.tta_pipeline[-1]['transforms'][2:] == [[
+            dict(type='PackSegInputs')
+        ]]
+    else:
+        ratios = (0.75, 1.0, 1.25)
+        assert len(cfg.tta_pipeline) == 2
+        assert cfg.tta_pipeline[1]['transforms'][2:] == [[
+            dict(type='LoadA2D2Annotations')
+        ], [dict(type='PackSegInputs')]]
     assert _tta_scales(cfg.tta_pipeline) == ([
-        (round(test_scale[0] * r), round(test_scale[1] * r))
-        for r in (0.75, 1.0, 1.25)
+        (round(test_scale[0] * r), round(test_scale[1] * r)) for r in ratios
     ], [(0., 'horizontal'), (1., 'horizontal')])
-    assert cfg.tta_pipeline[1]['transforms'][2:] == [[
-        dict(type='LoadA2D2Annotations')
-    ], [dict(type='PackSegInputs')]]
 
     shrink_scales(cfg)
     class_set = build_class_set(
@@ -221,7 +244,7 @@ def test_every_config_suits_mmseg_tools_and_apis(path, trained, inferencer,
     model.dataset_meta = class_set.metainfo
     drawn = show_result_pyplot(model, image, by_path, show=False)
     assert drawn.shape == (64, 64, 3)
-    side = min(cfg.test_pipeline[1]['scale'])  # the frames are square
+    side = min(_test_scale(cfg.test_pipeline))  # the frames are square
     pipeline = inferencer._init_pipeline(cfg)
     for single_input in (image, cv2.imread(image)):
         data = pipeline(single_input)
