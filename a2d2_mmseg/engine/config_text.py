@@ -14,12 +14,25 @@ tuples, sets, dict displays and ``dict(...)`` calls with keyword arguments.
 Anything else (another call, an attribute, an operator, an import, a
 statement that is not a plain assignment) is refused with
 :class:`ConfigTextError` naming its line.
+
+Data can still name code: mmengine's registries resolve a ``type`` they do
+not hold by importing it (``Registry.get`` falls back to
+``get_object_from_string``: ``type='os.system'`` imports ``os`` and calls
+``system`` with the dict's other keys), ``_scope_`` and ``default_scope``
+import ``<scope>.registry``, and the inferencer looks ``collate_fn`` up the
+same way. :func:`check_registered_types` refuses every such name that is
+not a class already registered in the OpenMMLab registries.
 """
 import ast
+import importlib.util
+import inspect
 import math
-from typing import Any
+from typing import Any, Dict, Iterator, List, Set, Tuple
 
-__all__ = ['ConfigTextError', 'config_from_text', 'MAX_CONFIG_TEXT']
+__all__ = [
+    'ConfigTextError', 'config_from_text', 'check_registered_types',
+    'MAX_CONFIG_TEXT'
+]
 
 #: Longest config text read (configs are a few tens of kB; the limit bounds
 #: the parser's time and memory on crafted input).
@@ -119,3 +132,97 @@ def config_from_text(text: str, source: str = 'config text') -> dict:
             f'{source}: cannot be read as config data ({type(error).__name__}'
             f': {str(error)[:200]}); nothing was run') from None
     return entries
+
+
+def _registries() -> Tuple[Dict[str, List[Any]], Set[str]]:
+    """Every registry of the OpenMMLab trees imported so far, by scope, and
+    the scopes; nothing is imported to find them."""
+    from mmengine.registry import Registry, root
+    found: Dict[str, List[Any]] = {}
+    todo = [r for r in vars(root).values()
+            if isinstance(r, Registry) and r.parent is None]
+    while todo:
+        registry = todo.pop()
+        found.setdefault(registry.scope, []).append(registry)
+        todo.extend(registry._children.values())
+    return found, set(found)
+
+
+def _named_entries(value: Any, path: str = '') -> Iterator[Tuple[str, Any]]:
+    """``(key path, value)`` of every ``type``, ``_scope_`` and
+    ``collate_fn`` entry in nested dicts, lists and tuples."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f'{path}.{key}' if path else str(key)
+            if key in ('type', '_scope_', 'collate_fn'):
+                yield where, item
+            if key != 'collate_fn' or not isinstance(item, str):
+                yield from _named_entries(item, where)
+    elif isinstance(value, (list, tuple)):
+        for n, item in enumerate(value):
+            yield from _named_entries(item, f'{path}[{n}]')
+
+
+def check_registered_types(entries: dict, source: str) -> None:
+    """Refuse config data that would make mmengine import or call anything
+    but a class registered in the OpenMMLab registries.
+
+    Checked, in every nested dict and list: each ``type`` must be a plain
+    name (``'ResNetV1c'``) or ``'<scope>.<name>'`` with a scope already
+    imported (``'mmdet.DiceLoss'``) under which a *class* is registered,
+    and no importable module may have that name (mmengine would import it
+    where the registry it builds from lacks the name); a ``collate_fn``
+    name must be a function registered in a ``function`` registry (what
+    mmengine's inferencer looks it up in); ``_scope_`` and the top-level
+    ``default_scope`` must be scopes already imported. Nothing is imported
+    or called to check.
+
+    Args:
+        entries (dict): Config data (:func:`config_from_text`).
+        source (str): Where it comes from, for error messages.
+
+    Raises:
+        ConfigTextError: The first name that fails, with its key path.
+    """
+    registries, scopes = _registries()
+
+    def refuse(where: str, value: Any, why: str) -> ConfigTextError:
+        return ConfigTextError(
+            f'{source}: {where} = {repr(value)[:80]} {why}; only classes '
+            f'registered in the OpenMMLab registries (by their plain name, '
+            f'or <scope>.<name> with scope in {sorted(scopes)}) are built '
+            f'from stored config text; nothing was imported or run')
+
+    scope = entries.get('default_scope')
+    if scope is not None and scope not in scopes:
+        raise refuse('default_scope', scope, 'is not an imported scope')
+    for where, value in _named_entries(entries):
+        key = where.rsplit('.', 1)[-1]
+        if not isinstance(value, str):
+            if key == 'collate_fn' and isinstance(value, dict):
+                continue  # a dict: its own ``type`` is checked
+            raise refuse(where, value, 'is not a name')
+        if key == '_scope_':
+            if value not in scopes:
+                raise refuse(where, value, 'is not an imported scope')
+            continue
+        if '.' in value:
+            scope, name = value.split('.', 1)
+            if scope not in scopes or '.' in name:
+                raise refuse(where, value, 'is an import path')
+            candidates = registries[scope]
+        else:
+            name = value
+            candidates = [r for rs in registries.values() for r in rs]
+        if key == 'collate_fn':
+            ok = any(r.name == 'function' and inspect.isfunction(
+                r._module_dict.get(name)) for r in candidates)
+            kind = 'a registered function'
+        else:
+            ok = any(inspect.isclass(r._module_dict.get(name))
+                     for r in candidates)
+            kind = 'a registered class'
+        if not ok:
+            raise refuse(where, value, f'is not {kind}')
+        if importlib.util.find_spec(name) is not None:
+            raise refuse(where, value, 'is also the name of a module')

@@ -31,7 +31,10 @@ config text stored in the checkpoint, which mmengine *runs* as Python.
 that; on top of it, the inferencer here first reads the text as data with
 :func:`~a2d2_mmseg.engine.config_text.config_from_text` (nothing is run)
 and passes the config on, so weights alone work. Text that is not plain
-data is refused with :class:`~a2d2_mmseg.engine.checkpoint.
+data, and data naming anything but registered classes (a ``type`` such
+as ``'os.system'``, which mmengine's registries would import and call;
+:func:`~a2d2_mmseg.engine.config_text.check_registered_types`), is
+refused with :class:`~a2d2_mmseg.engine.checkpoint.
 UnsafeCheckpointError`. The modules of the stored ``custom_imports`` are
 not imported from a checkpoint: those that are not imported yet are named
 in a :class:`~a2d2_mmseg.engine.checkpoint.CheckpointError`.
@@ -45,7 +48,8 @@ from mmengine.config import ConfigDict
 from mmengine.dataset import Compose
 
 from .checkpoint import CheckpointError, UnsafeCheckpointError
-from .config_text import ConfigTextError, config_from_text
+from .config_text import (ConfigTextError, check_registered_types,
+                          config_from_text)
 
 __all__ = [
     'inferencer_inputs', 'inferencer_pipeline', 'adapt_seg_inferencer',
@@ -136,7 +140,9 @@ def checkpoint_config(weights: str) -> ConfigDict:
 
     Read from ``message_hub.runtime_info['cfg']``, else ``meta['cfg']``
     (where mmengine's inferencer looks), with
-    :func:`~a2d2_mmseg.engine.config_text.config_from_text`.
+    :func:`~a2d2_mmseg.engine.config_text.config_from_text`; every name
+    mmengine would resolve must be a registered class
+    (:func:`~a2d2_mmseg.engine.config_text.check_registered_types`).
 
     Args:
         weights (str): The checkpoint.
@@ -145,7 +151,9 @@ def checkpoint_config(weights: str) -> ConfigDict:
         ConfigDict: The config.
 
     Raises:
-        UnsafeCheckpointError: The text is not plain data.
+        UnsafeCheckpointError: The text is not plain data, or names a
+            ``type``, ``_scope_``, ``default_scope`` or ``collate_fn`` that
+            is not registered.
         CheckpointError: The checkpoint holds no config, or its
             ``custom_imports`` name modules that are not imported.
     """
@@ -164,6 +172,7 @@ def checkpoint_config(weights: str) -> ConfigDict:
             f'MMSegInferencer(model=CONFIG.py, weights={weights!r})')
     try:
         cfg = config_from_text(text, f'{weights}: the stored config')
+        check_registered_types(cfg, f'{weights}: the stored config')
     except ConfigTextError as error:
         raise UnsafeCheckpointError(
             f'{error}. Refusing to build the model from it. Pass the config '
