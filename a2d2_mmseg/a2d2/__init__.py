@@ -27,7 +27,8 @@ module                 its job
 """
 from .class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST, ClassListError,
                          UnknownClassError, UnknownClassWarning, category_of,
-                         check_class_list, hex_to_rgb, parse_class_list)
+                         check_class_list, hex_to_rgb, parse_class_list,
+                         parse_json)
 from .class_sets import (CLASS_SETS, IGNORE_INDEX, NOT_SCENE_CATEGORIES,
                          REDUCED_CLASS_SET, REDUCED_CLASSES, ClassSet,
                          ClassSetError, build_class_set, category_lut,
@@ -49,7 +50,7 @@ from .scanning import Scan, scan
 __all__ = [
     'A2D2_CLASS_LIST', 'A2D2_CATEGORIES', 'ClassListError',
     'UnknownClassError', 'UnknownClassWarning', 'category_of',
-    'check_class_list', 'hex_to_rgb', 'parse_class_list', 'IGNORE_INDEX',
+    'check_class_list', 'hex_to_rgb', 'parse_class_list', 'parse_json', 'IGNORE_INDEX',
     'CLASS_SETS', 'REDUCED_CLASS_SET', 'REDUCED_CLASSES',
     'NOT_SCENE_CATEGORIES', 'ClassSet', 'ClassSetError', 'build_class_set',
     'category_lut', 'class_set_key', 'class_set_name', 'class_set_spec',

@@ -25,6 +25,7 @@ import json
 import os
 import os.path as osp
 import re
+import reprlib
 import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -62,6 +63,17 @@ A2D2_CLASS_LIST: Tuple[Tuple[str, str], ...] = (
 
 _VARIANT_RE = re.compile(r'^(.*\S)\s+\d+$')
 _HEX_RE = re.compile(r'^#[0-9a-fA-F]{6}$')
+#: Characters of a value shown in a message before it is cut.
+MAX_REPR = 200
+#: Longest class name accepted (A2D2's longest has 20 characters).
+MAX_NAME_LENGTH = 100
+# Entries of a list or dict shown in a message before "...".
+_REPR_ITEMS = 10
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = MAX_REPR
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = \
+    _REPR.maxfrozenset = _REPR_ITEMS
 
 
 class ClassListError(ValueError):
@@ -76,6 +88,54 @@ class UnknownClassWarning(UserWarning):
     """Entries of a ``class_list.json`` that are not A2D2's were allowed
     (``allow_unknown_classes=True``) and are loaded as 255 (ignored)."""
 
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)`` bounded for an error message.
+
+    Every message that shows a value given by the user (a class-set entry,
+    a list entry, a class name) goes through this: a list of 10**6 entries
+    or a 10 MB string gives a line, not an 11 MB message. Nested containers
+    show their first entries and ``...``; the text is cut at
+    :data:`MAX_REPR` characters; a long list or dict adds its length.
+
+    Args:
+        value: Any value.
+
+    Returns:
+        str: At most about ``MAX_REPR + 30`` characters.
+    """
+    text = _REPR.repr(value)
+    if len(text) > MAX_REPR:
+        text = text[:MAX_REPR] + '...'
+    if isinstance(value, (list, tuple, dict, set, frozenset)) and len(
+            value) > _REPR_ITEMS:
+        text += f' ({len(value)} entries)'
+    return text
+
+
+def name_problem(name: object) -> Optional[str]:
+    """Why ``name`` cannot be a class name, or None.
+
+    Class names end up in the Markdown tables of the reports and in log
+    lines: they must be non-empty, printable, single-line text without
+    ``|``, of at most :data:`MAX_NAME_LENGTH` characters. ``str.isprintable`` refuses NUL, newlines, tabs, the bidi
+    controls (U+202A-U+202E, U+2066-U+2069) and every other control or
+    format character. A2D2's own names (``'Obstacles / trash'``,
+    ``'Painted driv. instr.'``) pass.
+    """
+    if not isinstance(name, str) or not name.strip():
+        return 'is not a name (an empty or non-text value)'
+    if not name.isprintable():
+        bad = next(c for c in name if not c.isprintable())
+        return (f'holds the non-printable character U+{ord(bad):04X} '
+                '(control, newline or bidi characters are refused)')
+    if '|' in name:
+        return "holds '|' (it would break the reports' tables)"
+    if len(name) > MAX_NAME_LENGTH:
+        return (f'has {len(name)} characters, more than the '
+                f'{MAX_NAME_LENGTH} a class name may have')
+    return None
 
 
 def read_small_file(path: str, error: type, missing: str,
@@ -100,6 +160,39 @@ def read_small_file(path: str, error: type, missing: str,
             return f.read()
     except OSError as e:
         raise error(f'{path}: {unreadable}: {e}') from None
+
+
+def parse_json(raw: Union[bytes, str], source: str, error: type,
+               **kwargs) -> object:
+    """JSON text read as data, or ``error`` naming ``source``.
+
+    The one JSON reader of the package's input files (class lists, scene
+    and seed lists, class weights, converter state): malformed JSON, text
+    that is not UTF-8 and nesting too deep for Python's parser (a crafted
+    ``[[[[...]]]]``, which ``json.loads`` answers with a bare
+    ``RecursionError``) all raise ``error`` with the file's name.
+
+    Args:
+        raw (bytes | str): The text (bytes are decoded as UTF-8: ``json``
+            would also accept UTF-16/32, A2D2's files are UTF-8).
+        source (str): Where it comes from, for error messages.
+        error (type): The exception class to raise.
+        **kwargs: Passed on to :func:`json.loads`
+            (``object_pairs_hook`` ...).
+
+    Returns:
+        object: The parsed value.
+    """
+    try:
+        text = raw.decode('utf-8') if isinstance(raw, bytes) else raw
+        return json.loads(text, **kwargs)
+    except UnicodeDecodeError as e:
+        raise error(f'{source}: not UTF-8 text: {e}') from None
+    except json.JSONDecodeError as e:
+        raise error(f'{source}: malformed JSON: {e}') from None
+    except RecursionError:
+        raise error(f'{source}: JSON nested too deeply to be read (a '
+                    f'crafted or corrupt file)') from None
 
 
 def category_of(label_name: str) -> str:
@@ -140,13 +233,8 @@ def parse_class_list(
         where = os.fspath(source)
         raw = read_small_file(where, ClassListError,
                               'class_list.json not found', 'cannot read')
-        # json.loads on bytes would accept UTF-16/32; A2D2 is UTF-8.
-        try:
-            content = json.loads(raw.decode('utf-8'),
-                                 object_pairs_hook=_pairs_keep_duplicates)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ClassListError(
-                f'{where}: malformed class_list.json: {e}') from e
+        content = parse_json(raw, where, ClassListError,
+                             object_pairs_hook=_pairs_keep_duplicates)
         if not isinstance(content, _Pairs):
             raise ClassListError(
                 f'{where}: expected a JSON object mapping "#rrggbb" colours '
@@ -160,15 +248,20 @@ def parse_class_list(
     for colour, name in items:
         if not isinstance(colour, str) or not _HEX_RE.match(colour):
             raise ClassListError(
-                f'{where}: {colour!r} is not a colour of the form "#rrggbb"')
+                f'{where}: {short_repr(colour)} is not a colour of the form '
+                '"#rrggbb"')
         if not isinstance(name, str) or not name.strip():
-            raise ClassListError(
-                f'{where}: colour {colour} has no class name ({name!r})')
+            raise ClassListError(f'{where}: colour {colour} has no class '
+                                 f'name ({short_repr(name)})')
+        why = name_problem(name)
+        if why is not None:
+            raise ClassListError(f'{where}: colour {colour}: class name '
+                                 f'{short_repr(name)} {why}')
         rgb = hex_to_rgb(colour)
         if rgb in seen:
             raise ClassListError(
                 f'{where}: duplicate colour {colour.lower()} for '
-                f'{seen[rgb]!r} and {name!r}')
+                f'{short_repr(seen[rgb])} and {short_repr(name)}')
         seen[rgb] = name
         parsed.append((rgb, name))
     return parsed
@@ -221,6 +314,8 @@ def _closest_name(name: str) -> str:
 def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
     """What is wrong with one class list entry that is not A2D2's."""
     colour = _hex(rgb)
+    if len(name) > MAX_REPR:
+        name = name[:MAX_REPR] + '...'
     entry = f'entry "{colour}": {json.dumps(name, ensure_ascii=False)}'
     known = _NAME_OF_COLOUR.get(rgb)
     if known is not None:

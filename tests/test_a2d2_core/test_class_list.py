@@ -19,7 +19,8 @@ def test_builtin_list_is_a2d2s_file():
 
 
 @pytest.mark.parametrize('content,message', [
-    ('{"#ff0000": "Car 1", ', 'malformed class_list.json'),
+    ('{"#ff0000": "Car 1", ', 'malformed JSON'),
+    ('[' * 100000 + ']' * 100000, 'nested too deeply'),
     ('["#ff0000"]', 'expected a JSON object'),
     ('{}', 'empty'),
     ('{"#ff0000": "Car 1", "#FF0000": "Car 2"}', 'duplicate colour #ff0000'),
