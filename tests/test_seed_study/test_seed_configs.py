@@ -32,11 +32,11 @@ from tests.a2d2_tree import REAL_FRAMES, SAMPLES_DIR
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEED_CONFIGS = {
     name: osp.join(REPO, 'configs', 'seed_study', f'{name}.py')
-    for name in ('deeplabv3_r50-d16_4xb2-80k_a2d2-seed-512x512',
+    for name in ('deeplabv3plus_r50-d8_4xb2-80k_a2d2-seed-512x512',
                  'unet_r50_4xb2-80k_a2d2-seed-512x512',
                  'mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512')
 }
-DEEPLAB = SEED_CONFIGS['deeplabv3_r50-d16_4xb2-80k_a2d2-seed-512x512']
+DEEPLAB = SEED_CONFIGS['deeplabv3plus_r50-d8_4xb2-80k_a2d2-seed-512x512']
 LITE = SEED_CONFIGS['mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512']
 # (split folder, scene, frame id)
 SPLITS = (('train', ) + REAL_FRAMES[0], ('test', ) + REAL_FRAMES[1])
