@@ -2,8 +2,9 @@
 
 Counts the pixels of every class over the frames of a split, read through
 :class:`A2D2Dataset` (any layout, cameras and class set, incl. a class-set
-dict) and :class:`LoadA2D2Annotations`, exactly as training reads them
-(255 = ignored, not counted), and turns the counts into loss weights:
+dict) and :class:`LoadA2D2Annotations`, and through the training pipeline
+when there is one (see below), as training reads them (255 = ignored, not
+counted), and turns the counts into loss weights:
 
 ``median_freq`` (default; Eigen & Fergus, ICCV 2015)
     ``freq_c = pixels_c / pixels of the images in which c appears`` and
@@ -18,12 +19,29 @@ dict) and :class:`LoadA2D2Annotations`, exactly as training reads them
 ``enet`` (Paszke et al., 2016)
     ``w_c = 1 / ln(1.02 + p_c)`` with ``p_c = pixels_c / N``.
 
-A class without pixels in the split gets weight 0 and a warning: with
-``CrossEntropyLoss(class_weight=...)`` such a class is then ignored, which
-is what you want only if it really never occurs. ``--normalize`` rescales
-the weights so that their pixel-weighted mean ``sum_c p_c * w_c`` is 1 (the
-loss keeps its overall scale); by default the weights are left as the
-method defines them.
+The pixels are counted as training sees them: through the config's
+training pipeline when it has one (:func:`pipeline_from_config`; the
+seed's ``ResizeAsOriginal`` to 512x512 nearest-resizes the 1920x1208
+masks, which changes the counts of thin and small classes), else at the
+stored resolution. Random steps (crops, flips, random resizes) are drawn
+once per frame from a seed (``seed + frame index``), so the counts are
+reproducible. The result says which: ``resolution`` ('pipeline' or
+'stored') and ``mask_sizes`` (the (height, width) of the masks counted).
+
+``max_ratio`` (``--max-ratio R``) caps every weight at ``R`` times the
+smallest one (the classes above are set to exactly that). Uncapped,
+median-frequency weights of A2D2 are far apart (issue 18 measured a
+pedestrian pixel weighing ~8,000 road pixels): the result reports
+``ratio`` (largest / smallest weight, before the 6-digit rounding of the
+written weights) and ``ratio_uncapped``.
+
+A class without pixels in the split gets the largest weight of the present
+classes and a warning (the loss refuses zero weights, which would drop the
+class silently; the class is treated as the rarest should it occur).
+``--normalize`` rescales the weights so that their pixel-weighted mean
+``sum_c p_c * w_c`` is 1; by default the weights are left as the method
+defines them (``IgnoreSafeCrossEntropyLoss``'s mean does not depend on
+their scale).
 
 The dataset can be given by its arguments or taken from a config's
 dataloader (:func:`dataset_args_from_config`: ``data_root``, ``layout``,
@@ -38,8 +56,11 @@ JSON holds ``classes`` (names, in index order) and ``weights`` (one float
 per class, in the same order; what ``IgnoreSafeCrossEntropyLoss
 (class_weight='OUT_PREFIX.json')`` reads), ``pixels``, ``image_pixels``,
 ``frequency`` (per class, same order), ``absent`` (class names without
-pixels), ``method``, ``normalize``, ``num_images``, ``total_pixels``,
-``ignored_pixels`` and the dataset they come from: ``data_root``,
+pixels), ``method``, ``normalize``, ``max_ratio`` (None: uncapped),
+``ratio``, ``ratio_uncapped``, ``resolution``, ``mask_sizes``,
+``pipeline`` (the transforms counted through, or None), ``seed``,
+``num_images``, ``total_pixels``, ``ignored_pixels`` and the dataset they
+come from: ``data_root``,
 ``layout`` (resolved), ``scenes``, ``seed_split`` (resolved; None outside
 the seed layouts), ``cameras``, ``class_set`` ('full', 'reduced' or the
 class-set dict), ``class_set_name`` and ``config`` (the config's path and
@@ -59,25 +80,31 @@ Command line: ``tools/analysis/a2d2_class_weights.py``, e.g.::
         --class-set reduced --nproc 4 -o work_dirs/a2d2_reduced_weights
 """
 import json
+import math
 import os
 import os.path as osp
+import random
 import sys
 import warnings
-from contextlib import nullcontext
-from typing import List, Mapping, Optional, Sequence, Union
+from contextlib import contextmanager, nullcontext
+from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import torch
+from mmengine.dataset import Compose
 from mmengine.utils import track_parallel_progress, track_progress
+from mmseg.registry import TRANSFORMS
 
 from ..a2d2.class_sets import IGNORE_INDEX, class_set_name, class_set_spec
 from ..a2d2.layout import SEED_SPLITS, parse_cameras
 from ..datasets import A2D2Dataset
-from ..datasets.transforms import LoadA2D2Annotations
+from ..models.losses.cross_entropy_loss import MAX_CLASS_WEIGHT_RATIO
 
 __all__ = [
     'METHODS', 'DATASET_KEYS', 'count_pixels', 'compute_weights',
-    'class_weights', 'dataset_args_from_config', 'merge_dataset_args',
-    'format_table', 'fragment_text', 'write_outputs', 'cfg_option'
+    'cap_weights', 'class_weights', 'dataset_args_from_config',
+    'pipeline_from_config', 'merge_dataset_args', 'format_table',
+    'fragment_text', 'write_outputs', 'cfg_option'
 ]
 
 #: The ``A2D2Dataset`` arguments taken from a config's dataset.
@@ -88,29 +115,96 @@ METHODS = ('median_freq', 'inverse', 'inverse_sqrt', 'enet')
 ENET_C = 1.02
 DIGITS = 6  # significant digits of the written weights
 
-_loader = None
+_pipelines = {}  # per process: repr(pipeline) -> Compose
 
 
-def count_pixels(data_info: dict) -> np.ndarray:
-    """Pixels per label value of one frame's mask.
+@contextmanager
+def _seeded(seed: int):
+    """Seed Python's, numpy's and torch's generators; restore them after."""
+    states = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
+
+
+def count_pixels(data_info: dict,
+                 pipeline: Optional[Sequence[dict]] = None,
+                 seed: int = 0) -> Tuple[np.ndarray, Tuple[int, int]]:
+    """Pixels per label value of one frame's mask, as training sees it.
 
     Args:
         data_info (dict): ``A2D2Dataset.get_data_info`` of the frame.
+        pipeline (Sequence[dict], optional): Transform configs (a config's
+            training pipeline): the mask is counted as they deliver it
+            (``data_samples.gt_sem_seg`` after ``PackSegInputs``, else
+            ``gt_seg_map``). None: the stored mask, read by
+            ``LoadA2D2Annotations``.
+        seed (int): Seeds the generators the pipeline's random steps draw
+            from (restored afterwards).
 
     Returns:
-        np.ndarray: 256 int64 counts (index 255: ignored pixels).
+        tuple[np.ndarray, tuple[int, int]]: 256 int64 counts (index 255:
+        ignored pixels) and the mask's (height, width).
+
+    Raises:
+        ValueError: The pipeline drops the frame or delivers no mask.
     """
-    global _loader
-    if _loader is None:  # one per worker process
-        _loader = LoadA2D2Annotations(check_shape=False)
-    results = _loader.transform(dict(data_info))
-    return np.bincount(results['gt_seg_map'].ravel(),
-                       minlength=256).astype(np.int64)
+    steps = pipeline or [dict(type='LoadA2D2Annotations', check_shape=False)]
+    key = repr(steps)
+    if key not in _pipelines:  # built once per worker process
+        _pipelines[key] = Compose([TRANSFORMS.build(t) for t in steps])
+    with _seeded(seed):
+        results = _pipelines[key](dict(data_info))
+    if results is None:
+        raise ValueError(f"{data_info['seg_map_path']}: the pipeline "
+                         'dropped the frame; nothing to count')
+    sample = results.get('data_samples')
+    mask = (sample.gt_sem_seg.data if sample is not None
+            and 'gt_sem_seg' in sample else results.get('gt_seg_map'))
+    if mask is None:
+        raise ValueError(f"{data_info['seg_map_path']}: the pipeline "
+                         'delivers no mask (gt_seg_map) to count')
+    mask = np.asarray(mask).reshape(np.shape(mask)[-2:])
+    return (np.bincount(mask.ravel(), minlength=256).astype(np.int64),
+            tuple(int(n) for n in mask.shape))
+
+
+def _count_task(task: tuple) -> Tuple[np.ndarray, Tuple[int, int]]:
+    """:func:`count_pixels` of ``(data_info, pipeline, seed)``."""
+    return count_pixels(*task)
+
+
+def cap_weights(weights: np.ndarray, max_ratio: float) -> np.ndarray:
+    """Clip weights to at most ``max_ratio`` times the smallest.
+
+    Args:
+        weights (np.ndarray): Positive weights [C].
+        max_ratio (float): The largest allowed largest / smallest ratio,
+            finite and >= 1.
+
+    Returns:
+        np.ndarray: ``min(w, max_ratio * min(weights))`` per class.
+
+    Raises:
+        ValueError: ``max_ratio`` is not a finite number >= 1.
+    """
+    if not (isinstance(max_ratio, (int, float)) and math.isfinite(max_ratio)
+            and max_ratio >= 1):
+        raise ValueError(f'max_ratio must be a finite number >= 1, got '
+                         f'{max_ratio!r}')
+    return np.minimum(weights, max_ratio * weights.min())
 
 
 def compute_weights(counts: np.ndarray,
                     method: str = 'median_freq',
-                    normalize: bool = False) -> dict:
+                    normalize: bool = False,
+                    max_ratio: Optional[float] = None) -> dict:
     """Weights from per-image pixel counts.
 
     Args:
@@ -118,12 +212,17 @@ def compute_weights(counts: np.ndarray,
             (ignored pixels excluded).
         method (str): One of :data:`METHODS`.
         normalize (bool): Rescale so that ``sum_c p_c * w_c == 1``.
+        max_ratio (float, optional): Cap the weights of the present classes
+            at this many times the smallest (:func:`cap_weights`), before
+            ``normalize``.
 
     Returns:
         dict: ``pixels``, ``image_pixels`` (pixels of the images where each
         class appears), ``frequency`` (the method's frequency: per present
         image for median_freq, else of the whole split), ``weights``
-        (floats, 0 for absent classes), ``present`` (bool list).
+        (floats; absent classes get the largest weight of the present
+        ones), ``present`` (bool list), ``ratio`` (largest / smallest
+        weight) and ``ratio_uncapped`` (the same before the cap).
     """
     if method not in METHODS:
         raise ValueError(f'method must be one of {METHODS}, got {method!r}')
@@ -153,11 +252,17 @@ def compute_weights(counts: np.ndarray,
                                        (num_present * pixels[present]))
         else:  # enet
             weights[present] = 1.0 / np.log(ENET_C + p[present])
+    ratio_uncapped = float(weights[present].max() / weights[present].min())
+    if max_ratio is not None:
+        weights[present] = cap_weights(weights[present], max_ratio)
+    weights[~present] = weights[present].max()
     if normalize:
         weights = weights / float((p * weights).sum())
     return dict(pixels=pixels.tolist(), image_pixels=image_pixels.tolist(),
                 frequency=freq.tolist(), weights=weights.tolist(),
-                present=present.tolist(), total_pixels=total)
+                present=present.tolist(), total_pixels=total,
+                ratio=float(weights.max() / weights.min()),
+                ratio_uncapped=ratio_uncapped)
 
 
 def _round(w: float) -> float:
@@ -176,12 +281,17 @@ def class_weights(data_root: str,
                   cameras: Union[None, str, Sequence[str]] = None,
                   class_list: Optional[str] = None,
                   allow_unknown_classes: bool = False,
-                  config: Optional[dict] = None) -> dict:
+                  config: Optional[dict] = None,
+                  pipeline: Optional[Sequence[dict]] = None,
+                  seed: int = 0,
+                  max_ratio: Optional[float] = None) -> dict:
     """Count the pixels of a split and compute the class weights.
 
-    The frames are read through :class:`A2D2Dataset` and
-    :class:`LoadA2D2Annotations` as training reads them; ``nproc > 1``
-    counts in worker processes (mmengine's ``track_parallel_progress``).
+    The frames are read through :class:`A2D2Dataset` and, with
+    ``pipeline``, the training pipeline (:func:`count_pixels`), as training
+    reads them; without, their stored masks through
+    :class:`LoadA2D2Annotations`. ``nproc > 1`` counts in worker processes
+    (mmengine's ``track_parallel_progress``).
 
     Args:
         data_root (str): ``A2D2Dataset``'s data_root (any layout).
@@ -202,14 +312,28 @@ def class_weights(data_root: str,
         allow_unknown_classes (bool): As ``A2D2Dataset``'s.
         config (dict, optional): Where the arguments came from
             (``dict(path, dataloader)``), recorded in the result.
+        pipeline (Sequence[dict], optional): Count the masks as these
+            transforms deliver them (:func:`pipeline_from_config`); None:
+            at the stored resolution.
+        seed (int): Frame ``i``'s random pipeline steps draw from seed
+            ``seed + i``.
+        max_ratio (float, optional): Cap the weights at this many times the
+            smallest (:func:`cap_weights`).
 
     Returns:
         dict: What ``OUT_PREFIX.json`` holds (see the module docstring):
         ``classes``, ``weights`` (rounded to 6 significant digits, as
         written in the fragment), ``pixels``, ``frequency``, ``absent``,
-        ``method``, ``normalize``, ``scenes``, ``class_set``,
+        ``method``, ``normalize``, ``max_ratio``, ``ratio``,
+        ``resolution``, ``mask_sizes``, ``scenes``, ``class_set``,
         ``data_root``, ``num_images``, ...
+
+    Raises:
+        ValueError: Mask values outside the class set, no labelled pixel,
+            a bad ``max_ratio``, or a pipeline that delivers no mask.
     """
+    if max_ratio is not None:
+        cap_weights(np.ones(1), max_ratio)  # refuse a bad cap before counting
     dataset = A2D2Dataset(data_root=data_root, scenes=scenes,
                           class_set=class_set, layout=layout,
                           seed_split=seed_split, cameras=cameras,
@@ -218,14 +342,17 @@ def class_weights(data_root: str,
                           pipeline=[], serialize_data=False)
     classes = list(dataset.metainfo['classes'])
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    pipeline = list(pipeline) if pipeline else None
+    tasks = [(info, pipeline, seed + i) for i, info in enumerate(infos)]
     with (nullcontext(sys.stdout)
           if verbose else open(os.devnull, 'w')) as stream:
         if nproc > 1:
-            hists = track_parallel_progress(count_pixels, infos, nproc,
-                                            file=stream)
+            counted = track_parallel_progress(_count_task, tasks, nproc,
+                                              file=stream)
         else:
-            hists = track_progress(count_pixels, infos, file=stream)
-    hists = np.stack(hists) if hists else np.zeros((0, 256), np.int64)
+            counted = track_progress(_count_task, tasks, file=stream)
+    hists = (np.stack([h for h, _ in counted]) if counted else np.zeros(
+        (0, 256), np.int64))
     num = len(classes)
     bad = hists[:, num:IGNORE_INDEX].sum(1)
     if bad.any():
@@ -234,12 +361,18 @@ def class_weights(data_root: str,
             f"{infos[i]['seg_map_path']}: mask values {num}..254 are not "
             f'classes of the {class_set_name(class_set)!r} class set ({num} '
             'classes)')
-    stats = compute_weights(hists[:, :num], method, normalize)
+    stats = compute_weights(hists[:, :num], method, normalize, max_ratio)
     absent = [c for c, ok in zip(classes, stats['present']) if not ok]
     if absent:
         warnings.warn(
             f'{len(absent)} class(es) have no pixels in this split and get '
-            f'weight 0 (CrossEntropyLoss then ignores them): {absent}')
+            f'the largest weight of the others: {absent}')
+    if stats['ratio'] > MAX_CLASS_WEIGHT_RATIO:
+        warnings.warn(
+            f"the largest weight is {stats['ratio']:.3g} times the smallest: "
+            'IgnoreSafeCrossEntropyLoss refuses more than '
+            f'{MAX_CLASS_WEIGHT_RATIO:.0e}; cap them with max_ratio '
+            '(--max-ratio)')
     return dict(
         data_root=osp.abspath(data_root),
         layout=getattr(dataset, 'resolved_layout', layout),
@@ -252,6 +385,13 @@ def class_weights(data_root: str,
         config=config,
         method=method,
         normalize=normalize,
+        max_ratio=max_ratio,
+        ratio=_round(stats['ratio']),
+        ratio_uncapped=_round(stats['ratio_uncapped']),
+        resolution='pipeline' if pipeline else 'stored',
+        mask_sizes=[list(n) for n in sorted({n for _, n in counted})],
+        pipeline=json.loads(json.dumps(pipeline, default=str)),
+        seed=seed,
         num_images=len(infos),
         total_pixels=stats['total_pixels'],
         ignored_pixels=int(hists[:, IGNORE_INDEX].sum()),
@@ -326,6 +466,36 @@ def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
     return args
 
 
+def pipeline_from_config(config, dataloader: str = 'train_dataloader'
+                         ) -> Optional[List[dict]]:
+    """The pipeline of a config's dataloader's A2D2Dataset, to count the
+    masks as that dataloader delivers them.
+
+    Args:
+        config (str | mmengine.Config): A config file or a loaded config.
+        dataloader (str): As :func:`dataset_args_from_config`'s.
+
+    Returns:
+        list[dict] | None: The transform configs (plain dicts), or None
+        when the dataset has none.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if not dataloader.endswith('_dataloader'):
+        dataloader += '_dataloader'
+    pipeline = _config_dataset(cfg, dataloader).get('pipeline')
+    return [_plain(t) for t in pipeline] if pipeline else None
+
+
+def _plain(value):
+    """Config data (ConfigDict, tuples) as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 def merge_dataset_args(base: dict, **overrides) -> dict:
     """A config's dataset arguments with command-line overrides.
 
@@ -381,7 +551,27 @@ def format_table(result: dict) -> str:
             f"{result['frequency'][i]:>10.6f} {result['weights'][i]:>10.4f}")
     lines.append(f"ignored pixels (255, not counted): "
                  f"{result['ignored_pixels']:,}")
+    lines.append(f'counted at: {_resolution_text(result)}')
+    lines.append(f'largest / smallest weight: {_ratio_text(result)}')
     return '\n'.join(lines)
+
+
+def _resolution_text(result: dict) -> str:
+    """'512x512 (W x H) masks, as the training pipeline delivers them'."""
+    sizes = ', '.join(f'{w}x{h}' for h, w in result['mask_sizes']) or 'none'
+    how = ('as the training pipeline delivers them (random steps seeded '
+           f"from {result['seed']})" if result['resolution'] == 'pipeline'
+           else 'the stored masks (no training pipeline)')
+    return f'{sizes} (width x height) masks, {how}'
+
+
+def _ratio_text(result: dict) -> str:
+    """'100 (capped at --max-ratio 100; uncapped: 8012)' or '8012'."""
+    if result['max_ratio'] is None:
+        return f"{result['ratio']:g} (uncapped)"
+    return (f"{result['ratio']:g} (capped at max_ratio "
+            f"{result['max_ratio']:g}; uncapped: "
+            f"{result['ratio_uncapped']:g})")
 
 
 def fragment_text(result: dict) -> str:
@@ -402,11 +592,13 @@ def fragment_text(result: dict) -> str:
         f"{result['method']}; normalised: "
         f"{'yes' if result['normalize'] else 'no'}; images: "
         f"{result['num_images']}",
+        f'# counted at: {_resolution_text(result)}',
+        f'# largest / smallest weight: {_ratio_text(result)}',
         '# Use it as a base and pass the list to the loss:',
         "#   _base_ = ['path/to/this_file.py', ...]",
         '#   model = dict(decode_head=dict(loss_decode=dict(',
         '#       class_weight={{_base_.class_weight}})))',
-        '# Absent classes have weight 0 (the loss then ignores them).',
+        '# Classes without pixels have the largest weight of the others.',
         'class_weight = [',
     ]
     width = max(len(repr(w)) for w in result['weights']) + 1

@@ -13,7 +13,8 @@ Importing this package registers :class:`RNGStateHook` (exact resumes with
 dropout), :class:`CheckpointMatchHook` (refuse checkpoints of another model
 or class count), :class:`PlainCheckpointHook` (checkpoints that load
 without the plugin), :class:`A2D2VisualizationHook` (``--show-dir`` draws
-every test image and needs only the test set) and
+every test image and needs only the test set), :class:`FiniteLossHook`
+(stop at a non-finite loss before it is checkpointed) and
 :class:`CPUDistributedDataParallel`.
 """
 from .checkpoint import (CheckpointDownloadError, CheckpointError,
@@ -27,6 +28,7 @@ from .distributed import (PATCH_ENV, CPUDistributedDataParallel,
                           configure_cpu_distributed, cpu_only, init_cpu_dist,
                           patch_mmengine_cpu_distributed,
                           setup_cpu_distributed)
+from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from .hooks import CheckpointMatchHook, RNGStateHook
 from .inferencer import adapt_seg_inferencer, read_inferencer_config
 from .plain_checkpoint import (PlainCheckpointHook, from_plain_data,
@@ -49,5 +51,6 @@ __all__ = [
     'configure_cpu_distributed', 'setup_cpu_distributed',
     'patch_mmengine_cpu_distributed', 'PATCH_ENV', 'PlainCheckpointHook',
     'to_plain_data', 'from_plain_data', 'A2D2VisualizationHook',
-    'adapt_seg_inferencer', 'read_inferencer_config'
+    'adapt_seg_inferencer', 'read_inferencer_config', 'FiniteLossHook',
+    'NonFiniteLossError'
 ]

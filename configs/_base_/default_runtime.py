@@ -14,4 +14,11 @@ visualizer = dict(type='A2D2SegVisualizer')
 # Write checkpoints as plain data (a2d2_mmseg.engine.PlainCheckpointHook):
 # mmseg's tools, mim and plain torch.load (weights_only=True, torch >= 2.6)
 # load them without importing the plugin; --resume restores them exactly.
-custom_hooks = [dict(type='RNGStateHook'), dict(type='PlainCheckpointHook')]
+# Stop at the first NaN or infinite training loss, naming the iteration and
+# the loss terms, before any checkpoint of it is written
+# (a2d2_mmseg.engine.FiniteLossHook).
+custom_hooks = [
+    dict(type='RNGStateHook'),
+    dict(type='PlainCheckpointHook'),
+    dict(type='FiniteLossHook')
+]

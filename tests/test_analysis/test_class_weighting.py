@@ -47,8 +47,10 @@ def _run(raw, **kwargs):
         return cw.class_weights(raw, verbose=False, **kwargs)
 
 
-def _expected(values):
-    w = np.zeros(38)
+def _expected(values, absent=None):
+    """38 values: ``values`` for Car, Sky, Buildings, ``absent`` (default:
+    the largest of them, as absent classes' weights) for the others."""
+    w = np.full(38, max(values) if absent is None else absent, dtype=float)
     w[[CAR, SKY, BUILDINGS]] = values
     return w
 
@@ -58,7 +60,7 @@ def test_median_frequency_by_hand(raw):
     # Car: 11 px in A (15 labelled px) and B (16 px) -> 11/31
     # Sky: 8 px in A -> 8/15;  Buildings: 12 px in B -> 12/16
     # median of (11/31, 8/15, 3/4) = 8/15
-    freq = _expected([11 / 31, 8 / 15, 12 / 16])
+    freq = _expected([11 / 31, 8 / 15, 12 / 16], absent=0)
     np.testing.assert_allclose(result['frequency'], freq)
     np.testing.assert_allclose(
         result['weights'], _expected([(8 / 15) / (11 / 31), 1.0,
@@ -82,7 +84,7 @@ def test_other_methods_by_hand(raw, method, values):
 
 
 def test_normalize_and_absent_warning(raw):
-    with pytest.warns(UserWarning, match='weight 0'):
+    with pytest.warns(UserWarning, match='35 class.*largest weight'):
         result = cw.class_weights(raw, scenes=None, method='enet',
                                   normalize=True, verbose=False)
     p = np.array(result['pixels']) / 31
@@ -92,7 +94,9 @@ def test_normalize_and_absent_warning(raw):
     ratio = result['weights'][CAR] / plain[CAR]
     np.testing.assert_allclose(result['weights'], np.array(plain) * ratio,
                                rtol=1e-5)
-    assert sum(w == 0 for w in result['weights']) == 35
+    # The 35 absent classes share the largest present weight (Sky's).
+    assert sum(w == result['weights'][SKY] for w in result['weights']) == 36
+    assert min(result['weights']) > 0
 
 
 def test_reduced_set_and_converted_layout(raw, tmp_path):
@@ -106,7 +110,7 @@ def test_reduced_set_and_converted_layout(raw, tmp_path):
         assert w['vehicle'] == pytest.approx(31 / 33, rel=1e-5)
         assert w['sky'] == pytest.approx(31 / 24, rel=1e-5)
         assert w['building'] == pytest.approx(31 / 36, rel=1e-5)
-        assert sum(v == 0 for v in w.values()) == len(reduced) - 3
+        assert sum(v == w['sky'] for v in w.values()) == len(reduced) - 2
 
 
 def test_fragment_and_json_round_trip(raw, tmp_path):
@@ -203,3 +207,110 @@ def test_dataset_args_from_a_config(seed_tree, tmp_path):
     assert cw.merge_dataset_args(val, scenes=None)['scenes'] is None
     with pytest.raises(TypeError, match='pipeline'):
         cw.merge_dataset_args(val, pipeline=[])
+
+
+# -- issue 18 item 7: counted as the pipeline delivers, ratio, cap ------------
+def test_counts_through_the_pipeline_equal_nearest_resized_masks(tmp_path):
+    """The seed's ResizeAsOriginal to a smaller size: the counts are those
+    of cv2.resize(INTER_NEAREST) of the class-index mask, not the stored
+    ones."""
+    import cv2
+    names = ('Car 1', 'Sky', 'Buildings')
+    ids = np.random.default_rng(0).integers(0, 3, (23, 37))  # H x W
+    label = label_from_names([[names[i] for i in row] for row in ids])
+    root = str(tmp_path / 'raw')
+    write_raw_tree(root, {'20180807_145028': [('000000001', label)]})
+    pipeline = [dict(type='LoadA2D2ImageFromFile'),
+                dict(type='LoadA2D2Annotations'),
+                dict(type='ResizeAsOriginal', scale=(16, 12)),
+                dict(type='PackSegInputs')]
+    result = _run(root, class_set=CLASS_SET, pipeline=pipeline)
+    small = cv2.resize(ids.astype(np.uint8), (16, 12),
+                       interpolation=cv2.INTER_NEAREST)
+    # class set: car (0), sky (1), rest (2: Buildings)
+    assert result['pixels'] == np.bincount(small.ravel(), minlength=3
+                                           ).tolist()
+    stored = _run(root, class_set=CLASS_SET)
+    assert stored['pixels'] == np.bincount(ids.ravel(), minlength=3).tolist()
+    assert sum(result['pixels']) == 16 * 12 != sum(stored['pixels'])
+    assert (result['resolution'], result['mask_sizes']) == ('pipeline',
+                                                            [[12, 16]])
+    assert (stored['resolution'], stored['mask_sizes']) == ('stored',
+                                                            [[23, 37]])
+    assert result['pipeline'][2] == dict(type='ResizeAsOriginal',
+                                         scale=[16, 12])
+    assert stored['pipeline'] is None
+    assert 'counted at: 16x12 (width x height) masks, as the training ' \
+        'pipeline delivers them' in cw.format_table(result)
+    assert 'counted at: 37x23 (width x height) masks, the stored masks' in \
+        cw.format_table(stored)
+
+
+def test_random_steps_are_seeded(raw):
+    """A random crop: the same counts on every run and with 2 processes."""
+    pipeline = [dict(type='LoadA2D2ImageFromFile'),
+                dict(type='LoadA2D2Annotations'),
+                dict(type='RandomCrop', crop_size=(2, 3)),
+                dict(type='PackSegInputs')]
+    state = np.random.get_state()
+    first = _run(raw, pipeline=pipeline, seed=3)
+    assert first['mask_sizes'] == [[2, 3]] and first['seed'] == 3
+    assert _run(raw, pipeline=pipeline, seed=3, nproc=2) == first
+    # The caller's generators are left as they were.
+    np.testing.assert_equal(np.random.get_state()[1], state[1])
+
+
+def test_ratio_reported_and_the_cap_applied_exactly(raw):
+    # inverse weights: Car 31/33, Sky 31/24, Buildings 31/36 (ratio 1.5)
+    plain = _run(raw, method='inverse')
+    assert plain['ratio'] == plain['ratio_uncapped'] == 1.5
+    assert plain['max_ratio'] is None
+    capped = _run(raw, method='inverse', max_ratio=1.2)
+    cap = 1.2 * 31 / 36
+    np.testing.assert_array_equal(
+        capped['weights'],
+        [cw._round(w) for w in _expected([31 / 33, cap, 31 / 36])])
+    assert capped['weights'][SKY] == cw._round(cap)  # Sky was 31/24 > cap
+    assert capped['weights'][CAR] == plain['weights'][CAR]  # below: kept
+    assert (capped['ratio'], capped['ratio_uncapped'],
+            capped['max_ratio']) == (1.2, 1.5, 1.2)
+    # Written with 6 significant digits: their ratio is 1.2 to 1e-5.
+    assert max(capped['weights']) / min(capped['weights']) == \
+        pytest.approx(1.2, rel=1e-5)
+    assert 'largest / smallest weight: 1.2 (capped at max_ratio 1.2; ' \
+        'uncapped: 1.5)' in cw.format_table(capped)
+    assert '# largest / smallest weight: 1.5 (uncapped)' in \
+        cw.fragment_text(plain)
+    # A cap above the ratio changes nothing; normalising keeps the ratio.
+    assert _run(raw, method='inverse', max_ratio=2)['weights'] == \
+        plain['weights']
+    normalized = _run(raw, method='inverse', max_ratio=1.2, normalize=True)
+    assert normalized['ratio'] == 1.2
+
+
+@pytest.mark.parametrize('max_ratio', [0.5, float('nan'), float('inf'), -1])
+def test_a_bad_cap_is_refused(raw, max_ratio):
+    with pytest.raises(ValueError, match='max_ratio must be a finite number '
+                       '>= 1'):
+        _run(raw, max_ratio=max_ratio)
+
+
+def test_the_loss_reads_the_written_file(raw, tmp_path):
+    from a2d2_mmseg.models.losses import load_class_weight_file
+    result = _run(raw, max_ratio=1.2)
+    json_path, _ = cw.write_outputs(result, str(tmp_path / 'w'))
+    assert load_class_weight_file(json_path) == result['weights']
+
+
+def test_pipeline_from_a_config(tmp_path):
+    path = tmp_path / 'cfg.py'
+    path.write_text(
+        'train_dataloader = dict(dataset=dict(type="RepeatDataset", times=2,'
+        ' dataset=dict(type="A2D2Dataset", data_root="x", pipeline=[dict('
+        'type="LoadA2D2Annotations"), dict(type="ResizeAsOriginal", '
+        'scale=(512, 512))])))\n'
+        'val_dataloader = dict(dataset=dict(type="A2D2Dataset"))\n')
+    assert cw.pipeline_from_config(str(path)) == [
+        dict(type='LoadA2D2Annotations'),
+        dict(type='ResizeAsOriginal', scale=(512, 512))]
+    assert cw.pipeline_from_config(str(path), 'val') is None

@@ -6,6 +6,7 @@ The weights are tested through the package
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from a2d2_mmseg.testing.tree import label_from_names, write_raw_tree
@@ -79,7 +80,10 @@ def test_config_gives_the_dataset(tmp_path, capsys):
         saved = json.load(f)
     assert saved['classes'] == ['car', 'sky', 'other']
     assert saved['pixels'] == [8, 24, 0] and saved['num_images'] == 2
-    assert saved['weights'] == [2.0, 0.666667, 0.0]
+    # 'other' has no pixels: the largest weight (the loss refuses zeros).
+    assert saved['weights'] == [2.0, 0.666667, 2.0]
+    # No pipeline in this config: counted at the stored resolution.
+    assert (saved['resolution'], saved['mask_sizes']) == ('stored', [[4, 4]])
     assert saved['seed_split'] == 'train' and saved['layout'] == \
         'seed_bboxes'
     assert saved['config'] == dict(path=str(cfg),
@@ -118,5 +122,37 @@ def test_the_seed_study_command(tmp_path, capsys):
     assert len(saved['weights']) == len(saved['classes']) == 11
     assert saved['num_images'] == len(summary.folders['train']) == 2
     assert saved['seed_split'] == 'train'
-    assert capsys.readouterr().out.rstrip().endswith(
+    printed = capsys.readouterr().out
+    assert printed.rstrip().endswith(
         f"class_weight='{prefix}.json' in IgnoreSafeCrossEntropyLoss)")
+    # Counted as the seed's pipeline delivers the masks: 512x512, not the
+    # stored 64x40 (issue 18 item 7), and said so.
+    assert (saved['resolution'], saved['mask_sizes']) == ('pipeline',
+                                                          [[512, 512]])
+    assert saved['total_pixels'] + saved['ignored_pixels'] == 2 * 512 * 512
+    assert saved['pipeline'][2]['type'] == 'ResizeAsOriginal'
+    assert 'counted at: 512x512 (width x height) masks, as the training ' \
+        'pipeline delivers them' in printed
+    assert f"largest / smallest weight: {saved['ratio']:g} (uncapped)" in \
+        printed
+    # --stored-resolution counts the stored masks; --max-ratio caps.
+    assert _tool().main(['--config', config, '--data-root', root,
+                         '--stored-resolution', '--max-ratio', '2', '-o',
+                         prefix + '_stored']) == 0
+    with open(prefix + '_stored.json') as f:
+        stored = json.load(f)
+    assert (stored['resolution'], stored['mask_sizes']) == ('stored',
+                                                            [[40, 64]])
+    assert stored['total_pixels'] + stored['ignored_pixels'] == 2 * 64 * 40
+    assert stored['max_ratio'] == 2.0 and stored['ratio'] <= 2.0
+    assert max(stored['weights']) == pytest.approx(
+        2 * min(stored['weights']), rel=1e-5)
+    from a2d2_mmseg.models.losses import load_class_weight_file
+    assert load_class_weight_file(prefix + '_stored.json') == \
+        stored['weights']
+    # A cap below 1: exit status 2 and the reason, nothing written.
+    capsys.readouterr()
+    assert _tool().main(['--config', config, '--data-root', root,
+                         '--max-ratio', '0.5', '-o', prefix + '_bad']) == 2
+    assert 'max_ratio must be a finite number >= 1' in capsys.readouterr().err
+    assert not osp.exists(prefix + '_bad.json')

@@ -1,12 +1,13 @@
 """Class weights for A2D2 from the pixel counts of a split.
 
     python tools/analysis/a2d2_class_weights.py --config CONFIG \\
-        [--dataloader train|val|test] [--data-root DATA_ROOT] [-o OUT_PREFIX]
+        [--dataloader train|val|test] [--data-root DATA_ROOT] \\
+        [--stored-resolution] [--seed S] [--max-ratio R] [-o OUT_PREFIX]
     python tools/analysis/a2d2_class_weights.py DATA_ROOT [--scenes train] \\
         [--class-set full|reduced] [--layout auto|raw|bboxes|seed_bboxes|...]
         [--seed-split train|test|special] [--cameras front_center,...|all] \\
         [--method median_freq|inverse|inverse_sqrt|enet] [--normalize] \\
-        [--nproc N] [-o OUT_PREFIX]
+        [--max-ratio R] [--nproc N] [-o OUT_PREFIX]
 
 With ``--config`` the dataset is the config's ``train_dataloader.dataset``
 (``--dataloader`` for another): its data_root, layout, scenes, seed_split,
@@ -19,8 +20,14 @@ The seed study's weights are one command::
         configs/seed_study/mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py \\
         -o work_dirs/seed_study/class_weights
 
-Counts the pixels of every class over the frames of a split (read as
-training reads them; 255 = ignored, not counted), prints a table and writes
+Counts the pixels of every class over the frames of a split as training
+sees them: with ``--config``, through that dataloader's pipeline (the
+seed's 512x512 nearest-resized masks; random steps seeded from ``--seed``,
+one draw per frame), else (or with ``--stored-resolution``) at the stored
+resolution; 255 = ignored, not counted. The table and the JSON say which
+resolution was counted and the largest / smallest weight ratio;
+``--max-ratio R`` caps every weight at R times the smallest (recorded in
+the JSON as ``max_ratio``). It prints a table and writes
 ``OUT_PREFIX.json`` (``classes`` and ``weights`` in class order, counts,
 frequencies, the dataset's arguments) and ``OUT_PREFIX.py``, a config
 fragment holding ``class_weight``, prints the ``--cfg-options`` argument
@@ -40,6 +47,7 @@ from a2d2_mmseg.analysis.class_weighting import (METHODS, cfg_option,
                                                  dataset_args_from_config,
                                                  format_table,
                                                  merge_dataset_args,
+                                                 pipeline_from_config,
                                                  write_outputs)
 
 
@@ -80,6 +88,17 @@ def parse_args(argv: Optional[Sequence[str]] = None):
                         help="'all' or camera names, e.g. "
                         "front_center,front_left (default: the config's, "
                         'else front_center)')
+    parser.add_argument(
+        '--max-ratio', type=float, default=None,
+        help='cap every weight at MAX_RATIO times the smallest (>= 1; '
+        'default: uncapped); recorded in the JSON')
+    parser.add_argument(
+        '--stored-resolution', action='store_true',
+        help="with --config: count the stored masks, not the masks the "
+        "dataloader's pipeline delivers")
+    parser.add_argument('--seed', type=int, default=0,
+                        help="the pipeline's random steps draw from seed "
+                        "SEED + frame index (default: 0)")
     parser.add_argument('--nproc', type=int, default=1)
     parser.add_argument(
         '-o', '--out-prefix', default=None,
@@ -120,8 +139,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     config = (dict(path=args.config, dataloader=f'{args.dataloader}'
                    '_dataloader') if args.config else None)
-    result = class_weights(method=args.method, normalize=args.normalize,
-                           nproc=args.nproc, config=config, **kwargs)
+    pipeline = (pipeline_from_config(args.config, args.dataloader)
+                if args.config and not args.stored_resolution else None)
+    try:
+        result = class_weights(method=args.method, normalize=args.normalize,
+                               nproc=args.nproc, config=config,
+                               pipeline=pipeline, seed=args.seed,
+                               max_ratio=args.max_ratio, **kwargs)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     out_prefix = args.out_prefix or osp.join(
         'work_dirs', 'a2d2_class_weights_'
         f"{class_set_name(kwargs.get('class_set', 'full'))}_{args.method}")

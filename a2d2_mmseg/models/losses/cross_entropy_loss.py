@@ -7,8 +7,14 @@ raises ``IndexError`` as soon as ``class_weight`` is set
 (open-mmlab/mmsegmentation#3734). This loss keeps mmseg's interface and
 unweighted behaviour and fixes the weighted average, and it reads its
 weights from the class-weight tool's JSON file.
+
+Class weights are validated before any training (:func:`check_class_weight`):
+one finite, positive number per class, with a bounded ratio
+(:data:`MAX_CLASS_WEIGHT_RATIO`); they are read from a list or from JSON
+only, never from a pickle (mmseg's ``get_class_weight`` unpickles ``.pkl``
+files, which runs the code they hold).
 """
-import json
+import math
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
@@ -16,8 +22,20 @@ from typing import List, Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 from mmseg.models.losses import CrossEntropyLoss
-from mmseg.models.losses.utils import get_class_weight, weight_reduce_loss
+from mmseg.models.losses.utils import weight_reduce_loss
 from mmseg.registry import MODELS
+
+from ...a2d2 import parse_json
+
+#: The largest accepted ratio between the largest and the smallest class
+#: weight. One pixel of the most weighted class then counts as much as a
+#: million pixels of the least weighted one (a 1920x1208 frame has 2.3
+#: million), far beyond what balancing classes needs (uncapped
+#: median-frequency weights of A2D2 reach ~8,000, issue 18; the class-weight
+#: tool's ``--max-ratio`` caps them lower). The bound also keeps the smallest
+#: normalised weight (>= 1e-6, see :class:`IgnoreSafeCrossEntropyLoss`) a
+#: normal float32, so no class is silently zeroed by underflow.
+MAX_CLASS_WEIGHT_RATIO = 1e6
 
 
 def weighted_cross_entropy(pred: torch.Tensor,
@@ -78,16 +96,34 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
     ``tools/analysis/a2d2_class_weights.py`` (its ``weights`` list, see
     :func:`load_class_weight_file`): the configs of the seed study take their
     weights from that one command, and a missing file is refused with the
-    command that writes it.
+    command that writes it. Other files (mmseg's ``.npy`` and ``.pkl``) are
+    refused: a pickle runs code when it is loaded.
+
+    The weights must be finite and positive, at most
+    :data:`MAX_CLASS_WEIGHT_RATIO` apart, one per class of the model
+    (:func:`check_class_weight`; the count is checked against the logits'
+    classes in :meth:`forward`). ``self.class_weight`` keeps them as given;
+    the loss uses them divided by the largest one
+    (``self.normalized_class_weight``, max 1, computed in float64): the
+    class-weighted mean, ``sum(w[y] * loss) / sum(w[y])``, is unchanged by
+    a common factor, and whatever scale was written (1e308 included) the
+    float32 products and sums stay finite (weights in [1e-6, 1], per-pixel
+    terms at most the unweighted loss). With ``reduction='sum'`` /
+    ``'none'`` or an explicit ``avg_factor`` the loss is that of the
+    normalised weights.
 
     Args:
-        class_weight (list[float] | str, optional): Per-class weights, or a
-            path: ``*.json`` written by the class-weight tool, or what
-            mmseg's ``get_class_weight`` reads (``*.npy``, ``*.pkl``).
+        class_weight (list[float] | str, optional): Per-class weights, or the
+            path of the class-weight tool's ``*.json``.
         class_weight_hint (str, optional): The command that writes a missing
             ``class_weight`` file, shown in the error.
         *args, **kwargs: The other arguments of mmseg's
             ``CrossEntropyLoss``.
+
+    Raises:
+        FileNotFoundError: The ``class_weight`` file does not exist.
+        ValueError: The weights or their file are refused; the message names
+            the file (or 'class_weight list') and what is wrong.
     """
 
     def __init__(self,
@@ -100,17 +136,35 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
             self.class_weight_file = class_weight
             class_weight = load_class_weight_file(class_weight,
                                                   class_weight_hint)
+        elif class_weight is not None:
+            class_weight = check_class_weight(class_weight,
+                                              'class_weight list')
         super().__init__(*args, class_weight=class_weight, **kwargs)
+        self.normalized_class_weight = None
+        if class_weight is not None:
+            largest = max(class_weight)
+            self.normalized_class_weight = [w / largest for w in class_weight]
         if self.use_sigmoid or self.use_mask:
             raise ValueError('IgnoreSafeCrossEntropyLoss supports softmax '
                              'cross-entropy only')
         self.cls_criterion = weighted_cross_entropy
 
-    def forward(self, cls_score: torch.Tensor, label: torch.Tensor, *args,
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                ignore_index: int = -100,
                 **kwargs) -> torch.Tensor:
         """The loss of logits [N, C, H, W] against labels [N, H, W].
 
-        Refuses class weights whose count is not C, naming their file.
+        mmseg's ``CrossEntropyLoss.forward`` with the normalised class
+        weights; the arguments are its own.
+
+        Raises:
+            ValueError: The class weights' count is not C (the message names
+                their file).
         """
         if (self.class_weight is not None
                 and len(self.class_weight) != cls_score.shape[1]):
@@ -120,51 +174,128 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
                 f'{len(self.class_weight)} class weights{source} for a model '
                 f'of {cls_score.shape[1]} classes: compute the weights with '
                 'the class set the model is trained on')
-        return super().forward(cls_score, label, *args, **kwargs)
+        assert reduction_override in (None, 'none', 'mean', 'sum')
+        class_weight = (None if self.normalized_class_weight is None else
+                        cls_score.new_tensor(self.normalized_class_weight))
+        return self.loss_weight * self.cls_criterion(
+            cls_score,
+            label,
+            weight,
+            class_weight=class_weight,
+            reduction=reduction_override or self.reduction,
+            avg_factor=avg_factor,
+            avg_non_ignore=self.avg_non_ignore,
+            ignore_index=ignore_index,
+            **kwargs)
+
+
+def check_class_weight(weights,
+                       source: str,
+                       classes: Optional[Sequence[str]] = None
+                       ) -> List[float]:
+    """Validate per-class weights.
+
+    Args:
+        weights: The weights, a list (or tuple) of numbers.
+        source (str): Where they come from (a file, 'class_weight list'),
+            for the errors.
+        classes (Sequence[str], optional): The class names, when known
+            (the class-weight tool's ``classes``): the count must match and
+            errors name the class.
+
+    Returns:
+        list[float]: The weights as floats.
+
+    Raises:
+        ValueError: Not a non-empty list of numbers, a count other than
+            ``len(classes)``, a weight that is not finite (NaN, inf, or too
+            large for a float) or not positive (a zero weight silently drops
+            its class from the loss), or a largest / smallest ratio above
+            :data:`MAX_CLASS_WEIGHT_RATIO`.
+    """
+    if (not isinstance(weights, (list, tuple)) or not weights or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool)
+            for w in weights)):
+        raise ValueError(f'{source}: expected a list of numbers, one per '
+                         "class (the 'weights' list that "
+                         'tools/analysis/a2d2_class_weights.py writes)')
+    if classes is not None and len(classes) != len(weights):
+        raise ValueError(f'{source}: {len(weights)} weights for '
+                         f'{len(classes)} classes')
+
+    def name(i):
+        return f'class {i}' + (f' ({classes[i]})' if classes else '')
+
+    values = []
+    for i, w in enumerate(weights):
+        try:
+            value = float(w)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise ValueError(f'{source}: the weight of {name(i)} is {w!r}; '
+                             'class weights must be finite')
+        if value <= 0:
+            raise ValueError(
+                f'{source}: the weight of {name(i)} is {w!r}; class weights '
+                'must be positive (a zero weight drops the class from the '
+                'loss, a negative one trains against it)')
+        values.append(value)
+    ratio = max(values) / min(values)
+    if ratio > MAX_CLASS_WEIGHT_RATIO:
+        big, small = values.index(max(values)), values.index(min(values))
+        raise ValueError(
+            f'{source}: the weight of {name(big)} is {ratio:.3g} times the '
+            f'weight of {name(small)}, above the bound of '
+            f'{MAX_CLASS_WEIGHT_RATIO:.0e}; cap them (e.g. '
+            'tools/analysis/a2d2_class_weights.py --max-ratio)')
+    return values
 
 
 def load_class_weight_file(path: str,
                            hint: Optional[str] = None) -> List[float]:
-    """Read per-class weights from a file.
+    """Read per-class weights from the class-weight tool's JSON file.
 
     Args:
         path (str): ``*.json`` written by
             ``tools/analysis/a2d2_class_weights.py`` (a dict with
-            ``weights``, and ``classes`` beside them) or a plain JSON list;
-            other suffixes go to mmseg's ``get_class_weight``.
+            ``weights``, and ``classes`` beside them) or a plain JSON list.
+            No other file type is read (mmseg's ``.pkl`` would be
+            unpickled, running its code).
         hint (str, optional): The command that writes the file, for the
             error when it is missing.
 
     Returns:
-        list[float]: The weights, one per class.
+        list[float]: The weights, one per class, as
+        :func:`check_class_weight` accepts them.
 
     Raises:
         FileNotFoundError: The file does not exist (the message gives
             ``hint`` or the class-weight tool's command line).
-        ValueError: The file holds no list of numbers.
+        ValueError: Not a ``.json`` file, malformed JSON, or weights
+            :func:`check_class_weight` refuses; the message names the file.
     """
+    if not path.endswith('.json'):
+        raise ValueError(
+            f'{path}: class weights are read from the JSON file '
+            'tools/analysis/a2d2_class_weights.py writes, or from a list in '
+            'the config; other files are refused (a .pkl runs code when it '
+            'is loaded)')
     if not osp.isfile(path):
-        prefix = path[:-len('.json')] if path.endswith('.json') else path
+        prefix = path[:-len('.json')]
         hint = hint or ('python tools/analysis/a2d2_class_weights.py '
                         f'--config <your config> -o {prefix}')
         raise FileNotFoundError(
             f'class weight file {path} not found (relative paths are from '
             f'{os.getcwd()}); write it with: {hint}')
-    if not path.endswith('.json'):
-        return list(get_class_weight(path))
     try:
-        with open(path, encoding='utf-8') as f:
-            content = json.load(f)
-    except (OSError, ValueError) as err:
-        raise ValueError(f'{path}: not a readable JSON file ({err})') from err
+        with open(path, 'rb') as f:
+            raw = f.read()
+    except OSError as err:
+        raise ValueError(f'{path}: not readable ({err})') from err
+    content = parse_json(raw, path, ValueError)
     weights = content.get('weights') if isinstance(content, dict) else content
-    if (not isinstance(weights, list) or not weights or not all(
-            isinstance(w, (int, float)) and not isinstance(w, bool)
-            for w in weights)):
-        raise ValueError(f"{path}: expected a 'weights' list of numbers, as "
-                         'tools/analysis/a2d2_class_weights.py writes')
-    if isinstance(content, dict) and 'classes' in content and len(
-            content['classes']) != len(weights):
-        raise ValueError(f"{path}: {len(weights)} weights for "
-                         f"{len(content['classes'])} classes")
-    return [float(w) for w in weights]
+    classes = content.get('classes') if isinstance(content, dict) else None
+    if classes is not None and not isinstance(classes, list):
+        raise ValueError(f"{path}: 'classes' is not a list of class names")
+    return check_class_weight(weights, path, classes)
