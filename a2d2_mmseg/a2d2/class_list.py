@@ -119,9 +119,10 @@ def name_problem(name: object) -> Optional[str]:
 
     Class names end up in the Markdown tables of the reports and in log
     lines: they must be non-empty, printable, single-line text without
-    ``|``, of at most :data:`MAX_NAME_LENGTH` characters. ``str.isprintable`` refuses NUL, newlines, tabs, the bidi
-    controls (U+202A-U+202E, U+2066-U+2069) and every other control or
-    format character. A2D2's own names (``'Obstacles / trash'``,
+    ``|``, of at most :data:`MAX_NAME_LENGTH` characters.
+    ``str.isprintable`` refuses NUL, newlines, tabs, the bidi controls
+    (U+202A-U+202E, U+2066-U+2069) and every other control or format
+    character. A2D2's own names (``'Obstacles / trash'``,
     ``'Painted driv. instr.'``) pass.
     """
     if not isinstance(name, str) or not name.strip():

@@ -17,8 +17,9 @@ from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
 
-from .class_list import (_A2D2_FULL, _MAX_LISTED, A2D2_CATEGORIES,
-                         checked_class_list, class_list_key)
+from .class_list import (_A2D2_FULL, _MAX_LISTED, A2D2_CATEGORIES, MAX_REPR,
+                         checked_class_list, class_list_key, name_problem,
+                         short_repr)
 
 __all__ = [
     'IGNORE_INDEX', 'REDUCED_CLASS_SET', 'REDUCED_CLASSES',
@@ -126,7 +127,8 @@ class ClassSet:
 def _closest(name: str, known: Sequence[str]) -> str:
     """The entry of ``known`` most like ``name`` (case-insensitive)."""
     folded = {k.casefold(): k for k in known}
-    match = difflib.get_close_matches(str(name).casefold(), list(folded),
+    match = difflib.get_close_matches(str(name)[:MAX_REPR].casefold(),
+                                      list(folded),
                                       n=1, cutoff=0)
     return folded[match[0]] if match else known[0]
 
@@ -136,18 +138,19 @@ def _names(value, what: str) -> Tuple[str, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value,
                                                          (list, tuple)):
         raise ClassSetError(f'class_set: {what} must be a list of names, '
-                            f'got {value!r}')
+                            f'got {short_repr(value)}')
     for v in value:
-        if not isinstance(v, str) or not v.strip():
-            raise ClassSetError(f'class_set: {what} holds {v!r}, not a '
-                                'name')
+        why = name_problem(v)
+        if why is not None:
+            raise ClassSetError(f'class_set: {what} holds {short_repr(v)}, '
+                                f'which {why}')
     return tuple(value)
 
 
 def _category(name: str, where: str) -> str:
     if name not in _A2D2_FULL:
         raise ClassSetError(
-            f'class_set: {where}: {name!r} is not one of A2D2\'s 38 '
+            f'class_set: {where}: {short_repr(name)} is not one of A2D2\'s 38 '
             f'categories (closest known category: '
             f'"{_closest(name, A2D2_CATEGORIES)}")')
     return name
@@ -158,18 +161,20 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
     unknown = [k for k in spec if k not in CLASS_SET_KEYS]
     if unknown:
         raise ClassSetError(
-            f'class_set: unknown key(s) {unknown} (closest: '
-            f'{[_closest(k, CLASS_SET_KEYS) for k in unknown]}); a class-set '
-            f'dict has {list(CLASS_SET_KEYS)}')
+            f'class_set: unknown key(s) {short_repr(unknown)} (closest: '
+            f'{short_repr([_closest(k, CLASS_SET_KEYS) for k in unknown[:3]])}'
+            f'); a class-set dict has {list(CLASS_SET_KEYS)}')
     if 'classes' not in spec:
         raise ClassSetError("class_set: a class-set dict needs 'classes'")
     classes = _names(spec['classes'], "'classes'")
     if not classes:
         raise ClassSetError("class_set: 'classes' is empty")
+    seen = set()
     for name in classes:
-        if classes.count(name) > 1:
-            raise ClassSetError(f'class_set: class {name!r} is listed more '
-                                "than once in 'classes'")
+        if name in seen:
+            raise ClassSetError(f'class_set: class {short_repr(name)} is '
+                                "listed more than once in 'classes'")
+        seen.add(name)
         if name == 'ignore':
             raise ClassSetError(
                 "class_set: 'ignore' cannot be a class name (others='ignore' "
@@ -177,7 +182,7 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
     groups = spec.get('groups', {})
     if not isinstance(groups, Mapping):
         raise ClassSetError(f"class_set: 'groups' must be a dict class -> "
-                            f'[A2D2 categories], got {groups!r}')
+                            f'[A2D2 categories], got {short_repr(groups)}')
     placed: Dict[str, str] = {}  # category -> where it is placed
 
     def place(category: str, where: str) -> None:
@@ -188,9 +193,10 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
         placed[category] = where
 
     for cls, members in groups.items():
-        if cls not in classes:
+        if not isinstance(cls, str) or cls not in seen:
             raise ClassSetError(
-                f'class_set: groups[{cls!r}]: {cls!r} is not in \'classes\' '
+                f'class_set: groups[{short_repr(cls)}]: {short_repr(cls)} is '
+                'not in \'classes\' '
                 f'(closest class: "{_closest(cls, classes)}")')
         for cat in _names(members, f'groups[{cls!r}]'):
             place(_category(cat, f'groups[{cls!r}]'), f'groups[{cls!r}]')
@@ -199,11 +205,12 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
         place(_category(cat, "'ignore'"), "'ignore'")
     others = spec.get('others')
     if others is not None and (not isinstance(others, str) or (
-            others != 'ignore' and others not in classes)):
+            others != 'ignore' and others not in seen)):
         closest = (f' (closest class: "{_closest(others, classes)}")'
                    if isinstance(others, str) else '')
         raise ClassSetError(
-            f"class_set: others={others!r} is neither a class of 'classes' "
+            f"class_set: others={short_repr(others)} is neither a class of "
+            "'classes' "
             f"nor 'ignore'{closest}")
     left = [c for c in A2D2_CATEGORIES if c not in placed]
     if left and others is None:
@@ -223,7 +230,7 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
                 palette, (list, tuple)) or len(palette) != len(classes):
             raise ClassSetError(
                 f"class_set: 'palette' must list one [r, g, b] per class "
-                f'({len(classes)}), got {palette!r}')
+                f'({len(classes)}), got {short_repr(palette)}')
         for cls, colour in zip(classes, palette):
             if isinstance(colour, (str, bytes)) or not isinstance(
                     colour, (list, tuple)) or len(colour) != 3 or not all(
@@ -231,7 +238,7 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
                         and 0 <= c <= 255 for c in colour):
                 raise ClassSetError(
                     f'class_set: palette colour of {cls!r} must be [r, g, b] '
-                    f'with integers 0..255, got {colour!r}')
+                    f'with integers 0..255, got {short_repr(colour)}')
         palette = tuple(tuple(int(c) for c in colour) for colour in palette)
     return ('dict', classes,
             tuple((cls, tuple(groups[cls])) for cls in classes
@@ -261,11 +268,11 @@ def class_set_key(class_set) -> Union[str, tuple]:
             return _REDUCED_KEY
         raise ClassSetError(
             f'class_set must be one of {CLASS_SETS} or a class-set dict, '
-            f'got {class_set!r}')
+            f'got {short_repr(class_set)}')
     if isinstance(class_set, Mapping):
         return _class_set_dict_key(class_set)
     raise ClassSetError(f'class_set must be one of {CLASS_SETS} or a '
-                        f'class-set dict, got {class_set!r}')
+                        f'class-set dict, got {short_repr(class_set)}')
 
 
 def class_set_spec(class_set) -> Union[str, dict]:

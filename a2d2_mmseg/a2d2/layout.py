@@ -51,13 +51,13 @@ Cameras: the folders ``cam_<camera>`` and the file names'
 Scene lists: ``scenes='train'`` / ``'val'`` / ``'test'`` name the lists
 shipped in ``splits/`` beside this module (:data:`SPLITS_DIR`).
 """
-import json
 import os
 import os.path as osp
 import re
+from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from .class_list import read_small_file
+from .class_list import parse_json, read_small_file, short_repr
 
 RAW_DIR = 'camera_lidar_semantic'
 BBOX_DIR = 'camera_lidar_semantic_bboxes'
@@ -135,11 +135,12 @@ def parse_cameras(cameras: Union[str, Sequence[str], None] = None
                          "or pass 'all'")
     for name in names:
         if name not in CAMERAS:
-            raise ValueError(f'unknown camera {name!r}: cameras must be '
+            raise ValueError(f'unknown camera {short_repr(name)}: cameras '
+                             'must be '
                              f"'all' or names from {CAMERAS}")
         if names.count(name) > 1:
             raise ValueError(f'camera {name!r} is named more than once in '
-                             f'cameras={tuple(names)}')
+                             f'cameras={short_repr(tuple(names))}')
     return tuple(names)
 
 
@@ -180,7 +181,8 @@ def read_scene_list(path: str) -> List[str]:
             continue
         if name in first_line:
             raise A2D2LayoutError(
-                f'{path}: line {number}: scene list names {name!r} more '
+                f'{path}: line {number}: scene list names '
+                f'{short_repr(name)} more '
                 f'than once (first on line {first_line[name]})')
         first_line[name] = number
         scenes.append(name)
@@ -228,18 +230,21 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
             if osp.isfile(cand):
                 return read_scene_list(cand)
         raise A2D2LayoutError(
-            f'scene list {scenes!r} is neither one of {DEFAULT_SPLITS} nor '
-            f'an existing file (looked at {candidates})')
+            f'scene list {short_repr(scenes)} is neither one of '
+            f'{DEFAULT_SPLITS} nor an existing file (looked at '
+            f'{short_repr(candidates)})')
     scenes = list(scenes)
     if not scenes:
         raise A2D2LayoutError('the scene list is empty: name at least one '
                               'scene, or pass scenes=None for all')
     for s in scenes:
         if not isinstance(s, str) or not s:
-            raise A2D2LayoutError(f'scene names must be strings, got {s!r}')
+            raise A2D2LayoutError(f'scene names must be strings, got '
+                                  f'{short_repr(s)}')
     if len(set(scenes)) != len(scenes):
-        dup = sorted({s for s in scenes if scenes.count(s) > 1})
-        raise A2D2LayoutError(f'scene list names {dup} more than once')
+        dup = sorted(s for s, n in Counter(scenes).items() if n > 1)
+        raise A2D2LayoutError(f'scene list names {short_repr(dup)} more than '
+                              'once')
     return scenes
 
 
@@ -381,13 +386,15 @@ def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
     if isinstance(scenes, str) and scenes in SEED_SPLITS:
         if seed_split is not None and seed_split != scenes:
             raise A2D2LayoutError(
-                f'scenes={scenes!r} and seed_split={seed_split!r} disagree: '
+                f'scenes={short_repr(scenes)} and seed_split={seed_split!r} '
+                'disagree: '
                 'in the seed arrangement scenes=<split> is the split; pass '
                 'one of them, or both the same')
         return scenes, None
     if seed_split is None:
         raise A2D2LayoutError(
-            f'the seed arrangement needs its split: scenes={scenes!r} names '
+            f'the seed arrangement needs its split: '
+            f'scenes={short_repr(scenes)} names '
             f'none, so pass seed_split= one of {SEED_SPLITS} (or '
             "scenes='train'/'test'/'special')")
     return seed_split, scenes
@@ -396,11 +403,9 @@ def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
 def read_converted_meta(data_root: str) -> dict:
     """Read ``a2d2_converted.json`` of a converter output tree."""
     path = osp.join(data_root, CONVERTED_MARKER)
-    try:
-        with open(path, encoding='utf-8') as f:
-            meta = json.load(f)
-    except (OSError, ValueError) as e:
-        raise A2D2LayoutError(f'{path}: cannot read: {e}') from e
+    meta = parse_json(
+        read_small_file(path, A2D2LayoutError, 'converter marker not found',
+                        'cannot read'), path, A2D2LayoutError)
     if not isinstance(meta, dict) or meta.get('format') != 'a2d2_mmseg':
         raise A2D2LayoutError(f'{path}: not an a2d2_mmseg converter marker')
     return meta

@@ -11,8 +11,11 @@ A problem is ``dict(kind, path, message)``. Kinds: 'missing_folder',
 'no_scenes', 'missing_scene', 'unexpected_file_name', 'duplicate_frame',
 'image_without_label', 'label_without_image', 'empty_scene'; the seed's
 preprocessed masks add 'missing_file' (the list, or an image or mask it
-names), 'malformed_seed_list' and 'no_frames', and masks that no list entry
-names are 'label_without_image'.
+names), 'malformed_seed_list', 'seed_image_outside_root' (an entry whose
+image is not inside ``data_root``: ``..``, an absolute path, a symbolic
+link that leads out), 'duplicate_seed_entry' (an image listed twice, which
+would give it another frame's mask) and 'no_frames', and masks that no
+list entry names are 'label_without_image'.
 
 Arguments that cannot be used (an unknown layout, a scene list that cannot
 be read, seed split arguments that do not fit) raise
@@ -22,13 +25,13 @@ The ``scan_<layout>`` functions (raise at the problems) and
 ``collect_<layout>`` functions (return ``(frames, problems)``) scan one
 layout with explicit arguments, through the same code.
 """
-import json
 import logging
 import os
 import os.path as osp
 import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+from .class_list import parse_json, read_small_file, short_repr
 from .layout import (_ANY_IMG_RE, _ANY_LABEL_RE, _CAMERA_OF_TOKEN, BBOX_DIR,
                      DEFAULT_CAMERAS, LABEL_FORMATS, LAYOUTS, RAW_DIR,
                      SEED_BBOX_DIR, SEED_DIR, SEED_LAYOUTS, SEED_SPLITS,
@@ -192,8 +195,8 @@ def _select_scenes(root: str, scenes: Optional[List[str]],
     missing = [s for s in scenes if s not in present]
     if missing:
         found.errors.append(
-            f'{root}: scene(s) {missing} named in the scene list are not '
-            f'there (found {len(present)} scenes)')
+            f'{root}: scene(s) {short_repr(missing)} named in the scene '
+            f'list are not there (found {len(present)} scenes)')
     for s in missing:
         path = osp.join(root, s)
         found.add('missing_scene', path,
@@ -357,7 +360,10 @@ def _scan_seed(data_root: str, split: str, scenes: Optional[List[str]],
     """The seed's preprocessed masks: ``<split>_list.json`` lists the camera
     images in mask order (entry ``n``, a path relative to ``data_root`` or
     a dict with an ``image`` key, is the image of ``<split>/<n>_mask.npy``);
-    scene and camera come from the image's A2D2 file name."""
+    scene and camera come from the image's A2D2 file name. An entry whose
+    image resolves (symbolic links followed) outside ``data_root``, or
+    names an image an earlier entry names, is a problem and pairs with no
+    mask."""
     base = osp.join(data_root, SEED_DIR)
     list_path = osp.join(base, f'{split}_list.json')
     if not osp.isfile(list_path):
@@ -365,11 +371,12 @@ def _scan_seed(data_root: str, split: str, scenes: Optional[List[str]],
                   f'{list_path}: seed list file not found (split={split!r})')
         return []
     try:
-        with open(list_path, encoding='utf-8') as f:
-            entries = json.load(f)
-    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
-        found.add('malformed_seed_list', list_path,
-                  f'{list_path}: malformed JSON: {e}')
+        entries = parse_json(
+            read_small_file(list_path, A2D2LayoutError,
+                            'seed list file not found', 'cannot read'),
+            list_path, A2D2LayoutError)
+    except A2D2LayoutError as e:
+        found.add('malformed_seed_list', list_path, str(e))
         return []
     if not isinstance(entries, list):
         found.add('malformed_seed_list', list_path,
@@ -378,14 +385,35 @@ def _scan_seed(data_root: str, split: str, scenes: Optional[List[str]],
     frames = []
     listed_scenes = set()
     bad_entries = 0
+    root = osp.realpath(data_root)
+    first_entry: Dict[str, int] = {}  # resolved image -> its first entry
     for n, entry in enumerate(entries):
         img = entry.get('image') if isinstance(entry, dict) else entry
-        if not isinstance(img, str):
+        if not isinstance(img, str) or not img or '\0' in img:
             found.add('malformed_seed_list', list_path,
-                      f'{list_path}: entry {n} names no image ({entry!r})')
+                      f'{list_path}: entry {n} names no image '
+                      f'({short_repr(entry)})')
             bad_entries += 1
             continue
-        img_path = img if osp.isabs(img) else osp.join(data_root, img)
+        img_path = osp.join(data_root, img)
+        real = osp.realpath(img_path)
+        if osp.isabs(img) or osp.commonpath([root, real]) != root:
+            found.add('seed_image_outside_root', list_path,
+                      f'{list_path}: entry {n} names {short_repr(img)}, '
+                      f'which is not inside data_root {data_root} (entries '
+                      'are paths relative to data_root, and may not leave '
+                      'it through .., an absolute path or a symbolic link)')
+            bad_entries += 1
+            continue
+        if real in first_entry:
+            found.add('duplicate_seed_entry', list_path,
+                      f'{list_path}: entry {n} names {short_repr(img)}, the '
+                      f'image of entry {first_entry[real]} too (entry n is '
+                      'the image of <n>_mask.npy: one image cannot have two '
+                      'masks)')
+            bad_entries += 1
+            continue
+        first_entry[real] = n
         mask = osp.join(base, split, f'{n}_mask.npy')
         missing = False
         for path, what in ((img_path, 'image'), (mask, 'mask')):

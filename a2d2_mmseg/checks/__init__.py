@@ -9,9 +9,10 @@ split, or one: ``seed_split``), the output of
 ``preprocessed_masks``, for the cameras asked for (``cameras``, front centre
 by default). Unlike :class:`A2D2Dataset`, which stops at the
 first problem, the checker looks at every scene and every file;
-:func:`format_report` prints all problems grouped by kind (:data:`KINDS`;
-first files of each kind, then a count), then a table of kinds with their
-counts.
+:func:`format_report` prints the number of frames of each split (the seed's
+split folders or lists, else the shipped train/val/test scene lists), all
+problems grouped by kind (:data:`KINDS`; first files of each kind, then a
+count), then a table of kinds with their counts.
 
 What it checks:
 
@@ -21,16 +22,18 @@ What it checks:
   entries a warning: they are loaded as 255); the scene list names only
   scenes that are there, each once; no scene is empty; every file name is
   expected; every image has its label and every label its image (paired by
-  scene and frame id);
+  scene and frame id); a seed list names each image once, inside
+  ``data_root``;
 * every file, paired or not (:mod:`.frame`): not zero bytes, its header
   declares at most ``max_side`` pixels per side, decodes completely (images
   and labels are fully decoded with OpenCV exactly as the dataset decodes
   them, EXIF orientation ignored, so truncated or corrupt PNGs are caught);
   labels are 8-bit RGB PNGs (raw; grayscale / RGBA / palette are refused),
   single-channel uint8 PNGs (converted) or seed ``.npy`` masks, loaded by
-  the dataset's own ``load_npy_mask``: class indices, or one-hot ``[H, W,
-  C]`` / ``[C, H, W]`` whose class axis has the class count of
-  ``class_set`` (``wrong_class_count``) and exactly one 1 per pixel
+  the dataset's own ``read_npy_file``/``load_npy_mask`` (the header is
+  checked against the image before the rest is read): class indices, or
+  one-hot ``[H, W, C]`` / ``[C, H, W]`` whose class axis has the class
+  count of ``class_set`` (``wrong_class_count``) and exactly one 1 per pixel
   (``not_one_hot``); a label has the size of its image (compared from the
   PNG header before the label is decoded), except seed masks kept at their
   stored size (``mask_size='stored'``, the dataset's default for them),

@@ -16,7 +16,8 @@ from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2ImageError,
                                     A2D2LabelError, imdecode_no_orientation,
                                     png_colour_type)
 from a2d2_mmseg.a2d2.labels import (decode_index_mask, decode_rgb_label,
-                                    load_npy_mask, out_of_range_values)
+                                    load_npy_mask, out_of_range_values,
+                                    read_npy_file)
 from .kinds import problem
 
 # Unknown colours named in one problem's message before "(+N more)".
@@ -68,6 +69,10 @@ def label_error_kind(e: A2D2LabelError) -> str:
     """The kind of problem an :class:`A2D2LabelError` is."""
     if e.reason in ('too_large', 'size_mismatch'):
         return e.reason
+    if e.reason == 'empty':
+        return 'empty_file'
+    if e.reason in ('not_found', 'unreadable'):
+        return 'unreadable_file'
     msg = str(e)
     # The seed's one-hot masks (load_npy_mask's messages).
     if 'not a one-hot mask' in msg:
@@ -103,7 +108,9 @@ def check_label(task: dict, problems: List[dict],
     """Decode a label fully; its size and its unknown colours.
 
     With ``img_shape`` (the paired image's), a PNG label of another size is
-    reported from its header, without decoding it.
+    reported from its header, without decoding it; a seed ``.npy`` mask's
+    header is checked against it before the file is read (see
+    :func:`~a2d2_mmseg.a2d2.labels.check_npy_header`).
 
     Args:
         task (dict): See :func:`check_frame`.
@@ -122,7 +129,17 @@ def check_label(task: dict, problems: List[dict],
     max_side = task.get('max_side', MAX_IMAGE_SIDE)
     expected = (None if img_shape is None else
                 (int(img_shape[1]), int(img_shape[0])))
-    data = _read(path, problems)
+    mask_size = task.get('mask_size', 'image')
+    if fmt == 'npy':
+        # The header is checked against the image before the rest is read.
+        try:
+            data = read_npy_file(path, expected, task.get('img_path'),
+                                 max_side, task['num_classes'], mask_size)
+        except A2D2LabelError as e:
+            problems.append(problem(label_error_kind(e), path, str(e)))
+            return None, {}
+    else:
+        data = _read(path, problems)
     if data is None:
         return None, {}
     if fmt in ('rgb', 'index') and png_colour_type(data) is None:
@@ -144,7 +161,8 @@ def check_label(task: dict, problems: List[dict],
                                       task.get('img_path'), max_side)
                     if fmt == 'index' else
                     load_npy_mask(data, path, max_side,
-                                  task['num_classes']))
+                                  task['num_classes'], expected,
+                                  task.get('img_path'), mask_size))
             shape = mask.shape[:2]
             bad = out_of_range_values(mask, task['num_classes'])
             if bad:

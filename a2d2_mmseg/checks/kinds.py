@@ -26,6 +26,11 @@ KINDS: 'OrderedDict[str, Tuple[str, str]]' = OrderedDict([
                        'there')),
     ('empty_scene', (ERROR, 'a scene without frames')),
     ('malformed_seed_list', (ERROR, 'a seed list that cannot be read')),
+    ('seed_image_outside_root', (ERROR, 'a seed list entry whose image is '
+                                 'not inside data_root (.., absolute path, '
+                                 'symbolic link leading out)')),
+    ('duplicate_seed_entry', (ERROR, 'a seed list names an image twice (it '
+                              "would get another frame's mask)")),
     ('missing_file', (ERROR, 'a file named by a seed list is missing')),
     ('no_frames', (ERROR, 'a seed list selects no frames')),
     ('unexpected_file_name', (ERROR, 'a file whose name does not fit the '

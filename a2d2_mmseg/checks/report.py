@@ -30,7 +30,8 @@ def build_report(data_root: str, layout: Optional[str], scenes,
         problems (list[dict]): Every problem; sorted in place and given a
             ``severity``.
         unknown (dict): ``{(r, g, b): dict(pixels, files)}``.
-        info (dict): ``scenes`` (frames per scene) and ``num_frames``.
+        info (dict): ``scenes`` (frames per scene), ``splits`` (frames per
+            split) and ``num_frames``.
         strict (bool): Warnings count as errors.
         elapsed (float): Seconds the check took.
 
@@ -59,6 +60,7 @@ def build_report(data_root: str, layout: Optional[str], scenes,
         else list(scenes),
         strict=strict,
         scenes=info['scenes'],
+        splits=info.get('splits', {}),
         num_frames=info['num_frames'],
         num_files=num_files,
         counts=dict(counts),
@@ -114,6 +116,9 @@ def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
         f"{len(report['scenes'])} scene(s), {report['num_files']} file(s) "
         f"checked in {report['elapsed_s']:.1f} s",
     ]
+    if report.get('splits'):
+        lines.append('frames per split: ' + ', '.join(
+            f'{split} {n}' for split, n in report['splits'].items()))
     by_kind: 'OrderedDict[str, List[dict]]' = OrderedDict()
     for p in report['problems']:
         by_kind.setdefault(p['kind'], []).append(p)

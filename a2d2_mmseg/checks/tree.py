@@ -17,21 +17,23 @@ import cv2
 from mmengine.utils import track_parallel_progress, track_progress
 
 from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
-                                        UnknownClassWarning, hex_to_rgb)
+                                        UnknownClassWarning, hex_to_rgb,
+                                        short_repr)
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
-from a2d2_mmseg.a2d2.layout import (BBOX_DIR, LABEL_FORMATS, LAYOUTS, RAW_DIR,
-                                    SEED_BBOX_DIR, SEED_DIR, SEED_LAYOUTS,
-                                    SEED_SPLITS, A2D2LayoutError,
-                                    class_list_path, detect_layout,
-                                    parse_cameras, read_converted_meta,
-                                    resolve_scenes, resolve_seed_split)
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, DEFAULT_SPLITS, LABEL_FORMATS,
+                                    LAYOUTS, RAW_DIR, SEED_BBOX_DIR, SEED_DIR,
+                                    SEED_LAYOUTS, SEED_SPLITS,
+                                    A2D2LayoutError, class_list_path,
+                                    detect_layout, parse_cameras,
+                                    read_converted_meta, resolve_scenes,
+                                    resolve_seed_split)
 from a2d2_mmseg.a2d2.scanning import (collect_bboxes, collect_converted,
                                       collect_raw, collect_seed,
                                       collect_seed_bboxes)
 from .frame import check_frame, init_worker
-from .kinds import problem
+from .kinds import MAX_SHOWN, problem
 from .report import build_report
 
 #: ``mask_size`` values, as ``A2D2Dataset``'s: a label must have its
@@ -72,12 +74,52 @@ def check_class_list(path: str, problems: List[dict],
         problems.append(problem(kind, path, str(e)))
         return None
     if class_set.unknown_entries:
-        lines = '\n'.join(f'    {p}' for p in class_set.unknown_entries)
+        entries = class_set.unknown_entries
+        lines = '\n'.join(f'    {p}' for p in entries[:MAX_SHOWN]) + (
+            '' if len(entries) <= MAX_SHOWN else
+            f'\n    ... and {len(entries) - MAX_SHOWN} more')
         problems.append(problem(
             'class_list_unknown_allowed', path,
             f'{path}: {len(class_set.unknown_entries)} entr(y/ies) that are '
             f"not A2D2's, loaded as {IGNORE_INDEX} (ignored):\n{lines}"))
     return len(class_set.classes)
+
+
+#: The ``splits`` key of frames in a scene of no shipped split list.
+NO_SPLIT = 'no split list'
+
+
+def frames_per_split(frames: List[dict], layout: str,
+                     splits: Optional[List[str]] = None) -> Dict[str, int]:
+    """How many paired frames each split has.
+
+    The seed layouts count the frames of each seed split checked
+    (``train``/``test``/...); the others count the frames of the scenes of
+    each shipped scene list (``train``/``val``/``test``, see
+    :func:`resolve_scenes`), and those of scenes in none as
+    :data:`NO_SPLIT`.
+
+    Args:
+        frames (list[dict]): The paired frames (``scene``, and ``split``
+            for the seed layouts).
+        layout (str): The layout read.
+        splits (list[str], optional): The seed splits checked.
+
+    Returns:
+        dict: split -> frames, every split listed (0 included).
+    """
+    if layout in SEED_LAYOUTS:
+        counts = dict.fromkeys(splits or [], 0)
+        for fr in frames:
+            counts[fr['split']] = counts.get(fr['split'], 0) + 1
+        return counts
+    split_of = {scene: split for split in DEFAULT_SPLITS
+                for scene in resolve_scenes(split)}
+    counts = dict.fromkeys(DEFAULT_SPLITS, 0)
+    for fr in frames:
+        split = split_of.get(fr['scene'], NO_SPLIT)
+        counts[split] = counts.get(split, 0) + 1
+    return counts
 
 
 def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
@@ -164,7 +206,8 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
         scenes (list[str], optional): Scenes to check; None for all.
         problems (list[dict]): Problems found are appended here.
         info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``
-            (frames per scene) and ``num_frames``.
+            (frames per scene), ``splits`` (:func:`frames_per_split`) and
+            ``num_frames``.
         allow_unknown_classes (bool): See :func:`check`.
         cameras: Camera names (:func:`parse_cameras`); None for the front
             centre.
@@ -214,7 +257,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
                 problems.append(problem(
                     'bad_marker', data_root,
                     f'{data_root}: converted masks must hold the full class '
-                    f"set, got {meta.get('class_set')!r}"))
+                    f"set, got {short_repr(meta.get('class_set'))}"))
         frames, found = collect_converted(data_root, scenes, cameras)
     else:
         # The seed's masks hold indices of the class set they were made
@@ -229,6 +272,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
     for fr in frames:
         info['scenes'][fr['scene']] = info['scenes'].get(fr['scene'], 0) + 1
     info['num_frames'] = len(frames)
+    info['splits'] = frames_per_split(frames, layout, splits)
     fmt = LABEL_FORMATS[layout]
     tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'],
                   split=f.get('split'))
@@ -367,7 +411,9 @@ def check(data_root: str,
 
     Returns:
         dict: ``ok``, ``data_root``, ``layout``, ``scenes`` (frames per
-        scene), ``num_frames``, ``num_files``, ``counts`` (kind -> number),
+        scene), ``splits`` (frames per split: the seed's splits, or the
+        shipped train/val/test scene lists, :func:`frames_per_split`),
+        ``num_frames``, ``num_files``, ``counts`` (kind -> number),
         ``num_errors``, ``num_warnings``, ``problems`` (every problem as
         ``dict(kind, severity, path, message)``), ``unknown_colours`` (per
         colour: pixels and files) and ``elapsed_s``.
@@ -389,7 +435,7 @@ def check(data_root: str,
                          f'{mask_size!r}')
     data_root = osp.abspath(os.fspath(data_root))
     problems: List[dict] = []
-    info: dict = dict(scenes={}, num_frames=0)
+    info: dict = dict(scenes={}, splits={}, num_frames=0)
     tasks: List[dict] = []
     resolved = None
     try:

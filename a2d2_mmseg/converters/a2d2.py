@@ -58,7 +58,8 @@ import sys
 import time
 from typing import Optional, Sequence, Tuple, Union
 
-from a2d2_mmseg.a2d2.class_list import parse_class_list
+from a2d2_mmseg.a2d2.class_list import (MAX_REPR, parse_class_list,
+                                        parse_json, short_repr)
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.layout import (BBOX_DIR, CONVERTED_MARKER, RAW_DIR,
@@ -262,9 +263,11 @@ def _seed_split_lists(frames: list) -> dict:
 
 
 def _read_json(path: str) -> Optional[dict]:
+    """A marker's content; None when there is none, ``{'_unreadable':
+    why}`` when it cannot be read (malformed, not UTF-8, nested too
+    deeply, not an object)."""
     try:
-        with open(path, encoding='utf-8') as f:
-            content = json.load(f)
+        content = parse_json(read_file(path), path, ValueError)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
@@ -274,10 +277,18 @@ def _read_json(path: str) -> Optional[dict]:
 
 
 def _describe(meta: dict) -> str:
+    """A marker's options for a message (an old marker's values bounded:
+    it may be any file)."""
+    def shown(value) -> str:
+        text = str(value)
+        return text if len(text) <= MAX_REPR else short_repr(value)
+
     size = meta.get('size')
-    size = 'original' if size is None else 'x'.join(map(str, size))
-    return (f"size={size}, img_format={meta.get('img_format')}, "
-            f"snap_distance={meta.get('snap_distance')}")
+    size = ('original' if size is None else 'x'.join(map(str, size))
+            if isinstance(size, (list, tuple)) and len(size) == 2 else
+            shown(size))
+    return (f"size={size}, img_format={shown(meta.get('img_format'))}, "
+            f"snap_distance={shown(meta.get('snap_distance'))}")
 
 
 def _has_files(folder: str) -> bool:
@@ -329,7 +340,8 @@ def _prepare_out(out_dir: str, meta: dict, class_list_path: str,
                               set(diff) else '') +
                            f'; this run asks for {_describe(meta)}')
             elif old.get('source') != meta['source']:
-                log(f'note: {out_dir} was converted from {old.get("source")};'
+                log(f'note: {out_dir} was converted from '
+                    f'{short_repr(old.get("source"))};'
                     f' now converting from {meta["source"]}')
         old_list = osp.join(out_dir, 'class_list.json')
         if problem is None and osp.isfile(old_list):

@@ -17,6 +17,8 @@ import sys
 import time
 from typing import Callable, List, Optional, Tuple
 
+from a2d2_mmseg.a2d2.class_list import parse_json
+
 LOCK_FILE = '.a2d2_converter.lock'
 _TMP_RE = re.compile(r'^\..+\.tmp-\d+$')
 _READ_CHUNK = 1 << 20
@@ -184,7 +186,7 @@ class OutputLock:
     def holder(self, fd: int) -> str:
         """Who holds the lock, from the file's content."""
         try:
-            info = json.loads(os.pread(fd, 4096, 0).decode('utf-8'))
+            info = parse_json(os.pread(fd, 4096, 0), self.path, ValueError)
             return (f"pid {info['pid']} on {info['host']} since "
                     f"{info['since']} ({info['command']})")
         except (OSError, ValueError, KeyError, TypeError):

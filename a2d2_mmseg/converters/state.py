@@ -28,6 +28,7 @@ import os.path as osp
 import time
 from typing import Dict, Optional
 
+from a2d2_mmseg.a2d2.class_list import parse_json
 from .files import (OutputError, atomic_write, describe_os_error, hash_file,
                     output_error)
 
@@ -156,7 +157,8 @@ class FrameState:
             raise OutputError(f'{self.path}: cannot read the state file: '
                               f'{describe_os_error(e)}') from None
         try:
-            header = json.loads(lines[0])
+            # parse_json: deep nesting is a ValueError too, not a crash.
+            header = parse_json(lines[0], self.path, ValueError)
         except ValueError:
             return
         if header != self.header:
@@ -164,7 +166,7 @@ class FrameState:
         self._rewrite = not lines[-1] == b''  # a torn last line
         for line in lines[1:]:
             try:
-                rec = json.loads(line)
+                rec = parse_json(line, self.path, ValueError)
             except ValueError:
                 self._rewrite = self._rewrite or bool(line)
                 continue

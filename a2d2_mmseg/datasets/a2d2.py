@@ -10,6 +10,7 @@ from ..a2d2 import (IGNORE_INDEX, LABEL_FORMATS, LAYOUTS, A2D2LayoutError,
                     build_class_set, class_list_path, class_set_name,
                     class_set_spec, detect_layout, parse_cameras,
                     read_converted_meta, scan)
+from ..a2d2.class_list import short_repr
 from ..a2d2.layout import CONVERTED_MARKER
 
 #: ``mask_size`` values: the mask must have its image's size, or (seed
@@ -218,7 +219,7 @@ class A2D2Dataset(BaseSegDataset):
                 raise A2D2LayoutError(
                     f"{osp.join(data_root, CONVERTED_MARKER)}: converted "
                     f"masks must hold the full class set, got "
-                    f"{meta.get('class_set')!r}")
+                    f"{short_repr(meta.get('class_set'))}")
         found = scan(data_root, self.resolved_layout, self.scenes_arg,
                      self.cameras, self.seed_split)
         found.raise_problems()

@@ -72,11 +72,13 @@ def test_seed_one_hot_masks(tmp_path):
     report = check(str(tmp_path), verbose=False)
     assert {p for k, p in found(report) if k == 'wrong_class_count'} == {
         mask[n] for n in (0, 1, 2, 3, 5)}
-    # mask_size='image': a mask must have its image's size.
+    # mask_size='image': a mask must have its image's size, checked from
+    # its header before it is loaded (so the two-hot mask 2 is refused for
+    # its size).
     report = check(str(tmp_path), class_set='reduced', mask_size='image',
                    verbose=False)
     assert {p for k, p in found(report) if k == 'size_mismatch'} == {
-        mask[n] for n in (0, 1, 4, 5)}
+        mask[n] for n in (0, 1, 2, 4, 5)}
     # The decoder is the dataset's own.
     assert check_frame_module.load_npy_mask is labels.load_npy_mask
 

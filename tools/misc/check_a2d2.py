@@ -6,10 +6,10 @@ reads: the raw A2D2 tree, A2D2's 3D-box part, the seed study's split folders
 (every split, or ``--seed-split``), the output of
 ``tools/dataset_converters/a2d2.py`` and the seed study's
 ``preprocessed_masks`` (class indices or one-hot masks of the class set of
-``--class-set``), for the cameras of ``--cameras``; prints every problem
-grouped by kind (first
-``--max-shown`` files of each kind, then a count), then a table of kinds with
-their counts. Needs ``a2d2_mmseg`` importable (``pip install -e .``, as
+``--class-set``), for the cameras of ``--cameras``; prints the number of frames of each
+split (the seed's train/test, else the shipped train/val/test scene lists),
+every problem grouped by kind (first ``--max-shown`` files of each kind,
+then a count), then a table of kinds with their counts. Needs ``a2d2_mmseg`` importable (``pip install -e .``, as
 ``tools/setup_env.sh`` does).
 
 Exit status: 0 when nothing is wrong (unknown colours alone are a warning),

@@ -11,6 +11,8 @@ from mmseg.registry import TRANSFORMS
 from ...a2d2 import (IGNORE_INDEX, MAX_IMAGE_SIDE, A2D2LabelError,
                      LabelDecoder, UnknownColourWarning, class_set_key,
                      class_set_spec, get_decoder)
+from ...a2d2.class_list import short_repr
+from ...a2d2.labels import read_npy_file
 
 __all__ = ['A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations']
 
@@ -60,7 +62,10 @@ class LoadA2D2Annotations(BaseTransform):
     as for the camera images), and the size in their header is compared with
     the image's (``ori_shape``) and with ``max_side`` before they are
     decoded, so a small PNG declaring a huge size is refused without
-    allocating it.
+    allocating it. A local ``.npy`` mask's header is read and checked the
+    same way before the rest of the file is read (a 'stored' mask may not
+    have more pixels than its image; see
+    :func:`~a2d2_mmseg.a2d2.labels.check_npy_header`).
 
     Required Keys:
 
@@ -160,13 +165,22 @@ class LoadA2D2Annotations(BaseTransform):
         # refused from its header, before it is decoded.
         expected = (None if not self.check_shape or ori_shape is None else
                     (int(ori_shape[1]), int(ori_shape[0])))
-        try:
-            data = fileio.get(path, backend_args=self.backend_args)
-        except FileNotFoundError as e:
-            raise A2D2LabelError(f'{path}: label file not found',
-                                 'not_found') from e
+        mask_size = results.get('mask_size', 'image')
+        if fmt == 'npy' and isinstance(
+                fileio.get_file_backend(path, backend_args=self.backend_args),
+                fileio.LocalBackend):
+            # A .npy header is checked before the rest of the file is read.
+            data = read_npy_file(path, expected, results.get('img_path', ''),
+                                 decoder.max_side, decoder.num_classes,
+                                 mask_size)
+        else:
+            try:
+                data = fileio.get(path, backend_args=self.backend_args)
+            except FileNotFoundError as e:
+                raise A2D2LabelError(f'{path}: label file not found',
+                                     'not_found') from e
         gt, unknown = decoder(data, path, expected,
-                              results.get('img_path', ''))
+                              results.get('img_path', ''), mask_size)
         if unknown:
             self._report_unknown(path, unknown)
         if self.check_shape and ori_shape is not None and tuple(
@@ -215,8 +229,8 @@ class LoadA2D2Annotations(BaseTransform):
         if self.class_set is not None and class_set_key(
                 self.class_set) != class_set_key(given):
             raise ValueError(
-                f'LoadA2D2Annotations(class_set={self.class_set!r}) is not '
-                f"the dataset's class_set {given!r} for "
+                f'LoadA2D2Annotations(class_set={short_repr(self.class_set)}) '
+                f"is not the dataset's class_set {short_repr(given)} for "
                 f"{results.get('seg_map_path')}: set the class set on the "
                 'dataset only (it reaches this transform with each sample)')
         return given

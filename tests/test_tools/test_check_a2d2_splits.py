@@ -1,0 +1,24 @@
+"""tools/misc/check_a2d2.py prints the frames of each split (README's step
+1 of the seed study says it does)."""
+import json
+
+from tests.test_checks.trees import small_tree
+from tests.test_datasets.a2d2_trees import write_seed_tree
+from tests.test_tools.test_check_a2d2 import run
+
+
+def test_the_report_counts_the_frames_of_each_split(tmp_path):
+    # the seed's split folders: train and test
+    seed = write_seed_tree(str(tmp_path / 'seed'))
+    res = run(seed, '--json', str(tmp_path / 'seed.json'))
+    assert res.returncode == 0, res.stdout.decode()
+    assert '\nframes per split: train 2, test 1\n' in res.stdout.decode()
+    with open(tmp_path / 'seed.json') as f:
+        assert json.load(f)['splits'] == {'train': 2, 'test': 1}
+    # a raw tree: the shipped train/val/test scene lists (its two scenes
+    # are training scenes)
+    raw = small_tree(str(tmp_path / 'a2d2'))
+    res = run(raw)
+    assert res.returncode == 0
+    assert '\nframes per split: train 3, val 0, test 0\n' in \
+        res.stdout.decode()
