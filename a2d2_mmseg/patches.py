@@ -22,7 +22,9 @@ mmengine, which never imports this package's tools):
 3. :func:`~a2d2_mmseg.engine.guard_runner_resume`: ``Runner.resume``
    checks a checkpoint before using it, and resumes from the newest
    complete checkpoint when ``work_dir/last_checkpoint`` is empty, dangling
-   or names a broken file.
+   or names a broken file (and refuses one naming another folder's);
+   ``Runner.load_or_resume`` refuses a checkpoint (``load_from``,
+   ``--resume``) whose weights do not fit the model.
 4. :func:`~a2d2_mmseg.engine.guard_inferencer_config` and
    :func:`~a2d2_mmseg.engine.read_inferencer_config`: mmseg's
    ``MMSegInferencer(weights=CKPT)`` reads the config stored in a
@@ -49,6 +51,13 @@ Counting:
    ``baddbmm`` in mmengine's ``FlopAnalyzer`` (mmseg's ``get_flops.py``
    counted the attention of the Mask2Former-lite head as 0). Only adds
    handles for operators mmengine does not count.
+
+Training start-up:
+
+8. :func:`~a2d2_mmseg.engine.guard_runner_scale_lr`: ``Runner.scale_lr``
+   first logs the effective batch size (processes x per-process batch)
+   against ``auto_scale_lr.base_batch_size``, and warns when they differ
+   and the learning rate is not scaled (:mod:`a2d2_mmseg.engine.batch_size`).
 """
 
 __all__ = ['apply_patches']
@@ -64,6 +73,7 @@ def apply_patches() -> None:
     from .analysis.flop_handles import register_flop_handles
     from .engine import (adapt_seg_inferencer, guard_checkpoint_loader,
                          guard_inferencer_config, guard_runner_resume,
+                         guard_runner_scale_lr,
                          patch_mmengine_cpu_distributed,
                          read_inferencer_config,
                          register_checkpoint_safe_globals)
@@ -75,4 +85,5 @@ def apply_patches() -> None:
     adapt_seg_inferencer()
     patch_mmengine_cpu_distributed()
     register_flop_handles()
+    guard_runner_scale_lr()
     _applied = True

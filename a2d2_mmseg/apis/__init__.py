@@ -25,9 +25,10 @@ from .inputs import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, InferenceInputError,
                      Source, frame_names, list_images, read_image)
 from .model import load_model
 from .outputs import OUTPUT_KINDS, VIDEO_NAME, OutputWriter, write_png
-from .runner import (build_runner, configure_test, enable_amp,
-                     load_run_config, parse_test_args, parse_train_args,
-                     run_test, run_train, trigger_visualization_hook)
+from .runner import (build_runner, configure_test, configure_train,
+                     enable_amp, enable_auto_scale_lr, load_run_config,
+                     parse_test_args, parse_train_args, run_test, run_train,
+                     trigger_visualization_hook)
 
 __all__ = (
     inference.__all__ + inputs.__all__ + model.__all__ + outputs.__all__ +

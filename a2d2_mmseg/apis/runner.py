@@ -5,9 +5,12 @@
 ``tools/test.py`` (same flags, same config handling) with the plugin
 imported, distributed runs on CPU-only machines (gloo, CPU DDP, SyncBN ->
 BN, :func:`~a2d2_mmseg.engine.setup_cpu_distributed`) and unloadable
-checkpoints turned into one-line errors. Testing also refuses a checkpoint
-that does not fit the model (unless ``--allow-partial-checkpoint``) and,
-with ``--show-dir``, paints every test image with the dataset's palette.
+checkpoints turned into one-line errors. Both refuse a checkpoint that does
+not fit the model (``--resume``, ``load_from``, the tested checkpoint; see
+:class:`~a2d2_mmseg.engine.CheckpointMatchHook`) unless
+``--allow-partial-checkpoint`` (never for a resume). Training also takes
+mmdet's ``--resume [FILE]`` and ``--auto-scale-lr``; testing, with
+``--show-dir``, paints every test image with the dataset's palette.
 """
 import argparse
 import logging
@@ -26,14 +29,21 @@ from a2d2_mmseg.engine import CheckpointError, setup_cpu_distributed
 
 __all__ = [
     'parse_train_args', 'parse_test_args', 'load_run_config', 'enable_amp',
-    'trigger_visualization_hook', 'configure_test', 'build_runner',
-    'run_train', 'run_test'
+    'enable_auto_scale_lr', 'trigger_visualization_hook', 'configure_test',
+    'configure_train', 'build_runner', 'run_train', 'run_test'
 ]
 
 
 def _parse(parser: argparse.ArgumentParser,
            argv: Optional[Sequence[str]]) -> argparse.Namespace:
     """Add the flags both tools take, parse, set ``LOCAL_RANK``."""
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='load a checkpoint that does not fit the model (another model '
+        'or number of classes) partially, with a warning, instead of '
+        'refusing it; the weights it lacks keep their initialisation '
+        '(training: load_from only, a resume always needs a fitting one)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -61,14 +71,18 @@ def _parse(parser: argparse.ArgumentParser,
 
 def parse_train_args(
         argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """The command line of ``tools/train.py`` (mmseg's flags).
+    """The command line of ``tools/train.py``: mmseg's flags, mmdet's
+    ``--resume [FILE]`` and ``--auto-scale-lr``, and
+    ``--allow-partial-checkpoint``.
 
     Args:
         argv (Sequence[str], optional): The arguments (default:
             ``sys.argv[1:]``).
 
     Returns:
-        argparse.Namespace: ``config``, ``work_dir``, ``resume``, ``amp``,
+        argparse.Namespace: ``config``, ``work_dir``, ``resume`` (None,
+        ``'auto'`` for ``--resume`` or the file of ``--resume FILE``),
+        ``amp``, ``auto_scale_lr``, ``allow_partial_checkpoint``,
         ``cfg_options``, ``launcher``, ``local_rank``; ``LOCAL_RANK`` is set
         in the environment from ``--local-rank`` unless it is set already.
     """
@@ -77,14 +91,23 @@ def parse_train_args(
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',
-        action='store_true',
-        default=False,
-        help='resume from the latest checkpoint in the work_dir automatically')
+        nargs='?',
+        const='auto',
+        metavar='FILE',
+        help='resume from FILE; without FILE, from the latest checkpoint in '
+        'the work_dir (WORK_DIR/last_checkpoint, refused when it names a '
+        'checkpoint of another folder), or from the config\'s load_from')
     parser.add_argument(
         '--amp',
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate linearly to the effective batch size '
+        '(processes x batch per process) from the config\'s '
+        'auto_scale_lr.base_batch_size')
     return _parse(parser, argv)
 
 
@@ -128,12 +151,6 @@ def parse_test_args(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
-    parser.add_argument(
-        '--allow-partial-checkpoint',
-        action='store_true',
-        help='load a checkpoint that does not fit the model (another model '
-        'or number of classes) partially, with a warning, instead of '
-        'refusing it; the weights it lacks keep their initialisation')
     return _parse(parser, argv)
 
 
@@ -187,6 +204,58 @@ def enable_amp(cfg: Config) -> None:
         cfg.optim_wrapper.loss_scale = 'dynamic'
 
 
+def enable_auto_scale_lr(cfg: Config, config: str) -> None:
+    """Scale the learning rate to the effective batch (``--auto-scale-lr``).
+
+    Args:
+        cfg (Config): The config; ``auto_scale_lr.enable`` becomes True.
+        config (str): Its file, for the error.
+
+    Raises:
+        ValueError: The config has no ``auto_scale_lr`` with a
+            ``base_batch_size``.
+    """
+    auto_scale_lr = cfg.get('auto_scale_lr')
+    if not isinstance(auto_scale_lr, dict) or \
+            auto_scale_lr.get('base_batch_size') is None:
+        raise ValueError(
+            f'{config}: --auto-scale-lr needs auto_scale_lr = dict('
+            f'enable=False, base_batch_size=N) in the config, N the batch '
+            f'size its learning rate is set for (e.g. 8 for a 4xb2 config), '
+            f'and it has ' +
+            (f'auto_scale_lr = {auto_scale_lr!r}' if auto_scale_lr is not None
+             else 'none') + '. Add it, e.g. --cfg-options '
+            'auto_scale_lr.base_batch_size=8.')
+    cfg.auto_scale_lr.enable = True
+
+
+def configure_train(cfg: Config, args: argparse.Namespace) -> Config:
+    """What ``tools/train.py``'s flags change in the config.
+
+    Args:
+        cfg (Config): From :func:`load_run_config`.
+        args (argparse.Namespace): From :func:`parse_train_args`.
+
+    Returns:
+        Config: ``cfg`` with ``--amp``, ``--auto-scale-lr``, ``--resume``
+        (``resume``; ``load_from`` for ``--resume FILE``) and
+        ``allow_partial_checkpoint`` applied.
+
+    Raises:
+        ValueError: ``--auto-scale-lr`` without ``auto_scale_lr`` in the
+            config.
+    """
+    if args.amp is True:
+        enable_amp(cfg)
+    if args.auto_scale_lr:
+        enable_auto_scale_lr(cfg, args.config)
+    cfg.resume = args.resume is not None
+    if args.resume not in (None, 'auto'):
+        cfg.load_from = args.resume
+    cfg.allow_partial_checkpoint = args.allow_partial_checkpoint
+    return cfg
+
+
 def trigger_visualization_hook(cfg: Config,
                                args: argparse.Namespace) -> Config:
     """Turn on the visualization hook for ``--show`` / ``--show-dir``.
@@ -226,18 +295,13 @@ def configure_test(cfg: Config, args: argparse.Namespace) -> Config:
         args (argparse.Namespace): From :func:`parse_test_args`.
 
     Returns:
-        Config: ``cfg`` loading ``args.checkpoint`` through a
-        ``CheckpointMatchHook`` (refuses, or with
-        ``--allow-partial-checkpoint`` reports, weights that do not fit the
-        model), with ``--show``/``--show-dir``, ``--tta`` and ``--out``
-        applied.
+        Config: ``cfg`` loading ``args.checkpoint`` (the plugin refuses,
+        or with ``allow_partial_checkpoint`` reports, weights that do not
+        fit the model), with ``--show``/``--show-dir``, ``--tta`` and
+        ``--out`` applied.
     """
     cfg.load_from = args.checkpoint
-    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-        dict(
-            type='CheckpointMatchHook',
-            allow_partial=args.allow_partial_checkpoint)
-    ]
+    cfg.allow_partial_checkpoint = args.allow_partial_checkpoint
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
@@ -288,13 +352,17 @@ def run_train(args: argparse.Namespace) -> None:
 
     Raises:
         SystemExit: A checkpoint (``--resume``, ``load_from``, pretrained
-            weights) cannot be loaded; the message names it.
+            weights) cannot be loaded or does not fit the model,
+            ``last_checkpoint`` names another folder's checkpoint, or
+            ``--auto-scale-lr`` finds no ``auto_scale_lr`` in the config;
+            the message names the file.
     """
     cfg = load_run_config(args.config, args.launcher, args.cfg_options,
                           args.work_dir)
-    if args.amp is True:
-        enable_amp(cfg)
-    cfg.resume = args.resume
+    try:
+        cfg = configure_train(cfg, args)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}')
     runner = build_runner(cfg)
     if runner.distributed:
         import torch.distributed as torch_dist

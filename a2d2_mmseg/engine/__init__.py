@@ -17,6 +17,8 @@ every test image and needs only the test set), :class:`FiniteLossHook`
 (stop at a non-finite loss before it is checkpointed) and
 :class:`CPUDistributedDataParallel`.
 """
+from .batch_size import (batch_size_message, guard_runner_scale_lr,
+                         log_batch_size, per_process_batch_size)
 from .checkpoint import (CheckpointDownloadError, CheckpointError,
                          CheckpointMismatchError, CorruptCheckpointError,
                          UnsafeCheckpointError, checkpoint_dataset_meta,
@@ -33,7 +35,8 @@ from .hooks import CheckpointMatchHook, RNGStateHook
 from .inferencer import adapt_seg_inferencer, read_inferencer_config
 from .plain_checkpoint import (PlainCheckpointHook, from_plain_data,
                                to_plain_data)
-from .resume import auto_resume, guard_runner_resume, work_dir_checkpoints
+from .resume import (auto_resume, guard_runner_resume, run_checkpoint_dirs,
+                     work_dir_checkpoints)
 from .state_dict_match import (StateDictDiff, check_checkpoint_matches,
                                compare_state_dict, load_matching_checkpoint)
 from .visualization_hook import A2D2VisualizationHook
@@ -51,6 +54,7 @@ __all__ = [
     'configure_cpu_distributed', 'setup_cpu_distributed',
     'patch_mmengine_cpu_distributed', 'PATCH_ENV', 'PlainCheckpointHook',
     'to_plain_data', 'from_plain_data', 'A2D2VisualizationHook',
-    'adapt_seg_inferencer', 'read_inferencer_config', 'FiniteLossHook',
-    'NonFiniteLossError'
+    'adapt_seg_inferencer', 'read_inferencer_config', 'run_checkpoint_dirs',
+    'guard_runner_scale_lr', 'log_batch_size', 'batch_size_message',
+    'per_process_batch_size', 'FiniteLossHook', 'NonFiniteLossError'
 ]

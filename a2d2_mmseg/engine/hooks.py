@@ -10,8 +10,9 @@ its seeded state: a resumed run with dropout differs from an uninterrupted
 one. The hook stores the generators' state in every checkpoint and puts it
 back when training resumes.
 
-:class:`CheckpointMatchHook` (added by ``tools/test.py``): refuses a loaded
-checkpoint that does not fit the model (see
+:class:`CheckpointMatchHook` (registered by the plugin's
+``Runner.load_or_resume`` whenever a checkpoint is loaded or resumed):
+refuses a loaded checkpoint that does not fit the model (see
 :mod:`a2d2_mmseg.engine.state_dict_match`).
 """
 import random
@@ -236,19 +237,37 @@ class CheckpointMatchHook(Hook):
     CheckpointMismatchError` listing missing, unexpected and differently
     shaped entries (see
     :func:`~a2d2_mmseg.engine.state_dict_match.check_checkpoint_matches`).
-    ``tools/test.py`` adds it unless ``--allow-partial-checkpoint``.
+    The plugin's ``Runner.load_or_resume`` registers one on every runner
+    that loads or resumes a checkpoint (``load_from``, ``--resume``; see
+    :mod:`a2d2_mmseg.engine.resume`), so training, ``tools/test.py`` and
+    mmseg's own tools under ``mim`` all refuse such checkpoints.
+
+    A resume is refused even when partial loading is allowed: it continues
+    a run of the same model, and mmengine would then load an optimizer
+    state of other shapes (a torch error that names no file).
 
     Args:
-        allow_partial (bool): Only warn. Defaults to False.
+        allow_partial (bool, optional): Only warn (``load_from`` only).
+            Defaults to None: the config's ``allow_partial_checkpoint``
+            (``--allow-partial-checkpoint`` of ``tools/train.py`` and
+            ``tools/test.py``), False when it has none.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, allow_partial: bool = False) -> None:
+    def __init__(self, allow_partial: Optional[bool] = None) -> None:
         self.allow_partial = allow_partial
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        filename = resuming_checkpoint() or runner.cfg.get('load_from') or \
+        resumed = resuming_checkpoint()
+        filename = resumed or runner.cfg.get('load_from') or \
             'the loaded checkpoint'
-        check_checkpoint_matches(runner.model, checkpoint, filename,
-                                 self.allow_partial)
+        allow_partial = self.allow_partial
+        if allow_partial is None:
+            allow_partial = bool(runner.cfg.get('allow_partial_checkpoint'))
+        check_checkpoint_matches(
+            runner.model,
+            checkpoint,
+            filename,
+            allow_partial=allow_partial and resumed is None,
+            resuming=resumed is not None)

@@ -15,9 +15,21 @@ truncated (a run killed while saving, a disk that filled up) or corrupt.
   runner changes any state, and the checkpoint's ``meta['config']`` never
   reaches ``Config.fromstring`` as stored (see
   :mod:`a2d2_mmseg.engine.checkpoint`: no checkpoint content is run);
-* ``load_or_resume()`` for automatic resumes (``resume=True`` and no
-  ``load_from``), see :func:`auto_resume`. Explicit files (``load_from``
-  with ``resume``) and plain loading are mmengine's.
+* ``load_or_resume()``: when the run loads or resumes a checkpoint, it
+  first registers a :class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`
+  (unless the runner has one), so a checkpoint whose weights do not fit the
+  model (another model or number of classes) is refused, naming the file and
+  the entries, before any weight or optimizer state is loaded; the config's
+  ``allow_partial_checkpoint=True`` (``--allow-partial-checkpoint``) loads
+  what fits of a ``load_from`` checkpoint instead, never of a resumed one.
+  Automatic resumes (``resume=True`` and no ``load_from``) go through
+  :func:`auto_resume`, which also refuses a ``last_checkpoint`` naming a
+  checkpoint of another folder. Explicit files (``load_from`` with
+  ``resume``) and plain loading are otherwise mmengine's.
+
+All of it is installed on ``import a2d2_mmseg.plugin``, which the configs
+do through ``custom_imports``: it holds for ``tools/train.py``, mmseg's own
+``tools/train.py`` and ``mim train`` alike.
 """
 import functools
 import os
@@ -25,9 +37,13 @@ import os.path as osp
 import re
 from typing import Callable, List, Optional
 
-from .checkpoint import CorruptCheckpointError, resuming
+from .checkpoint import CheckpointError, CorruptCheckpointError, resuming
+from .hooks import CheckpointMatchHook
 
-__all__ = ['guard_runner_resume', 'auto_resume', 'work_dir_checkpoints']
+__all__ = [
+    'guard_runner_resume', 'auto_resume', 'work_dir_checkpoints',
+    'run_checkpoint_dirs'
+]
 
 # Checkpoints that CheckpointHook writes with its default filename_tmpl.
 _CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
@@ -71,6 +87,40 @@ def _read_last_checkpoint(record: str) -> tuple:
     return text, None
 
 
+def run_checkpoint_dirs(runner) -> List[str]:
+    """Where a run's checkpoints belong: its work dir and, when its
+    ``CheckpointHook`` has an ``out_dir``, ``OUT_DIR/<work dir name>`` (where
+    that hook saves them; ``last_checkpoint`` then names a file there).
+
+    Args:
+        runner (Runner): The runner.
+
+    Returns:
+        list[str]: The folders.
+    """
+    from mmengine.hooks import CheckpointHook
+    dirs = [runner.work_dir]
+    name = osp.basename(runner.work_dir.rstrip(osp.sep))
+    for hook in runner.hooks:
+        out_dir = getattr(hook, 'out_dir', None)
+        if isinstance(hook, CheckpointHook) and out_dir is not None and \
+                str(out_dir) != runner.work_dir:
+            out_dir = str(out_dir).rstrip('/')
+            # before_train (not run yet when resuming) appends the name
+            dirs.append(out_dir if osp.basename(out_dir) == name else
+                        f'{out_dir}/{name}')
+    return dirs
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is in ``folder`` or below (symbolic links resolved;
+    URLs compared as text)."""
+    if '://' in path or '://' in folder:
+        return path.startswith(folder.rstrip('/') + '/')
+    folder = osp.realpath(folder)
+    return osp.commonpath([osp.realpath(path), folder]) == folder
+
+
 def _same_file(a: str, b: Optional[str]) -> bool:
     if b is None:
         return False
@@ -85,6 +135,14 @@ def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
     ``last_checkpoint``.
 
     * ``last_checkpoint`` names a checkpoint that resumes: as mmengine.
+    * It names an existing checkpoint outside the run's checkpoint folders
+      (:func:`run_checkpoint_dirs`: a work dir copied from another run, or
+      written by hand): refused with :class:`~a2d2_mmseg.engine.checkpoint.
+      CheckpointError`, which names ``last_checkpoint``, the file and the
+      work dir; resuming from it would continue another run and then save
+      over this work dir's ``iter_N.pth``. Naming the file explicitly
+      (``load_from`` with ``resume``, ``tools/train.py --resume FILE``)
+      resumes from it.
     * It is empty, names a missing file, or names one that cannot be resumed
       from (empty, truncated, corrupt, not a training checkpoint: a
       :class:`~a2d2_mmseg.engine.checkpoint.CorruptCheckpointError`): a
@@ -96,12 +154,20 @@ def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
       files exist anyway, the newest that resumes is used, with a warning.
 
     Unsafe checkpoints (:class:`~a2d2_mmseg.engine.checkpoint.
-    UnsafeCheckpointError`) and other errors are raised, never skipped.
+    UnsafeCheckpointError`), checkpoints that do not fit the model
+    (:class:`~a2d2_mmseg.engine.checkpoint.CheckpointMismatchError`) and
+    other errors are raised, never skipped.
 
     Args:
         runner (Runner): A runner with ``resume=True`` and no ``load_from``.
         fresh_start (callable): mmengine's ``load_or_resume`` for the case
             without any checkpoint.
+
+    Raises:
+        CheckpointError: ``last_checkpoint`` names a checkpoint of another
+            folder.
+        CorruptCheckpointError: ``last_checkpoint`` is broken and no
+            checkpoint of the work dir resumes.
     """
     work_dir = runner.work_dir
     record = osp.join(work_dir, 'last_checkpoint')
@@ -114,6 +180,20 @@ def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
     else:
         recorded, problem = _read_last_checkpoint(record)
     if recorded is not None:
+        dirs = run_checkpoint_dirs(runner)
+        if not any(_inside(recorded, d) for d in dirs):
+            raise CheckpointError(
+                f'{record} names {recorded}, a checkpoint outside the work '
+                f'dir {work_dir}' +
+                (f' (and outside {", ".join(dirs[1:])})'
+                 if len(dirs) > 1 else '') +
+                f': resuming from it would continue another run and then '
+                f'save this run\'s iter_*.pth over those in {work_dir}, so '
+                f'--resume does not use it. To resume from it anyway, name '
+                f'it: tools/train.py CONFIG --resume {recorded} (mmseg\'s '
+                f'train.py, mim train: --resume --cfg-options '
+                f'load_from={recorded}); to train in {work_dir} from '
+                f'scratch, delete {record}.')
         logger.info(f'Auto resumed from the latest checkpoint {recorded}.')
         try:
             runner.resume(recorded)
@@ -166,12 +246,18 @@ def _resume_in_context(original: Callable) -> Callable:
 
 
 def _robust_load_or_resume(original: Callable) -> Callable:
-    """``Runner.load_or_resume`` that uses :func:`auto_resume`."""
+    """``Runner.load_or_resume`` that checks what it loads fits the model
+    (:class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`) and uses
+    :func:`auto_resume`."""
 
     @functools.wraps(original)
     def load_or_resume(self):
-        if (self._has_loaded or self._resume is not True
-                or self._load_from is not None):
+        if self._has_loaded:
+            return original(self)
+        if (self._resume or self._load_from is not None) and not any(
+                isinstance(h, CheckpointMatchHook) for h in self.hooks):
+            self.register_hook(CheckpointMatchHook())
+        if self._resume is not True or self._load_from is not None:
             return original(self)
         return auto_resume(self, lambda: original(self))
 

@@ -9,10 +9,12 @@ only, the rest of the model keeps its random initialisation, and
 ``load_state_dict`` would load it (same key prefix stripping, same module
 traversal, ``num_batches_tracked`` ignored); :func:`check_checkpoint_matches`
 turns a non-empty result into :class:`~a2d2_mmseg.engine.checkpoint.
-CheckpointMismatchError`. ``tools/test.py`` (through
+CheckpointMismatchError`. Every runner that loads or resumes a checkpoint
+(``tools/train.py`` with ``load_from`` or ``--resume``, ``tools/test.py``,
+mmseg's tools under ``mim``; through
 :class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`) and ``tools/infer.py``
 (through :func:`load_matching_checkpoint`) refuse such checkpoints unless
-``--allow-partial-checkpoint`` is given.
+``--allow-partial-checkpoint`` is given; a resume is refused always.
 """
 import logging
 import re
@@ -174,7 +176,8 @@ def check_checkpoint_matches(model: nn.Module,
                              filename: str,
                              allow_partial: bool = False,
                              revise_keys: Sequence[Tuple[str, str]] = (
-                                 REVISE_KEYS)) -> StateDictDiff:
+                                 REVISE_KEYS),
+                             resuming: bool = False) -> StateDictDiff:
     """Refuse a checkpoint whose weights do not all fit the model.
 
     Args:
@@ -183,6 +186,9 @@ def check_checkpoint_matches(model: nn.Module,
         filename (str): Its name, for messages.
         allow_partial (bool): Only warn. Defaults to False.
         revise_keys (list[tuple]): As for :func:`compare_state_dict`.
+        resuming (bool): The checkpoint is being resumed from: the error
+            says how to start from its weights instead (partial loading
+            does not apply to a resume). Defaults to False.
 
     Returns:
         StateDictDiff: The differences (empty when all fits).
@@ -209,11 +215,18 @@ def check_checkpoint_matches(model: nn.Module,
             logger='current',
             level=logging.WARNING)
         return diff
+    if resuming:
+        remedy = ('Resuming continues a run of this same model (the '
+                  'optimizer state has the checkpoint\'s shapes), so it '
+                  'needs a checkpoint that fits; to start from the entries '
+                  'that fit instead, set load_from to it without --resume and '
+                  'pass --allow-partial-checkpoint.')
+    else:
+        remedy = ('To load the fitting entries anyway and leave the rest '
+                  'initialised, pass --allow-partial-checkpoint.')
     raise CheckpointMismatchError(
         f'{what} It was probably trained with another model or number of '
-        f'classes (check the config, e.g. num_classes / class_set). To load '
-        f'the fitting entries anyway and leave the rest initialised, pass '
-        f'--allow-partial-checkpoint.')
+        f'classes (check the config, e.g. num_classes / class_set). {remedy}')
 
 
 def load_matching_checkpoint(model: nn.Module,

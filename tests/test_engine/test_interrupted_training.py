@@ -146,10 +146,12 @@ def test_killed_after_checkpoint_resumes_to_identical_weights(tmp_path):
         assert torch.equal(final['state_dict'][k], v), k
 
     # Control: the same resume without RNGStateHook restarts the dropout
-    # masks from the seed, and the weights differ.
+    # masks from the seed, and the weights differ. (The copy's
+    # last_checkpoint names the killed run's file, which a bare --resume
+    # refuses: name the copy's.)
     log = check(
         run([PYTHON, TRAIN, 'cfg_no_rng.py', '--work-dir', control,
-             '--resume'],
+             '--resume', osp.join(control, f'iter_{ckpt_iter}.pth')],
             cwd=str(tmp_path)))
     assert f'resumed epoch: 0, iter: {ckpt_iter}' in log
     assert 'Restored the RNG state' not in log

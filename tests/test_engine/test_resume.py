@@ -1,5 +1,7 @@
-"""Resuming never runs checkpoint content, and survives a bad
-``last_checkpoint``.
+"""Resuming never runs checkpoint content, survives a bad
+``last_checkpoint``, refuses one naming another folder's checkpoint, and
+training refuses a checkpoint (resumed or load_from) that does not fit the
+model.
 
 The attack: a checkpoint that holds only tensors and plain data (it passes
 ``torch.load(weights_only=True)``) but whose ``meta['config']`` is Python
@@ -16,8 +18,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
 
-from a2d2_mmseg.engine import (CorruptCheckpointError, UnsafeCheckpointError,
-                               resuming)
+from a2d2_mmseg.engine import (CheckpointError, CheckpointMismatchError,
+                               CorruptCheckpointError, UnsafeCheckpointError,
+                               resuming, run_checkpoint_dirs)
 from a2d2_mmseg.engine.checkpoint import sanitize_meta_config
 from tests.test_engine.tiny_runs import (PYTHON, TRAIN, build_runner, check,
                                          restored_process_state, run,
@@ -297,3 +300,229 @@ def test_resume_checks_what_resume_reads(trained, tmp_path):
         with pytest.raises(CorruptCheckpointError):
             runner.resume(path)
         assert runner.iter == 0
+
+
+# -- checkpoints that do not fit the model -----------------------------------
+HEAD = 'decode_head.conv_seg'
+OTHER_CLASSES = {'model.decode_head.num_classes': 11}
+
+
+def _head_and_iter(runner):
+    return runner.model.state_dict()[f'{HEAD}.bias'].clone(), runner.iter
+
+
+@pytest.mark.parametrize('how', ['auto', 'explicit'])
+@pytest.mark.parametrize('allow_partial', [False, True])
+def test_resume_refuses_other_model(trained, tmp_path, how, allow_partial):
+    """The attack: resuming a 38-class checkpoint into an 11-class model.
+    mmengine logs 'size mismatch' and trains on with a random classifier
+    (or fails loading the optimizer state with a torch error that names no
+    file). Refused before anything is loaded, also with
+    allow_partial_checkpoint (a resume continues the same model)."""
+    work_dir = str(tmp_path / 'wd')
+    _work_dir(trained, work_dir, {'iter_2.pth': 'good'}, '{wd}/iter_2.pth')
+    path = osp.join(work_dir, 'iter_2.pth')
+    options = dict(OTHER_CLASSES, resume=True,
+                   allow_partial_checkpoint=allow_partial)
+    if how == 'explicit':
+        options['load_from'] = path
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir, **options)
+        with pytest.raises(CheckpointMismatchError) as info:
+            runner.train()
+        bias = runner.model.state_dict()[f'{HEAD}.bias']
+    assert str(info.value) == (
+        f'{path}: the checkpoint does not fit the model (EncoderDecoder, 140 '
+        f'entries; 138 fit): 2 with another shape: {HEAD}.weight (checkpoint '
+        f'[38, 16, 1, 1], model [11, 16, 1, 1]), {HEAD}.bias (checkpoint '
+        f'[38], model [11]). It was probably trained with another model or '
+        f'number of classes (check the config, e.g. num_classes / '
+        f'class_set). Resuming continues a run of this same model (the '
+        f"optimizer state has the checkpoint's shapes), so it needs a "
+        f'checkpoint that fits; to start from the entries that fit instead, '
+        f'set load_from to it without --resume and pass '
+        f'--allow-partial-checkpoint.')
+    assert runner.iter == 0
+    weights = torch.load(path)['state_dict']
+    assert not torch.equal(weights['backbone.stem.0.weight'],
+                           runner.model.state_dict()['backbone.stem.0.weight'])
+    assert bias.shape == (11, )
+
+
+def test_load_from_refuses_other_model(trained, tmp_path):
+    """load_from (fine-tuning) of a checkpoint that does not fit: refused;
+    allow_partial_checkpoint loads the entries that fit and trains."""
+    work_dir = str(tmp_path / 'wd')
+    options = {'load_from': trained['checkpoint'],
+               'model.decode_head.channels': 8}  # classes stay 38
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir, **options)
+        with pytest.raises(CheckpointMismatchError) as info:
+            runner.train()
+    message = str(info.value)
+    assert message.startswith(
+        f"{trained['checkpoint']}: the checkpoint does not fit the model "
+        f'(EncoderDecoder, 140 entries; 134 fit): 6 with another shape: '
+        f'decode_head.conv_seg.weight (checkpoint [38, 16, 1, 1], model '
+        f'[38, 8, 1, 1]), ')
+    assert message.endswith('To load the fitting entries anyway and leave '
+                            'the rest initialised, pass '
+                            '--allow-partial-checkpoint.')
+    assert runner.iter == 0
+
+    work_dir = str(tmp_path / 'partial')
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir,
+                              allow_partial_checkpoint=True, **options)
+        runner.train()
+    assert runner.iter == 2
+    log = runner_log(work_dir)
+    assert (f"{trained['checkpoint']}: the checkpoint does not fit the model "
+            f'(EncoderDecoder, 140 entries; 134 fit)') in log
+    assert 'Loading the 134 entries that fit (--allow-partial-checkpoint)' \
+        in log
+
+
+def test_fitting_load_from_trains(trained, tmp_path):
+    work_dir = str(tmp_path / 'wd')
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir,
+                              load_from=trained['checkpoint'])
+        runner.train()
+    assert runner.iter == 2
+    assert [type(h).__name__ for h in runner.hooks].count(
+        'CheckpointMatchHook') == 1
+    assert 'does not fit' not in runner_log(work_dir)
+
+
+def test_train_py_refuses_other_model(trained, tmp_path):
+    """tools/train.py: one-line error naming the file and the entries, rc 1,
+    before any training iteration."""
+    work_dir = str(tmp_path / 'wd')
+    _work_dir(trained, work_dir, {'iter_2.pth': 'good'}, '{wd}/iter_2.pth')
+    proc = run([PYTHON, TRAIN, trained['config'], '--work-dir', work_dir,
+                '--resume', '--allow-partial-checkpoint', '--cfg-options',
+                'model.decode_head.num_classes=11'],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert (f'CheckpointMismatchError: {work_dir}/iter_2.pth: the checkpoint '
+            f'does not fit the model (EncoderDecoder, 140 entries; 138 fit): '
+            f'2 with another shape: {HEAD}.weight (checkpoint [38, 16, 1, 1], '
+            f'model [11, 16, 1, 1])') in proc.stdout
+    assert 'Traceback' not in proc.stdout
+    assert 'Iter(train)' not in proc.stdout
+
+
+# -- last_checkpoint naming another folder's checkpoint ----------------------
+def test_last_checkpoint_of_another_folder_is_refused(trained, tmp_path):
+    """The attack: a work dir whose last_checkpoint names another run's
+    checkpoint (a copied work dir). mmengine resumes from it and then saves
+    over this work dir's iter_*.pth. Refused, naming the three paths; the
+    work dir is left as it was."""
+    other = str(tmp_path / 'other')
+    _work_dir(trained, other, {'iter_2.pth': 'good'})
+    work_dir = str(tmp_path / 'wd')
+    _work_dir(trained, work_dir, {'iter_2.pth': 'half'},
+              other + '/iter_2.pth')
+    record = osp.join(work_dir, 'last_checkpoint')
+
+    def files():
+        return {n: open(osp.join(work_dir, n), 'rb').read()
+                for n in os.listdir(work_dir)
+                if n.endswith('.pth') or n == 'last_checkpoint'}
+
+    before = files()
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir, resume=True)
+        with pytest.raises(CheckpointError) as info:
+            runner.train()
+    assert type(info.value) is CheckpointError
+    assert str(info.value) == (
+        f'{record} names {other}/iter_2.pth, a checkpoint outside the work '
+        f'dir {work_dir}: resuming from it would continue another run and '
+        f"then save this run's iter_*.pth over those in {work_dir}, so "
+        f'--resume does not use it. To resume from it anyway, name it: '
+        f'tools/train.py CONFIG --resume {other}/iter_2.pth (mmseg\'s '
+        f'train.py, mim train: --resume --cfg-options '
+        f'load_from={other}/iter_2.pth); to train in {work_dir} from '
+        f'scratch, delete {record}.')
+    assert runner.iter == 0
+    assert files() == before  # iter_2.pth and the record, untouched
+
+    # Named explicitly, it resumes.
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir, resume=True,
+                              load_from=f'{other}/iter_2.pth')
+        runner.train()
+    assert runner.iter == 2
+    assert 'resumed epoch: 0, iter: 2' in runner_log(work_dir)
+
+
+def test_last_checkpoint_through_a_link_resumes(trained, tmp_path):
+    """Inside the work dir is decided on real paths: a work dir reached
+    through a symbolic link resumes."""
+    real = str(tmp_path / 'real')
+    _work_dir(trained, real, {'iter_2.pth': 'good'}, '{wd}/iter_2.pth')
+    os.symlink(real, str(tmp_path / 'link'))
+    it, log = _auto_resume(trained, str(tmp_path / 'link'))
+    assert it == 2
+    assert 'resumed epoch: 0, iter: 2' in log
+
+
+def test_last_checkpoint_in_checkpoint_out_dir_resumes(trained, tmp_path):
+    """With the checkpoint hook's out_dir, checkpoints are in
+    OUT_DIR/<work dir name> and last_checkpoint names one there: resumed."""
+    out_dir = str(tmp_path / 'store')
+    saved = osp.join(out_dir, 'wd')
+    _work_dir(trained, saved, {'iter_2.pth': 'good'})
+    work_dir = str(tmp_path / 'wd')
+    _work_dir(trained, work_dir, {}, saved + '/iter_2.pth')
+    with restored_process_state():
+        runner = build_runner(trained['config'], work_dir, resume=True,
+                              **{'default_hooks.checkpoint.out_dir': out_dir})
+        assert run_checkpoint_dirs(runner) == [work_dir, saved]
+        runner.train()
+    assert runner.iter == 2
+    assert 'resumed epoch: 0, iter: 2' in runner_log(work_dir)
+
+
+def test_train_py_resume_file(trained, tmp_path):
+    """tools/train.py: --resume refuses another folder's last checkpoint
+    (rc 1, no traceback); --resume FILE resumes from it."""
+    other = str(tmp_path / 'other')
+    _work_dir(trained, other, {'iter_2.pth': 'good'})
+    work_dir = str(tmp_path / 'wd')
+    _work_dir(trained, work_dir, {}, other + '/iter_2.pth')
+    args = [PYTHON, TRAIN, trained['config'], '--work-dir', work_dir,
+            '--cfg-options', 'train_cfg.max_iters=3', '--resume']
+    proc = run(args, cwd=str(tmp_path))
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert (f'CheckpointError: {work_dir}/last_checkpoint names '
+            f'{other}/iter_2.pth, a checkpoint outside the work dir '
+            f'{work_dir}: ') in proc.stdout
+    assert 'Traceback' not in proc.stdout
+    log = check(run(args + [f'{other}/iter_2.pth'], cwd=str(tmp_path)))
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert 'Iter(train) [3/3]' in log
+
+
+def test_mmseg_train_py_refuses_and_says_batch(trained, tmp_path):
+    """mmseg's own train.py (what `mim train` runs; the config imports the
+    plugin through custom_imports): the batch size line and warning, then
+    the checkpoint that does not fit is refused before training."""
+    proc = run([PYTHON, MMSEG_TRAIN, trained['config'], '--work-dir',
+                str(tmp_path / 'wd'), '--cfg-options',
+                f"load_from={trained['checkpoint']}",
+                'model.decode_head.num_classes=11',
+                'auto_scale_lr.base_batch_size=8'],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert ('Effective batch size: 1 process(es) x 2 per process = 2; the '
+            "config's learning rate is set for a batch of 8") in proc.stdout
+    assert ('WARNING - Training with an effective batch of 2 and the learning '
+            'rate set for a batch of 8, unscaled. Pass --auto-scale-lr') \
+        in proc.stdout
+    assert (f"CheckpointMismatchError: {trained['checkpoint']}: the "
+            f'checkpoint does not fit the model (EncoderDecoder, 140 entries; '
+            f'138 fit)') in proc.stdout
+    assert 'Iter(train)' not in proc.stdout

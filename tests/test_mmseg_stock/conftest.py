@@ -122,6 +122,13 @@ def tool_runs(trained):
             osp.join(trained.work_dir, '*', 'vis_data', 'scalars.json'))[0])
     paths.publish_dir.mkdir()
     shutil.copytree(trained.work_dir, paths.resume_dir)
+    # The copy's last_checkpoint names the original's checkpoint, which
+    # --resume refuses (another folder's): point it at the copy's.
+    record = osp.join(paths.resume_dir, 'last_checkpoint')
+    with open(record) as f:
+        name = osp.basename(f.read().strip())
+    with open(record, 'w') as f:
+        f.write(osp.join(paths.resume_dir, name))
     config, checkpoint = trained.config, trained.checkpoint
     lanes = [
         [('test', [

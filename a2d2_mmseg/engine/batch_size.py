@@ -1,0 +1,125 @@
+"""Say at the start of training which batch size the run trains with.
+
+mmseg's config names give the batch their learning rate is set for
+(``4xb2``: 4 processes of 2 images, a batch of 8), but
+``python tools/train.py CONFIG`` runs one process: a batch of 2 with the
+learning rate of a batch of 8, silently. mmengine scales the learning rate
+linearly (``Runner.scale_lr``) only when ``auto_scale_lr.enable`` is True.
+
+:func:`guard_runner_scale_lr` (run on ``import a2d2_mmseg.plugin``, which the
+configs do through ``custom_imports``; so also under mmseg's own
+``tools/train.py`` and ``mim train``) wraps ``Runner.scale_lr``, which
+``Runner.train`` calls once, after building the optimizer: it first logs
+:func:`batch_size_message` and, when the effective batch differs from
+``auto_scale_lr.base_batch_size`` and scaling is off, warns, naming
+``--auto-scale-lr``. mmengine's scaling itself is unchanged.
+"""
+import functools
+import logging
+from typing import Callable, Optional, Tuple
+
+from torch.utils.data import DataLoader
+
+__all__ = [
+    'per_process_batch_size', 'batch_size_message', 'log_batch_size',
+    'guard_runner_scale_lr'
+]
+
+
+def per_process_batch_size(runner) -> Optional[int]:
+    """The training batch size of one process, read where mmengine's
+    ``Runner.scale_lr`` reads it.
+
+    Args:
+        runner (Runner): The runner.
+
+    Returns:
+        int, optional: The train data loader's ``batch_size`` (None when it
+        has none, e.g. with a ``batch_sampler``).
+    """
+    loader = runner._train_dataloader
+    if isinstance(loader, DataLoader):
+        return loader.batch_size
+    return loader.get('batch_size') if isinstance(loader, dict) else None
+
+
+def batch_size_message(world_size: int, batch_size: Optional[int],
+                       auto_scale_lr: Optional[dict]) -> Tuple[str,
+                                                               Optional[str]]:
+    """The log line and, when the learning rate does not fit the batch, the
+    warning.
+
+    Args:
+        world_size (int): Training processes.
+        batch_size (int, optional): Images per process and iteration.
+        auto_scale_lr (dict, optional): The config's ``auto_scale_lr``
+            (``base_batch_size``: the batch the learning rate is set for;
+            ``enable``: scale it linearly to the effective batch).
+
+    Returns:
+        tuple[str, str | None]: The information line and the warning.
+    """
+    if batch_size is None:
+        return (f'Effective batch size: unknown ({world_size} process(es); '
+                f'the train data loader sets no batch_size).', None)
+    effective = world_size * batch_size
+    line = (f'Effective batch size: {world_size} process(es) x {batch_size} '
+            f'per process = {effective}')
+    base = (auto_scale_lr or {}).get('base_batch_size')
+    if base is None:
+        return line + ' (the config sets no auto_scale_lr.base_batch_size ' \
+            'to compare it with).', None
+    enabled = bool(auto_scale_lr.get('enable', False))
+    line += (f'; the config\'s learning rate is set for a batch of {base} '
+             f'(auto_scale_lr.base_batch_size); ' +
+             (f'auto_scale_lr is enabled: the learning rate is scaled by '
+              f'{effective}/{base}.' if enabled else
+              'auto_scale_lr is not enabled.'))
+    if enabled or effective == base:
+        return line, None
+    processes = (f'{base // batch_size} processes of {batch_size} (e.g. '
+                 f'tools/dist_train.sh CONFIG {base // batch_size})'
+                 if base % batch_size == 0 else
+                 f'an effective batch of {base}')
+    warning = (f'Training with an effective batch of {effective} and the '
+               f'learning rate set for a batch of {base}, unscaled. Pass '
+               f'--auto-scale-lr to tools/train.py (mmseg\'s train.py, mim '
+               f'train: --cfg-options auto_scale_lr.enable=True) to scale '
+               f'it by {effective}/{base}, or train with {processes}.')
+    return line, warning
+
+
+def log_batch_size(runner) -> None:
+    """Log :func:`batch_size_message` for a runner (the warning as a
+    warning).
+
+    Args:
+        runner (Runner): The runner, its train data loader configured.
+    """
+    line, warning = batch_size_message(runner.world_size,
+                                       per_process_batch_size(runner),
+                                       runner.auto_scale_lr)
+    runner.logger.info(line)
+    if warning is not None:
+        runner.logger.log(logging.WARNING, warning)
+
+
+def _logging_scale_lr(original: Callable) -> Callable:
+    """``Runner.scale_lr`` that logs the batch size first."""
+
+    @functools.wraps(original)
+    def scale_lr(self, *args, **kwargs):
+        log_batch_size(self)
+        return original(self, *args, **kwargs)
+
+    scale_lr._a2d2_guarded = True
+    return scale_lr
+
+
+def guard_runner_scale_lr() -> None:
+    """Log the batch size at the start of every training run of ``Runner``
+    (see the module doc; ``FlexibleRunner`` has no ``scale_lr``, its
+    strategy scales). Idempotent."""
+    from mmengine.runner import Runner
+    if not getattr(Runner.scale_lr, '_a2d2_guarded', False):
+        Runner.scale_lr = _logging_scale_lr(Runner.scale_lr)
