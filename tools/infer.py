@@ -26,13 +26,29 @@ inputs and names in ``a2d2_mmseg/apis/inputs.py``, the model (mmseg's
 ``init_model`` + ``inference_model``, safe checkpoint loading, refusal of a
 checkpoint that does not fit unless ``--allow-partial-checkpoint``, class
 names) in ``model.py``, the onnxruntime backend in ``inference.py``.
+
+An output folder that holds an input (``-o OUT`` with ``OUT/overlay.mp4``
+or ``OUT/color/`` as the input, links resolved) is refused before anything
+is written. An image of a folder that cannot be read (empty, truncated, not
+an image) is skipped with a warning naming it and why, and the other images
+are segmented; so is the rest of a video whose frames end before the count
+its container declares. Exit status: 0 when every input was segmented, 3
+when inputs were skipped (their names end the output), 1 for an error (one
+line naming the file), 2 for bad arguments.
 """
 import argparse
+import sys
+import warnings
 
 import torch
 from mmengine.config import DictAction
 
-from a2d2_mmseg.apis import INFER_ERRORS, infer
+from a2d2_mmseg.apis import (INFER_ERRORS, InferenceIncompleteError,
+                             SkippedInputWarning, infer)
+
+# Exit status when inputs were skipped and the others written.
+EXIT_INCOMPLETE = 3
+_SHOW_WARNING = warnings.showwarning
 
 
 def parse_args(argv=None):
@@ -84,20 +100,36 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def _show_warning(message, category, *args, **kwargs):
+    """A skipped input as one line: ``warning: <message>``."""
+    if issubclass(category, SkippedInputWarning):
+        print(f'warning: {message}', file=sys.stderr)
+    else:
+        _SHOW_WARNING(message, category, *args, **kwargs)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    warnings.showwarning = _show_warning
+    status = 0
     try:
         written = infer(args.config, args.checkpoint, args.input,
                         args.out_dir, args.batch_size, args.device,
                         args.opacity, args.frame_step, args.max_frames,
                         args.cfg_options, args.allow_partial_checkpoint,
                         args.backend, args.providers, args.ort_threads)
+    except InferenceIncompleteError as error:
+        written, status = error.written, EXIT_INCOMPLETE
+        incomplete = f'error: {error}'
     except INFER_ERRORS as error:
         raise SystemExit(f'error: {error}')
     n = len(written['index'])
     print(f'{n} frame(s) segmented; written to {args.out_dir}/'
           f"{{index,color,overlay}}/<name>.png"
           + (f" and {written['video'][0]}" if written['video'] else ''))
+    if status:
+        print(incomplete, file=sys.stderr)
+        raise SystemExit(status)
     return written
 
 

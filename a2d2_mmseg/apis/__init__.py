@@ -20,11 +20,13 @@ with the plugin's fixes, :func:`run_train` and :func:`run_test` on the
 parsed command line (:mod:`.runner`).
 """
 from . import inference, inputs, model, outputs, runner
-from .inference import INFER_ERRORS, batches, infer
+from .inference import INFER_ERRORS, InferenceIncompleteError, batches, infer
 from .inputs import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, InferenceInputError,
-                     Source, frame_names, list_images, read_image)
+                     SkippedInputWarning, Source, frame_names, list_images,
+                     read_image)
 from .model import load_model
-from .outputs import OUTPUT_KINDS, VIDEO_NAME, OutputWriter, write_png
+from .outputs import (OUTPUT_KINDS, VIDEO_NAME, OutputWriter,
+                      check_inputs_apart, write_png)
 from .runner import (build_runner, configure_test, configure_train,
                      enable_amp, enable_auto_scale_lr, load_run_config,
                      parse_test_args, parse_train_args, run_test, run_train,

@@ -12,6 +12,12 @@ and ``inference_model`` (:func:`~a2d2_mmseg.apis.model.load_model`);
 ``tools/deployment/pytorch2onnx.py`` behind the same test pipeline
 (:class:`a2d2_mmseg.deployment.ORTSegmentor`). The outputs are the same
 files, at the original image size.
+
+Before anything is written, an output folder that holds an input (or is
+one) is refused (:func:`~a2d2_mmseg.apis.outputs.check_inputs_apart`). An
+image of a folder that cannot be read, or the missing end of a video, is
+skipped with a warning and the other frames are written; then
+:class:`InferenceIncompleteError` says what was skipped.
 """
 import functools
 import sys
@@ -23,14 +29,41 @@ from mmengine.utils import ProgressBar
 from a2d2_mmseg.engine import CheckpointError
 from .inputs import InferenceInputError, Source
 from .model import load_model
-from .outputs import OutputWriter
+from .outputs import OutputWriter, check_inputs_apart
 
-__all__ = ['INFER_ERRORS', 'batches', 'infer']
+__all__ = ['INFER_ERRORS', 'InferenceIncompleteError', 'batches', 'infer']
 
 # What infer raises for bad inputs, files or options (a command line prints
 # them as one line).
 INFER_ERRORS = (InferenceInputError, FileNotFoundError, ValueError,
                 CheckpointError)
+# Skipped inputs named in InferenceIncompleteError's message.
+MAX_NAMED = 10
+
+
+class InferenceIncompleteError(InferenceInputError):
+    """Some inputs were skipped (each with a
+    :class:`~a2d2_mmseg.apis.inputs.SkippedInputWarning`), the others'
+    outputs were written.
+
+    Attributes:
+        written (dict): What :func:`infer` returns: the files written.
+        skipped (list[tuple[str, str]]): ``(file, why)`` per skipped input.
+    """
+
+    def __init__(self, written: Dict[str, list],
+                 skipped: List[Tuple[str, str]], out_dir: str) -> None:
+        names = [path if len(path) <= 200 else path[:200] + '...'
+                 for path, _ in skipped[:MAX_NAMED]]
+        more = len(skipped) - len(names)
+        super().__init__(
+            f'{len(skipped)} input(s) could not be read and were skipped '
+            f"(see the warnings): {', '.join(names)}"
+            + (f', ... ({more} more)' if more else '') +
+            f"; the {len(written['index'])} frame(s) read were written to "
+            f'{out_dir}')
+        self.written = written
+        self.skipped = skipped
 
 
 def batches(frames: Iterator[Tuple[str, np.ndarray]],
@@ -117,14 +150,18 @@ def infer(config: str,
         'video': [path] or []}``, the files written, in input order.
 
     Raises:
+        InferenceIncompleteError: Inputs were skipped (after the others'
+            outputs were written).
         InferenceInputError, FileNotFoundError, ValueError, CheckpointError:
-            See :data:`INFER_ERRORS`.
+            See :data:`INFER_ERRORS`; an :class:`InferenceInputError` also
+            for an output folder that holds an input (nothing is written).
     """
     if batch_size < 1:
         raise ValueError(f'--batch-size must be >= 1, got {batch_size}')
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f'--opacity must be in [0, 1], got {opacity}')
     source = Source(input_path, frame_step, max_frames)
+    check_inputs_apart(out_dir, [input_path] + source.files)
     model, predict = _predictor(config, checkpoint, device, cfg_options,
                                 allow_partial_checkpoint, backend, providers,
                                 ort_threads)
@@ -142,4 +179,7 @@ def infer(config: str,
     finally:
         writer.close()
     sys.stdout.write('\n')
+    if source.skipped:
+        raise InferenceIncompleteError(writer.written, source.skipped,
+                                       out_dir)
     return writer.written

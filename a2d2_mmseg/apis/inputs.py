@@ -9,9 +9,17 @@ and ``a.jpg``) each of them gets its extension appended instead (``a_png``,
 ``a_jpg``) and a name that would still be taken gets ``_2``, ``_3``, ...
 (:func:`frame_names`). A video's frames are ``<video stem>_<frame number,
 6 digits>``, numbered in the video from 0.
+
+An image of a folder that cannot be read (empty, truncated, not an image)
+is skipped with a :class:`SkippedInputWarning` naming it and why, and the
+other images go on; so is the rest of a video whose frames stop before the
+number its container declares (``CAP_PROP_FRAME_COUNT``). What was skipped
+is in :attr:`Source.skipped`. A single image that cannot be read is an
+:class:`InferenceInputError`.
 """
 import os
 import os.path as osp
+import warnings
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 import cv2
@@ -21,7 +29,8 @@ from a2d2_mmseg.a2d2 import A2D2ImageError, read_image_file
 
 __all__ = [
     'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'InferenceInputError',
-    'read_image', 'frame_names', 'list_images', 'Source'
+    'SkippedInputWarning', 'read_image', 'frame_names', 'list_images',
+    'Source'
 ]
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
@@ -32,6 +41,11 @@ VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
 
 class InferenceInputError(ValueError):
     """The input cannot be read: missing, empty folder, unreadable file."""
+
+
+class SkippedInputWarning(UserWarning):
+    """An image of a folder, or the rest of a video, could not be read and
+    was skipped; the other frames go on."""
 
 
 def read_image(path: str) -> np.ndarray:
@@ -129,6 +143,13 @@ class Source:
         kind (str): 'image', 'folder' or 'video'.
         total (int): Frames that will be produced (0 if unknown).
         fps (float): A video's frame rate (0 for images).
+        declared (int): A video's frame count as its container declares it
+            (0 when unknown).
+        files (list[str]): The input files read (a folder's images, the
+            image or the video).
+        skipped (list[tuple[str, str]]): ``(file, why)`` for each image of
+            a folder that could not be read and for a video whose frames
+            stopped early, as iteration meets them.
 
     Raises:
         InferenceInputError: The input is missing, an empty folder or a
@@ -146,6 +167,8 @@ class Source:
         self.frame_step = frame_step
         self.max_frames = max_frames
         self.fps = 0.0
+        self.declared = 0
+        self.skipped: List[Tuple[str, str]] = []
         if not osp.exists(path):
             raise InferenceInputError(f'{path}: no such file or folder')
         if osp.isdir(path):
@@ -161,34 +184,55 @@ class Source:
                     f'{path}: cannot open the video (corrupt or a codec '
                     f'OpenCV cannot decode)')
             self.fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+            # What the container declares; 0 when unknown or absurd.
+            self.declared = int(count) if 0 < count < 1e9 else 0
             cap.release()
-            total = max(0, (count + frame_step - 1) // frame_step)
+            total = (self.declared + frame_step - 1) // frame_step
             self.total = min(total, max_frames) if max_frames else total
         else:
             self.kind = 'image'
             self._images = [(osp.splitext(osp.basename(path))[0], path)]
             self.total = 1
+        self.files = [path] if self.kind == 'video' else [
+            p for _, p in self._images
+        ]
+
+    def _skip(self, path: str, why: str) -> None:
+        self.skipped.append((path, why))
+        warnings.warn(f'{why}; skipped, the other frames go on',
+                      SkippedInputWarning)
 
     def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
-        if self.kind != 'video':
+        if self.kind == 'image':
+            name, path = self._images[0]
+            yield name, read_image(path)
+        elif self.kind == 'folder':
             for name, path in self._images:
-                yield name, read_image(path)
-            return
-        yield from self._video_frames()
+                try:
+                    image = read_image(path)
+                except InferenceInputError as error:
+                    self._skip(path, str(error))
+                    continue
+                yield name, image
+        else:
+            yield from self._video_frames()
 
     def _video_frames(self) -> Iterator[Tuple[str, np.ndarray]]:
         stem = osp.splitext(osp.basename(self.path))[0]
         cap = cv2.VideoCapture(self.path)
         index, produced = 0, 0
+        ended = False  # the decoder ran out of frames (not max_frames)
         try:
             while self.max_frames is None or produced < self.max_frames:
                 if index % self.frame_step:
-                    if not cap.grab():  # skip without decoding
+                    ended = not cap.grab()  # skip without decoding
+                    if ended:
                         break
                 else:
                     ok, frame = cap.read()
                     if not ok:
+                        ended = True
                         break
                     yield f'{stem}_{index:06d}', frame
                     produced += 1
@@ -198,3 +242,10 @@ class Source:
         if produced == 0:
             raise InferenceInputError(
                 f'{self.path}: no frame could be read from the video')
+        if ended and index < self.declared:
+            self._skip(
+                self.path,
+                f'{self.path}: only {index} of the {self.declared} frames '
+                f'the video declares could be decoded (frames {index} to '
+                f'{self.declared - 1} are missing: a truncated or damaged '
+                'file)')

@@ -7,6 +7,9 @@ For every frame ``<name>`` under the output folder:
 * ``overlay/<name>.png``: the mask over the image (``opacity``),
 
 and for a video also ``overlay.mp4`` (the overlays, mp4v).
+
+:func:`check_inputs_apart` refuses, before anything is written, an output
+folder that holds an input (or is one): the outputs would overwrite it.
 """
 import os
 import os.path as osp
@@ -16,8 +19,12 @@ import cv2
 import numpy as np
 
 from a2d2_mmseg.visualization import colorize, overlay_mask
+from .inputs import InferenceInputError
 
-__all__ = ['OUTPUT_KINDS', 'VIDEO_NAME', 'write_png', 'OutputWriter']
+__all__ = [
+    'OUTPUT_KINDS', 'VIDEO_NAME', 'write_png', 'check_inputs_apart',
+    'OutputWriter'
+]
 
 OUTPUT_KINDS = ('index', 'color', 'overlay')
 VIDEO_NAME = 'overlay.mp4'
@@ -39,6 +46,38 @@ def write_png(path: str, array: np.ndarray) -> None:
         raise OSError(f'{path}: cannot encode the PNG')
     with open(path, 'wb') as f:
         f.write(buf.tobytes())
+
+
+def check_inputs_apart(out_dir: str, inputs: Sequence[str]) -> None:
+    """Refuse an output folder that an input lies in or is.
+
+    Symbolic links and ``..`` are resolved (``os.path.realpath``), and the
+    folders written to (``out_dir`` and its ``index/``, ``color/``,
+    ``overlay/``, which may be links elsewhere) and ``overlay.mp4`` are
+    compared with every input file and folder.
+
+    Args:
+        out_dir (str): The output folder (it need not exist).
+        inputs (Sequence[str]): The input path and the files read.
+
+    Raises:
+        InferenceInputError: An input is, or is inside, a place written to;
+            the message names the input and the output folder.
+    """
+    written = [out_dir, osp.join(out_dir, VIDEO_NAME)] + [
+        osp.join(out_dir, kind) for kind in OUTPUT_KINDS
+    ]
+    written = {osp.realpath(p) for p in written}
+    for path in inputs:
+        real = osp.realpath(path)
+        for place in written:
+            if real == place or real.startswith(place.rstrip(os.sep) +
+                                                os.sep):
+                raise InferenceInputError(
+                    f'{path}: the input lies in (or is) the output folder '
+                    f'{out_dir} (resolved: {real} in {place}); the outputs '
+                    'would overwrite it: choose another output folder '
+                    '(-o/--out-dir)')
 
 
 def _video_writer(path: str, fps: float, shape: tuple) -> cv2.VideoWriter:

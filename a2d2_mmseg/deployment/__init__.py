@@ -11,14 +11,16 @@
 onnx, onnxscript and onnxruntime are imported only when used.
 """
 from .export import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET, OUTPUT_KINDS,
-                     PredictGraph, export_from_config, export_onnx,
-                     read_frames, synthetic_frame)
+                     PredictGraph, check_frame_size, export_from_config,
+                     export_onnx, read_frames, read_metadata,
+                     synthetic_frame)
 from .onnx_model import (PROVIDER_ALIASES, CheckReport, ORTSegmentor,
                          check_onnx, create_session, resolve_providers)
 from .pipeline import (array_test_pipeline, build_array_pipeline,
                        input_size_for, run_pipeline)
 from .segmentor import (CheckpointMismatchError, ConfigError, ExportError,
-                        build_segmentor, dataset_meta_for,
+                        build_segmentor, config_dataset_meta,
+                        config_num_classes, dataset_meta_for,
                         dataset_meta_from_config, load_checkpoint_strict,
                         load_config)
 
@@ -31,5 +33,6 @@ __all__ = [
     'synthetic_frame', 'PROVIDER_ALIASES', 'CheckReport', 'ORTSegmentor',
     'check_onnx', 'create_session', 'resolve_providers',
     'array_test_pipeline', 'build_array_pipeline', 'input_size_for',
-    'run_pipeline'
+    'run_pipeline', 'check_frame_size', 'read_metadata',
+    'config_dataset_meta', 'config_num_classes'
 ]

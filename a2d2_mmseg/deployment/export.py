@@ -67,7 +67,8 @@ from .segmentor import (ExportError, build_segmentor, dataset_meta_for,
 __all__ = [
     'PredictGraph', 'export_onnx', 'export_from_config', 'read_metadata',
     'synthetic_frame', 'read_frames', 'DEFAULT_OPSET', 'DEFAULT_FRAME_SIZE',
-    'METADATA_PREFIX', 'OUTPUT_KINDS'
+    'METADATA_PREFIX', 'OUTPUT_KINDS', 'check_frame_size',
+    'MAX_METADATA_CHARS', 'MAX_NUM_CLASSES', 'MAX_NAME_CHARS'
 ]
 
 DEFAULT_OPSET = 18
@@ -77,6 +78,11 @@ DEFAULT_FRAME_SIZE = (1208, 1920)
 # Keys of the ONNX model's metadata_props written by export_onnx.
 METADATA_PREFIX = 'a2d2_mmseg.'
 OUTPUT_KINDS = ('index', 'logits')
+# Bounds of the metadata read back (read_metadata): characters of one JSON
+# value, classes, characters of a class or file name.
+MAX_METADATA_CHARS = 1 << 20
+MAX_NUM_CLASSES = 1 << 16
+MAX_NAME_CHARS = 200
 INPUT_NAMES = ('image', 'out_size')
 OUTPUT_NAMES = dict(index='seg_map', logits='seg_logits')
 
@@ -264,7 +270,9 @@ def export_from_config(config: str,
             initial weights (benchmarks).
         out_file (str): The ``.onnx`` file to write.
         frame_size (tuple[int, int]): ``(height, width)`` of the images
-            the model is for. Defaults to :data:`DEFAULT_FRAME_SIZE`.
+            the model is for, each side at most ``MAX_IMAGE_SIDE`` (see
+            :func:`check_frame_size`). Defaults to
+            :data:`DEFAULT_FRAME_SIZE`.
         dynamic (bool): Free input height and width. Defaults to False.
         output (str): 'index' or 'logits'. Defaults to 'index'.
         opset (int): ONNX opset. Defaults to :data:`DEFAULT_OPSET`.
@@ -276,6 +284,7 @@ def export_from_config(config: str,
     """
     from .pipeline import array_test_pipeline, input_size_for
 
+    frame_size = check_frame_size(frame_size)
     cfg = load_config(config, cfg_options)
     if checkpoint is not None and '://' not in checkpoint and \
             not osp.isfile(checkpoint):
@@ -301,20 +310,159 @@ def export_from_config(config: str,
     return model, cfg, input_size
 
 
-def read_metadata(session) -> Dict[str, Any]:
-    """The :data:`METADATA_PREFIX` entries of an exported model.
+def check_frame_size(size: Sequence[int], what: str = 'frame size'
+                     ) -> Tuple[int, int]:
+    """A ``(height, width)`` both integers in ``[1, MAX_IMAGE_SIDE]``.
+
+    The exporter's example frame, the self-check's synthetic frames and the
+    test pipeline's dry run are allocated at this size, so it is checked
+    before anything is: :data:`a2d2_mmseg.a2d2.MAX_IMAGE_SIDE` is also the
+    largest image side the package decodes.
+
+    Args:
+        size (Sequence[int]): ``(height, width)``.
+        what (str): What the size is, for the message.
+
+    Returns:
+        tuple[int, int]: ``(height, width)`` as ints.
+
+    Raises:
+        ExportError: Not two integers, or a side outside the range.
+    """
+    from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
+    if not (isinstance(size, (list, tuple)) and len(size) == 2
+            and all(_is_int(s) for s in size)):
+        raise ExportError(f'{what} must be (height, width) integers, got '
+                          f'{_clip(repr(size))}')
+    height, width = (int(s) for s in size)
+    if not (1 <= height <= MAX_IMAGE_SIDE and 1 <= width <= MAX_IMAGE_SIDE):
+        raise ExportError(
+            f'{what} {width}x{height} (WxH): each side must be between 1 '
+            f'and {MAX_IMAGE_SIDE} (a2d2_mmseg.a2d2.MAX_IMAGE_SIDE, the '
+            'largest image side the package reads; A2D2 frames are '
+            '1920x1208)')
+    return height, width
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters (messages stay short)."""
+    text = str(text)
+    return text if len(text) <= limit else \
+        f'{text[:limit]}... ({len(text)} characters)'
+
+
+def _is_name(value: Any) -> bool:
+    """A short printable single-line string (a class name, a file name)."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_NAME_CHARS \
+        and value.isprintable()
+
+
+def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
+    """What is wrong with decoded metadata, or None (see
+    :func:`read_metadata`)."""
+    from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
+    if meta.get('output') not in OUTPUT_KINDS:
+        return f'output is {_clip(repr(meta.get("output")), 60)}, not one ' \
+            f'of {OUTPUT_KINDS}'
+    num_classes = meta.get('num_classes')
+    if not (_is_int(num_classes) and 2 <= num_classes <= MAX_NUM_CLASSES):
+        return f'num_classes is {_clip(repr(num_classes), 60)}, not an ' \
+            f'integer in [2, {MAX_NUM_CLASSES}]'
+    if not isinstance(meta.get('dynamic', False), bool):
+        return f'dynamic is {_clip(repr(meta["dynamic"]), 60)}, not a boolean'
+    for key in ('input_size', 'frame_size'):
+        size = meta.get(key)
+        if (key == 'input_size' or size is not None) and not (
+                isinstance(size, list) and len(size) == 2 and all(
+                    _is_int(s) and 1 <= s <= MAX_IMAGE_SIDE for s in size)):
+            return f'{key} is {_clip(repr(size), 60)}, not [height, width] ' \
+                f'in [1, {MAX_IMAGE_SIDE}]'
+    if 'config' in meta and not _is_name(meta['config']):
+        return f'config is {_clip(repr(meta["config"]), 60)}, not a file ' \
+            'name'
+    if 'test_pipeline' in meta and not (
+            isinstance(meta['test_pipeline'], list)
+            and all(isinstance(s, dict) for s in meta['test_pipeline'])):
+        return 'test_pipeline is not a list of steps'
+    dataset_meta = meta.get('dataset_meta')
+    if dataset_meta is None:
+        return None
+    classes = dataset_meta.get('classes') if isinstance(
+        dataset_meta, dict) else None
+    palette = dataset_meta.get('palette') if isinstance(
+        dataset_meta, dict) else None
+    if not (isinstance(classes, list) and len(classes) == num_classes
+            and all(_is_name(c) for c in classes)):
+        return (f'dataset_meta.classes is not a list of num_classes='
+                f'{num_classes} class names (printable single-line strings '
+                f'of 1 to {MAX_NAME_CHARS} characters): '
+                f'{_clip(repr(classes), 120)}')
+    if not (isinstance(palette, list) and len(palette) == num_classes
+            and all(
+                isinstance(c, list) and len(c) == 3 and all(
+                    _is_int(v) and 0 <= v <= 255 for v in c)
+                for c in palette)):
+        return (f'dataset_meta.palette is not one [r, g, b] (0-255) per '
+                f'class: {_clip(repr(palette), 120)}')
+    return None
+
+
+def read_metadata(session, onnx_file: str) -> Dict[str, Any]:
+    """The :data:`METADATA_PREFIX` entries of an exported model, checked.
+
+    Every value is bounded JSON (at most :data:`MAX_METADATA_CHARS`
+    characters, integers of at most 18 digits, no NaN or infinity) of the
+    form :func:`export_onnx` writes: ``output`` one of
+    :data:`OUTPUT_KINDS`, ``num_classes`` an integer in
+    ``[2, MAX_NUM_CLASSES]``, ``dynamic`` a boolean, ``input_size`` and
+    ``frame_size`` ``[height, width]`` within
+    :data:`a2d2_mmseg.a2d2.MAX_IMAGE_SIDE`, ``config`` and the class names
+    of ``dataset_meta`` printable single-line strings of at most
+    :data:`MAX_NAME_CHARS` characters, one ``[r, g, b]`` per class.
 
     Args:
         session (onnxruntime.InferenceSession): A session of the model.
+        onnx_file (str): The model file, for messages.
 
     Returns:
         dict: Key (prefix dropped) -> decoded JSON value.
+
+    Raises:
+        ExportError: A value is not of that form; the message names the
+            file and the key and shows at most a few hundred characters.
     """
+    from a2d2_mmseg.a2d2 import parse_json
+
+    def bounded_int(text: str) -> int:
+        if len(text.lstrip('-')) > 18:
+            raise ExportError(f'{where}: an integer of {len(text)} digits')
+        return int(text)
+
+    def no_constant(text: str):
+        raise ExportError(f'{where}: {text} is not a value')
+
     props = session.get_modelmeta().custom_metadata_map
-    return {
-        k[len(METADATA_PREFIX):]: json.loads(v)
-        for k, v in props.items() if k.startswith(METADATA_PREFIX)
-    }
+    meta = {}
+    for key, raw in props.items():
+        if not key.startswith(METADATA_PREFIX):
+            continue
+        where = f'{onnx_file}: metadata {_clip(key, 60)!r}'
+        if len(raw) > MAX_METADATA_CHARS:
+            raise ExportError(f'{where} has {len(raw)} characters, more than '
+                              f'the {MAX_METADATA_CHARS} an export writes')
+        meta[key[len(METADATA_PREFIX):]] = parse_json(
+            raw, where, ExportError, parse_int=bounded_int,
+            parse_constant=no_constant)
+    problem = _check_metadata(meta) if 'output' in meta else None
+    if problem:
+        raise ExportError(f'{onnx_file}: bad {METADATA_PREFIX}* metadata: '
+                          f'{problem}; not a model written by tools/'
+                          'deployment/pytorch2onnx.py, or altered since')
+    return meta
 
 
 def synthetic_frame(size: Tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -338,18 +486,20 @@ def synthetic_frame(size: Tuple[int, int], seed: int = 0) -> np.ndarray:
 
 
 def read_frames(paths: Sequence[str]) -> List[np.ndarray]:
-    """Read BGR frames for the self-check.
+    """Read BGR frames for the self-check, as the A2D2 pipelines decode
+    them (:func:`a2d2_mmseg.a2d2.read_image_file`: stored orientation, a
+    header over ``MAX_IMAGE_SIDE`` refused before decoding).
 
     Raises:
         FileNotFoundError / ExportError: A path is missing or unreadable.
     """
-    import cv2
+    from a2d2_mmseg.a2d2 import A2D2ImageError, read_image_file
     frames = []
     for path in paths:
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path}: image file not found')
-        img = cv2.imread(path, cv2.IMREAD_COLOR)
-        if img is None:
-            raise ExportError(f'{path}: cannot read the image')
-        frames.append(img)
+        try:
+            frames.append(read_image_file(path, 'color'))
+        except A2D2ImageError as error:
+            raise ExportError(str(error)) from None
     return frames

@@ -15,10 +15,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from .export import INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES, read_metadata
+from .export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES, _clip,
+                     read_metadata)
 from .pipeline import (array_test_pipeline, build_array_pipeline,
                        run_pipeline)
-from .segmentor import ExportError, dataset_meta_from_config, load_config
+from .segmentor import (ExportError, config_dataset_meta, config_num_classes,
+                        dataset_meta_from_config, format_names, load_config)
 
 __all__ = [
     'PROVIDER_ALIASES', 'resolve_providers', 'create_session',
@@ -148,6 +150,13 @@ class ORTSegmentor:
             metadata, else the config's A2D2 class set).
         input_size (tuple[int, int] | None): The fixed ``(H, W)`` input of a
             static export, None for a dynamic one.
+
+    Raises:
+        FileNotFoundError: The model file does not exist.
+        ExportError: onnxruntime cannot load it; its metadata is malformed
+            or out of bounds (:func:`~.export.read_metadata`); it was
+            exported with another test pipeline, or for other classes
+            (count or names) than the config's.
     """
 
     def __init__(self,
@@ -167,31 +176,28 @@ class ORTSegmentor:
         self.session = create_session(onnx_file, providers, num_threads,
                                       extra_outputs)
         names = tuple(i.name for i in self.session.get_inputs())
-        self.meta = read_metadata(self.session)
+        self.meta = read_metadata(self.session, onnx_file)
         if names != INPUT_NAMES or 'output' not in self.meta:
             raise ExportError(
                 f'{onnx_file}: not a model written by tools/deployment/'
-                f'pytorch2onnx.py (inputs {names}, expected {INPUT_NAMES}, '
-                f'and {METADATA_PREFIX}* metadata)')
+                f'pytorch2onnx.py (inputs {_clip(names, 100)}, expected '
+                f'{INPUT_NAMES}, and {METADATA_PREFIX}* metadata)')
         self.output = self.meta['output']
         self.output_name = OUTPUT_NAMES[self.output]
-        self.num_classes = int(self.meta['num_classes'])
+        self.num_classes = self.meta['num_classes']
         exported = self.meta.get('test_pipeline')
         if exported is not None and _canonical(exported) != _canonical(
                 self.pipeline_steps):
             raise ExportError(
                 f'{onnx_file} was exported with another test pipeline than '
-                f'this config\'s: exported {exported}, config '
-                f'{self.pipeline_steps}; pass the config it was exported '
-                'from')
+                f'this config\'s: exported {_clip(exported, 600)}, config '
+                f'{_clip(self.pipeline_steps, 600)}; pass the config it was '
+                'exported from')
         self.input_size = None if self.meta.get('dynamic') else tuple(
             self.meta['input_size'])
-        meta = self.meta.get('dataset_meta')
-        if not meta:
-            meta = dataset_meta_from_config(cfg, self.num_classes)
-        self.dataset_meta = dict(
-            classes=tuple(meta['classes']),
-            palette=[list(p) for p in meta['palette']])
+        self.dataset_meta = _check_classes(
+            onnx_file, self.meta, cfg,
+            config if isinstance(config, str) else cfg.filename)
 
     def run(self, images: Sequence[np.ndarray],
             outputs: Optional[Sequence[str]] = None
@@ -262,6 +268,44 @@ class ORTSegmentor:
                 data=torch.from_numpy(np.ascontiguousarray(index[None])))
             results.append(sample)
         return results
+
+
+def _check_classes(onnx_file: str, meta: Dict[str, Any], cfg: Config,
+                   config: Optional[str]) -> dict:
+    """The model's classes and palette, which must be the config's.
+
+    As the PyTorch path refuses a checkpoint whose weights predict another
+    number of classes than the config's model, the exported model's
+    ``num_classes`` must be the config's ``model.decode_head.num_classes``
+    and its class names (``dataset_meta``) the config's class set's.
+
+    Returns:
+        dict: ``classes`` and ``palette`` (the model's, else the config's).
+
+    Raises:
+        ExportError: They differ; the message names the file, the config
+            and both class counts and lists (bounded).
+    """
+    ours = config_dataset_meta(cfg)
+    count = config_num_classes(cfg)
+    if count is None:
+        count = len(ours['classes'])
+    theirs = meta.get('dataset_meta')
+    names = tuple(theirs['classes']) if theirs else None
+    if meta['num_classes'] != count or (names is not None
+                                        and names != ours['classes']):
+        shown = f' ({format_names(names)})' if names is not None else ''
+        raise ExportError(
+            f'{onnx_file}: the model predicts {meta["num_classes"]} classes'
+            f'{shown}, the config {_clip(config, 200)} {count} classes '
+            f"({format_names(ours['classes'])}): it was exported from "
+            'another config (model.decode_head.num_classes, '
+            'test_dataloader.dataset.class_set); pass that config, or '
+            'export again with this one')
+    if theirs:
+        return dict(classes=names,
+                    palette=[list(p) for p in theirs['palette']])
+    return dataset_meta_from_config(cfg, count)
 
 
 def _canonical(steps) -> str:

@@ -20,7 +20,8 @@ from a2d2_mmseg.engine import CheckpointMismatchError, checkpoint_dataset_meta
 __all__ = [
     'ExportError', 'ConfigError', 'CheckpointMismatchError', 'load_config',
     'build_segmentor', 'load_checkpoint_strict', 'dataset_meta_from_config',
-    'dataset_meta_for'
+    'dataset_meta_for', 'config_dataset_meta', 'config_num_classes',
+    'format_names'
 ]
 
 
@@ -83,6 +84,15 @@ def _fmt_keys(keys: Sequence[str], limit: int = 6) -> str:
     shown = ', '.join(keys[:limit])
     return shown + (f', ... ({len(keys) - limit} more)'
                     if len(keys) > limit else '')
+
+
+def format_names(names: Sequence[str], limit: int = 6,
+                 chars: int = 40) -> str:
+    """At most ``limit`` names, each cut to ``chars`` characters, and how
+    many more: a bounded list for messages."""
+    return _fmt_keys([
+        repr(n if len(n) <= chars else n[:chars] + '...') for n in names
+    ], limit)
 
 
 def _fmt_modules(keys: Sequence[str], limit: int = 8) -> str:
@@ -160,18 +170,16 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
     return ckpt
 
 
-def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
-    """Classes and palette from the config's A2D2 class set.
+def config_dataset_meta(cfg: Config) -> dict:
+    """Classes and palette of the config's A2D2 class set
+    (``test_dataloader.dataset.class_set``, default 'full'; its
+    ``metainfo.classes`` when given), whatever the model's class count.
 
     Args:
         cfg (Config): The config.
-        num_classes (int): The model's number of classes.
 
     Returns:
         dict: ``dict(classes=tuple, palette=list of [r, g, b])``.
-
-    Raises:
-        ExportError: The class set has another number of classes.
     """
     from a2d2_mmseg.a2d2.class_sets import build_class_set
 
@@ -183,12 +191,38 @@ def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
         index = {c: i for i, c in enumerate(class_set.classes)}
         meta = dict(classes=tuple(custom),
                     palette=[class_set.palette[index[c]] for c in custom])
+    return dict(classes=tuple(meta['classes']),
+                palette=[list(map(int, p)) for p in meta['palette']])
+
+
+def config_num_classes(cfg: Config) -> Optional[int]:
+    """``model.decode_head.num_classes`` of the config, or None when it has
+    no single decode head naming it."""
+    head = (cfg.get('model') or {}).get('decode_head')
+    num_classes = head.get('num_classes') if isinstance(head, dict) else None
+    return num_classes if isinstance(num_classes, int) else None
+
+
+def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
+    """Classes and palette from the config's A2D2 class set
+    (:func:`config_dataset_meta`).
+
+    Args:
+        cfg (Config): The config.
+        num_classes (int): The model's number of classes.
+
+    Returns:
+        dict: ``dict(classes=tuple, palette=list of [r, g, b])``.
+
+    Raises:
+        ExportError: The class set has another number of classes.
+    """
+    meta = config_dataset_meta(cfg)
     if len(meta['classes']) != num_classes:
         raise ExportError(
             f"the config's class set has {len(meta['classes'])} classes, "
             f'not the model\'s {num_classes}, and the checkpoint names none')
-    return dict(classes=tuple(meta['classes']),
-                palette=[list(map(int, p)) for p in meta['palette']])
+    return meta
 
 
 def dataset_meta_for(cfg: Config,

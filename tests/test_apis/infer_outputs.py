@@ -48,3 +48,52 @@ def check_outputs(out_dir, name, image_bgr, opacity=0.5):
     expected_overlay = blend(np.ascontiguousarray(image_bgr[..., ::-1]),
                              colour, opacity)
     np.testing.assert_array_equal(overlay, expected_overlay)
+
+
+def write_folder_with_bad_images(folder, size=(8, 6)):
+    """Three real PNGs (``a``, ``c``, ``e``) with, between them, a 0-byte
+    ``b.png`` and a ``d.png`` cut in half.
+
+    Returns:
+        tuple: ``(good, bad)``: ``{name: BGR image}`` of the readable ones
+        and the paths of the two bad ones.
+    """
+    from tests.bad_files import encode_png
+    os.makedirs(folder, exist_ok=True)
+    good = dict(zip('ace', images(3, size=size, seed=3)))
+    for name, image in good.items():
+        with open(osp.join(folder, f'{name}.png'), 'wb') as f:
+            f.write(encode_png(image))
+    bad = [osp.join(folder, 'b.png'), osp.join(folder, 'd.png')]
+    open(bad[0], 'wb').close()
+    png = encode_png(images(1, size=size, seed=4)[0])
+    with open(bad[1], 'wb') as f:
+        f.write(png[:len(png) // 2])
+    return good, bad
+
+
+def write_truncated_avi(path, frames=10, size=(32, 24), keep=0.5):
+    """A Motion-JPEG AVI of ``frames`` random frames, cut to ``keep`` of
+    its bytes: its header still declares ``frames`` frames.
+
+    Returns:
+        int: The frames OpenCV decodes from the cut file.
+    """
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'MJPG'), 5.0,
+                             size)
+    assert writer.isOpened(), 'OpenCV cannot write MJPG AVI here'
+    for image in images(frames, size=size, seed=5):
+        writer.write(image)
+    writer.release()
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * keep)])
+    cap = cv2.VideoCapture(path)
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == frames
+    decoded = 0
+    while cap.read()[0]:
+        decoded += 1
+    cap.release()
+    assert 0 < decoded < frames
+    return decoded

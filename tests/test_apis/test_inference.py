@@ -8,6 +8,7 @@ The command line, tools/infer.py, is run in tests/test_tools/test_infer.py.
 """
 import os
 import os.path as osp
+import warnings
 from types import SimpleNamespace
 
 import cv2
@@ -16,12 +17,15 @@ import pytest
 import torch
 
 import a2d2_mmseg.apis.inference as inference
-from a2d2_mmseg.apis import InferenceInputError, infer
+from a2d2_mmseg.apis import (InferenceIncompleteError, InferenceInputError,
+                             SkippedInputWarning, infer)
 from a2d2_mmseg.engine import CheckpointError
 from tests.bad_files import write_png_with_orientation
 from tests.test_apis.infer_outputs import (NUM_CLASSES, PALETTE,
                                            check_outputs, expected, images,
-                                           listing)
+                                           listing,
+                                           write_folder_with_bad_images,
+                                           write_truncated_avi)
 from tests.tiny_training import tiny_training_run
 
 @pytest.fixture(scope='module')
@@ -246,3 +250,148 @@ def test_file_name_that_is_not_utf8(tmp_path, monkeypatch):
         index = cv2.imdecode(np.frombuffer(f.read(), np.uint8),
                              cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(index, img[..., 0] % 38)
+
+
+# -- outputs over inputs, unreadable inputs ----------------------------------
+def _snapshot(folder):
+    """{relative path: bytes} of every file under ``folder``."""
+    files = {}
+    for name in listing(str(folder)):
+        with open(osp.join(str(folder), name), 'rb') as f:
+            files[name] = f.read()
+    return files
+
+
+@pytest.mark.parametrize('case', ['video_in_out', 'folder_in_out',
+                                  'out_is_input', 'dotdot', 'out_link',
+                                  'image_link_into_out',
+                                  'subfolder_link_to_input'])
+def test_output_folder_holding_an_input_is_refused(tmp_path, case):
+    """An input in (or equal to) the output folder, links and '..'
+    resolved, is refused before the model is loaded or anything written:
+    'cfg.py' and 'ckpt.pth' do not exist, and the inputs are unchanged."""
+    out = tmp_path / 'O'
+    (out / 'color').mkdir(parents=True)
+    for i, image in enumerate(images(2, size=(8, 6))):
+        cv2.imwrite(str(out / 'color' / f'f{i}.png'), image)
+    _write_video(str(out / 'overlay.mp4'), images(3, size=(32, 24)))
+    out_dir = str(out)
+    if case == 'video_in_out':
+        input_path = str(out / 'overlay.mp4')
+    elif case == 'folder_in_out':
+        input_path = str(out / 'color')
+    elif case == 'out_is_input':
+        input_path = out_dir = str(out / 'color')
+    elif case == 'dotdot':
+        (tmp_path / 'x').mkdir()
+        input_path = str(tmp_path / 'x' / '..' / 'O' / 'color' / 'f0.png')
+    elif case == 'out_link':
+        os.symlink(str(out), str(tmp_path / 'link'))
+        input_path, out_dir = str(out / 'color'), str(tmp_path / 'link')
+    elif case == 'image_link_into_out':
+        (tmp_path / 'in').mkdir()
+        os.symlink(str(out / 'color' / 'f1.png'),
+                   str(tmp_path / 'in' / 'f1.png'))
+        input_path = str(tmp_path / 'in')
+    else:  # O2/color is a link to the input folder
+        (tmp_path / 'O2').mkdir()
+        os.symlink(str(out / 'color'), str(tmp_path / 'O2' / 'color'))
+        input_path, out_dir = str(out / 'color'), str(tmp_path / 'O2')
+    before = _snapshot(tmp_path)
+    with pytest.raises(InferenceInputError) as error:
+        infer('cfg.py', 'ckpt.pth', input_path, out_dir)
+    message = str(error.value)
+    assert 'lies in (or is) the output folder' in message
+    assert message.startswith(input_path) or case == 'image_link_into_out'
+    assert f'output folder {out_dir} ' in message
+    if case == 'image_link_into_out':
+        assert message.startswith(str(tmp_path / 'in' / 'f1.png'))
+    assert _snapshot(tmp_path) == before
+
+
+def test_output_folder_inside_the_input_folder_is_allowed(tmp_path,
+                                                          monkeypatch):
+    # Only a folder's top-level images are read: OUT = IN/out is safe.
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    cv2.imwrite(str(folder / 'a.png'), images(1, size=(8, 6))[0])
+    _fake_model(monkeypatch, [])
+    infer('cfg.py', 'ckpt.pth', str(folder), str(folder / 'out'))
+    assert listing(str(folder / 'out')) == expected(['a'])
+
+
+@pytest.mark.parametrize('batch_size', [1, 4])
+def test_unreadable_images_are_skipped(tmp_path, monkeypatch, batch_size):
+    """A 0-byte and a truncated PNG between three good ones: both named in
+    a warning and in the error, the good ones' outputs all written."""
+    good, bad = write_folder_with_bad_images(str(tmp_path / 'in'))
+    _fake_model(monkeypatch, [])
+    out = str(tmp_path / 'out')
+    with pytest.warns(SkippedInputWarning) as warned:
+        with pytest.raises(InferenceIncompleteError) as error:
+            infer('cfg.py', 'ckpt.pth', str(tmp_path / 'in'), out,
+                  batch_size=batch_size)
+    assert [str(w.message) for w in warned
+            if w.category is SkippedInputWarning] == [
+                f'{_read_error(path)}; skipped, the other frames go on'
+                for path in bad]
+    assert 'empty file (0 bytes)' in _read_error(bad[0])
+    assert 'truncated' in _read_error(bad[1])
+    assert listing(out) == expected(sorted(good))
+    for name, image in good.items():
+        index = cv2.imread(osp.join(out, 'index', f'{name}.png'),
+                           cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(index, image[..., 0] % 38)
+    assert str(error.value) == (
+        f'2 input(s) could not be read and were skipped (see the warnings):'
+        f' {bad[0]}, {bad[1]}; the 3 frame(s) read were written to {out}')
+    assert [p for p, _ in error.value.skipped] == bad
+    assert len(error.value.written['index']) == 3
+
+
+def _read_error(path):
+    from a2d2_mmseg.apis import read_image
+    with pytest.raises(InferenceInputError) as error:
+        read_image(path)
+    return str(error.value)
+
+
+def test_skipped_names_are_bounded(tmp_path, monkeypatch):
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    cv2.imwrite(str(folder / 'good.png'), images(1, size=(8, 6))[0])
+    for i in range(25):
+        (folder / f'bad{i:02d}_{"x" * 200}.png').write_bytes(b'')
+    _fake_model(monkeypatch, [])
+    with pytest.warns(SkippedInputWarning):
+        with pytest.raises(InferenceIncompleteError) as error:
+            infer('cfg.py', 'ckpt.pth', str(folder), str(tmp_path / 'out'))
+    message = str(error.value)
+    assert message.startswith('25 input(s) could not be read')
+    assert message.count('bad') == 10 and ', ... (15 more);' in message
+    assert len(message) < 10 * 210 + 500
+    assert len(error.value.skipped) == 25
+
+
+def test_truncated_video_is_named(tmp_path, monkeypatch):
+    """A cut AVI declaring 10 frames: the decoded ones are written, then
+    the file and both counts are named."""
+    video = str(tmp_path / 'drive.avi')
+    decoded = write_truncated_avi(video)
+    _fake_model(monkeypatch, [])
+    out = str(tmp_path / 'out')
+    with pytest.warns(SkippedInputWarning,
+                      match=f'{video}: only {decoded} of the 10 frames the '
+                      f'video declares could be decoded'):
+        with pytest.raises(InferenceIncompleteError,
+                           match=f'1 input.*skipped.*: {video}; the '
+                           f'{decoded} frame'):
+            infer('cfg.py', 'ckpt.pth', video, out)
+    assert listing(out) == expected(
+        [f'drive_{i:06d}' for i in range(decoded)], video=True)
+    # Stopping at --max-frames is not a truncation.
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', SkippedInputWarning)
+        written = infer('cfg.py', 'ckpt.pth', video, str(tmp_path / 'o2'),
+                        max_frames=decoded)
+    assert len(written['index']) == decoded

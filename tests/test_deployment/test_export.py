@@ -242,3 +242,149 @@ def test_cli_refuses_checkpoint_of_another_model(tmp_path):
     assert 'decode_head.transformer_decoder' in proc.stdout
     assert 'Traceback' not in proc.stdout
     assert not out.exists()
+
+
+# -- the metadata read back, and the config's classes ------------------------
+def _tampered(exported, folder, **values):
+    """A copy of the exported model with metadata values replaced (raw
+    JSON text, not encoded again)."""
+    model = onnx.load(exported['onnx'])
+    props = {p.key: p.value for p in model.metadata_props}
+    for key, raw in values.items():
+        props['a2d2_mmseg.' + key] = raw
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, props)
+    path = str(folder / 'tampered.onnx')
+    onnx.save(model, path)
+    return path
+
+
+def _dataset_meta(exported, **changes):
+    """The exported ``dataset_meta`` JSON with ``changes``."""
+    meta = json.loads({
+        p.key: p.value
+        for p in onnx.load(exported['onnx']).metadata_props
+    }['a2d2_mmseg.dataset_meta'])
+    meta.update(changes)
+    return json.dumps(meta)
+
+
+def _classes(exported):
+    return json.loads(_dataset_meta(exported))['classes']
+
+
+@pytest.mark.parametrize('key,raw,problem', [
+    ('num_classes', '9' * 5000, 'an integer of 5000 digits'),
+    ('num_classes', '"38"', "num_classes is '38', not an integer in"),
+    ('num_classes', str(10**12), 'not an integer in [2, 65536]'),
+    ('num_classes', 'NaN', 'NaN is not a value'),
+    ('num_classes', '{', 'malformed JSON'),
+    ('num_classes', '[' * 100000, 'JSON nested too deeply'),
+    ('test_pipeline', '"' + 'x' * (1 << 20) + '"',
+     f'has {(1 << 20) + 2} characters, more than the'),
+    ('output', '"bogus"', "output is 'bogus', not one of"),
+    ('dynamic', '"yes"', "dynamic is 'yes', not a boolean"),
+    ('input_size', '[100000, 5]', 'input_size is [100000, 5], not'),
+    ('config', json.dumps('a\nb.py'), 'config is'),
+    ('test_pipeline', '"Resize"', 'test_pipeline is not a list'),
+])
+def test_malformed_metadata_is_refused(exports, tmp_path, key, raw,
+                                       problem):
+    exported = exports('unet')
+    path = _tampered(exported, tmp_path, **{key: raw})
+    with pytest.raises(ExportError) as error:
+        ORTSegmentor(path, exported['config'])
+    message = str(error.value)
+    assert message.startswith(f'{path}: ')
+    assert problem in message, message
+    assert len(message) < 1000
+
+
+@pytest.mark.parametrize('change', ['newline', 'long', 'count', 'palette'])
+def test_malformed_class_names_are_refused(exports, tmp_path, change):
+    exported = exports('unet')
+    classes = _classes(exported)
+    if change == 'newline':
+        meta = _dataset_meta(exported,
+                             classes=['Car\nerror: fake'] + classes[1:])
+    elif change == 'long':
+        meta = _dataset_meta(exported, classes=['x' * 10000] + classes[1:])
+    elif change == 'count':
+        meta = _dataset_meta(exported, classes=classes + ['extra'])
+    else:
+        meta = _dataset_meta(exported, palette=[[300, 0, 0]] * len(classes))
+    path = _tampered(exported, tmp_path, dataset_meta=meta)
+    with pytest.raises(ExportError) as error:
+        ORTSegmentor(path, exported['config'])
+    message = str(error.value)
+    assert message.startswith(f'{path}: bad a2d2_mmseg.* metadata: '
+                              'dataset_meta.')
+    assert len(message) < 1000 and '\n' not in message
+
+
+def test_model_of_other_classes_than_the_config_is_refused(
+        exports, tmp_path):
+    """The attack: the 38-class model with an 11-class config ran and
+    wrote indices up to 37. Now the file, the config and both class
+    counts and lists are named, as the PyTorch path refuses the pair."""
+    exported = exports('unet')
+    options = {
+        'model.decode_head.num_classes': 11,
+        'test_dataloader.dataset.class_set': 'reduced'
+    }
+    with pytest.raises(ExportError) as error:
+        ORTSegmentor(exported['onnx'], exported['config'],
+                     cfg_options=options)
+    message = str(error.value)
+    assert message.startswith(
+        f"{exported['onnx']}: the model predicts 38 classes ('")
+    assert f"the config {exported['config']} 11 classes ('" in message
+    assert '(32 more)' in message and '(5 more)' in message
+    assert len(message) < 1000
+    # Same count, other names.
+    classes = _classes(exported)
+    path = _tampered(exported, tmp_path, dataset_meta=_dataset_meta(
+        exported, classes=classes[1:] + classes[:1]))
+    with pytest.raises(ExportError, match=r'predicts 38 classes \(.*'
+                       r'the config .* 38 classes'):
+        ORTSegmentor(path, exported['config'])
+    # The model's own config still runs it.
+    assert ORTSegmentor(exported['onnx'], exported['config']).num_classes \
+        == 38
+
+
+def test_cli_refuses_shape_over_the_image_side_limit(tmp_path, capsys):
+    """--shape 100000x100000 allocated 30 GB, then a cv2 traceback; now
+    argparse refuses it (exit 2) before reading the config."""
+    import importlib.util
+
+    from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
+    proc = run([PYTHON, PYTORCH2ONNX, 'missing.py', 'missing.pth',
+                '--shape', '100000x100000'], cwd=str(tmp_path))
+    assert proc.returncode == 2, proc.stdout[-2000:]
+    assert ('error: argument --shape: --shape 100000x100000 (WxH): each '
+            f'side must be between 1 and {MAX_IMAGE_SIDE}') in proc.stdout
+    assert 'Traceback' not in proc.stdout
+    assert 'missing.py' not in proc.stdout.splitlines()[-1]  # not read
+    spec = importlib.util.spec_from_file_location('pytorch2onnx',
+                                                  PYTORCH2ONNX)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for shape, problem in (
+            (f'{MAX_IMAGE_SIDE + 1}x10', 'each side must be between'),
+            (f'10x{MAX_IMAGE_SIDE + 1}', 'each side must be between'),
+            ('0x10', 'each side must be between'),
+            ('1e9x10', 'expected WxH'), ('10x10x3', 'expected WxH'),
+            ('9' * 5000 + 'x10', 'expected WxH')):
+        with pytest.raises(SystemExit) as exit_:
+            tool.parse_args(['c.py', 'k.pth', '--shape', shape])
+        assert exit_.value.code == 2
+        error = capsys.readouterr().err.splitlines()[-1]
+        assert ': error: argument --shape: ' in error
+        assert problem in error and len(error) < 400, error
+    args = tool.parse_args(['c.py', 'k.pth', '--shape',
+                            f'{MAX_IMAGE_SIDE}x1'])
+    assert args.shape == (1, MAX_IMAGE_SIDE)
+    with pytest.raises(ExportError, match='each side must be between'):
+        export_from_config('missing.py', None, str(tmp_path / 'x.onnx'),
+                           frame_size=(100000, 100000))

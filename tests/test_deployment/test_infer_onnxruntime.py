@@ -9,6 +9,8 @@ import pytest
 
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.deployment import export_from_config, synthetic_frame
+from tests.test_apis.infer_outputs import (expected,
+                                           write_folder_with_bad_images)
 from tests.test_deployment import tiny_models
 from tests.test_engine.tiny_runs import PYTHON, REPO, run
 
@@ -96,3 +98,47 @@ def test_errors(workspace, tmp_path):
     assert proc.returncode == 1
     assert "execution provider 'tensorrt' is not available" in proc.stdout
     assert 'Traceback' not in proc.stdout
+
+
+def test_model_of_other_classes_is_refused(workspace, tmp_path):
+    """The attack: the 38-class .onnx with an 11-class config wrote masks
+    with indices up to 36 and exit status 0. Now: exit status 1 naming the
+    file and both class counts, nothing written."""
+    image = osp.join(workspace['frames'], 'f0.png')
+    out = tmp_path / 'o'
+    proc = run([
+        PYTHON, INFER, workspace['config'], workspace['onnx'], image, '-o',
+        str(out), '--backend', 'onnxruntime', '--cfg-options',
+        'model.decode_head.num_classes=11',
+        'test_dataloader.dataset.class_set=reduced'
+    ],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1, proc.stdout[-4000:]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith(f"error: {workspace['onnx']}: the model predicts "
+                           "38 classes ('")
+    assert f"the config {workspace['config']} 11 classes ('" in last
+    assert 'Traceback' not in proc.stdout
+    assert not out.exists()
+
+
+def test_unreadable_images_are_skipped(workspace, tmp_path):
+    """Same mechanism as the PyTorch backend: the bad images are named,
+    the good ones written, exit status 3."""
+    good, bad = write_folder_with_bad_images(str(tmp_path / 'in'))
+    out = str(tmp_path / 'o')
+    proc = run([
+        PYTHON, INFER, workspace['config'], workspace['onnx'],
+        str(tmp_path / 'in'), '-o', out, '--backend', 'onnxruntime',
+        '--ort-threads', '1', '--batch-size', '1'
+    ],
+               cwd=str(tmp_path))
+    assert proc.returncode == 3, proc.stdout[-4000:]
+    for path in bad:
+        assert f'warning: {path}: cannot read the image: ' in proc.stdout
+    assert '3 frame(s) segmented' in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == (
+        f'error: 2 input(s) could not be read and were skipped (see the '
+        f'warnings): {bad[0]}, {bad[1]}; the 3 frame(s) read were written '
+        f'to {out}')
+    assert _listing(out) == expected(sorted(good))

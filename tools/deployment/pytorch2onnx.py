@@ -31,21 +31,26 @@ import time
 from mmengine.config import DictAction
 
 from a2d2_mmseg.deployment import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET,
-                                   OUTPUT_KINDS, ExportError, check_onnx,
+                                   OUTPUT_KINDS, ExportError,
+                                   check_frame_size, check_onnx,
                                    export_from_config, read_frames,
                                    synthetic_frame)
 from a2d2_mmseg.engine import CheckpointError
 
 
 def parse_size(text: str):
-    """'WxH' -> (height, width)."""
+    """'WxH' -> (height, width), each side in [1, MAX_IMAGE_SIDE]: checked
+    before anything is allocated at that size."""
+    parts = text.lower().split('x')
+    if len(parts) != 2 or not all(p.strip().isdigit() and len(p.strip()) <= 6
+                                  for p in parts):
+        raise argparse.ArgumentTypeError(
+            f'expected WxH (e.g. 1920x1208), got {text[:40]!r}')
+    width, height = (int(p) for p in parts)
     try:
-        width, height = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected WxH, got {text!r}')
-    if width < 1 or height < 1:
-        raise argparse.ArgumentTypeError(f'sizes must be >= 1: {text!r}')
-    return height, width
+        return check_frame_size((height, width), '--shape')
+    except ExportError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 def parse_args(argv=None):
@@ -59,7 +64,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--shape', type=parse_size,
         default=DEFAULT_FRAME_SIZE,
-        help='WxH of the images the model is for (default: the A2D2 frame, '
+        help='WxH of the images the model is for, each side 1 to '
+        'a2d2_mmseg.a2d2.MAX_IMAGE_SIDE (default: the A2D2 frame, '
         '1920x1208); the test pipeline\'s output for it is the input size')
     parser.add_argument('--dynamic', action='store_true',
                         help='free batch, height and width (default: fixed '
