@@ -9,10 +9,11 @@ changed:
 * a tiny raw A2D2 tree (:func:`tests.test_engine.tiny_runs.write_tiny_tree`)
   as ``data_root``: one scene of two 64x64 frames to train on, one frame
   to validate and test on; for the seed-protocol configs (``seed_study/``,
-  ``demo/``) the same frames in the seed's arrangement, one scene in
-  ``train/`` and one in ``test/``, read through the configs' own
-  ``scenes='train'`` / ``'test'``, and a class-weight file where the config
-  names one;
+  ``demo/``) the same frames as the seed lays its root out: its
+  arrangement, one scene in ``train/`` and one in ``test/``, read through
+  the configs' own layout and ``scenes='train'`` / ``'test'``, with its
+  ``preprocessed_masks/`` beside (:func:`write_tiny_seed_root`), and a
+  class-weight file where the config names one;
 * tiny sizes: every ``scale`` in the pipelines becomes 64x40 and every crop
   32x32 (the data preprocessor's ``size`` too), so one step takes a fraction
   of a second;
@@ -29,14 +30,16 @@ import os
 import os.path as osp
 import shutil
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
+from a2d2_mmseg.a2d2 import A2D2LayoutError
 from tests.a2d2_tree import label_from_names, write_raw_tree
-from tests.test_datasets.a2d2_trees import write_tree
+from tests.test_datasets.a2d2_trees import frame_paths, write_tree
 from tests.test_engine.tiny_runs import (FRAMES, SCENES, tiny_label,
                                          write_tiny_tree)
 
@@ -156,17 +159,49 @@ def tiny_root(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope='module')
-def tiny_seed_root(tmp_path_factory):
-    """The tiny tree's frames in the seed's arrangement: the first scene in
-    ``train/``, the second in ``test/``."""
-    root = str(tmp_path_factory.mktemp('tiny_seed') / 'a2d2_seed')
+def seed_mask_value(split, n):
+    """The class index filling mask ``n`` of ``split`` in
+    :func:`write_tiny_seed_root`'s ``preprocessed_masks/``."""
+    return (3 * (split == 'test') + n + 1) % 10
+
+
+def write_tiny_seed_root(root):
+    """The tiny tree's frames as the seed lays its root out: the seed's
+    arrangement (the first scene in ``train/``, the second in ``test/``)
+    and, side by side with it, its ``preprocessed_masks/`` of the same
+    frames (16x16 integer ``.npy`` masks, constant
+    :func:`seed_mask_value`, listed in ``{train,test}_list.json``).
+
+    Args:
+        root (str): data_root.
+
+    Returns:
+        str: ``root``.
+    """
+    masks = osp.join(root, 'preprocessed_masks')
     for i, (scene, split) in enumerate(zip(SCENES, ('train', 'test'))):
         write_tree(root, 'seed_bboxes', {
             scene: [(frame, tiny_label(10 * i + j))
                     for j, frame in enumerate(FRAMES)]
         }, split=split)
+        os.makedirs(osp.join(masks, split))
+        images = []
+        for n, frame in enumerate(FRAMES):
+            img, _, _ = frame_paths(root, 'seed_bboxes', scene, frame,
+                                    split=split)
+            images.append(osp.relpath(img, root))
+            np.save(osp.join(masks, split, f'{n}_mask.npy'),
+                    np.full((16, 16), seed_mask_value(split, n), np.int64))
+        with open(osp.join(masks, f'{split}_list.json'), 'w') as f:
+            json.dump(images, f)
     return root
+
+
+@pytest.fixture(scope='module')
+def tiny_seed_root(tmp_path_factory):
+    """:func:`write_tiny_seed_root`: both arrangements side by side."""
+    return write_tiny_seed_root(
+        str(tmp_path_factory.mktemp('tiny_seed') / 'a2d2_seed'))
 
 
 @pytest.mark.parametrize('path', CONFIGS)
@@ -178,7 +213,9 @@ def test_config_trains_and_tests_through_runner(path, tiny_root,
                           work_dir)
     assert cfg.custom_imports.imports[0] == 'a2d2_mmseg.plugin'
     num_classes = cfg.model.decode_head.num_classes
-    expected = 11 if seed_protocol(path) else 38
+    # The seed configs' class set (11 classes; 10 where background is
+    # ignored), A2D2's 38 categories elsewhere.
+    expected = len(cfg.class_set['classes']) if seed_protocol(path) else 38
     assert num_classes == expected
     try:
         torch.manual_seed(0)
@@ -188,6 +225,8 @@ def test_config_trains_and_tests_through_runner(path, tiny_root,
         optimizer = runner.optim_wrapper.optimizer
         assert type(optimizer).__name__ == cfg.optim_wrapper.optimizer.type
         assert runner.iter == 1
+        assert len(runner.train_dataloader.dataset.metainfo['classes']) == (
+            num_classes)
         if seed_protocol(path):
             # The seed's train/ folder only, at the (tiny) square size.
             train_set = runner.train_dataloader.dataset
@@ -227,3 +266,80 @@ def test_config_datasets_build(path, tmp_path):
         if loader != 'train_dataloader':
             # annotations are loaded at the original resolution
             assert tuple(gt.shape) == (1, 3, 4)
+
+
+SEED_CONFIGS = [c for c in CONFIGS if seed_protocol(c)]
+
+
+def test_seed_root_holds_two_arrangements(tiny_seed_root):
+    # The seed's root as the seed lays it out: 'auto' cannot choose, so the
+    # seed configs name their layout (and train on this root above).
+    with pytest.raises(A2D2LayoutError, match='more than one'):
+        DATASETS.build(dict(type='A2D2Dataset', data_root=tiny_seed_root,
+                            scenes='train'))
+    for path in SEED_CONFIGS:
+        cfg = _load(path)
+        assert {cfg[loader].dataset.layout
+                for loader in LOADERS} == {'seed_bboxes'}, path
+
+
+@pytest.mark.parametrize(
+    'path', [c for c in SEED_CONFIGS if '/seed_study/' in c])
+def test_seed_config_reads_the_npy_masks_with_layout_seed(
+        path, tiny_seed_root):
+    # The README's one override: layout='seed' in the three dataloaders.
+    cfg = _load(path)
+    for loader, split in zip(LOADERS, ('train', 'test', 'test')):
+        ds_cfg = cfg[loader].dataset
+        ds_cfg.update(data_root=tiny_seed_root, layout='seed')
+        _shrink_pipeline(ds_cfg.pipeline)
+        ds = DATASETS.build(ds_cfg)
+        assert len(ds) == len(FRAMES)
+        for n in range(len(ds)):
+            info = ds.get_data_info(n)
+            assert info['seg_map_path'] == osp.join(
+                tiny_seed_root, 'preprocessed_masks', split,
+                f'{n}_mask.npy')
+            # The stored mask (16x16, one class) at the configs' square
+            # input size, as the colour labels are.
+            gt = ds[n]['data_samples'].gt_sem_seg.data
+            assert tuple(gt.shape) == (1, TINY_SCALE[1], TINY_SCALE[0])
+            assert set(gt.unique().tolist()) == {seed_mask_value(split, n)}
+
+
+IGNORE_BACKGROUND = ('configs/seed_study/deeplabv3plus_r50-d8_4xb2-80k_a2d2-'
+                     'seed-ignore-background-512x512.py')
+
+
+def test_ignore_background_ablation_changes_only_the_class_set():
+    """The seed's "background (label 255)" reading: the seed DeepLabV3's
+    class set without 'background', its categories ignored."""
+    from a2d2_mmseg.a2d2 import build_class_set
+    cfg = _load(IGNORE_BACKGROUND)
+    base = _load(IGNORE_BACKGROUND.replace('-ignore-background', ''))
+    classes = tuple(cfg.class_set['classes'])
+    assert classes == tuple(base.class_set['classes'])[1:]
+    assert 'background' not in classes
+    assert cfg.class_set['groups'] == base.class_set['groups']
+    assert cfg.class_set['ignore'] == base.class_set['ignore']
+    assert cfg.class_set['others'] == 'ignore'
+    # What went to background is ignored; the rest keeps its class.
+    index = build_class_set(cfg.class_set).category_to_index
+    for category in ('Sidebars', 'Irrelevant signs', 'Road blocks',
+                     'Obstacles / trash', 'Animals', 'Grid structure',
+                     'Traffic guide obj.', 'Ego car', 'Blurred area',
+                     'Rain dirt'):
+        assert index[category] == 255, category
+    assert index['RD normal street'] == classes.index('road') == 0
+    assert index['Car'] == classes.index('vehicle')
+    assert sorted(set(index.values()) - {255}) == list(range(10))
+    # Only the class set and num_classes differ from the base.
+    for c in (cfg, base):
+        for loader in LOADERS:
+            assert c[loader].dataset.class_set == c.class_set
+            c[loader].dataset.class_set = None
+        for head in ('decode_head', 'auxiliary_head'):
+            assert c.model[head].num_classes == len(c.class_set['classes'])
+            c.model[head].num_classes = None
+        c.pop('class_set'), c.pop('num_classes')
+    assert cfg.to_dict() == base.to_dict()

@@ -3,8 +3,13 @@
 #     <data_root>/camera_lidar_semantic_bboxes/camera/{train,test,special}/
 #       <scene>/{camera,label}/cam_front_center/   (class_list.json beside)
 #   where the folder is the split: train on train/, validate and test on
-#   test/ (the seed has no validation split). The seed's preprocessed_masks
-#   (integer or one-hot .npy beside their 1920x1208 frames) are read too.
+#   test/ (the seed has no validation split). The layout is named, not
+#   detected: the seed keeps preprocessed_masks/ beside
+#   camera_lidar_semantic_bboxes/, and layout='auto' refuses a root that
+#   holds two arrangements. To train on the seed's .npy masks (integer or
+#   one-hot, in this class set's indices) instead of the colour labels, set
+#   layout='seed' in the three dataloaders' datasets (README "Reproduce the
+#   seed study").
 # - the front centre camera only (A2D2Dataset's default `cameras`),
 # - frames and masks resized to 512x512, aspect not kept (masks nearest, as
 #   mmcv.imresize(..., interpolation='nearest')); no augmentation,
@@ -94,7 +99,10 @@ tta_pipeline = [
             ], [dict(type='PackSegInputs')]
         ])
 ]
-seed_data = dict(data_root=data_root, layout='auto', class_set=class_set)
+# 'seed_bboxes': the colour labels of camera_lidar_semantic_bboxes/camera/
+# {train,test}/ (see above for the seed's .npy masks, layout='seed').
+seed_data = dict(
+    data_root=data_root, layout='seed_bboxes', class_set=class_set)
 train_dataloader = dict(
     dataset=dict(scenes='train', pipeline=train_pipeline, **seed_data))
 val_dataloader = dict(
