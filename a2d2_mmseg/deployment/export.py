@@ -28,8 +28,21 @@ raise :class:`ExportError`.
 
 Shapes: by default H and W are fixed to what the test pipeline makes of an
 A2D2 frame (1920x1208 -> 960x604 with the A2D2 configs), ``dynamic=True``
-makes them free. The batch dimension is always free; ``out_size`` is an
-input in both cases.
+makes them free; the batch dimension is free and ``out_size`` is an input in
+both cases. A *static* export (``static_out_size``, ``--static``) fixes
+every size for runtimes that need a static graph (OpenCV's DNN module,
+TensorRT-style and embedded deployers): the batch (``batch``, default 1),
+H and W, and the output size, a constant of the graph's last ``Resize``
+(no ``out_size`` input, no ``Shape`` op; the onnxscript optimiser folds the
+shape computations). Its only input is ``image`` ``uint8 [batch, 3, H,
+W]``, its output ``[batch, out_h, out_w]``. OpenCV 4.14's DNN module loads
+the static graphs of the convolutional heads (ASPP, DeepLabV3+, UNet; BGR
+to RGB is two ``Slice`` + ``Concat``, as OpenCV has no negative-step
+``Slice``) and refuses the Mask2Former-lite head's, which onnxruntime runs:
+"axis of LayerNormalization is out of range" (the tests' tiny head: the
+first ``LayerNormalization`` reads a constant, the query embedding after
+the input-independent first self-attention) or "Layer "expand" already into
+net" at a ``MatMul`` (the R50 config).
 
 Exporter: ``torch.onnx.export(..., dynamo=True)`` (``torch.export`` +
 onnxscript), opset 18. Both exporters of torch 2.13 were tried on the three
@@ -68,7 +81,8 @@ __all__ = [
     'PredictGraph', 'export_onnx', 'export_from_config', 'read_metadata',
     'synthetic_frame', 'read_frames', 'DEFAULT_OPSET', 'DEFAULT_FRAME_SIZE',
     'METADATA_PREFIX', 'OUTPUT_KINDS', 'check_frame_size',
-    'MAX_METADATA_CHARS', 'MAX_NUM_CLASSES', 'MAX_NAME_CHARS'
+    'MAX_METADATA_CHARS', 'MAX_NUM_CLASSES', 'MAX_NAME_CHARS',
+    'MAX_STATIC_BATCH'
 ]
 
 DEFAULT_OPSET = 18
@@ -83,6 +97,8 @@ OUTPUT_KINDS = ('index', 'logits')
 MAX_METADATA_CHARS = 1 << 20
 MAX_NUM_CLASSES = 1 << 16
 MAX_NAME_CHARS = 200
+# The largest fixed batch of a static export.
+MAX_STATIC_BATCH = 64
 INPUT_NAMES = ('image', 'out_size')
 OUTPUT_NAMES = dict(index='seg_map', logits='seg_logits')
 
@@ -93,15 +109,23 @@ class PredictGraph(nn.Module):
     Args:
         segmentor (nn.Module): An mmseg ``EncoderDecoder`` in eval mode.
         output (str): 'index' (argmax class map) or 'logits'.
+        out_size (tuple[int, int], optional): A fixed output ``(out_h,
+            out_w)`` (a static graph); None: ``forward`` takes it.
 
     Shapes:
-        forward(image ``uint8 [N, 3, H, W]`` BGR, out_size ``int64 [2]``)
-        -> ``[N, out_h, out_w]`` class indices (uint8, or int64 for more
-        than 256 classes) or ``float32 [N, C, out_h, out_w]`` logits.
+        forward(image ``uint8 [N, 3, H, W]`` BGR, out_size ``int64 [2]``,
+        omitted with a fixed ``out_size``) -> ``[N, out_h, out_w]`` class
+        indices (uint8, or int64 for more than 256 classes) or ``float32
+        [N, C, out_h, out_w]`` logits.
     """
 
-    def __init__(self, segmentor: nn.Module, output: str = 'index') -> None:
+    def __init__(self,
+                 segmentor: nn.Module,
+                 output: str = 'index',
+                 out_size: Optional[Tuple[int, int]] = None) -> None:
         super().__init__()
+        self.out_size = None if out_size is None else tuple(
+            int(s) for s in out_size)
         if output not in OUTPUT_KINDS:
             raise ExportError(f'output must be one of {OUTPUT_KINDS}, '
                               f'got {output!r}')
@@ -123,13 +147,15 @@ class PredictGraph(nn.Module):
         self.index_dtype = torch.uint8 if self.num_classes <= 256 \
             else torch.int64
 
-    def forward(self, image: Tensor, out_size: Tensor) -> Tensor:
+    def forward(self, image: Tensor,
+                out_size: Optional[Tensor] = None) -> Tensor:
         """Predict.
 
         Args:
             image (Tensor): ``uint8 [N, 3, H, W]`` BGR images after the
                 test pipeline.
-            out_size (Tensor): ``int64 [2]``, the output (height, width).
+            out_size (Tensor, optional): ``int64 [2]``, the output
+                (height, width); ignored with a fixed ``out_size``.
 
         Returns:
             Tensor: ``[N, out_h, out_w]`` class indices, or
@@ -137,7 +163,9 @@ class PredictGraph(nn.Module):
         """
         x = image.float()
         if self.bgr_to_rgb:  # SegDataPreProcessor: input[[2, 1, 0], ...]
-            x = x.flip(1)
+            # Slices and a Concat: OpenCV's DNN has no negative-step Slice
+            # (x.flip(1)).
+            x = torch.cat([x[:, 2:3], x[:, 1:2], x[:, 0:1]], dim=1)
         if self.normalize:
             x = (x - self.mean) / self.std
         logits = self.segmentor.decode_head.forward(
@@ -147,9 +175,12 @@ class PredictGraph(nn.Module):
             size=x.shape[2:],
             mode='bilinear',
             align_corners=self.align_corners)
-        out_h, out_w = out_size.tolist()
-        torch._check(out_h > 0)
-        torch._check(out_w > 0)
+        if self.out_size is not None:  # static: a constant Resize size
+            out_h, out_w = self.out_size
+        else:
+            out_h, out_w = out_size.tolist()
+            torch._check(out_h > 0)
+            torch._check(out_w > 0)
         logits = F.interpolate(
             logits,
             size=(out_h, out_w),
@@ -192,7 +223,9 @@ def export_onnx(model: nn.Module,
                 dynamic: bool = False,
                 output: str = 'index',
                 opset: int = DEFAULT_OPSET,
-                metadata: Optional[Dict[str, Any]] = None) -> str:
+                metadata: Optional[Dict[str, Any]] = None,
+                static_out_size: Optional[Tuple[int, int]] = None,
+                batch: int = 1) -> str:
     """Export the predict path of ``model`` to an ONNX file.
 
     Args:
@@ -206,38 +239,65 @@ def export_onnx(model: nn.Module,
         opset (int): ONNX opset. Defaults to :data:`DEFAULT_OPSET`.
         metadata (dict, optional): Written as JSON strings into the model's
             ``metadata_props`` under :data:`METADATA_PREFIX` (the exporter
-            adds ``output``, ``num_classes``, ``dynamic``, ``input_size``).
+            adds ``output``, ``num_classes``, ``dynamic``, ``input_size``,
+            and ``static``, ``out_size``, ``batch`` for a static graph).
+        static_out_size (tuple[int, int], optional): ``(out_h, out_w)``:
+            export a static graph, every size fixed (batch, H, W, the
+            output size; no ``out_size`` input). Defaults to None.
+        batch (int): The fixed batch of a static graph, 1 to
+            :data:`MAX_STATIC_BATCH`. Defaults to 1.
 
     Returns:
         str: ``out_file``.
+
+    Raises:
+        ExportError: ``dynamic`` with ``static_out_size``, a batch out of
+            range, a model :class:`PredictGraph` does not export.
     """
+    static = static_out_size is not None
+    if static and dynamic:
+        raise ExportError('a static export fixes every size: dynamic=True '
+                          '(--dynamic) and static_out_size (--static) '
+                          'exclude each other')
+    if static and not (_is_int(batch) and 1 <= batch <= MAX_STATIC_BATCH):
+        raise ExportError(f'the batch of a static export must be an integer '
+                          f'in [1, {MAX_STATIC_BATCH}], got '
+                          f'{_clip(repr(batch), 40)}')
     try:
         import onnxscript  # noqa: F401  (the dynamo exporter needs it)
     except ImportError as error:
         raise ExportError('the ONNX export needs onnx and onnxscript: pip '
                           'install onnx onnxscript onnxruntime') from error
-    graph = PredictGraph(model, output).eval()
+    graph = PredictGraph(model, output, static_out_size).eval()
     height, width = (int(s) for s in input_size)
-    # Batch 2: torch.export would specialise a dimension of size 1.
-    image = torch.zeros(2, 3, height, width, dtype=torch.uint8)
-    out_size = torch.tensor([height, width], dtype=torch.int64)
-    dim = torch.export.Dim.DYNAMIC
-    image_dims = {0: dim, 2: dim, 3: dim} if dynamic else {0: dim}
     meta = dict(metadata or {})
     meta.update(
         output=output,
         num_classes=graph.num_classes,
         dynamic=bool(dynamic),
         input_size=[height, width])
+    if static:
+        meta.update(static=True, out_size=list(graph.out_size), batch=batch)
+        args = (torch.zeros(batch, 3, height, width, dtype=torch.uint8), )
+        dynamic_shapes = None
+    else:
+        # Batch 2: torch.export would specialise a dimension of size 1.
+        args = (torch.zeros(2, 3, height, width, dtype=torch.uint8),
+                torch.tensor([height, width], dtype=torch.int64))
+        dim = torch.export.Dim.DYNAMIC
+        dynamic_shapes = ({0: dim, 2: dim, 3: dim} if dynamic else {
+            0: dim
+        }, None)
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     with torch.no_grad():
         program = torch.onnx.export(
-            graph, (image, out_size),
+            graph,
+            args,
             dynamo=True,
             opset_version=opset,
-            input_names=list(INPUT_NAMES),
+            input_names=list(INPUT_NAMES[:len(args)]),
             output_names=[OUTPUT_NAMES[output]],
-            dynamic_shapes=(image_dims, None),
+            dynamic_shapes=dynamic_shapes,
             optimize=True,
             verbose=False)
     for key, value in meta.items():
@@ -254,13 +314,17 @@ def export_from_config(config: str,
                        dynamic: bool = False,
                        output: str = 'index',
                        opset: int = DEFAULT_OPSET,
-                       cfg_options: Optional[dict] = None
+                       cfg_options: Optional[dict] = None,
+                       static: bool = False,
+                       batch: int = 1
                        ) -> Tuple[nn.Module, Config, Tuple[int, int]]:
     """Build the config's segmentor, load the checkpoint, export it.
 
     The model input size is what the config's test pipeline makes of an
     image of ``frame_size`` (e.g. 1920x1208 -> 960x604); a static export
-    takes exactly that size. The model's metadata holds the dataset's
+    takes exactly that size; a ``static`` one also predicts at exactly
+    ``frame_size`` with a fixed ``batch``. The model's metadata holds the
+    dataset's
     classes and palette (the checkpoint's ``meta.dataset_meta``, else the
     config's A2D2 class set), the array test pipeline and the config path.
 
@@ -277,6 +341,10 @@ def export_from_config(config: str,
         output (str): 'index' or 'logits'. Defaults to 'index'.
         opset (int): ONNX opset. Defaults to :data:`DEFAULT_OPSET`.
         cfg_options (dict, optional): Overrides for the config.
+        static (bool): Fix every size: the batch, the input size and the
+            output size ``frame_size`` (see :func:`export_onnx`). Defaults
+            to False.
+        batch (int): The batch of a static export. Defaults to 1.
 
     Returns:
         tuple: The segmentor (eval, CPU), the config and the model input
@@ -302,6 +370,8 @@ def export_from_config(config: str,
         dynamic=dynamic,
         output=output,
         opset=opset,
+        static_out_size=frame_size if static else None,
+        batch=batch,
         metadata=dict(
             dataset_meta=dataset_meta,
             test_pipeline=json.loads(json.dumps(pipeline, default=str)),
@@ -372,11 +442,20 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
     if not (_is_int(num_classes) and 2 <= num_classes <= MAX_NUM_CLASSES):
         return f'num_classes is {_clip(repr(num_classes), 60)}, not an ' \
             f'integer in [2, {MAX_NUM_CLASSES}]'
-    if not isinstance(meta.get('dynamic', False), bool):
-        return f'dynamic is {_clip(repr(meta["dynamic"]), 60)}, not a boolean'
-    for key in ('input_size', 'frame_size'):
+    for key in ('dynamic', 'static'):
+        if not isinstance(meta.get(key, False), bool):
+            return f'{key} is {_clip(repr(meta[key]), 60)}, not a boolean'
+    static = meta.get('static', False)
+    if static and meta.get('dynamic'):
+        return 'static and dynamic are both true'
+    batch = meta.get('batch')
+    if static and not (_is_int(batch) and 1 <= batch <= MAX_STATIC_BATCH):
+        return f'batch is {_clip(repr(batch), 60)}, not an integer in ' \
+            f'[1, {MAX_STATIC_BATCH}]'
+    for key in ('input_size', 'frame_size', 'out_size'):
         size = meta.get(key)
-        if (key == 'input_size' or size is not None) and not (
+        required = key == 'input_size' or (key == 'out_size' and static)
+        if (required or size is not None) and not (
                 isinstance(size, list) and len(size) == 2 and all(
                     _is_int(s) and 1 <= s <= MAX_IMAGE_SIDE for s in size)):
             return f'{key} is {_clip(repr(size), 60)}, not [height, width] ' \
@@ -418,8 +497,10 @@ def read_metadata(session, onnx_file: str) -> Dict[str, Any]:
     characters, integers of at most 18 digits, no NaN or infinity) of the
     form :func:`export_onnx` writes: ``output`` one of
     :data:`OUTPUT_KINDS`, ``num_classes`` an integer in
-    ``[2, MAX_NUM_CLASSES]``, ``dynamic`` a boolean, ``input_size`` and
-    ``frame_size`` ``[height, width]`` within
+    ``[2, MAX_NUM_CLASSES]``, ``dynamic`` and ``static`` booleans (not both
+    true), a static model's ``batch`` an integer in ``[1,
+    MAX_STATIC_BATCH]``, ``input_size``, ``frame_size`` and (static)
+    ``out_size`` ``[height, width]`` within
     :data:`a2d2_mmseg.a2d2.MAX_IMAGE_SIDE`, ``config`` and the class names
     of ``dataset_meta`` printable single-line strings of at most
     :data:`MAX_NAME_CHARS` characters, one ``[r, g, b]`` per class.

@@ -149,14 +149,20 @@ class ORTSegmentor:
         dataset_meta (dict): ``classes`` and ``palette`` (from the model's
             metadata, else the config's A2D2 class set).
         input_size (tuple[int, int] | None): The fixed ``(H, W)`` input of a
-            static export, None for a dynamic one.
+            fixed-size or static export, None for a dynamic one.
+        out_size (tuple[int, int] | None): The fixed ``(height, width)``
+            output of a static export (``--static``): the only image size
+            it predicts; None otherwise.
+        batch (int | None): The fixed batch of a static export (images are
+            run in chunks of it, the last one padded); None otherwise.
 
     Raises:
         FileNotFoundError: The model file does not exist.
         ExportError: onnxruntime cannot load it; its metadata is malformed
             or out of bounds (:func:`~.export.read_metadata`); it was
             exported with another test pipeline, or for other classes
-            (count or names) than the config's.
+            (count or names) than the config's. :meth:`run` raises it for
+            images a fixed-size or static model does not take.
     """
 
     def __init__(self,
@@ -177,11 +183,13 @@ class ORTSegmentor:
                                       extra_outputs)
         names = tuple(i.name for i in self.session.get_inputs())
         self.meta = read_metadata(self.session, onnx_file)
-        if names != INPUT_NAMES or 'output' not in self.meta:
+        static = self.meta.get('static', False)
+        expected = INPUT_NAMES[:1] if static else INPUT_NAMES
+        if names != expected or 'output' not in self.meta:
             raise ExportError(
                 f'{onnx_file}: not a model written by tools/deployment/'
                 f'pytorch2onnx.py (inputs {_clip(names, 100)}, expected '
-                f'{INPUT_NAMES}, and {METADATA_PREFIX}* metadata)')
+                f'{expected}, and {METADATA_PREFIX}* metadata)')
         self.output = self.meta['output']
         self.output_name = OUTPUT_NAMES[self.output]
         self.num_classes = self.meta['num_classes']
@@ -195,6 +203,8 @@ class ORTSegmentor:
                 'exported from')
         self.input_size = None if self.meta.get('dynamic') else tuple(
             self.meta['input_size'])
+        self.out_size = tuple(self.meta['out_size']) if static else None
+        self.batch = self.meta['batch'] if static else None
         self.dataset_meta = _check_classes(
             onnx_file, self.meta, cfg,
             config if isinstance(config, str) else cfg.filename)
@@ -213,8 +223,20 @@ class ORTSegmentor:
         Returns:
             tuple: The fetched outputs and the
             :class:`~a2d2_mmseg.deployment.pipeline.PipelineInputs`.
+
+        Raises:
+            ExportError: The model is static and the images are not of its
+                fixed size, or the test pipeline does not make the fixed
+                input size of them.
         """
         inputs = run_pipeline(self.pipeline, images)
+        if self.out_size is not None and inputs.ori_size != self.out_size:
+            (oh, ow), (ih, iw) = self.out_size, inputs.ori_size
+            raise ExportError(
+                f'{self.onnx_file} is a static export: it predicts '
+                f'{ow}x{oh} (WxH) images only, got a {iw}x{ih} image; '
+                f'export with --static --shape {iw}x{ih}, or without '
+                '--static')
         size = tuple(inputs.images.shape[2:])
         if self.input_size is not None and size != self.input_size:
             raise ExportError(
@@ -223,11 +245,23 @@ class ORTSegmentor:
                 f'makes {size[1]}x{size[0]} of a {inputs.ori_size[1]}x'
                 f'{inputs.ori_size[0]} image; export with --dynamic or '
                 f'--shape {inputs.ori_size[1]}x{inputs.ori_size[0]}')
-        feeds = dict(
-            image=inputs.images,
-            out_size=np.asarray(inputs.ori_size, dtype=np.int64))
-        return self.session.run(outputs or [self.output_name],
-                                feeds), inputs
+        outputs = outputs or [self.output_name]
+        if self.batch is None:
+            feeds = dict(
+                image=inputs.images,
+                out_size=np.asarray(inputs.ori_size, dtype=np.int64))
+            return self.session.run(outputs, feeds), inputs
+        # Static: chunks of the fixed batch, the last padded with its last
+        # image.
+        count = len(inputs.images)
+        padded = np.concatenate(
+            [inputs.images, inputs.images[-1:].repeat(-count % self.batch,
+                                                      0)])
+        chunks = [
+            self.session.run(outputs, dict(image=padded[i:i + self.batch]))
+            for i in range(0, len(padded), self.batch)
+        ]
+        return [np.concatenate(c)[:count] for c in zip(*chunks)], inputs
 
     def predict_arrays(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """Class-index maps at the images' original size.

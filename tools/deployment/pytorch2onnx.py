@@ -1,7 +1,8 @@
 """Export a trained segmentor to ONNX and check it against PyTorch.
 
     python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT -o model.onnx
-        [--shape 1920x1208] [--dynamic] [--output index|logits]
+        [--shape 1920x1208] [--dynamic | --static [--batch 1]]
+        [--output index|logits]
         [--opset 18] [--check-images IMG ...] [--no-check]
         [--providers cpu] [--ort-threads N] [--cfg-options k=v ...]
 
@@ -14,6 +15,13 @@ and the argmax are in the graph; output ``seg_map`` (uint8 [N, out_h,
 out_w]) or, with ``--output logits``, ``seg_logits`` (float32 [N, C, out_h,
 out_w]). H and W are fixed to what the test pipeline makes of a ``--shape``
 image unless ``--dynamic``. See ``a2d2_mmseg/deployment/export.py``.
+
+``--static`` writes a graph with every size fixed, for OpenCV's DNN module
+(``cv2.dnn.readNetFromONNX``) and other static-graph runtimes (TensorRT-
+style, embedded): the batch (``--batch``, default 1), H and W, and the
+output size, ``--shape`` itself, a constant of the last ``Resize``; the only
+input is ``image``. It predicts ``--shape`` images only (the onnxruntime
+backend refuses others, naming both sizes).
 
 After the export, onnxruntime and PyTorch run the same frames
 (``--check-images``, else a synthetic frame of ``--shape``; with
@@ -67,9 +75,17 @@ def parse_args(argv=None):
         help='WxH of the images the model is for, each side 1 to '
         'a2d2_mmseg.a2d2.MAX_IMAGE_SIDE (default: the A2D2 frame, '
         '1920x1208); the test pipeline\'s output for it is the input size')
-    parser.add_argument('--dynamic', action='store_true',
-                        help='free batch, height and width (default: fixed '
-                        'height and width, free batch)')
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument('--dynamic', action='store_true',
+                       help='free batch, height and width (default: fixed '
+                       'height and width, free batch)')
+    sizes.add_argument('--static', action='store_true',
+                       help='every size fixed, no out_size input: batch '
+                       '(--batch), input size, and the output size --shape '
+                       '(for OpenCV DNN, TensorRT-style, embedded runtimes)')
+    parser.add_argument('--batch', type=int, default=None,
+                        help='the fixed batch of a --static export '
+                        '(default 1)')
     parser.add_argument('--output', choices=OUTPUT_KINDS, default='index',
                         help='class-index map (argmax) or logits')
     parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
@@ -87,7 +103,11 @@ def parse_args(argv=None):
                         help='onnxruntime intra-op threads of the check')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.batch is not None and not args.static:
+        parser.error('--batch fixes the batch of a --static export only')
+    args.batch = 1 if args.batch is None else args.batch
+    return args
 
 
 def check_frames(args):
@@ -117,18 +137,24 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         model, cfg, input_size = export_from_config(
             args.config, args.checkpoint, args.out, args.shape,
-            args.dynamic, args.output, args.opset, args.cfg_options)
+            args.dynamic, args.output, args.opset, args.cfg_options,
+            args.static, args.batch)
         seconds = time.perf_counter() - start
         (height, width), (frame_h, frame_w) = input_size, args.shape
         dims = 'H, W' if args.dynamic else f'{height}, {width}'
-        out_type = ('seg_map uint8 [N, out_h, out_w]'
+        batch, out_dims, out_input = 'N', 'out_h, out_w', (
+            ', out_size int64 [2] (original height, width)')
+        if args.static:
+            batch, out_dims, out_input = args.batch, f'{frame_h}, ' \
+                f'{frame_w}', ' (static: every size fixed)'
+        out_type = (f'seg_map uint8 [{batch}, {out_dims}]'
                     if args.output == 'index' else
-                    'seg_logits float32 [N, C, out_h, out_w]')
+                    f'seg_logits float32 [{batch}, C, {out_dims}]')
         print(f'{args.out}: {osp.getsize(args.out) / 2**20:.1f} MiB, '
               f'opset {args.opset}, dynamo exporter, {seconds:.1f} s\n'
-              f'  input  image uint8 [N, 3, {dims}] BGR after the test '
-              f'pipeline ({frame_w}x{frame_h} -> {width}x{height}), '
-              f'out_size int64 [2] (original height, width)\n'
+              f'  input  image uint8 [{batch}, 3, {dims}] BGR after the '
+              f'test pipeline ({frame_w}x{frame_h} -> {width}x{height})'
+              f'{out_input}\n'
               f'  output {out_type}')
         if frames is None:
             return 0
