@@ -58,6 +58,13 @@ Training start-up:
    first logs the effective batch size (processes x per-process batch)
    against ``auto_scale_lr.base_batch_size``, and warns when they differ
    and the learning rate is not scaled (:mod:`a2d2_mmseg.engine.batch_size`).
+
+mmcv on a GPU:
+
+9. :func:`~a2d2_mmseg.engine.mmcv_ops.fall_back_ms_deform_attn`: mmcv's
+   ``MultiScaleDeformableAttention`` (the full Mask2Former reference) uses
+   mmcv's PyTorch implementation on CUDA tensors when mmcv's extension has
+   CPU ops only (``tools/setup_env.sh``'s build); mmcv 2.0-2.1.
 """
 
 __all__ = ['apply_patches']
@@ -71,6 +78,7 @@ def apply_patches() -> None:
     if _applied:
         return
     from .analysis.flop_handles import register_flop_handles
+    from .engine.mmcv_ops import fall_back_ms_deform_attn
     from .engine import (adapt_seg_inferencer, guard_checkpoint_loader,
                          guard_inferencer_config, guard_runner_resume,
                          guard_runner_scale_lr,
@@ -84,6 +92,7 @@ def apply_patches() -> None:
     read_inferencer_config()  # after the guard: it wraps the guarded method
     adapt_seg_inferencer()
     patch_mmengine_cpu_distributed()
+    fall_back_ms_deform_attn()
     register_flop_handles()
     guard_runner_scale_lr()
     _applied = True

@@ -24,6 +24,10 @@ tools/setup_env.sh then falls back to mmcv's normal build.
 
     python tools/build_mmcv_unity.py WHEEL_DIR [--groups N] [--sdist FILE]
 
+The extension has mmcv's CPU ops only, whichever torch is installed: setup.py's
+CUDA branch (taken when ``torch.cuda.is_available()`` or FORCE_CUDA=1) is
+switched off, so a CUDA build of torch needs no nvcc and no CUDA compile
+(``mmcv._ext.get_compiling_cuda_version()`` says 'not available').
 MMCV_WITH_OPS=1 and the caller's CFLAGS/MAX_JOBS are passed on to the build;
 torch, setuptools<70 and wheel must already be installed (no build isolation).
 """
@@ -46,6 +50,12 @@ CPU_GLOBS = ("print(f'Compiling {ext_name} only with CPU')\n"
 UNITY_GLOB = ("print(f'Compiling {ext_name} only with CPU (unity)')\n"
               "            op_files = sorted(glob.glob('./mmcv/ops/csrc/unity/*.cpp'))\n"
               "            extension = CppExtension\n")
+# setup.py's CUDA/ROCm condition (taken when torch sees a GPU, even with
+# FORCE_CUDA=0): switched off, so a CUDA build of torch on a GPU machine also
+# gets the CPU-only extension, with no CUDA compile.
+CUDA_IF = ("elif is_rocm_pytorch or torch.cuda.is_available() or os.getenv(\n"
+           "                'FORCE_CUDA', '0') == '1':\n")
+CPU_ONLY_IF = "elif False:  # CPU ops only (tools/build_mmcv_unity.py)\n"
 WORD = re.compile(r'\b[A-Za-z_]\w*\b')
 
 
@@ -155,9 +165,12 @@ def main():
             tar.extractall(tmp, **safe)
         root = tmp / f'mmcv-{VERSION}'
         setup_py = (root / 'setup.py').read_text()
-        if setup_py.count(CPU_GLOBS) != 1:
-            sys.exit('setup.py: the CPU-only source list was not found')
-        (root / 'setup.py').write_text(setup_py.replace(CPU_GLOBS, UNITY_GLOB))
+        for text, what in ((CPU_GLOBS, 'the CPU-only source list'),
+                           (CUDA_IF, 'the CUDA condition')):
+            if setup_py.count(text) != 1:
+                sys.exit(f'{sdist}: setup.py: {what} was not found')
+        (root / 'setup.py').write_text(setup_py.replace(
+            CPU_GLOBS, UNITY_GLOB).replace(CUDA_IF, CPU_ONLY_IF))
         count = write_unity(root, args.groups)
         print(f'{count} sources in {len(list((root / CSRC / "unity").iterdir()))}'
               ' unity files', flush=True)

@@ -18,7 +18,7 @@ from .benchmark_memory import PeakMemory
 __all__ = [
     'load_config', 'build_model', 'count_params', 'dummy_samples',
     'random_labels', 'ModelForward', 'timed_median', 'measure',
-    'num_classes_of', 'train_step'
+    'num_classes_of', 'amp_dtype', 'train_step', 'loader_throughput'
 ]
 
 
@@ -186,8 +186,18 @@ def num_classes_of(model: torch.nn.Module, cfg: Config) -> int:
     return int(value)
 
 
-def train_step(model: torch.nn.Module, cfg: Config, spec: Dict[str, Any],
-               width: int, height: int) -> Dict[str, Any]:
+def amp_dtype(device: str) -> torch.dtype:
+    """The autocast dtype of an AMP training step: float16 on CUDA (as
+    mmengine's ``AmpOptimWrapper``), bfloat16 on the CPU."""
+    return torch.float16 if device == 'cuda' else torch.bfloat16
+
+
+def train_step(model: torch.nn.Module,
+               cfg: Config,
+               spec: Dict[str, Any],
+               width: int,
+               height: int,
+               amp: bool = False) -> Dict[str, Any]:
     """Time one training step on random inputs and labels.
 
     ``model(inputs, data_samples, mode='loss')``, ``parse_losses``,
@@ -202,12 +212,17 @@ def train_step(model: torch.nn.Module, cfg: Config, spec: Dict[str, Any],
             ``repeat``.
         width (int): Input width.
         height (int): Input height.
+        amp (bool): Forward and loss under ``torch.autocast`` with
+            :func:`amp_dtype`, and on CUDA a ``GradScaler`` (as mmengine's
+            ``AmpOptimWrapper``). Defaults to False (float32).
 
     Returns:
         dict: See :func:`measure`.
     """
     batch = spec['train_batch_size']
     device = spec['device']
+    scaler = torch.amp.GradScaler('cuda') if amp and device == 'cuda' \
+        else None
     labels = random_labels(batch, height, width, num_classes_of(model, cfg),
                            device)
     inputs = torch.randn(batch, 3, height, width, device=device)
@@ -219,14 +234,58 @@ def train_step(model: torch.nn.Module, cfg: Config, spec: Dict[str, Any],
         momentum=0.9)
 
     def step():
-        losses = model(inputs, samples, mode='loss')
-        loss, _ = model.parse_losses(losses)
+        with torch.autocast(device, dtype=amp_dtype(device), enabled=amp):
+            losses = model(inputs, samples, mode='loss')
+            loss, _ = model.parse_losses(losses)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
 
     try:
         return measure(step, spec['warmup'], spec['repeat'], device)
     finally:
         optimizer.zero_grad(set_to_none=True)  # frees the gradients
         model.eval()
+
+
+def loader_throughput(cfg: Config, data_root: str, batch_size: int,
+                      batches: int, warmup: int = 2) -> Dict[str, Any]:
+    """Frames per second the config's ``train_dataloader`` delivers.
+
+    The loader is built as mmengine's ``Runner`` builds it (its sampler,
+    collate function, ``num_workers`` and ``persistent_workers``) with the
+    dataset's ``data_root`` replaced and ``batch_size`` set; ``warmup``
+    batches (the workers start) are not timed.
+
+    Args:
+        cfg (Config): The config.
+        data_root (str): The dataset's ``data_root`` to read.
+        batch_size (int): Frames per batch.
+        batches (int): Timed batches.
+        warmup (int): Untimed batches first. Defaults to 2.
+
+    Returns:
+        dict: ``frames_per_s`` and ``workers`` (the loader's
+        ``num_workers``).
+    """
+    import copy
+
+    from mmengine.runner import Runner
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.dataset.data_root = data_root
+    loader_cfg.batch_size = batch_size
+    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    batches_in = iter(loader)  # the workers end with the loader
+    for _ in range(warmup):
+        next(batches_in)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(batches_in)
+    elapsed = time.perf_counter() - start
+    return dict(frames_per_s=batches * batch_size / elapsed,
+                workers=loader.num_workers)

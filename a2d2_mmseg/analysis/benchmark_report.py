@@ -91,7 +91,79 @@ def _size_row(name: str, result: Dict[str, Any], index: int,
         _fmt_int(result['params']),
         _fmt_int(result['trainable']), mode, gflops, latency, throughput,
         infer_mem, train, train_mem
-    ]
+    ] + _check_cells(name, result, index, row, settings, notes)
+
+
+def _check_header(settings: BenchmarkSettings) -> List[str]:
+    """The columns of ``--amp`` and ``--loader-data`` (none without)."""
+    if not (settings.amp or settings.loader_data):
+        return []
+    header = ['train (img/s)']
+    if settings.amp:
+        header += ['AMP train step (ms)', 'AMP train (img/s)',
+                   'AMP train mem (MiB)']
+    if settings.loader_data:
+        header += ['loader (frames/s)', 'loader / train']
+    return header
+
+
+def _check_cells(name: str, result: Dict[str, Any], index: int,
+                 row: Dict[str, Any], settings: BenchmarkSettings,
+                 notes: _Notes) -> List[str]:
+    """The cells of :func:`_check_header`'s columns (training and loader:
+    first size only). ``loader / train`` is the loader's frames/s over the
+    fastest training step's images/s: below 1 the loader holds training
+    back."""
+    header = _check_header(settings)
+    if not header:
+        return []
+    if index != 0 or settings.no_train:
+        return ['-'] * len(header)
+    width, height = row['size']
+    batch = settings.train_batch_size
+    speeds = []
+    cells = ['n/a' if 'train' not in row else
+             f'{batch / row["train"]:.2f}']
+    if 'train' in row:
+        speeds.append(batch / row['train'])
+    if settings.amp:
+        if 'amp_train' in row:
+            speeds.append(batch / row['amp_train'])
+            cells += [f'{1e3 * row["amp_train"]:.1f}', f'{speeds[-1]:.2f}',
+                      _fmt_mib(row['amp_train_peak'])]
+        else:
+            ref = notes.ref(
+                f'{name}: AMP training step at {width}x{height} failed: '
+                f'{row.get("amp_train_error", "not run")}')
+            cells += [f'n/a {ref}'] * 3
+    if settings.loader_data:
+        loader = result.get('loader') or dict(error='not run')
+        if 'error' in loader:
+            ref = notes.ref(f'{name}: loader not timed: {loader["error"]}')
+            cells += [f'n/a {ref}'] * 2
+        else:
+            fps = loader['frames_per_s']
+            cells.append(f'{fps:.2f} ({loader["workers"]} workers)')
+            cells.append(f'{fps / max(speeds):.2f}' if speeds else 'n/a')
+    return cells
+
+
+def _check_settings(settings: BenchmarkSettings) -> str:
+    """What ``--amp`` and ``--loader-data`` measure, for the settings
+    line."""
+    text = ''
+    if settings.amp:
+        text += (' AMP: forward and loss under torch.autocast ' + (
+            'float16, GradScaler' if settings.device == 'cuda' else
+            'bfloat16') + ', the same SGD step.')
+    if settings.loader_data:
+        text += (f' Loader: each config\'s train_dataloader (its workers, '
+                 f'batch {settings.train_batch_size}) on '
+                 f'{settings.loader_data}, {settings.loader_batches} timed '
+                 'batches after 2; loader / train = loader frames/s over the '
+                 'fastest training step\'s images/s (below 1: the loader '
+                 'holds training back).')
+    return text
 
 
 def render(results: Sequence[Dict[str, Any]], settings: BenchmarkSettings,
@@ -121,7 +193,7 @@ def render(results: Sequence[Dict[str, Any]], settings: BenchmarkSettings,
         f'infer mem (MiB, {mem})',
         f'train step (ms, batch {settings.train_batch_size})',
         'train mem (MiB)'
-    ]
+    ] + _check_header(settings)
     rows = []
     for result in results:
         name = osp.splitext(osp.basename(result['config']))[0]
@@ -140,7 +212,8 @@ def render(results: Sequence[Dict[str, Any]], settings: BenchmarkSettings,
         f'{settings.batch_size}, training batch {settings.train_batch_size}, '
         f'{settings.warmup} warm-up + {settings.repeat} timed calls '
         '(median), random weights, inputs already normalised (no data '
-        'preprocessor).', '', '| ' + ' | '.join(header) + ' |',
+        'preprocessor).' + _check_settings(settings), '',
+        '| ' + ' | '.join(header) + ' |',
         '|' + '|'.join('---' if h in ('config', 'size (WxH)', 'mode') else
                        '---:' for h in header) + '|'
     ]

@@ -28,6 +28,16 @@ class BenchmarkSettings:
             (tensor, falling back to predict when it fails).
         no_train (bool): Skip the training step.
         cfg_options (dict, optional): Merged into every config.
+        amp (bool): Also time the training step under automatic mixed
+            precision (``torch.autocast``: float16 with a ``GradScaler`` on
+            CUDA, bfloat16 on the CPU).
+        loader_data (str, optional): A ``data_root`` for the config's
+            ``train_dataloader``: time how many frames per second it
+            delivers with the config's ``num_workers`` (batch
+            ``train_batch_size``), to set against the training step.
+            None skips it.
+        loader_batches (int): Timed loader batches (after 2 warm-up
+            batches).
     """
     sizes: Sequence[Tuple[int, int]] = field(
         default_factory=lambda: [(512, 512), (1920, 1208)])
@@ -40,6 +50,9 @@ class BenchmarkSettings:
     infer_mode: str = 'auto'
     no_train: bool = False
     cfg_options: Optional[dict] = None
+    amp: bool = False
+    loader_data: Optional[str] = None
+    loader_batches: int = 10
 
     def spec(self, config: str) -> Dict[str, Any]:
         """The JSON-able job of one config for

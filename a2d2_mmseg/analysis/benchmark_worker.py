@@ -20,7 +20,8 @@ from mmengine.registry import init_default_scope
 
 from .benchmark_env import machine_line, short_error
 from .benchmark_model import (ModelForward, build_model, count_params,
-                              load_config, measure, train_step)
+                              load_config, loader_throughput, measure,
+                              train_step)
 from .benchmark_settings import PROGRESS
 from .flop_count import count_flops
 
@@ -41,7 +42,11 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
         fell back to ``predict``) and ``sizes``: one dict per size with
         ``size``, ``mode``, ``latency``/``throughput``/``infer_peak`` or
         ``infer_error``, ``train``/``train_peak`` or ``train_error`` (first
-        size) and ``flops`` (see :func:`~.flop_count.count_flops`).
+        size) and ``flops`` (see :func:`~.flop_count.count_flops`);
+        with ``amp``, ``amp_train``/``amp_train_peak`` or
+        ``amp_train_error`` beside the training step; with
+        ``loader_data``, ``loader``: ``frames_per_s`` and ``workers``
+        (:func:`~.benchmark_model.loader_throughput`) or ``error``.
     """
     device = spec['device']
     if spec.get('threads'):
@@ -97,6 +102,15 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
             except Exception as error:
                 row['train_error'] = short_error(error)
                 model.eval()
+            if spec.get('amp'):
+                try:
+                    timing = train_step(model, cfg, spec, width, height,
+                                        amp=True)
+                    row.update(amp_train=timing['seconds'],
+                               amp_train_peak=timing['peak'])
+                except Exception as error:
+                    row['amp_train_error'] = short_error(error)
+                    model.eval()
         # FLOPs (batch 1) of the forward the latency timed
         flop_inputs = torch.randn(1, 3, height, width, device=device)
         row['flops'] = count_flops(
@@ -105,6 +119,13 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
         result['sizes'].append(row)
         print(PROGRESS, flush=True)
     result['fallback'] = fallback_reason
+    if spec.get('loader_data'):
+        try:
+            result['loader'] = loader_throughput(
+                cfg, spec['loader_data'], spec['train_batch_size'],
+                spec.get('loader_batches', 10))
+        except Exception as error:
+            result['loader'] = dict(error=short_error(error))
     return result
 
 

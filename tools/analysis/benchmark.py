@@ -4,7 +4,8 @@
     python tools/analysis/benchmark.py CONFIG [CONFIG ...] \\
         [--sizes 512x512 1920x1208] [--batch-size 1] [--train-batch-size 2] \\
         [--repeat 5] [--warmup 1] [--device cpu|cuda] [--threads N] \\
-        [--infer-mode auto|tensor|predict] [--no-train] \\
+        [--infer-mode auto|tensor|predict] [--no-train] [--amp] \\
+        [--loader-data DATA_ROOT [--loader-batches 10]] \\
         [-o work_dirs/benchmark.md] [--cfg-options k=v ...]
 
 Sizes are ``WIDTHxHEIGHT`` (A2D2 frames are 1920x1208: input tensors are
@@ -19,6 +20,10 @@ reason when tracing fails), latency (median of ``--repeat`` calls after
 ``predict`` = ``model.predict``, ``auto`` = tensor falling back to predict),
 throughput, a training step at the first size (random labels, SGD) and peak
 memory (CUDA: ``max_memory_allocated``; CPU: RSS growth, approximate).
+``--amp`` adds the training step under automatic mixed precision, and
+``--loader-data`` the frames/s of each config's ``train_dataloader`` on that
+data root with the config's workers, set against the training step's
+images/s (``benchmarks/gpu_check.sh`` runs both on the seed study's models).
 The details are in ``a2d2_mmseg/analysis/benchmark_*.py``.
 
 Prints a progress bar over configs x sizes, then one Markdown table (one
@@ -92,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help='skip the training step')
     parser.add_argument('-o', '--out', default='work_dirs/benchmark.md',
                         help='Markdown file for the table')
+    parser.add_argument('--amp', action='store_true',
+                        help='also time the training step under automatic '
+                        'mixed precision (float16 + GradScaler on CUDA, '
+                        'bfloat16 on the CPU)')
+    parser.add_argument('--loader-data', metavar='DATA_ROOT',
+                        help="time each config's train_dataloader (its "
+                        'workers, batch --train-batch-size) on this '
+                        'data_root, next to the training step')
+    parser.add_argument('--loader-batches', type=positive_int, default=10,
+                        help='timed loader batches (after 2 warm-up)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings (key=value), applied '
                         'to every config')
@@ -109,6 +124,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         return benchmark_worker.main(args._single)
     if not args.configs:
         parser.error('give at least one CONFIG')
+    if args.loader_data and not osp.isdir(args.loader_data):
+        parser.error(f'--loader-data: no such folder: {args.loader_data}')
     missing = [c for c in args.configs if not osp.isfile(c)]
     if missing:
         parser.error('config file(s) not found: ' + ', '.join(missing))
