@@ -46,7 +46,7 @@ SIZE=${SIZE:-512x512}
 DATA_SIZE=${DATA_SIZE:-1920x1208}
 OUT=${OUT:-$WORK/gpu_check.md}
 CONFIGS=${CONFIGS:-"configs/seed_study/unet_r50_4xb2-80k_a2d2-seed-512x512.py
-configs/seed_study/deeplabv3_r50-d8_4xb2-80k_a2d2-seed-512x512.py
+configs/seed_study/deeplabv3plus_r50-d8_4xb2-80k_a2d2-seed-512x512.py
 configs/seed_study/mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py"}
 
 if [ -z "${DATA:-}" ]; then
