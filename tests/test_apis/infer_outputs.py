@@ -28,6 +28,15 @@ def listing(out_dir):
         for d, _, files in os.walk(out_dir) for f in files)
 
 
+def snapshot(folder):
+    """{relative path: bytes} of every file under ``folder``."""
+    files = {}
+    for name in listing(str(folder)):
+        with open(osp.join(str(folder), name), 'rb') as f:
+            files[name] = f.read()
+    return files
+
+
 def expected(names, video=False):
     """The files written for frames ``names``."""
     files = [f'{kind}/{n}.png' for kind in ('color', 'index', 'overlay')

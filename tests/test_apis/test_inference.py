@@ -23,7 +23,7 @@ from a2d2_mmseg.engine import CheckpointError
 from tests.bad_files import write_png_with_orientation
 from tests.test_apis.infer_outputs import (NUM_CLASSES, PALETTE,
                                            check_outputs, expected, images,
-                                           listing,
+                                           listing, snapshot,
                                            write_folder_with_bad_images,
                                            write_truncated_avi)
 from tests.tiny_training import tiny_training_run
@@ -253,15 +253,6 @@ def test_file_name_that_is_not_utf8(tmp_path, monkeypatch):
 
 
 # -- outputs over inputs, unreadable inputs ----------------------------------
-def _snapshot(folder):
-    """{relative path: bytes} of every file under ``folder``."""
-    files = {}
-    for name in listing(str(folder)):
-        with open(osp.join(str(folder), name), 'rb') as f:
-            files[name] = f.read()
-    return files
-
-
 @pytest.mark.parametrize('case', ['video_in_out', 'folder_in_out',
                                   'out_is_input', 'dotdot', 'out_link',
                                   'image_link_into_out',
@@ -297,7 +288,7 @@ def test_output_folder_holding_an_input_is_refused(tmp_path, case):
         (tmp_path / 'O2').mkdir()
         os.symlink(str(out / 'color'), str(tmp_path / 'O2' / 'color'))
         input_path, out_dir = str(out / 'color'), str(tmp_path / 'O2')
-    before = _snapshot(tmp_path)
+    before = snapshot(tmp_path)
     with pytest.raises(InferenceInputError) as error:
         infer('cfg.py', 'ckpt.pth', input_path, out_dir)
     message = str(error.value)
@@ -306,7 +297,7 @@ def test_output_folder_holding_an_input_is_refused(tmp_path, case):
     assert f'output folder {out_dir} ' in message
     if case == 'image_link_into_out':
         assert message.startswith(str(tmp_path / 'in' / 'f1.png'))
-    assert _snapshot(tmp_path) == before
+    assert snapshot(tmp_path) == before
 
 
 def test_output_folder_inside_the_input_folder_is_allowed(tmp_path,

@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from tests.test_apis.infer_outputs import (check_outputs, expected, images,
-                                           listing,
+                                           listing, snapshot,
                                            write_folder_with_bad_images,
                                            write_truncated_avi)
 from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
@@ -61,14 +61,6 @@ def test_cli(model, tmp_path):
     assert index.shape == image.shape[:2] and index.max() < 11
 
 
-def _snapshot(folder):
-    files = {}
-    for name in listing(str(folder)):
-        with open(osp.join(str(folder), name), 'rb') as f:
-            files[name] = f.read()
-    return files
-
-
 def test_output_folder_over_the_input_is_refused(model, tmp_path):
     """The attack: -o O with O/overlay.mp4 (or O/color/) as the input
     replaced the input, exit status 0. Now: status 1 naming both, the
@@ -78,7 +70,7 @@ def test_output_folder_over_the_input_is_refused(model, tmp_path):
     _video(str(tmp_path / 'O' / 'overlay.mp4'))
     for i, image in enumerate(images(2)):
         cv2.imwrite(str(tmp_path / 'O' / 'color' / f'{i}.png'), image)
-    before = _snapshot(tmp_path / 'O')
+    before = snapshot(tmp_path / 'O')
     for source in ('O/overlay.mp4', 'O/color/../color'):
         proc = run([PYTHON, INFER, config, checkpoint, source, '-o', 'O',
                     '--device', 'cpu'], cwd=str(tmp_path))
@@ -86,7 +78,7 @@ def test_output_folder_over_the_input_is_refused(model, tmp_path):
         assert proc.stdout.strip().splitlines()[-1].startswith(
             f'error: {source}: the input lies in (or is) the output folder '
             'O (resolved: ')
-        assert _snapshot(tmp_path / 'O') == before
+        assert snapshot(tmp_path / 'O') == before
 
 
 def _video(path):
