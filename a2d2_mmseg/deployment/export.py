@@ -74,6 +74,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from torch import Tensor, nn
 
+from ..a2d2.class_list import short_repr
 from .segmentor import (ExportError, build_segmentor, dataset_meta_for,
                         load_checkpoint_strict, load_config)
 
@@ -262,7 +263,7 @@ def export_onnx(model: nn.Module,
     if static and not (_is_int(batch) and 1 <= batch <= MAX_STATIC_BATCH):
         raise ExportError(f'the batch of a static export must be an integer '
                           f'in [1, {MAX_STATIC_BATCH}], got '
-                          f'{_clip(repr(batch), 40)}')
+                          f'{short_repr(batch)}')
     try:
         import onnxscript  # noqa: F401  (the dynamo exporter needs it)
     except ImportError as error:
@@ -403,7 +404,7 @@ def check_frame_size(size: Sequence[int], what: str = 'frame size'
     if not (isinstance(size, (list, tuple)) and len(size) == 2
             and all(_is_int(s) for s in size)):
         raise ExportError(f'{what} must be (height, width) integers, got '
-                          f'{_clip(repr(size))}')
+                          f'{short_repr(size)}')
     height, width = (int(s) for s in size)
     if not (1 <= height <= MAX_IMAGE_SIDE and 1 <= width <= MAX_IMAGE_SIDE):
         raise ExportError(
@@ -418,13 +419,6 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    """``text`` cut to ``limit`` characters (messages stay short)."""
-    text = str(text)
-    return text if len(text) <= limit else \
-        f'{text[:limit]}... ({len(text)} characters)'
-
-
 def _is_name(value: Any) -> bool:
     """A short printable single-line string (a class name, a file name)."""
     return isinstance(value, str) and 0 < len(value) <= MAX_NAME_CHARS \
@@ -436,21 +430,21 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
     :func:`read_metadata`)."""
     from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
     if meta.get('output') not in OUTPUT_KINDS:
-        return f'output is {_clip(repr(meta.get("output")), 60)}, not one ' \
+        return f'output is {short_repr(meta.get("output"))}, not one ' \
             f'of {OUTPUT_KINDS}'
     num_classes = meta.get('num_classes')
     if not (_is_int(num_classes) and 2 <= num_classes <= MAX_NUM_CLASSES):
-        return f'num_classes is {_clip(repr(num_classes), 60)}, not an ' \
+        return f'num_classes is {short_repr(num_classes)}, not an ' \
             f'integer in [2, {MAX_NUM_CLASSES}]'
     for key in ('dynamic', 'static'):
         if not isinstance(meta.get(key, False), bool):
-            return f'{key} is {_clip(repr(meta[key]), 60)}, not a boolean'
+            return f'{key} is {short_repr(meta[key])}, not a boolean'
     static = meta.get('static', False)
     if static and meta.get('dynamic'):
         return 'static and dynamic are both true'
     batch = meta.get('batch')
     if static and not (_is_int(batch) and 1 <= batch <= MAX_STATIC_BATCH):
-        return f'batch is {_clip(repr(batch), 60)}, not an integer in ' \
+        return f'batch is {short_repr(batch)}, not an integer in ' \
             f'[1, {MAX_STATIC_BATCH}]'
     for key in ('input_size', 'frame_size', 'out_size'):
         size = meta.get(key)
@@ -458,10 +452,10 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
         if (required or size is not None) and not (
                 isinstance(size, list) and len(size) == 2 and all(
                     _is_int(s) and 1 <= s <= MAX_IMAGE_SIDE for s in size)):
-            return f'{key} is {_clip(repr(size), 60)}, not [height, width] ' \
+            return f'{key} is {short_repr(size)}, not [height, width] ' \
                 f'in [1, {MAX_IMAGE_SIDE}]'
     if 'config' in meta and not _is_name(meta['config']):
-        return f'config is {_clip(repr(meta["config"]), 60)}, not a file ' \
+        return f'config is {short_repr(meta["config"])}, not a file ' \
             'name'
     if 'test_pipeline' in meta and not (
             isinstance(meta['test_pipeline'], list)
@@ -479,14 +473,14 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
         return (f'dataset_meta.classes is not a list of num_classes='
                 f'{num_classes} class names (printable single-line strings '
                 f'of 1 to {MAX_NAME_CHARS} characters): '
-                f'{_clip(repr(classes), 120)}')
+                f'{short_repr(classes)}')
     if not (isinstance(palette, list) and len(palette) == num_classes
             and all(
                 isinstance(c, list) and len(c) == 3 and all(
                     _is_int(v) and 0 <= v <= 255 for v in c)
                 for c in palette)):
         return (f'dataset_meta.palette is not one [r, g, b] (0-255) per '
-                f'class: {_clip(repr(palette), 120)}')
+                f'class: {short_repr(palette)}')
     return None
 
 
@@ -531,7 +525,7 @@ def read_metadata(session, onnx_file: str) -> Dict[str, Any]:
     for key, raw in props.items():
         if not key.startswith(METADATA_PREFIX):
             continue
-        where = f'{onnx_file}: metadata {_clip(key, 60)!r}'
+        where = f'{onnx_file}: metadata {short_repr(key)}'
         if len(raw) > MAX_METADATA_CHARS:
             raise ExportError(f'{where} has {len(raw)} characters, more than '
                               f'the {MAX_METADATA_CHARS} an export writes')

@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from .export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES, _clip,
+from ..a2d2.class_list import short_repr
+from .export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES,
                      read_metadata)
 from .pipeline import (array_test_pipeline, build_array_pipeline,
                        run_pipeline)
@@ -188,7 +189,7 @@ class ORTSegmentor:
         if names != expected or 'output' not in self.meta:
             raise ExportError(
                 f'{onnx_file}: not a model written by tools/deployment/'
-                f'pytorch2onnx.py (inputs {_clip(names, 100)}, expected '
+                f'pytorch2onnx.py (inputs {short_repr(names)}, expected '
                 f'{expected}, and {METADATA_PREFIX}* metadata)')
         self.output = self.meta['output']
         self.output_name = OUTPUT_NAMES[self.output]
@@ -198,8 +199,8 @@ class ORTSegmentor:
                 self.pipeline_steps):
             raise ExportError(
                 f'{onnx_file} was exported with another test pipeline than '
-                f'this config\'s: exported {_clip(exported, 600)}, config '
-                f'{_clip(self.pipeline_steps, 600)}; pass the config it was '
+                f'this config\'s: exported {short_repr(exported)}, config '
+                f'{short_repr(self.pipeline_steps)}; pass the config it was '
                 'exported from')
         self.input_size = None if self.meta.get('dynamic') else tuple(
             self.meta['input_size'])
@@ -331,7 +332,7 @@ def _check_classes(onnx_file: str, meta: Dict[str, Any], cfg: Config,
         shown = f' ({format_names(names)})' if names is not None else ''
         raise ExportError(
             f'{onnx_file}: the model predicts {meta["num_classes"]} classes'
-            f'{shown}, the config {_clip(config, 200)} {count} classes '
+            f'{shown}, the config {config} {count} classes '
             f"({format_names(ours['classes'])}): it was exported from "
             'another config (model.decode_head.num_classes, '
             'test_dataloader.dataset.class_set); pass that config, or '
