@@ -52,16 +52,9 @@ Counting:
    counted the attention of the Mask2Former-lite head as 0). Only adds
    handles for operators mmengine does not count.
 
-Training start-up:
-
-8. :func:`~a2d2_mmseg.engine.guard_runner_scale_lr`: ``Runner.scale_lr``
-   first logs the effective batch size (processes x per-process batch)
-   against ``auto_scale_lr.base_batch_size``, and warns when they differ
-   and the learning rate is not scaled (:mod:`a2d2_mmseg.engine.batch_size`).
-
 mmcv on a GPU:
 
-9. :func:`~a2d2_mmseg.engine.mmcv_ops.fall_back_ms_deform_attn`: mmcv's
+8. :func:`~a2d2_mmseg.engine.mmcv_ops.fall_back_ms_deform_attn`: mmcv's
    ``MultiScaleDeformableAttention`` (the full Mask2Former reference) uses
    mmcv's PyTorch implementation on CUDA tensors when mmcv's extension has
    CPU ops only (``tools/setup_env.sh``'s build); mmcv 2.0-2.1.
@@ -81,7 +74,6 @@ def apply_patches() -> None:
     from .engine.mmcv_ops import fall_back_ms_deform_attn
     from .engine import (adapt_seg_inferencer, guard_checkpoint_loader,
                          guard_inferencer_config, guard_runner_resume,
-                         guard_runner_scale_lr,
                          patch_mmengine_cpu_distributed,
                          read_inferencer_config,
                          register_checkpoint_safe_globals)
@@ -94,5 +86,4 @@ def apply_patches() -> None:
     patch_mmengine_cpu_distributed()
     fall_back_ms_deform_attn()
     register_flop_handles()
-    guard_runner_scale_lr()
     _applied = True

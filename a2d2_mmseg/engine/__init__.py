@@ -14,11 +14,12 @@ dropout), :class:`CheckpointMatchHook` (refuse checkpoints of another model
 or class count), :class:`PlainCheckpointHook` (checkpoints that load
 without the plugin), :class:`A2D2VisualizationHook` (``--show-dir`` draws
 every test image and needs only the test set), :class:`FiniteLossHook`
-(stop at a non-finite loss before it is checkpointed) and
+(stop at a non-finite loss before it is checkpointed), :class:`BatchSizeHook`
+(log the effective batch against the config's base batch) and
 :class:`CPUDistributedDataParallel`.
 """
-from .batch_size import (batch_size_message, guard_runner_scale_lr,
-                         log_batch_size, per_process_batch_size)
+from .batch_size import (BatchSizeHook, batch_size_message, log_batch_size,
+                         per_process_batch_size)
 from .checkpoint import (CheckpointDownloadError, CheckpointError,
                          CheckpointMismatchError, CorruptCheckpointError,
                          UnsafeCheckpointError, checkpoint_dataset_meta,
@@ -55,6 +56,6 @@ __all__ = [
     'patch_mmengine_cpu_distributed', 'PATCH_ENV', 'PlainCheckpointHook',
     'to_plain_data', 'from_plain_data', 'A2D2VisualizationHook',
     'adapt_seg_inferencer', 'read_inferencer_config', 'run_checkpoint_dirs',
-    'guard_runner_scale_lr', 'log_batch_size', 'batch_size_message',
+    'BatchSizeHook', 'log_batch_size', 'batch_size_message',
     'per_process_batch_size', 'FiniteLossHook', 'NonFiniteLossError'
 ]

@@ -5,24 +5,23 @@ mmseg's config names give the batch their learning rate is set for
 ``python tools/train.py CONFIG`` runs one process: a batch of 2 with the
 learning rate of a batch of 8, silently. mmengine scales the learning rate
 linearly (``Runner.scale_lr``) only when ``auto_scale_lr.enable`` is True.
-
-:func:`guard_runner_scale_lr` (run on ``import a2d2_mmseg.plugin``, which the
-configs do through ``custom_imports``; so also under mmseg's own
-``tools/train.py`` and ``mim train``) wraps ``Runner.scale_lr``, which
-``Runner.train`` calls once, after building the optimizer: it first logs
-:func:`batch_size_message` and, when the effective batch differs from
+:class:`BatchSizeHook` (in ``configs/_base_/default_runtime.py``, so in
+every A2D2 config, under ``tools/train.py``, mmseg's own ``train.py`` and
+``mim train``) logs :func:`batch_size_message` before the first iteration
+and, when the effective batch differs from
 ``auto_scale_lr.base_batch_size`` and scaling is off, warns, naming
 ``--auto-scale-lr``. mmengine's scaling itself is unchanged.
 """
-import functools
 import logging
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
 
+from mmengine.hooks import Hook
+from mmseg.registry import HOOKS
 from torch.utils.data import DataLoader
 
 __all__ = [
-    'per_process_batch_size', 'batch_size_message', 'log_batch_size',
-    'guard_runner_scale_lr'
+    'BatchSizeHook', 'per_process_batch_size', 'batch_size_message',
+    'log_batch_size'
 ]
 
 
@@ -104,22 +103,17 @@ def log_batch_size(runner) -> None:
         runner.logger.log(logging.WARNING, warning)
 
 
-def _logging_scale_lr(original: Callable) -> Callable:
-    """``Runner.scale_lr`` that logs the batch size first."""
+@HOOKS.register_module()
+class BatchSizeHook(Hook):
+    """Log the effective batch size against the config's base batch before
+    training, and warn when they differ unscaled (see the module doc)."""
 
-    @functools.wraps(original)
-    def scale_lr(self, *args, **kwargs):
-        log_batch_size(self)
-        return original(self, *args, **kwargs)
+    priority = 'VERY_HIGH'
 
-    scale_lr._a2d2_guarded = True
-    return scale_lr
+    def before_train(self, runner) -> None:
+        """Log :func:`batch_size_message` for the run.
 
-
-def guard_runner_scale_lr() -> None:
-    """Log the batch size at the start of every training run of ``Runner``
-    (see the module doc; ``FlexibleRunner`` has no ``scale_lr``, its
-    strategy scales). Idempotent."""
-    from mmengine.runner import Runner
-    if not getattr(Runner.scale_lr, '_a2d2_guarded', False):
-        Runner.scale_lr = _logging_scale_lr(Runner.scale_lr)
+        Args:
+            runner (Runner): The runner, its train data loader built.
+        """
+        log_batch_size(runner)

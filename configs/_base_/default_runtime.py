@@ -20,5 +20,8 @@ visualizer = dict(type='A2D2SegVisualizer')
 custom_hooks = [
     dict(type='RNGStateHook'),
     dict(type='PlainCheckpointHook'),
-    dict(type='FiniteLossHook')
+    dict(type='FiniteLossHook'),
+    # Log the effective batch against auto_scale_lr.base_batch_size, and
+    # warn when they differ unscaled (a2d2_mmseg.engine.BatchSizeHook).
+    dict(type='BatchSizeHook')
 ]

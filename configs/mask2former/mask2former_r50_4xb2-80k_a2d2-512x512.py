@@ -72,8 +72,12 @@ tta_pipeline = [
 # mmseg's base is not _base_/default_runtime.py: its checkpoint and
 # visualization settings are added here as the A2D2 bases have them
 # (plain-data checkpoints; --show-dir draws every test image and needs only
-# the test set).
-custom_hooks = [dict(type='PlainCheckpointHook')]
+# the test set; a non-finite loss stops training; the batch is logged).
+custom_hooks = [
+    dict(type='PlainCheckpointHook'),
+    dict(type='FiniteLossHook'),
+    dict(type='BatchSizeHook')
+]
 visualizer = dict(type='A2D2SegVisualizer')
 default_hooks = dict(
     visualization=dict(type='A2D2VisualizationHook', interval=1))

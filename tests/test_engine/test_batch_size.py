@@ -9,13 +9,13 @@ import os.path as osp
 import uuid
 
 import pytest
-from mmengine.runner import Runner
+from mmengine.config import Config
 
 from a2d2_mmseg.apis import parse_train_args, run_train
 from a2d2_mmseg.engine import batch_size_message
-from tests.test_engine.tiny_runs import (build_runner, restored_process_state,
-                                         runner_log, write_config,
-                                         write_tiny_tree)
+from tests.test_engine.tiny_runs import (REPO, build_runner,
+                                         restored_process_state, runner_log,
+                                         write_config, write_tiny_tree)
 
 LR = 0.01  # tiny_runs' SGD
 BASE = {'auto_scale_lr': dict(enable=False, base_batch_size=8)}
@@ -33,7 +33,8 @@ WARNING = ('Training with an effective batch of 2 and the learning rate set '
 def config(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('batch')
     write_tiny_tree(str(tmp / 'a2d2'))
-    return write_config(str(tmp / 'cfg.py'), str(tmp / 'a2d2'), max_iters=1)
+    return write_config(str(tmp / 'cfg.py'), str(tmp / 'a2d2'), max_iters=1,
+                        custom_hooks=[dict(type='BatchSizeHook')])
 
 
 def _initial_lr(runner):
@@ -41,8 +42,10 @@ def _initial_lr(runner):
     return [g['initial_lr'] for g in runner.optim_wrapper.param_groups]
 
 
-def test_patched_on_plugin_import():
-    assert getattr(Runner.scale_lr, '_a2d2_guarded', False)
+def test_every_a2d2_config_logs_the_batch():
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_',
+                                   'default_runtime.py'))
+    assert dict(type='BatchSizeHook') in cfg.custom_hooks
 
 
 @pytest.mark.parametrize('world, batch, auto_scale_lr, line, warning', [
