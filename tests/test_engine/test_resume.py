@@ -508,20 +508,31 @@ def test_train_py_resume_file(trained, tmp_path):
 
 def test_mmseg_train_py_refuses_and_says_batch(trained, tmp_path):
     """mmseg's own train.py (what `mim train` runs; the config imports the
-    plugin through custom_imports): the batch size line and warning, then
-    the checkpoint that does not fit is refused before training."""
-    proc = run([PYTHON, MMSEG_TRAIN, trained['config'], '--work-dir',
-                str(tmp_path / 'wd'), '--cfg-options',
-                f"load_from={trained['checkpoint']}",
-                'model.decode_head.num_classes=11',
+    plugin through custom_imports): with the configs' BatchSizeHook, the
+    batch size line and warning before the first iteration; and a
+    checkpoint that does not fit is refused before training."""
+    config = tmp_path / 'with_hook.py'
+    config.write_text(f"_base_ = [{trained['config']!r}]\n"
+                      "custom_hooks = [dict(type='BatchSizeHook')]\n"
+                      'train_cfg = dict(max_iters=1)\n')
+    proc = run([PYTHON, MMSEG_TRAIN, str(config), '--work-dir',
+                str(tmp_path / 'batch'), '--cfg-options',
                 'auto_scale_lr.base_batch_size=8'],
                cwd=str(tmp_path))
-    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:]
     assert ('Effective batch size: 1 process(es) x 2 per process = 2; the '
             "config's learning rate is set for a batch of 8") in proc.stdout
     assert ('WARNING - Training with an effective batch of 2 and the learning '
             'rate set for a batch of 8, unscaled. Pass --auto-scale-lr') \
         in proc.stdout
+    assert proc.stdout.index('Effective batch size') < proc.stdout.index(
+        'Iter(train) [1/1]')
+    proc = run([PYTHON, MMSEG_TRAIN, trained['config'], '--work-dir',
+                str(tmp_path / 'wd'), '--cfg-options',
+                f"load_from={trained['checkpoint']}",
+                'model.decode_head.num_classes=11'],
+               cwd=str(tmp_path))
+    assert proc.returncode == 1, proc.stdout[-3000:]
     assert (f"CheckpointMismatchError: {trained['checkpoint']}: the "
             f'checkpoint does not fit the model (EncoderDecoder, 140 entries; '
             f'138 fit)') in proc.stdout
