@@ -15,18 +15,18 @@ Configs load it with::
   :mod:`a2d2_mmseg.engine` (hooks, ``CPUDistributedDataParallel``),
   :mod:`a2d2_mmseg.evaluation` (``PerClassIoUMetric``, its hook) and
   :mod:`a2d2_mmseg.visualization` (``A2D2SegVisualizer``);
-* applies the patches of :mod:`a2d2_mmseg.patches` (safe checkpoint
+* applies the patches of :mod:`a2d2_mmseg.compat` (safe checkpoint
   loading, ``MMSegInferencer`` with the A2D2 pipelines, ``mim train`` on
   CPU, attention FLOPs), the one list of what the plugin changes.
 
 ``import a2d2_mmseg`` alone does neither: it only makes the subpackages
 reachable, and the A2D2 core (:mod:`a2d2_mmseg.a2d2`) needs no torch.
 """
-from . import datasets  # noqa: F401
-from . import engine  # noqa: F401
-from . import evaluation  # noqa: F401
-from . import models  # noqa: F401
-from . import visualization  # noqa: F401
-from .patches import apply_patches
+from a2d2_mmseg import datasets  # noqa: F401
+from a2d2_mmseg import engine  # noqa: F401
+from a2d2_mmseg import evaluation  # noqa: F401
+from a2d2_mmseg import models  # noqa: F401
+from a2d2_mmseg import visualization  # noqa: F401
+from a2d2_mmseg.compat import apply_patches
 
 apply_patches()

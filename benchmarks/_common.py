@@ -5,7 +5,7 @@ so this folder is on ``sys.path`` and they import these helpers with
 ``from _common import ...``; ``a2d2_mmseg`` is the installed package
 (``pip install -e .``, as ``tools/setup_env.sh`` installs it).
 
-The raw-tree layout comes from :mod:`a2d2_mmseg.testing.tree`, the helpers
+The raw-tree layout comes from :mod:`tests.a2d2_tree`, the helpers
 the tests build their trees with; the two real frames are the ones copied
 into ``tests/data/a2d2_samples`` (found there by file name).
 """
@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
-from a2d2_mmseg.testing.tree import raw_paths, stamp
+from tests.a2d2_tree import raw_paths, stamp
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -20,7 +20,7 @@ Sides:
 
 * ``ours``: the project's config (``--config``) built as
   ``tools/analysis/benchmark.py`` builds it
-  (``a2d2_mmseg.analysis.build_model``: random weights, SyncBN -> BN),
+  (``a2d2_mmseg.study.build_model``: random weights, SyncBN -> BN),
   stepped through ``model(inputs, data_samples, mode='loss')`` and
   ``model.parse_losses`` - mmseg's loss path (the decode head resizes its
   logits to the label size; auxiliary heads of the config included).
@@ -110,7 +110,7 @@ def build_ours(args, inputs, labels):
     """The project's model from ``args.config`` and its loss closure."""
     from mmengine.registry import init_default_scope
 
-    from a2d2_mmseg import analysis as tool  # the model benchmark's helpers
+    from a2d2_mmseg import study as tool  # the model benchmark's helpers
     init_default_scope('mmseg')
     options = {}
     for item in args.cfg_options or []:

@@ -44,9 +44,9 @@ import numpy as np
 
 from _common import (REAL_FRAMES, machine, make_tree, median_ms, read_pngs,
                      sample_paths)
-from a2d2_mmseg import converters as converter
+from a2d2_mmseg.a2d2 import convert as converter
 from a2d2_mmseg.a2d2.colours import get_mapper
-from a2d2_mmseg.converters.state import digest
+from a2d2_mmseg.a2d2.convert.state import digest
 
 
 def by_hand(cam, lbl, mapper, size):

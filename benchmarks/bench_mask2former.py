@@ -14,7 +14,7 @@ Targets, at 512x512, batch 1, CPU inference:
         [--threads N] [--no-profile]
 
 Both models are built from their configs with random weights and nothing
-downloaded (``a2d2_mmseg.analysis.build_model``, as
+downloaded (``a2d2_mmseg.study.build_model``, as
 ``tools/analysis/benchmark.py`` builds them), eval mode,
 ``torch.inference_mode()``, the same random normalised input (no data
 preprocessor), batch 1, and both are called the same way:
@@ -27,7 +27,7 @@ preprocessor), batch 1, and both are called the same way:
 
 Latency = median of ``--repeat`` timed calls after ``--warmup`` untimed
 calls; peak memory = growth of the process's RSS during the warm-up calls
-(sampled every 2 ms + ru_maxrss), both from ``a2d2_mmseg.analysis``
+(sampled every 2 ms + ru_maxrss), both from ``a2d2_mmseg.study``
 (``measure``, ``PeakMemory``; what ``tools/analysis/benchmark.py`` uses).
 Every (model, what, size) is measured in a fresh Python process so the peak
 RSS is not hidden by memory the allocator kept from an earlier run. Prints
@@ -40,7 +40,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from a2d2_mmseg import analysis as bm  # the model benchmark
+from a2d2_mmseg import study as bm  # the model benchmark
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

@@ -2,7 +2,7 @@
 #
 # run_torchrun SCRIPT NPROC [ARGS...] runs tools/SCRIPT in NPROC processes
 # per node with torchrun. On a machine without GPUs they run on the CPU
-# (gloo backend, see a2d2_mmseg/engine/distributed.py). Multi-node: NNODES,
+# (gloo backend, see a2d2_mmseg/compat/distributed.py). Multi-node: NNODES,
 # NODE_RANK, MASTER_ADDR and PORT, as in mmseg; PYTHON picks the
 # interpreter.
 

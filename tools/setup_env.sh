@@ -23,7 +23,7 @@
 #      CUDA torch: no model here calls a compiled mmcv kernel
 #      (tests/test_models/test_mmcv_ops_unused.py; on a GPU the full
 #      Mask2Former reference's deformable attention runs mmcv's PyTorch
-#      implementation, a2d2_mmseg/engine/mmcv_ops.py), so no CUDA compile.
+#      implementation, a2d2_mmseg/compat/mmcv_ops.py), so no CUDA compile.
 #      tools/build_mmcv_unity.py builds the wheel from the PyPI sdist with its
 #      77 C++ files compiled as a few unity files (about 80 % of each file's
 #      compile time is parsing PyTorch's headers, which a unity build does a

@@ -25,27 +25,27 @@ module                 its job
                        of it (:func:`scan`)
 =====================  =====================================================
 """
-from .class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST, ClassListError,
+from a2d2_mmseg.a2d2.class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST, ClassListError,
                          UnknownClassError, UnknownClassWarning, category_of,
                          check_class_list, hex_to_rgb, parse_class_list,
                          parse_json)
-from .class_sets import (CLASS_SETS, IGNORE_INDEX, NOT_SCENE_CATEGORIES,
+from a2d2_mmseg.a2d2.class_sets import (CLASS_SETS, IGNORE_INDEX, NOT_SCENE_CATEGORIES,
                          REDUCED_CLASS_SET, REDUCED_CLASSES, ClassSet,
                          ClassSetError, build_class_set, category_lut,
                          class_set_key, class_set_name, class_set_spec)
-from .colours import (MAX_SNAP_DISTANCE, ColourMapper, get_mapper, pack_bgr,
+from a2d2_mmseg.a2d2.colours import (MAX_SNAP_DISTANCE, ColourMapper, get_mapper, pack_bgr,
                       pack_rgb)
-from .images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2FileError,
+from a2d2_mmseg.a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2FileError,
                      A2D2ImageError, A2D2LabelError, imdecode_no_orientation,
                      png_colour_type, read_image_file)
-from .labels import (FORMATS, LabelDecoder, UnknownColourWarning,
+from a2d2_mmseg.a2d2.labels import (FORMATS, LabelDecoder, UnknownColourWarning,
                      check_index_range, decode_index_mask, decode_rgb_label,
                      get_decoder, load_npy_mask, out_of_range_values)
-from .layout import (CAMERAS, DEFAULT_SPLITS, LABEL_FORMATS, LAYOUTS,
+from a2d2_mmseg.a2d2.layout import (CAMERAS, DEFAULT_SPLITS, LABEL_FORMATS, LAYOUTS,
                      SPLITS_DIR, A2D2LayoutError, class_list_path,
                      detect_layout, parse_cameras, parse_scenes_option,
                      read_converted_meta, read_scene_list, resolve_scenes)
-from .scanning import Scan, scan
+from a2d2_mmseg.a2d2.scanning import Scan, scan
 
 __all__ = [
     'A2D2_CLASS_LIST', 'A2D2_CATEGORIES', 'ClassListError',

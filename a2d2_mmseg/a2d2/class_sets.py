@@ -17,7 +17,7 @@ from typing import Dict, Sequence, Tuple, Union
 
 import numpy as np
 
-from .class_list import (_A2D2_FULL, _MAX_LISTED, A2D2_CATEGORIES, MAX_REPR,
+from a2d2_mmseg.a2d2.class_list import (_A2D2_FULL, _MAX_LISTED, A2D2_CATEGORIES, MAX_REPR,
                          checked_class_list, class_list_key, name_problem,
                          short_repr)
 

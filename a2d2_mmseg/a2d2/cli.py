@@ -2,7 +2,7 @@
 (``tools/dataset_converters/a2d2.py``, ``tools/misc/check_a2d2.py``)."""
 import argparse
 
-from .layout import LAYOUTS
+from a2d2_mmseg.a2d2.layout import LAYOUTS
 
 
 def add_tree_options(parser: argparse.ArgumentParser, verb: str,

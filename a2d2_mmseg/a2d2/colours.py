@@ -14,8 +14,8 @@ from typing import Dict, Optional, Tuple, Union
 import cv2
 import numpy as np
 
-from .class_list import class_list_key
-from .class_sets import IGNORE_INDEX, class_set_from_keys, class_set_key
+from a2d2_mmseg.a2d2.class_list import class_list_key
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, class_set_from_keys, class_set_key
 
 __all__ = [
     'MAX_SNAP_DISTANCE', 'pack_rgb', 'pack_bgr', 'ColourMapper',

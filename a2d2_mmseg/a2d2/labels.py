@@ -28,11 +28,11 @@ from typing import BinaryIO, Dict, NoReturn, Optional, Tuple, Union
 
 import numpy as np
 
-from .class_list import class_list_key
-from .class_sets import (IGNORE_INDEX, category_lut, class_set_from_keys,
+from a2d2_mmseg.a2d2.class_list import class_list_key
+from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, category_lut, class_set_from_keys,
                          class_set_key, class_set_spec)
-from .colours import mapper_from_keys
-from .images import (MAX_IMAGE_SIDE, A2D2LabelError, imdecode_no_orientation,
+from a2d2_mmseg.a2d2.colours import mapper_from_keys
+from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2LabelError, imdecode_no_orientation,
                      png_colour_type)
 
 __all__ = [

@@ -57,7 +57,7 @@ import re
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from .class_list import parse_json, read_small_file, short_repr
+from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
 
 RAW_DIR = 'camera_lidar_semantic'
 BBOX_DIR = 'camera_lidar_semantic_bboxes'

@@ -5,7 +5,7 @@
 returns the frames that pair up together with every problem found, across
 all scenes. :class:`~a2d2_mmseg.datasets.A2D2Dataset` raises on the
 problems (:meth:`Scan.raise_problems`); the checker
-(:mod:`a2d2_mmseg.checks`) reports them all.
+(:mod:`a2d2_mmseg.a2d2.check`) reports them all.
 
 A problem is ``dict(kind, path, message)``. Kinds: 'missing_folder',
 'no_scenes', 'missing_scene', 'unexpected_file_name', 'duplicate_frame',
@@ -31,8 +31,8 @@ import os.path as osp
 import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .class_list import parse_json, read_small_file, short_repr
-from .layout import (_ANY_IMG_RE, _ANY_LABEL_RE, _CAMERA_OF_TOKEN, BBOX_DIR,
+from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
+from a2d2_mmseg.a2d2.layout import (_ANY_IMG_RE, _ANY_LABEL_RE, _CAMERA_OF_TOKEN, BBOX_DIR,
                      DEFAULT_CAMERAS, LABEL_FORMATS, LAYOUTS, RAW_DIR,
                      SEED_BBOX_DIR, SEED_DIR, SEED_LAYOUTS, SEED_SPLITS,
                      A2D2LayoutError, SplitList, _file_re, detect_layout,

@@ -19,15 +19,15 @@ Training and testing (``tools/train.py``, ``tools/test.py``): mmseg's tools
 with the plugin's fixes, :func:`run_train` and :func:`run_test` on the
 parsed command line (:mod:`.runner`).
 """
-from . import inference, inputs, model, outputs, runner
-from .inference import INFER_ERRORS, InferenceIncompleteError, batches, infer
-from .inputs import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, InferenceInputError,
+from a2d2_mmseg.apis import inference, inputs, model, outputs, runner
+from a2d2_mmseg.apis.inference import INFER_ERRORS, InferenceIncompleteError, batches, infer
+from a2d2_mmseg.apis.inputs import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, InferenceInputError,
                      SkippedInputWarning, Source, frame_names, list_images,
                      read_image)
-from .model import load_model
-from .outputs import (OUTPUT_KINDS, VIDEO_NAME, OutputWriter,
+from a2d2_mmseg.apis.model import load_model
+from a2d2_mmseg.apis.outputs import (OUTPUT_KINDS, VIDEO_NAME, OutputWriter,
                       check_inputs_apart, write_png)
-from .runner import (build_runner, configure_test, configure_train,
+from a2d2_mmseg.apis.runner import (build_runner, configure_test, configure_train,
                      enable_amp, enable_auto_scale_lr, load_run_config,
                      parse_test_args, parse_train_args, run_test, run_train,
                      trigger_visualization_hook)

@@ -26,10 +26,10 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from a2d2_mmseg.engine import CheckpointError
-from .inputs import InferenceInputError, Source
-from .model import load_model
-from .outputs import OutputWriter, check_inputs_apart
+from a2d2_mmseg.compat.checkpoint import CheckpointError
+from a2d2_mmseg.apis.inputs import InferenceInputError, Source
+from a2d2_mmseg.apis.model import load_model
+from a2d2_mmseg.apis.outputs import OutputWriter, check_inputs_apart
 
 __all__ = ['INFER_ERRORS', 'InferenceIncompleteError', 'batches', 'infer']
 

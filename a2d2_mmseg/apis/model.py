@@ -22,7 +22,7 @@ from mmengine.config import Config
 import a2d2_mmseg.plugin  # noqa: F401
 from a2d2_mmseg.deployment.pipeline import array_test_pipeline
 from a2d2_mmseg.deployment.segmentor import dataset_meta_for
-from a2d2_mmseg.engine import load_matching_checkpoint
+from a2d2_mmseg.compat.state_dict_match import load_matching_checkpoint
 
 __all__ = ['load_model']
 

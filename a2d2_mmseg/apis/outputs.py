@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from a2d2_mmseg.visualization import colorize, overlay_mask
-from .inputs import InferenceInputError
+from a2d2_mmseg.apis.inputs import InferenceInputError
 
 __all__ = [
     'OUTPUT_KINDS', 'VIDEO_NAME', 'write_png', 'check_inputs_apart',

@@ -4,7 +4,7 @@
 :func:`run_train` and :func:`run_test`: mmseg 1.2.2's ``tools/train.py`` and
 ``tools/test.py`` (same flags, same config handling) with the plugin
 imported, distributed runs on CPU-only machines (gloo, CPU DDP, SyncBN ->
-BN, :func:`~a2d2_mmseg.engine.setup_cpu_distributed`) and unloadable
+BN, :func:`~a2d2_mmseg.compat.distributed.setup_cpu_distributed`) and unloadable
 checkpoints turned into one-line errors. Both refuse a checkpoint that does
 not fit the model (``--resume``, ``load_from``, the tested checkpoint; see
 :class:`~a2d2_mmseg.engine.CheckpointMatchHook`) unless
@@ -25,7 +25,8 @@ from mmengine.runner import Runner
 # Registers the plugin's components and applies its patches (safe
 # checkpoints, robust resumes).
 import a2d2_mmseg.plugin  # noqa: F401
-from a2d2_mmseg.engine import CheckpointError, setup_cpu_distributed
+from a2d2_mmseg.compat.checkpoint import CheckpointError
+from a2d2_mmseg.compat.distributed import setup_cpu_distributed
 
 __all__ = [
     'parse_train_args', 'parse_test_args', 'load_run_config', 'enable_amp',

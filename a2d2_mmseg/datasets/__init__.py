@@ -2,15 +2,15 @@
 transforms, registered in mmseg's registries on import. They are thin
 adapters over the A2D2 core (:mod:`a2d2_mmseg.a2d2`, no torch needed),
 whose main names are re-exported here."""
-from ..a2d2 import (A2D2_CATEGORIES, A2D2_CLASS_LIST, CAMERAS,
+from a2d2_mmseg.a2d2 import (A2D2_CATEGORIES, A2D2_CLASS_LIST, CAMERAS,
                     MAX_IMAGE_SIDE, REDUCED_CLASS_SET, REDUCED_CLASSES,
                     A2D2FileError, A2D2ImageError, A2D2LabelError,
                     A2D2LayoutError, ClassListError, ClassSetError,
                     UnknownClassError, UnknownClassWarning,
                     UnknownColourWarning, build_class_set, get_mapper,
                     imdecode_no_orientation, parse_cameras)
-from .a2d2 import A2D2Dataset
-from .transforms import LoadA2D2Annotations, LoadA2D2ImageFromFile
+from a2d2_mmseg.datasets.a2d2 import A2D2Dataset
+from a2d2_mmseg.datasets.transforms import LoadA2D2Annotations, LoadA2D2ImageFromFile
 
 __all__ = [
     'A2D2Dataset', 'LoadA2D2Annotations', 'LoadA2D2ImageFromFile',

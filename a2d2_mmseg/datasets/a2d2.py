@@ -6,12 +6,12 @@ from typing import List, Mapping, Optional, Sequence, Union
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from ..a2d2 import (IGNORE_INDEX, LABEL_FORMATS, LAYOUTS, A2D2LayoutError,
+from a2d2_mmseg.a2d2 import (IGNORE_INDEX, LABEL_FORMATS, LAYOUTS, A2D2LayoutError,
                     build_class_set, class_list_path, class_set_name,
                     class_set_spec, detect_layout, parse_cameras,
                     read_converted_meta, scan)
-from ..a2d2.class_list import short_repr
-from ..a2d2.layout import CONVERTED_MARKER
+from a2d2_mmseg.a2d2.class_list import short_repr
+from a2d2_mmseg.a2d2.layout import CONVERTED_MARKER
 
 #: ``mask_size`` values: the mask must have its image's size, or (seed
 #: preprocessed masks only) the mask's stored size is the sample's size.

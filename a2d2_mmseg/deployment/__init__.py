@@ -10,15 +10,15 @@
 
 onnx, onnxscript and onnxruntime are imported only when used.
 """
-from .export import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET, OUTPUT_KINDS,
+from a2d2_mmseg.deployment.export import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET, OUTPUT_KINDS,
                      PredictGraph, check_frame_size, export_from_config,
                      export_onnx, read_frames, read_metadata,
                      synthetic_frame)
-from .onnx_model import (PROVIDER_ALIASES, CheckReport, ORTSegmentor,
+from a2d2_mmseg.deployment.onnx_model import (PROVIDER_ALIASES, CheckReport, ORTSegmentor,
                          check_onnx, create_session, resolve_providers)
-from .pipeline import (array_test_pipeline, build_array_pipeline,
+from a2d2_mmseg.deployment.pipeline import (array_test_pipeline, build_array_pipeline,
                        input_size_for, run_pipeline)
-from .segmentor import (CheckpointMismatchError, ConfigError, ExportError,
+from a2d2_mmseg.deployment.segmentor import (CheckpointMismatchError, ConfigError, ExportError,
                         build_segmentor, config_dataset_meta,
                         config_num_classes, dataset_meta_for,
                         dataset_meta_from_config, load_checkpoint_strict,

@@ -74,8 +74,8 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from torch import Tensor, nn
 
-from ..a2d2.class_list import short_repr
-from .segmentor import (ExportError, build_segmentor, dataset_meta_for,
+from a2d2_mmseg.a2d2.class_list import short_repr
+from a2d2_mmseg.deployment.segmentor import (ExportError, build_segmentor, dataset_meta_for,
                         load_checkpoint_strict, load_config)
 
 __all__ = [
@@ -351,7 +351,7 @@ def export_from_config(config: str,
         tuple: The segmentor (eval, CPU), the config and the model input
         size ``(H, W)``.
     """
-    from .pipeline import array_test_pipeline, input_size_for
+    from a2d2_mmseg.deployment.pipeline import array_test_pipeline, input_size_for
 
     frame_size = check_frame_size(frame_size)
     cfg = load_config(config, cfg_options)

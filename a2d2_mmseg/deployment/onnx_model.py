@@ -15,12 +15,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from ..a2d2.class_list import short_repr
-from .export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES,
+from a2d2_mmseg.a2d2.class_list import short_repr
+from a2d2_mmseg.deployment.export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES,
                      read_metadata)
-from .pipeline import (array_test_pipeline, build_array_pipeline,
+from a2d2_mmseg.deployment.pipeline import (array_test_pipeline, build_array_pipeline,
                        run_pipeline)
-from .segmentor import (ExportError, config_dataset_meta, config_num_classes,
+from a2d2_mmseg.deployment.segmentor import (ExportError, config_dataset_meta, config_num_classes,
                         dataset_meta_from_config, format_names, load_config)
 
 __all__ = [

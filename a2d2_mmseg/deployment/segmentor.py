@@ -15,7 +15,7 @@ from typing import Dict, Optional, Sequence
 from mmengine.config import Config
 from torch import nn
 
-from a2d2_mmseg.engine import CheckpointMismatchError, checkpoint_dataset_meta
+from a2d2_mmseg.compat.checkpoint import (CheckpointMismatchError, checkpoint_dataset_meta)
 
 __all__ = [
     'ExportError', 'ConfigError', 'CheckpointMismatchError', 'load_config',
@@ -109,9 +109,9 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
     """Load a checkpoint whose weights must all fit ``model``.
 
     Loads through mmengine's checkpoint loader, which this package makes
-    safe (see :mod:`a2d2_mmseg.engine.checkpoint`), and compares the
+    safe (see :mod:`a2d2_mmseg.compat.checkpoint`), and compares the
     weights with the model as mmengine would load them
-    (:func:`a2d2_mmseg.engine.compare_state_dict`: a ``module.`` prefix is
+    (:func:`a2d2_mmseg.compat.state_dict_match.compare_state_dict`: a ``module.`` prefix is
     dropped, ``num_batches_tracked`` may be missing). An export never loads
     a checkpoint partially.
 
@@ -133,7 +133,8 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
     from mmengine.runner.checkpoint import (_load_checkpoint,
                                             _load_checkpoint_to_model)
 
-    from a2d2_mmseg.engine import CheckpointError, compare_state_dict
+    from a2d2_mmseg.compat.checkpoint import CheckpointError
+    from a2d2_mmseg.compat.state_dict_match import compare_state_dict
     if '://' not in checkpoint and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: checkpoint file not found')
     try:

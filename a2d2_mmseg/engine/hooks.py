@@ -13,7 +13,7 @@ back when training resumes.
 :class:`CheckpointMatchHook` (registered by the plugin's
 ``Runner.load_or_resume`` whenever a checkpoint is loaded or resumed):
 refuses a loaded checkpoint that does not fit the model (see
-:mod:`a2d2_mmseg.engine.state_dict_match`).
+:mod:`a2d2_mmseg.compat.state_dict_match`).
 """
 import random
 from typing import Optional
@@ -24,8 +24,8 @@ from mmengine.hooks import Hook
 from mmengine.runner import IterBasedTrainLoop
 from mmseg.registry import HOOKS
 
-from .checkpoint import resuming_checkpoint
-from .state_dict_match import check_checkpoint_matches
+from a2d2_mmseg.compat.checkpoint import resuming_checkpoint
+from a2d2_mmseg.compat.state_dict_match import check_checkpoint_matches
 
 __all__ = [
     'RNGStateHook', 'CheckpointMatchHook', 'capture_rng_state',
@@ -233,13 +233,13 @@ class CheckpointMatchHook(Hook):
 
     At ``after_load_checkpoint`` (before the weights are copied), compares
     the checkpoint's weights with the runner's model as mmengine will load
-    them and raises :class:`~a2d2_mmseg.engine.checkpoint.
+    them and raises :class:`~a2d2_mmseg.compat.checkpoint.
     CheckpointMismatchError` listing missing, unexpected and differently
     shaped entries (see
-    :func:`~a2d2_mmseg.engine.state_dict_match.check_checkpoint_matches`).
+    :func:`~a2d2_mmseg.compat.state_dict_match.check_checkpoint_matches`).
     The plugin's ``Runner.load_or_resume`` registers one on every runner
     that loads or resumes a checkpoint (``load_from``, ``--resume``; see
-    :mod:`a2d2_mmseg.engine.resume`), so training, ``tools/test.py`` and
+    :mod:`a2d2_mmseg.compat.resume`), so training, ``tools/test.py`` and
     mmseg's own tools under ``mim`` all refuse such checkpoints.
 
     A resume is refused even when partial loading is allowed: it continues

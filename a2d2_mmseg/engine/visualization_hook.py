@@ -30,7 +30,7 @@ from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-from ..a2d2.images import MAX_IMAGE_SIDE, imdecode_no_orientation
+from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE, imdecode_no_orientation
 
 __all__ = ['A2D2VisualizationHook', 'train_iter']
 

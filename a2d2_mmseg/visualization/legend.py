@@ -3,8 +3,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .palette import IGNORE_COLOUR
-from .panels import text_font
+from a2d2_mmseg.visualization.palette import IGNORE_COLOUR
+from a2d2_mmseg.visualization.panels import text_font
 
 __all__ = [
     'classes_present', 'legend_entries', 'legend_patches', 'legend_strip'

@@ -3,7 +3,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .palette import IGNORE_COLOUR, colorize
+from a2d2_mmseg.visualization.palette import IGNORE_COLOUR, colorize
 
 __all__ = ['blend', 'overlay_mask']
 

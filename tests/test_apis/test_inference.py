@@ -19,7 +19,7 @@ import torch
 import a2d2_mmseg.apis.inference as inference
 from a2d2_mmseg.apis import (InferenceIncompleteError, InferenceInputError,
                              SkippedInputWarning, infer)
-from a2d2_mmseg.engine import CheckpointError
+from a2d2_mmseg.compat.checkpoint import CheckpointError
 from tests.bad_files import write_png_with_orientation
 from tests.test_apis.infer_outputs import (NUM_CLASSES, PALETTE,
                                            check_outputs, expected, images,

@@ -1,7 +1,7 @@
 """a2d2_mmseg.apis.model: the test pipeline the model runs on arrays.
 
 Loading checkpoints that do not fit, or are corrupt, is tested with the
-engine's checks (tests/test_engine/test_state_dict_match.py,
+engine's checks (tests/test_compat/test_state_dict_match.py,
 test_checkpoint.py); the model at work in tests/test_apis/test_inference.py.
 """
 import os.path as osp

@@ -1,7 +1,7 @@
-"""a2d2_mmseg.checks.frame: every file decoded fully, sizes from headers."""
+"""a2d2_mmseg.a2d2.check.frame: every file decoded fully, sizes from headers."""
 import numpy as np
 
-from a2d2_mmseg.checks import check, check_frame
+from a2d2_mmseg.a2d2.check import check, check_frame
 from tests.a2d2_tree import raw_paths
 from tests.bad_files import encode_png, with_declared_size
 from .trees import S1, S2, SMALL_LABEL, found

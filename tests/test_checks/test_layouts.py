@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from a2d2_mmseg.a2d2 import labels
-from a2d2_mmseg.checks import check
-from a2d2_mmseg.checks import frame as check_frame_module
+from a2d2_mmseg.a2d2.check import check
+from a2d2_mmseg.a2d2.check import frame as check_frame_module
 from tests.a2d2_tree import label_from_names, write_png
 from tests.test_checks.trees import found
 from tests.test_datasets.a2d2_trees import (frame_paths, write_seed_tree,

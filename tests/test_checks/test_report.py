@@ -1,10 +1,10 @@
-"""a2d2_mmseg.checks.report: the text and JSON reports."""
+"""a2d2_mmseg.a2d2.check.report: the text and JSON reports."""
 import json
 import os
 
 import pytest
 
-from a2d2_mmseg.checks import (check, format_report, printable,
+from a2d2_mmseg.a2d2.check import (check, format_report, printable,
                                printable_report, report, write_json_atomic)
 from tests.a2d2_tree import raw_paths, write_raw_tree
 from .trees import LABEL, S1, assert_report_written, break_tree

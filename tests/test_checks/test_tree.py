@@ -1,4 +1,4 @@
-"""a2d2_mmseg.checks.tree: every problem of a tree in one run."""
+"""a2d2_mmseg.a2d2.check.tree: every problem of a tree in one run."""
 import json
 import os
 import os.path as osp
@@ -6,8 +6,8 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from a2d2_mmseg import converters
-from a2d2_mmseg.checks import check, format_report
+from a2d2_mmseg.a2d2 import convert as converters
+from a2d2_mmseg.a2d2.check import check, format_report
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.layout import parse_scenes_option
 from tests.a2d2_tree import raw_paths, write_png

@@ -7,7 +7,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from a2d2_mmseg.checks import check
+from a2d2_mmseg.a2d2.check import check
 from tests.a2d2_tree import (label_from_names, raw_paths, write_png,
                              write_raw_tree)
 

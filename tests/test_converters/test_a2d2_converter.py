@@ -1,4 +1,4 @@
-"""Tests of a2d2_mmseg.converters on tiny raw trees of real PNGs.
+"""Tests of a2d2_mmseg.a2d2.convert on tiny raw trees of real PNGs.
 
 The command line (tools/dataset_converters/a2d2.py) runs as a real
 subprocess; everything else calls the package.
@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import pytest
 
-from a2d2_mmseg import converters as conv
+from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.labels import decode_index_mask
 from a2d2_mmseg.a2d2.scanning import scan_converted

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from a2d2_mmseg import converters as conv
+from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
 from tests.test_converters.test_a2d2_converter import (REPO, independent_map,

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from a2d2_mmseg import converters as conv
+from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.layout import SplitList, resolve_scenes
-from a2d2_mmseg.checks import check
+from a2d2_mmseg.a2d2.check import check
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
 from tests.a2d2_tree import label_from_names
 from tests.test_datasets.a2d2_trees import write_tree

@@ -18,7 +18,7 @@ from a2d2_mmseg.deployment import (CheckpointMismatchError, ConfigError,
                                    export_from_config, load_checkpoint_strict,
                                    load_config, resolve_providers,
                                    synthetic_frame)
-from a2d2_mmseg.engine import CheckpointError
+from a2d2_mmseg.compat.checkpoint import CheckpointError
 from tests.test_deployment import tiny_models
 from tests.test_engine.tiny_runs import PYTHON, REPO, run
 

@@ -19,8 +19,8 @@ from mmengine.config import Config
 from mmseg.apis import MMSegInferencer
 from mmseg.registry import MODELS
 
-from a2d2_mmseg.engine import UnsafeCheckpointError
-from a2d2_mmseg.engine.config_text import (ConfigTextError,
+from a2d2_mmseg.compat.checkpoint import UnsafeCheckpointError
+from a2d2_mmseg.compat.config_text import (ConfigTextError,
                                            check_registered_types,
                                            config_from_text)
 from tests.test_engine.tiny_runs import REPO

@@ -10,7 +10,7 @@ from mmcv.transforms import LoadImageFromFile
 from mmseg.apis import MMSegInferencer
 
 from a2d2_mmseg.datasets import LoadA2D2Annotations, LoadA2D2ImageFromFile
-from a2d2_mmseg.engine.inferencer import (inferencer_inputs,
+from a2d2_mmseg.compat.inferencer import (inferencer_inputs,
                                           inferencer_pipeline)
 from tests.a2d2_tree import write_png
 from tests.test_engine.tiny_runs import write_config

@@ -1,7 +1,7 @@
 """The small synthetic set, generated once for all tests that read it."""
 import pytest
 
-from a2d2_mmseg.synthetic import generate
+from a2d2_mmseg.a2d2.synthetic import generate
 from tests.test_synthetic.helpers import FRAMES, SCENES, SIZE
 
 

@@ -1,9 +1,9 @@
-"""a2d2_mmseg.synthetic.canvas: polygon fills into image, label and depth."""
+"""a2d2_mmseg.a2d2.synthetic.canvas: polygon fills into image, label and depth."""
 import numpy as np
 
-from a2d2_mmseg.synthetic import CLASS_INDEX
-from a2d2_mmseg.synthetic.camera import Camera, rect
-from a2d2_mmseg.synthetic.canvas import Canvas
+from a2d2_mmseg.a2d2.synthetic import CLASS_INDEX
+from a2d2_mmseg.a2d2.synthetic.camera import Camera, rect
+from a2d2_mmseg.a2d2.synthetic.canvas import Canvas
 
 
 def _canvas():

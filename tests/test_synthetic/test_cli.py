@@ -4,7 +4,7 @@ import os.path as osp
 import subprocess
 import sys
 
-from a2d2_mmseg.synthetic import MARKER, generate
+from a2d2_mmseg.a2d2.synthetic import MARKER, generate
 from tests.test_synthetic.helpers import all_files
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

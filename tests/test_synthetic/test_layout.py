@@ -1,12 +1,12 @@
-"""a2d2_mmseg.synthetic.layout (+ street_layout, traffic_layout): one
+"""a2d2_mmseg.a2d2.synthetic.layout (+ street_layout, traffic_layout): one
 scene's layout as dataclasses, drawn deterministically from its generator."""
 import dataclasses
 
 import numpy as np
 import pytest
 
-from a2d2_mmseg.synthetic import Scene, scene_layout
-from a2d2_mmseg.synthetic.scene import (Building, Pace, Person, Side, Sign,
+from a2d2_mmseg.a2d2.synthetic import Scene, scene_layout
+from a2d2_mmseg.a2d2.synthetic.scene import (Building, Pace, Person, Side, Sign,
                                         Signal, StreetLight, Vehicle)
 
 

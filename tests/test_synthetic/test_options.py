@@ -1,10 +1,10 @@
-"""a2d2_mmseg.synthetic.options: argument checks, before anything is
+"""a2d2_mmseg.a2d2.synthetic.options: argument checks, before anything is
 written."""
 import os.path as osp
 
 import pytest
 
-from a2d2_mmseg.synthetic import (Options, SyntheticA2D2Error, generate,
+from a2d2_mmseg.a2d2.synthetic import (Options, SyntheticA2D2Error, generate,
                                   parse_size)
 
 

@@ -1,4 +1,4 @@
-"""a2d2_mmseg.synthetic.render and the painters: what the frames show.
+"""a2d2_mmseg.a2d2.synthetic.render and the painters: what the frames show.
 
 Class coverage, that the camera image is not a recolouring of the label,
 that frames of a scene move, and that render_frame gives the written files.
@@ -7,7 +7,7 @@ import numpy as np
 
 from a2d2_mmseg.a2d2.class_list import category_of
 from a2d2_mmseg.a2d2.colours import pack_rgb
-from a2d2_mmseg.synthetic import PALETTE, render_frame
+from a2d2_mmseg.a2d2.synthetic import PALETTE, render_frame
 from tests.test_synthetic.helpers import (COLOUR_OF, FRAMES, SIZE, frames_of,
                                           label_names, read_rgb)
 

@@ -1,4 +1,4 @@
-"""a2d2_mmseg.synthetic.writer: A2D2's raw layout on disk, split lists, the
+"""a2d2_mmseg.a2d2.synthetic.writer: A2D2's raw layout on disk, split lists, the
 marker file and the output folder's safety rules."""
 import json
 import os
@@ -12,7 +12,7 @@ from a2d2_mmseg.a2d2.colours import pack_rgb
 from a2d2_mmseg.a2d2.images import png_colour_type
 from a2d2_mmseg.a2d2.layout import (_IMG_RE, _LABEL_RE, _SCENE_RE, CAMERA,
                                     RAW_DIR, read_scene_list)
-from a2d2_mmseg.synthetic import (FRAME_STEP, MARKER, MARKER_LINE,
+from a2d2_mmseg.a2d2.synthetic import (FRAME_STEP, MARKER, MARKER_LINE,
                                   SyntheticA2D2Error, generate, scene_name,
                                   split_scenes)
 from tests.test_synthetic.helpers import (FRAMES, PALETTE_PACKED, SCENES,

@@ -1,7 +1,7 @@
 """tools/analysis/a2d2_class_weights.py, the command line, run as a script.
 
 The weights are tested through the package
-(tests/test_analysis/test_class_weighting.py).
+(tests/test_study/test_class_weighting.py).
 """
 import json
 import os.path as osp
@@ -9,7 +9,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from a2d2_mmseg.testing.tree import label_from_names, write_raw_tree
+from tests.a2d2_tree import label_from_names, write_raw_tree
 from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
 
 CLASS_WEIGHTS = osp.join(REPO, 'tools', 'analysis', 'a2d2_class_weights.py')
@@ -107,7 +107,7 @@ def test_config_gives_the_dataset(tmp_path, capsys):
 def test_the_seed_study_command(tmp_path, capsys):
     """The seed study's one documented command, on the synthetic set in the
     seed's arrangement."""
-    from a2d2_mmseg.synthetic import generate
+    from a2d2_mmseg.a2d2.synthetic import generate
     config = osp.join(REPO, 'configs', 'seed_study',
                       'mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py')
     root = str(tmp_path / 'seed')

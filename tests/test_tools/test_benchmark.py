@@ -4,7 +4,7 @@ script.
 The tool measures each config in a child process; the table must have one
 row per (config, size), the exact parameter counts of the built model and
 numbers where numbers are due. FLOP counting itself is tested in
-tests/test_analysis/test_flop_count.py and test_flop_handles.py.
+tests/test_study/test_flop_count.py and test_flop_handles.py.
 """
 import os.path as osp
 import re
@@ -12,7 +12,7 @@ import re
 import pytest
 import torch
 
-from a2d2_mmseg.analysis import build_model, load_config
+from a2d2_mmseg.study import build_model, load_config
 from tests.test_engine.tiny_runs import PYTHON, REPO, run
 
 BENCHMARK = osp.join(REPO, 'tools', 'analysis', 'benchmark.py')

@@ -1,7 +1,7 @@
 """tools/analysis/compare_models.py, the command line, run as a script.
 
 The report itself is tested through the package
-(tests/test_evaluation/test_comparison.py); here: a real work dir on the
+(tests/test_study/test_comparison.py); here: a real work dir on the
 val split without a GIF (metrics equal an independent mmseg IoUMetric
 test), and the error messages of bad arguments.
 """

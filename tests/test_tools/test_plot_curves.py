@@ -1,7 +1,7 @@
 """tools/analysis/plot_curves.py, the command line, run as a script.
 
 The curves themselves are tested through the package on a real training
-log (tests/test_analysis/test_curves.py); here the script runs on a small
+log (tests/test_study/test_curves.py); here the script runs on a small
 hand-written work dir.
 """
 import json

@@ -32,8 +32,8 @@ the JSON as ``max_ratio``). It prints a table and writes
 frequencies, the dataset's arguments) and ``OUT_PREFIX.py``, a config
 fragment holding ``class_weight``, prints the ``--cfg-options`` argument
 that sets them and, last, the paths written. The command line of
-:func:`a2d2_mmseg.analysis.class_weights`; the methods and the outputs are
-described in ``a2d2_mmseg/analysis/class_weighting.py``.
+:func:`a2d2_mmseg.study.class_weights`; the methods and the outputs are
+described in ``a2d2_mmseg/study/class_weighting.py``.
 """
 import argparse
 import os.path as osp
@@ -42,7 +42,7 @@ from typing import Optional, Sequence
 
 from a2d2_mmseg.a2d2.class_sets import class_set_name
 from a2d2_mmseg.a2d2.layout import LAYOUTS, SEED_SPLITS, parse_scenes_option
-from a2d2_mmseg.analysis.class_weighting import (METHODS, cfg_option,
+from a2d2_mmseg.study.class_weighting import (METHODS, cfg_option,
                                                  class_weights,
                                                  dataset_args_from_config,
                                                  format_table,

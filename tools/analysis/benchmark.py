@@ -24,7 +24,7 @@ memory (CUDA: ``max_memory_allocated``; CPU: RSS growth, approximate).
 ``--loader-data`` the frames/s of each config's ``train_dataloader`` on that
 data root with the config's workers, set against the training step's
 images/s (``benchmarks/gpu_check.sh`` runs both on the seed study's models).
-The details are in ``a2d2_mmseg/analysis/benchmark_*.py``.
+The details are in ``a2d2_mmseg/study/benchmark_*.py``.
 
 Prints a progress bar over configs x sizes, then one Markdown table (one
 row per config and size) with the machine, the settings and the notes, and
@@ -42,7 +42,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import DictAction
 
-from a2d2_mmseg.analysis import (BenchmarkSettings, machine_line, render,
+from a2d2_mmseg.study import (BenchmarkSettings, machine_line, render,
                                  run_benchmark)
 
 
@@ -120,7 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args._single:
-        from a2d2_mmseg.analysis import benchmark_worker
+        from a2d2_mmseg.study import benchmark_worker
         return benchmark_worker.main(args._single)
     if not args.configs:
         parser.error('give at least one CONFIG')

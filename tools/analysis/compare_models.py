@@ -16,15 +16,15 @@ Writes ``metrics.md``/``.csv``/``.json``, ``per_class_iou.md``/``.csv``,
 ``metrics.png``, ``showcase.png`` (frame ``--showcase-index``, default
 ``--frame-start``) and ``segmentation.gif`` (``--gif-frames`` frames from
 ``--frame-start``; 0: none) to ``--out-dir``. The command line of
-:func:`a2d2_mmseg.evaluation.compare`, whose module docstring
-(``a2d2_mmseg/evaluation/comparison.py``) says how the numbers are made.
+:func:`a2d2_mmseg.study.compare`, whose module docstring
+(``a2d2_mmseg/study/comparison.py``) says how the numbers are made.
 """
 import argparse
 
 from mmengine.config import DictAction
 
-from a2d2_mmseg.engine import CheckpointDownloadError, UnsafeCheckpointError
-from a2d2_mmseg.evaluation import (compare, find_work_dir_model,
+from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError, UnsafeCheckpointError)
+from a2d2_mmseg.study import (compare, find_work_dir_model,
                                    parse_model_spec)
 
 

@@ -11,7 +11,7 @@ curve), one ``<timestamp>`` folder of it, or a JSON log file itself
 with the work dir's name unless ``LABEL=`` is given. One subplot per key
 against the iteration, one line per run; keys that no run logged are
 skipped with a message. The command line of
-:func:`a2d2_mmseg.analysis.plot_curves` (see ``a2d2_mmseg/analysis/
+:func:`a2d2_mmseg.study.plot_curves` (see ``a2d2_mmseg/study/
 curves.py``).
 
 TensorBoard instead of (or beside) these JSON logs: see
@@ -21,7 +21,7 @@ import argparse
 import os
 import os.path as osp
 
-from a2d2_mmseg.analysis import DEFAULT_KEYS, parse_runs, plot_curves
+from a2d2_mmseg.study import DEFAULT_KEYS, parse_runs, plot_curves
 
 
 def parse_args(argv=None):

@@ -1,6 +1,6 @@
 """Convert A2D2 frames with colour labels into resized images + index masks.
 
-The command line of :func:`a2d2_mmseg.converters.convert` (which documents
+The command line of :func:`a2d2_mmseg.a2d2.convert.convert` (which documents
 the output layout, the reruns and the safety rules). Reads
 ``camera_lidar_semantic/``, A2D2's ``camera_lidar_semantic_bboxes/`` or the
 seed study's ``camera_lidar_semantic_bboxes/camera/{train,test,special}/``
@@ -21,7 +21,7 @@ Examples::
 import argparse
 import sys
 
-from a2d2_mmseg.converters import (IMG_FORMATS, ConversionError,
+from a2d2_mmseg.a2d2.convert import (IMG_FORMATS, ConversionError,
                                    WorkerDiedError, convert, parse_scenes,
                                    parse_size)
 from a2d2_mmseg.a2d2.cli import add_tree_options

@@ -43,7 +43,7 @@ from a2d2_mmseg.deployment import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET,
                                    check_frame_size, check_onnx,
                                    export_from_config, read_frames,
                                    synthetic_frame)
-from a2d2_mmseg.engine import CheckpointError
+from a2d2_mmseg.compat.checkpoint import CheckpointError
 
 
 def parse_size(text: str):

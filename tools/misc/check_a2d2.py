@@ -1,6 +1,6 @@
 """Check an A2D2 tree and report every problem at once.
 
-The command line of :func:`a2d2_mmseg.checks.check` (whose package
+The command line of :func:`a2d2_mmseg.a2d2.check.check` (whose package
 docstring lists what is checked). Works on every layout ``A2D2Dataset``
 reads: the raw A2D2 tree, A2D2's 3D-box part, the seed study's split folders
 (every split, or ``--seed-split``), the output of
@@ -26,7 +26,7 @@ Example::
 import argparse
 import sys
 
-from a2d2_mmseg.checks import (MAX_SHOWN, check, format_report, printable,
+from a2d2_mmseg.a2d2.check import (MAX_SHOWN, check, format_report, printable,
                                printable_report, quiet_opencv,
                                write_json_atomic)
 from a2d2_mmseg.a2d2.cli import add_tree_options

@@ -1,6 +1,6 @@
 """Generate a small synthetic driving dataset in an A2D2 arrangement.
 
-The command line of :func:`a2d2_mmseg.synthetic.generate`, which documents
+The command line of :func:`a2d2_mmseg.a2d2.synthetic.generate`, which documents
 the content, the layout on disk, the splits and the determinism. Needs
 ``a2d2_mmseg`` importable (``pip install -e .``, as ``tools/setup_env.sh``
 does).
@@ -32,7 +32,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from a2d2_mmseg.synthetic import (DEFAULT_OUT, GENERATOR_LAYOUTS, MARKER,
+from a2d2_mmseg.a2d2.synthetic import (DEFAULT_OUT, GENERATOR_LAYOUTS, MARKER,
                                   SyntheticA2D2Error, format_summary,
                                   generate)
 

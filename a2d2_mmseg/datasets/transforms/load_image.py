@@ -6,7 +6,7 @@ from mmcv.transforms import LoadImageFromFile
 from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
-from ...a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2ImageError,
+from a2d2_mmseg.a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2ImageError,
                             imdecode_no_orientation)
 
 
@@ -32,7 +32,7 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
     mmseg's ``InferencerLoader`` and ``LoadImageFromNDArray`` take it) is
     used as it is, without reading ``img_path``; so mmseg's inference APIs
     can feed arrays through the A2D2 test pipelines (see
-    :mod:`a2d2_mmseg.engine.inferencer`).
+    :mod:`a2d2_mmseg.compat.inferencer`).
 
     Required Keys:
 

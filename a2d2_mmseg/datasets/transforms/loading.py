@@ -8,11 +8,11 @@ from mmcv.transforms import BaseTransform
 from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
-from ...a2d2 import (IGNORE_INDEX, MAX_IMAGE_SIDE, A2D2LabelError,
+from a2d2_mmseg.a2d2 import (IGNORE_INDEX, MAX_IMAGE_SIDE, A2D2LabelError,
                      LabelDecoder, UnknownColourWarning, class_set_key,
                      class_set_spec, get_decoder)
-from ...a2d2.class_list import short_repr
-from ...a2d2.labels import read_npy_file
+from a2d2_mmseg.a2d2.class_list import short_repr
+from a2d2_mmseg.a2d2.labels import read_npy_file
 
 __all__ = ['A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations']
 

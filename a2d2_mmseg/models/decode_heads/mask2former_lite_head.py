@@ -9,8 +9,8 @@ from torch import Tensor, nn
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
-from ..layers.lite_pixel_decoder import LitePixelDecoder
-from ..layers.lite_transformer_decoder import (MLP, LiteTransformerDecoder,
+from a2d2_mmseg.models.layers.lite_pixel_decoder import LitePixelDecoder
+from a2d2_mmseg.models.layers.lite_transformer_decoder import (MLP, LiteTransformerDecoder,
                                                check_heads)
 
 

@@ -1,4 +1,4 @@
-from .cross_entropy_loss import (MAX_CLASS_WEIGHT_RATIO,
+from a2d2_mmseg.models.losses.cross_entropy_loss import (MAX_CLASS_WEIGHT_RATIO,
                                  IgnoreSafeCrossEntropyLoss,
                                  check_class_weight, load_class_weight_file,
                                  weighted_cross_entropy)

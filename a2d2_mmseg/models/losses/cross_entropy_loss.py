@@ -25,7 +25,7 @@ from mmseg.models.losses import CrossEntropyLoss
 from mmseg.models.losses.utils import weight_reduce_loss
 from mmseg.registry import MODELS
 
-from ...a2d2 import parse_json
+from a2d2_mmseg.a2d2 import parse_json
 
 #: The largest accepted ratio between the largest and the smallest class
 #: weight. One pixel of the most weighted class then counts as much as a

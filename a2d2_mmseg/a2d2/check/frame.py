@@ -1,0 +1,229 @@
+"""The checks of one frame: its camera image and its label, fully decoded.
+
+These run in the worker processes of :func:`a2d2_mmseg.a2d2.check.check`. Files
+are decoded with the dataset's own decoders (:mod:`a2d2_mmseg.a2d2.images`,
+:mod:`a2d2_mmseg.a2d2.labels`), so the checker refuses exactly what
+training would refuse, and names every file instead of stopping at the first.
+"""
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+
+from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
+from a2d2_mmseg.a2d2.colours import get_mapper
+from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2ImageError,
+                                    A2D2LabelError, imdecode_no_orientation,
+                                    png_colour_type)
+from a2d2_mmseg.a2d2.labels import (decode_index_mask, decode_rgb_label,
+                                    load_npy_mask, out_of_range_values,
+                                    read_npy_file)
+from a2d2_mmseg.a2d2.check.kinds import problem
+
+# Unknown colours named in one problem's message before "(+N more)".
+_COLOURS_SHOWN = 8
+
+
+def _read(path: str, problems: List[dict]) -> Optional[bytes]:
+    """The bytes of ``path``; None (and a problem) if unreadable or empty."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        problems.append(problem('unreadable_file', path,
+                                f'{path}: cannot read: {e}'))
+        return None
+    if not data:
+        problems.append(problem('empty_file', path,
+                                f'{path}: empty file (0 bytes)'))
+        return None
+    return data
+
+
+def check_image(path: str, problems: List[dict],
+                max_side: Optional[int]) -> Optional[Tuple[int, int]]:
+    """Decode a camera image fully, as ``LoadA2D2ImageFromFile`` does.
+
+    Args:
+        path (str): The image.
+        problems (list[dict]): Problems found are appended here.
+        max_side (int, optional): Largest width or height accepted from the
+            header; None for no limit.
+
+    Returns:
+        tuple[int, int] | None: The image's (H, W), or None when it is bad.
+    """
+    data = _read(path, problems)
+    if data is None:
+        return None
+    try:
+        img = imdecode_no_orientation(data, path, 'color', max_side=max_side)
+    except A2D2ImageError as e:
+        kind = 'too_large' if e.reason == 'too_large' else 'corrupt_image'
+        problems.append(problem(kind, path, str(e)))
+        return None
+    return img.shape[:2]
+
+
+def label_error_kind(e: A2D2LabelError) -> str:
+    """The kind of problem an :class:`A2D2LabelError` is."""
+    if e.reason in ('too_large', 'size_mismatch'):
+        return e.reason
+    if e.reason == 'empty':
+        return 'empty_file'
+    if e.reason in ('not_found', 'unreadable'):
+        return 'unreadable_file'
+    msg = str(e)
+    # The seed's one-hot masks (load_npy_mask's messages).
+    if 'not a one-hot mask' in msg:
+        return 'not_one_hot'
+    if 'cannot tell the class axis' in msg and 'neither of axis' in msg:
+        return 'wrong_class_count'
+    if 'cannot decode' in msg or 'not a readable' in msg or (
+            e.reason == 'corrupt'):
+        return 'corrupt_label'
+    if 'mask values must be in' in msg:
+        return 'out_of_range_values'
+    return 'wrong_label_type'
+
+
+def _unknown_colours_problem(path: str, unknown: Dict) -> dict:
+    """The warning for a label's colours that are not in the class list."""
+    total = sum(unknown.values())
+    ranked = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ', '.join(f'{rgb_to_hex(c)}: {n}'
+                      for c, n in ranked[:_COLOURS_SHOWN])
+    more = ('' if len(unknown) <= _COLOURS_SHOWN else
+            f' (+{len(unknown) - _COLOURS_SHOWN} more)')
+    return problem(
+        'unknown_colours', path,
+        f'{path}: {total} pixel(s) in {len(unknown)} colour(s) not in '
+        f'class_list.json: {shown}{more}',
+        colours={rgb_to_hex(c): n for c, n in sorted(unknown.items())})
+
+
+def check_label(task: dict, problems: List[dict],
+                img_shape: Optional[Tuple[int, int]] = None
+                ) -> Tuple[Optional[Tuple[int, int]], Dict]:
+    """Decode a label fully; its size and its unknown colours.
+
+    With ``img_shape`` (the paired image's), a PNG label of another size is
+    reported from its header, without decoding it; a seed ``.npy`` mask's
+    header is checked against it before the file is read (see
+    :func:`~a2d2_mmseg.a2d2.labels.check_npy_header`).
+
+    Args:
+        task (dict): See :func:`check_frame`.
+        problems (list[dict]): Problems found are appended here.
+        img_shape (tuple[int, int], optional): The paired image's (H, W).
+
+    Returns:
+        tuple: The label's (H, W) or None when it is bad, and its colours
+        not in the class list as ``{(r, g, b): pixels}`` (raw labels).
+        Seed ``.npy`` masks are loaded by the dataset's own
+        :func:`load_npy_mask` with the class set's ``num_classes``: class
+        indices, or one-hot ``[H, W, C]`` / ``[C, H, W]`` with exactly one 1
+        per pixel.
+    """
+    path, fmt = task['seg_map_path'], task['label_format']
+    max_side = task.get('max_side', MAX_IMAGE_SIDE)
+    expected = (None if img_shape is None else
+                (int(img_shape[1]), int(img_shape[0])))
+    mask_size = task.get('mask_size', 'image')
+    if fmt == 'npy':
+        # The header is checked against the image before the rest is read.
+        try:
+            data = read_npy_file(path, expected, task.get('img_path'),
+                                 max_side, task['num_classes'], mask_size)
+        except A2D2LabelError as e:
+            problems.append(problem(label_error_kind(e), path, str(e)))
+            return None, {}
+    else:
+        data = _read(path, problems)
+    if data is None:
+        return None, {}
+    if fmt in ('rgb', 'index') and png_colour_type(data) is None:
+        problems.append(problem('not_png', path, f'{path}: not a PNG file'))
+        return None, {}
+    unknown = {}
+    try:
+        if fmt == 'rgb':
+            bgr = decode_rgb_label(data, path, expected, task.get('img_path'),
+                                   max_side)
+            if task['class_list_ok']:
+                mapper = get_mapper('full', task['class_list'],
+                                    task['snap_distance'],
+                                    task.get('allow_unknown_classes', False))
+                _, unknown = mapper(bgr, channel_order='bgr')
+            shape = bgr.shape[:2]
+        else:
+            mask = (decode_index_mask(data, path, expected,
+                                      task.get('img_path'), max_side)
+                    if fmt == 'index' else
+                    load_npy_mask(data, path, max_side,
+                                  task['num_classes'], expected,
+                                  task.get('img_path'), mask_size))
+            shape = mask.shape[:2]
+            bad = out_of_range_values(mask, task['num_classes'])
+            if bad:
+                n = task['num_classes']
+                shown = ', '.join(f'{v}: {c}' for v, c in bad.items())
+                problems.append(problem(
+                    'out_of_range_values', path,
+                    f'{path}: values outside 0..{n - 1} and {IGNORE_INDEX} '
+                    f'(value: pixels): {shown}',
+                    values={str(v): c for v, c in bad.items()}))
+    except A2D2LabelError as e:
+        problems.append(problem(label_error_kind(e), path, str(e)))
+        return None, {}
+    if unknown:
+        problems.append(_unknown_colours_problem(path, unknown))
+    return shape, unknown
+
+
+def check_frame(task: dict) -> dict:
+    """Check one frame (or one unpaired image or label).
+
+    Args:
+        task (dict): ``img_path`` and ``seg_map_path`` (either may be None),
+            ``label_format`` ('rgb', 'index' or 'npy'), ``class_list``,
+            ``class_list_ok``, ``allow_unknown_classes``, ``snap_distance``,
+            ``max_side``, ``num_classes`` and ``mask_size`` ('image': a
+            label must have its image's size; 'stored': a seed mask keeps
+            its own size, as ``A2D2Dataset(mask_size='stored')``).
+
+    Returns:
+        dict: ``problems`` (list of ``dict(kind, path, message)``),
+        ``unknown`` (``{(r, g, b): pixels}``) and ``label_shape`` (the
+        label's (H, W), or None).
+    """
+    problems: List[dict] = []
+    img_shape = lbl_shape = None
+    unknown: Dict = {}
+    try:
+        if task.get('img_path'):
+            img_shape = check_image(task['img_path'], problems,
+                                    task.get('max_side', MAX_IMAGE_SIDE))
+        if task.get('seg_map_path'):
+            lbl_shape, unknown = check_label(task, problems, img_shape)
+    except Exception as e:  # report the file, keep checking the others
+        path = task.get('seg_map_path') or task.get('img_path')
+        problems.append(problem('check_failed', path,
+                                f'{path}: {type(e).__name__}: {e}'))
+    if img_shape is not None and lbl_shape is not None and task.get(
+            'mask_size', 'image') == 'image' and (
+            tuple(img_shape) != tuple(lbl_shape)):
+        path = task['seg_map_path']
+        problems.append(problem(
+            'size_mismatch', path,
+            f'{path}: label is {lbl_shape[1]}x{lbl_shape[0]} (WxH) but its '
+            f"image {task['img_path']} is {img_shape[1]}x{img_shape[0]}"))
+    return dict(problems=problems, unknown=unknown,
+                label_shape=None if lbl_shape is None else
+                [int(v) for v in lbl_shape])
+
+
+def init_worker() -> None:
+    """Worker initializer: one OpenCV thread per worker process, as the
+    ``nproc`` workers already fill the cores."""
+    cv2.setNumThreads(1)

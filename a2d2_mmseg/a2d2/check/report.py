@@ -1,0 +1,236 @@
+"""The checker's report: built from the problems, as text, as JSON."""
+import contextlib
+import json
+import os
+import os.path as osp
+import tempfile
+from collections import OrderedDict
+from typing import Dict, List, Optional
+
+import cv2
+
+from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
+from a2d2_mmseg.a2d2.check.kinds import ERROR, KINDS, MAX_SHOWN, WARNING
+
+# Unknown colours listed in the text report's table.
+_COLOURS_LISTED = 20
+
+
+def build_report(data_root: str, layout: Optional[str], scenes,
+                 tasks: List[dict], problems: List[dict], unknown: Dict,
+                 info: dict, strict: bool, elapsed: float) -> dict:
+    """Sort the problems, give each its severity and count them.
+
+    Args:
+        data_root (str): The checked root (absolute).
+        layout (str, optional): The layout read; None when there was none.
+        scenes: The ``scenes`` argument of the check.
+        tasks (list[dict]): The per-frame tasks (counted as files).
+        problems (list[dict]): Every problem; sorted in place and given a
+            ``severity``.
+        unknown (dict): ``{(r, g, b): dict(pixels, files)}``.
+        info (dict): ``scenes`` (frames per scene), ``splits`` (frames per
+            split) and ``num_frames``.
+        strict (bool): Warnings count as errors.
+        elapsed (float): Seconds the check took.
+
+    Returns:
+        dict: The report (see :func:`a2d2_mmseg.a2d2.check.check`).
+    """
+    order = {k: i for i, k in enumerate(KINDS)}
+    problems.sort(key=lambda p: (order.get(p['kind'], len(order)),
+                                 str(p['path'])))
+    counts: 'OrderedDict[str, int]' = OrderedDict()
+    for p in problems:
+        severity = KINDS.get(p['kind'], (ERROR, ''))[0]
+        if strict and severity == WARNING:
+            severity = ERROR
+        p['severity'] = severity
+        counts[p['kind']] = counts.get(p['kind'], 0) + 1
+    num_errors = sum(p['severity'] == ERROR for p in problems)
+    num_warnings = len(problems) - num_errors
+    num_files = sum(bool(t.get('img_path')) + bool(t.get('seg_map_path'))
+                    for t in tasks)
+    return dict(
+        ok=num_errors == 0,
+        data_root=data_root,
+        layout=layout,
+        scenes_arg=scenes if scenes is None or isinstance(scenes, str)
+        else list(scenes),
+        strict=strict,
+        scenes=info['scenes'],
+        splits=info.get('splits', {}),
+        num_frames=info['num_frames'],
+        num_files=num_files,
+        counts=dict(counts),
+        num_errors=num_errors,
+        num_warnings=num_warnings,
+        problems=problems,
+        unknown_colours=[
+            dict(colour=rgb_to_hex(c), rgb=list(c), pixels=v['pixels'],
+                 num_files=len(v['files']), files=v['files'])
+            for c, v in sorted(unknown.items(),
+                               key=lambda kv: (-kv[1]['pixels'], kv[0]))
+        ],
+        elapsed_s=round(elapsed, 3))
+
+
+def _unknown_colour_lines(unknown: List[dict]) -> List[str]:
+    """The text report's table of unknown colours."""
+    total = sum(u['pixels'] for u in unknown)
+    lines = [
+        '',
+        f'unknown colours: {len(unknown)} colour(s), {total:,} pixel(s) '
+        f'(loaded as {IGNORE_INDEX}; --snap-distance maps colours just '
+        'off the palette)',
+        f"  {'colour':<8} {'rgb':<16} {'pixels':>12} {'files':>6}  "
+        'examples'
+    ]
+    for u in unknown[:_COLOURS_LISTED]:
+        lines.append(
+            f"  {u['colour']:<8} {str(tuple(u['rgb'])):<16} "
+            f"{u['pixels']:>12,} {u['num_files']:>6}  "
+            f"{', '.join(osp.basename(f) for f in u['files'][:3])}")
+    if len(unknown) > _COLOURS_LISTED:
+        lines.append(
+            f'  ... and {len(unknown) - _COLOURS_LISTED} more colours')
+    return lines
+
+
+def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
+    """The report as text: problems by kind, unknown colours, a table.
+
+    Args:
+        report (dict): A report of :func:`a2d2_mmseg.a2d2.check.check`.
+        max_shown (int): Files listed per kind of problem.
+
+    Returns:
+        str: The text, ending with ``OK: ...`` or ``FAILED: ...``.
+    """
+    layout = report['layout'] or 'unknown'
+    lines = [
+        '',
+        f"A2D2 check of {report['data_root']} (layout: {layout}): "
+        f"{report['num_frames']} paired frame(s) in "
+        f"{len(report['scenes'])} scene(s), {report['num_files']} file(s) "
+        f"checked in {report['elapsed_s']:.1f} s",
+    ]
+    if report.get('splits'):
+        lines.append('frames per split: ' + ', '.join(
+            f'{split} {n}' for split, n in report['splits'].items()))
+    by_kind: 'OrderedDict[str, List[dict]]' = OrderedDict()
+    for p in report['problems']:
+        by_kind.setdefault(p['kind'], []).append(p)
+    for kind, items in by_kind.items():
+        severity = items[0]['severity'].upper()
+        what = KINDS.get(kind, ('', ''))[1]
+        lines += ['', f'{severity} {kind}: {len(items)} ({what})']
+        for p in items[:max_shown]:
+            lines.append(f"  {p['message']}")
+        if len(items) > max_shown:
+            lines.append(f'  ... and {len(items) - max_shown} more')
+    if report['unknown_colours']:
+        lines += _unknown_colour_lines(report['unknown_colours'])
+    lines += ['', f"{'problem':<28} {'severity':<8} {'count':>7}",
+              f"{'-' * 28} {'-' * 8} {'-' * 7}"]
+    for kind, items in by_kind.items():
+        lines.append(f"{kind:<28} {items[0]['severity']:<8} "
+                     f'{len(items):>7}')
+    if not by_kind:
+        lines.append(f"{'(none)':<28} {'':<8} {0:>7}")
+    verdict = 'OK' if report['ok'] else 'FAILED'
+    lines += ['', f"{verdict}: {report['num_errors']} error(s), "
+              f"{report['num_warnings']} warning(s)"]
+    return '\n'.join(lines)
+
+
+def printable(text: str) -> str:
+    """``text`` with what cannot be encoded as UTF-8 escaped.
+
+    File names that are not valid UTF-8 reach Python as strings with lone
+    surrogates (``os.fsdecode``'s surrogateescape), which neither ``print``
+    nor a UTF-8 JSON file can hold. Their original bytes are shown as
+    ``\\xNN``; any other lone surrogate as ``\\udNNN``.
+
+    Args:
+        text (str): Any text.
+
+    Returns:
+        str: ``text`` itself when it is valid UTF-8, else the escaped copy.
+    """
+    try:
+        text.encode('utf-8')
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode('utf-8', 'surrogateescape')
+    except UnicodeEncodeError:
+        return text.encode('utf-8', 'backslashreplace').decode('utf-8')
+    return raw.decode('utf-8', 'backslashreplace')
+
+
+def printable_report(value):
+    """A copy of a report with every string, keys included, made
+    :func:`printable`.
+
+    Args:
+        value: A report, or any of its dicts, lists, strings or numbers.
+
+    Returns:
+        The copy (tuples become lists, as in JSON).
+    """
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_report(k): printable_report(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_report(v) for v in value]
+    return value
+
+
+def write_json_atomic(path: str, obj) -> None:
+    """Write ``obj`` as JSON to a temporary file beside ``path``, then
+    rename it over ``path``: an interrupted run never leaves a partial
+    report (and keeps a previous one).
+
+    Args:
+        path (str): The JSON file; its folder is created if needed.
+        obj: What to write (see :func:`printable_report`).
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
+                               suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            json.dump(obj, f, indent=2, ensure_ascii=False)
+            f.write('\n')
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def quiet_opencv():
+    """Silence OpenCV's warnings (errors still show) within the block.
+
+    The report names every file OpenCV cannot decode; OpenCV's own warnings
+    would only scramble the progress bar.
+    """
+    log = getattr(getattr(cv2, 'utils', None), 'logging', None)
+    if log is None:
+        yield
+        return
+    level = log.getLogLevel()
+    log.setLogLevel(log.LOG_LEVEL_ERROR)
+    try:
+        yield
+    finally:
+        log.setLogLevel(level)

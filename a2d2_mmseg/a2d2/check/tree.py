@@ -1,0 +1,480 @@
+"""The checks of a whole tree: its layout, its class list, then every frame.
+
+:func:`check` runs the layout-level checks here, the per-frame checks of
+:mod:`.frame` (in worker processes with ``nproc > 1``) and returns the report
+built by :func:`.report.build_report`.
+"""
+import glob
+import os
+import os.path as osp
+import sys
+import time
+import warnings
+from collections import Counter
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import cv2
+from mmengine.utils import track_parallel_progress, track_progress
+
+from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
+                                        UnknownClassWarning, hex_to_rgb,
+                                        short_repr)
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
+from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
+from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
+from a2d2_mmseg.a2d2.layout import (BBOX_DIR, DEFAULT_SPLITS, LABEL_FORMATS,
+                                    LAYOUTS, RAW_DIR, SEED_BBOX_DIR, SEED_DIR,
+                                    SEED_LAYOUTS, SEED_SPLITS,
+                                    A2D2LayoutError, class_list_path,
+                                    detect_layout, parse_cameras,
+                                    read_converted_meta, resolve_scenes,
+                                    resolve_seed_split)
+from a2d2_mmseg.a2d2.scanning import (collect_bboxes, collect_converted,
+                                      collect_raw, collect_seed,
+                                      collect_seed_bboxes)
+from a2d2_mmseg.a2d2.check.frame import check_frame, init_worker
+from a2d2_mmseg.a2d2.check.kinds import MAX_SHOWN, problem
+from a2d2_mmseg.a2d2.check.report import build_report
+
+#: ``mask_size`` values, as ``A2D2Dataset``'s: a label must have its
+#: image's size, or (seed masks) keeps its stored size.
+MASK_SIZES = ('image', 'stored')
+
+
+
+def check_class_list(path: str, problems: List[dict],
+                     allow_unknown_classes: bool = False) -> Optional[int]:
+    """Validate a ``class_list.json`` as :func:`build_class_set` reads it.
+
+    Args:
+        path (str): The class list.
+        problems (list[dict]): Problems found are appended here.
+        allow_unknown_classes (bool): Entries that are not A2D2's are a
+            warning (``class_list_unknown_allowed``), not an error.
+
+    Returns:
+        int | None: The number of full categories, or None when the class
+        list cannot be used.
+    """
+    if not osp.isfile(path):
+        problems.append(problem('class_list_missing', path,
+                                f'{path}: class_list.json not found'))
+        return None
+    try:
+        with warnings.catch_warnings():
+            # The report lists the allowed entries itself (below).
+            warnings.simplefilter('ignore', UnknownClassWarning)
+            class_set = build_class_set('full', path, allow_unknown_classes)
+    except UnknownClassError as e:
+        problems.append(problem('class_list_not_a2d2', path, str(e)))
+        return None
+    except ClassListError as e:
+        kind = ('class_list_duplicate_colour' if 'duplicate colour' in str(e)
+                else 'class_list_malformed')
+        problems.append(problem(kind, path, str(e)))
+        return None
+    if class_set.unknown_entries:
+        entries = class_set.unknown_entries
+        lines = '\n'.join(f'    {p}' for p in entries[:MAX_SHOWN]) + (
+            '' if len(entries) <= MAX_SHOWN else
+            f'\n    ... and {len(entries) - MAX_SHOWN} more')
+        problems.append(problem(
+            'class_list_unknown_allowed', path,
+            f'{path}: {len(class_set.unknown_entries)} entr(y/ies) that are '
+            f"not A2D2's, loaded as {IGNORE_INDEX} (ignored):\n{lines}"))
+    return len(class_set.classes)
+
+
+#: The ``splits`` key of frames in a scene of no shipped split list.
+NO_SPLIT = 'no split list'
+
+
+def frames_per_split(frames: List[dict], layout: str,
+                     splits: Optional[List[str]] = None) -> Dict[str, int]:
+    """How many paired frames each split has.
+
+    The seed layouts count the frames of each seed split checked
+    (``train``/``test``/...); the others count the frames of the scenes of
+    each shipped scene list (``train``/``val``/``test``, see
+    :func:`resolve_scenes`), and those of scenes in none as
+    :data:`NO_SPLIT`.
+
+    Args:
+        frames (list[dict]): The paired frames (``scene``, and ``split``
+            for the seed layouts).
+        layout (str): The layout read.
+        splits (list[str], optional): The seed splits checked.
+
+    Returns:
+        dict: split -> frames, every split listed (0 included).
+    """
+    if layout in SEED_LAYOUTS:
+        counts = dict.fromkeys(splits or [], 0)
+        for fr in frames:
+            counts[fr['split']] = counts.get(fr['split'], 0) + 1
+        return counts
+    split_of = {scene: split for split in DEFAULT_SPLITS
+                for scene in resolve_scenes(split)}
+    counts = dict.fromkeys(DEFAULT_SPLITS, 0)
+    for fr in frames:
+        split = split_of.get(fr['scene'], NO_SPLIT)
+        counts[split] = counts.get(split, 0) + 1
+    return counts
+
+
+def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
+    """Tasks for the unpaired files: they are still checked on their own."""
+    tasks = []
+    for p in problems:
+        if p['kind'] == 'image_without_label':
+            tasks.append(dict(img_path=p['path'], seg_map_path=None))
+        elif p['kind'] == 'label_without_image' and (
+                fmt != 'npy' or p['path'].endswith('.npy')):
+            tasks.append(dict(img_path=None, seg_map_path=p['path']))
+    return tasks
+
+
+def seed_splits(data_root: str, layout: str, scenes,
+                seed_split: Optional[str]) -> Tuple[List[str], object]:
+    """The splits of a seed layout to check, and the scene filter within.
+
+    ``seed_split`` (or ``scenes`` naming a seed split: 'train', 'test',
+    'special') checks that split, as ``A2D2Dataset`` reads it
+    (:func:`resolve_seed_split`); otherwise every split there is checked
+    (the split folders of 'seed_bboxes', the ``<split>_list.json`` files of
+    'seed'), ``scenes`` selecting scenes within each.
+
+    Returns:
+        tuple: ``(splits, scenes)``.
+
+    Raises:
+        A2D2LayoutError: ``scenes='val'`` (the seed has no validation
+            split), or arguments that disagree.
+    """
+    if seed_split is not None or (isinstance(scenes, str) and scenes in
+                                  SEED_SPLITS + ('val', )):
+        split, scenes = resolve_seed_split(scenes, seed_split)
+        return [split], scenes
+    if layout == 'seed_bboxes':
+        return [s for s in SEED_SPLITS
+                if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, s))], scenes
+    lists = sorted(glob.glob(osp.join(glob.escape(data_root), SEED_DIR,
+                                      '*_list.json')))
+    return [osp.basename(p)[:-len('_list.json')] for p in lists], scenes
+
+
+def _collect_seed(data_root: str, splits: List[str], scenes,
+                  cameras) -> Tuple[List[dict], List[dict]]:
+    """The frames and problems of the ``<split>_list.json`` files of a seed
+    tree."""
+    frames, found = [], []
+    if not splits:
+        path = osp.join(data_root, SEED_DIR)
+        found.append(problem(
+            'missing_file', path,
+            f'{path}: no <split>_list.json (e.g. train_list.json)'))
+    for split in splits:
+        fr, pr = collect_seed(data_root, split, scenes, cameras)
+        frames += fr
+        found += pr
+    return frames, found
+
+
+def _collect_seed_bboxes(data_root: str, splits: List[str], scenes,
+                         cameras) -> Tuple[List[dict], List[dict]]:
+    """The frames and problems of split folders (train/test/special) of
+    the seed's ``camera_lidar_semantic_bboxes/camera/`` arrangement."""
+    frames, found = [], []
+    for split in splits:
+        fr, pr = collect_seed_bboxes(data_root, split, scenes, cameras)
+        frames += fr
+        found += pr
+    return frames, found
+
+
+def scan(data_root: str, layout: str, scenes, problems: List[dict],
+         info: dict, allow_unknown_classes: bool = False,
+         cameras=None, splits: Optional[List[str]] = None,
+         class_set: Union[str, Mapping] = 'full',
+         mask_size: str = 'image') -> List[dict]:
+    """The layout-level checks of a tree.
+
+    Args:
+        data_root (str): The dataset root.
+        layout (str): 'raw', 'bboxes', 'seed_bboxes', 'converted' or
+            'seed'.
+        scenes (list[str], optional): Scenes to check; None for all.
+        problems (list[dict]): Problems found are appended here.
+        info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``
+            (frames per scene), ``splits`` (:func:`frames_per_split`) and
+            ``num_frames``.
+        allow_unknown_classes (bool): See :func:`check`.
+        cameras: Camera names (:func:`parse_cameras`); None for the front
+            centre.
+        splits (list[str], optional): The seed layouts' splits to check
+            (:func:`seed_splits`).
+        class_set (str | dict): The class set of the seed's ``.npy`` masks
+            (their class count).
+        mask_size (str): One of :data:`MASK_SIZES`, for every task.
+
+    Returns:
+        list[dict]: One :func:`.frame.check_frame` task per frame and per
+        unpaired file (without ``snap_distance`` and ``max_side``).
+    """
+    cameras = parse_cameras(cameras)
+    num_full = len(build_class_set('full').classes)
+    class_list, class_list_ok = None, True
+    if layout in ('raw', 'bboxes', 'seed_bboxes'):
+        try:
+            class_list = class_list_path(data_root, layout)
+        except A2D2LayoutError:  # check_class_list names the missing file
+            class_list = osp.join(
+                data_root, dict(raw=RAW_DIR, bboxes=BBOX_DIR,
+                                seed_bboxes=SEED_BBOX_DIR)[layout],
+                'class_list.json')
+        n = check_class_list(class_list, problems, allow_unknown_classes)
+        class_list_ok = n is not None
+        if layout == 'seed_bboxes':
+            frames, found = _collect_seed_bboxes(data_root, splits or [],
+                                                 scenes, cameras)
+        else:
+            collect = collect_raw if layout == 'raw' else collect_bboxes
+            frames, found = collect(data_root, scenes, cameras)
+    elif layout == 'converted':
+        class_list = osp.join(data_root, 'class_list.json')
+        n = check_class_list(class_list, problems, allow_unknown_classes)
+        class_list_ok = n is not None
+        num_full = n or num_full
+        try:
+            meta = read_converted_meta(data_root)
+        except A2D2LayoutError as e:
+            problems.append(problem('bad_marker', data_root, str(e)))
+        else:
+            classes = meta.get('classes')
+            if isinstance(classes, list) and classes:
+                num_full = len(classes)
+            if meta.get('class_set', 'full') != 'full':
+                problems.append(problem(
+                    'bad_marker', data_root,
+                    f'{data_root}: converted masks must hold the full class '
+                    f"set, got {short_repr(meta.get('class_set'))}"))
+        frames, found = collect_converted(data_root, scenes, cameras)
+    else:
+        # The seed's masks hold indices of the class set they were made
+        # with: its class count.
+        num_full = len(build_class_set(class_set).classes)
+        frames, found = _collect_seed(data_root, splits or [], scenes,
+                                      cameras)
+    problems += found
+    info['class_list'] = class_list
+    info['num_classes'] = num_full
+    info['scenes'] = {}
+    for fr in frames:
+        info['scenes'][fr['scene']] = info['scenes'].get(fr['scene'], 0) + 1
+    info['num_frames'] = len(frames)
+    info['splits'] = frames_per_split(frames, layout, splits)
+    fmt = LABEL_FORMATS[layout]
+    tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'],
+                  split=f.get('split'))
+             for f in frames] + _unpaired_tasks(found, fmt)
+    for t in tasks:
+        t.update(label_format=fmt, class_list=class_list,
+                 class_list_ok=class_list_ok, num_classes=num_full,
+                 allow_unknown_classes=allow_unknown_classes,
+                 mask_size=mask_size)
+    return tasks
+
+
+def run_frame_checks(tasks: List[dict], nproc: int = 1,
+                     verbose: bool = True) -> List[dict]:
+    """Run :func:`.frame.check_frame` on every task, with a progress bar.
+
+    Args:
+        tasks (list[dict]): The tasks of :func:`scan`.
+        nproc (int): Worker processes (mmengine's
+            ``track_parallel_progress``) when above 1.
+        verbose (bool): Show mmengine's progress bar on stdout.
+
+    Returns:
+        list[dict]: The results, in task order.
+    """
+    if not tasks:
+        return []
+    stream = sys.stdout if verbose else open(os.devnull, 'w')
+    try:
+        if nproc > 1 and len(tasks) > 1:
+            # Stop OpenCV's thread pool before forking: a pool thread that
+            # holds the pool's lock at fork time would deadlock the worker
+            # the first time it calls into OpenCV.
+            cv_threads = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+            try:
+                return track_parallel_progress(
+                    check_frame, tasks, min(nproc, len(tasks)),
+                    initializer=init_worker, file=stream)
+            finally:
+                cv2.setNumThreads(cv_threads)
+        return track_progress(check_frame, tasks, file=stream)
+    finally:
+        if not verbose:
+            stream.close()
+
+
+def _mask_sizes(tasks: List[dict], results: List[dict],
+                problems: List[dict]) -> None:
+    """Seed masks kept at their stored size: warn about the masks whose
+    size is not the one most masks of their split have."""
+    by_split: Dict[Optional[str], List[Tuple[dict, tuple]]] = {}
+    for task, res in zip(tasks, results):
+        if task.get('mask_size') == 'stored' and task.get(
+                'seg_map_path') and res.get('label_shape'):
+            by_split.setdefault(task.get('split'), []).append(
+                (task, tuple(res['label_shape'])))
+    for split, items in by_split.items():
+        common, _ = Counter(shape for _, shape in items).most_common(1)[0]
+        for task, shape in items:
+            if shape != common:
+                path = task['seg_map_path']
+                problems.append(problem(
+                    'mask_size_varies', path,
+                    f'{path}: mask is {shape[1]}x{shape[0]} (WxH) where '
+                    f'most masks of split {split} are {common[1]}x'
+                    f'{common[0]}'))
+
+
+def _gather(results: List[dict], problems: List[dict]) -> Dict:
+    """Add the frames' problems to ``problems``; the unknown colours over
+    all frames as ``{(r, g, b): dict(pixels, files)}``."""
+    unknown: Dict[Tuple[int, int, int], dict] = {}
+    for res in results:
+        problems += res['problems']
+        for colour, n in res['unknown'].items():
+            entry = unknown.setdefault(colour, dict(pixels=0, files=[]))
+            entry['pixels'] += n
+    for p in problems:
+        if p['kind'] == 'unknown_colours':
+            for c in p['colours']:
+                rgb = hex_to_rgb(c)
+                if rgb in unknown:
+                    unknown[rgb]['files'].append(p['path'])
+    return unknown
+
+
+def check(data_root: str,
+          scenes: Union[None, str, Sequence[str]] = None,
+          layout: str = 'auto',
+          nproc: int = 1,
+          snap_distance: float = 0,
+          strict: bool = False,
+          verbose: bool = True,
+          allow_unknown_classes: bool = False,
+          max_side: Optional[int] = MAX_IMAGE_SIDE,
+          cameras: Union[None, str, Sequence[str]] = None,
+          seed_split: Optional[str] = None,
+          class_set: Union[str, Mapping] = 'full',
+          mask_size: Optional[str] = None) -> dict:
+    """Check an A2D2 tree and report every problem at once.
+
+    Nothing is raised for a problem of the tree: it is in the report.
+
+    Args:
+        data_root (str): The dataset root (as for :class:`A2D2Dataset`).
+        scenes: None for every scene; a list of scene names; 'train' / 'val'
+            / 'test' (shipped split lists); or a scene list file. In the
+            seed layouts 'train' / 'test' / 'special' name the seed's split
+            (see :func:`seed_splits`).
+        layout (str): 'auto' or one of ``a2d2_mmseg.a2d2.layout.LAYOUTS``.
+        nproc (int): Worker processes for the per-file checks.
+        snap_distance (float): Colours within this RGB distance of exactly
+            one palette colour count as known (as ``LoadA2D2Annotations``).
+        strict (bool): Unknown colours fail the check too.
+        verbose (bool): Show a progress bar (stdout).
+        allow_unknown_classes (bool): ``class_list.json`` entries that are
+            not A2D2's are a warning (loaded as 255, as with
+            ``A2D2Dataset(allow_unknown_classes=True)``), not an error.
+        max_side (int, optional): Largest width or height accepted from an
+            image or label header; None for no limit.
+        cameras (str | Sequence[str], optional): 'all' or camera names, as
+            ``A2D2Dataset``'s; None for the front centre.
+        seed_split (str, optional): The seed layouts' split to check;
+            None for every split there (unless ``scenes`` names one).
+        class_set (str | dict): The class set of the seed's ``.npy`` masks
+            ('full', 'reduced' or a class-set dict): its class count is
+            what their values and one-hot class axis must fit. Defaults to
+            'full'.
+        mask_size (str, optional): 'image' (a label must have its image's
+            size: ``size_mismatch``) or 'stored' (seed masks keep their
+            size, as ``A2D2Dataset(mask_size='stored')``; masks whose size
+            is not their split's usual one are a ``mask_size_varies``
+            warning). None: 'stored' for the seed layout, else 'image', as
+            the dataset.
+
+    Returns:
+        dict: ``ok``, ``data_root``, ``layout``, ``scenes`` (frames per
+        scene), ``splits`` (frames per split: the seed's splits, or the
+        shipped train/val/test scene lists, :func:`frames_per_split`),
+        ``num_frames``, ``num_files``, ``counts`` (kind -> number),
+        ``num_errors``, ``num_warnings``, ``problems`` (every problem as
+        ``dict(kind, severity, path, message)``), ``unknown_colours`` (per
+        colour: pixels and files) and ``elapsed_s``.
+
+    Raises:
+        ValueError: An invalid ``layout``, ``snap_distance``, ``cameras``,
+            ``class_set`` or ``mask_size``.
+    """
+    start = time.monotonic()
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
+    if not 0 <= snap_distance <= MAX_SNAP_DISTANCE:
+        raise ValueError(f'snap_distance must be in 0..{MAX_SNAP_DISTANCE}, '
+                         f'got {snap_distance}')
+    cameras = parse_cameras(cameras)
+    build_class_set(class_set)  # checks it (ClassSetError is a ValueError)
+    if mask_size is not None and mask_size not in MASK_SIZES:
+        raise ValueError(f'mask_size must be one of {MASK_SIZES}, got '
+                         f'{mask_size!r}')
+    data_root = osp.abspath(os.fspath(data_root))
+    problems: List[dict] = []
+    info: dict = dict(scenes={}, splits={}, num_frames=0)
+    tasks: List[dict] = []
+    resolved = None
+    try:
+        resolved = detect_layout(data_root) if layout == 'auto' else layout
+        if not osp.isdir(data_root):  # an explicit layout
+            raise A2D2LayoutError(f'{data_root}: data_root does not exist '
+                                  'or is not a folder')
+    except A2D2LayoutError as e:
+        problems.append(problem('no_data', data_root, str(e)))
+        resolved = None
+    if resolved is not None:
+        if mask_size is None:
+            mask_size = 'stored' if resolved == 'seed' else 'image'
+        if mask_size == 'stored' and resolved != 'seed':
+            raise ValueError("mask_size='stored' is for the seed's "
+                             "preprocessed masks (layout 'seed')")
+        try:
+            splits = None
+            scene_arg = scenes
+            if resolved in SEED_LAYOUTS:
+                splits, scene_arg = seed_splits(data_root, resolved, scenes,
+                                                seed_split)
+            scene_list = resolve_scenes(scene_arg, data_root)
+        except A2D2LayoutError as e:
+            problems.append(problem('bad_scene_list', str(scenes), str(e)))
+        else:
+            tasks = scan(data_root, resolved, scene_list, problems, info,
+                         allow_unknown_classes, cameras, splits, class_set,
+                         mask_size)
+    if tasks and info.get('class_list') and all(t['class_list_ok']
+                                                for t in tasks):
+        # Build the colour table once here; forked workers inherit it.
+        get_mapper('full', info['class_list'], float(snap_distance),
+                   allow_unknown_classes)
+    for t in tasks:
+        t['snap_distance'] = float(snap_distance)
+        t['max_side'] = max_side
+    results = run_frame_checks(tasks, nproc, verbose)
+    unknown = _gather(results, problems)
+    _mask_sizes(tasks, results, problems)
+    return build_report(data_root, resolved, scenes, tasks, problems,
+                        unknown, info, strict, time.monotonic() - start)

@@ -1,0 +1,244 @@
+"""One frame of a conversion: convert it, or prove its outputs up to date.
+
+These functions run in the worker processes of :func:`run_tasks`. A task is
+a dict with the frame ``key`` ('scene/frame'), its two sources ``img_src``
+and ``lbl_src``, its two outputs ``img_dst`` and ``lbl_dst``, and the
+options ``size``, ``img_format``, ``class_list``, ``snap_distance`` and
+``fsync``. A result is a dict with ``key``, ``status`` ('converted',
+'skipped', 'stale' or 'error'), ``hist`` (output pixels per index, 256
+entries), ``unknown`` (``{(r, g, b): source pixels}``), ``record`` (the
+frame's new state-file record, or None when it has not changed) and, on
+error, ``error``.
+"""
+import io
+import json
+import os
+from typing import Dict, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from PIL import Image, PngImagePlugin
+
+from a2d2_mmseg.a2d2.class_list import hex_to_rgb
+from a2d2_mmseg.a2d2.colours import get_mapper
+from a2d2_mmseg.a2d2.images import (A2D2ImageError, A2D2LabelError,
+                                    imdecode_no_orientation, png_colour_type)
+from a2d2_mmseg.a2d2.labels import decode_rgb_label
+from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputError, atomic_write,
+                    output_error, read_source)
+from a2d2_mmseg.a2d2.convert.state import (FILE_ROLES, identity, unchanged_by_content,
+                    unchanged_by_stat)
+
+JPEG_QUALITY = 95
+# PNG tEXt keyword of a mask's unknown source colours ({'#rrggbb': pixels}).
+UNKNOWN_KEY = 'a2d2_unknown'
+# zlib level of the masks Pillow writes, as cv2.imencode's default.
+MASK_COMPRESS_LEVEL = 1
+
+Colour = Tuple[int, int, int]
+
+
+def rgb_to_hex(rgb: Sequence[int]) -> str:
+    """(255, 128, 0) -> '#ff8000' (the inverse of ``hex_to_rgb``)."""
+    return '#{:02x}{:02x}{:02x}'.format(*rgb)
+
+
+def unknown_to_text(unknown: Dict[Colour, int]) -> str:
+    """``{(r, g, b): pixels}`` as compact JSON keyed by '#rrggbb'."""
+    return json.dumps({rgb_to_hex(c): n for c, n in sorted(unknown.items())},
+                      separators=(',', ':'))
+
+
+def read_png_text(png: bytes, key: str) -> Optional[str]:
+    """The text of a PNG text chunk with keyword ``key``, or None."""
+    with Image.open(io.BytesIO(png)) as img:
+        img.load()
+        return img.text.get(key)
+
+
+def encode_mask(index: np.ndarray, unknown: Dict[Colour, int],
+                path: str) -> bytes:
+    """Encode a uint8 index mask as a grayscale PNG.
+
+    A mask whose source label has unknown colours records them in a
+    ``tEXt`` chunk (keyword :data:`UNKNOWN_KEY`), so the file itself says
+    which colours became 255. Pillow writes that chunk; other masks are
+    encoded by OpenCV, which is ~5x faster on them (Pillow filters every
+    row adaptively) and writes the same pixels. Unknown colours are rare in
+    A2D2, so the slower encoder is rarely used.
+    """
+    if not unknown:
+        return _encode(index, 'png', path)
+    info = PngImagePlugin.PngInfo()
+    info.add_text(UNKNOWN_KEY, unknown_to_text(unknown))
+    buf = io.BytesIO()
+    Image.fromarray(index).save(buf, format='PNG', pnginfo=info,
+                                compress_level=MASK_COMPRESS_LEVEL)
+    return buf.getvalue()
+
+
+def histogram(mask: np.ndarray) -> np.ndarray:
+    """Pixels per value 0..255 of a uint8 mask (int64)."""
+    return np.bincount(mask.ravel(), minlength=256).astype(np.int64)
+
+
+def _decode_image(data: bytes, path: str) -> np.ndarray:
+    """The camera image as stored (EXIF orientation ignored), BGR uint8.
+
+    Decoded exactly as the dataset decodes it
+    (:func:`~a2d2_mmseg.a2d2.images.imdecode_no_orientation`), so a
+    converted frame keeps the alignment with its label that training on the
+    raw tree sees; an empty, corrupt or oversized file is refused before
+    decoding.
+    """
+    try:
+        return imdecode_no_orientation(data, path)
+    except A2D2ImageError as e:
+        raise ConversionError(str(e)) from None
+
+
+def _encode(img: np.ndarray, ext: str, path: str) -> bytes:
+    params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if ext == 'jpg' else []
+    ok, buf = cv2.imencode('.' + ext, img, params)
+    if not ok:
+        raise ConversionError(f'{path}: cannot encode as {ext}')
+    return buf.tobytes()
+
+
+def _stat_output(path: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except OSError as e:
+        raise output_error(path, e) from None
+
+
+def _record_summary(record: dict) -> Optional[Tuple[np.ndarray,
+                                                    Dict[Colour, int]]]:
+    """(histogram, unknown colours) stored in a record, or None if
+    malformed."""
+    try:
+        hist = np.zeros(256, dtype=np.int64)
+        for value, n in record['hist'].items():
+            hist[int(value)] = int(n)
+        unknown = {hex_to_rgb(c): int(n)
+                   for c, n in record['unknown'].items()}
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None
+    return hist, unknown
+
+
+def classify(record: Optional[dict], task: dict) -> str:
+    """How a frame with this state record is handled, from stats alone.
+
+    Returns:
+        str: 'skip' (the stats prove all four files unchanged), 'verify'
+        (their content must be hashed) or 'convert' (no record, or a file
+        is gone or has another size).
+    """
+    if record is None or _record_summary(record) is None:
+        return 'convert'
+    seen = [unchanged_by_stat(task[role], record['files'][role])
+            for role in FILE_ROLES]
+    if False in seen:
+        return 'convert'
+    return 'skip' if all(seen) else 'verify'
+
+
+def skipped_result(task: dict, record: dict,
+                   new_record: Optional[dict] = None) -> dict:
+    """The result of a frame whose outputs are up to date."""
+    hist, unknown = _record_summary(record)
+    return dict(key=task['key'], status='skipped', hist=hist,
+                unknown=unknown, record=new_record)
+
+
+def verify_frame(item: Tuple[dict, dict]) -> dict:
+    """Hash the files of a frame whose stats changed (``item`` is
+    ``(task, record)``).
+
+    Returns:
+        dict: A 'skipped' result with the refreshed record (same content,
+        current stats) if every file has its recorded content, else a
+        result with status 'stale'.
+    """
+    task, record = item
+    files = {}
+    for role in FILE_ROLES:
+        old = record['files'][role]
+        same = unchanged_by_stat(task[role], old)
+        if same is None:
+            files[role] = unchanged_by_content(task[role], old)
+        elif same:
+            files[role] = old
+        if not files.get(role):
+            return dict(key=task['key'], status='stale')
+    return skipped_result(task, record, dict(record, files=files))
+
+
+def _convert(task: dict) -> dict:
+    img_src, lbl_src = task['img_src'], task['lbl_src']
+    img_bytes, img_st = read_source(img_src)
+    lbl_bytes, lbl_st = read_source(lbl_src)
+    img = _decode_image(img_bytes, img_src)
+    # The label's header size is compared with the image before decoding.
+    bgr = decode_rgb_label(lbl_bytes, lbl_src,
+                           expected_size=(img.shape[1], img.shape[0]),
+                           expected_from=img_src)
+    if img.shape[:2] != bgr.shape[:2]:
+        raise ConversionError(
+            f'{lbl_src}: label is {bgr.shape[1]}x{bgr.shape[0]} (WxH) but '
+            f'its image {img_src} is {img.shape[1]}x{img.shape[0]}')
+    mapper = get_mapper('full', task['class_list'], task['snap_distance'])
+    index, unknown = mapper(bgr, channel_order='bgr')
+    h, w = index.shape
+    size, ext = task['size'], task['img_format']
+    if size is not None and tuple(size) != (w, h):
+        index = cv2.resize(index, tuple(size), interpolation=cv2.INTER_NEAREST)
+        img_out = _encode(
+            cv2.resize(img, tuple(size), interpolation=cv2.INTER_AREA), ext,
+            task['img_dst'])
+    elif (ext == 'png' and png_colour_type(img_bytes) == 'RGB'
+          and img_bytes[24] == 8):
+        img_out = img_bytes  # same pixels: keep the original file
+    else:
+        img_out = _encode(img, ext, task['img_dst'])
+    lbl_out = encode_mask(index, unknown, task['lbl_dst'])
+    hist = histogram(index)
+    # Image first, label second; the frame counts as done only once its
+    # record is in the state file, which the parent appends after this.
+    atomic_write(task['img_dst'], img_out, task['fsync'])
+    atomic_write(task['lbl_dst'], lbl_out, task['fsync'])
+    img_src_id = identity(img_bytes, img_st)
+    files = dict(
+        img_src=img_src_id,
+        lbl_src=identity(lbl_bytes, lbl_st),
+        img_dst=identity(img_out, _stat_output(task['img_dst']),
+                         img_src_id['blake2b'] if img_out is img_bytes
+                         else None),
+        lbl_dst=identity(lbl_out, _stat_output(task['lbl_dst'])))
+    record = dict(
+        key=task['key'], files=files,
+        hist={str(i): int(n) for i, n in enumerate(hist) if n},
+        unknown={rgb_to_hex(c): int(n) for c, n in unknown.items()})
+    return dict(key=task['key'], status='converted', hist=hist,
+                unknown=unknown, record=record)
+
+
+def convert_frame(task: dict) -> dict:
+    """Convert one frame (see the module docstring for task and result).
+
+    A frame whose sources cannot be used gives an 'error' result naming the
+    file, and the run goes on with the other frames.
+
+    Raises:
+        OutputError: An output cannot be written (the run stops).
+    """
+    try:
+        return _convert(task)
+    except OutputError:
+        raise
+    except (ConversionError, A2D2LabelError) as e:
+        return dict(key=task['key'], status='error', error=str(e))
+    except Exception as e:  # report the frame, keep converting the others
+        return dict(key=task['key'], status='error',
+                    error=f'{task["lbl_src"]}: {type(e).__name__}: {e}')

@@ -1,0 +1,222 @@
+"""What a conversion has done: per frame, the identity of its four files.
+
+``OUT/.a2d2_state.jsonl`` holds a header line (this run's options) and one
+JSON line per converted frame: for both sources and both outputs, the size,
+a BLAKE2b digest of the content and the stat identity (device, inode, mtime
+and ctime in ns) seen at the time, plus the output mask's class histogram
+and the source label's unknown colours (for the summary of skipped frames).
+
+A frame is up to date when all four files still have the recorded content:
+
+* the stat identity alone proves it when it is unchanged and the recorded
+  ctime is older than the moment it was seen by more than
+  :data:`RACY_NS` (a write changes the ctime, which no user can set back,
+  so even a file restored with an old mtime by ``tar -x`` or ``cp -p``
+  shows; a ctime that recent could still be shared with a write that
+  followed, as in git's "racy" index entries);
+* otherwise the content is hashed and compared, so a file that was only
+  touched, copied or moved (same bytes) is not converted again.
+
+Lines are appended as frames finish, so a killed run keeps what it did; a
+torn last line is ignored. The file is rewritten (one line per frame) at the
+end of a run that appended.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import time
+from typing import Dict, Optional
+
+from a2d2_mmseg.a2d2.class_list import parse_json
+from a2d2_mmseg.a2d2.convert.files import (OutputError, atomic_write, describe_os_error, hash_file,
+                    output_error)
+
+STATE_FILE = '.a2d2_state.jsonl'
+STATE_FORMAT = 'a2d2_mmseg_state'
+STATE_VERSION = 1
+RACY_NS = 1_000_000_000
+FILE_ROLES = ('img_src', 'lbl_src', 'img_dst', 'lbl_dst')
+
+
+def _blake2b():
+    return hashlib.blake2b(digest_size=16)
+
+
+def digest(data: bytes) -> str:
+    """The content digest recorded for ``data`` (BLAKE2b, 128 bits)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_key(st: os.stat_result) -> list:
+    """``[device, inode, mtime_ns, ctime_ns]`` of a stat result."""
+    return [st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def identity(data: bytes, st: os.stat_result,
+             hex_digest: Optional[str] = None) -> dict:
+    """The record of a file whose content is ``data`` and stat is ``st``.
+
+    Args:
+        data (bytes): The file's content (as read or as written).
+        st (os.stat_result): Its stat, taken before ``data`` was read or
+            after it was written.
+        hex_digest (str, optional): ``digest(data)`` if already known.
+
+    Returns:
+        dict: ``size``, ``blake2b``, ``stat`` (see :func:`stat_key`) and
+        ``seen_ns`` (the time of this record).
+    """
+    return dict(size=len(data), blake2b=hex_digest or digest(data),
+                stat=stat_key(st),
+                seen_ns=time.time_ns())
+
+
+def unchanged_by_stat(path: str, record: dict) -> Optional[bool]:
+    """Whether the stat of ``path`` proves its content is the recorded one.
+
+    Returns:
+        bool | None: True if the stat identity is the recorded one and was
+        not racy; False if the file is gone or has another size (changed for
+        sure); None if only its content can tell.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    if st.st_size != record['size']:
+        return False
+    if (stat_key(st) == record['stat']
+            and record['stat'][3] < record['seen_ns'] - RACY_NS):
+        return True
+    return None
+
+
+def unchanged_by_content(path: str, record: dict) -> Optional[dict]:
+    """Hash ``path`` and compare it with its record.
+
+    Returns:
+        dict | None: A fresh record of the file (same content, current
+        stat) if its content is the recorded one, else None.
+    """
+    try:
+        size, hex_digest, st = hash_file(path, _blake2b)
+    except OSError:
+        return None
+    if size != record['size'] or hex_digest != record['blake2b']:
+        return None
+    return dict(size=size, blake2b=hex_digest, stat=stat_key(st),
+                seen_ns=time.time_ns())
+
+
+def _valid_record(rec) -> bool:
+    try:
+        return (isinstance(rec['key'], str)
+                and all(isinstance(rec['files'][r]['size'], int)
+                        and isinstance(rec['files'][r]['blake2b'], str)
+                        and len(rec['files'][r]['stat']) == 4
+                        and isinstance(rec['files'][r]['seen_ns'], int)
+                        for r in FILE_ROLES)
+                and isinstance(rec['hist'], dict)
+                and isinstance(rec['unknown'], dict))
+    except (KeyError, TypeError):
+        return False
+
+
+class FrameState:
+    """The state file of one output folder.
+
+    Args:
+        out_dir (str): The output folder.
+        options (dict): The options the records are valid for (the
+            marker's option keys); records of other options are dropped.
+        fsync (bool): fsync the file after every appended line.
+    """
+
+    def __init__(self, out_dir: str, options: dict, fsync: bool = False):
+        self.path = osp.join(out_dir, STATE_FILE)
+        self.header = dict(format=STATE_FORMAT, version=STATE_VERSION,
+                           options=options)
+        self.fsync = fsync
+        self.records: Dict[str, dict] = {}
+        self._file = None
+        self._rewrite = True
+        self._appended = 0
+
+    def load(self) -> None:
+        """Read the records; a missing, foreign or torn file loses only
+        what cannot be parsed (those frames are converted again)."""
+        self.records = {}
+        self._rewrite = True
+        try:
+            with open(self.path, 'rb') as f:
+                lines = f.read().split(b'\n')
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise OutputError(f'{self.path}: cannot read the state file: '
+                              f'{describe_os_error(e)}') from None
+        try:
+            # parse_json: deep nesting is a ValueError too, not a crash.
+            header = parse_json(lines[0], self.path, ValueError)
+        except ValueError:
+            return
+        if header != self.header:
+            return  # other options or format: every frame is converted
+        self._rewrite = not lines[-1] == b''  # a torn last line
+        for line in lines[1:]:
+            try:
+                rec = parse_json(line, self.path, ValueError)
+            except ValueError:
+                self._rewrite = self._rewrite or bool(line)
+                continue
+            if _valid_record(rec):
+                self.records[rec['key']] = rec
+
+    def get(self, key: str) -> Optional[dict]:
+        """The record of frame ``key``, or None."""
+        return self.records.get(key)
+
+    def _write_all(self) -> None:
+        lines = [json.dumps(self.header)]
+        lines += [json.dumps(self.records[k], separators=(',', ':'))
+                  for k in sorted(self.records)]
+        atomic_write(self.path, ('\n'.join(lines) + '\n').encode(),
+                     self.fsync)
+
+    def open(self) -> None:
+        """Make the file hold the header and the loaded records, then
+        open it for appending."""
+        if self._rewrite:
+            self._write_all()
+            self._rewrite = False
+        try:
+            self._file = open(self.path, 'ab', buffering=0)
+        except OSError as e:
+            raise output_error(self.path, e, 'state file') from None
+
+    def add(self, record: dict) -> None:
+        """Record a frame (appends one line)."""
+        self.records[record['key']] = record
+        line = json.dumps(record, separators=(',', ':')) + '\n'
+        try:
+            self._file.write(line.encode())
+            if self.fsync:
+                os.fsync(self._file.fileno())
+        except OSError as e:
+            raise output_error(self.path, e, 'state file') from None
+        self._appended += 1
+
+    def close(self, compact: bool = True) -> None:
+        """Close the file.
+
+        Args:
+            compact (bool): Rewrite it one line per frame if lines were
+                appended. Defaults to True.
+        """
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if compact and self._appended:
+            self._write_all()
+            self._appended = 0

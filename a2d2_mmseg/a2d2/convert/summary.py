@@ -1,0 +1,138 @@
+"""The closing summary of a conversion: frames, pixels per class, unknown
+colours, failures."""
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
+from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
+
+SUMMARY_FILE = 'conversion_summary.json'
+_MAX_EXAMPLES = 3
+
+
+def summarise(results: List[dict], frames: List[dict], class_set,
+              meta: dict, out_dir: str, elapsed: float, nproc: int) -> dict:
+    """Aggregate the per-frame results into the summary.
+
+    Args:
+        results (list[dict]): One result per frame (see
+            :mod:`a2d2_mmseg.a2d2.convert.frame`), in frame order.
+        frames (list[dict]): The frames of the run (``scene`` is read).
+        class_set (ClassSet): The full A2D2 class set.
+        meta (dict): The run's marker (options and source).
+        out_dir (str): The output folder.
+        elapsed (float): Seconds the run took.
+        nproc (int): The ``nproc`` option.
+
+    Returns:
+        dict: What ``conversion_summary.json`` holds: frame counts, pixels
+        per class of the output masks, unknown colours with their source
+        pixels and example frames, and the failed frames.
+    """
+    hist = np.zeros(256, dtype=np.int64)
+    unknown: Dict[Tuple[int, int, int], dict] = {}
+    counts = dict(converted=0, skipped=0, failed=0)
+    errors = []
+    for res in results:
+        if res['status'] == 'error':
+            counts['failed'] += 1
+            errors.append(dict(frame=res['key'], error=res['error']))
+            continue
+        counts[res['status']] += 1
+        hist += res['hist']
+        for colour, n in res['unknown'].items():
+            entry = unknown.setdefault(colour, dict(pixels=0, frames=[]))
+            entry['pixels'] += n
+            entry['frames'].append(res['key'])
+    total = int(hist.sum())
+    num = len(class_set.classes)
+
+    def pct(n):
+        return round(100.0 * n / total, 4) if total else 0.0
+
+    classes = [
+        dict(index=i, name=name, pixels=int(hist[i]), percent=pct(hist[i]))
+        for i, name in enumerate(class_set.classes)
+    ]
+    other = int(hist[num:IGNORE_INDEX].sum())  # never expected
+    scenes: Dict[str, int] = {}
+    for fr in frames:
+        scenes[fr['scene']] = scenes.get(fr['scene'], 0) + 1
+    return dict(
+        raw_root=meta['source'],
+        out_dir=out_dir,
+        options=dict(size=meta['size'], img_format=meta['img_format'],
+                     snap_distance=meta['snap_distance'], nproc=nproc),
+        frames=dict(total=len(frames), **counts),
+        scenes=scenes,
+        total_pixels=total,
+        classes=classes,
+        ignored_pixels=int(hist[IGNORE_INDEX]),
+        ignored_percent=pct(hist[IGNORE_INDEX]),
+        out_of_range_pixels=other,
+        unknown_colours=[
+            dict(colour=rgb_to_hex(c), rgb=list(c), pixels=v['pixels'],
+                 num_frames=len(v['frames']),
+                 frames=v['frames'][:_MAX_EXAMPLES])
+            for c, v in sorted(unknown.items(),
+                               key=lambda kv: (-kv[1]['pixels'], kv[0]))
+        ],
+        errors=errors,
+        elapsed_s=round(elapsed, 3),
+        frames_per_s=round(len(results) / elapsed, 3) if elapsed else None)
+
+
+def format_summary(s: dict) -> str:
+    """The summary as a printable table.
+
+    Args:
+        s (dict): A summary from :func:`summarise`.
+
+    Returns:
+        str: The table, lines joined with newlines.
+    """
+    f = s['frames']
+    size = s['options']['size']
+    lines = [
+        '',
+        f"A2D2 conversion: {f['total']} frame(s) in {len(s['scenes'])} "
+        f"scene(s): {f['converted']} converted, {f['skipped']} skipped "
+        f"(up to date), {f['failed']} failed; {s['elapsed_s']:.1f} s",
+        f"output: {s['out_dir']} (size "
+        f"{'original' if size is None else 'x'.join(map(str, size))}, "
+        f"{s['options']['img_format']} images)",
+        'pixels per class: in the output masks; unknown colours: in the '
+        'source labels',
+        '',
+        f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8}",
+        f"{'-' * 4}  {'-' * 22} {'-' * 15} {'-' * 8}",
+    ]
+    for c in s['classes']:
+        lines.append(f"{c['index']:>4}  {c['name']:<22} {c['pixels']:>15,} "
+                     f"{c['percent']:>8.3f}")
+    lines.append(f"{IGNORE_INDEX:>4}  {'(ignored: unknown)':<22} "
+                 f"{s['ignored_pixels']:>15,} {s['ignored_percent']:>8.3f}")
+    lines.append(f"{'':>4}  {'total':<22} {s['total_pixels']:>15,}")
+    unknown = s['unknown_colours']
+    lines.append('')
+    if not unknown:
+        lines.append('unknown colours: none')
+    else:
+        lines.append(
+            f'unknown colours (set to {IGNORE_INDEX}): {len(unknown)} '
+            f"colour(s), {sum(u['pixels'] for u in unknown):,} source "
+            'pixels')
+        lines.append(f"  {'colour':<8} {'rgb':<16} {'pixels':>12} "
+                     f"{'frames':>7}  examples")
+        for u in unknown[:20]:
+            lines.append(
+                f"  {u['colour']:<8} {str(tuple(u['rgb'])):<16} "
+                f"{u['pixels']:>12,} {u['num_frames']:>7}  "
+                f"{', '.join(u['frames'])}")
+        if len(unknown) > 20:
+            lines.append(f'  ... and {len(unknown) - 20} more (see '
+                         f'{SUMMARY_FILE})')
+    for e in s['errors'][:10]:
+        lines.append(f"FAILED {e['frame']}: {e['error']}")
+    return '\n'.join(lines)

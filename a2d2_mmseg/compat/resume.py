@@ -1,0 +1,276 @@
+"""Resuming training: checked checkpoints and a robust ``last_checkpoint``.
+
+mmengine 0.10.7's ``Runner.load_or_resume`` (``--resume`` without a file)
+reads ``WORK_DIR/last_checkpoint``, a text file that ``CheckpointHook``
+writes with the path of the newest checkpoint once it is saved, and resumes
+from that path. It fails with a bare error, or a misleading one, when the
+file is empty, names a checkpoint that is gone, or names one that is
+truncated (a run killed while saving, a disk that filled up) or corrupt.
+
+:func:`guard_runner_resume` (run on ``import a2d2_mmseg.plugin``) wraps, for
+``Runner`` and ``FlexibleRunner``:
+
+* ``resume(filename, ...)``: runs in :func:`~a2d2_mmseg.compat.checkpoint.
+  resuming`, so the guarded loader checks what resuming reads before the
+  runner changes any state, and the checkpoint's ``meta['config']`` never
+  reaches ``Config.fromstring`` as stored (see
+  :mod:`a2d2_mmseg.compat.checkpoint`: no checkpoint content is run);
+* ``load_or_resume()``: when the run loads or resumes a checkpoint, it
+  first registers a :class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`
+  (unless the runner has one), so a checkpoint whose weights do not fit the
+  model (another model or number of classes) is refused, naming the file and
+  the entries, before any weight or optimizer state is loaded; the config's
+  ``allow_partial_checkpoint=True`` (``--allow-partial-checkpoint``) loads
+  what fits of a ``load_from`` checkpoint instead, never of a resumed one.
+  Automatic resumes (``resume=True`` and no ``load_from``) go through
+  :func:`auto_resume`, which also refuses a ``last_checkpoint`` naming a
+  checkpoint of another folder. Explicit files (``load_from`` with
+  ``resume``) and plain loading are otherwise mmengine's.
+
+All of it is installed on ``import a2d2_mmseg.plugin``, which the configs
+do through ``custom_imports``: it holds for ``tools/train.py``, mmseg's own
+``tools/train.py`` and ``mim train`` alike.
+"""
+import functools
+import os
+import os.path as osp
+import re
+from typing import Callable, List, Optional
+
+from a2d2_mmseg.compat.checkpoint import CheckpointError, CorruptCheckpointError, resuming
+from a2d2_mmseg.engine.hooks import CheckpointMatchHook
+
+__all__ = [
+    'guard_runner_resume', 'auto_resume', 'work_dir_checkpoints',
+    'run_checkpoint_dirs'
+]
+
+# Checkpoints that CheckpointHook writes with its default filename_tmpl.
+_CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+
+
+def work_dir_checkpoints(work_dir: str) -> List[str]:
+    """The ``iter_N.pth`` / ``epoch_N.pth`` files in a folder, newest first.
+
+    Args:
+        work_dir (str): The folder.
+
+    Returns:
+        list[str]: Paths sorted by ``N``, then modification time, descending.
+    """
+    try:
+        names = os.listdir(work_dir)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = _CHECKPOINT_NAME.match(name)
+        path = osp.join(work_dir, name)
+        if match and osp.isfile(path):
+            found.append((int(match.group(1)), osp.getmtime(path), path))
+    return [path for _, _, path in sorted(found, reverse=True)]
+
+
+def _read_last_checkpoint(record: str) -> tuple:
+    """``(path, problem)`` from a ``last_checkpoint`` file: one is None."""
+    try:
+        with open(record, encoding='utf-8') as f:
+            text = f.read().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        return None, f'{record} cannot be read ({type(error).__name__}: ' \
+            f'{error})'
+    if not text:
+        return None, f'{record} is empty (it should hold the path of the ' \
+            f'newest checkpoint)'
+    if '://' not in text and not osp.isfile(text):
+        return None, f'{record} names {text}, which does not exist'
+    return text, None
+
+
+def run_checkpoint_dirs(runner) -> List[str]:
+    """Where a run's checkpoints belong: its work dir and, when its
+    ``CheckpointHook`` has an ``out_dir``, ``OUT_DIR/<work dir name>`` (where
+    that hook saves them; ``last_checkpoint`` then names a file there).
+
+    Args:
+        runner (Runner): The runner.
+
+    Returns:
+        list[str]: The folders.
+    """
+    from mmengine.hooks import CheckpointHook
+    dirs = [runner.work_dir]
+    name = osp.basename(runner.work_dir.rstrip(osp.sep))
+    for hook in runner.hooks:
+        out_dir = getattr(hook, 'out_dir', None)
+        if isinstance(hook, CheckpointHook) and out_dir is not None and \
+                str(out_dir) != runner.work_dir:
+            out_dir = str(out_dir).rstrip('/')
+            # before_train (not run yet when resuming) appends the name
+            dirs.append(out_dir if osp.basename(out_dir) == name else
+                        f'{out_dir}/{name}')
+    return dirs
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is in ``folder`` or below (symbolic links resolved;
+    URLs compared as text)."""
+    if '://' in path or '://' in folder:
+        return path.startswith(folder.rstrip('/') + '/')
+    folder = osp.realpath(folder)
+    return osp.commonpath([osp.realpath(path), folder]) == folder
+
+
+def _same_file(a: str, b: Optional[str]) -> bool:
+    if b is None:
+        return False
+    try:
+        return osp.samefile(a, b)
+    except OSError:
+        return osp.abspath(a) == osp.abspath(b)
+
+
+def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
+    """Resume ``runner`` from its work dir, robust to a bad
+    ``last_checkpoint``.
+
+    * ``last_checkpoint`` names a checkpoint that resumes: as mmengine.
+    * It names an existing checkpoint outside the run's checkpoint folders
+      (:func:`run_checkpoint_dirs`: a work dir copied from another run, or
+      written by hand): refused with :class:`~a2d2_mmseg.compat.checkpoint.
+      CheckpointError`, which names ``last_checkpoint``, the file and the
+      work dir; resuming from it would continue another run and then save
+      over this work dir's ``iter_N.pth``. Naming the file explicitly
+      (``load_from`` with ``resume``, ``tools/train.py --resume FILE``)
+      resumes from it.
+    * It is empty, names a missing file, or names one that cannot be resumed
+      from (empty, truncated, corrupt, not a training checkpoint: a
+      :class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`): a
+      warning names the file and what is wrong, and the run resumes from the
+      newest ``iter_N.pth``/``epoch_N.pth`` in the work dir that does,
+      saying so. With none, :class:`CorruptCheckpointError` says what to do.
+    * No ``last_checkpoint`` (no checkpoint was ever completed): training
+      starts from scratch as in mmengine (``fresh_start``); if checkpoint
+      files exist anyway, the newest that resumes is used, with a warning.
+
+    Unsafe checkpoints (:class:`~a2d2_mmseg.compat.checkpoint.
+    UnsafeCheckpointError`), checkpoints that do not fit the model
+    (:class:`~a2d2_mmseg.compat.checkpoint.CheckpointMismatchError`) and
+    other errors are raised, never skipped.
+
+    Args:
+        runner (Runner): A runner with ``resume=True`` and no ``load_from``.
+        fresh_start (callable): mmengine's ``load_or_resume`` for the case
+            without any checkpoint.
+
+    Raises:
+        CheckpointError: ``last_checkpoint`` names a checkpoint of another
+            folder.
+        CorruptCheckpointError: ``last_checkpoint`` is broken and no
+            checkpoint of the work dir resumes.
+    """
+    work_dir = runner.work_dir
+    record = osp.join(work_dir, 'last_checkpoint')
+    candidates = work_dir_checkpoints(work_dir)
+    logger = runner.logger
+    if not osp.exists(record):
+        if not candidates:
+            return fresh_start()
+        recorded, problem = None, f'{record} does not exist'
+    else:
+        recorded, problem = _read_last_checkpoint(record)
+    if recorded is not None:
+        dirs = run_checkpoint_dirs(runner)
+        if not any(_inside(recorded, d) for d in dirs):
+            raise CheckpointError(
+                f'{record} names {recorded}, a checkpoint outside the work '
+                f'dir {work_dir}' +
+                (f' (and outside {", ".join(dirs[1:])})'
+                 if len(dirs) > 1 else '') +
+                f': resuming from it would continue another run and then '
+                f'save this run\'s iter_*.pth over those in {work_dir}, so '
+                f'--resume does not use it. To resume from it anyway, name '
+                f'it: tools/train.py CONFIG --resume {recorded} (mmseg\'s '
+                f'train.py, mim train: --resume --cfg-options '
+                f'load_from={recorded}); to train in {work_dir} from '
+                f'scratch, delete {record}.')
+        logger.info(f'Auto resumed from the latest checkpoint {recorded}.')
+        try:
+            runner.resume(recorded)
+            runner._has_loaded = True
+            return None
+        except CorruptCheckpointError as error:
+            problem = f'{record} names a checkpoint that cannot be resumed ' \
+                f'from: {str(error).rstrip(".")}'
+        if osp.dirname(osp.abspath(recorded)) != osp.abspath(work_dir):
+            candidates += work_dir_checkpoints(osp.dirname(recorded))
+    logger.warning(f'{problem}. Looking for the newest checkpoint in '
+                   f'{work_dir} that can be resumed from.')
+    tried = []
+    for path in candidates:
+        if _same_file(path, recorded):
+            continue
+        try:
+            runner.resume(path)
+        except CorruptCheckpointError as error:
+            logger.warning(f'Skipping it: {error}')
+            tried.append(path)
+            continue
+        runner._has_loaded = True
+        logger.warning(f'Resumed from {path} instead, the newest checkpoint '
+                       f'in {osp.dirname(path)} that loads.')
+        return None
+    if not osp.exists(record):
+        logger.warning(f'None of {", ".join(tried)} can be resumed from: '
+                       f'training starts from scratch.')
+        return fresh_start()
+    raise CorruptCheckpointError(
+        f'{problem}; and no other checkpoint in {work_dir} can be resumed '
+        f'from' + (f' (tried {", ".join(tried)})' if tried else
+                   ' (there is none)') +
+        f'. To train from scratch, delete {record}; to resume from a '
+        f'checkpoint elsewhere, add --cfg-options load_from=FILE to '
+        f'--resume.')
+
+
+def _resume_in_context(original: Callable) -> Callable:
+    """``Runner.resume`` that runs inside :func:`resuming`."""
+
+    @functools.wraps(original)
+    def resume(self, filename, *args, **kwargs):
+        with resuming(filename):
+            return original(self, filename, *args, **kwargs)
+
+    resume._a2d2_guarded = True
+    return resume
+
+
+def _robust_load_or_resume(original: Callable) -> Callable:
+    """``Runner.load_or_resume`` that checks what it loads fits the model
+    (:class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`) and uses
+    :func:`auto_resume`."""
+
+    @functools.wraps(original)
+    def load_or_resume(self):
+        if self._has_loaded:
+            return original(self)
+        if (self._resume or self._load_from is not None) and not any(
+                isinstance(h, CheckpointMatchHook) for h in self.hooks):
+            self.register_hook(CheckpointMatchHook())
+        if self._resume is not True or self._load_from is not None:
+            return original(self)
+        return auto_resume(self, lambda: original(self))
+
+    load_or_resume._a2d2_guarded = True
+    return load_or_resume
+
+
+def guard_runner_resume() -> None:
+    """Install the resume wrappers on ``Runner`` and ``FlexibleRunner``
+    (mmengine 0.10.x; see the module doc). Idempotent."""
+    from mmengine.runner import FlexibleRunner, Runner
+    for cls in (Runner, FlexibleRunner):
+        if not getattr(cls.resume, '_a2d2_guarded', False):
+            cls.resume = _resume_in_context(cls.resume)
+        if not getattr(cls.load_or_resume, '_a2d2_guarded', False):
+            cls.load_or_resume = _robust_load_or_resume(cls.load_or_resume)

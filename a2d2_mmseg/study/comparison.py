@@ -1,0 +1,229 @@
+"""Evaluate several models on one split and write a comparison report.
+
+Every model is tested with mmengine's ``Runner`` test loop (its config's
+``test_dataloader``, or ``val_dataloader`` with ``split='val'``;
+``work_dir`` is ``OUT_DIR/runs/<name>``), one after the other in this
+process (on the GPU when there is one, as the runner decides). The numbers
+come from the evaluator:
+
+* the config's ``IoUMetric`` is replaced by
+  :class:`~.per_class_iou_metric.PerClassIoUMetric`, which computes exactly
+  what ``IoUMetric`` computes (``iou_metrics`` gets ``mIoU`` and ``mDice``
+  added for the Dice column) and keeps the per-class arrays of that same
+  computation. ``runner.test()`` returns the summary metrics, the per-class
+  IoU is read from the metric object after the loop; both are written as
+  they are (``metrics.json``) and as fractions with 3 decimals (the
+  tables);
+* the predictions shown in the figures are the test loop's own outputs,
+  kept by :class:`~.prediction_collector.PredictionCollector` for the
+  frames the figures need only, so no model runs twice.
+
+Written to ``OUT_DIR``:
+
+* ``metrics.md``, ``metrics.csv``: Model | mIoU | Dice | Pixel Accuracy |
+  Mean Pixel Accuracy (IoUMetric's mIoU, mDice, aAcc, mAcc), fractions;
+* ``per_class_iou.md``, ``per_class_iou.csv``: one row per class, one column
+  per model (``n/a`` / ``nan`` where a class is in neither ground truth nor
+  prediction);
+* ``metrics.json``: config, checkpoint and the evaluator's raw metrics of
+  every model;
+* ``metrics.png``: grouped bar chart of the four metrics;
+* ``showcase.png``: one frame: input | ground truth | each model's
+  prediction, in the dataset's palette, with a legend of the classes
+  present (ignored pixels, 255, of the ground truth are grey);
+* ``segmentation.gif``: consecutive frames of the split: the input and each
+  model's overlay side by side, labelled, with a legend of the classes
+  predicted (one GIF frame per frame; none for ``gif_frames_n=0``).
+
+The models must be tested on the same frames (the same data_root, scenes
+and order) with the same classes; that is checked.
+``tools/analysis/compare_models.py`` is the command line.
+"""
+import json
+import math
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Optional, Sequence
+
+from a2d2_mmseg.study.model_specs import ModelSpec
+from a2d2_mmseg.study.model_test import build_test_cfg, evaluate_model
+from a2d2_mmseg.study.report_figures import metrics_figure, read_rgb, showcase_figure
+from a2d2_mmseg.study.report_gif import gif_frames, save_gif
+from a2d2_mmseg.study.report_tables import (TABLE_METRICS, per_class_rows, table_rows,
+                            write_csv, write_markdown)
+
+__all__ = ['check_same_split', 'write_tables', 'compare']
+
+
+def check_same_split(first: dict, other: dict, first_name: str,
+                     name: str) -> None:
+    """Raise ValueError unless two ``evaluate_model`` outputs cover the same
+    frames (in order) with the same classes."""
+    if first['img_paths'] != other['img_paths']:
+        raise ValueError(
+            f'models {first_name!r} and {name!r} are not evaluated on the '
+            f"same frames ({len(first['img_paths'])} vs "
+            f"{len(other['img_paths'])} frames, or a different data_root / "
+            f'scenes / order): give them the same split, e.g. with '
+            f'--cfg-options test_dataloader.dataset.data_root=...')
+    if list(first['metainfo']['classes']) != list(
+            other['metainfo']['classes']):
+        raise ValueError(f'models {first_name!r} and {name!r} use different '
+                         f'class sets')
+
+
+def write_tables(results: 'OrderedDict[str, dict]', out_dir: str,
+                 split: str) -> dict:
+    """Write the Markdown/CSV tables and ``metrics.json``.
+
+    Args:
+        results (OrderedDict): Model name -> ``evaluate_model`` output with
+            ``config`` and ``checkpoint``.
+        out_dir (str): The report folder.
+        split (str): The split's name (for the notes).
+
+    Returns:
+        dict: File name -> path.
+    """
+    first = next(iter(results.values()))
+    classes = first['metainfo']['classes']
+    n_frames = len(first['img_paths'])
+    files = {name: osp.join(out_dir, name) for name in (
+        'metrics.md', 'metrics.csv', 'per_class_iou.md',
+        'per_class_iou.csv', 'metrics.json')}
+    header = ['Model'] + [title for title, _ in TABLE_METRICS]
+    rows = table_rows(results)
+    write_markdown(
+        files['metrics.md'], header, rows,
+        f'{split} split, {n_frames} frames; evaluator: mmseg IoUMetric '
+        f'(PerClassIoUMetric), fractions.')
+    write_csv(files['metrics.csv'], header, rows)
+    class_rows = per_class_rows(results, classes)
+    write_markdown(files['per_class_iou.md'], ['Class'] + list(results),
+                   class_rows, f'IoU per class, {split} split; n/a: class '
+                   f'in neither ground truth nor prediction.')
+    write_csv(files['per_class_iou.csv'], ['Class'] + list(results),
+              class_rows)
+    with open(files['metrics.json'], 'w') as f:
+        json.dump(
+            {
+                name: dict(config=r['config'], checkpoint=r['checkpoint'],
+                           split=split, metrics=r['metrics'],
+                           per_class_iou={  # NaN -> null (strict JSON)
+                               c: None if math.isnan(v) else v
+                               for c, v in r['per_class_iou'].items()
+                           })
+                for name, r in results.items()
+            },
+            f,
+            indent=2)
+    return files
+
+
+def compare(specs: Sequence[ModelSpec],
+            out_dir: str = 'work_dirs/report',
+            split: str = 'test',
+            gif_frames_n: int = 8,
+            frame_start: int = 0,
+            showcase_index: Optional[int] = None,
+            cfg_options: Optional[dict] = None,
+            opacity: float = 0.5,
+            gif_duration: int = 500,
+            gif_width: int = 480) -> dict:
+    """Evaluate ``specs`` and write the report (see the module docstring).
+
+    Args:
+        specs (Sequence[ModelSpec]): The models (unique names).
+        out_dir (str): The report folder.
+        split (str): ``'test'`` or ``'val'``.
+        gif_frames_n (int): Consecutive frames in the GIF (0: no GIF).
+        frame_start (int): Position in the split of the first GIF frame.
+        showcase_index (int, optional): Position of the showcase frame;
+            defaults to ``frame_start``.
+        cfg_options (dict, optional): Merged into every config.
+        opacity (float): Opacity of the GIF's overlays.
+        gif_duration (int): Milliseconds per GIF frame.
+        gif_width (int): Maximal width of one GIF panel in pixels.
+
+    Returns:
+        dict: ``results`` (name -> ``evaluate_model`` output, with
+        ``config`` and ``checkpoint``), ``files`` (name -> path),
+        ``showcase`` (the Figure), ``showcase_index`` and ``gif_positions``.
+
+    Raises:
+        ValueError: No models, repeated names, negative positions, a
+            showcase or GIF start past the split, models on different
+            frames or classes, a config without what is needed.
+        FileNotFoundError: A config or checkpoint is missing.
+    """
+    if not specs:
+        raise ValueError('no models: give --models and/or --work-dirs')
+    names = [s.name for s in specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f'model names must be unique: {duplicates}')
+    if frame_start < 0 or gif_frames_n < 0:
+        raise ValueError('--frame-start and --gif-frames must be >= 0')
+    showcase_index = frame_start if showcase_index is None else showcase_index
+    positions = sorted(
+        set(range(frame_start, frame_start + gif_frames_n))
+        | {showcase_index})
+    os.makedirs(out_dir, exist_ok=True)
+    cfgs = [build_test_cfg(s, split, out_dir, cfg_options) for s in specs]
+
+    results: 'OrderedDict[str, dict]' = OrderedDict()
+    for spec, cfg in zip(specs, cfgs):
+        print(f'\n=== {spec.name}: {spec.config} @ {spec.checkpoint} '
+              f'({split} split) ===', flush=True)
+        result = evaluate_model(spec, cfg, positions)
+        result.update(config=spec.config, checkpoint=spec.checkpoint)
+        if results:
+            check_same_split(next(iter(results.values())), result,
+                             next(iter(results)), spec.name)
+        results[spec.name] = result
+
+    first = next(iter(results.values()))
+    classes, palette = first['metainfo']['classes'], \
+        first['metainfo']['palette']
+    n_frames = len(first['img_paths'])
+    if not 0 <= showcase_index < n_frames:
+        raise ValueError(f'--showcase-index {showcase_index}: the {split} '
+                         f'split has {n_frames} frames')
+    files = write_tables(results, out_dir, split)
+    files['metrics.png'] = osp.join(out_dir, 'metrics.png')
+    metrics_figure(results).savefig(files['metrics.png'], dpi=120)
+
+    def frame_data(pos: int) -> dict:
+        return dict(
+            image=read_rgb(first['img_paths'][pos]),
+            label=first['labels'][pos],
+            gt=first['frames'][pos].get('gt'),
+            preds=[r['frames'][pos]['pred'] for r in results.values()])
+
+    shown = frame_data(showcase_index)
+    showcase = showcase_figure(
+        shown['image'], shown['gt'], list(zip(results, shown['preds'])),
+        classes, palette, title=f'{split} frame {showcase_index}: '
+        f"{shown['label']}")
+    files['showcase.png'] = osp.join(out_dir, 'showcase.png')
+    showcase.savefig(files['showcase.png'], dpi=100, bbox_inches='tight')
+
+    gif_positions = list(
+        range(frame_start, min(frame_start + gif_frames_n, n_frames)))
+    if gif_frames_n and not gif_positions:
+        raise ValueError(f'--frame-start {frame_start}: the {split} split '
+                         f'has {n_frames} frames')
+    if gif_positions:
+        if len(gif_positions) < gif_frames_n:
+            print(f'the {split} split has only {len(gif_positions)} frames '
+                  f'from {frame_start}: the GIF gets {len(gif_positions)}')
+        print(f'rendering {len(gif_positions)} GIF frames')
+        frames = gif_frames([frame_data(p) for p in gif_positions],
+                            list(results), classes, palette, opacity,
+                            gif_width)
+        files['segmentation.gif'] = osp.join(out_dir, 'segmentation.gif')
+        save_gif(files['segmentation.gif'], frames, gif_duration,
+                 keep_colours=palette)
+    return dict(results=results, files=files, showcase=showcase,
+                showcase_index=showcase_index, gif_positions=gif_positions)

@@ -1,0 +1,190 @@
+"""Test one model with mmengine's runner: metrics, per-class IoU and the
+predictions of chosen frames, from one run of the test loop."""
+import copy
+import gc
+import os.path as osp
+import re
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+from mmengine.config import Config
+
+from a2d2_mmseg.study.model_specs import ModelSpec
+from a2d2_mmseg.evaluation.prediction_collector import PredictionCollector
+
+__all__ = [
+    'safe_name', 'per_class_evaluator', 'build_test_cfg', 'evaluate_model'
+]
+
+
+def _type_name(cfg: dict) -> str:
+    kind = cfg.get('type', '')
+    return kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+
+
+def safe_name(name: str) -> str:
+    """``name`` with every run of characters other than word characters,
+    ``.`` and ``-`` replaced by ``_`` (for folder and instance names)."""
+    return re.sub(r'[^\w.-]+', '_', name)
+
+
+def per_class_evaluator(evaluator):
+    """The evaluator config with ``IoUMetric`` -> ``PerClassIoUMetric``.
+
+    Args:
+        evaluator (dict | list): A config's ``test_evaluator``.
+
+    Returns:
+        dict | list: A copy whose IoUMetric(s) are
+        :class:`~.per_class_iou_metric.PerClassIoUMetric` with
+        ``iou_metrics`` holding ``mIoU`` and ``mDice``.
+
+    Raises:
+        ValueError: No IoUMetric, or one with ``format_only=True``.
+    """
+    evaluator = copy.deepcopy(evaluator)
+    metrics = evaluator if isinstance(evaluator, list) else [evaluator]
+    found = False
+    for metric in metrics:
+        if _type_name(metric).split('.')[-1] in ('IoUMetric',
+                                                 'PerClassIoUMetric'):
+            if metric.get('format_only'):
+                raise ValueError('the IoUMetric has format_only=True: '
+                                 'nothing to compare')
+            metric['type'] = 'PerClassIoUMetric'
+            wanted = list(metric.get('iou_metrics', ['mIoU']))
+            metric['iou_metrics'] = wanted + [
+                m for m in ('mIoU', 'mDice') if m not in wanted
+            ]
+            found = True
+    if not found:
+        raise ValueError(f'the config\'s evaluator has no IoUMetric: '
+                         f'{evaluator}')
+    return evaluator
+
+
+def build_test_cfg(spec: ModelSpec, split: str, out_dir: str,
+                   cfg_options: Optional[dict] = None) -> Config:
+    """The model's config, set up to test ``spec.checkpoint``.
+
+    Args:
+        spec (ModelSpec): The model.
+        split (str): ``'test'`` (the config's ``test_dataloader``) or
+            ``'val'`` (its ``val_dataloader`` and ``val_evaluator``).
+        out_dir (str): The report folder; the runner's ``work_dir`` is
+            ``OUT_DIR/runs/<name>``.
+        cfg_options (dict, optional): Merged into the config first.
+
+    Returns:
+        Config: With :func:`per_class_evaluator`, ``load_from`` the
+        checkpoint, no resume, no launcher and unique logger/visualizer
+        names (several runners run in one process).
+
+    Raises:
+        FileNotFoundError: The config or a local checkpoint is missing.
+        ValueError: The config lacks the split's dataloader or evaluator.
+    """
+    if not osp.isfile(spec.config):
+        raise FileNotFoundError(f'{spec.config}: config not found '
+                                f'(model {spec.name!r})')
+    if '://' not in spec.checkpoint and not osp.isfile(spec.checkpoint):
+        raise FileNotFoundError(f'{spec.checkpoint}: checkpoint not found '
+                                f'(model {spec.name!r})')
+    cfg = Config.fromfile(spec.config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if split == 'val':
+        for key in ('val_dataloader', 'val_evaluator'):
+            if not cfg.get(key):
+                raise ValueError(f'{spec.config}: --split val needs {key}')
+        cfg.test_dataloader = cfg.val_dataloader
+        cfg.test_evaluator = cfg.val_evaluator
+    for key in ('test_dataloader', 'test_evaluator'):
+        if not cfg.get(key):
+            raise ValueError(f'{spec.config}: the config has no {key}')
+    if not cfg.get('test_cfg'):
+        cfg.test_cfg = dict(type='TestLoop')
+    cfg.test_evaluator = per_class_evaluator(cfg.test_evaluator)
+    cfg.work_dir = osp.join(out_dir, 'runs', safe_name(spec.name))
+    cfg.load_from = spec.checkpoint
+    cfg.resume = False
+    cfg.launcher = 'none'
+    # Unique names: the logger, message hub and visualizer of one runner
+    # must not be reused by the next one in this process.
+    unique = (f'compare_{safe_name(spec.name)}_'
+              f'{time.strftime("%Y%m%d_%H%M%S")}_{id(cfg)}')
+    cfg.experiment_name = unique
+    if cfg.get('visualizer'):
+        cfg.visualizer.name = unique
+    return cfg
+
+
+def _frame_label(info: dict) -> str:
+    if info.get('scene') and info.get('frame'):
+        return f"{info['scene']} / {info['frame']}"
+    return osp.splitext(osp.basename(info['img_path']))[0]
+
+
+def _number(value):
+    """numpy scalars (IoUMetric returns them) -> Python numbers."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def evaluate_model(spec: ModelSpec, cfg: Config,
+                   positions: Sequence[int]) -> dict:
+    """Run the test loop once; return metrics and the wanted predictions.
+
+    Args:
+        spec (ModelSpec): The model.
+        cfg (Config): From :func:`build_test_cfg`.
+        positions (Sequence[int]): Dataset positions whose predictions are
+            kept (positions past the end are ignored).
+
+    Returns:
+        dict: ``metrics`` (the evaluator's), ``per_class_iou`` (class
+        name -> IoU in percent, from
+        :class:`~.per_class_iou_metric.PerClassIoUMetric`), ``img_paths``
+        (the split's frames in dataset order), ``labels`` (frame titles),
+        ``metainfo`` (classes, palette), ``ignore_index`` and ``frames``
+        (position -> ``pred``/``gt``).
+
+    Raises:
+        RuntimeError: The loop did not produce one prediction per frame.
+    """
+    from mmengine.runner import Runner
+    from mmseg.registry import RUNNERS
+
+    runner = (Runner.from_cfg(cfg)
+              if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    dataset = runner.test_loop.dataloader.dataset  # builds the loop
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    img_paths = [info['img_path'] for info in infos]
+    wanted = [img_paths[p] for p in positions if 0 <= p < len(img_paths)]
+    collector = PredictionCollector(wanted)
+    runner.register_hook(collector)
+    metrics = runner.test()
+    per_class = [
+        m.ret_metrics_class for m in runner.test_loop.evaluator.metrics
+        if hasattr(m, 'ret_metrics_class')
+    ][0]
+    if collector.seen != len(dataset):
+        raise RuntimeError(f'model {spec.name!r}: the test loop produced '
+                           f'{collector.seen} predictions for '
+                           f'{len(dataset)} frames')
+    frames = {
+        img_paths.index(path): frame
+        for path, frame in collector.frames.items()
+    }
+    result = dict(
+        metrics={k: _number(v) for k, v in metrics.items()},
+        per_class_iou=per_class.get('IoU', {}),
+        img_paths=img_paths,
+        labels=[_frame_label(info) for info in infos],
+        metainfo=dict(classes=tuple(dataset.metainfo['classes']),
+                      palette=[list(p) for p in dataset.metainfo['palette']]),
+        ignore_index=getattr(dataset, 'ignore_index', 255),
+        frames=frames)
+    del runner, dataset
+    gc.collect()
+    return result
