@@ -5,19 +5,14 @@
 
 (FRAME: a BGR uint8 image saved as ``.npy``.)
 
-Loads the model, then answers commands on stdin with one JSON line each:
-``run`` (one prediction of the frame, timed: ``{"ms": ...}``), ``save PATH``
-(the last class-index map as ``.npy``), ``profile`` (one prediction under
-the backend's profiler: ``{"ops": [[op type, ms], ...]}``, self time per
-operator type, largest first), ``quit`` (``{"maxrss_mib": ...}``, the
-process's peak resident memory, ``VmHWM``, then exit). The first line written is
-``{"ready": true, "rss_mib": ...}`` once the model is loaded.
-
-``torch``: mmseg's predict path, ``model.test_step`` on the uint8 frame
-(data preprocessor, model, logits resized to the frame, argmax), as
-``inference_model`` runs it. ``onnxruntime``: the exported graph (the same
-path in one graph) with all graph optimisations; this process never imports
-torch, so its memory is onnxruntime's alone.
+Once the model is loaded it prints ``{"ready": true, "rss_mib": ...}``,
+then answers each command on stdin with one JSON line
+(:class:`a2d2_mmseg.study.timing.LineWorker`): ``run`` (one timed
+prediction: ``{"ms": ...}``), ``save PATH`` (the last class map as
+``.npy``), ``profile`` (``{"ops": [[op type, self ms], ...]}``, largest
+first) and ``quit`` (``{"maxrss_mib": ...}``, peak RSS, then exit).
+``torch``: mmseg's ``model.test_step`` on the uint8 frame; ``onnxruntime``:
+the exported graph, all graph optimisations, torch never imported.
 """
 import json
 import resource

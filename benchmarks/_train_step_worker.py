@@ -1,37 +1,21 @@
 """One side of ``bench_smp_peer.py``: a model's training step, on command.
 
-Runs in either Python environment (the project's ``.venv`` for ``ours``,
-the peer's ``.venv-smp`` for ``smp``; ``control`` runs in both), so it
-imports nothing of the project at module level and nothing but torch for
-``control``. The orchestrator starts it, waits for one ``ready`` line, then
-sends ``run N`` lines and reads one JSON line of step times back per
-command; ``quit`` (or end of input) ends it. Everything it prints on stdout
-is one JSON object per line; logs go to stderr.
+It runs in the project's ``.venv`` (``ours``) or the peer's ``.venv-smp``
+(``smp``; ``control`` in both), so it imports nothing of the project at
+module level. After building the model and its warm-up steps it prints one
+``ready`` JSON line, then answers each ``run N`` on stdin with one JSON line
+of step times (:class:`a2d2_mmseg.study.timing.LineWorker`); ``quit`` or
+the end of input ends it.
 
-A step is what a training loop does per iteration on a fixed batch:
-``model.train()`` forward to a loss, ``backward``, ``torch.optim.SGD``
-step (lr 0.01, momentum 0.9, weight decay 5e-4), ``zero_grad``. The batch
-is ``--batch`` random normalised images (``torch.randn``) of
-``--size`` x ``--size`` with labels made of 8x8 blocks of random classes
-(~10 % of the blocks 255 = ignored), both from a fixed seed, so every side
-sees the same tensors.
-
-Sides:
-
-* ``ours``: the project's config (``--config``) built as
-  ``tools/analysis/benchmark.py`` builds it
-  (``a2d2_mmseg.study.build_model``: random weights, SyncBN -> BN),
-  stepped through ``model(inputs, data_samples, mode='loss')`` and
-  ``model.parse_losses`` - mmseg's loss path (the decode head resizes its
-  logits to the label size; auxiliary heads of the config included).
-* ``smp``: ``segmentation_models_pytorch.<Arch>("resnet50",
-  encoder_weights=None, classes=C)`` plus ``--smp-kwargs``; loss
-  ``F.cross_entropy(logits, labels, ignore_index=255)`` on its full-size
-  logits.
-* ``control``: a plain-PyTorch ResNet-50 (torchvision's layout, written out
-  here) + 1x1 classifier + bilinear resize + the same loss: the same code in
-  both environments, so its time ratio shows how much the two torch builds
-  differ on this CPU.
+A step: forward to a loss, ``backward``, ``torch.optim.SGD`` (lr 0.01,
+momentum 0.9, weight decay 5e-4), ``zero_grad``, on a fixed seeded batch of
+``--batch`` random normalised ``--size`` x ``--size`` images and 8x8-block
+labels (~10 % 255). Sides: ``ours``, the config built as
+``tools/analysis/benchmark.py`` builds it, through mmseg's loss path;
+``smp``, ``segmentation_models_pytorch.<Arch>("resnet50",
+encoder_weights=None)`` with ``F.cross_entropy``; ``control``, a
+plain-PyTorch ResNet-50 + 1x1 classifier, the same code in both
+environments, whose ratio is the difference of the torch builds.
 """
 import argparse
 import json
@@ -110,7 +94,7 @@ def build_ours(args, inputs, labels):
     """The project's model from ``args.config`` and its loss closure."""
     from mmengine.registry import init_default_scope
 
-    from a2d2_mmseg import study as tool  # the model benchmark's helpers
+    from a2d2_mmseg.study import benchmark_worker as tool
     init_default_scope('mmseg')
     options = {}
     for item in args.cfg_options or []:

@@ -1,35 +1,20 @@
 """Benchmark: the dataset converter's worker scaling and per-frame cost.
 
-Targets, on full-size (1920x1208) A2D2 frames:
-
-* ``convert(..., nproc=2)`` has >= 1.8x the throughput of ``nproc=1`` on
-  >= 200 frames (where starting the pool is noise);
-* per frame, the converter costs <= 1.5x a hand-written baseline that does
-  the same pixel work with cv2: read both PNGs from disk, imdecode both,
-  remap the label with the project's mapper, resize the image (INTER_AREA)
-  and mask (INTER_NEAREST) to 512x512 and imencode both as PNG (no writes;
-  the converter also writes both files and computes the class histogram).
+Targets, on 1920x1208 frames: ``convert(..., nproc=2)`` has >= 1.8x the
+throughput of ``nproc=1`` on >= 200 frames; per frame the converter costs
+<= 1.5x a cv2 baseline doing the same pixel work (:func:`by_hand`; the
+converter also writes both files and the class histogram).
 
     python benchmarks/bench_converter.py [--frames 200] [--big 0] \
         [--rounds 3]
 
-A temp raw tree of ``--frames`` frames in two scenes is made of symlinks to
-the two real frames of tests/data/a2d2_samples. ``convert()`` is called in
-this process (imports done beforehand), each run into a fresh output folder;
-only the ``convert()`` call is timed (it includes the scan of the tree and,
-for nproc=2, forking and reaping the workers). 1-worker and 2-worker runs
-alternate, ``--rounds`` of each (default 3); medians are reported. OpenCV
-runs with one thread in this process (as in the converter's workers), so
-nproc=1 is one core. The same runs on a second tree of ``--big`` frames
-(optional) split each run's time into a fixed part and a per-frame part (a
-line through the two sizes), which says whether worker scaling is bounded by
-per-run costs (process start, scan, marker) or by the per-frame work; the
-start + stop of the processes alone is also timed, for the converter's
-``run_tasks`` (a ``ProcessPoolExecutor`` of forked workers that die with
-their parent) and for a plain ``multiprocessing.Pool``. Also timed per
-sample frame: the content hash the converter records for its two sources
-(BLAKE2b) against decoding them. Prints the machine, the times and the
-ratios; asserts nothing.
+``convert()`` runs in this process on a tree of ``--frames`` symlinks to the
+two real frames, into a fresh folder each time; 1- and 2-worker runs
+alternate ``--rounds`` times (medians); OpenCV runs one thread. A second
+tree of ``--big`` frames splits a run's time into a fixed and a per-frame
+part. Also timed: starting and stopping the workers alone (``run_tasks`` vs
+``multiprocessing.Pool``) and the sources' BLAKE2b hash against decoding
+them. Prints the machine, the times and the ratios.
 """
 import argparse
 import contextlib
@@ -42,11 +27,15 @@ import time
 import cv2
 import numpy as np
 
-from _common import (REAL_FRAMES, machine, make_tree, median_ms, read_pngs,
-                     sample_paths)
+from _common import REAL_FRAMES, make_tree, read_pngs, sample_paths
 from a2d2_mmseg.a2d2 import convert as converter
 from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.convert.state import digest
+from a2d2_mmseg.study.timing import machine_line, timed_median
+
+
+def median_ms(fn, repeat):
+    return 1e3 * timed_median(fn, repeat)
 
 
 def by_hand(cam, lbl, mapper, size):
@@ -95,13 +84,9 @@ def _noop(x):
 
 
 def process_overhead(repeat=15):
-    """Median ms of starting and stopping the parallel machinery alone.
-
-    ``converter.run_tasks`` (a ``ProcessPoolExecutor`` of 2 forked workers)
-    and a plain 2-worker ``multiprocessing.Pool`` (mmengine's
-    ``track_parallel_progress``) on two no-op tasks, in this process (which
-    holds torch and mmseg, as the converter's CLI does).
-    """
+    """Median ms of starting and stopping 2 workers on two no-op tasks:
+    ``converter.run_tasks`` and a ``multiprocessing.Pool`` (mmengine's
+    ``track_parallel_progress``)."""
     from mmengine.utils import track_parallel_progress
 
     sink = io.StringIO()
@@ -124,7 +109,7 @@ def main():
                         help='repeats of the hand baseline per sample frame')
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    print(f'machine: {machine(cv2_threads=True)}')
+    print(f"machine: {machine_line(libraries=('numpy', 'cv2', 'torch'))}")
     sizes = [args.frames] + ([args.big] if args.big > args.frames else [])
     work = tempfile.mkdtemp(prefix='a2d2_bench_conv_')
     runs = {}

@@ -15,10 +15,15 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from _common import SAMPLES_DIR, machine, median_ms
+from _common import SAMPLES_DIR
 from a2d2_mmseg.a2d2.colours import get_mapper, pack_rgb
+from a2d2_mmseg.study.timing import machine_line, timed_median
 
 DEFAULT = sorted(glob.glob(osp.join(SAMPLES_DIR, '*_label_*.png')))
+
+
+def median_ms(fn, repeat):
+    return 1e3 * timed_median(fn, repeat, warmup=1)
 
 
 def main():
@@ -26,8 +31,8 @@ def main():
     parser.add_argument('labels', nargs='*', default=DEFAULT)
     parser.add_argument('--repeat', type=int, default=30)
     args = parser.parse_args()
-    print(f'machine: {machine(with_torch=False)}')
     cv2.setNumThreads(1)
+    print(f"machine: {machine_line(libraries=('numpy', 'cv2'))}")
     mapper = get_mapper('full')
     rows = []
     for path in args.labels:
@@ -35,11 +40,10 @@ def main():
         bgr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
         rgb = np.ascontiguousarray(bgr[..., ::-1])
         decode = median_ms(lambda: cv2.imdecode(data, cv2.IMREAD_UNCHANGED),
-                           args.repeat, warmup=1)
-        ours = median_ms(lambda: mapper(bgr, 'bgr'), args.repeat, warmup=1)
+                           args.repeat)
+        ours = median_ms(lambda: mapper(bgr, 'bgr'), args.repeat)
         # The plain lookup-table remap (three shifted casts + fancy index).
-        plain = median_ms(lambda: mapper.lut[pack_rgb(rgb)], args.repeat,
-                          warmup=1)
+        plain = median_ms(lambda: mapper.lut[pack_rgb(rgb)], args.repeat)
         rows.append((osp.basename(path), bgr.shape, decode, ours, plain))
     print(f"{'label':52s} {'size':>10s} {'decode':>8s} {'remap':>8s} "
           f"{'plain LUT':>9s} {'remap/decode':>12s}")

@@ -13,34 +13,23 @@ Targets, at 512x512, batch 1, CPU inference:
     python benchmarks/bench_mask2former.py [--repeat 5] [--warmup 1]
         [--threads N] [--no-profile]
 
-Both models are built from their configs with random weights and nothing
-downloaded (``a2d2_mmseg.study.build_model``, as
-``tools/analysis/benchmark.py`` builds them), eval mode,
-``torch.inference_mode()``, the same random normalised input (no data
-preprocessor), batch 1, and both are called the same way:
-
-* **full model**: ``model.predict(inputs, data_samples)`` (backbone, decode
-  head, logits resized to the input size, argmax);
-* **head only**: ``model.decode_head.predict(feats, img_metas, test_cfg)``
-  on backbone features computed beforehand (both heads end with logits
-  resized to the input size), since the ResNet-50 backbone is shared.
-
-Latency = median of ``--repeat`` timed calls after ``--warmup`` untimed
-calls; peak memory = growth of the process's RSS during the warm-up calls
-(sampled every 2 ms + ru_maxrss), both from ``a2d2_mmseg.study``
-(``measure``, ``PeakMemory``; what ``tools/analysis/benchmark.py`` uses).
-Every (model, what, size) is measured in a fresh Python process so the peak
-RSS is not hidden by memory the allocator kept from an earlier run. Prints
-the machine, the numbers and the ratios with met / NOT met; asserts nothing.
+Both models are built as ``tools/analysis/benchmark.py`` builds them
+(random weights, eval, ``torch.inference_mode()``, random normalised input,
+batch 1) and called the same way: the full model (``model.predict``) and
+the head only (``decode_head.predict`` on precomputed backbone features).
+Latency and peak memory (RSS growth during the warm-up calls) come from
+``a2d2_mmseg.study.benchmark_worker.measure``; every (model, call, size)
+runs in a fresh process, so the allocator's leftovers do not hide a peak.
+Prints the machine, the numbers and the ratios with met / NOT met.
 """
 import argparse
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
+import tempfile
 
-from a2d2_mmseg import study as bm  # the model benchmark
+from a2d2_mmseg.study.timing import LineWorker, MiB, machine_line
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -48,7 +37,6 @@ CONFIGS = dict(
     lite=osp.join(REPO, 'configs', 'mask2former-lite_r50_a2d2.py'),
     full=osp.join(REPO, 'configs', 'mask2former',
                   'mask2former_r50_4xb2-80k_a2d2-512x512.py'))
-MiB = bm.MiB
 
 
 # --------------------------------------------------------------------------
@@ -93,6 +81,7 @@ def run_one(spec):
     import torch
     from mmengine.registry import init_default_scope
     import a2d2_mmseg.models  # noqa: F401  (the lite head)
+    from a2d2_mmseg.study import benchmark_worker as bm
     if spec['threads']:
         torch.set_num_threads(spec['threads'])
     init_default_scope('mmseg')
@@ -104,7 +93,7 @@ def run_one(spec):
     samples = bm.dummy_samples(1, size, size)
     metas = [s.metainfo for s in samples]
     out = dict(spec, threads_used=torch.get_num_threads(),
-               machine=bm.machine_line('cpu', torch.get_num_threads()))
+               machine=machine_line('cpu', torch.get_num_threads()))
     with torch.inference_mode():
         if spec['what'] == 'predict':
             fn = lambda: model.predict(inputs, samples)  # noqa: E731
@@ -131,17 +120,15 @@ def run_one(spec):
 # parent
 # --------------------------------------------------------------------------
 def child(spec):
+    """:func:`run_one` in a fresh process (its one JSON line)."""
     env = dict(os.environ)
     if spec['threads']:
         env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(spec['threads'])
-    proc = subprocess.run(
-        [sys.executable, osp.abspath(__file__), '--_one',
-         json.dumps(spec)], capture_output=True, text=True, env=env)
-    for line in proc.stdout.splitlines():
-        if line.startswith('@@result '):
-            return json.loads(line[len('@@result '):])
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-    raise RuntimeError(f'{spec} failed:\n' + '\n'.join(tail))
+    with tempfile.NamedTemporaryFile(suffix='.log') as log:
+        worker = LineWorker([sys.executable, osp.abspath(__file__), '--_one',
+                             json.dumps(spec)], log.name, env)
+        worker.close()
+    return worker.ready
 
 
 def verdict(ok):
@@ -162,7 +149,7 @@ def main():
     parser.add_argument('--_one', help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._one:
-        print('@@result ' + json.dumps(run_one(json.loads(args._one))))
+        print(json.dumps(run_one(json.loads(args._one))))
         return
 
     base = dict(repeat=args.repeat, warmup=args.warmup, threads=args.threads,
@@ -258,8 +245,8 @@ def main():
     hw = (1024 // 4)**2
     print(f'\nlargest tensor created by the lite head at 1024^2: shape '
           f'{tuple(big[1])}, {big[0] / 1e6:.1f} M elements; an HW x HW '
-          f'attention map at H/4 x W/4 would be {hw * hw / 1e9:.1f} G elements '
-          f"({verdict(big[0] < hw * hw)}: no HW x HW tensor)")
+          f'attention map at H/4 x W/4 would be {hw * hw / 1e9:.1f} G '
+          f"elements ({verdict(big[0] < hw * hw)}: no HW x HW tensor)")
 
     for model in ('full', 'lite'):
         prof = runs[model, 'head', 512].get('profile')

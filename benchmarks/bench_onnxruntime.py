@@ -4,44 +4,28 @@
         [--sizes 1920x1208 512x512] [--reps 3] [--threads 2]
         [--work-dir work_dirs/benchmarks/onnxruntime] [--profile]
 
-For every config and size: the model is built with seeded random weights
-(no trained checkpoint is needed for latency; its BN layers keep PyTorch's
-initial running statistics), saved as a checkpoint and exported with
-``a2d2_mmseg.deployment.export_onnx`` at that fixed input size (the deployed
-default: static H and W). Each backend then runs in its own process
-(``benchmarks/_onnxruntime_worker.py``), both loaded side by side:
-
-* PyTorch: mmseg's predict path, ``model.test_step`` on the uint8 frame
-  (data preprocessor, model, logits resized to the frame, argmax);
-* onnxruntime: the exported graph (the same path, one graph), CPU provider,
-  all graph optimisations; its process never imports torch.
-
-Both get ``--threads`` intra-op threads. One warm-up call each, then
-``--reps`` rounds that alternate the order (A B, B A, A B, ...); the table
-gives the median latency, each process's peak RSS (``VmHWM``: imports,
-weights and the largest activations) and the share of pixels where the two
-class maps agree. ``--profile`` adds, per run, the operator types that took
-the most time in one call of each backend.
-
-The size is the model input (as ``tools/analysis/benchmark.py
---infer-mode predict``): a 1920x1208 frame is predicted at full resolution
-here, while the A2D2 configs' test pipeline would first resize it to
-960x604. Latencies are wall-clock on a machine that may be shared: compare
-the two backends of one row, measured alternately, rather than rows of
-different runs.
+For every config and size the model (seeded random weights) is saved as a
+checkpoint and exported with ``a2d2_mmseg.deployment.export_onnx`` at that
+static input size. Each backend then runs in its own process
+(``benchmarks/_onnxruntime_worker.py``: mmseg's ``model.test_step`` on the
+uint8 frame vs. the exported graph, which never imports torch) with
+``--threads`` threads: one warm-up call each, then ``--reps`` rounds in
+alternating order. The table gives the median latency, each process's peak
+RSS (``VmHWM``) and the share of pixels where the two class maps agree;
+``--profile`` adds the costliest operator types of one call. The size is
+the model input (a 1920x1208 frame at full resolution, where the A2D2 test
+pipeline would resize it to 960x604); compare the two backends of one row.
 """
 import argparse
-import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 from typing import Dict, List, Tuple
 
 import numpy as np
 
-from _common import machine
+from a2d2_mmseg.study.timing import LineWorker, machine_line
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 WORKER = osp.join(ROOT, 'benchmarks', '_onnxruntime_worker.py')
@@ -58,44 +42,11 @@ def parse_size(text: str) -> Tuple[int, int]:
     return height, width
 
 
-class Worker:
-    """A backend process driven over its stdin/stdout (one JSON line per
-    command; other lines it prints, e.g. library warnings, are skipped)."""
-
-    def __init__(self, args: List[str], threads: int, log: str) -> None:
-        env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-                   MKL_NUM_THREADS=str(threads))
-        self.log = open(log, 'w')
-        self.proc = subprocess.Popen([sys.executable, WORKER] + args,
-                                     stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=self.log,
-                                     text=True,
-                                     env=env,
-                                     cwd=ROOT)
-        self.ready = self._reply()
-
-    def _reply(self) -> dict:
-        for line in self.proc.stdout:
-            line = line.strip()
-            if line.startswith('{'):
-                reply = json.loads(line)
-                if 'error' in reply:
-                    raise RuntimeError(reply['error'])
-                return reply
-        raise RuntimeError(f'worker exited ({self.proc.wait()}); see '
-                           f'{self.log.name}')
-
-    def call(self, command: str) -> dict:
-        self.proc.stdin.write(command + '\n')
-        self.proc.stdin.flush()
-        return self._reply()
-
-    def close(self) -> dict:
-        reply = self.call('quit')
-        self.proc.wait(timeout=60)
-        self.log.close()
-        return reply
+def worker(args: List[str], threads: int, log: str) -> LineWorker:
+    """A backend process (``_onnxruntime_worker.py ARGS``)."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    return LineWorker([sys.executable, WORKER] + args, log, env, ROOT)
 
 
 def export(config: str, size: Tuple[int, int], out_dir: str,
@@ -128,10 +79,10 @@ def measure(config: str, size: Tuple[int, int], args) -> dict:
     np.save(frame_file, synthetic_frame(size))
     threads = str(args.threads)
     workers = dict(
-        torch=Worker(['torch', config, files['checkpoint'], frame_file,
+        torch=worker(['torch', config, files['checkpoint'], frame_file,
                       threads], args.threads,
                      osp.join(out_dir, 'torch.log')),
-        onnxruntime=Worker(['onnxruntime', files['onnx'], frame_file,
+        onnxruntime=worker(['onnxruntime', files['onnx'], frame_file,
                             threads], args.threads,
                            osp.join(out_dir, 'onnxruntime.log')))
     times: Dict[str, List[float]] = {b: [] for b in BACKENDS}
@@ -151,7 +102,10 @@ def measure(config: str, size: Tuple[int, int], args) -> dict:
             b: workers[b].call('profile')['ops'] for b in BACKENDS
         } if args.profile else {}
     finally:
-        peaks = {b: w.close()['maxrss_mib'] for b, w in workers.items()}
+        peaks = {
+            b: w.close(answered=True)['maxrss_mib']
+            for b, w in workers.items()
+        }
     return dict(
         config=name,
         size=size,
@@ -165,7 +119,7 @@ def measure(config: str, size: Tuple[int, int], args) -> dict:
 
 def render(rows: List[dict], args) -> str:
     lines = [
-        f'{machine()}, onnxruntime {_ort_version()}; {args.threads} '
+        f'{machine_line()}, onnxruntime {_ort_version()}; {args.threads} '
         f'threads per backend, median of {args.reps} alternating runs '
         'after 1 warm-up each, batch 1, random weights', '',
         '| config | size (WxH) | PyTorch (ms) | onnxruntime (ms) | speed-up '

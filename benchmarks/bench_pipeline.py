@@ -1,32 +1,20 @@
 """Benchmark: the A2D2 training pipeline vs. decoding the two PNGs, and
 whether a 2-worker DataLoader keeps up with training.
 
-Targets:
-
-* the training pipeline of ``configs/_base_/datasets/a2d2.py`` on the raw
-  tree (LoadImageFromFile, LoadA2D2Annotations with the RGB label remap,
-  RandomResize, RandomCrop 512, RandomFlip, PhotoMetricDistortion,
-  PackSegInputs), run through ``A2D2Dataset.__getitem__``, costs per frame
-  <= 1.3x the bare decode of the frame's two PNGs. Both sides do the same
-  I/O: the baseline reads the camera PNG and the label PNG from the same
-  files (page cache) with ``open().read()`` and ``cv2.imdecode``s them
-  (IMREAD_COLOR / IMREAD_UNCHANGED, as mmcv's and the label loader's cv2
-  backend do);
-* a DataLoader with ``num_workers=2``, batch 2 (the config's train loader,
-  InfiniteSampler, pseudo_collate) delivers frames faster than training
-  consumes them: >= 2 frames per 512x512 batch-2 training step
-  (``--step-s``, the step time on the CPU this target was set for).
+Targets: the training pipeline of ``configs/_base_/datasets/a2d2.py`` run
+through ``A2D2Dataset.__getitem__`` costs per frame <= 1.3x the bare decode
+of the frame's two PNGs (:func:`_common.read_pngs`, the same files); its
+DataLoader (2 workers, batch 2) delivers >= 2 frames per 512x512 batch-2
+training step (``--step-s``, the step time on the CPU the target was set
+for).
 
     python benchmarks/bench_pipeline.py [--frames 8] [--repeat 6] \
         [--batches 12] [--step-s S]
 
-The raw tree is a temp folder of ``--frames`` frames in two scenes, symlinks
-to the two real 1920x1208 frames of tests/data/a2d2_samples. Per-frame
-times are means over ``--repeat`` passes over the frames (the random resize
-makes the cost vary from call to call; the mean is what throughput sees);
-OpenCV runs with one thread (as in the loader's workers). If the 1.3x target
-is missed, the per-transform breakdown says which transform bounds it.
-Prints the machine, the times and the ratios; asserts nothing.
+The raw tree: ``--frames`` symlinks to the two real 1920x1208 frames.
+Per-frame times are means over ``--repeat`` passes (the mean is what
+throughput sees), with a per-transform breakdown; OpenCV runs one thread
+(as in the loader's workers). Prints the machine, times and ratios.
 """
 import argparse
 import os.path as osp
@@ -38,7 +26,8 @@ from collections import defaultdict
 import cv2
 import numpy as np
 
-from _common import ROOT, machine, make_tree, read_pngs
+from _common import ROOT, make_tree, read_pngs
+from a2d2_mmseg.study.timing import OPENMMLAB, machine_line
 
 BATCH = 2
 
@@ -58,11 +47,11 @@ def main():
 
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner
     from mmseg.registry import DATASETS
     import a2d2_mmseg.datasets  # noqa: F401  (A2D2Dataset, transforms)
+    from a2d2_mmseg.study.benchmark_worker import loader_throughput
     init_default_scope('mmseg')
-    print(f'machine: {machine(cv2_threads=True, openmmlab=True)}')
+    print(f"machine: {machine_line(libraries=('numpy', 'cv2') + OPENMMLAB)}")
 
     cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'datasets',
                                    'a2d2.py'))
@@ -123,20 +112,11 @@ def main():
               f"{'met' if ratio <= 1.3 else 'NOT met'}); largest transform: "
               f'{top}')
 
-        # (4) the DataLoader, 2 workers, batch 2.
-        loader_cfg = cfg.train_dataloader.copy()
-        loader_cfg.update(dataset=ds_cfg, batch_size=BATCH, num_workers=2,
-                          persistent_workers=True)
-        loader = Runner.build_dataloader(loader_cfg, seed=0)
-        it = iter(loader)
-        for _ in range(2):  # warm-up: workers start, first batches
-            next(it)
-        t = time.perf_counter()
-        for _ in range(args.batches):
-            next(it)
-        elapsed = time.perf_counter() - t
-        del it, loader
-        fps = args.batches * BATCH / elapsed
+        # (4) the DataLoader, 2 workers, batch 2 (after 2 warm-up batches).
+        cfg.train_dataloader.update(dataset=ds_cfg, num_workers=2,
+                                    persistent_workers=True)
+        fps = loader_throughput(cfg, raw, BATCH,
+                                args.batches)['frames_per_s']
         need = BATCH / args.step_s
         print(f'DataLoader (2 workers, batch 2): {fps:.2f} frames/s '
               f'({1e3 / fps:.0f} ms/frame; one process at the per-frame '

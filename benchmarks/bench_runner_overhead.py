@@ -7,27 +7,16 @@ same batch.
     python benchmarks/bench_runner_overhead.py [--size 128] [--iters 8] \
         [--warmup 2] [--rounds 2]
 
-The model is DeepLabV3-R50-D16 from configs/deeplabv3_r50_a2d2.py with
-``pretrained=None``, SyncBN reverted to BN and the data preprocessor sized to
-``--size`` (default 128x128 crops, batch 2, so that it runs quickly on a CPU;
-the real training uses 512x512). One packed batch is made once from the real
-frame tests/data/a2d2_samples/...6882 (camera and remapped label resized to
-``--size``), and both sides train on it:
-
-(a) bare loop: ``model.train()``; ``losses = model(**model.data_preprocessor(
-    batch, True), mode='loss')``; ``model.parse_losses``; ``backward``;
-    ``SGD.step`` (the config's optimizer settings), ``zero_grad``;
-(b) a real ``Runner`` on the same config (IterBasedTrainLoop, the config's
-    OptimWrapper and PolyLR, default hooks with a logger interval larger than
-    the run, no checkpoint or validation) whose DataLoader (num_workers=0)
-    yields that same sample twice per batch from a tiny in-memory dataset.
-
-The two alternate: a bare pass, a runner run, a bare pass, ... (``--rounds``
-runner runs, ``--rounds`` + 1 bare passes); medians are compared.
-(b) is measured by wall time from the start of the first timed iteration to
-the end of the last (a hook), so data loading, collation and every hook are
-included; the IterTimerHook's 'time' minus 'data_time' is printed beside it.
-Prints the machine, the times and the ratio; asserts nothing.
+The model is DeepLabV3-R50-D16 (configs/deeplabv3_r50_a2d2.py, no
+pretrained weights, BN) on ``--size`` crops (default 128, batch 2, quick on
+a CPU). One packed batch of a real frame feeds both sides: (a) a bare loop
+(data preprocessor, ``mode='loss'``, ``parse_losses``, ``backward``, SGD
+with the config's settings) and (b) a real ``Runner`` (IterBasedTrainLoop,
+the config's OptimWrapper and PolyLR, default hooks, no checkpoint or
+validation) reading that sample from an in-memory dataset. Bare passes and
+runner runs alternate (``--rounds``); (b) is wall time from the first timed
+iteration to the end of the last, all inclusive (the IterTimerHook's 'time'
+- 'data_time' beside it). Prints the machine, the times and the ratio.
 """
 import argparse
 import copy
@@ -39,7 +28,8 @@ import time
 import cv2
 import numpy as np
 
-from _common import REAL_FRAMES, ROOT, machine, sample_paths
+from _common import REAL_FRAMES, ROOT, sample_paths
+from a2d2_mmseg.study.timing import machine_line
 
 CAM, LBL = sample_paths(*REAL_FRAMES[0])
 
@@ -111,7 +101,7 @@ def main():
     from mmengine.logging import MMLogger
     init_default_scope('mmseg')
     MMLogger.get_instance('bench_runner_overhead', log_level='WARNING')
-    print(f'machine: {machine(openmmlab=True)}')
+    print(f'machine: {machine_line()}')
     print(f'model: DeepLabV3-R50-D16 (configs/deeplabv3_r50_a2d2.py, '
           f'pretrained=None, BN), {args.size}x{args.size} crops, batch 2; '
           f'{args.warmup} warm-up + {args.iters} timed iterations per side')

@@ -17,37 +17,24 @@ and then::
     python benchmarks/bench_smp_peer.py [--rounds 3] [--size 512] \
         [--batch 2] [--threads N] [--pairs unet deeplabv3 control]
 
-How: each model lives in its own long-running worker process
-(``benchmarks/_train_step_worker.py``; ours under this interpreter, smp's
-under ``--peer-python``), built once, warmed up with ``--warmup`` steps, and
-then idle until told to run. The script alternates the two sides of a pair,
-ABBA (ours, smp, smp, ours, ...), ``--steps`` timed steps per turn, so slow
-phases of a shared machine hit both sides alike, and only one side computes
-at any time. Both sides get the same ``--threads`` (torch.set_num_threads,
-OMP/MKL variables), the same random batch and labels (fixed seeds), the same
-SGD (lr 0.01, momentum 0.9, weight decay 5e-4). Ratios are of the medians
-of the per-step wall times.
-
-The two environments run different torch builds, so the ``control`` pair
-runs one plain-PyTorch ResNet-50 (same code) in both: its ratio is the part
-of any difference that comes from torch itself, printed next to each result
-as a torch-adjusted ratio (for information; the target is judged on the
-measured ratio).
-
-Prints the machine, progress, per-pair medians and the ratios; asserts
-nothing.
+Each model lives in its own worker process (``_train_step_worker.py``;
+smp's under ``--peer-python``), built and warmed up once; the two sides of a
+pair alternate ABBA, ``--steps`` timed steps per turn, with the same
+``--threads``, batch, labels and SGD. Ratios are of the median step times;
+the ``control`` pair (one plain-PyTorch ResNet-50 in both environments)
+gives the torch builds' share, printed as a torch-adjusted ratio (for
+information). Prints the machine, progress, medians and ratios.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-from _common import ROOT, cpu_model
+from _common import ROOT
+from a2d2_mmseg.study.timing import LineWorker, machine_line
 
 WORKER = osp.join(ROOT, 'benchmarks', '_train_step_worker.py')
 DEFAULT_PEER = osp.join(ROOT, '.venv-smp', 'bin', 'python')
@@ -83,60 +70,6 @@ EXTRA_PAIRS = {
 }
 
 
-class Worker:
-    """A ``_train_step_worker.py`` process driven over its stdin/stdout."""
-
-    def __init__(self, python, args, common, env, log_dir, tag):
-        self.tag = tag
-        self.log_path = osp.join(log_dir, f'{tag}.log')
-        self.log = open(self.log_path, 'w')
-        self.proc = subprocess.Popen(
-            [python, WORKER] + args + common,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            text=True,
-            bufsize=1)
-        self.info = self._read()
-
-    def _read(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait()
-            self.log.flush()
-            with open(self.log_path) as f:
-                tail = f.read()[-3000:]
-            raise RuntimeError(f'{self.tag}: worker exited with code '
-                               f'{self.proc.returncode}; its stderr:\n{tail}')
-        return json.loads(line)
-
-    def run(self, steps):
-        self.proc.stdin.write(f'run {steps}\n')
-        self.proc.stdin.flush()
-        return self._read()['times']
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write('quit\n')
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=60)
-            except (BrokenPipeError, subprocess.TimeoutExpired):
-                self.proc.kill()
-        self.log.close()
-
-
-def machine(threads):
-    import platform
-
-    import torch
-    return (f'{cpu_model()}, {os.cpu_count()} cpus, threads {threads} per '
-            f'side, python {platform.python_version()}, ours: torch '
-            f'{torch.__version__}')
-
-
 def run_pair(name, our_args, peer_args, args, env, log_dir):
     common = [
         '--size', str(args.size), '--batch', str(args.batch),
@@ -148,9 +81,10 @@ def run_pair(name, our_args, peer_args, args, env, log_dir):
         for side, python, wargs in (('ours', sys.executable, our_args),
                                     ('peer', args.peer_python, peer_args)):
             t0 = time.monotonic()
-            sides[side] = Worker(python, wargs, common, env, log_dir,
-                                 f'{name}-{side}')
-            info = sides[side].info
+            sides[side] = LineWorker([python, WORKER] + wargs + common,
+                                     osp.join(log_dir, f'{name}-{side}.log'),
+                                     env, ROOT)
+            info = sides[side].ready
             print(f'[{name}] {side}: {info["model"]}; torch {info["torch"]}, '
                   f'{info["threads"]} threads, {info["params"] / 1e6:.1f} M '
                   f'params; built + {args.warmup} warm-up step(s) in '
@@ -159,7 +93,7 @@ def run_pair(name, our_args, peer_args, args, env, log_dir):
         for r in range(args.rounds):
             order = ('ours', 'peer') if r % 2 == 0 else ('peer', 'ours')
             for side in order:
-                got = sides[side].run(args.steps)
+                got = sides[side].call(f'run {args.steps}')['times']
                 times[side] += got
                 print(f'[{name}] round {r}: {side} '
                       + ', '.join(f'{t:.2f}' for t in got) + ' s',
@@ -170,8 +104,8 @@ def run_pair(name, our_args, peer_args, args, env, log_dir):
     med = {k: statistics.median(v) for k, v in times.items()}
     return dict(
         name=name,
-        ours=sides['ours'].info,
-        peer=sides['peer'].info,
+        ours=sides['ours'].ready,
+        peer=sides['peer'].ready,
         times=times,
         median=med,
         ratio=med['ours'] / med['peer'])
@@ -216,7 +150,8 @@ def main(argv=None):
     for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
         env[var] = str(args.threads)
     env['PYTHONWARNINGS'] = 'ignore'
-    print(f'machine: {machine(args.threads)}')
+    machine = machine_line(threads=args.threads, libraries=('torch', ))
+    print(f'machine: {machine} (threads per side; ours)')
     print(f'settings: {args.size}x{args.size}, batch {args.batch}, '
           f'{args.num_classes} classes, SGD; {args.warmup} warm-up step(s), '
           f'then {args.rounds} turns x {args.steps} step(s) per side, ABBA',

@@ -2,8 +2,8 @@
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
 
-from a2d2_mmseg.study.benchmark_memory import MiB
-from a2d2_mmseg.study.benchmark_settings import BenchmarkSettings
+from a2d2_mmseg.study.benchmark import BenchmarkSettings
+from a2d2_mmseg.study.timing import MiB
 
 __all__ = ['render']
 
@@ -26,10 +26,6 @@ MEMORY_CPU = (
     'the warm-up calls above its value before them (sampled every '
     '2 ms and ru_maxrss; excludes the weights). Approximate: the '
     'allocator may reuse memory it kept, short peaks can be missed.')
-
-
-def _fmt_int(value: int) -> str:
-    return f'{value:,}'
 
 
 def _fmt_mib(value: Optional[int]) -> str:
@@ -87,9 +83,8 @@ def _size_row(name: str, result: Dict[str, Any], index: int,
         train = f'{1e3 * row["train"]:.1f}'
         train_mem = _fmt_mib(row['train_peak'])
     return [
-        name, f'{width}x{height}',
-        _fmt_int(result['params']),
-        _fmt_int(result['trainable']), mode, gflops, latency, throughput,
+        name, f'{width}x{height}', f"{result['params']:,}",
+        f"{result['trainable']:,}", mode, gflops, latency, throughput,
         infer_mem, train, train_mem
     ] + _check_cells(name, result, index, row, settings, notes)
 
@@ -110,10 +105,7 @@ def _check_header(settings: BenchmarkSettings) -> List[str]:
 def _check_cells(name: str, result: Dict[str, Any], index: int,
                  row: Dict[str, Any], settings: BenchmarkSettings,
                  notes: _Notes) -> List[str]:
-    """The cells of :func:`_check_header`'s columns (training and loader:
-    first size only). ``loader / train`` is the loader's frames/s over the
-    fastest training step's images/s: below 1 the loader holds training
-    back."""
+    """The cells of :func:`_check_header`'s columns (first size only)."""
     header = _check_header(settings)
     if not header:
         return []
@@ -149,8 +141,7 @@ def _check_cells(name: str, result: Dict[str, Any], index: int,
 
 
 def _check_settings(settings: BenchmarkSettings) -> str:
-    """What ``--amp`` and ``--loader-data`` measure, for the settings
-    line."""
+    """What ``--amp`` and ``--loader-data`` measure (settings line)."""
     text = ''
     if settings.amp:
         text += (' AMP: forward and loss under torch.autocast ' + (
@@ -172,17 +163,14 @@ def render(results: Sequence[Dict[str, Any]], settings: BenchmarkSettings,
 
     Args:
         results (Sequence[dict]): One per config, from
-            :func:`~.benchmark_runner.run_benchmark`.
-        settings (BenchmarkSettings): What was measured (an
-            ``argparse.Namespace`` with the same attributes also works).
-        machine (str): The machine line
-            (:func:`~.benchmark_env.machine_line`).
+            :func:`~.benchmark.run_benchmark`.
+        settings (BenchmarkSettings): What was measured.
+        machine (str): The machine line (:func:`~.timing.machine_line`).
 
     Returns:
         str: ``# Benchmark``, the machine and settings, one table row per
-        config and size (training columns in the first size's row), how
-        the numbers are measured and numbered notes (uncounted operators,
-        failures).
+        config and size, how the numbers are measured and numbered notes
+        (uncounted operators, failures).
     """
     notes = _Notes()
     mem = ('peak GPU memory allocated' if settings.device == 'cuda' else

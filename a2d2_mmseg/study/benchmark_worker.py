@@ -1,53 +1,301 @@
 """Measure one config in this process (the child of a model benchmark).
 
-:func:`run_single` builds the config's model and measures it at every size;
-:mod:`.benchmark_runner` runs it in a fresh interpreter per config::
+:func:`run_single` builds the config's model (random weights, nothing
+downloaded, SyncBN -> BN) and measures it at every size: parameters, FLOPs
+(:func:`count_flops`), inference latency and peak memory, a training step
+(float32 and AMP) and the train loader's throughput.
+:func:`~.benchmark.run_child` runs it in a fresh interpreter per config::
 
     python -m a2d2_mmseg.study.benchmark_worker SPEC_JSON
 
-reads the job (:meth:`~.benchmark_settings.BenchmarkSettings.spec` plus
-``result``, the path for the result JSON), prints
-:data:`~.benchmark_settings.PROGRESS` once per size and writes the result.
-This module is not imported by ``a2d2_mmseg.study`` (so ``python -m``
-runs it cleanly).
+reads the job (:meth:`~.benchmark.BenchmarkSettings.spec` plus ``result``,
+the path for the result JSON), prints :data:`~.benchmark.PROGRESS` once per
+size and writes the result.
 """
+import copy
 import json
 import sys
-from typing import Any, Dict
+import time
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import torch
-from mmengine.registry import init_default_scope
+from mmengine.config import Config
 
-from a2d2_mmseg.study.benchmark_env import machine_line, short_error
-from a2d2_mmseg.study.benchmark_model import (ModelForward, build_model, count_params,
-                              load_config, loader_throughput, measure,
-                              train_step)
-from a2d2_mmseg.study.benchmark_settings import PROGRESS
-from a2d2_mmseg.study.flop_count import count_flops
+from a2d2_mmseg.deployment.segmentor import load_config
+from a2d2_mmseg.study.benchmark import PROGRESS
+from a2d2_mmseg.study.timing import (PeakMemory, _sync, machine_line,
+                                     short_error, timed_median)
 
-__all__ = ['run_single', 'main']
+__all__ = [
+    'CHEAP_OPS', 'count_flops', 'load_config', 'build_model',
+    'count_params', 'dummy_samples', 'random_labels', 'ModelForward',
+    'measure', 'train_step', 'loader_throughput', 'run_single', 'main'
+]
+
+# Operators without a FlopAnalyzer counter that cost next to nothing beside
+# the convolutions and matrix products: not listed as "not counted".
+CHEAP_OPS = frozenset(
+    'aten::' + name for name in (
+        'add add_ sub sub_ rsub mul mul_ div div_ neg abs pow sqrt rsqrt exp '
+        'exp_ log sigmoid sigmoid_ tanh gelu silu hardtanh leaky_relu softmax '
+        'log_softmax cos sin lt le ne eq_ logical_and logical_or logical_not '
+        'where max_pool2d avg_pool2d adaptive_max_pool2d sum mean amax argmax '
+        'max min topk sort cumsum flip repeat repeat_interleave meshgrid '
+        'masked_fill_ fill_ _shape_as_tensor feature_dropout dropout_ '
+        'clamp_min clamp_max zero_ ones_like empty_like rand_like randn_like '
+        'linspace new_ones scatter scatter_ index_select'.split()))
+
+
+def count_flops(module: torch.nn.Module,
+                inputs: torch.Tensor) -> Dict[str, Any]:
+    """FLOPs of ``module(inputs)`` by mmengine's ``FlopAnalyzer`` (one
+    multiply-add = one FLOP; with the plugin imported, attention counts
+    too), never raising.
+
+    Args:
+        module (nn.Module): The module to trace.
+        inputs (Tensor): Its single input.
+
+    Returns:
+        dict: ``dict(flops=int, skipped=[operators])`` or, when tracing or
+        counting fails, ``dict(error=str)``. ``skipped``: the operators
+        without a counter that are not in :data:`CHEAP_OPS` (counted 0).
+    """
+    try:
+        from mmengine.analysis import FlopAnalyzer
+        analyzer = FlopAnalyzer(module, (inputs, ))
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        analyzer.tracer_warnings('none')
+        with torch.no_grad():
+            flops = int(analyzer.total())
+            skipped = sorted(set(analyzer.unsupported_ops()) - CHEAP_OPS)
+        return dict(flops=flops, skipped=skipped)
+    except Exception as error:  # any failure is reported, never raised
+        return dict(error=short_error(error))
+
+
+def build_model(cfg: Config, device: str) -> torch.nn.Module:
+    """The config's model with random weights (``pretrained`` and the
+    backbone's ``init_cfg`` set to None), SyncBN -> BN, on ``device``."""
+    from mmengine.model import revert_sync_batchnorm
+    from mmseg.registry import MODELS
+    model_cfg = cfg.model.copy()
+    model_cfg.pretrained = None
+    if 'backbone' in model_cfg:
+        model_cfg.backbone.init_cfg = None
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
+    return model.to(torch.device(device))
+
+
+def count_params(model: torch.nn.Module) -> Tuple[int, int]:
+    """``(all parameters, trainable parameters)``, exact counts."""
+    params = list(model.parameters())
+    return (sum(p.numel() for p in params),
+            sum(p.numel() for p in params if p.requires_grad))
+
+
+def dummy_samples(batch: int, height: int, width: int,
+                  labels: Optional[torch.Tensor] = None) -> list:
+    """``batch`` ``SegDataSample`` of an unpadded ``height x width`` input,
+    with ``labels`` (``[batch, 1, H, W]``) as ``gt_sem_seg`` if given."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    shape = (height, width)
+    samples = []
+    for i in range(batch):
+        sample = SegDataSample(metainfo=dict(
+            img_shape=shape, ori_shape=shape, pad_shape=shape,
+            batch_input_shape=shape, padding_size=[0, 0, 0, 0],
+            scale_factor=(1.0, 1.0), flip=False))
+        if labels is not None:
+            sample.gt_sem_seg = PixelData(data=labels[i])
+        samples.append(sample)
+    return samples
+
+
+def random_labels(batch: int, height: int, width: int, num_classes: int,
+                  device: str, seed: int = 0) -> torch.Tensor:
+    """``[batch, 1, H, W]`` int64: 8x8 blocks of random classes, ~10 % of
+    the blocks 255 (ignored)."""
+    gen = torch.Generator().manual_seed(seed)
+    bh, bw = -(-height // 8), -(-width // 8)
+    blocks = torch.randint(0, num_classes, (batch, 1, bh, bw), generator=gen)
+    blocks[torch.rand(blocks.shape, generator=gen) < 0.1] = 255
+    labels = blocks.repeat_interleave(8, 2).repeat_interleave(8, 3)
+    return labels[:, :, :height, :width].contiguous().to(device)
+
+
+class ModelForward:
+    """The inference call of one mode, ``'tensor'``
+    (``model(x, mode='tensor')``) or ``'predict'`` (``model.predict``)."""
+
+    def __init__(self, model: torch.nn.Module, mode: str, height: int,
+                 width: int):
+        self.model, self.mode = model, mode
+        self.height, self.width = height, width
+
+    def __call__(self, inputs: torch.Tensor):
+        if self.mode == 'tensor':
+            return self.model(inputs, mode='tensor')
+        samples = dummy_samples(inputs.shape[0], self.height, self.width)
+        return self.model.predict(inputs, samples)
+
+    def module(self) -> torch.nn.Module:
+        """A module whose forward is this call (``predict``: the stacked
+        ``seg_logits``), for ``FlopAnalyzer``."""
+        forward = self
+
+        class Traced(torch.nn.Module):
+
+            def __init__(self):
+                super().__init__()
+                self.model = forward.model
+
+            def forward(self, inputs):
+                out = forward(inputs)
+                if forward.mode == 'predict':
+                    return torch.stack([s.seg_logits.data for s in out])
+                return out
+
+        return Traced()
+
+
+def measure(fn: Callable[[], Any], warmup: int, repeat: int,
+            device: str) -> Dict[str, Any]:
+    """Warm-up calls (at least one) with the peak memory measured during
+    them, then ``repeat`` timed calls.
+
+    Returns:
+        dict: ``seconds`` (median) and ``peak`` (bytes, see
+        :class:`~.timing.PeakMemory`).
+    """
+    with PeakMemory(device) as memory:
+        for _ in range(max(warmup, 1)):
+            fn()
+        _sync(device)
+    return dict(seconds=timed_median(fn, repeat, device), peak=memory.peak)
+
+
+def _num_classes(model: torch.nn.Module, cfg: Config) -> int:
+    value = getattr(getattr(model, 'decode_head', None), 'num_classes', None)
+    if value is None:
+        value = cfg.model.decode_head.get('num_classes', 19)
+    return int(value)
+
+
+def train_step(model: torch.nn.Module,
+               cfg: Config,
+               spec: Dict[str, Any],
+               width: int,
+               height: int,
+               amp: bool = False) -> Dict[str, Any]:
+    """Time one training step on random inputs and labels.
+
+    ``model(inputs, data_samples, mode='loss')``, ``parse_losses``,
+    ``backward`` and a ``torch.optim.SGD`` step (lr 1e-4, momentum 0.9);
+    the model is back in eval mode afterwards.
+
+    Args:
+        model (nn.Module): The segmentor.
+        cfg (Config): Its config (for ``num_classes``).
+        spec (dict): ``train_batch_size``, ``device``, ``warmup``, ``repeat``.
+        width (int): Input width.
+        height (int): Input height.
+        amp (bool): Forward and loss under ``torch.autocast`` (float16 with
+            a ``GradScaler`` on CUDA, as mmengine's ``AmpOptimWrapper``;
+            bfloat16 on the CPU).
+
+    Returns:
+        dict: See :func:`measure`.
+    """
+    batch, device = spec['train_batch_size'], spec['device']
+    scaler = torch.amp.GradScaler('cuda') if amp and device == 'cuda' \
+        else None
+    dtype = torch.float16 if device == 'cuda' else torch.bfloat16
+    labels = random_labels(batch, height, width, _num_classes(model, cfg),
+                           device)
+    inputs = torch.randn(batch, 3, height, width, device=device)
+    samples = dummy_samples(batch, height, width, labels)
+    model.train()
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=1e-4, momentum=0.9)
+
+    def step():
+        with torch.autocast(device, dtype=dtype, enabled=amp):
+            loss, _ = model.parse_losses(model(inputs, samples, mode='loss'))
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is None:
+            loss.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+
+    try:
+        return measure(step, spec['warmup'], spec['repeat'], device)
+    finally:
+        optimizer.zero_grad(set_to_none=True)  # frees the gradients
+        model.eval()
+
+
+def loader_throughput(cfg: Config, data_root: str, batch_size: int,
+                      batches: int, warmup: int = 2) -> Dict[str, Any]:
+    """Frames per second the config's ``train_dataloader`` delivers, built
+    as mmengine's ``Runner`` builds it with ``data_root`` and
+    ``batch_size`` replaced; ``warmup`` batches are not timed.
+
+    Returns:
+        dict: ``frames_per_s`` and ``workers`` (the loader's
+        ``num_workers``).
+    """
+    from mmengine.runner import Runner
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.dataset.data_root = data_root
+    loader_cfg.batch_size = batch_size
+    loader = Runner.build_dataloader(loader_cfg, seed=0)
+    batches_in = iter(loader)  # the workers end with the loader
+    for _ in range(warmup):
+        next(batches_in)
+    start = time.perf_counter()
+    for _ in range(batches):
+        next(batches_in)
+    elapsed = time.perf_counter() - start
+    return dict(frames_per_s=batches * batch_size / elapsed,
+                workers=loader.num_workers)
+
+
+def _timed(row: dict, keys: Tuple[str, str, str], fn: Callable[[], dict],
+           model: torch.nn.Module) -> None:
+    """``row[seconds key], row[peak key] = fn()``, or the error."""
+    try:
+        timing = fn()
+        row.update({keys[0]: timing['seconds'], keys[1]: timing['peak']})
+    except Exception as error:
+        row[keys[2]] = short_error(error)
+        model.eval()
 
 
 def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
     """Measure one config in this process.
 
     Args:
-        spec (dict): The job: ``config``, ``sizes`` (``[width, height]``
-            pairs) and the fields of
-            :class:`~.benchmark_settings.BenchmarkSettings`.
+        spec (dict): ``config``, ``sizes`` (``[width, height]`` pairs) and
+            the fields of :class:`~.benchmark.BenchmarkSettings`.
 
     Returns:
         dict: ``config``, ``params``, ``trainable``, ``threads``,
-        ``machine``, ``fallback`` (why ``tensor`` failed, when ``auto``
-        fell back to ``predict``) and ``sizes``: one dict per size with
-        ``size``, ``mode``, ``latency``/``throughput``/``infer_peak`` or
-        ``infer_error``, ``train``/``train_peak`` or ``train_error`` (first
-        size) and ``flops`` (see :func:`~.flop_count.count_flops`);
-        with ``amp``, ``amp_train``/``amp_train_peak`` or
-        ``amp_train_error`` beside the training step; with
-        ``loader_data``, ``loader``: ``frames_per_s`` and ``workers``
-        (:func:`~.benchmark_model.loader_throughput`) or ``error``.
+        ``machine``, ``fallback`` (why ``tensor`` failed when ``auto`` fell
+        back to ``predict``) and ``sizes``: per size ``size``, ``mode``,
+        ``latency``/``throughput``/``infer_peak`` or ``infer_error``,
+        ``train``/``train_peak`` or ``train_error`` (first size),
+        ``amp_train``/``amp_train_peak`` or ``amp_train_error`` (``amp``)
+        and ``flops`` (:func:`count_flops`); with ``loader_data``,
+        ``loader`` (:func:`loader_throughput` or ``error``).
     """
+    from mmengine.registry import init_default_scope
     device = spec['device']
     if spec.get('threads'):
         torch.set_num_threads(spec['threads'])
@@ -56,14 +304,11 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
     result: Dict[str, Any] = dict(
         config=spec['config'], sizes=[], threads=torch.get_num_threads(),
         machine=machine_line(device, torch.get_num_threads()))
-
     cfg = load_config(spec['config'], spec.get('cfg_options'))
-    env_cfg = cfg.get('env_cfg') or {}
     if device == 'cuda':
         torch.backends.cudnn.benchmark = bool(
-            env_cfg.get('cudnn_benchmark', False))
-    model = build_model(cfg, device)
-    model.eval()
+            (cfg.get('env_cfg') or {}).get('cudnn_benchmark', False))
+    model = build_model(cfg, device).eval()
     result['params'], result['trainable'] = count_params(model)
     mode = 'tensor' if spec['infer_mode'] == 'auto' else spec['infer_mode']
     fallback_reason = None
@@ -72,50 +317,39 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
         row: Dict[str, Any] = dict(size=[width, height])
         inputs = torch.randn(spec['batch_size'], 3, height, width,
                              device=device)
-        # inference latency, throughput and peak memory
+
+        def infer():
+            fn = ModelForward(model, mode, height, width)
+            return measure(lambda: fn(inputs), spec['warmup'],
+                           spec['repeat'], device)
+
         try:
             with torch.inference_mode():
                 try:
-                    fn = ModelForward(model, mode, height, width)
-                    timing = measure(lambda: fn(inputs), spec['warmup'],
-                                     spec['repeat'], device)
+                    timing = infer()
                 except Exception as error:
                     if spec['infer_mode'] != 'auto' or mode != 'tensor':
                         raise
-                    fallback_reason = short_error(error)
-                    mode = 'predict'
-                    fn = ModelForward(model, mode, height, width)
-                    timing = measure(lambda: fn(inputs), spec['warmup'],
-                                     spec['repeat'], device)
-            row.update(
-                latency=timing['seconds'],
-                throughput=spec['batch_size'] / timing['seconds'],
-                infer_peak=timing['peak'])
+                    fallback_reason, mode = short_error(error), 'predict'
+                    timing = infer()
+            row.update(latency=timing['seconds'],
+                       throughput=spec['batch_size'] / timing['seconds'],
+                       infer_peak=timing['peak'])
         except Exception as error:
             row['infer_error'] = short_error(error)
         row['mode'] = mode
-        # the training step (first size only)
         if index == 0 and not spec['no_train']:
-            try:
-                timing = train_step(model, cfg, spec, width, height)
-                row.update(train=timing['seconds'], train_peak=timing['peak'])
-            except Exception as error:
-                row['train_error'] = short_error(error)
-                model.eval()
+            _timed(row, ('train', 'train_peak', 'train_error'),
+                   lambda: train_step(model, cfg, spec, width, height), model)
             if spec.get('amp'):
-                try:
-                    timing = train_step(model, cfg, spec, width, height,
-                                        amp=True)
-                    row.update(amp_train=timing['seconds'],
-                               amp_train_peak=timing['peak'])
-                except Exception as error:
-                    row['amp_train_error'] = short_error(error)
-                    model.eval()
+                _timed(row, ('amp_train', 'amp_train_peak', 'amp_train_error'),
+                       lambda: train_step(model, cfg, spec, width, height,
+                                          amp=True), model)
         # FLOPs (batch 1) of the forward the latency timed
-        flop_inputs = torch.randn(1, 3, height, width, device=device)
         row['flops'] = count_flops(
-            ModelForward(model, mode, height, width).module(), flop_inputs)
-        inputs = flop_inputs = None  # free them before the next size
+            ModelForward(model, mode, height, width).module(),
+            torch.randn(1, 3, height, width, device=device))
+        inputs = None  # free it before the next size
         result['sizes'].append(row)
         print(PROGRESS, flush=True)
     result['fallback'] = fallback_reason
@@ -130,15 +364,7 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def main(spec_path: str) -> Dict[str, Any]:
-    """Run the job in ``spec_path`` and write its result file.
-
-    Args:
-        spec_path (str): JSON file of the job; its ``result`` key names
-            the output JSON.
-
-    Returns:
-        dict: The result (see :func:`run_single`).
-    """
+    """Run the job in ``spec_path`` and write its ``result`` JSON file."""
     with open(spec_path) as f:
         spec = json.load(f)
     result = run_single(spec)

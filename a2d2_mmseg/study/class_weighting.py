@@ -1,83 +1,26 @@
 """Class weights for A2D2 from the pixel counts of a split.
 
-Counts the pixels of every class over the frames of a split, read through
-:class:`A2D2Dataset` (any layout, cameras and class set, incl. a class-set
-dict) and :class:`LoadA2D2Annotations`, and through the training pipeline
-when there is one (see below), as training reads them (255 = ignored, not
-counted), and turns the counts into loss weights:
+The pixels of every class are counted over the frames of a split as
+training sees them: read through :class:`A2D2Dataset` (any layout, cameras,
+class set) and, when given, the config's training pipeline
+(:func:`pipeline_from_config`; e.g. the seed's nearest resize to 512x512
+changes the counts of thin classes), else at the stored resolution; 255 is
+ignored. Random pipeline steps draw from seed ``seed + frame index``. The
+counts become loss weights by one of :data:`METHODS`:
 
-``median_freq`` (default; Eigen & Fergus, ICCV 2015)
-    ``freq_c = pixels_c / pixels of the images in which c appears`` and
-    ``w_c = median(freq over the present classes) / freq_c``. "Pixels of an
-    image" counts its non-ignored pixels.
-``inverse``
-    ``w_c = N / (C * pixels_c)`` with ``N`` the non-ignored pixels of the
-    split and ``C`` the number of present classes (a class with the mean
-    count gets 1).
-``inverse_sqrt``
-    ``w_c = sqrt(N / (C * pixels_c))``, a milder version of ``inverse``.
-``enet`` (Paszke et al., 2016)
-    ``w_c = 1 / ln(1.02 + p_c)`` with ``p_c = pixels_c / N``.
+* ``median_freq`` (Eigen & Fergus, 2015): ``freq_c = pixels_c / pixels of
+  the images in which c appears``, ``w_c = median(freq) / freq_c``;
+* ``inverse``: ``w_c = N / (C * pixels_c)`` (N non-ignored pixels, C
+  present classes); ``inverse_sqrt``: its square root;
+* ``enet`` (Paszke et al., 2016): ``w_c = 1 / ln(1.02 + pixels_c / N)``.
 
-The pixels are counted as training sees them: through the config's
-training pipeline when it has one (:func:`pipeline_from_config`; the
-seed's ``ResizeAsOriginal`` to 512x512 nearest-resizes the 1920x1208
-masks, which changes the counts of thin and small classes), else at the
-stored resolution. Random steps (crops, flips, random resizes) are drawn
-once per frame from a seed (``seed + frame index``), so the counts are
-reproducible. The result says which: ``resolution`` ('pipeline' or
-'stored') and ``mask_sizes`` (the (height, width) of the masks counted).
-
-``max_ratio`` (``--max-ratio R``) caps every weight at ``R`` times the
-smallest one (the classes above are set to exactly that). Uncapped,
-median-frequency weights of A2D2 are far apart (issue 18 measured a
-pedestrian pixel weighing ~8,000 road pixels): the result reports
-``ratio`` (largest / smallest weight, before the 6-digit rounding of the
-written weights) and ``ratio_uncapped``.
-
-A class without pixels in the split gets the largest weight of the present
-classes and a warning (the loss refuses zero weights, which would drop the
-class silently; the class is treated as the rarest should it occur).
-``--normalize`` rescales the weights so that their pixel-weighted mean
-``sum_c p_c * w_c`` is 1; by default the weights are left as the method
-defines them (``IgnoreSafeCrossEntropyLoss``'s mean does not depend on
-their scale).
-
-The dataset can be given by its arguments or taken from a config's
-dataloader (:func:`dataset_args_from_config`: ``data_root``, ``layout``,
-``scenes``, ``seed_split``, ``cameras``, ``class_set`` incl. a dict written
-in the config, ``class_list``, ``allow_unknown_classes``), so the weights of
-a config's training split are one command::
-
-    python tools/analysis/a2d2_class_weights.py --config CONFIG -o PREFIX
-
-:func:`write_outputs` writes ``OUT_PREFIX.json`` and ``OUT_PREFIX.py``. The
-JSON holds ``classes`` (names, in index order) and ``weights`` (one float
-per class, in the same order; what ``IgnoreSafeCrossEntropyLoss
-(class_weight='OUT_PREFIX.json')`` reads), ``pixels``, ``image_pixels``,
-``frequency`` (per class, same order), ``absent`` (class names without
-pixels), ``method``, ``normalize``, ``max_ratio`` (None: uncapped),
-``ratio``, ``ratio_uncapped``, ``resolution``, ``mask_sizes``,
-``pipeline`` (the transforms counted through, or None), ``seed``,
-``num_images``, ``total_pixels``, ``ignored_pixels`` and the dataset they
-come from: ``data_root``,
-``layout`` (resolved), ``scenes``, ``seed_split`` (resolved; None outside
-the seed layouts), ``cameras``, ``class_set`` ('full', 'reduced' or the
-class-set dict), ``class_set_name`` and ``config`` (the config's path and
-dataloader, or None). The ``.py`` fragment holds ``class_weight``::
-
-    _base_ = ['./a2d2_weights.py', ...]
-    model = dict(decode_head=dict(loss_decode=dict(
-        class_weight={{_base_.class_weight}})))
-
-or, without a fragment, on the command line (the tool prints it)::
-
-    --cfg-options model.decode_head.loss_decode.class_weight="[1.2,0.8,...]"
-
-Command line: ``tools/analysis/a2d2_class_weights.py``, e.g.::
-
-    python tools/analysis/a2d2_class_weights.py data/a2d2_512 --scenes train \\
-        --class-set reduced --nproc 4 -o work_dirs/a2d2_reduced_weights
+``max_ratio`` caps every weight at that many times the smallest (uncapped
+A2D2 median-frequency weights span ~8,000x, issue 18); ``normalize`` makes
+the pixel-weighted mean 1. A class without pixels gets the largest weight
+of the others, with a warning. :func:`write_outputs` writes
+``OUT_PREFIX.json`` (:func:`class_weights`; what the loss's
+``class_weight='OUT_PREFIX.json'`` reads) and ``OUT_PREFIX.py`` (a config
+fragment); ``tools/analysis/a2d2_class_weights.py`` is the command line.
 """
 import json
 import math
@@ -95,8 +38,9 @@ from mmengine.dataset import Compose
 from mmengine.utils import track_parallel_progress, track_progress
 from mmseg.registry import TRANSFORMS
 
-from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, class_set_name, class_set_spec
-from a2d2_mmseg.a2d2.layout import SEED_SPLITS, parse_cameras
+from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, class_set_name,
+                                        class_set_spec)
+from a2d2_mmseg.a2d2.scenes import SEED_SPLITS, parse_cameras
 from a2d2_mmseg.datasets import A2D2Dataset
 from a2d2_mmseg.models.losses.cross_entropy_loss import MAX_CLASS_WEIGHT_RATIO
 
@@ -140,17 +84,13 @@ def count_pixels(data_info: dict,
 
     Args:
         data_info (dict): ``A2D2Dataset.get_data_info`` of the frame.
-        pipeline (Sequence[dict], optional): Transform configs (a config's
-            training pipeline): the mask is counted as they deliver it
-            (``data_samples.gt_sem_seg`` after ``PackSegInputs``, else
-            ``gt_seg_map``). None: the stored mask, read by
-            ``LoadA2D2Annotations``.
-        seed (int): Seeds the generators the pipeline's random steps draw
-            from (restored afterwards).
+        pipeline (Sequence[dict], optional): Transform configs; the mask is
+            counted as they deliver it (``data_samples.gt_sem_seg``, else
+            ``gt_seg_map``). None: the stored mask (``LoadA2D2Annotations``).
+        seed (int): Seeds the pipeline's random steps (restored after).
 
     Returns:
-        tuple[np.ndarray, tuple[int, int]]: 256 int64 counts (index 255:
-        ignored pixels) and the mask's (height, width).
+        tuple: 256 int64 counts (255: ignored) and the mask's (H, W).
 
     Raises:
         ValueError: The pipeline drops the frame or delivers no mask.
@@ -181,19 +121,8 @@ def _count_task(task: tuple) -> Tuple[np.ndarray, Tuple[int, int]]:
 
 
 def cap_weights(weights: np.ndarray, max_ratio: float) -> np.ndarray:
-    """Clip weights to at most ``max_ratio`` times the smallest.
-
-    Args:
-        weights (np.ndarray): Positive weights [C].
-        max_ratio (float): The largest allowed largest / smallest ratio,
-            finite and >= 1.
-
-    Returns:
-        np.ndarray: ``min(w, max_ratio * min(weights))`` per class.
-
-    Raises:
-        ValueError: ``max_ratio`` is not a finite number >= 1.
-    """
+    """``min(w, max_ratio * min(weights))`` per class of ``weights`` [C];
+    ValueError unless ``max_ratio`` is a finite number >= 1."""
     if not (isinstance(max_ratio, (int, float)) and math.isfinite(max_ratio)
             and max_ratio >= 1):
         raise ValueError(f'max_ratio must be a finite number >= 1, got '
@@ -212,17 +141,13 @@ def compute_weights(counts: np.ndarray,
             (ignored pixels excluded).
         method (str): One of :data:`METHODS`.
         normalize (bool): Rescale so that ``sum_c p_c * w_c == 1``.
-        max_ratio (float, optional): Cap the weights of the present classes
-            at this many times the smallest (:func:`cap_weights`), before
-            ``normalize``.
+        max_ratio (float, optional): :func:`cap_weights` before normalize.
 
     Returns:
-        dict: ``pixels``, ``image_pixels`` (pixels of the images where each
-        class appears), ``frequency`` (the method's frequency: per present
-        image for median_freq, else of the whole split), ``weights``
-        (floats; absent classes get the largest weight of the present
-        ones), ``present`` (bool list), ``ratio`` (largest / smallest
-        weight) and ``ratio_uncapped`` (the same before the cap).
+        dict: ``pixels``, ``image_pixels`` (of the images where each class
+        appears), ``frequency`` (the method's), ``weights``, ``present``
+        (bool list), ``total_pixels``, ``ratio`` (largest / smallest weight)
+        and ``ratio_uncapped``.
     """
     if method not in METHODS:
         raise ValueError(f'method must be one of {METHODS}, got {method!r}')
@@ -287,46 +212,32 @@ def class_weights(data_root: str,
                   max_ratio: Optional[float] = None) -> dict:
     """Count the pixels of a split and compute the class weights.
 
-    The frames are read through :class:`A2D2Dataset` and, with
-    ``pipeline``, the training pipeline (:func:`count_pixels`), as training
-    reads them; without, their stored masks through
-    :class:`LoadA2D2Annotations`. ``nproc > 1`` counts in worker processes
-    (mmengine's ``track_parallel_progress``).
-
     Args:
-        data_root (str): ``A2D2Dataset``'s data_root (any layout).
-        scenes: ``A2D2Dataset``'s ``scenes`` (a shipped split name, a list
-            file, a list of scenes or None for all; in the seed layouts a
-            split name is the seed's split).
-        class_set (str | dict): ``'full'``, ``'reduced'`` or a class-set
-            dict, as ``A2D2Dataset``'s.
+        data_root, scenes, class_set, layout, seed_split, cameras,
+        class_list, allow_unknown_classes: :class:`A2D2Dataset`'s arguments
+            (``class_set`` may be a class-set dict).
         method (str): One of :data:`METHODS`.
         normalize (bool): See :func:`compute_weights`.
-        nproc (int): Worker processes.
-        layout (str): ``A2D2Dataset``'s layout.
-        seed_split (str, optional): The seed layouts' split ('train',
-            'test', 'special'), as ``A2D2Dataset``'s.
+        nproc (int): Worker processes (``track_parallel_progress``).
         verbose (bool): Show the progress bar.
-        cameras (str | Sequence[str], optional): ``A2D2Dataset``'s cameras.
-        class_list (str, optional): ``A2D2Dataset``'s class_list.
-        allow_unknown_classes (bool): As ``A2D2Dataset``'s.
         config (dict, optional): Where the arguments came from
             (``dict(path, dataloader)``), recorded in the result.
         pipeline (Sequence[dict], optional): Count the masks as these
-            transforms deliver them (:func:`pipeline_from_config`); None:
-            at the stored resolution.
-        seed (int): Frame ``i``'s random pipeline steps draw from seed
+            transforms deliver them; None: at the stored resolution.
+        seed (int): Frame ``i``'s random pipeline steps draw from
             ``seed + i``.
-        max_ratio (float, optional): Cap the weights at this many times the
-            smallest (:func:`cap_weights`).
+        max_ratio (float, optional): See :func:`cap_weights`.
 
     Returns:
-        dict: What ``OUT_PREFIX.json`` holds (see the module docstring):
-        ``classes``, ``weights`` (rounded to 6 significant digits, as
-        written in the fragment), ``pixels``, ``frequency``, ``absent``,
-        ``method``, ``normalize``, ``max_ratio``, ``ratio``,
-        ``resolution``, ``mask_sizes``, ``scenes``, ``class_set``,
-        ``data_root``, ``num_images``, ...
+        dict: What ``OUT_PREFIX.json`` holds: the dataset's arguments
+        (``data_root``, ``layout`` and ``seed_split`` resolved, ``scenes``,
+        ``cameras``, ``class_set``, ``class_set_name``, ``config``), the
+        settings (``method``, ``normalize``, ``max_ratio``, ``pipeline``,
+        ``seed``), ``ratio``, ``ratio_uncapped``, ``resolution``
+        ('pipeline' or 'stored'), ``mask_sizes``, ``num_images``,
+        ``total_pixels``, ``ignored_pixels`` and per class ``classes``,
+        ``pixels``, ``image_pixels``, ``frequency``, ``weights`` (6
+        significant digits) and ``absent``.
 
     Raises:
         ValueError: Mask values outside the class set, no labelled pixel,
@@ -382,39 +293,34 @@ def class_weights(data_root: str,
         cameras=list(parse_cameras(cameras)),
         class_set=_json_class_set(class_set),
         class_set_name=class_set_name(class_set),
-        config=config,
-        method=method,
-        normalize=normalize,
-        max_ratio=max_ratio,
-        ratio=_round(stats['ratio']),
+        config=config, method=method, normalize=normalize,
+        max_ratio=max_ratio, ratio=_round(stats['ratio']),
         ratio_uncapped=_round(stats['ratio_uncapped']),
         resolution='pipeline' if pipeline else 'stored',
         mask_sizes=[list(n) for n in sorted({n for _, n in counted})],
-        pipeline=json.loads(json.dumps(pipeline, default=str)),
-        seed=seed,
-        num_images=len(infos),
-        total_pixels=stats['total_pixels'],
-        ignored_pixels=int(hists[:, IGNORE_INDEX].sum()),
-        classes=classes,
-        pixels=stats['pixels'],
-        image_pixels=stats['image_pixels'],
+        pipeline=json.loads(json.dumps(pipeline, default=str)), seed=seed,
+        num_images=len(infos), total_pixels=stats['total_pixels'],
+        ignored_pixels=int(hists[:, IGNORE_INDEX].sum()), classes=classes,
+        pixels=stats['pixels'], image_pixels=stats['image_pixels'],
         frequency=stats['frequency'],
-        weights=[_round(w) for w in stats['weights']],
-        absent=absent)
+        weights=[_round(w) for w in stats['weights']], absent=absent)
 
 
 def _json_class_set(class_set) -> Union[str, dict]:
     """A class-set argument as plain JSON data ('full', 'reduced' or the
     dict with lists)."""
     spec = class_set_spec(class_set)
-    if isinstance(spec, str):
-        return spec
-    return json.loads(json.dumps(spec))
+    return spec if isinstance(spec, str) else json.loads(json.dumps(spec))
 
 
-def _config_dataset(cfg, dataloader: str):
-    """The A2D2Dataset config of ``cfg[dataloader]`` (through dataset
-    wrappers that keep theirs in ``dataset``)."""
+def _config_dataset(config, dataloader: str):
+    """The A2D2Dataset config of a config's (file or Config) dataloader
+    (``'train'`` or ``'train_dataloader'``, ...), through dataset wrappers
+    that keep theirs in ``dataset``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    if not dataloader.endswith('_dataloader'):
+        dataloader += '_dataloader'
     if dataloader not in cfg or not cfg[dataloader]:
         raise ValueError(f'the config has no {dataloader}')
     dataset = cfg[dataloader].get('dataset')
@@ -431,27 +337,15 @@ def _config_dataset(cfg, dataloader: str):
 
 def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
                              ) -> dict:
-    """The A2D2Dataset arguments of a config's dataloader.
-
-    Args:
-        config (str | mmengine.Config): A config file or a loaded config.
-        dataloader (str): 'train_dataloader' (default), 'val_dataloader' or
-            'test_dataloader'; 'train' / 'val' / 'test' work too.
-
-    Returns:
-        dict: The keys of :data:`DATASET_KEYS` that the dataset sets (the
-        others are left to the defaults of :func:`class_weights`), with
-        ``class_set`` and ``cameras`` as plain data.
+    """The keys of :data:`DATASET_KEYS` that a config's (file or Config)
+    dataloader's A2D2Dataset sets, ``class_set`` and ``cameras`` as plain
+    data.
 
     Raises:
         ValueError: No such dataloader, or its dataset is not an
             ``A2D2Dataset`` (looked for through wrappers' ``dataset``).
     """
-    from mmengine.config import Config
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
-    if not dataloader.endswith('_dataloader'):
-        dataloader += '_dataloader'
-    dataset = _config_dataset(cfg, dataloader)
+    dataset = _config_dataset(config, dataloader)
     args = {}
     for key in DATASET_KEYS:
         if key in dataset:
@@ -468,22 +362,9 @@ def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
 
 def pipeline_from_config(config, dataloader: str = 'train_dataloader'
                          ) -> Optional[List[dict]]:
-    """The pipeline of a config's dataloader's A2D2Dataset, to count the
-    masks as that dataloader delivers them.
-
-    Args:
-        config (str | mmengine.Config): A config file or a loaded config.
-        dataloader (str): As :func:`dataset_args_from_config`'s.
-
-    Returns:
-        list[dict] | None: The transform configs (plain dicts), or None
-        when the dataset has none.
-    """
-    from mmengine.config import Config
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
-    if not dataloader.endswith('_dataloader'):
-        dataloader += '_dataloader'
-    pipeline = _config_dataset(cfg, dataloader).get('pipeline')
+    """The transform configs (plain dicts) of a config's dataloader's
+    A2D2Dataset (as :func:`dataset_args_from_config`), or None."""
+    pipeline = _config_dataset(config, dataloader).get('pipeline')
     return [_plain(t) for t in pipeline] if pipeline else None
 
 
@@ -497,20 +378,11 @@ def _plain(value):
 
 
 def merge_dataset_args(base: dict, **overrides) -> dict:
-    """A config's dataset arguments with command-line overrides.
-
-    Every override given replaces the config's value (``scenes=None``:
-    every scene). A ``scenes`` override without a ``seed_split`` one drops
-    the config's ``seed_split`` when it names a seed split itself
-    ('train', 'test', 'special'), so that ``--scenes test`` on a config of
-    the seed arrangement reads ``test/``.
-
-    Args:
-        base (dict): :func:`dataset_args_from_config`'s result.
-        **overrides: Keys of :data:`DATASET_KEYS`.
-
-    Returns:
-        dict: The merged arguments.
+    """A config's dataset arguments (``base``) with overrides (keys of
+    :data:`DATASET_KEYS`; ``scenes=None``: every scene). A ``scenes``
+    override naming a seed split ('train', 'test', 'special') without a
+    ``seed_split`` one drops the config's ``seed_split``, so that
+    ``--scenes test`` on a seed-arrangement config reads ``test/``.
 
     Raises:
         TypeError: An override that is not a dataset argument.
@@ -549,10 +421,11 @@ def format_table(result: dict) -> str:
         lines.append(
             f'{i:>4}  {name:<22} {n:>15,} {100 * n / total:>8.3f} '
             f"{result['frequency'][i]:>10.6f} {result['weights'][i]:>10.4f}")
-    lines.append(f"ignored pixels (255, not counted): "
-                 f"{result['ignored_pixels']:,}")
-    lines.append(f'counted at: {_resolution_text(result)}')
-    lines.append(f'largest / smallest weight: {_ratio_text(result)}')
+    lines += [
+        f"ignored pixels (255, not counted): {result['ignored_pixels']:,}",
+        f'counted at: {_resolution_text(result)}',
+        f'largest / smallest weight: {_ratio_text(result)}'
+    ]
     return '\n'.join(lines)
 
 
@@ -575,15 +448,9 @@ def _ratio_text(result: dict) -> str:
 
 
 def fragment_text(result: dict) -> str:
-    """The ``.py`` config fragment defining ``class_weight``.
-
-    Args:
-        result (dict): A :func:`class_weights` result.
-
-    Returns:
-        str: Comments saying how it was made and how to use it, then
-        ``class_weight = [...]`` with one commented line per class.
-    """
+    """The ``.py`` config fragment of a :func:`class_weights` result: how
+    it was made and how to use it, then ``class_weight = [...]``, one
+    commented line per class."""
     lines = [
         '# Class weights written by tools/analysis/a2d2_class_weights.py.',
         f"# data_root: {result['data_root']}",
@@ -611,15 +478,8 @@ def fragment_text(result: dict) -> str:
 
 
 def write_outputs(result: dict, out_prefix: str) -> List[str]:
-    """Write ``OUT_PREFIX.json`` and ``OUT_PREFIX.py``.
-
-    Args:
-        result (dict): A :func:`class_weights` result.
-        out_prefix (str): Path without extension; folders are created.
-
-    Returns:
-        list[str]: The two paths.
-    """
+    """Write ``OUT_PREFIX.json`` and ``OUT_PREFIX.py`` (folders created)
+    of a :func:`class_weights` result; return the two paths."""
     folder = osp.dirname(osp.abspath(out_prefix))
     os.makedirs(folder, exist_ok=True)
     paths = [out_prefix + '.json', out_prefix + '.py']
@@ -632,10 +492,7 @@ def write_outputs(result: dict, out_prefix: str) -> List[str]:
 
 
 def cfg_option(result: dict) -> str:
-    """The ``--cfg-options`` argument that sets the weights.
-
-    Returns:
-        str: ``model.decode_head.loss_decode.class_weight="[w0,w1,...]"``.
-    """
+    """``model.decode_head.loss_decode.class_weight="[w0,w1,...]"``, the
+    ``--cfg-options`` argument that sets the weights."""
     return ('model.decode_head.loss_decode.class_weight="[' +
             ','.join(repr(w) for w in result['weights']) + ']"')

@@ -1,59 +1,125 @@
 """Evaluate several models on one split and write a comparison report.
 
-Every model is tested with mmengine's ``Runner`` test loop (its config's
-``test_dataloader``, or ``val_dataloader`` with ``split='val'``;
-``work_dir`` is ``OUT_DIR/runs/<name>``), one after the other in this
-process (on the GPU when there is one, as the runner decides). The numbers
-come from the evaluator:
+Every model runs mmengine's test loop (:func:`~.model_test.evaluate_model`,
+its config's ``test_dataloader`` or, with ``split='val'``, its
+``val_dataloader``), one after the other in this process. The numbers are
+the evaluator's: ``IoUMetric`` is replaced by ``PerClassIoUMetric``, which
+computes the same and keeps the per-class arrays; the figures show the test
+loop's own predictions (``PredictionCollector``), so no model runs twice.
 
-* the config's ``IoUMetric`` is replaced by
-  :class:`~.per_class_iou_metric.PerClassIoUMetric`, which computes exactly
-  what ``IoUMetric`` computes (``iou_metrics`` gets ``mIoU`` and ``mDice``
-  added for the Dice column) and keeps the per-class arrays of that same
-  computation. ``runner.test()`` returns the summary metrics, the per-class
-  IoU is read from the metric object after the loop; both are written as
-  they are (``metrics.json``) and as fractions with 3 decimals (the
-  tables);
-* the predictions shown in the figures are the test loop's own outputs,
-  kept by :class:`~.prediction_collector.PredictionCollector` for the
-  frames the figures need only, so no model runs twice.
-
-Written to ``OUT_DIR``:
-
-* ``metrics.md``, ``metrics.csv``: Model | mIoU | Dice | Pixel Accuracy |
-  Mean Pixel Accuracy (IoUMetric's mIoU, mDice, aAcc, mAcc), fractions;
-* ``per_class_iou.md``, ``per_class_iou.csv``: one row per class, one column
-  per model (``n/a`` / ``nan`` where a class is in neither ground truth nor
-  prediction);
-* ``metrics.json``: config, checkpoint and the evaluator's raw metrics of
-  every model;
-* ``metrics.png``: grouped bar chart of the four metrics;
-* ``showcase.png``: one frame: input | ground truth | each model's
-  prediction, in the dataset's palette, with a legend of the classes
-  present (ignored pixels, 255, of the ground truth are grey);
-* ``segmentation.gif``: consecutive frames of the split: the input and each
-  model's overlay side by side, labelled, with a legend of the classes
-  predicted (one GIF frame per frame; none for ``gif_frames_n=0``).
-
-The models must be tested on the same frames (the same data_root, scenes
-and order) with the same classes; that is checked.
-``tools/analysis/compare_models.py`` is the command line.
+Written to ``OUT_DIR``: ``metrics.md``/``.csv`` (Model | mIoU | Dice | Pixel
+Accuracy | Mean Pixel Accuracy, fractions with 3 decimals),
+``per_class_iou.md``/``.csv`` (``n/a``/``nan`` where a class is in neither
+ground truth nor prediction), ``metrics.json`` (config, checkpoint, raw
+metrics), ``metrics.png`` (bar chart), ``showcase.png`` (input | ground
+truth | each prediction) and ``segmentation.gif`` (input and overlays of
+consecutive frames). The models must cover the same frames with the same
+classes (checked). ``tools/analysis/compare_models.py`` is the command line.
 """
+import csv
 import json
 import math
 import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
-from a2d2_mmseg.study.model_specs import ModelSpec
-from a2d2_mmseg.study.model_test import build_test_cfg, evaluate_model
-from a2d2_mmseg.study.report_figures import metrics_figure, read_rgb, showcase_figure
-from a2d2_mmseg.study.report_gif import gif_frames, save_gif
-from a2d2_mmseg.study.report_tables import (TABLE_METRICS, per_class_rows, table_rows,
-                            write_csv, write_markdown)
+from a2d2_mmseg.study.model_test import (ModelSpec, build_test_cfg,
+                                         evaluate_model)
 
-__all__ = ['check_same_split', 'write_tables', 'compare']
+__all__ = [
+    'TABLE_METRICS', 'metric_value', 'table_rows', 'per_class_rows',
+    'write_markdown', 'write_csv', 'check_same_split', 'write_tables',
+    'compare'
+]
+
+# The seed's table: column title -> IoUMetric's key.
+TABLE_METRICS = (('mIoU', 'mIoU'), ('Dice', 'mDice'),
+                 ('Pixel Accuracy', 'aAcc'), ('Mean Pixel Accuracy', 'mAcc'))
+
+
+def _fraction(value) -> float:
+    return float(value) / 100.0
+
+
+def _fmt(value: float) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return 'n/a' if value is None or math.isnan(value) else f'{value:.3f}'
+
+
+def metric_value(metrics: dict, key: str) -> float:
+    """``metrics[key]``, also when the evaluator has a ``prefix``
+    (``'prefix/mIoU'``).
+
+    Raises:
+        KeyError: The evaluator returned no such metric.
+    """
+    if key in metrics:
+        return metrics[key]
+    for name, value in metrics.items():
+        if name.rsplit('/', 1)[-1] == key:
+            return value
+    raise KeyError(f'the evaluator returned no {key!r}: {sorted(metrics)}')
+
+
+def table_rows(results: Dict[str, dict]) -> List[list]:
+    """``[model, mIoU, Dice, aAcc, mAcc]`` per model, as fractions.
+
+    Args:
+        results (dict): Model name -> ``evaluate_model`` output (its
+            ``metrics``), in table order.
+    """
+    return [[name] + [
+        _fraction(metric_value(r['metrics'], key))
+        for _, key in TABLE_METRICS
+    ] for name, r in results.items()]
+
+
+def per_class_rows(results: Dict[str, dict],
+                   classes: Sequence[str]) -> List[list]:
+    """``[class, IoU of model 1, ...]`` per class, as fractions (NaN for a
+    class a model has no value for).
+
+    Args:
+        results (dict): Model name -> ``evaluate_model`` output (its
+            ``per_class_iou``).
+        classes (Sequence[str]): Row order.
+    """
+    rows = []
+    for name in classes:
+        row = [name]
+        for r in results.values():
+            row.append(_fraction(r['per_class_iou'].get(name, math.nan)))
+        rows.append(row)
+    return rows
+
+
+def write_markdown(path: str, header: Sequence[str],
+                   rows: Sequence[Sequence], note: str = '') -> None:
+    """A Markdown table (first column as text, the others as integers or
+    3-decimal numbers or ``n/a``), then ``note`` after a blank line."""
+    lines = ['| ' + ' | '.join(header) + ' |',
+             '|' + '|'.join('---' for _ in header) + '|']
+    for row in rows:
+        lines.append('| ' + ' | '.join(
+            [str(row[0])] + [_fmt(v) for v in row[1:]]) + ' |')
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n' + (f'\n{note}\n' if note else ''))
+
+
+def write_csv(path: str, header: Sequence[str],
+              rows: Sequence[Sequence]) -> None:
+    """A CSV file (integers as they are, other numbers with 3 decimals,
+    ``nan`` for NaN)."""
+    with open(path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row[0]] + [
+                v if isinstance(v, int) else
+                'nan' if math.isnan(v) else f'{v:.3f}' for v in row[1:]
+            ])
 
 
 def check_same_split(first: dict, other: dict, first_name: str,
@@ -157,6 +223,9 @@ def compare(specs: Sequence[ModelSpec],
             frames or classes, a config without what is needed.
         FileNotFoundError: A config or checkpoint is missing.
     """
+    from a2d2_mmseg.study.report_figures import (gif_frames, metrics_figure,
+                                                 read_rgb, save_gif,
+                                                 showcase_figure)
     if not specs:
         raise ValueError('no models: give --models and/or --work-dirs')
     names = [s.name for s in specs]

@@ -1,21 +1,13 @@
-"""Training loss and validation metrics of runs, read from mmengine's logs.
+"""Training loss and validation metrics of runs, read from mmengine's JSON
+logs, and their curves (``tools/analysis/plot_curves.py``).
 
-A run is a training work dir (every ``<timestamp>/vis_data/scalars.json``
-under it is read, oldest first, so a resumed run continues its curve;
-records of a later file replace those of an earlier one at the same
-iteration), one ``<timestamp>`` folder of it, or a JSON log file itself
-(``scalars.json`` or mmengine's ``<timestamp>.json``: one JSON record per
-line).
-
-:func:`plot_curves` draws one subplot per key, against mmengine's ``step``
-(the iteration of iteration-based runs with ``log_metric_by_epoch=False``,
-mmseg's default), one line per run. A key is taken from the training
-records (those with ``lr``/``loss``) when they hold it, else from the
-validation records; validation metrics of mmseg's ``IoUMetric`` are in
-percent. Records without a step (test runs) are ignored.
-
-``tools/analysis/plot_curves.py`` is the command line. TensorBoard instead
-of (or beside) these JSON logs: see :mod:`a2d2_mmseg.visualization.visualizer`.
+A run is a training work dir (every ``<timestamp>/vis_data/scalars.json``,
+oldest first, so a resumed run continues its curve), one ``<timestamp>``
+folder of it, or a JSON-lines log file. Curves are drawn against
+mmengine's ``step`` (the iteration); a key comes from the training records
+(with ``lr``/``loss``) when they hold it, else from the validation records
+(IoUMetric's are in percent); records without a step (test runs) are
+ignored. TensorBoard: see :mod:`a2d2_mmseg.visualization.visualizer`.
 """
 import glob
 import json
@@ -38,14 +30,8 @@ Records = List[dict]
 
 
 def resolve_logs(path: str) -> List[str]:
-    """The JSON log files of a work dir, a timestamp dir or a file.
-
-    Args:
-        path (str): A work dir, one ``<timestamp>`` folder of it or a JSON
-            log file.
-
-    Returns:
-        list[str]: The log files, oldest first.
+    """The JSON log files of a work dir, a ``<timestamp>`` folder of it or
+    a file, oldest first.
 
     Raises:
         FileNotFoundError: Nothing to read; the message names the path.
@@ -71,14 +57,8 @@ def resolve_logs(path: str) -> List[str]:
 
 
 def read_records(path: str) -> Records:
-    """The records of one JSON-lines log.
-
-    Args:
-        path (str): A ``scalars.json`` or ``<timestamp>.json`` file.
-
-    Returns:
-        list[dict]: Its JSON objects, in order (blank lines and non-object
-        values skipped).
+    """The JSON objects of one JSON-lines log, in order (blank lines and
+    other values skipped).
 
     Raises:
         ValueError: A line is not JSON; the message names file and line.
@@ -105,14 +85,8 @@ def _step(record: dict) -> Optional[int]:
 
 
 def load_run(path: str) -> Dict[str, Dict[int, dict]]:
-    """Train and val records of a run, by step (later logs win).
-
-    Args:
-        path (str): See :func:`resolve_logs`.
-
-    Returns:
-        dict: ``{'train': {step: record}, 'val': {step: record}}``.
-    """
+    """``{'train': {step: record}, 'val': {step: record}}`` of a run
+    (:func:`resolve_logs`); later logs win at the same step."""
     run: Dict[str, Dict[int, dict]] = {'train': {}, 'val': {}}
     for log in resolve_logs(path):
         for record in read_records(log):
@@ -127,17 +101,9 @@ def load_run(path: str) -> Dict[str, Dict[int, dict]]:
 
 def series(run: Dict[str, Dict[int, dict]],
            key: str) -> Tuple[List[int], List[float], str]:
-    """The logged values of one key.
-
-    Args:
-        run (dict): A :func:`load_run` output.
-        key (str): The logged key.
-
-    Returns:
-        tuple: ``(steps, values, 'train' | 'val')``, taken from the
-        training records when they hold the key, else from the validation
-        records; ``([], [], '')`` when neither does.
-    """
+    """``(steps, values, 'train' | 'val')`` of one key of a
+    :func:`load_run` output: from the training records when they hold it,
+    else the validation records; ``([], [], '')`` when neither does."""
     for kind in ('train', 'val'):
         points = [(step, rec[key]) for step, rec in sorted(run[kind].items())
                   if isinstance(rec.get(key), (int, float))]
@@ -201,18 +167,10 @@ def plot_curves(runs: 'OrderedDict[str, dict]',
 
 
 def parse_runs(specs: Sequence[str]) -> 'OrderedDict[str, dict]':
-    """Load runs given as ``[LABEL=]PATH``.
-
-    Args:
-        specs (Sequence[str]): ``LABEL=PATH`` or ``PATH`` (a path that
-            exists is never split at ``=``). Without a label a run is named
-            after its work dir (for a ``<work_dir>/<ts>/vis_data/*.json``
-            file too) or its file name.
-
-    Returns:
-        OrderedDict: label -> :func:`load_run` output; repeated labels get
-        `` (2)``, `` (3)``, ...
-    """
+    """Load runs given as ``[LABEL=]PATH`` (a path that exists is never
+    split at ``=``); label -> :func:`load_run` output. Unlabelled runs are
+    named after their work dir (also for a ``<work_dir>/<ts>/vis_data/``
+    file) or file name; repeated labels get `` (2)``, `` (3)``, ..."""
     runs: 'OrderedDict[str, dict]' = OrderedDict()
     for spec in specs:
         label, sep, path = spec.partition('=')

@@ -1,21 +1,96 @@
-"""Test one model with mmengine's runner: metrics, per-class IoU and the
-predictions of chosen frames, from one run of the test loop."""
+"""Which models a comparison tests (``NAME=CONFIG:CHECKPOINT`` or a work
+dir) and how: one run of mmengine's test loop per model gives the metrics,
+the per-class IoU and the predictions of chosen frames."""
 import copy
 import gc
+import glob
 import os.path as osp
 import re
 import time
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
 
-from a2d2_mmseg.study.model_specs import ModelSpec
 from a2d2_mmseg.evaluation.prediction_collector import PredictionCollector
 
 __all__ = [
-    'safe_name', 'per_class_evaluator', 'build_test_cfg', 'evaluate_model'
+    'ModelSpec', 'parse_model_spec', 'find_work_dir_model', 'safe_name',
+    'per_class_evaluator', 'build_test_cfg', 'evaluate_model'
 ]
+
+
+class ModelSpec(NamedTuple):
+    """A model to evaluate: its ``name`` in the report, ``config`` file and
+    ``checkpoint`` file or URL."""
+    name: str
+    config: str
+    checkpoint: str
+
+
+def parse_model_spec(spec: str) -> ModelSpec:
+    """``NAME=CONFIG:CHECKPOINT`` (or ``CONFIG:CHECKPOINT``: named after the
+    config file) -> ModelSpec. The config is split off at ``.py:``, so a
+    checkpoint may be a URL.
+
+    Raises:
+        ValueError: No config or no checkpoint in ``spec``.
+    """
+    name, sep, rest = spec.partition('=')
+    if not sep or ':' in name or name.endswith('.py'):
+        name, rest = '', spec
+    cut = rest.find('.py:')
+    if cut >= 0:
+        config, checkpoint = rest[:cut + 3], rest[cut + 4:]
+    else:
+        config, _, checkpoint = rest.partition(':')
+    if not config or not checkpoint:
+        raise ValueError(f'--models {spec!r}: expected NAME=CONFIG:CHECKPOINT')
+    name = name or osp.splitext(osp.basename(config))[0]
+    return ModelSpec(name, config, checkpoint)
+
+
+def find_work_dir_model(spec: str) -> ModelSpec:
+    """The model of a training work dir, ``[NAME=]WORK_DIR`` (named after
+    the folder by default).
+
+    The config is the ``*.py`` mmengine dumped there (the newest of
+    several) and the checkpoint the one ``last_checkpoint`` names (looked
+    up in the work dir too when that path does not exist).
+
+    Raises:
+        FileNotFoundError: No work dir, config, ``last_checkpoint`` or
+            checkpoint; the message names the path.
+    """
+    name, sep, work_dir = spec.partition('=')
+    if not sep:
+        name, work_dir = '', spec
+    work_dir = work_dir.rstrip('/') or work_dir
+    if not osp.isdir(work_dir):
+        raise FileNotFoundError(f'{work_dir}: work dir not found')
+    configs = sorted(glob.glob(osp.join(work_dir, '*.py')), key=osp.getmtime)
+    if not configs:
+        raise FileNotFoundError(
+            f'{work_dir}: no config (*.py dumped by mmengine) in the work '
+            f'dir; use --models NAME=CONFIG:CHECKPOINT')
+    if len(configs) > 1:
+        print(f'{work_dir}: several configs, using the newest '
+              f'{osp.basename(configs[-1])}')
+    marker = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(marker):
+        raise FileNotFoundError(f'{marker}: not found (no checkpoint saved '
+                                f'in {work_dir}?)')
+    with open(marker) as f:
+        checkpoint = f.read().strip()
+    if not osp.isfile(checkpoint):
+        local = osp.join(work_dir, osp.basename(checkpoint))
+        if not osp.isfile(local):
+            raise FileNotFoundError(
+                f'{marker}: names {checkpoint!r}, which does not exist '
+                f'(nor {local})')
+        checkpoint = local
+    return ModelSpec(name or osp.basename(osp.abspath(work_dir)),
+                     configs[-1], checkpoint)
 
 
 def _type_name(cfg: dict) -> str:
@@ -30,15 +105,9 @@ def safe_name(name: str) -> str:
 
 
 def per_class_evaluator(evaluator):
-    """The evaluator config with ``IoUMetric`` -> ``PerClassIoUMetric``.
-
-    Args:
-        evaluator (dict | list): A config's ``test_evaluator``.
-
-    Returns:
-        dict | list: A copy whose IoUMetric(s) are
-        :class:`~.per_class_iou_metric.PerClassIoUMetric` with
-        ``iou_metrics`` holding ``mIoU`` and ``mDice``.
+    """A copy of a config's ``test_evaluator`` (dict or list) whose
+    IoUMetric(s) are ``PerClassIoUMetric`` with ``mIoU`` and ``mDice`` in
+    ``iou_metrics``.
 
     Raises:
         ValueError: No IoUMetric, or one with ``format_only=True``.
@@ -110,8 +179,8 @@ def build_test_cfg(spec: ModelSpec, split: str, out_dir: str,
     cfg.load_from = spec.checkpoint
     cfg.resume = False
     cfg.launcher = 'none'
-    # Unique names: the logger, message hub and visualizer of one runner
-    # must not be reused by the next one in this process.
+    # the logger, message hub and visualizer of one runner must not be
+    # reused by the next one in this process
     unique = (f'compare_{safe_name(spec.name)}_'
               f'{time.strftime("%Y%m%d_%H%M%S")}_{id(cfg)}')
     cfg.experiment_name = unique
@@ -126,11 +195,6 @@ def _frame_label(info: dict) -> str:
     return osp.splitext(osp.basename(info['img_path']))[0]
 
 
-def _number(value):
-    """numpy scalars (IoUMetric returns them) -> Python numbers."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def evaluate_model(spec: ModelSpec, cfg: Config,
                    positions: Sequence[int]) -> dict:
     """Run the test loop once; return metrics and the wanted predictions.
@@ -142,12 +206,10 @@ def evaluate_model(spec: ModelSpec, cfg: Config,
             kept (positions past the end are ignored).
 
     Returns:
-        dict: ``metrics`` (the evaluator's), ``per_class_iou`` (class
-        name -> IoU in percent, from
-        :class:`~.per_class_iou_metric.PerClassIoUMetric`), ``img_paths``
-        (the split's frames in dataset order), ``labels`` (frame titles),
-        ``metainfo`` (classes, palette), ``ignore_index`` and ``frames``
-        (position -> ``pred``/``gt``).
+        dict: ``metrics`` (the evaluator's), ``per_class_iou`` (class name
+        -> IoU in percent), ``img_paths`` (the split's frames in order),
+        ``labels`` (frame titles), ``metainfo`` (classes, palette),
+        ``ignore_index`` and ``frames`` (position -> ``pred``/``gt``).
 
     Raises:
         RuntimeError: The loop did not produce one prediction per frame.
@@ -172,19 +234,21 @@ def evaluate_model(spec: ModelSpec, cfg: Config,
         raise RuntimeError(f'model {spec.name!r}: the test loop produced '
                            f'{collector.seen} predictions for '
                            f'{len(dataset)} frames')
-    frames = {
-        img_paths.index(path): frame
-        for path, frame in collector.frames.items()
-    }
     result = dict(
-        metrics={k: _number(v) for k, v in metrics.items()},
+        metrics={
+            k: v.item() if isinstance(v, np.generic) else v
+            for k, v in metrics.items()
+        },
         per_class_iou=per_class.get('IoU', {}),
         img_paths=img_paths,
         labels=[_frame_label(info) for info in infos],
         metainfo=dict(classes=tuple(dataset.metainfo['classes']),
                       palette=[list(p) for p in dataset.metainfo['palette']]),
         ignore_index=getattr(dataset, 'ignore_index', 255),
-        frames=frames)
+        frames={
+            img_paths.index(path): frame
+            for path, frame in collector.frames.items()
+        })
     del runner, dataset
     gc.collect()
     return result

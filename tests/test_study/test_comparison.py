@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from a2d2_mmseg.study import compare as compare_models
-from a2d2_mmseg.study import (find_work_dir_model, gif_frames,
-                                   parse_model_spec)
-from tests.tiny_training import (independent_test, restored_process_state,
-                                 tiny_training_run)
+from a2d2_mmseg.study.comparison import compare as compare_models
+from a2d2_mmseg.study.model_test import find_work_dir_model, parse_model_spec
+from a2d2_mmseg.study.report_figures import gif_frames
+from tests.tiny_training import independent_test, restored_process_state
 
 FILES = ('metrics.md', 'metrics.csv', 'metrics.json', 'per_class_iou.md',
          'per_class_iou.csv', 'metrics.png', 'showcase.png',
@@ -28,13 +27,12 @@ FILES = ('metrics.md', 'metrics.csv', 'metrics.json', 'per_class_iou.md',
 
 
 @pytest.fixture(scope='module')
-def report(tmp_path_factory):
+def report(tmp_path_factory, tiny_trained_val):
     """A 2-iteration run (checkpoints at 1 and 2) compared as two models:
     'early' (iter_1, a NAME=CONFIG:CHECKPOINT spec) and the work dir
     (last_checkpoint)."""
     tmp = str(tmp_path_factory.mktemp('compare'))
-    trained = tiny_training_run(tmp, max_iters=2, val_interval=100,
-                                ckpt_interval=1, name='tiny')
+    trained = tiny_trained_val
     out_dir = osp.join(tmp, 'report')
     specs = [
         parse_model_spec(

@@ -6,7 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from a2d2_mmseg.study import parse_runs, plot_curves
+from a2d2_mmseg.study.curves import parse_runs, plot_curves
 from tests.tiny_training import tiny_training_run
 
 

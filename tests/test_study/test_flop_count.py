@@ -1,7 +1,7 @@
 """a2d2_mmseg.study.count_flops: never raises, counts attention."""
 import torch
 
-from a2d2_mmseg.study import count_flops
+from a2d2_mmseg.study.benchmark_worker import count_flops
 
 
 def test_flop_counting_failure_is_reported_not_raised():

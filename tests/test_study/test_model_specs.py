@@ -1,9 +1,10 @@
 """a2d2_mmseg.evaluation: model specifications, work dirs, test configs."""
 import pytest
 
-from a2d2_mmseg.study import (ModelSpec, build_test_cfg,
-                                   find_work_dir_model, parse_model_spec,
-                                   per_class_evaluator)
+from a2d2_mmseg.study.model_test import (ModelSpec, build_test_cfg,
+                                         find_work_dir_model,
+                                         parse_model_spec,
+                                         per_class_evaluator)
 
 
 def test_spec_parsing():

@@ -12,7 +12,7 @@ import re
 import pytest
 import torch
 
-from a2d2_mmseg.study import build_model, load_config
+from a2d2_mmseg.study.benchmark_worker import build_model, load_config
 from tests.test_engine.tiny_runs import PYTHON, REPO, run
 
 BENCHMARK = osp.join(REPO, 'tools', 'analysis', 'benchmark.py')

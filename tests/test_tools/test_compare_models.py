@@ -11,16 +11,15 @@ import os.path as osp
 import pytest
 
 from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
-from tests.tiny_training import independent_test, tiny_training_run
+from tests.tiny_training import independent_test
 
 COMPARE = osp.join(REPO, 'tools', 'analysis', 'compare_models.py')
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    tmp = str(tmp_path_factory.mktemp('compare_cli'))
-    return dict(tiny_training_run(tmp, max_iters=2, val_interval=100,
-                                  ckpt_interval=2, name='tiny'), tmp=tmp)
+def trained(tiny_trained_val, tmp_path_factory):
+    return dict(tiny_trained_val,
+                tmp=str(tmp_path_factory.mktemp('compare_cli')))
 
 
 def test_cli_val_split(trained, tmp_path):

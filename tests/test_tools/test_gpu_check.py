@@ -1,6 +1,7 @@
-"""benchmarks/gpu_check.sh on the CPU at a tiny size: one Markdown table with
-the device, the versions and every column (float32 and AMP training step,
-inference, peak memory, the config's train loader next to the step).
+"""tools/analysis/benchmark.py --gpu-check on the CPU at a tiny size: one
+Markdown table with the device, the versions and every column (float32 and
+AMP training step, inference, peak memory, the config's train loader next
+to the step); benchmarks/gpu_check.sh is its wrapper.
 
 The model is tests/test_engine/tiny_runs.py's tiny FCN on its 64x64 tree,
 its train loader with one worker, its loss class-weighted from a file that
@@ -14,7 +15,7 @@ import torch
 
 from tests.test_engine.tiny_runs import (PYTHON, REPO, SCENES, run,
                                          write_config, write_tiny_tree)
-from tests.test_tools.test_benchmark import _number, _table
+from tests.test_tools.test_benchmark import BENCHMARK, _number, _table
 
 GPU_CHECK = osp.join(REPO, 'benchmarks', 'gpu_check.sh')
 COLUMNS = [
@@ -46,10 +47,10 @@ def check(tmp_path_factory):
                 "type='IgnoreSafeCrossEntropyLoss', use_sigmoid=False, "
                 "loss_weight=1.0, class_weight=class_weight)\n")
     out = str(tmp / 'check.md')
-    proc = run(['bash', GPU_CHECK, '--quick', '--threads', '1'],
-               cwd=str(tmp), timeout=600, PYTHON=PYTHON, DEVICE='cpu',
-               CONFIGS=config, SIZE='64x64', DATA=data, OUT=out,
-               WORK=str(tmp / 'work'))
+    proc = run([PYTHON, BENCHMARK, '--gpu-check', '--quick', '--threads', '1',
+                config, '--device', 'cpu', '--sizes', '64x64',
+                '--loader-data', data, '-o', out,
+                '--work-dir', str(tmp / 'work')], cwd=str(tmp), timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
     with open(out) as f:
         text = f.read()
@@ -114,10 +115,11 @@ def test_missing_class_weights_come_from_the_loader_data(check):
 
 def test_missing_loader_data_is_a_clear_error(tmp_path):
     missing = str(tmp_path / 'no_data')
-    proc = run(['bash', GPU_CHECK, '--quick'], cwd=str(tmp_path),
-               PYTHON=PYTHON, DEVICE='cpu', DATA=missing,
-               CONFIGS=osp.join(REPO, 'configs', 'unet_r50_a2d2.py'),
-               OUT=str(tmp_path / 'x.md'))
+    proc = run(['bash', GPU_CHECK, '--quick', '--device', 'cpu',
+                '--loader-data', missing,
+                osp.join(REPO, 'configs', 'unet_r50_a2d2.py'),
+                '-o', str(tmp_path / 'x.md')], cwd=str(tmp_path),
+               PYTHON=PYTHON)
     assert proc.returncode == 2
     assert f'--loader-data: no such folder: {missing}' in proc.stdout
     assert not (tmp_path / 'x.md').exists()

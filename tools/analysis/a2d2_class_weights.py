@@ -20,20 +20,13 @@ The seed study's weights are one command::
         configs/seed_study/mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py \\
         -o work_dirs/seed_study/class_weights
 
-Counts the pixels of every class over the frames of a split as training
-sees them: with ``--config``, through that dataloader's pipeline (the
-seed's 512x512 nearest-resized masks; random steps seeded from ``--seed``,
-one draw per frame), else (or with ``--stored-resolution``) at the stored
-resolution; 255 = ignored, not counted. The table and the JSON say which
-resolution was counted and the largest / smallest weight ratio;
-``--max-ratio R`` caps every weight at R times the smallest (recorded in
-the JSON as ``max_ratio``). It prints a table and writes
-``OUT_PREFIX.json`` (``classes`` and ``weights`` in class order, counts,
-frequencies, the dataset's arguments) and ``OUT_PREFIX.py``, a config
-fragment holding ``class_weight``, prints the ``--cfg-options`` argument
-that sets them and, last, the paths written. The command line of
-:func:`a2d2_mmseg.study.class_weights`; the methods and the outputs are
-described in ``a2d2_mmseg/study/class_weighting.py``.
+With ``--config`` the masks are counted through that dataloader's pipeline
+(random steps seeded from ``--seed``), else (or with
+``--stored-resolution``) at the stored resolution. Prints a table and the
+``--cfg-options`` argument that sets the weights, and writes
+``OUT_PREFIX.json`` and ``OUT_PREFIX.py`` (a config fragment): the command
+line of :func:`a2d2_mmseg.study.class_weighting.class_weights`, whose
+module docstring describes the methods and outputs.
 """
 import argparse
 import os.path as osp
@@ -41,7 +34,8 @@ import sys
 from typing import Optional, Sequence
 
 from a2d2_mmseg.a2d2.class_sets import class_set_name
-from a2d2_mmseg.a2d2.layout import LAYOUTS, SEED_SPLITS, parse_scenes_option
+from a2d2_mmseg.a2d2.layout import LAYOUTS
+from a2d2_mmseg.a2d2.scenes import SEED_SPLITS, parse_scenes_option
 from a2d2_mmseg.study.class_weighting import (METHODS, cfg_option,
                                                  class_weights,
                                                  dataset_args_from_config,

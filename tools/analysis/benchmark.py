@@ -7,30 +7,31 @@
         [--infer-mode auto|tensor|predict] [--no-train] [--amp] \\
         [--loader-data DATA_ROOT [--loader-batches 10]] \\
         [-o work_dirs/benchmark.md] [--cfg-options k=v ...]
+    python tools/analysis/benchmark.py --gpu-check [--quick] [CONFIG ...] \\
+        [--work-dir work_dirs/gpu_check] [other flags as above]
 
-Sizes are ``WIDTHxHEIGHT`` (A2D2 frames are 1920x1208: input tensors are
-``[B, 3, 1208, 1920]``). The models are built with random weights (nothing
-is downloaded), SyncBN turned into BN, inputs already normalised random
-tensors (no data preprocessor); each config is measured in a fresh Python
-process, one after the other. Per config and size: exact parameter counts,
-GFLOPs at batch 1 (mmengine's ``FlopAnalyzer``, one multiply-add = one FLOP,
-attention included; uncounted operators in the notes, ``n/a`` with the
-reason when tracing fails), latency (median of ``--repeat`` calls after
-``--warmup``; ``--infer-mode``: ``tensor`` = ``model(x, mode='tensor')``,
-``predict`` = ``model.predict``, ``auto`` = tensor falling back to predict),
-throughput, a training step at the first size (random labels, SGD) and peak
-memory (CUDA: ``max_memory_allocated``; CPU: RSS growth, approximate).
-``--amp`` adds the training step under automatic mixed precision, and
-``--loader-data`` the frames/s of each config's ``train_dataloader`` on that
-data root with the config's workers, set against the training step's
-images/s (``benchmarks/gpu_check.sh`` runs both on the seed study's models).
-The details are in ``a2d2_mmseg/study/benchmark_*.py``.
+Sizes are ``WIDTHxHEIGHT`` (A2D2 frames are 1920x1208). Each config is
+measured in a fresh process with random weights and random normalised
+inputs: exact parameter counts, GFLOPs at batch 1, latency (median of
+``--repeat`` calls after ``--warmup``; ``--infer-mode``: ``tensor`` =
+``model(x, mode='tensor')``, ``predict`` = ``model.predict``, ``auto`` =
+tensor falling back to predict), throughput, a training step at the first
+size and peak memory; ``--amp`` adds the training step under autocast and
+``--loader-data`` the frames/s of each config's ``train_dataloader`` set
+against it. How each number is made: ``a2d2_mmseg/study/benchmark*.py``.
 
-Prints a progress bar over configs x sizes, then one Markdown table (one
-row per config and size) with the machine, the settings and the notes, and
-writes it to ``-o``. Exit status 1 when a config could not be measured at
-all (its rows say why), 2 for bad arguments (a missing config, a bad size,
-``--device cuda`` without CUDA).
+``--gpu-check`` is the GPU check's preset: the seed study's three configs
+(unless CONFIGs are given) on CUDA when torch sees it, at 512x512, batch 2,
+``--infer-mode predict --amp``, 20 / 5 timed / warm-up calls on CUDA, 3 / 1
+on the CPU, 1 / 0 with ``--quick``, 20 loader batches (3 with
+``--quick``) on ``--loader-data`` (default: 8 synthetic 1920x1208 frames
+written once to ``--work-dir``), written to ``WORK_DIR/gpu_check.md``. A
+config whose class-weighted loss names a missing weight file is measured
+through a wrapper config with the weights of the loader's data.
+
+Prints a progress bar, then one Markdown table (machine, settings, notes),
+also written to ``-o``. Exit status 1 when a config could not be measured
+at all (its rows say why), 2 for bad arguments.
 """
 import argparse
 import dataclasses
@@ -42,8 +43,11 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import DictAction
 
-from a2d2_mmseg.study import (BenchmarkSettings, machine_line, render,
-                                 run_benchmark)
+from a2d2_mmseg.study.benchmark import (SEED_CONFIGS, BenchmarkSettings,
+                                        gpu_check_configs, gpu_check_data,
+                                        run_benchmark)
+from a2d2_mmseg.study.benchmark_report import render
+from a2d2_mmseg.study.timing import machine_line
 
 
 def parse_size(text: str) -> Tuple[int, int]:
@@ -55,73 +59,88 @@ def parse_size(text: str) -> Tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be >= 1, not {value}')
-    return value
+def _int_at_least(lowest: int):
 
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < lowest:
+            raise argparse.ArgumentTypeError(
+                f'must be >= {lowest}, not {value}')
+        return value
 
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f'must be >= 0, not {value}')
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description='Benchmark segmentation configs: parameters, FLOPs, '
         'latency, throughput, a training step and peak memory.')
-    parser.add_argument('configs', nargs='*', metavar='CONFIG',
-                        help='config files (each measured in its own process)')
-    parser.add_argument('--sizes', nargs='+', type=parse_size,
-                        default=[(512, 512), (1920, 1208)],
-                        metavar='WxH', help='input sizes, WIDTHxHEIGHT')
-    parser.add_argument('--batch-size', type=positive_int, default=1,
-                        help='inference batch size')
-    parser.add_argument('--train-batch-size', type=positive_int, default=2,
-                        help='training step batch size (first size only)')
-    parser.add_argument('--repeat', type=positive_int, default=5,
-                        help='timed calls (median)')
-    parser.add_argument('--warmup', type=non_negative_int, default=1,
-                        help='untimed calls before the timed ones')
-    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
-    parser.add_argument('--threads', type=positive_int, default=None,
-                        help='torch CPU threads (default: torch\'s default)')
-    parser.add_argument('--infer-mode', choices=['auto', 'tensor', 'predict'],
-                        default='auto',
-                        help="what the latency times: model(x, mode='tensor')"
-                        ', model.predict, or tensor falling back to predict')
-    parser.add_argument('--no-train', action='store_true',
-                        help='skip the training step')
-    parser.add_argument('-o', '--out', default='work_dirs/benchmark.md',
-                        help='Markdown file for the table')
-    parser.add_argument('--amp', action='store_true',
-                        help='also time the training step under automatic '
-                        'mixed precision (float16 + GradScaler on CUDA, '
-                        'bfloat16 on the CPU)')
-    parser.add_argument('--loader-data', metavar='DATA_ROOT',
-                        help="time each config's train_dataloader (its "
-                        'workers, batch --train-batch-size) on this '
-                        'data_root, next to the training step')
-    parser.add_argument('--loader-batches', type=positive_int, default=10,
-                        help='timed loader batches (after 2 warm-up)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings (key=value), applied '
-                        'to every config')
-    # what the tool's child processes were once started with; kept so that
-    # older scripts that ran one job through this file still work
-    parser.add_argument('--_single', help=argparse.SUPPRESS)
+    add = parser.add_argument
+    add('configs', nargs='*', metavar='CONFIG',
+        help='config files (each measured in its own process)')
+    add('--sizes', nargs='+', type=parse_size, metavar='WxH',
+        help='input sizes, WIDTHxHEIGHT (default: 512x512 1920x1208)')
+    add('--batch-size', type=_int_at_least(1), help='inference batch size')
+    add('--train-batch-size', type=_int_at_least(1), default=2,
+        help='training step batch size (first size only)')
+    add('--repeat', type=_int_at_least(1), help='timed calls (median)')
+    add('--warmup', type=_int_at_least(0),
+        help='untimed calls before the timed ones')
+    add('--device', choices=['cpu', 'cuda'])
+    add('--threads', type=_int_at_least(1),
+        help="torch CPU threads (default: torch's default)")
+    add('--infer-mode', choices=['auto', 'tensor', 'predict'],
+        help="what the latency times: model(x, mode='tensor'), "
+        'model.predict, or tensor falling back to predict (default: auto)')
+    add('--no-train', action='store_true', help='skip the training step')
+    add('-o', '--out', help='Markdown file for the table '
+        '(default: work_dirs/benchmark.md)')
+    add('--amp', action='store_true',
+        help='also time the training step under automatic mixed precision '
+        '(float16 + GradScaler on CUDA, bfloat16 on the CPU)')
+    add('--loader-data', metavar='DATA_ROOT',
+        help="time each config's train_dataloader (its workers, batch "
+        '--train-batch-size) on this data_root, next to the training step')
+    add('--loader-batches', type=_int_at_least(1),
+        help='timed loader batches (after 2 warm-up; default: 10)')
+    add('--cfg-options', nargs='+', action=DictAction,
+        help='override config settings (key=value) of every config')
+    add('--gpu-check', action='store_true',
+        help='the GPU check preset (see the module docstring)')
+    add('--quick', action='store_true',
+        help='--gpu-check: 1 timed call, no warm-up, 3 loader batches')
+    add('--work-dir', default='work_dirs/gpu_check',
+        help='--gpu-check: synthetic data, wrapper configs, report')
     return parser
+
+
+def _defaults(args: argparse.Namespace) -> None:
+    """Fill the flags not given: the GPU check's preset or the plain
+    defaults."""
+    plain = dict(sizes=[(512, 512), (1920, 1208)], batch_size=1, repeat=5,
+                 warmup=1, device='cpu', infer_mode='auto',
+                 out='work_dirs/benchmark.md', loader_batches=10)
+    if args.gpu_check:
+        if args.device is None:
+            import torch
+            args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        repeat, warmup = ((1, 0) if args.quick else
+                          (20, 5) if args.device == 'cuda' else (3, 1))
+        plain.update(sizes=[(512, 512)], batch_size=2, repeat=repeat,
+                     warmup=warmup, infer_mode='predict',
+                     out=osp.join(args.work_dir, 'gpu_check.md'),
+                     loader_batches=3 if args.quick else 20)
+        args.configs = args.configs or list(SEED_CONFIGS)
+        args.amp = True
+    for name, value in plain.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args._single:
-        from a2d2_mmseg.study import benchmark_worker
-        return benchmark_worker.main(args._single)
+    _defaults(args)
     if not args.configs:
         parser.error('give at least one CONFIG')
     if args.loader_data and not osp.isdir(args.loader_data):
@@ -134,16 +153,22 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
         if not torch.cuda.is_available():
             parser.error('--device cuda, but torch.cuda.is_available() is '
                          'False')
-    # Each setting is the flag of the same name.
+    if args.gpu_check:
+        args.loader_data = args.loader_data or gpu_check_data(args.work_dir)
+        args.configs = gpu_check_configs(args.configs, args.loader_data,
+                                         args.work_dir)
+        print(f'==> GPU check on {args.device}: '
+              f"{' '.join(f'{w}x{h}' for w, h in args.sizes)}, batch "
+              f'{args.batch_size}, {args.warmup} warm-up + {args.repeat} '
+              f'timed calls, loader {args.loader_batches} batches')
     settings = BenchmarkSettings(**{
         f.name: getattr(args, f.name)
         for f in dataclasses.fields(BenchmarkSettings)
     })
     results = run_benchmark(args.configs, settings)
     machine = next((r['machine'] for r in results if 'machine' in r), None)
-    if machine is None:
-        machine = machine_line(args.device, args.threads)
-    report = render(results, settings, machine)
+    report = render(results, settings,
+                    machine or machine_line(args.device, args.threads))
     print(report)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
@@ -154,6 +179,5 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
 
 
 if __name__ == '__main__':
-    outcome = main()
-    if isinstance(outcome, dict) and outcome.get('failed'):
+    if main().get('failed'):
         sys.exit(1)

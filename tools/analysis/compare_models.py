@@ -12,20 +12,20 @@ config is the ``*.py`` mmengine dumped there and the checkpoint the one named
 in ``last_checkpoint``; the model is named after the folder unless
 ``NAME=`` is given. ``--models`` and ``--work-dirs`` can be combined.
 
-Writes ``metrics.md``/``.csv``/``.json``, ``per_class_iou.md``/``.csv``,
-``metrics.png``, ``showcase.png`` (frame ``--showcase-index``, default
-``--frame-start``) and ``segmentation.gif`` (``--gif-frames`` frames from
-``--frame-start``; 0: none) to ``--out-dir``. The command line of
-:func:`a2d2_mmseg.study.compare`, whose module docstring
-(``a2d2_mmseg/study/comparison.py``) says how the numbers are made.
+Writes the tables, ``metrics.png``, ``showcase.png`` (frame
+``--showcase-index``) and ``segmentation.gif`` (``--gif-frames`` frames from
+``--frame-start``) to ``--out-dir``: the command line of
+:func:`a2d2_mmseg.study.comparison.compare`, whose module docstring says
+how the numbers are made.
 """
 import argparse
 
 from mmengine.config import DictAction
 
-from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError, UnsafeCheckpointError)
-from a2d2_mmseg.study import (compare, find_work_dir_model,
-                                   parse_model_spec)
+from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError,
+                                          UnsafeCheckpointError)
+from a2d2_mmseg.study.comparison import compare
+from a2d2_mmseg.study.model_test import find_work_dir_model, parse_model_spec
 
 
 def parse_args(argv=None):

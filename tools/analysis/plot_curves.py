@@ -4,24 +4,17 @@
     python tools/analysis/plot_curves.py [LABEL=]WORK_DIR_OR_JSON [...]
         [-o curves.png] [--keys loss mIoU mDice aAcc mAcc] [--title TEXT]
 
-Each argument is a training work dir (every ``<timestamp>/vis_data/
-scalars.json`` under it, oldest first, so a resumed run continues its
-curve), one ``<timestamp>`` folder of it, or a JSON log file itself
-(``scalars.json`` or mmengine's ``<timestamp>.json``). Runs are labelled
-with the work dir's name unless ``LABEL=`` is given. One subplot per key
-against the iteration, one line per run; keys that no run logged are
-skipped with a message. The command line of
-:func:`a2d2_mmseg.study.plot_curves` (see ``a2d2_mmseg/study/
-curves.py``).
-
-TensorBoard instead of (or beside) these JSON logs: see
-``a2d2_mmseg/visualization/visualizer.py``.
+Each argument is a training work dir, one ``<timestamp>`` folder of it or
+a JSON log file, labelled with the work dir's name unless ``LABEL=`` is
+given. One subplot per key against the iteration, one line per run; keys
+no run logged are skipped with a message. The command line of
+:func:`a2d2_mmseg.study.curves.plot_curves`.
 """
 import argparse
 import os
 import os.path as osp
 
-from a2d2_mmseg.study import DEFAULT_KEYS, parse_runs, plot_curves
+from a2d2_mmseg.study.curves import DEFAULT_KEYS, parse_runs, plot_curves
 
 
 def parse_args(argv=None):
