@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from a2d2_mmseg.study.report_tables import (TABLE_METRICS, write_csv,
+from a2d2_mmseg.study.comparison import (TABLE_METRICS, write_csv,
                                                  write_markdown)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

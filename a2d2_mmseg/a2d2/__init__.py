@@ -19,10 +19,13 @@ module                 its job
                        decoding (:func:`imdecode_no_orientation`)
 :mod:`.labels`         label files -> class indices for the three label
                        formats (:func:`get_decoder`)
-:mod:`.layout`         the arrangements on disk, cameras, scene lists
-                       (``splits/``), the seed's splits
-:mod:`.scanning`       one scanner: the frames of a tree and every problem
-                       of it (:func:`scan`)
+:mod:`.npy_masks`      the seed's .npy masks, headers checked first
+:mod:`.scenes`        cameras, scene lists (``splits/``), the seed's
+                       splits
+:mod:`.scanning`       the walkers: frames of folders and seed lists, and
+                       every problem of them (:class:`Scan`)
+:mod:`.layout`         one :class:`Layout` object per arrangement on disk
+                       (:data:`ARRANGEMENTS`) and the scanner (:func:`scan`)
 =====================  =====================================================
 """
 from a2d2_mmseg.a2d2.class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST, ClassListError,
@@ -38,14 +41,19 @@ from a2d2_mmseg.a2d2.colours import (MAX_SNAP_DISTANCE, ColourMapper, get_mapper
 from a2d2_mmseg.a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2FileError,
                      A2D2ImageError, A2D2LabelError, imdecode_no_orientation,
                      png_colour_type, read_image_file)
-from a2d2_mmseg.a2d2.labels import (FORMATS, LabelDecoder, UnknownColourWarning,
-                     check_index_range, decode_index_mask, decode_rgb_label,
-                     get_decoder, load_npy_mask, out_of_range_values)
-from a2d2_mmseg.a2d2.layout import (CAMERAS, DEFAULT_SPLITS, LABEL_FORMATS, LAYOUTS,
-                     SPLITS_DIR, A2D2LayoutError, class_list_path,
-                     detect_layout, parse_cameras, parse_scenes_option,
-                     read_converted_meta, read_scene_list, resolve_scenes)
-from a2d2_mmseg.a2d2.scanning import Scan, scan
+from a2d2_mmseg.a2d2.labels import (FORMATS, LabelDecoder,
+                                    UnknownColourWarning, check_index_range,
+                                    decode_index_mask, decode_rgb_label,
+                                    get_decoder, out_of_range_values)
+from a2d2_mmseg.a2d2.npy_masks import load_npy_mask
+from a2d2_mmseg.a2d2.layout import (ARRANGEMENTS, LAYOUTS, Layout,
+                                    check_layout_name, detect_layout,
+                                    get_layout, read_converted_meta, scan)
+from a2d2_mmseg.a2d2.scanning import Scan
+from a2d2_mmseg.a2d2.scenes import (CAMERAS, DEFAULT_SPLITS, SPLITS_DIR,
+                                    A2D2LayoutError, parse_cameras,
+                                    parse_scenes_option, read_scene_list,
+                                    resolve_scenes)
 
 __all__ = [
     'A2D2_CLASS_LIST', 'A2D2_CATEGORIES', 'ClassListError',
@@ -60,8 +68,9 @@ __all__ = [
     'png_colour_type', 'read_image_file', 'FORMATS', 'LabelDecoder',
     'UnknownColourWarning', 'check_index_range', 'decode_index_mask',
     'decode_rgb_label', 'get_decoder', 'load_npy_mask', 'out_of_range_values',
-    'CAMERAS', 'DEFAULT_SPLITS', 'LABEL_FORMATS', 'LAYOUTS', 'SPLITS_DIR',
-    'A2D2LayoutError', 'class_list_path', 'detect_layout', 'parse_cameras',
+    'CAMERAS', 'DEFAULT_SPLITS', 'LAYOUTS', 'ARRANGEMENTS', 'Layout',
+    'get_layout', 'check_layout_name', 'SPLITS_DIR',
+    'A2D2LayoutError', 'detect_layout', 'parse_cameras',
     'parse_scenes_option', 'read_converted_meta', 'read_scene_list',
     'resolve_scenes', 'Scan', 'scan'
 ]

@@ -1,14 +1,13 @@
 """A2D2 label files -> class indices: RGB colour PNGs, index PNGs, seed .npy.
 
-Three label formats (:data:`FORMATS`), one per kind of tree
-(:data:`~.layout.LABEL_FORMATS`):
+Three label formats (:data:`FORMATS`; a layout's is its ``label_format``):
 
 * ``'rgb'``: A2D2's own colour PNGs (raw, bboxes, seed_bboxes layouts),
   mapped with one colour table (:func:`~.colours.get_mapper`);
 * ``'index'``: the converter's single-channel uint8 masks of A2D2's 38
   categories, reduced to a class set with a 256-entry table;
 * ``'npy'``: the seed study's preprocessed masks, class indices or one-hot
-  (``[H, W, C]`` / ``[C, H, W]``).
+  (``[H, W, C]`` / ``[C, H, W]``; :mod:`.npy_masks`).
 
 :func:`get_decoder` builds one :class:`LabelDecoder` per format, class set,
 class list and options, once per process; the training transform asks for
@@ -20,11 +19,9 @@ and chunk structure, the header's size against the paired image and
 as 255 and are counted. The checker calls the same functions, so it refuses
 exactly what training refuses.
 """
-import io
-import os
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import BinaryIO, Dict, NoReturn, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -32,24 +29,19 @@ from a2d2_mmseg.a2d2.class_list import class_list_key
 from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, category_lut, class_set_from_keys,
                          class_set_key, class_set_spec)
 from a2d2_mmseg.a2d2.colours import mapper_from_keys
-from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2LabelError, imdecode_no_orientation,
-                     png_colour_type)
+from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2LabelError,
+                                    imdecode_no_orientation, png_colour_type)
+from a2d2_mmseg.a2d2.npy_masks import load_npy_mask
 
 __all__ = [
     'FORMATS', 'UnknownColourWarning', 'out_of_range_values',
     'check_index_range', 'decode_rgb_label', 'decode_index_mask',
-    'check_npy_header', 'read_npy_file', 'load_npy_mask', 'LabelDecoder',
-    'get_decoder'
+    'LabelDecoder', 'get_decoder'
 ]
 
 #: The label formats: A2D2's RGB colour PNGs, the converter's index masks,
 #: the seed's .npy masks.
 FORMATS = ('rgb', 'index', 'npy')
-# numpy's .npy magic; a seed mask's header is checked before its data is
-# read (np.load allocates the declared shape first).
-_NPY_MAGIC = b'\x93NUMPY'
-#: The longest .npy header read (numpy's own limit; a mask's is ~128 B).
-NPY_MAX_HEADER = 10000
 
 
 class UnknownColourWarning(UserWarning):
@@ -157,267 +149,6 @@ def decode_index_mask(data: bytes,
             f'{path}: expected a single-channel 8-bit index mask, decoded '
             f'dtype {img.dtype} with shape {img.shape}')
     return img
-
-
-def _class_axis(shape: Tuple[int, ...], path: str,
-                num_classes: Optional[int]) -> int:
-    """The class axis (0 or 2) of a one-hot mask's shape ``[H, W, C]`` or
-    ``[C, H, W]``: the one with ``num_classes`` entries."""
-    if num_classes is None:
-        raise A2D2LabelError(
-            f'{path}: a one-hot mask of shape {shape} needs the number '
-            'of classes to tell its class axis')
-    last, first = shape[2] == num_classes, shape[0] == num_classes
-    if last == first:
-        why = ('both' if last else 'neither')
-        raise A2D2LabelError(
-            f'{path}: cannot tell the class axis of the one-hot mask of '
-            f'shape {shape}: {why} of axis 0 and axis 2 have the '
-            f'{num_classes} classes of the class set')
-    return 0 if first else 2
-
-
-def check_npy_header(f: BinaryIO,
-                     path: str,
-                     file_size: int,
-                     expected_size: Optional[Tuple[int, int]] = None,
-                     expected_from: str = '',
-                     max_side: Optional[int] = MAX_IMAGE_SIDE,
-                     num_classes: Optional[int] = None,
-                     mask_size: str = 'image') -> Tuple[int, ...]:
-    """Read and check a .npy mask's header, before its data is read.
-
-    ``np.load`` allocates the declared shape before it reads the data, and a
-    sparse file of 4 KB on disk can declare 4096x4096x11 float64 (1.5 GB,
-    read and loaded twice over). Only the header is read here (numpy's
-    ``read_magic`` and ``read_array_header_1_0``/``2_0``, at most
-    :data:`NPY_MAX_HEADER` bytes), and what it declares must fit a mask of
-    its image before anything else is read:
-
-    * a 2-D mask ``[H, W]`` (or ``[H, W, 1]``), or a one-hot mask
-      ``[H, W, C]`` / ``[C, H, W]`` whose class axis has ``num_classes``
-      entries, of an integer, bool or float dtype;
-    * no side above ``max_side``;
-    * with ``expected_size`` (the paired image's ``(width, height)``):
-      ``mask_size='image'``: ``H x W`` is the image's size;
-      ``mask_size='stored'`` (a seed mask kept at its own size): no more
-      pixels than the image; without it (an unpaired mask): at most
-      ``max_side ** 2`` values in all;
-    * the file holds the data the header declares.
-
-    Args:
-        f (BinaryIO): The file (or a ``BytesIO`` of it), at its start.
-        path (str): Its path, named in every error.
-        file_size (int): The file's size in bytes.
-        expected_size (tuple[int, int], optional): ``(width, height)`` of
-            the paired image; None when it is not known.
-        expected_from (str): The paired image's path, for the message.
-        max_side (int, optional): Largest height or width accepted; None
-            for no limit.
-        num_classes (int, optional): The class set's class count (the
-            one-hot class axis).
-        mask_size (str): 'image' or 'stored', as above.
-
-    Returns:
-        tuple[int, ...]: The declared shape.
-
-    Raises:
-        A2D2LabelError: The header cannot be read or declares an array that
-            does not fit (the message names the file, the declared shape
-            and the expected one).
-    """
-    def refuse(why: str, reason: str = 'corrupt') -> NoReturn:
-        raise A2D2LabelError(f'{path}: not a readable .npy array: {why}',
-                             reason)
-
-    head = f.read(len(_NPY_MAGIC) + 2)
-    if len(head) < len(_NPY_MAGIC) + 2 or not head.startswith(_NPY_MAGIC):
-        refuse('no .npy header')
-    length_bytes = {1: 2, 2: 4}.get(head[-2])
-    if length_bytes is None:
-        refuse(f'.npy format version {head[-2]}.{head[-1]} is not read '
-               '(np.save writes 1.0 or 2.0)')
-    head += f.read(length_bytes)
-    header_len = int.from_bytes(head[-length_bytes:], 'little')
-    if header_len > NPY_MAX_HEADER:
-        refuse(f'the header is {header_len} bytes long, more than the '
-               f'{NPY_MAX_HEADER} a mask needs')
-    head += f.read(header_len)
-    buf = io.BytesIO(head)
-    try:
-        version = np.lib.format.read_magic(buf)
-        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                else np.lib.format.read_array_header_2_0)
-        shape, _, dtype = read(buf)
-    except Exception as e:  # ValueError/TypeError/SyntaxError/EOFError...
-        refuse(f'cannot read its header ({e})')
-    shape = tuple(int(n) for n in shape)
-    if len(shape) not in (2, 3) or dtype.kind not in 'biuf':
-        raise A2D2LabelError(
-            f'{path}: expected a 2-D integer mask or a 3-D one-hot mask, the '
-            f'header declares dtype {dtype} with shape {shape}')
-    height, width = shape[:2]
-    if len(shape) == 3 and shape[2] != 1 and _class_axis(
-            shape, path, num_classes) == 0:
-        height, width = shape[1:]
-    if max_side is not None and max(height, width) > max_side:
-        refuse(f'the header declares shape {shape}, more than the limit of '
-               f'{max_side} per side; refused before loading', 'too_large')
-    values = int(np.prod(shape, dtype=object))
-    if expected_size is not None:
-        img_w, img_h = expected_size
-        if mask_size == 'image' and (width, height) != (img_w, img_h):
-            raise A2D2LabelError(
-                f'{path}: label is {width}x{height} (WxH) but its image '
-                f"{expected_from} is {img_w}x{img_h} (A2D2Dataset(mask_size="
-                "'stored') lets the seed's preprocessed masks keep their "
-                f'size; refused from the .npy header, shape {shape}, before '
-                'loading)', 'size_mismatch')
-        if width * height > img_w * img_h:
-            refuse(f'the header declares shape {shape}, a {width}x{height} '
-                   f'(WxH) mask, more pixels than its image {expected_from} '
-                   f'({img_w}x{img_h}); refused before loading', 'too_large')
-    elif max_side is not None and values > max_side**2:
-        refuse(f'the header declares shape {shape}, more than the '
-               f'{max_side}x{max_side} values a mask without a paired image '
-               'may hold; refused before loading', 'too_large')
-    declared = values * dtype.itemsize
-    available = file_size - len(head)
-    if declared > available:
-        refuse(f'truncated: the header declares shape {shape} of {dtype} '
-               f'({declared} bytes), the file holds {available}')
-    return shape
-
-
-def read_npy_file(path: str,
-                  expected_size: Optional[Tuple[int, int]] = None,
-                  expected_from: str = '',
-                  max_side: Optional[int] = MAX_IMAGE_SIDE,
-                  num_classes: Optional[int] = None,
-                  mask_size: str = 'image') -> bytes:
-    """The bytes of a local .npy mask, its header checked first.
-
-    The header is read and checked (:func:`check_npy_header`) before the
-    rest of the file is read, so a small (or sparse) file declaring a huge
-    array costs a few bytes of memory, not its declared size.
-
-    Args:
-        path (str): The file.
-        expected_size, expected_from, max_side, num_classes, mask_size: See
-            :func:`check_npy_header`.
-
-    Returns:
-        bytes: The whole file (for :func:`load_npy_mask`).
-
-    Raises:
-        A2D2LabelError: The file is missing, unreadable, empty, or its
-            header is refused.
-    """
-    try:
-        with open(path, 'rb') as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
-            if f.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
-                f.seek(0)
-                check_npy_header(f, path, size, expected_size, expected_from,
-                                 max_side, num_classes, mask_size)
-            f.seek(0)
-            return f.read()
-    except MemoryError:
-        raise A2D2LabelError(
-            f'{path}: not a readable .npy array: {size} bytes do not fit in '
-            'memory', 'too_large') from None
-    except FileNotFoundError:
-        raise A2D2LabelError(f'{path}: label file not found',
-                             'not_found') from None
-    except OSError as e:
-        raise A2D2LabelError(f'{path}: cannot read: {e}',
-                             'unreadable') from None
-
-
-def _one_hot_to_index(arr: np.ndarray, path: str,
-                      num_classes: Optional[int]) -> np.ndarray:
-    """Class indices of a one-hot mask, ``[H, W, C]`` or ``[C, H, W]``."""
-    if _class_axis(arr.shape, path, num_classes) == 0:
-        arr = np.moveaxis(arr, 0, -1)
-    if arr.dtype != np.bool_:
-        binary = (arr == 0) | (arr == 1)
-        counts = (arr == 1).sum(-1)
-        bad = (counts != 1) | ~binary.all(-1)
-    else:
-        bad = arr.sum(-1) != 1
-    if bad.any():
-        y, x = np.unravel_index(int(np.argmax(bad)), bad.shape)
-        values = arr[y, x].tolist()
-        raise A2D2LabelError(
-            f'{path}: not a one-hot mask ({int(bad.sum())} bad pixels): '
-            f'pixel (x={x}, y={y}) holds {values} over the {num_classes} '
-            'classes, where exactly one value must be 1 and the others 0')
-    return arr.argmax(-1).astype(np.uint8)
-
-
-def load_npy_mask(data: bytes,
-                  path: str,
-                  max_side: Optional[int] = MAX_IMAGE_SIDE,
-                  num_classes: Optional[int] = None,
-                  expected_size: Optional[Tuple[int, int]] = None,
-                  expected_from: str = '',
-                  mask_size: str = 'image') -> np.ndarray:
-    """Load a seed-layout ``<n>_mask.npy``: class indices or one-hot.
-
-    The header is checked first (:func:`check_npy_header`); read a file
-    with :func:`read_npy_file`, which checks it before reading the rest.
-
-    Args:
-        data (bytes): The file.
-        path (str): Its path, named in every error.
-        max_side (int, optional): Largest height or width accepted from the
-            header; None for no limit.
-        num_classes (int, optional): Classes of the class set: needed for a
-            one-hot mask (``[H, W, C]`` or ``[C, H, W]`` with ``C ==
-            num_classes``; integer, bool or float 0/1 values).
-        expected_size (tuple[int, int], optional): ``(width, height)`` of
-            the paired image (see :func:`check_npy_header`).
-        expected_from (str): The paired image's path, for the message.
-        mask_size (str): 'image' (the mask has its image's size) or
-            'stored' (no more pixels than its image).
-
-    Returns:
-        np.ndarray: uint8 ``[H, W]`` class indices (a 2-D mask as stored;
-        values are checked by the caller).
-
-    Raises:
-        A2D2LabelError: Not a readable .npy, an empty mask, a 2-D mask that
-            is not integer or not in 0..255, or a one-hot mask whose class
-            axis cannot be told or that has a pixel without exactly one 1
-            (the message gives the first such pixel).
-    """
-    if not data:
-        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
-    if data.startswith(_NPY_MAGIC):
-        check_npy_header(io.BytesIO(data), path, len(data), expected_size,
-                         expected_from, max_side, num_classes, mask_size)
-    try:
-        arr = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as e:  # numpy raises ValueError/EOFError/OSError/...
-        raise A2D2LabelError(f'{path}: not a readable .npy array: {e}') from e
-    if arr.ndim == 3 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if not arr.size:
-        raise A2D2LabelError(f'{path}: empty mask (shape {arr.shape})')
-    if arr.ndim == 3 and arr.dtype.kind in 'iubf':
-        return _one_hot_to_index(arr, path, num_classes)
-    if arr.ndim != 2 or arr.dtype.kind not in 'iub':
-        raise A2D2LabelError(
-            f'{path}: expected a 2-D integer mask or a 3-D one-hot mask, got '
-            f'dtype {arr.dtype} with shape {arr.shape}')
-    if arr.min() < 0 or arr.max() > 255:
-        raise A2D2LabelError(
-            f'{path}: mask values must be in 0..255, found '
-            f'{arr.min()}..{arr.max()}')
-    return arr.astype(np.uint8)
-
 
 
 class LabelDecoder:

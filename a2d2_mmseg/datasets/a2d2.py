@@ -6,42 +6,28 @@ from typing import List, Mapping, Optional, Sequence, Union
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from a2d2_mmseg.a2d2 import (IGNORE_INDEX, LABEL_FORMATS, LAYOUTS, A2D2LayoutError,
-                    build_class_set, class_list_path, class_set_name,
-                    class_set_spec, detect_layout, parse_cameras,
-                    read_converted_meta, scan)
+from a2d2_mmseg.a2d2 import (IGNORE_INDEX, A2D2LayoutError, build_class_set,
+                             check_layout_name, class_set_name,
+                             class_set_spec, get_layout,
+                             parse_cameras, read_converted_meta, scan)
 from a2d2_mmseg.a2d2.class_list import short_repr
-from a2d2_mmseg.a2d2.layout import CONVERTED_MARKER
 
-#: ``mask_size`` values: the mask must have its image's size, or (seed
-#: preprocessed masks only) the mask's stored size is the sample's size.
-MASK_SIZES = ('image', 'stored')
 
 
 @DATASETS.register_module()
 class A2D2Dataset(BaseSegDataset):
     """Audi A2D2 semantic segmentation (https://www.a2d2.audi).
 
-    Reads every arrangement of A2D2 a user may hold, told apart from
-    ``data_root`` (see :mod:`a2d2_mmseg.a2d2.layout`):
-    ``camera_lidar_semantic/`` ('raw'), ``camera_lidar_semantic_bboxes/``
-    as A2D2 ships it ('bboxes') or as the seed study arranged it in
-    ``camera/{train,test,special}/`` ('seed_bboxes'), all with RGB colour
-    labels remapped by :class:`LoadA2D2Annotations`; the output of
-    ``tools/dataset_converters/a2d2.py`` (index masks, 'converted'); and the
-    seed study's ``preprocessed_masks`` ('seed'). Frames are paired by
-    scene, camera and frame id.
-
-    Classes: ``class_set='full'`` gives A2D2's 38 categories (the 55 colours
-    of ``class_list.json`` with numbered variants such as "Car 1".."Car 4"
-    merged) with A2D2's colours as the palette; ``'reduced'`` the project's
-    11 driving classes (:data:`~a2d2_mmseg.a2d2.class_sets.
-    REDUCED_CLASS_SET`); a dict defines a class set by grouping categories
-    (see :func:`~a2d2_mmseg.a2d2.class_sets.build_class_set`). The
-    configured classes and palette are ``metainfo``, and
+    Reads every arrangement of A2D2 a user may hold (the layouts of
+    :mod:`a2d2_mmseg.a2d2.layout`, told apart from ``data_root``); frames
+    are paired by scene, camera and frame id. Classes: ``class_set='full'``
+    gives A2D2's 38 categories (numbered variants such as "Car 1".."Car 4"
+    merged) with A2D2's colours; ``'reduced'`` the project's 11 driving
+    classes; a dict groups categories
+    (:func:`~a2d2_mmseg.a2d2.class_sets.build_class_set`).
+    ``metainfo=dict(classes=...)`` further selects a subset, as in mmseg;
     :class:`LoadA2D2Annotations` maps with the same set (it comes with each
-    sample). ``metainfo=dict(classes=...)`` can further select a subset of
-    the chosen set, as in mmseg.
+    sample).
 
     Args:
         data_root (str): The folder that holds the arrangement (e.g.
@@ -60,7 +46,7 @@ class A2D2Dataset(BaseSegDataset):
             dict.
         class_list (str, optional): ``class_list.json`` to use. Defaults to
             the one in the tree (see
-            :func:`~a2d2_mmseg.a2d2.layout.class_list_path`); a tree
+            :meth:`~a2d2_mmseg.a2d2.layout.Layout.class_list_path`); a tree
             without one is an error. It is checked against A2D2's 55 colours
             and names; class indices always follow A2D2's own order,
             whatever the file's.
@@ -76,7 +62,7 @@ class A2D2Dataset(BaseSegDataset):
             with one ``UnknownClassWarning`` per file, instead of raising
             ``UnknownClassError``. Defaults to False.
         cameras (str | Sequence[str], optional): 'all' or camera names of
-            :data:`~a2d2_mmseg.a2d2.layout.CAMERAS`. Defaults to
+            :data:`~a2d2_mmseg.a2d2.scenes.CAMERAS`. Defaults to
             ``('front_center',)``.
         mask_size (str, optional): 'image': a mask must have its image's
             size; 'stored' (layout 'seed' only): a preprocessed mask keeps
@@ -102,9 +88,7 @@ class A2D2Dataset(BaseSegDataset):
                  metainfo: Optional[dict] = None,
                  ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
-        if layout not in LAYOUTS:
-            raise ValueError(f'layout must be one of {LAYOUTS}, got '
-                             f'{layout!r}')
+        check_layout_name(layout)
         if kwargs.get('reduce_zero_label'):
             raise ValueError('A2D2Dataset does not support reduce_zero_label')
         self.scenes_arg = scenes
@@ -114,23 +98,13 @@ class A2D2Dataset(BaseSegDataset):
         self.allow_unknown_classes = bool(allow_unknown_classes)
         self.seed_split = seed_split
         self.cameras = parse_cameras(cameras)
-        if data_root is None or not osp.isdir(data_root):
+        if data_root is None:
             raise A2D2LayoutError(
                 f'{data_root}: data_root does not exist or is not a folder')
-        self.resolved_layout = (detect_layout(data_root)
-                                if layout == 'auto' else layout)
-        if mask_size is None:
-            mask_size = 'stored' if self.resolved_layout == 'seed' else 'image'
-        if mask_size not in MASK_SIZES:
-            raise ValueError(f'mask_size must be one of {MASK_SIZES}, got '
-                             f'{mask_size!r}')
-        if mask_size == 'stored' and self.resolved_layout != 'seed':
-            raise ValueError(
-                "mask_size='stored' is for the seed's preprocessed masks "
-                f"(layout 'seed'); layout {self.resolved_layout!r} holds "
-                "labels that must have their image's size")
-        self.mask_size = mask_size
-        self.label_format = LABEL_FORMATS[self.resolved_layout]
+        self._layout = get_layout(layout, data_root)
+        self.resolved_layout = self._layout.name
+        self.mask_size = self._layout.mask_size(mask_size)
+        self.label_format = self._layout.label_format
         self.resolved_split: Optional[str] = None  # set by load_data_list
         self._class_list_file = self._class_list_path(data_root)
         self._class_set = build_class_set(self.class_set,
@@ -163,7 +137,7 @@ class A2D2Dataset(BaseSegDataset):
             if not osp.isfile(path):
                 raise A2D2LayoutError(f'{path}: class_list.json not found')
             return path
-        return class_list_path(data_root, self.resolved_layout)
+        return self._layout.class_list_path(data_root)
 
     def get_label_map(self, new_classes: Optional[Sequence] = None):
         """Map the class set's indices onto a user-selected subset.
@@ -201,9 +175,9 @@ class A2D2Dataset(BaseSegDataset):
         """Scan the tree and pair camera frames with their labels.
 
         The tree is scanned once, with the layout told at construction
-        (:func:`~a2d2_mmseg.a2d2.scanning.scan`); any problem of the tree
+        (:func:`~a2d2_mmseg.a2d2.layout.scan`); any problem of the tree
         (a missing scene or folder, an unpaired or misnamed file, ...)
-        raises :class:`~a2d2_mmseg.a2d2.layout.A2D2LayoutError` naming
+        raises :class:`~a2d2_mmseg.a2d2.scenes.A2D2LayoutError` naming
         it, where ``tools/misc/check_a2d2.py`` reports them all.
 
         Returns:
@@ -213,18 +187,17 @@ class A2D2Dataset(BaseSegDataset):
             every frame shares.
         """
         data_root = self.data_root
-        if self.resolved_layout == 'converted':
+        if self._layout.marker:
             meta = read_converted_meta(data_root)
             if meta.get('class_set', 'full') != 'full':
                 raise A2D2LayoutError(
-                    f"{osp.join(data_root, CONVERTED_MARKER)}: converted "
+                    f"{osp.join(data_root, self._layout.marker)}: converted "
                     f"masks must hold the full class set, got "
                     f"{short_repr(meta.get('class_set'))}")
         found = scan(data_root, self.resolved_layout, self.scenes_arg,
                      self.cameras, self.seed_split)
-        found.raise_problems()
         self.resolved_split = found.split
-        return found.frames
+        return found.raise_problems()
 
     def get_data_info(self, idx: int) -> dict:
         """One frame's data info, with what every frame shares.

@@ -1,9 +1,10 @@
-"""a2d2.layout: cameras and the shipped scene lists."""
+"""a2d2.scenes and a2d2.layout: cameras, the shipped scene lists, the
+layout objects."""
 import os.path as osp
 
 import pytest
 
-from a2d2_mmseg.a2d2.layout import (CAMERAS, SPLITS_DIR, parse_cameras,
+from a2d2_mmseg.a2d2.scenes import (CAMERAS, SPLITS_DIR, parse_cameras,
                                     read_scene_list)
 from tests.a2d2_tree import REAL_FRAMES
 
@@ -41,3 +42,25 @@ def test_shipped_splits_share_no_scene():
     assert set(splits['train']).isdisjoint(splits['test'])
     assert set(splits['val']).isdisjoint(splits['test'])
     assert set(REAL_FRAMES[0][:1]) <= set(union)
+
+
+def test_one_layout_object_per_arrangement(tmp_path):
+    from a2d2_mmseg.a2d2.layout import (ARRANGEMENTS, LAYOUTS, get_layout,
+                                        scan)
+    assert LAYOUTS == ('auto', 'raw', 'bboxes', 'seed_bboxes', 'converted',
+                       'seed')
+    assert {n: lay.label_format for n, lay in ARRANGEMENTS.items()} == dict(
+        raw='rgb', bboxes='rgb', seed_bboxes='rgb', converted='index',
+        seed='npy')
+    assert [n for n, lay in ARRANGEMENTS.items() if lay.seed_splits] == [
+        'seed_bboxes', 'seed']
+    assert [n for n, lay in ARRANGEMENTS.items() if lay.stored_masks] == [
+        'seed']
+    assert get_layout('seed') is ARRANGEMENTS['seed']
+    with pytest.raises(ValueError, match='layout must be one of'):
+        get_layout('flat')
+    # 'auto' asks every object whether the tree is its arrangement
+    root = tmp_path / 'root'
+    (root / 'camera_lidar_semantic_bboxes' / 'camera').mkdir(parents=True)
+    assert get_layout('auto', str(root)).name == 'seed_bboxes'
+    assert scan(str(root), scenes='train').layout == 'seed_bboxes'

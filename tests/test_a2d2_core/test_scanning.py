@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from a2d2_mmseg.a2d2 import A2D2LayoutError, scan
-from a2d2_mmseg.a2d2.scanning import (collect_raw, collect_seed, scan_raw,
-                                      scan_seed)
+from a2d2_mmseg.a2d2.layout import ARRANGEMENTS
 from tests.a2d2_tree import raw_paths, write_raw_tree
 from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B, S1, S2, S3,
                                             write_seed_tree, write_tree)
@@ -81,18 +80,18 @@ def test_every_problem_across_scenes_and_the_datasets_error(broken_tree):
             'every one):\n' + '\n'.join(found.errors[1:])]
 
 
-def test_collect_and_scan_per_layout_are_the_one_scanner(broken_tree):
+def test_the_layout_objects_scan_with_the_one_scanner(broken_tree):
     root, _, _ = broken_tree
-    frames, problems = collect_raw(root)
+    by_object = ARRANGEMENTS['raw'].scan(root)
     found = scan(root, layout='raw')
-    assert frames == found.frames and problems == found.problems
+    assert by_object == found
     with pytest.raises(A2D2LayoutError) as e:
-        scan_raw(root)
+        by_object.raise_problems()
     assert str(e.value) == found.errors[0]
     # without the problems, the same frames
     os.remove(broken_tree[2])
     os.remove(broken_tree[1])
-    assert scan_raw(root) == scan(root).frames
+    assert ARRANGEMENTS['raw'].scan(root).raise_problems() == scan(root).frames
     assert len(scan(root).frames) == 3 and scan(root).problems == []
 
 
@@ -108,10 +107,12 @@ def test_seed_masks_without_a_list_entry_are_a_problem(tmp_path):
     with open(osp.join(base, 'train_list.json'), 'w') as f:
         json.dump([image], f)
     np.save(osp.join(base, 'train', '0_mask.npy'), np.zeros((2, 3), np.uint8))
-    assert len(scan_seed(root, 'train')) == 1
+    seed = ARRANGEMENTS['seed']
+    assert len(seed.scan(root, split='train').raise_problems()) == 1
     orphan = osp.join(base, 'train', '1_mask.npy')
     np.save(orphan, np.zeros((2, 3), np.uint8))
-    frames, problems = collect_seed(root, 'train')
+    found = seed.scan(root, split='train')
+    frames, problems = found.frames, found.problems
     assert len(frames) == 1
     assert [(p['kind'], p['path']) for p in problems] == [
         ('label_without_image', orphan)]

@@ -15,14 +15,20 @@ from a2d2_mmseg.a2d2 import (REDUCED_CLASS_SET, A2D2LayoutError,
                              build_class_set, parse_class_list,
                              read_converted_meta, scan)
 from a2d2_mmseg.a2d2.class_list import MAX_REPR, short_repr
-from a2d2_mmseg.a2d2.labels import (check_npy_header, load_npy_mask,
-                                    read_npy_file)
-from a2d2_mmseg.a2d2.scanning import collect_seed
+from a2d2_mmseg.a2d2.npy_masks import (check_npy_header, load_npy_mask,
+                                       read_npy_file)
+from a2d2_mmseg.a2d2.layout import ARRANGEMENTS
 from tests.a2d2_tree import REAL_CLASS_LIST, write_png
 from tests.test_datasets.a2d2_trees import write_seed_masks
 
 DEEP = '[' * 100000 + ']' * 100000
 IMG = 'images/20180807145028_camera_frontcenter_00000000{}.png'
+
+
+def _collect_seed(root):
+    """The frames and problems of the seed layout's train split."""
+    found = ARRANGEMENTS['seed'].scan(root, split='train')
+    return found.frames, found.problems
 
 
 def _seed(tmp_path, entries, num_frames=2):
@@ -43,7 +49,7 @@ def test_seed_list_naming_an_image_twice(tmp_path, second):
     # Attack: [A, A] gave image A frame 1's mask too, and the checker said
     # OK.
     root, path = _seed(tmp_path, [IMG.format(0), second])
-    frames, problems = collect_seed(root, 'train')
+    frames, problems = _collect_seed(root)
     assert [f['img_path'] for f in frames] == [osp.join(root, IMG.format(0))]
     assert [(p['kind'], p['path']) for p in problems] == [
         ('duplicate_seed_entry', path)]
@@ -67,7 +73,7 @@ def test_seed_list_image_outside_data_root(tmp_path):
                IMG.format(3)]
     with open(path, 'w') as f:
         json.dump(entries, f)
-    frames, problems = collect_seed(root, 'train')
+    frames, problems = _collect_seed(root)
     assert [f['img_path'] for f in frames] == [osp.join(root, IMG.format(3))]
     assert [(p['kind'], p['path']) for p in problems] == [
         ('seed_image_outside_root', path)] * 3
@@ -82,7 +88,7 @@ def test_seed_list_image_outside_data_root(tmp_path):
 
 def test_seed_list_entry_with_a_nul(tmp_path):
     root, path = _seed(tmp_path, ['images/\0.png', IMG.format(1)])
-    frames, problems = collect_seed(root, 'train')
+    frames, problems = _collect_seed(root)
     assert len(frames) == 1 and [(p['kind'], p['message']) for p in
                                  problems] == [
         ('malformed_seed_list',
@@ -99,7 +105,7 @@ def test_symbolic_links_inside_data_root_are_fine(tmp_path):
 # -- 2. every JSON reader catches deep nesting ------------------------------
 def test_deep_seed_list(tmp_path):
     root, path = _seed(tmp_path, DEEP)
-    frames, problems = collect_seed(root, 'train')
+    frames, problems = _collect_seed(root)
     assert frames == [] and [(p['kind'], p['message']) for p in problems] == [
         ('malformed_seed_list', f'{path}: JSON nested too deeply to be read '
          '(a crafted or corrupt file)')]
@@ -185,7 +191,7 @@ def test_sparse_npy_costs_no_memory(tmp_path):
     # VmHWM: this process's peak RSS (getrusage's ru_maxrss would include
     # the pytest process it was forked from).
     code = (
-        'from a2d2_mmseg.a2d2.labels import read_npy_file, A2D2LabelError\n'
+        'from a2d2_mmseg.a2d2.npy_masks import read_npy_file, A2D2LabelError\n'
         'try:\n'
         f'    read_npy_file({path!r}, (8, 6), num_classes=11,\n'
         "                  mask_size='stored')\n"
@@ -256,7 +262,7 @@ def test_short_repr():
 
 def test_seed_list_entry_and_scene_list_messages_are_bounded(tmp_path):
     root, path = _seed(tmp_path, [{'img': ['x'] * 10**6}])
-    _, problems = collect_seed(root, 'train')
+    _, problems = _collect_seed(root)
     assert problems[0]['kind'] == 'malformed_seed_list'
     assert len(problems[0]['message']) < len(path) + 3 * MAX_REPR
     scene_list = tmp_path / 'scenes.txt'

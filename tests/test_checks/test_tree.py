@@ -9,7 +9,7 @@ import numpy as np
 from a2d2_mmseg.a2d2 import convert as converters
 from a2d2_mmseg.a2d2.check import check, format_report
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
-from a2d2_mmseg.a2d2.layout import parse_scenes_option
+from a2d2_mmseg.a2d2.scenes import parse_scenes_option
 from tests.a2d2_tree import raw_paths, write_png
 from tests.test_datasets.a2d2_trees import write_seed_masks
 from .trees import LABEL, S1, S2, break_tree, found

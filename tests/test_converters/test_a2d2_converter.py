@@ -25,7 +25,7 @@ import pytest
 from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.labels import decode_index_mask
-from a2d2_mmseg.a2d2.scanning import scan_converted
+from a2d2_mmseg.a2d2 import scan
 from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
 from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
                              raw_paths, stamp, tree_files, write_png,
@@ -335,7 +335,7 @@ def test_other_options_refused_unless_overwrite(raw, tmp_path):
     summary = conv.convert(raw, out, size=(20, 12), img_format='jpg',
                            overwrite=True, verbose=False)
     assert summary['frames']['converted'] == 6
-    frames = scan_converted(out)
+    frames = scan(out, 'converted').raise_problems()
     assert len(frames) == 6
     assert all(f['img_path'].endswith('.jpg') for f in frames)
     mask = cv2.imread(frames[0]['seg_map_path'], cv2.IMREAD_UNCHANGED)

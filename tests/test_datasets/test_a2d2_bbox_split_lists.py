@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from a2d2_mmseg.a2d2 import convert as conv
-from a2d2_mmseg.a2d2.layout import SplitList, resolve_scenes
+from a2d2_mmseg.a2d2.scenes import SplitList, resolve_scenes
 from a2d2_mmseg.a2d2.check import check
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
 from tests.a2d2_tree import label_from_names

@@ -44,7 +44,6 @@ def test_registered():
 def test_layout_told_and_tree_scanned_once_per_construction(
         tree, monkeypatch):
     import a2d2_mmseg.a2d2.layout as layout
-    import a2d2_mmseg.a2d2.scanning as scanning
     import a2d2_mmseg.datasets.a2d2 as adapter
     calls = []
 
@@ -54,10 +53,8 @@ def test_layout_told_and_tree_scanned_once_per_construction(
             return fn(*args, **kwargs)
         return wrapper
 
-    detect, scan = layout.detect_layout, scanning.scan
-    for module in (layout, scanning, adapter):
-        monkeypatch.setattr(module, 'detect_layout',
-                            counting('detect', detect))
+    detect, scan = layout.detect_layout, layout.scan
+    monkeypatch.setattr(layout, 'detect_layout', counting('detect', detect))
     monkeypatch.setattr(adapter, 'scan', counting('scan', scan))
     ds = A2D2Dataset(data_root=tree, pipeline=PIPELINE)
     assert len(ds) == 3 and ds.resolved_layout == 'raw'

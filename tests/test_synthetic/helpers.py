@@ -7,7 +7,8 @@ import numpy as np
 
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST, hex_to_rgb
 from a2d2_mmseg.a2d2.colours import pack_rgb
-from a2d2_mmseg.a2d2.layout import _IMG_RE, CAMERA, RAW_DIR
+from a2d2_mmseg.a2d2.layout import RAW_DIR
+from a2d2_mmseg.a2d2.scenes import _IMG_RE, CAMERA
 from tests.a2d2_tree import tree_files as all_files  # noqa: F401
 
 # The shared small set: 3 scenes x 3 frames (3 scenes give all three splits).

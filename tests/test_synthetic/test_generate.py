@@ -115,12 +115,12 @@ def test_reduced_set_ignores_only_ego_car_and_blurred(small):
 
 # -- dependencies -------------------------------------------------------------
 ALLOWED_IMPORTS = {'numpy', 'cv2', 'a2d2_mmseg.a2d2.class_list',
-                   'a2d2_mmseg.a2d2.layout'}
+                   'a2d2_mmseg.a2d2.layout', 'a2d2_mmseg.a2d2.scenes'}
 
 
 def test_modules_import_only_numpy_cv2_and_the_class_list():
     """The generator's modules import (at module level) only the standard
-    library, numpy, OpenCV and A2D2's class list and layout constants, so
+    library, numpy, OpenCV and A2D2's class list, layouts and cameras, so
     they do not need torch or mmseg themselves."""
     root = osp.dirname(synthetic.__file__)
     seen = set()

@@ -10,8 +10,9 @@ import pytest
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.colours import pack_rgb
 from a2d2_mmseg.a2d2.images import png_colour_type
-from a2d2_mmseg.a2d2.layout import (_IMG_RE, _LABEL_RE, _SCENE_RE, CAMERA,
-                                    RAW_DIR, read_scene_list)
+from a2d2_mmseg.a2d2.layout import RAW_DIR
+from a2d2_mmseg.a2d2.scenes import (_IMG_RE, _LABEL_RE, _SCENE_RE, CAMERA,
+                                    read_scene_list)
 from a2d2_mmseg.a2d2.synthetic import (FRAME_STEP, MARKER, MARKER_LINE,
                                   SyntheticA2D2Error, generate, scene_name,
                                   split_scenes)

@@ -22,11 +22,11 @@ import argparse
 import sys
 
 from a2d2_mmseg.a2d2.convert import (IMG_FORMATS, ConversionError,
-                                   WorkerDiedError, convert, parse_scenes,
-                                   parse_size)
+                                   WorkerDiedError, convert, parse_size)
 from a2d2_mmseg.a2d2.cli import add_tree_options
-from a2d2_mmseg.a2d2.layout import (BBOX_DIR, RAW_DIR, SEED_SPLITS,
-                                    A2D2LayoutError)
+from a2d2_mmseg.a2d2.layout import BBOX_DIR, RAW_DIR
+from a2d2_mmseg.a2d2.scenes import (SEED_SPLITS, A2D2LayoutError,
+                                    parse_scenes_option)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
             args.out_dir,
             size=parse_size(args.size),
             nproc=args.nproc,
-            scenes=parse_scenes(args.scenes, args.raw_root),
+            scenes=parse_scenes_option(args.scenes, args.raw_root),
             img_format=args.img_format,
             snap_distance=args.snap_distance,
             overwrite=args.overwrite,

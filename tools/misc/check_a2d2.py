@@ -32,7 +32,7 @@ from a2d2_mmseg.a2d2.check import (MAX_SHOWN, check, format_report, printable,
 from a2d2_mmseg.a2d2.cli import add_tree_options
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
-from a2d2_mmseg.a2d2.layout import SEED_SPLITS, parse_scenes_option
+from a2d2_mmseg.a2d2.scenes import SEED_SPLITS, parse_scenes_option
 
 
 def parse_args(argv=None) -> argparse.Namespace:

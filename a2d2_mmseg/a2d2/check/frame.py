@@ -16,8 +16,8 @@ from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2ImageError,
                                     A2D2LabelError, imdecode_no_orientation,
                                     png_colour_type)
 from a2d2_mmseg.a2d2.labels import (decode_index_mask, decode_rgb_label,
-                                    load_npy_mask, out_of_range_values,
-                                    read_npy_file)
+                                    out_of_range_values)
+from a2d2_mmseg.a2d2.npy_masks import load_npy_mask, read_npy_file
 from a2d2_mmseg.a2d2.check.kinds import problem
 
 # Unknown colours named in one problem's message before "(+N more)".
@@ -110,7 +110,7 @@ def check_label(task: dict, problems: List[dict],
     With ``img_shape`` (the paired image's), a PNG label of another size is
     reported from its header, without decoding it; a seed ``.npy`` mask's
     header is checked against it before the file is read (see
-    :func:`~a2d2_mmseg.a2d2.labels.check_npy_header`).
+    :func:`~a2d2_mmseg.a2d2.npy_masks.check_npy_header`).
 
     Args:
         task (dict): See :func:`check_frame`.

@@ -4,7 +4,6 @@
 :mod:`.frame` (in worker processes with ``nproc > 1``) and returns the report
 built by :func:`.report.build_report`.
 """
-import glob
 import os
 import os.path as osp
 import sys
@@ -22,23 +21,16 @@ from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
-from a2d2_mmseg.a2d2.layout import (BBOX_DIR, DEFAULT_SPLITS, LABEL_FORMATS,
-                                    LAYOUTS, RAW_DIR, SEED_BBOX_DIR, SEED_DIR,
-                                    SEED_LAYOUTS, SEED_SPLITS,
-                                    A2D2LayoutError, class_list_path,
-                                    detect_layout, parse_cameras,
-                                    read_converted_meta, resolve_scenes,
-                                    resolve_seed_split)
-from a2d2_mmseg.a2d2.scanning import (collect_bboxes, collect_converted,
-                                      collect_raw, collect_seed,
-                                      collect_seed_bboxes)
+from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_layout_name,
+                                    check_mask_size, get_layout,
+                                    read_converted_meta)
+from a2d2_mmseg.a2d2.scenes import (DEFAULT_SPLITS, A2D2LayoutError,
+                                    names_seed_split, parse_cameras,
+                                    resolve_scenes, resolve_seed_split)
 from a2d2_mmseg.a2d2.check.frame import check_frame, init_worker
 from a2d2_mmseg.a2d2.check.kinds import MAX_SHOWN, problem
 from a2d2_mmseg.a2d2.check.report import build_report
 
-#: ``mask_size`` values, as ``A2D2Dataset``'s: a label must have its
-#: image's size, or (seed masks) keeps its stored size.
-MASK_SIZES = ('image', 'stored')
 
 
 
@@ -89,26 +81,12 @@ def check_class_list(path: str, problems: List[dict],
 NO_SPLIT = 'no split list'
 
 
-def frames_per_split(frames: List[dict], layout: str,
+def frames_per_split(frames: List[dict], layout: Layout,
                      splits: Optional[List[str]] = None) -> Dict[str, int]:
-    """How many paired frames each split has.
-
-    The seed layouts count the frames of each seed split checked
-    (``train``/``test``/...); the others count the frames of the scenes of
-    each shipped scene list (``train``/``val``/``test``, see
-    :func:`resolve_scenes`), and those of scenes in none as
-    :data:`NO_SPLIT`.
-
-    Args:
-        frames (list[dict]): The paired frames (``scene``, and ``split``
-            for the seed layouts).
-        layout (str): The layout read.
-        splits (list[str], optional): The seed splits checked.
-
-    Returns:
-        dict: split -> frames, every split listed (0 included).
-    """
-    if layout in SEED_LAYOUTS:
+    """Split -> paired frames, every split listed (0 included): the seed
+    splits checked, or the shipped scene lists (scenes in none counted as
+    :data:`NO_SPLIT`)."""
+    if layout.seed_splits:
         counts = dict.fromkeys(splits or [], 0)
         for fr in frames:
             counts[fr['split']] = counts.get(fr['split'], 0) + 1
@@ -134,65 +112,42 @@ def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
     return tasks
 
 
-def seed_splits(data_root: str, layout: str, scenes,
+def seed_splits(data_root: str, layout: Layout, scenes,
                 seed_split: Optional[str]) -> Tuple[List[str], object]:
-    """The splits of a seed layout to check, and the scene filter within.
-
-    ``seed_split`` (or ``scenes`` naming a seed split: 'train', 'test',
-    'special') checks that split, as ``A2D2Dataset`` reads it
-    (:func:`resolve_seed_split`); otherwise every split there is checked
-    (the split folders of 'seed_bboxes', the ``<split>_list.json`` files of
-    'seed'), ``scenes`` selecting scenes within each.
-
-    Returns:
-        tuple: ``(splits, scenes)``.
+    """``(splits, scenes)`` of a seed layout to check: the split
+    ``seed_split`` or ``scenes`` names (as ``A2D2Dataset`` reads it), else
+    every split there with ``scenes`` selecting within each.
 
     Raises:
-        A2D2LayoutError: ``scenes='val'`` (the seed has no validation
-            split), or arguments that disagree.
+        A2D2LayoutError: ``scenes='val'``, or arguments that disagree.
     """
-    if seed_split is not None or (isinstance(scenes, str) and scenes in
-                                  SEED_SPLITS + ('val', )):
+    if names_seed_split(scenes, seed_split):
         split, scenes = resolve_seed_split(scenes, seed_split)
         return [split], scenes
-    if layout == 'seed_bboxes':
-        return [s for s in SEED_SPLITS
-                if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, s))], scenes
-    lists = sorted(glob.glob(osp.join(glob.escape(data_root), SEED_DIR,
-                                      '*_list.json')))
-    return [osp.basename(p)[:-len('_list.json')] for p in lists], scenes
+    return layout.splits_there(data_root), scenes
 
 
-def _collect_seed(data_root: str, splits: List[str], scenes,
-                  cameras) -> Tuple[List[dict], List[dict]]:
-    """The frames and problems of the ``<split>_list.json`` files of a seed
+def _collect(data_root: str, layout: Layout, splits: Optional[List[str]],
+             scenes, cameras) -> Tuple[List[dict], List[dict]]:
+    """The frames and problems of a tree, or of each split of a seed
     tree."""
-    frames, found = [], []
-    if not splits:
+    if not layout.seed_splits:
+        found = layout.scan(data_root, scenes, cameras)
+        return found.frames, found.problems
+    frames, problems = [], []
+    if not splits and layout.split_lists:
         path = osp.join(data_root, SEED_DIR)
-        found.append(problem(
+        problems.append(problem(
             'missing_file', path,
             f'{path}: no <split>_list.json (e.g. train_list.json)'))
-    for split in splits:
-        fr, pr = collect_seed(data_root, split, scenes, cameras)
-        frames += fr
-        found += pr
-    return frames, found
+    for split in splits or []:
+        found = layout.scan(data_root, scenes, cameras, split)
+        frames += found.frames
+        problems += found.problems
+    return frames, problems
 
 
-def _collect_seed_bboxes(data_root: str, splits: List[str], scenes,
-                         cameras) -> Tuple[List[dict], List[dict]]:
-    """The frames and problems of split folders (train/test/special) of
-    the seed's ``camera_lidar_semantic_bboxes/camera/`` arrangement."""
-    frames, found = [], []
-    for split in splits:
-        fr, pr = collect_seed_bboxes(data_root, split, scenes, cameras)
-        frames += fr
-        found += pr
-    return frames, found
-
-
-def scan(data_root: str, layout: str, scenes, problems: List[dict],
+def scan(data_root: str, layout: Layout, scenes, problems: List[dict],
          info: dict, allow_unknown_classes: bool = False,
          cameras=None, splits: Optional[List[str]] = None,
          class_set: Union[str, Mapping] = 'full',
@@ -201,8 +156,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
 
     Args:
         data_root (str): The dataset root.
-        layout (str): 'raw', 'bboxes', 'seed_bboxes', 'converted' or
-            'seed'.
+        layout (Layout): The layout read.
         scenes (list[str], optional): Scenes to check; None for all.
         problems (list[dict]): Problems found are appended here.
         info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``
@@ -215,7 +169,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
             (:func:`seed_splits`).
         class_set (str | dict): The class set of the seed's ``.npy`` masks
             (their class count).
-        mask_size (str): One of :data:`MASK_SIZES`, for every task.
+        mask_size (str): 'image' or 'stored', for every task.
 
     Returns:
         list[dict]: One :func:`.frame.check_frame` task per frame and per
@@ -223,27 +177,20 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
     """
     cameras = parse_cameras(cameras)
     num_full = len(build_class_set('full').classes)
-    class_list, class_list_ok = None, True
-    if layout in ('raw', 'bboxes', 'seed_bboxes'):
+    class_list, class_list_ok, n = None, True, None
+    if layout.class_list_dirs:
         try:
-            class_list = class_list_path(data_root, layout)
+            class_list = layout.class_list_path(data_root)
         except A2D2LayoutError:  # check_class_list names the missing file
-            class_list = osp.join(
-                data_root, dict(raw=RAW_DIR, bboxes=BBOX_DIR,
-                                seed_bboxes=SEED_BBOX_DIR)[layout],
-                'class_list.json')
+            class_list = osp.join(data_root, layout.class_list_dirs[0],
+                                  'class_list.json')
         n = check_class_list(class_list, problems, allow_unknown_classes)
         class_list_ok = n is not None
-        if layout == 'seed_bboxes':
-            frames, found = _collect_seed_bboxes(data_root, splits or [],
-                                                 scenes, cameras)
-        else:
-            collect = collect_raw if layout == 'raw' else collect_bboxes
-            frames, found = collect(data_root, scenes, cameras)
-    elif layout == 'converted':
-        class_list = osp.join(data_root, 'class_list.json')
-        n = check_class_list(class_list, problems, allow_unknown_classes)
-        class_list_ok = n is not None
+    else:
+        # The seed's masks hold indices of the class set they were made
+        # with: its class count.
+        num_full = len(build_class_set(class_set).classes)
+    if layout.marker:
         num_full = n or num_full
         try:
             meta = read_converted_meta(data_root)
@@ -258,13 +205,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
                     'bad_marker', data_root,
                     f'{data_root}: converted masks must hold the full class '
                     f"set, got {short_repr(meta.get('class_set'))}"))
-        frames, found = collect_converted(data_root, scenes, cameras)
-    else:
-        # The seed's masks hold indices of the class set they were made
-        # with: its class count.
-        num_full = len(build_class_set(class_set).classes)
-        frames, found = _collect_seed(data_root, splits or [], scenes,
-                                      cameras)
+    frames, found = _collect(data_root, layout, splits, scenes, cameras)
     problems += found
     info['class_list'] = class_list
     info['num_classes'] = num_full
@@ -273,7 +214,7 @@ def scan(data_root: str, layout: str, scenes, problems: List[dict],
         info['scenes'][fr['scene']] = info['scenes'].get(fr['scene'], 0) + 1
     info['num_frames'] = len(frames)
     info['splits'] = frames_per_split(frames, layout, splits)
-    fmt = LABEL_FORMATS[layout]
+    fmt = layout.label_format
     tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'],
                   split=f.get('split'))
              for f in frames] + _unpaired_tasks(found, fmt)
@@ -423,39 +364,29 @@ def check(data_root: str,
             ``class_set`` or ``mask_size``.
     """
     start = time.monotonic()
-    if layout not in LAYOUTS:
-        raise ValueError(f'layout must be one of {LAYOUTS}, got {layout!r}')
+    check_layout_name(layout)
     if not 0 <= snap_distance <= MAX_SNAP_DISTANCE:
         raise ValueError(f'snap_distance must be in 0..{MAX_SNAP_DISTANCE}, '
                          f'got {snap_distance}')
     cameras = parse_cameras(cameras)
     build_class_set(class_set)  # checks it (ClassSetError is a ValueError)
-    if mask_size is not None and mask_size not in MASK_SIZES:
-        raise ValueError(f'mask_size must be one of {MASK_SIZES}, got '
-                         f'{mask_size!r}')
+    check_mask_size(mask_size)
     data_root = osp.abspath(os.fspath(data_root))
     problems: List[dict] = []
     info: dict = dict(scenes={}, splits={}, num_frames=0)
     tasks: List[dict] = []
     resolved = None
     try:
-        resolved = detect_layout(data_root) if layout == 'auto' else layout
-        if not osp.isdir(data_root):  # an explicit layout
-            raise A2D2LayoutError(f'{data_root}: data_root does not exist '
-                                  'or is not a folder')
+        resolved = get_layout(layout, data_root)
     except A2D2LayoutError as e:
         problems.append(problem('no_data', data_root, str(e)))
         resolved = None
     if resolved is not None:
-        if mask_size is None:
-            mask_size = 'stored' if resolved == 'seed' else 'image'
-        if mask_size == 'stored' and resolved != 'seed':
-            raise ValueError("mask_size='stored' is for the seed's "
-                             "preprocessed masks (layout 'seed')")
+        mask_size = resolved.mask_size(mask_size)
         try:
             splits = None
             scene_arg = scenes
-            if resolved in SEED_LAYOUTS:
+            if resolved.seed_splits:
                 splits, scene_arg = seed_splits(data_root, resolved, scenes,
                                                 seed_split)
             scene_list = resolve_scenes(scene_arg, data_root)
@@ -476,5 +407,6 @@ def check(data_root: str,
     results = run_frame_checks(tasks, nproc, verbose)
     unknown = _gather(results, problems)
     _mask_sizes(tasks, results, problems)
-    return build_report(data_root, resolved, scenes, tasks, problems,
-                        unknown, info, strict, time.monotonic() - start)
+    return build_report(data_root, resolved and resolved.name, scenes, tasks,
+                        problems, unknown, info, strict,
+                        time.monotonic() - start)

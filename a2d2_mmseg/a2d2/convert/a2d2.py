@@ -1,52 +1,24 @@
 """Convert A2D2 camera frames with colour labels into the converted layout.
 
-Reads an A2D2 tree with RGB colour labels in any of its arrangements
-(``layout``: ``'raw'``, ``camera_lidar_semantic/``; ``'bboxes'``, the 3D-box
-part as it ships; ``'seed_bboxes'``, the seed study's
-``camera_lidar_semantic_bboxes/camera/{train,test,special}/``; ``'auto'``
-tells them apart), for the cameras asked for (``cameras``, as the dataset's:
-front centre by default), maps every RGB colour label to the 38 full A2D2
-categories (numbered variants such as "Car 1".."Car 4" merged; colours in
-no palette become 255), resizes images (``cv2.INTER_AREA``) and masks
-(``cv2.INTER_NEAREST``, after mapping) and writes::
+Reads a source layout with colour labels (:mod:`.source`), maps every
+label to A2D2's 38 full categories (colours in no palette become 255),
+resizes images (``cv2.INTER_AREA``) and masks (``cv2.INTER_NEAREST``, after
+mapping) and writes::
 
     OUT/images/<scene>/<ts>_camera_<camera>_<frame>.png|jpg  # e.g. frontleft
     OUT/labels/<scene>/<ts>_label_<camera>_<frame>.png  # uint8 indices
-    OUT/seed_splits/<split>.txt        # 'seed_bboxes': the scenes per split
+    OUT/seed_splits/<split>.txt        # seed split folders: their scenes
     OUT/class_list.json                                      # source copy
     OUT/conversion_summary.json                              # the summary
     OUT/a2d2_converted.json                                  # marker, last
 
-which :class:`a2d2_mmseg.datasets.A2D2Dataset` reads with ``layout='auto'``
-(``class_set='full'``, ``'reduced'`` or a class-set dict, reduced at load
-time; ``cameras=`` as on the source tree, the camera is in every file
-name). The seed arrangement's split folders become scene lists: read a
-converted split with ``scenes='seed_splits/train.txt'``. A scene in two
-split folders cannot be told apart once converted and is refused.
-
-The seed's preprocessed masks (``layout='seed'``) hold the seed's own class
-indices, not A2D2's colours, and a converted tree is read as the 38
-categories: they are refused (read them where they are, with
-``A2D2Dataset(layout='seed')``); a converted tree is refused as a source.
-
-Beside them the converter keeps ``.a2d2_state.jsonl`` (what each frame was
-made from, see :mod:`.state`) and ``.a2d2_converter.lock``.
-
-Safety and reruns:
-
-* Every file is written to a temp file and renamed (see :mod:`.files`); an
-  output that cannot be written stops the run with an error naming it.
-* One run at a time per OUT: a second run waits for the lock up to
-  ``lock_timeout`` seconds, then is refused with the holder's pid.
-* The marker ``a2d2_converted.json`` is written last: a tree without it is
-  incomplete. While a run changes the tree ``.a2d2_converting.json``
-  records its options, so a rerun after an interruption knows what it is
-  resuming. Worker processes die with the run (see :mod:`.pool`).
-* A rerun skips a frame whose sources and outputs still have the content
-  recorded when it was converted (by stat, else by content hash) and
-  converts the rest. An OUT made with other options (size, image format,
-  snap distance, class list) is refused unless ``overwrite``, which clears
-  the converter's own outputs first.
+which ``A2D2Dataset`` reads with ``layout='auto'``. Beside them the
+converter keeps ``.a2d2_state.jsonl`` (:mod:`.state`: a rerun skips the
+frames whose sources and outputs are unchanged) and
+``.a2d2_converter.lock`` (one run per OUT). Every file is written to a temp
+file and renamed (:mod:`.files`); the marker is written last, and while a
+run changes the tree ``.a2d2_converting.json`` records its options. An OUT
+made with other options is refused unless ``overwrite``.
 """
 import functools
 import json
@@ -62,18 +34,14 @@ from a2d2_mmseg.a2d2.class_list import (MAX_REPR, parse_class_list,
                                         parse_json, short_repr)
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.colours import get_mapper
-from a2d2_mmseg.a2d2.layout import (BBOX_DIR, CONVERTED_MARKER, RAW_DIR,
-                                    SEED_BBOX_DIR, SEED_SPLITS,
-                                    A2D2LayoutError, detect_layout,
-                                    parse_cameras, parse_scenes_option,
-                                    resolve_scenes, resolve_seed_split)
-from a2d2_mmseg.a2d2.layout import class_list_path as class_list_path_of
-from a2d2_mmseg.a2d2.scanning import (scan_bboxes, scan_raw,
-                                      scan_seed_bboxes)
+from a2d2_mmseg.a2d2.layout import CONVERTED_MARKER
+from a2d2_mmseg.a2d2.scenes import A2D2LayoutError
 from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputLock, atomic_write, make_dirs,
                     output_error, read_file, remove_stale_tmp)
 from a2d2_mmseg.a2d2.convert.frame import classify, convert_frame, skipped_result, verify_frame
 from a2d2_mmseg.a2d2.convert.pool import run_tasks
+from a2d2_mmseg.a2d2.convert.source import (find_source_frames, frame_key,
+                                            seed_split_lists, source_layout)
 from a2d2_mmseg.a2d2.convert.state import STATE_FILE, FrameState
 from a2d2_mmseg.a2d2.convert.summary import SUMMARY_FILE, format_summary, summarise
 
@@ -84,10 +52,6 @@ IMG_FORMATS = ('png', 'jpg')
 # Options an existing OUT must share with this run (marker keys).
 _OPTION_KEYS = ('format', 'version', 'class_set', 'classes', 'size',
                 'img_format', 'snap_distance')
-#: The source layouts the converter reads (colour labels).
-SOURCE_LAYOUTS = ('raw', 'bboxes', 'seed_bboxes')
-#: Where each source layout keeps its scenes (the output must not be in it).
-_SOURCE_DIRS = dict(raw=RAW_DIR, bboxes=BBOX_DIR, seed_bboxes=BBOX_DIR)
 SEED_SPLITS_DIR = 'seed_splits'
 
 
@@ -122,10 +86,6 @@ def parse_size(value: Union[str, Sequence[int], None]
     return w, h
 
 
-# `--scenes` values are parsed by the layout module, like the other tools.
-parse_scenes = parse_scenes_option
-
-
 def _marker(class_set, size, img_format, snap_distance, raw_root,
             layout='raw') -> dict:
     return dict(
@@ -139,127 +99,6 @@ def _marker(class_set, size, img_format, snap_distance, raw_root,
         snap_distance=float(snap_distance),
         source=raw_root,
         source_layout=layout)
-
-
-def source_layout(data_root: str, layout: str = 'auto') -> str:
-    """The layout of a converter source (see :data:`SOURCE_LAYOUTS`).
-
-    Raises:
-        A2D2LayoutError: No A2D2 data, or a layout the converter does not
-            read (the message says why and what to do).
-    """
-    if layout == 'auto':
-        layout = detect_layout(data_root)
-    if layout == 'converted':
-        raise A2D2LayoutError(
-            f'{data_root}: already a converted tree ({CONVERTED_MARKER}); '
-            'the converter reads A2D2 trees with colour labels '
-            f'{SOURCE_LAYOUTS}')
-    if layout == 'seed':
-        raise A2D2LayoutError(
-            f"{data_root}: the seed's preprocessed masks hold the seed's own "
-            "class indices, not A2D2's colours, and a converted tree holds "
-            "A2D2's 38 categories: read them where they are with "
-            "A2D2Dataset(layout='seed'), or convert the seed's "
-            f"{SEED_BBOX_DIR}/ tree (layout='seed_bboxes')")
-    if layout not in SOURCE_LAYOUTS:
-        raise ValueError(f'layout must be auto or one of {SOURCE_LAYOUTS}, '
-                         f'got {layout!r}')
-    if not osp.isdir(osp.join(data_root, _SOURCE_DIRS[layout])):
-        raise A2D2LayoutError(
-            f'{data_root}: no {_SOURCE_DIRS[layout]}/ folder; the data root '
-            f'must be the folder that holds {_SOURCE_DIRS[layout]}/')
-    return layout
-
-
-def _seed_bbox_frames(data_root: str, scenes, seed_split: Optional[str],
-                      cameras) -> list:
-    """The frames of the seed arrangement's split folders: one split
-    (``seed_split``, or ``scenes`` naming one), or every split folder there
-    (``seed_split`` None or 'all'; ``scenes`` must then not select scenes).
-    A scene in two split folders is refused: once converted they would be
-    one scene."""
-    if seed_split == 'all':
-        seed_split = None
-    if seed_split is not None or (isinstance(scenes, str)
-                                  and scenes in SEED_SPLITS + ('val', )):
-        split, scenes = resolve_seed_split(scenes, seed_split)
-        splits = [split]
-    else:
-        if scenes is not None:
-            raise A2D2LayoutError(
-                f'scenes={scenes!r} selects scenes within one split of the '
-                f'seed arrangement: pass seed_split= one of {SEED_SPLITS}')
-        splits = [sp for sp in SEED_SPLITS
-                  if osp.isdir(osp.join(data_root, SEED_BBOX_DIR, sp))]
-        if not splits:
-            raise A2D2LayoutError(
-                f'{osp.join(data_root, SEED_BBOX_DIR)}: no split folder '
-                f'{SEED_SPLITS}')
-    scene_list = resolve_scenes(scenes, data_root)
-    frames, split_of = [], {}
-    for split in splits:
-        for fr in scan_seed_bboxes(data_root, split, scene_list, cameras):
-            other = split_of.setdefault(fr['scene'], split)
-            if other != split:
-                raise ConversionError(
-                    f"scene {fr['scene']} is in both the {other}/ and the "
-                    f'{split}/ split folders of {data_root}: a converted '
-                    'tree keeps one folder per scene; convert the splits '
-                    'into separate output folders (seed_split=...)')
-            frames.append(fr)
-    return frames
-
-
-def find_source_frames(data_root: str, layout: str = 'auto', scenes=None,
-                       cameras=None, seed_split: Optional[str] = None
-                       ) -> Tuple[str, list]:
-    """The layout and frames a conversion reads.
-
-    Args:
-        data_root (str): The source tree.
-        layout (str): 'auto' or one of :data:`SOURCE_LAYOUTS`.
-        scenes: As ``A2D2Dataset``'s (in 'seed_bboxes' see
-            :func:`_seed_bbox_frames`).
-        cameras: As ``A2D2Dataset``'s.
-        seed_split (str, optional): 'seed_bboxes': 'train', 'test',
-            'special', or None / 'all' for every split folder.
-
-    Returns:
-        tuple: ``(layout, frames)``; seed frames carry their ``split``.
-
-    Raises:
-        A2D2LayoutError: A tree or arguments that cannot be read.
-        ConversionError: A scene in two seed split folders.
-    """
-    layout = source_layout(data_root, layout)
-    cameras = parse_cameras(cameras)
-    if layout == 'seed_bboxes':
-        return layout, _seed_bbox_frames(data_root, scenes, seed_split,
-                                         cameras)
-    scan = scan_raw if layout == 'raw' else scan_bboxes
-    return layout, scan(data_root, resolve_scenes(scenes, data_root),
-                        cameras)
-
-
-def frame_key(frame: dict) -> str:
-    """A frame's key in the state file and the summary: 'scene/frame' for
-    the front camera (as before cameras were added), 'scene/camera/frame'
-    for the others."""
-    if frame.get('camera', 'front_center') == 'front_center':
-        return f"{frame['scene']}/{frame['frame']}"
-    return f"{frame['scene']}/{frame['camera']}/{frame['frame']}"
-
-
-def _seed_split_lists(frames: list) -> dict:
-    """Split -> the scenes of the frames converted from it (the
-    ``seed_splits/<split>.txt`` contents)."""
-    lists: dict = {}
-    for fr in frames:
-        if fr.get('split') and fr['scene'] not in lists.setdefault(
-                fr['split'], []):
-            lists[fr['split']].append(fr['scene'])
-    return lists
 
 
 def _read_json(path: str) -> Optional[dict]:
@@ -471,21 +310,19 @@ def convert(raw_root: str,
     if not osp.isdir(raw_root):
         raise A2D2LayoutError(f'{raw_root}: the data root does not exist or '
                               'is not a folder')
-    layout = source_layout(raw_root, layout)
-    source_dir = _SOURCE_DIRS[layout]
+    lay = source_layout(raw_root, layout)
     if osp.realpath(out_dir) == osp.realpath(raw_root) or osp.realpath(
-            out_dir).startswith(osp.realpath(raw_root) + os.sep +
-                                source_dir):
+            out_dir).startswith(osp.realpath(raw_root) + os.sep + lay.top):
         raise ConversionError(f'{out_dir}: the output folder must not be '
                               'the source tree or inside it')
-    class_list_path = class_list_path_of(raw_root, layout)
+    class_list_path = lay.class_list_path(raw_root)
     class_set = build_class_set('full', class_list_path)  # validates it
     # Built once here; forked workers inherit the table.
     get_mapper('full', class_list_path, snap_distance)
-    _, frames = find_source_frames(raw_root, layout, scenes, cameras,
+    _, frames = find_source_frames(raw_root, lay.name, scenes, cameras,
                                    seed_split)
     meta = _marker(class_set, size, img_format, snap_distance, raw_root,
-                   layout)
+                   lay.name)
     marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
 
     make_dirs(out_dir)
@@ -539,7 +376,7 @@ def convert(raw_root: str,
             out_list = osp.join(out_dir, 'class_list.json')
             if not osp.isfile(out_list) or read_file(out_list) != list_bytes:
                 atomic_write(out_list, list_bytes, fsync)
-            for split, names in _seed_split_lists(frames).items():
+            for split, names in seed_split_lists(frames).items():
                 make_dirs(osp.join(out_dir, SEED_SPLITS_DIR))
                 atomic_write(
                     osp.join(out_dir, SEED_SPLITS_DIR, f'{split}.txt'),

@@ -9,7 +9,8 @@ from typing import Dict
 import numpy as np
 
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST, category_of, hex_to_rgb
-from a2d2_mmseg.a2d2.layout import CAMERA, RAW_DIR
+from a2d2_mmseg.a2d2.layout import RAW_DIR
+from a2d2_mmseg.a2d2.scenes import CAMERA
 
 __all__ = [
     'A2D2_CLASS_LIST', 'CAMERA', 'CLASS_INDEX', 'PALETTE', 'RAW_DIR',

@@ -17,6 +17,7 @@ from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
+from a2d2_mmseg.a2d2.layout import ARRANGEMENTS
 from a2d2_mmseg.a2d2.synthetic.classes import A2D2_CLASS_LIST, category_of
 from a2d2_mmseg.a2d2.synthetic.layout import scene_layout
 from a2d2_mmseg.a2d2.synthetic.options import DEFAULT_SIZE, FRAME_DT, FRAME_STEP, Options
@@ -151,7 +152,7 @@ def generate(out_dir: Union[str, os.PathLike],
     scenes = [scene_name(i) for i in range(opts.num_scenes)]
     splits = split_scenes(scenes)
     folders: Dict[str, List[str]] = {}
-    if opts.layout == 'seed_bboxes':
+    if ARRANGEMENTS[opts.layout].seed_splits:
         # Checked before anything is written.
         splits = move_special(splits, opts.special_scenes)
         folders = seed_folders(splits)
@@ -218,7 +219,7 @@ def format_summary(summary: Summary) -> str:
     cams = '' if ncam == 1 and summary.cameras[0] == 'front_center' else (
         f' x {ncam} camera(s) ({", ".join(summary.cameras)})')
     folders = ''
-    if summary.layout == 'seed_bboxes':
+    if summary.folders:
         folders = '; split folders ' + ' / '.join(
             f'{k}/ {len(v)}' for k, v in summary.folders.items()) + \
             ' scenes'

@@ -8,7 +8,8 @@ from typing import Sequence, Tuple, Union
 
 import numpy as np
 
-from a2d2_mmseg.a2d2.layout import DEFAULT_CAMERAS, parse_cameras
+from a2d2_mmseg.a2d2.layout import ARRANGEMENTS, SceneTreeLayout
+from a2d2_mmseg.a2d2.scenes import DEFAULT_CAMERAS, parse_cameras
 
 DEFAULT_OUT = 'data/a2d2_synthetic'
 # A2D2's 1920x1208 divided by 4.
@@ -23,7 +24,8 @@ FRAME_STEP = 7
 FRAME_DT = 0.7
 #: The arrangements the generator writes (``layout=``): A2D2's semantic
 #: part, its 3D-box part as it ships, and the seed study's split folders.
-GENERATOR_LAYOUTS = ('raw', 'bboxes', 'seed_bboxes')
+GENERATOR_LAYOUTS = tuple(name for name, lay in ARRANGEMENTS.items()
+                          if isinstance(lay, SceneTreeLayout))
 
 
 class SyntheticA2D2Error(ValueError):
@@ -122,7 +124,7 @@ class Options:
         for name in ('num_scenes', 'frames_per_scene', 'seed',
                      'special_scenes'):
             object.__setattr__(self, name, int(getattr(self, name)))
-        if self.special_scenes and self.layout != 'seed_bboxes':
+        if self.special_scenes and not ARRANGEMENTS[self.layout].seed_splits:
             raise SyntheticA2D2Error(
                 "special_scenes is for layout 'seed_bboxes' (its special/ "
                 f'folder), got layout {self.layout!r}')

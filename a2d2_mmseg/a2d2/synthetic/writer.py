@@ -1,46 +1,12 @@
 """The generated set on disk: an A2D2 arrangement, split lists, marker file.
 
-``layout='raw'`` (the default) writes A2D2's semantic part::
-
-    OUT/
-    ├── SYNTHETIC_README.txt                  # what this is, seed, command
-    ├── splits/{train,val,test}.txt           # scene lists, disjoint
-    └── camera_lidar_semantic/
-        ├── class_list.json                   # A2D2's 55 colours, its order
-        └── 20990101_090000/                  # one scene = one "drive"
-            ├── camera/cam_front_center/
-            │   ├── 20990101090000_camera_frontcenter_000003143.png
-            │   └── 20990101090000_camera_frontcenter_000003143.json
-            └── label/cam_front_center/
-                └── 20990101090000_label_frontcenter_000003143.png
-
-``layout='bboxes'``: A2D2's 3D-box part as it ships, the same scenes and
-files under ``camera_lidar_semantic_bboxes/`` with ``class_list.json`` at its
-top and empty ``label3D/cam_<camera>/`` and ``lidar/cam_<camera>/`` folders
-beside ``camera/`` and ``label/`` (no boxes or point clouds are drawn)::
-
-    OUT/camera_lidar_semantic_bboxes/
-    ├── class_list.json
-    └── <scene>/{camera,label,label3D,lidar}/cam_front_center/
-
-``layout='seed_bboxes'``: the seed study's arrangement of that part, where
-the folder is the split (:func:`seed_folders`)::
-
-    OUT/camera_lidar_semantic_bboxes/camera/
-    ├── class_list.json                       # beside the split folders
-    ├── train/<scene>/{camera,label}/cam_front_center/   # train + val scenes
-    ├── test/<scene>/...                                 # test scenes
-    └── special/<scene>/...                   # only with special_scenes > 0
-
-``splits/*.txt`` are written in every layout (in 'seed_bboxes' the
-train.txt and val.txt scenes are both in ``train/``, so that
-``scenes='splits/val.txt', seed_split='train'`` holds some out).
-
-Cameras: ``cam_front_center`` unless more are asked for; each camera has
-its folders ``cam_<camera>`` and its token in the file names, as in A2D2.
-
-PNGs are 8-bit RGB written by OpenCV (deterministic bytes); dates are in
-:data:`SCENE_YEAR` so the frames are never mistaken for real ones.
+The layout objects (:mod:`a2d2_mmseg.a2d2.layout`) say where the scenes
+and ``class_list.json`` go, for ``layout='raw'`` (default), ``'bboxes'``
+(with empty ``label3D/`` and ``lidar/`` folders) or ``'seed_bboxes'``
+(split folders, :func:`seed_folders`). Beside them: ``splits/*.txt`` (one
+scene a line, in every layout) and ``SYNTHETIC_README.txt``
+(:func:`write_marker`). PNGs are 8-bit RGB written by OpenCV
+(deterministic bytes); dates are in :data:`SCENE_YEAR`.
 """
 import json
 import os
@@ -52,8 +18,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from a2d2_mmseg.a2d2.layout import (BBOX_DIR, CAMERA_TOKENS, DEFAULT_CAMERAS,
-                                    SEED_BBOX_DIR, SEED_SPLITS)
+from a2d2_mmseg.a2d2.layout import ARRANGEMENTS, BBOX_DIR, SEED_BBOX_DIR
+from a2d2_mmseg.a2d2.scenes import (CAMERA_TOKENS, DEFAULT_CAMERAS,
+                                    SEED_SPLITS)
 from a2d2_mmseg.a2d2.synthetic.classes import A2D2_CLASS_LIST, PALETTE, RAW_DIR
 from a2d2_mmseg.a2d2.synthetic.options import SyntheticA2D2Error
 
@@ -141,22 +108,6 @@ def seed_folders(splits: Dict[str, List[str]]) -> Dict[str, List[str]]:
                    test=list(splits['test']),
                    special=list(splits.get('special', [])))
     return {k: sorted(folders[k]) for k in SEED_SPLITS if folders[k]}
-
-
-def scene_root(out_dir: str, layout: str, folder: str = '') -> str:
-    """The folder that holds a layout's scene folders (for 'seed_bboxes',
-    of split folder ``folder``)."""
-    if layout == 'raw':
-        return osp.join(out_dir, RAW_DIR)
-    if layout == 'bboxes':
-        return osp.join(out_dir, BBOX_DIR)
-    return osp.join(out_dir, SEED_BBOX_DIR, folder)
-
-
-def class_list_dir(out_dir: str, layout: str) -> str:
-    """Where a layout keeps ``class_list.json``."""
-    return osp.join(out_dir, dict(raw=RAW_DIR, bboxes=BBOX_DIR,
-                                  seed_bboxes=SEED_BBOX_DIR)[layout])
 
 
 def _scene_dirs(out_dir: str) -> Optional[List[str]]:
@@ -250,8 +201,8 @@ def prepare_out(out_dir: str, overwrite: bool) -> bool:
 
 def write_class_list(out_dir: str, layout: str = 'raw') -> None:
     """Write A2D2's ``class_list.json`` (colour -> name, A2D2's order) where
-    the layout keeps it (:func:`class_list_dir`)."""
-    folder = class_list_dir(out_dir, layout)
+    the layout keeps it."""
+    folder = osp.join(out_dir, ARRANGEMENTS[layout].class_list_dirs[0])
     os.makedirs(folder, exist_ok=True)
     with open(osp.join(folder, 'class_list.json'), 'w',
               encoding='utf-8') as f:
@@ -273,9 +224,9 @@ def make_scene_dirs(out_dir: str, scene: str, layout: str = 'raw',
         folder (str): The split folder ('seed_bboxes').
         cameras (Sequence[str]): Camera names.
     """
-    base = osp.join(scene_root(out_dir, layout, folder), scene)
-    subs = ('camera', 'label') + (('label3D', 'lidar')
-                                  if layout == 'bboxes' else ())
+    lay = ARRANGEMENTS[layout]
+    base = osp.join(lay.scene_root(out_dir, folder), scene)
+    subs = ('camera', 'label') + tuple(lay.extra_folders)
     for cam in cameras:
         for sub in subs:
             os.makedirs(osp.join(base, sub, f'cam_{cam}'), exist_ok=True)
@@ -385,7 +336,7 @@ def _layout_lines(out_dir: str, layout: str, cameras: Sequence[str],
     lines = ''
     if tuple(cameras) != DEFAULT_CAMERAS:
         lines += f"Cameras: {', '.join(cameras)}\n" + _OTHER_CAMERAS
-    if layout == 'seed_bboxes':
+    if ARRANGEMENTS[layout].seed_splits:
         lines += (f'Split folders ({SEED_BBOX_DIR}/<folder>/; '
                   'train/ holds the\ntrain and val scenes, special/ only '
                   'the --special-scenes ones):\n')

@@ -12,7 +12,7 @@ from a2d2_mmseg.a2d2 import (IGNORE_INDEX, MAX_IMAGE_SIDE, A2D2LabelError,
                      LabelDecoder, UnknownColourWarning, class_set_key,
                      class_set_spec, get_decoder)
 from a2d2_mmseg.a2d2.class_list import short_repr
-from a2d2_mmseg.a2d2.labels import read_npy_file
+from a2d2_mmseg.a2d2.npy_masks import read_npy_file
 
 __all__ = ['A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations']
 
@@ -65,7 +65,7 @@ class LoadA2D2Annotations(BaseTransform):
     allocating it. A local ``.npy`` mask's header is read and checked the
     same way before the rest of the file is read (a 'stored' mask may not
     have more pixels than its image; see
-    :func:`~a2d2_mmseg.a2d2.labels.check_npy_header`).
+    :func:`~a2d2_mmseg.a2d2.npy_masks.check_npy_header`).
 
     Required Keys:
 
