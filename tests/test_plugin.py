@@ -23,6 +23,7 @@ def state():
     from mmengine.runner import Runner
     from mmengine.runner.checkpoint import CheckpointLoader
     from mmseg.apis import MMSegInferencer
+    from a2d2_mmseg.compat import MARK
     load = CheckpointLoader.__dict__['load_checkpoint'].__func__
     return dict(
         dataset=DATASETS.get('A2D2Dataset') is not None,
@@ -34,10 +35,9 @@ def state():
         metric=METRICS.get('PerClassIoUMetric') is not None,
         hooks=[HOOKS.get(n) is not None for n in (
             'RNGStateHook', 'PlainCheckpointHook')],
-        checkpoint_loader=bool(getattr(load, '_a2d2_guarded', False)),
-        resume=bool(getattr(Runner.resume, '_a2d2_guarded', False)),
-        inferencer=bool(getattr(MMSegInferencer._init_pipeline,
-                                '_a2d2_adapted', False)),
+        checkpoint_loader=hasattr(load, MARK),
+        resume=hasattr(Runner.resume, MARK),
+        inferencer=hasattr(MMSegInferencer._init_pipeline, MARK),
         flops='aten::scaled_dot_product_attention'
         in ca._DEFAULT_SUPPORTED_FLOP_OPS)
 

@@ -1,88 +1,126 @@
-"""Every change the plugin makes to mmengine, mmseg and torch: one list.
+"""Every change the plugin makes to mmengine, mmseg, mmcv and torch.
 
-:func:`apply_patches` applies them; importing :mod:`a2d2_mmseg.plugin` (the
-configs' ``custom_imports``, ``tools/train.py``, ``tools/test.py``) calls it
-once. Nothing else in the package patches anything on import: importing
-``a2d2_mmseg`` or any other module of it changes no library. Each patch is
-idempotent, targets mmengine 0.10.x / mmseg 1.2.x, and is covered by the
-tests of its module.
+Each module listed in :data:`PATCH_MODULES` fixes one upstream defect and
+declares it as a :class:`Patch`: the upstream behaviour it fixes, the
+versions it was checked against, the upstream functions it replaces or
+wraps (``targets``, fingerprinted by tests/test_compat/test_upstream.py so
+that an upstream change is noticed) and the function that applies it.
+:func:`apply_patches` applies them all, once; importing
+:mod:`a2d2_mmseg.plugin` calls it (the configs' ``custom_imports``,
+``tools/train.py``, ``tools/test.py``). Nothing else patches anything:
+importing ``a2d2_mmseg`` or any other module of it changes no library.
 
-Safe checkpoint loading (:mod:`a2d2_mmseg.compat.checkpoint`;
-``mim train``/``mim test`` and mmseg's tools load checkpoints through
-mmengine, which never imports this package's tools):
-
-1. :func:`~a2d2_mmseg.compat.checkpoint.register_checkpoint_safe_globals`: allow-lists
-   the plain-data types of mmengine checkpoints for
-   ``torch.load(weights_only=True)``, so checkpoints load as data, never
-   run.
-2. :func:`~a2d2_mmseg.compat.checkpoint.guard_checkpoint_loader`: mmengine's
-   ``CheckpointLoader.load_checkpoint`` refuses unsafe, empty, truncated and
-   malformed checkpoints and failed downloads with clear messages, and
-   never runs the config text stored in a checkpoint.
-3. :func:`~a2d2_mmseg.compat.resume.guard_runner_resume`: ``Runner.resume``
-   checks a checkpoint before using it, and resumes from the newest
-   complete checkpoint when ``work_dir/last_checkpoint`` is empty, dangling
-   or names a broken file (and refuses one naming another folder's);
-   ``Runner.load_or_resume`` refuses a checkpoint (``load_from``,
-   ``--resume``) whose weights do not fit the model.
-4. :func:`~a2d2_mmseg.compat.checkpoint.guard_inferencer_config` and
-   :func:`~a2d2_mmseg.compat.inferencer.read_inferencer_config`: mmseg's
-   ``MMSegInferencer(weights=CKPT)`` reads the config stored in a
-   checkpoint as data instead of running it.
-
-mmseg's inference APIs on the A2D2 configs:
-
-5. :func:`~a2d2_mmseg.compat.inferencer.adapt_seg_inferencer`: ``MMSegInferencer``
-   keeps ``LoadA2D2ImageFromFile`` in the test pipeline (mmseg's only
-   accepts a step named ``LoadImageFromFile``).
-
-``mim train`` on a CPU-only machine:
-
-6. :func:`~a2d2_mmseg.compat.distributed.patch_mmengine_cpu_distributed`: mmengine's
-   launcher path uses gloo and CPU DDP when no accelerator is present
-   (mmseg's configs ask for nccl and SyncBN). A no-op with an accelerator;
-   ``A2D2_MMSEG_PATCH_MMENGINE=0`` skips it. ``tools/train.py`` and
-   ``tools/test.py`` configure this explicitly and do not need it.
-
-Counting:
-
-7. :func:`~a2d2_mmseg.compat.flop_handles.register_flop_handles`: FLOP
-   and activation counters for ``scaled_dot_product_attention`` and
-   ``baddbmm`` in mmengine's ``FlopAnalyzer`` (mmseg's ``get_flops.py``
-   counted the attention of the Mask2Former-lite head as 0). Only adds
-   handles for operators mmengine does not count.
-
-mmcv on a GPU:
-
-8. :func:`~a2d2_mmseg.compat.mmcv_ops.fall_back_ms_deform_attn`: mmcv's
-   ``MultiScaleDeformableAttention`` (the full Mask2Former reference) uses
-   mmcv's PyTorch implementation on CUDA tensors when mmcv's extension has
-   CPU ops only (``tools/setup_env.sh``'s build); mmcv 2.0-2.1.
+A patch whose versions do not match the installed packages is skipped with
+one logged line naming it and the installed version. A replaced function
+carries the attribute :data:`MARK` (the patch's name), which makes every
+patch idempotent. Why checkpoints are loaded with ``weights_only=True`` and
+what that takes: :mod:`a2d2_mmseg.compat.checkpoint_types`.
 """
+import dataclasses
+import importlib
+import inspect
+import logging
+from typing import Any, Callable, List, Optional, Tuple
 
-__all__ = ['apply_patches']
+from mmengine.logging import print_log
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+__all__ = ['Patch', 'MARK', 'PATCH_MODULES', 'patches', 'apply_patch',
+           'apply_patches', 'wrap', 'version_problem']
+
+#: Attribute naming the patch on every function a patch installs.
+MARK = '__a2d2_patch__'
+#: The modules that declare a ``PATCH``, in the order they are applied.
+PATCH_MODULES = ('checkpoint_types', 'checkpoint', 'resume',
+                 'inferencer_config', 'inferencer', 'distributed',
+                 'mmcv_ops', 'flop_handles')
 
 _applied = False
 
 
+@dataclasses.dataclass(frozen=True)
+class Patch:
+    """One fix of an upstream defect.
+
+    Attributes:
+        name (str): Short name, used in log lines and markers.
+        upstream (str): The upstream behaviour (or issue) it fixes.
+        requires (tuple[str]): Requirement specs it applies to, e.g.
+            ``'mmengine>=0.10,<0.11'``; outside them it is skipped.
+        apply (callable): Applies the patch (idempotent).
+        targets (tuple[str]): Dotted names of the upstream functions or
+            classes it replaces, wraps or relies on.
+    """
+    name: str
+    upstream: str
+    requires: Tuple[str, ...]
+    apply: Callable[[], Any]
+    targets: Tuple[str, ...] = ()
+
+
+def _installed(package: str) -> str:
+    return str(importlib.import_module(package).__version__)
+
+
+def version_problem(requires: Tuple[str, ...]) -> Optional[str]:
+    """Why the installed packages do not match ``requires``, or None."""
+    for spec in map(Requirement, requires):
+        installed = _installed(spec.name)
+        # '2.6.0+cpu' is 2.6.0 for the range.
+        if Version(Version(installed).base_version) not in spec.specifier:
+            return f'installed {spec.name} {installed}, patch is for {spec}'
+    return None
+
+
+def apply_patch(patch: Patch) -> bool:
+    """Apply one patch inside its versions; else log one line.
+
+    Returns:
+        bool: Whether the patch was applied.
+    """
+    problem = version_problem(patch.requires)
+    if problem is not None:
+        print_log(f'a2d2_mmseg: skipping patch {patch.name!r} '
+                  f'({patch.upstream}): {problem}', logger='current',
+                  level=logging.WARNING)
+        return False
+    patch.apply()
+    return True
+
+
+def patches() -> List[Patch]:
+    """The ``PATCH`` of each module of :data:`PATCH_MODULES`."""
+    return [importlib.import_module(f'{__name__}.{name}').PATCH
+            for name in PATCH_MODULES]
+
+
 def apply_patches() -> None:
-    """Apply the patches listed in the module docstring, once."""
+    """Apply :func:`patches`, once."""
     global _applied
     if _applied:
         return
-    from a2d2_mmseg.compat.flop_handles import register_flop_handles
-    from a2d2_mmseg.compat.mmcv_ops import fall_back_ms_deform_attn
-    from a2d2_mmseg.compat.checkpoint import (guard_checkpoint_loader, guard_inferencer_config, register_checkpoint_safe_globals)
-    from a2d2_mmseg.compat.distributed import patch_mmengine_cpu_distributed
-    from a2d2_mmseg.compat.inferencer import (adapt_seg_inferencer, read_inferencer_config)
-    from a2d2_mmseg.compat.resume import guard_runner_resume
-    register_checkpoint_safe_globals()
-    guard_checkpoint_loader()
-    guard_runner_resume()
-    guard_inferencer_config()
-    read_inferencer_config()  # after the guard: it wraps the guarded method
-    adapt_seg_inferencer()
-    patch_mmengine_cpu_distributed()
-    fall_back_ms_deform_attn()
-    register_flop_handles()
+    for patch in patches():
+        apply_patch(patch)
     _applied = True
+
+
+def wrap(owner: Any, attr: str, name: str,
+         make: Callable[[Callable], Callable]) -> bool:
+    """Replace ``owner.attr`` by ``make(current)``, marked with ``name``.
+
+    Classmethods are unwrapped and rewrapped. Nothing happens when the
+    current function already carries this patch's mark.
+
+    Returns:
+        bool: Whether it was replaced now.
+    """
+    raw = inspect.getattr_static(owner, attr)
+    is_classmethod = isinstance(raw, classmethod)
+    current = raw.__func__ if is_classmethod else getattr(owner, attr)
+    if getattr(current, MARK, None) == name:
+        return False
+    new = make(current)
+    setattr(new, MARK, name)
+    setattr(owner, attr, classmethod(new) if is_classmethod else new)
+    return True

@@ -1,42 +1,36 @@
-"""Read the config text stored in a checkpoint as data, never as code.
+"""Read config text from a checkpoint as data, never as code.
 
-mmengine's runner stores the config in every checkpoint as Python text
-(``cfg.pretty_text``, in ``message_hub.runtime_info['cfg']`` and
-``meta['cfg']``): one ``name = value`` line per entry, the values written
-as literals and ``dict(key=value, ...)``. mmengine reads it back by
-running it (``Config.fromstring(..., file_format='.py')``), which would run
-any code a crafted checkpoint holds.
-
-:func:`config_from_text` reads such text without running anything: it
-parses it with :mod:`ast` and evaluates only literals (strings, numbers,
-``True``/``False``/``None``, ``inf``/``nan``), negated numbers, lists,
-tuples, sets, dict displays and ``dict(...)`` calls with keyword arguments.
-Anything else (another call, an attribute, an operator, an import, a
-statement that is not a plain assignment) is refused with
-:class:`ConfigTextError` naming its line.
-
-Data can still name code: mmengine's registries resolve a ``type`` they do
-not hold by importing it (``Registry.get`` falls back to
-``get_object_from_string``: ``type='os.system'`` imports ``os`` and calls
-``system`` with the dict's other keys), ``_scope_`` and ``default_scope``
-import ``<scope>.registry``, and the inferencer looks ``collate_fn`` up the
-same way. :func:`check_registered_types` refuses every such name that is
-not a class already registered in the OpenMMLab registries.
+mmengine stores the config in every checkpoint as Python text
+(``cfg.pretty_text`` in ``message_hub.runtime_info['cfg']`` and
+``meta['cfg']``; mmseg 0.x wrote ``meta['config']``) and reads it back by
+running it (``Config.fromstring(..., '.py')``). Here it is parsed with
+:mod:`ast` and only literals (``inf``/``nan`` too), negated numbers, lists,
+tuples, sets, dict displays and ``dict(...)`` with keyword arguments are
+evaluated: :func:`config_from_text` (every entry, refusing anything else
+with :class:`ConfigTextError`) and :func:`literal_gpu_ids` (``gpu_ids``
+only). Data can still name code (a ``type`` mmengine's registries would
+import): :func:`check_registered_types` refuses every name that is not a
+class already registered.
 """
 import ast
 import importlib.util
 import inspect
 import math
-from typing import Any, Dict, Iterator, List, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 __all__ = [
-    'ConfigTextError', 'config_from_text', 'check_registered_types',
-    'MAX_CONFIG_TEXT'
+    'ConfigTextError', 'config_from_text', 'literal_gpu_ids',
+    'check_registered_types', 'MAX_CONFIG_TEXT'
 ]
 
 #: Longest config text read (configs are a few tens of kB; the limit bounds
 #: the parser's time and memory on crafted input).
 MAX_CONFIG_TEXT = 1 << 21
+# Most GPU ids read from ``gpu_ids = range(...)``.
+_MAX_GPU_IDS = 4096
+# What parsing or evaluating crafted text raises besides ConfigTextError.
+_PARSE_ERRORS = (SyntaxError, ValueError, TypeError, RecursionError,
+                 MemoryError)
 # Names pretty_text writes for values that have no literal.
 _NAMES = {'inf': math.inf, 'nan': math.nan}
 _LITERALS = (str, int, float, complex, bool, type(None))
@@ -91,6 +85,17 @@ def _value(node: ast.AST, source: str) -> Any:
     raise _refuse(node, source, repr(ast.unparse(node)[:80]))
 
 
+def _parse(text: Any, source: str) -> ast.Module:
+    if not isinstance(text, str):
+        raise ConfigTextError(
+            f'{source}: a {type(text).__name__}, not config text')
+    if len(text) > MAX_CONFIG_TEXT:
+        raise ConfigTextError(
+            f'{source}: {len(text)} characters, more than the '
+            f'{MAX_CONFIG_TEXT} read from a checkpoint')
+    return ast.parse(text, mode='exec')
+
+
 def config_from_text(text: str, source: str = 'config text') -> dict:
     """The entries of a config written as Python text, read as data.
 
@@ -107,17 +112,9 @@ def config_from_text(text: str, source: str = 'config text') -> dict:
             holds anything but plain ``name = value`` assignments of the
             values above.
     """
-    if not isinstance(text, str):
-        raise ConfigTextError(
-            f'{source}: a {type(text).__name__}, not config text')
-    if len(text) > MAX_CONFIG_TEXT:
-        raise ConfigTextError(
-            f'{source}: {len(text)} characters, more than the '
-            f'{MAX_CONFIG_TEXT} read from a checkpoint')
     try:
-        tree = ast.parse(text, mode='exec')
         entries = {}
-        for node in tree.body:
+        for node in _parse(text, source).body:
             if not (isinstance(node, ast.Assign) and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Name)):
                 raise _refuse(node, source, 'a statement that is not a '
@@ -125,13 +122,46 @@ def config_from_text(text: str, source: str = 'config text') -> dict:
             entries[node.targets[0].id] = _value(node.value, source)
     except ConfigTextError:
         raise
-    except (SyntaxError, ValueError, TypeError, RecursionError,
-            MemoryError) as error:
+    except _PARSE_ERRORS as error:
         # Not Python, nesting too deep, unhashable dict keys or set items.
         raise ConfigTextError(
             f'{source}: cannot be read as config data ({type(error).__name__}'
             f': {str(error)[:200]}); nothing was run') from None
     return entries
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def literal_gpu_ids(text: Any) -> Optional[List[int]]:
+    """The integers the last top-level ``gpu_ids = ...`` assigns, or None.
+
+    A literal list or tuple of integers, or ``range`` of integer literals
+    (as mmseg 0.x wrote it); other statements of the text are ignored and
+    nothing is run. None for anything else, or text that is not Python.
+    """
+    try:
+        value = None
+        for node in _parse(text, 'config').body:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == 'gpu_ids'
+                    for t in node.targets):
+                value = node.value
+        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                and value.func.id == 'range' and not value.keywords):
+            args = [_value(a, 'config') for a in value.args]
+            if not 1 <= len(args) <= 3 or not all(map(_is_int, args)):
+                return None
+            ids = range(*args)
+        else:
+            ids = None if value is None else _value(value, 'config')
+        if not isinstance(ids, (list, tuple, range)) or \
+                len(ids) > _MAX_GPU_IDS or not all(map(_is_int, ids)):
+            return None
+    except (ConfigTextError, OverflowError) + _PARSE_ERRORS:
+        return None
+    return list(ids)
 
 
 def _registries() -> Tuple[Dict[str, List[Any]], Set[str]]:
@@ -167,15 +197,12 @@ def check_registered_types(entries: dict, source: str) -> None:
     """Refuse config data that would make mmengine import or call anything
     but a class registered in the OpenMMLab registries.
 
-    Checked, in every nested dict and list: each ``type`` must be a plain
-    name (``'ResNetV1c'``) or ``'<scope>.<name>'`` with a scope already
-    imported (``'mmdet.DiceLoss'``) under which a *class* is registered,
-    and no importable module may have that name (mmengine would import it
-    where the registry it builds from lacks the name); a ``collate_fn``
-    name must be a function registered in a ``function`` registry (what
-    mmengine's inferencer looks it up in); ``_scope_`` and the top-level
-    ``default_scope`` must be scopes already imported. Nothing is imported
-    or called to check.
+    In every nested dict and list: each ``type`` must be a plain name or
+    ``'<scope>.<name>'`` of an imported scope naming a registered *class*,
+    and no importable module may have that name (mmengine would import it);
+    a ``collate_fn`` must be a function in a ``function`` registry;
+    ``_scope_`` and ``default_scope`` must be imported scopes. Nothing is
+    imported or called to check.
 
     Args:
         entries (dict): Config data (:func:`config_from_text`).

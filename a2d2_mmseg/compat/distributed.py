@@ -1,27 +1,16 @@
-"""Distributed (multi-process) training and testing on CPU-only machines.
+"""Distributed training and testing on machines without an accelerator.
 
 mmengine 0.10.x assumes GPUs once a launcher is used: ``init_dist`` calls
-``torch.cuda.set_device`` (an ``AttributeError`` on CPU builds of torch) and
-mmseg's configs ask for the 'nccl' backend; ``Runner.wrap_model`` gives
-``DistributedDataParallel`` ``device_ids=[LOCAL_RANK]``, which DDP rejects
-for CPU modules; and mmseg's configs use SyncBN, which only runs on GPUs.
-
-When no accelerator is in use (``mmengine.device.get_device() == 'cpu'``,
-e.g. a CPU build of torch or ``CUDA_VISIBLE_DEVICES=-1``):
-
-* :func:`init_cpu_dist` initialises the process group with 'gloo' from the
-  launcher's environment, without touching CUDA;
-* :class:`CPUDistributedDataParallel` is ``MMDistributedDataParallel`` with
-  ``device_ids=None`` that first reverts SyncBN layers to BN
-  (``mmengine.model.revert_sync_batchnorm``);
-* :func:`configure_cpu_distributed` applies both to a config, and
-  ``tools/train.py`` / ``tools/test.py`` call it explicitly;
-* :func:`patch_mmengine_cpu_distributed` does the same for tools this package
-  does not control (mmseg's own ``tools/train.py`` as run by ``mim train``,
-  which only imports this package through ``custom_imports``). It runs on
-  ``import a2d2_mmseg.plugin`` (:mod:`a2d2_mmseg.compat`) and is a no-op
-  when an accelerator is present, so
-  GPU (nccl) runs are exactly mmseg's.
+``torch.cuda.set_device`` (an error on CPU builds of torch) and mmseg's
+configs ask for 'nccl'; ``Runner.wrap_model`` gives DDP
+``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules; and SyncBN
+runs on GPUs only. When ``mmengine.device.get_device() == 'cpu'``:
+:func:`init_cpu_dist` initialises 'gloo' without CUDA, and
+:func:`configure_cpu_distributed` makes the model wrapper the plugin's
+``CPUDistributedDataParallel`` (``device_ids=None``, SyncBN reverted to BN).
+``tools/train.py``/``test.py`` call :func:`setup_cpu_distributed`;
+:data:`PATCH` does the same inside mmengine for tools this package does not
+control (``mim train``), and defers to mmengine with an accelerator.
 """
 import copy
 import datetime
@@ -38,10 +27,12 @@ from mmengine.registry import MODEL_WRAPPERS
 from torch import distributed as torch_dist
 from torch.nn.parallel import DistributedDataParallel
 
+from a2d2_mmseg.compat import Patch, wrap
+
 __all__ = [
-    'cpu_only', 'init_cpu_dist', 'CPUDistributedDataParallel',
-    'configure_cpu_distributed', 'setup_cpu_distributed',
-    'patch_mmengine_cpu_distributed', 'PATCH_ENV'
+    'cpu_only', 'init_cpu_dist', 'configure_cpu_distributed',
+    'setup_cpu_distributed', 'patch_mmengine_cpu_distributed', 'PATCH_ENV',
+    'PATCH'
 ]
 
 # Set to 0 to keep mmengine unpatched (the tools here still work on CPU).
@@ -67,17 +58,16 @@ def _cpu_backend(backend: Optional[str]) -> str:
 
 def init_cpu_dist(launcher: str, backend: Optional[str] = 'gloo',
                   **kwargs) -> None:
-    """Initialise ``torch.distributed`` for CPU processes.
-
-    Mirrors ``mmengine.dist.init_dist`` (mmengine 0.10.7) for the 'pytorch'
-    (torchrun), 'slurm' and 'mpi' launchers without calling
-    ``torch.cuda.set_device``; GPU backends ('nccl', ...) become 'gloo'.
+    """Initialise ``torch.distributed`` for CPU processes, as mmengine
+    0.10.7's ``init_dist`` does for the 'pytorch', 'slurm' and 'mpi'
+    launchers but without ``torch.cuda.set_device``.
 
     Args:
         launcher (str): 'pytorch', 'slurm' or 'mpi'.
-        backend (str, optional): Backend; 'nccl'/None mean 'gloo'.
-        **kwargs: Passed to ``torch.distributed.init_process_group``;
-            ``timeout`` in seconds, ``port`` for slurm, as in mmengine.
+        backend (str, optional): Backend; GPU ones ('nccl', None) become
+            'gloo'.
+        **kwargs: For ``torch.distributed.init_process_group``; ``timeout``
+            in seconds, ``port`` for slurm, as in mmengine.
     """
     backend = _cpu_backend(backend)
     timeout = kwargs.get('timeout')
@@ -115,34 +105,12 @@ def init_cpu_dist(launcher: str, backend: Optional[str] = 'gloo',
     torch_dist.init_process_group(backend=backend, **kwargs)
 
 
-@MODEL_WRAPPERS.register_module()
-class CPUDistributedDataParallel(MMDistributedDataParallel):
-    """``MMDistributedDataParallel`` for modules on the CPU.
-
-    Reverts SyncBN layers to BN (SyncBN needs GPUs; every process then keeps
-    its own batch statistics) and passes ``device_ids=None``, as DDP requires
-    for CPU modules. ``device_ids``/``output_device`` given by
-    ``Runner.wrap_model`` (``[LOCAL_RANK]``) are ignored.
-
-    Registered in mmengine's root ``MODEL_WRAPPERS``, where
-    ``Runner.wrap_model`` looks wrapper types up.
-    """
-
-    def __init__(self, module, device_ids=None, output_device=None,
-                 **kwargs) -> None:
-        module = revert_sync_batchnorm(module)
-        super().__init__(
-            module=module, device_ids=None, output_device=None, **kwargs)
-
-
 def configure_cpu_distributed(cfg, launcher: Optional[str] = None):
-    """Adapt a config for distributed CPU training/testing, in place.
-
-    A no-op without a launcher or when an accelerator is in use. Otherwise
-    sets ``env_cfg.dist_cfg.backend='gloo'`` and makes ``model_wrapper_cfg``
-    a :class:`CPUDistributedDataParallel` (keeping its other options, and
-    mmengine's defaults ``broadcast_buffers=False`` and
-    ``find_unused_parameters=cfg.find_unused_parameters`` when unset).
+    """Adapt a config for distributed CPU runs, in place: 'gloo' as
+    ``env_cfg.dist_cfg.backend`` and ``CPUDistributedDataParallel`` as
+    ``model_wrapper_cfg`` (other options kept; mmengine's defaults
+    ``broadcast_buffers=False``, ``find_unused_parameters`` when unset). A
+    no-op without a launcher or with an accelerator.
 
     Args:
         cfg (mmengine.Config): The config.
@@ -167,11 +135,8 @@ def configure_cpu_distributed(cfg, launcher: Optional[str] = None):
 
 
 def setup_cpu_distributed(cfg, launcher: Optional[str] = None) -> bool:
-    """:func:`configure_cpu_distributed`, then :func:`init_cpu_dist`.
-
-    The runner skips ``init_dist`` when a process group exists, so calling
-    this before ``Runner.from_cfg`` makes CPU runs independent of
-    :func:`patch_mmengine_cpu_distributed`.
+    """:func:`configure_cpu_distributed`, then :func:`init_cpu_dist` unless a
+    process group exists (the runner then skips ``init_dist``).
 
     Returns:
         bool: Whether a CPU process group was initialised here.
@@ -198,8 +163,7 @@ def _cpu_wrapper_cfg(model_wrapper_cfg, find_unused_parameters=False):
     if wrapper_type in ('MMDistributedDataParallel',
                         MMDistributedDataParallel):
         wrapper_cfg['type'] = 'CPUDistributedDataParallel'
-    elif wrapper_type not in ('CPUDistributedDataParallel',
-                              CPUDistributedDataParallel):
+    elif wrapper_type != 'CPUDistributedDataParallel':
         wrapper_cls = (MODEL_WRAPPERS.get(wrapper_type)
                        if isinstance(wrapper_type, str) else wrapper_type)
         if isinstance(wrapper_cls, type) and issubclass(
@@ -211,29 +175,17 @@ def _cpu_wrapper_cfg(model_wrapper_cfg, find_unused_parameters=False):
 
 def _cpu_init_dist(original):
     """``mmengine.dist.utils._init_dist_*`` without CUDA on CPU machines."""
+    launcher = original.__name__[len('_init_dist_'):]
 
     @functools.wraps(original)
-    def init(backend, *args, init_backend='torch', **kwargs):
-        if not cpu_only() or init_backend != 'torch':
-            return original(backend, *args, init_backend=init_backend,
-                            **kwargs)
-        launcher = original.__name__[len('_init_dist_'):]
+    def init(backend, *args, **kwargs):
+        # _init_dist_mpi has no init_backend; its other backend is 'smddp'.
+        if not cpu_only() or kwargs.get('init_backend', 'torch') != 'torch' \
+                or (launcher == 'mpi' and backend == 'smddp'):
+            return original(backend, *args, **kwargs)
+        kwargs.pop('init_backend', None)
         return init_cpu_dist(launcher, backend, *args, **kwargs)
 
-    init._a2d2_cpu = True
-    return init
-
-
-def _cpu_init_dist_mpi(original):
-    """``_init_dist_mpi`` has no ``init_backend`` argument."""
-
-    @functools.wraps(original)
-    def init(backend, **kwargs):
-        if not cpu_only() or backend == 'smddp':
-            return original(backend, **kwargs)
-        return init_cpu_dist('mpi', backend, **kwargs)
-
-    init._a2d2_cpu = True
     return init
 
 
@@ -251,33 +203,18 @@ def _cpu_wrap_model(original):
                 model = revert_sync_batchnorm(model)
         return original(self, model_wrapper_cfg, model)
 
-    wrap_model._a2d2_cpu = True
     return wrap_model
 
 
 def patch_mmengine_cpu_distributed(force: bool = False) -> bool:
-    """Make mmengine's own distributed path work on CPU-only machines.
-
-    For tools that build the runner without :func:`setup_cpu_distributed`
-    (mmseg's ``tools/train.py``/``test.py``, ``mim train``/``mim test``).
-    Targets mmengine 0.10.x (checked against 0.10.7) and replaces:
-
-    * ``mmengine.dist.utils._init_dist_pytorch``, ``_init_dist_slurm`` and
-      ``_init_dist_mpi`` (called by ``init_dist``, which
-      ``Runner.setup_env`` calls) with versions that use
-      :func:`init_cpu_dist` on the CPU;
-    * ``mmengine.runner.Runner.wrap_model`` with a wrapper that, for a
-      distributed CPU run, reverts SyncBN and uses
-      :class:`CPUDistributedDataParallel` (``device_ids=None``) instead of
-      ``MMDistributedDataParallel(device_ids=[LOCAL_RANK])``.
-
-    The replacements defer to the originals whenever an accelerator is in
-    use. Nothing is patched when one is present at import, or when the
+    """Wrap ``mmengine.dist.utils._init_dist_pytorch``/``_slurm``/``_mpi``
+    (with :func:`init_cpu_dist` on the CPU) and ``Runner.wrap_model`` (CPU
+    DDP, SyncBN reverted); the wrappers defer to mmengine with an
+    accelerator. Nothing is wrapped when one is present now, or with the
     environment variable ``A2D2_MMSEG_PATCH_MMENGINE=0``. Idempotent.
 
     Args:
-        force (bool): Patch even with an accelerator or the variable set
-            (the replacements still defer to mmengine on GPUs).
+        force (bool): Wrap even with an accelerator or the variable set.
 
     Returns:
         bool: Whether mmengine is patched after the call.
@@ -287,14 +224,19 @@ def patch_mmengine_cpu_distributed(force: bool = False) -> bool:
         return False
     from mmengine.dist import utils as dist_utils
     from mmengine.runner import Runner
-
-    for name in ('_init_dist_pytorch', '_init_dist_slurm'):
-        fn = getattr(dist_utils, name)
-        if not getattr(fn, '_a2d2_cpu', False):
-            setattr(dist_utils, name, _cpu_init_dist(fn))
-    if not getattr(dist_utils._init_dist_mpi, '_a2d2_cpu', False):
-        dist_utils._init_dist_mpi = _cpu_init_dist_mpi(
-            dist_utils._init_dist_mpi)
-    if not getattr(Runner.wrap_model, '_a2d2_cpu', False):
-        Runner.wrap_model = _cpu_wrap_model(Runner.wrap_model)
+    for name in ('_init_dist_pytorch', '_init_dist_slurm', '_init_dist_mpi'):
+        wrap(dist_utils, name, 'cpu_distributed', _cpu_init_dist)
+    wrap(Runner, 'wrap_model', 'cpu_distributed', _cpu_wrap_model)
     return True
+
+
+PATCH = Patch(
+    name='cpu_distributed',
+    upstream="mmengine init_dist calls torch.cuda.set_device and "
+    "Runner.wrap_model passes device_ids=[LOCAL_RANK] (GPU only)",
+    requires=('mmengine>=0.10,<0.11', ),
+    apply=patch_mmengine_cpu_distributed,
+    targets=('mmengine.dist.utils._init_dist_pytorch',
+             'mmengine.dist.utils._init_dist_slurm',
+             'mmengine.dist.utils._init_dist_mpi',
+             'mmengine.runner.Runner.wrap_model'))

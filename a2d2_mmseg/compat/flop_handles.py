@@ -1,39 +1,16 @@
-"""FLOP handles for operators mmengine's ``FlopAnalyzer`` cannot count.
+"""FLOP handles for operators mmengine's ``FlopAnalyzer`` counts as 0.
 
-mmengine 0.10's ``FlopAnalyzer`` (fvcore's jit-trace counter, used by
-``mmengine.analysis.get_model_complexity_info`` and therefore by mmseg's
-``tools/analysis_tools/get_flops.py``) has no handle for
-``aten::scaled_dot_product_attention``: it counts the operator as 0 and
-warns that it skipped it, so the attention of the Mask2Former-lite head
-(:class:`~a2d2_mmseg.models.layers.lite_transformer_decoder.SDPAttention`)
-and of any model calling ``F.scaled_dot_product_attention`` is missing
-from the total. ``aten::baddbmm`` (``torch.nn.MultiheadAttention`` with an
-attention mask) has none either.
-
-The handles here follow mmengine's own conventions (``jit_handles.py``):
-one fused multiply-add counts as one "flop" (so the totals are MACs), and
-for ``aten::matmul`` ``[..., n, m] @ [..., m, p]`` counts
-``prod(first shape) * p``; element-wise work (the scale, the softmax, the
-dropout, a mask) counts 0, as mmengine counts ``aten::softmax`` and
-``aten::mul`` 0. Attention therefore counts exactly what the explicit
-``softmax(q @ k^T * scale) @ v`` counts with mmengine's matmul handle.
-
-``get_model_complexity_info`` also runs mmengine's ``ActivationAnalyzer``,
-which counts the output elements of matmuls; the same is registered for
-the two operators (the attention output; the ``L x S`` weights that a fused
-kernel never materialises are not counted), so it no longer warns that
-they are unsupported.
-
-Importing :mod:`a2d2_mmseg.plugin` calls :func:`register_flop_handles`
-(:mod:`a2d2_mmseg.compat`), which adds the handles to mmengine's tables of
-default handles
-(``mmengine.analysis.complexity_analysis._DEFAULT_SUPPORTED_FLOP_OPS`` and
-``_DEFAULT_SUPPORTED_ACT_OPS``, copied by every new ``FlopAnalyzer`` /
-``ActivationAnalyzer``). This only adds counters for operators mmengine
-does not count; an operator that mmengine itself handles keeps mmengine's
-handle. There is no public registration function in mmengine 0.10, so the
-private tables are the extension point; the tests check that they still
-exist.
+mmengine 0.10's ``FlopAnalyzer`` (behind ``get_model_complexity_info`` and
+mmseg's ``get_flops.py``) has no handle for
+``aten::scaled_dot_product_attention`` (the Mask2Former-lite head's
+attention) nor ``aten::baddbmm``: it counts them as 0 with a warning.
+:data:`PATCH` adds handles in mmengine's conventions (one multiply-add is
+one "flop"; element-wise work counts 0), so attention counts what the
+explicit ``softmax(q @ k^T * scale) @ v`` counts, and activation handles
+(output elements) for ``ActivationAnalyzer``. mmengine 0.10 has no public
+registration: the handles go into its default tables
+(``complexity_analysis._DEFAULT_SUPPORTED_FLOP_OPS``/``_ACT_OPS``), never
+over a handle mmengine has.
 """
 from math import prod
 from typing import Any, Dict, List
@@ -41,28 +18,23 @@ from typing import Any, Dict, List
 from mmengine.analysis.jit_handles import (Handle, generic_activation_jit,
                                            get_shape)
 
+from a2d2_mmseg.compat import Patch
+
 __all__ = [
     'sdpa_flop_jit', 'baddbmm_flop_jit', 'FLOP_HANDLES',
-    'ACTIVATION_HANDLES', 'register_flop_handles'
+    'ACTIVATION_HANDLES', 'register_flop_handles', 'PATCH'
 ]
 
 
 def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     """Count ``aten::scaled_dot_product_attention`` as mmengine counts
-    matmuls.
-
-    For ``q [..., L, E]``, ``k [..., S, E]``, ``v [..., S, Ev]`` and output
-    ``[..., L, Ev]``: ``q @ k^T`` is ``N * L * S * E`` multiply-adds and
-    ``weights @ v`` is ``N * L * S * Ev``, with ``N`` the product of the
-    output's batch dimensions (batch, heads; broadcast or grouped
-    key/value heads included). The full ``L x S`` matrix is counted also
-    with ``is_causal`` or a mask, as the explicit computation would be.
+    matmuls: ``N * L * S * (E + Ev)`` multiply-adds for ``q [..., L, E]``,
+    ``k [..., S, E]``, output ``[..., L, Ev]`` and ``N`` the product of the
+    output's batch dimensions (the full ``L x S`` also with a mask).
 
     Args:
-        inputs (list): The traced node's inputs (``query``, ``key``,
-            ``value``, ``attn_mask``, ...).
-        outputs (list): The traced node's outputs (the attention output
-            first).
+        inputs (list): The traced node's inputs (query, key, value, ...).
+        outputs (list): The traced node's outputs.
 
     Returns:
         int: Multiply-adds of the two products.
@@ -76,8 +48,7 @@ def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
 
 def baddbmm_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     """Count ``aten::baddbmm(input, b1 [b, n, m], b2 [b, m, p])`` as
-    ``b * n * m * p`` multiply-adds (mmengine's ``bmm`` convention; the
-    scaled addition of ``input`` counts 0).
+    ``b * n * m * p`` multiply-adds (the addition counts 0).
 
     Args:
         inputs (list): The traced node's inputs.
@@ -105,13 +76,11 @@ ACTIVATION_HANDLES: Dict[str, Handle] = {
 
 
 def register_flop_handles() -> Dict[str, Handle]:
-    """Add :data:`FLOP_HANDLES` (and :data:`ACTIVATION_HANDLES`) to
-    mmengine's default handles.
-
-    Idempotent. Operators mmengine already counts keep their handle.
+    """Add :data:`FLOP_HANDLES` and :data:`ACTIVATION_HANDLES` to
+    mmengine's default handles, never over one mmengine has (idempotent).
 
     Returns:
-        dict: The FLOP handles this call added (empty when already there).
+        dict: The FLOP handles this call added.
     """
     from mmengine.analysis import complexity_analysis as tables
     for name, handle in ACTIVATION_HANDLES.items():
@@ -121,3 +90,13 @@ def register_flop_handles() -> Dict[str, Handle]:
         if name not in tables._DEFAULT_SUPPORTED_FLOP_OPS:
             tables._DEFAULT_SUPPORTED_FLOP_OPS[name] = added[name] = handle
     return added
+
+
+PATCH = Patch(
+    name='flop_handles',
+    upstream='mmengine FlopAnalyzer counts scaled_dot_product_attention and '
+    'baddbmm as 0',
+    requires=('mmengine>=0.10,<0.11', ),
+    apply=register_flop_handles,
+    targets=('mmengine.analysis.complexity_analysis.FlopAnalyzer',
+             'mmengine.analysis.complexity_analysis.ActivationAnalyzer'))

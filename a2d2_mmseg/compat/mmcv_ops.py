@@ -1,37 +1,21 @@
 """mmcv's deformable attention on a GPU when mmcv has CPU ops only.
 
-``tools/setup_env.sh`` builds mmcv 2.1.0's extension ``mmcv._ext`` with its
-CPU ops only, also for a CUDA build of torch (no CUDA compile: no model of
-the study calls a compiled mmcv kernel, see
-tests/test_models/test_mmcv_ops_unused.py). One model outside the study
-does on a GPU: mmseg's full Mask2Former (``configs/mask2former/``), whose
-mmdet ``MSDeformAttnPixelDecoder`` uses mmcv's
-``MultiScaleDeformableAttention``. In mmcv 2.0-2.1 its ``forward`` calls the
-extension's CUDA kernel (``ext_module.ms_deform_attn_forward``) when
-``IS_CUDA_AVAILABLE and value.is_cuda``, which fails without CUDA ops
-("ms_deform_attn_impl_forward: implementation for device cuda:0 not found").
-
-:func:`fall_back_ms_deform_attn` sets that module's ``IS_CUDA_AVAILABLE``
-to False when the extension was compiled without CUDA, so CUDA tensors take
-mmcv's PyTorch implementation ``multi_scale_deformable_attn_pytorch``, as
-CPU tensors always do. An mmcv built with CUDA ops
-(``MMCV_FULL_BUILD=1 bash tools/setup_env.sh``) is left as it is. It runs on
-``import a2d2_mmseg.plugin`` (:mod:`a2d2_mmseg.compat`).
+``tools/setup_env.sh`` builds mmcv 2.1.0's extension with CPU ops only. In
+mmcv 2.0-2.1, ``MultiScaleDeformableAttention.forward`` (mmseg's full
+Mask2Former) calls the extension's CUDA kernel when
+``IS_CUDA_AVAILABLE and value.is_cuda``, which then fails
+("ms_deform_attn_impl_forward: implementation for device cuda:0 not
+found"). :data:`PATCH` sets that module's ``IS_CUDA_AVAILABLE`` to False
+when the extension has no CUDA ops, so CUDA tensors take mmcv's PyTorch
+implementation, as CPU tensors always do.
 """
-__all__ = ['mmcv_has_cuda_ops', 'fall_back_ms_deform_attn']
+from a2d2_mmseg.compat import Patch
 
-# The mmcv releases whose MultiScaleDeformableAttention.forward reads the
-# module-level IS_CUDA_AVAILABLE (checked against 2.1.0's source).
-_MMCV_RANGE = ('2.0.0', '2.2.0')
+__all__ = ['mmcv_has_cuda_ops', 'fall_back_ms_deform_attn', 'PATCH']
 
 
 def mmcv_has_cuda_ops() -> bool:
-    """Whether mmcv's extension ``mmcv._ext`` was compiled with CUDA ops.
-
-    Returns:
-        bool: False when ``get_compiling_cuda_version()`` says
-        'not available' (a CPU-only build).
-    """
+    """Whether mmcv's extension ``mmcv._ext`` was compiled with CUDA ops."""
     from mmcv.utils import ext_loader
     ext = ext_loader.load_ext('_ext', ['get_compiling_cuda_version'])
     return ext.get_compiling_cuda_version() != 'not available'
@@ -39,19 +23,12 @@ def mmcv_has_cuda_ops() -> bool:
 
 def fall_back_ms_deform_attn() -> bool:
     """Make ``MultiScaleDeformableAttention`` use PyTorch on CUDA tensors
-    when mmcv's extension has no CUDA kernels (idempotent).
-
-    A no-op for an mmcv outside 2.0-2.1, when torch sees no GPU (mmcv then
-    uses PyTorch anyway), and for an extension with CUDA ops.
+    when mmcv's extension has no CUDA kernels (idempotent; a no-op when
+    torch sees no GPU or the extension has CUDA ops).
 
     Returns:
         bool: Whether this call switched to the PyTorch implementation.
     """
-    import mmcv
-    from mmengine.utils import digit_version
-    low, high = (digit_version(v) for v in _MMCV_RANGE)
-    if not low <= digit_version(mmcv.__version__) < high:
-        return False
     from mmcv.ops import multi_scale_deform_attn
     if not getattr(multi_scale_deform_attn, 'IS_CUDA_AVAILABLE', False):
         return False
@@ -59,3 +36,13 @@ def fall_back_ms_deform_attn() -> bool:
         return False
     multi_scale_deform_attn.IS_CUDA_AVAILABLE = False
     return True
+
+
+PATCH = Patch(
+    name='ms_deform_attn_fallback',
+    upstream='mmcv MultiScaleDeformableAttention.forward calls the CUDA '
+    'kernel of an extension built without CUDA ops',
+    requires=('mmcv>=2.0.0,<2.2.0', ),
+    apply=fall_back_ms_deform_attn,
+    targets=('mmcv.ops.multi_scale_deform_attn.'
+             'MultiScaleDeformableAttention.forward', ))

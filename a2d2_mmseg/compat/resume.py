@@ -1,35 +1,20 @@
-"""Resuming training: checked checkpoints and a robust ``last_checkpoint``.
+"""mmengine's resume: checked checkpoints and a robust ``last_checkpoint``.
 
 mmengine 0.10.7's ``Runner.load_or_resume`` (``--resume`` without a file)
-reads ``WORK_DIR/last_checkpoint``, a text file that ``CheckpointHook``
-writes with the path of the newest checkpoint once it is saved, and resumes
-from that path. It fails with a bare error, or a misleading one, when the
-file is empty, names a checkpoint that is gone, or names one that is
-truncated (a run killed while saving, a disk that filled up) or corrupt.
-
-:func:`guard_runner_resume` (run on ``import a2d2_mmseg.plugin``) wraps, for
+resumes from the path in ``WORK_DIR/last_checkpoint`` and fails with a bare
+or misleading error when that file is empty, names a checkpoint that is
+gone, truncated or corrupt; it loads weights with ``strict=False``, so a
+checkpoint of another model or class count loads with warnings only; and
+``Runner.resume`` runs ``meta['config']``. :data:`PATCH` wraps, for
 ``Runner`` and ``FlexibleRunner``:
 
-* ``resume(filename, ...)``: runs in :func:`~a2d2_mmseg.compat.checkpoint.
-  resuming`, so the guarded loader checks what resuming reads before the
-  runner changes any state, and the checkpoint's ``meta['config']`` never
-  reaches ``Config.fromstring`` as stored (see
-  :mod:`a2d2_mmseg.compat.checkpoint`: no checkpoint content is run);
-* ``load_or_resume()``: when the run loads or resumes a checkpoint, it
-  first registers a :class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`
-  (unless the runner has one), so a checkpoint whose weights do not fit the
-  model (another model or number of classes) is refused, naming the file and
-  the entries, before any weight or optimizer state is loaded; the config's
-  ``allow_partial_checkpoint=True`` (``--allow-partial-checkpoint``) loads
-  what fits of a ``load_from`` checkpoint instead, never of a resumed one.
-  Automatic resumes (``resume=True`` and no ``load_from``) go through
-  :func:`auto_resume`, which also refuses a ``last_checkpoint`` naming a
-  checkpoint of another folder. Explicit files (``load_from`` with
-  ``resume``) and plain loading are otherwise mmengine's.
-
-All of it is installed on ``import a2d2_mmseg.plugin``, which the configs
-do through ``custom_imports``: it holds for ``tools/train.py``, mmseg's own
-``tools/train.py`` and ``mim train`` alike.
+* ``resume``: runs inside :func:`~a2d2_mmseg.compat.checkpoint.resuming`,
+  so the guarded loader checks what resuming reads and sanitizes
+  ``meta['config']`` (:mod:`a2d2_mmseg.compat.checkpoint`);
+* ``load_or_resume``: when a checkpoint is loaded or resumed, registers the
+  plugin's ``CheckpointMatchHook`` (by its registry name; see
+  :func:`~a2d2_mmseg.compat.state_dict_match.check_loaded_checkpoint`),
+  and resumes automatic resumes through :func:`auto_resume`.
 """
 import functools
 import os
@@ -37,12 +22,13 @@ import os.path as osp
 import re
 from typing import Callable, List, Optional
 
-from a2d2_mmseg.compat.checkpoint import CheckpointError, CorruptCheckpointError, resuming
-from a2d2_mmseg.engine.hooks import CheckpointMatchHook
+from a2d2_mmseg.compat import Patch, wrap
+from a2d2_mmseg.compat.checkpoint import (CheckpointError,
+                                          CorruptCheckpointError, resuming)
 
 __all__ = [
     'guard_runner_resume', 'auto_resume', 'work_dir_checkpoints',
-    'run_checkpoint_dirs'
+    'run_checkpoint_dirs', 'PATCH'
 ]
 
 # Checkpoints that CheckpointHook writes with its default filename_tmpl.
@@ -50,13 +36,8 @@ _CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
 
 def work_dir_checkpoints(work_dir: str) -> List[str]:
-    """The ``iter_N.pth`` / ``epoch_N.pth`` files in a folder, newest first.
-
-    Args:
-        work_dir (str): The folder.
-
-    Returns:
-        list[str]: Paths sorted by ``N``, then modification time, descending.
+    """The ``iter_N.pth`` / ``epoch_N.pth`` files in a folder, newest first
+    (by ``N``, then modification time).
     """
     try:
         names = os.listdir(work_dir)
@@ -89,8 +70,7 @@ def _read_last_checkpoint(record: str) -> tuple:
 
 def run_checkpoint_dirs(runner) -> List[str]:
     """Where a run's checkpoints belong: its work dir and, when its
-    ``CheckpointHook`` has an ``out_dir``, ``OUT_DIR/<work dir name>`` (where
-    that hook saves them; ``last_checkpoint`` then names a file there).
+    ``CheckpointHook`` has an ``out_dir``, ``OUT_DIR/<work dir name>``.
 
     Args:
         runner (Runner): The runner.
@@ -134,29 +114,19 @@ def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
     """Resume ``runner`` from its work dir, robust to a bad
     ``last_checkpoint``.
 
-    * ``last_checkpoint`` names a checkpoint that resumes: as mmengine.
-    * It names an existing checkpoint outside the run's checkpoint folders
-      (:func:`run_checkpoint_dirs`: a work dir copied from another run, or
-      written by hand): refused with :class:`~a2d2_mmseg.compat.checkpoint.
-      CheckpointError`, which names ``last_checkpoint``, the file and the
-      work dir; resuming from it would continue another run and then save
-      over this work dir's ``iter_N.pth``. Naming the file explicitly
-      (``load_from`` with ``resume``, ``tools/train.py --resume FILE``)
-      resumes from it.
-    * It is empty, names a missing file, or names one that cannot be resumed
-      from (empty, truncated, corrupt, not a training checkpoint: a
-      :class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`): a
-      warning names the file and what is wrong, and the run resumes from the
-      newest ``iter_N.pth``/``epoch_N.pth`` in the work dir that does,
-      saying so. With none, :class:`CorruptCheckpointError` says what to do.
-    * No ``last_checkpoint`` (no checkpoint was ever completed): training
-      starts from scratch as in mmengine (``fresh_start``); if checkpoint
-      files exist anyway, the newest that resumes is used, with a warning.
+    * It names a checkpoint that resumes: as mmengine.
+    * It names an existing checkpoint outside :func:`run_checkpoint_dirs`
+      (a copied work dir): :class:`~a2d2_mmseg.compat.checkpoint.
+      CheckpointError`, since resuming would continue another run and save
+      over this work dir's checkpoints; naming the file explicitly resumes.
+    * It is empty, names a missing file or one that cannot be resumed from
+      (:class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`): a
+      warning, then the newest ``iter_N.pth``/``epoch_N.pth`` that resumes.
+    * There is none: training starts from scratch as in mmengine, unless
+      checkpoint files exist anyway (the newest that resumes, with a warning).
 
-    Unsafe checkpoints (:class:`~a2d2_mmseg.compat.checkpoint.
-    UnsafeCheckpointError`), checkpoints that do not fit the model
-    (:class:`~a2d2_mmseg.compat.checkpoint.CheckpointMismatchError`) and
-    other errors are raised, never skipped.
+    Other errors (unsafe checkpoints, ones that do not fit the model) are
+    raised, never skipped.
 
     Args:
         runner (Runner): A runner with ``resume=True`` and no ``load_from``.
@@ -241,36 +211,46 @@ def _resume_in_context(original: Callable) -> Callable:
         with resuming(filename):
             return original(self, filename, *args, **kwargs)
 
-    resume._a2d2_guarded = True
     return resume
 
 
 def _robust_load_or_resume(original: Callable) -> Callable:
     """``Runner.load_or_resume`` that checks what it loads fits the model
-    (:class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`) and uses
-    :func:`auto_resume`."""
+    and uses :func:`auto_resume`."""
 
     @functools.wraps(original)
     def load_or_resume(self):
         if self._has_loaded:
             return original(self)
-        if (self._resume or self._load_from is not None) and not any(
-                isinstance(h, CheckpointMatchHook) for h in self.hooks):
-            self.register_hook(CheckpointMatchHook())
+        if self._resume or self._load_from is not None:
+            from mmseg.registry import HOOKS
+            match_hook = HOOKS.get('CheckpointMatchHook')
+            if not any(isinstance(h, match_hook) for h in self.hooks):
+                self.register_hook(match_hook())
         if self._resume is not True or self._load_from is not None:
             return original(self)
         return auto_resume(self, lambda: original(self))
 
-    load_or_resume._a2d2_guarded = True
     return load_or_resume
 
 
 def guard_runner_resume() -> None:
-    """Install the resume wrappers on ``Runner`` and ``FlexibleRunner``
-    (mmengine 0.10.x; see the module doc). Idempotent."""
+    """Wrap ``resume`` and ``load_or_resume`` of ``Runner`` and
+    ``FlexibleRunner`` (see the module doc)."""
     from mmengine.runner import FlexibleRunner, Runner
     for cls in (Runner, FlexibleRunner):
-        if not getattr(cls.resume, '_a2d2_guarded', False):
-            cls.resume = _resume_in_context(cls.resume)
-        if not getattr(cls.load_or_resume, '_a2d2_guarded', False):
-            cls.load_or_resume = _robust_load_or_resume(cls.load_or_resume)
+        wrap(cls, 'resume', 'runner_resume', _resume_in_context)
+        wrap(cls, 'load_or_resume', 'runner_resume', _robust_load_or_resume)
+
+
+PATCH = Patch(
+    name='runner_resume',
+    upstream='mmengine Runner.load_or_resume fails on a bad '
+    'last_checkpoint and loads checkpoints of another model with '
+    'strict=False; Runner.resume runs meta["config"]',
+    requires=('mmengine>=0.10,<0.11', ),
+    apply=guard_runner_resume,
+    targets=('mmengine.runner.Runner.resume',
+             'mmengine.runner.Runner.load_or_resume',
+             'mmengine.runner.FlexibleRunner.resume',
+             'mmengine.runner.FlexibleRunner.load_or_resume'))

@@ -1,20 +1,14 @@
 """Does a checkpoint fit the model? Refuse one of another model or class
 count.
 
-mmengine loads weights with ``strict=False``: a checkpoint of another model,
-or of the same model with another number of classes, loads with warnings
-only, the rest of the model keeps its random initialisation, and
-``tools/test.py`` reports the metrics of that partly random model.
-:func:`compare_state_dict` lists what does not fit, exactly as mmengine's
-``load_state_dict`` would load it (same key prefix stripping, same module
-traversal, ``num_batches_tracked`` ignored); :func:`check_checkpoint_matches`
-turns a non-empty result into :class:`~a2d2_mmseg.compat.checkpoint.
-CheckpointMismatchError`. Every runner that loads or resumes a checkpoint
-(``tools/train.py`` with ``load_from`` or ``--resume``, ``tools/test.py``,
-mmseg's tools under ``mim``; through
-:class:`~a2d2_mmseg.engine.hooks.CheckpointMatchHook`) and ``tools/infer.py``
-(through :func:`load_matching_checkpoint`) refuse such checkpoints unless
-``--allow-partial-checkpoint`` is given; a resume is refused always.
+mmengine loads weights with ``strict=False``: a checkpoint of another model
+or class count loads with warnings only, the rest keeps its random
+initialisation. :func:`compare_state_dict` lists what does not fit as
+mmengine's ``load_state_dict`` would load it; :func:`check_checkpoint_matches`
+refuses it (:class:`~a2d2_mmseg.compat.checkpoint.CheckpointMismatchError`)
+unless partial loading is allowed. Runners check through the plugin's
+``CheckpointMatchHook`` (:func:`check_loaded_checkpoint`), ``tools/infer.py``
+through :func:`load_matching_checkpoint`.
 """
 import logging
 import re
@@ -26,11 +20,14 @@ from mmengine.logging import print_log
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
 
-from a2d2_mmseg.compat.checkpoint import CheckpointMismatchError
+from a2d2_mmseg.compat.checkpoint import (CheckpointMismatchError,
+                                          loaded_checkpoint_name,
+                                          resuming_checkpoint)
 
 __all__ = [
     'StateDictDiff', 'model_state_shapes', 'compare_state_dict',
-    'check_checkpoint_matches', 'load_matching_checkpoint', 'REVISE_KEYS'
+    'check_checkpoint_matches', 'check_loaded_checkpoint',
+    'load_matching_checkpoint', 'REVISE_KEYS'
 ]
 
 # mmengine's default for Runner.load_checkpoint and load_checkpoint.
@@ -89,13 +86,9 @@ def _shape(value) -> str:
 
 
 def model_state_shapes(model: nn.Module) -> Dict[str, Optional[torch.Size]]:
-    """The entries mmengine's ``load_state_dict`` fills in a model.
-
-    Walks the model as ``mmengine.runner.checkpoint.load_state_dict`` does:
-    a model wrapper or TTA model stands for its ``module`` (no ``module.``
-    prefix); parameters and persistent buffers with their shapes;
-    ``_extra_state`` entries (shape None) where a module defines
-    ``get_extra_state``.
+    """The entries mmengine's ``load_state_dict`` fills in a model, walked as
+    it does (a wrapper or TTA model stands for its ``module``; persistent
+    buffers; ``_extra_state`` where a module defines ``get_extra_state``).
 
     Args:
         model (nn.Module): The model.
@@ -227,6 +220,29 @@ def check_checkpoint_matches(model: nn.Module,
     raise CheckpointMismatchError(
         f'{what} It was probably trained with another model or number of '
         f'classes (check the config, e.g. num_classes / class_set). {remedy}')
+
+
+def check_loaded_checkpoint(runner, checkpoint: dict,
+                            allow_partial: Optional[bool] = None) -> None:
+    """:func:`check_checkpoint_matches` for what a runner has just loaded
+    (``after_load_checkpoint``): ``load_from`` or, inside
+    :func:`~a2d2_mmseg.compat.checkpoint.resuming`, a resume (refused even
+    when partial loading is allowed: mmengine would then load an optimizer
+    state of other shapes).
+
+    Args:
+        runner (Runner): The runner.
+        checkpoint (dict): The loaded checkpoint.
+        allow_partial (bool, optional): Only warn (``load_from`` only).
+            None: the config's ``allow_partial_checkpoint``
+            (``--allow-partial-checkpoint``), False when it has none.
+    """
+    resumed = resuming_checkpoint() is not None
+    if allow_partial is None:
+        allow_partial = bool(runner.cfg.get('allow_partial_checkpoint'))
+    check_checkpoint_matches(
+        runner.model, checkpoint, loaded_checkpoint_name(runner),
+        allow_partial=allow_partial and not resumed, resuming=resumed)
 
 
 def load_matching_checkpoint(model: nn.Module,

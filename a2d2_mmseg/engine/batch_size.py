@@ -1,16 +1,12 @@
-"""Say at the start of training which batch size the run trains with.
+"""Log at the start of training which batch size the run trains with.
 
 mmseg's config names give the batch their learning rate is set for
-(``4xb2``: 4 processes of 2 images, a batch of 8), but
-``python tools/train.py CONFIG`` runs one process: a batch of 2 with the
-learning rate of a batch of 8, silently. mmengine scales the learning rate
-linearly (``Runner.scale_lr``) only when ``auto_scale_lr.enable`` is True.
-:class:`BatchSizeHook` (in ``configs/_base_/default_runtime.py``, so in
-every A2D2 config, under ``tools/train.py``, mmseg's own ``train.py`` and
-``mim train``) logs :func:`batch_size_message` before the first iteration
-and, when the effective batch differs from
-``auto_scale_lr.base_batch_size`` and scaling is off, warns, naming
-``--auto-scale-lr``. mmengine's scaling itself is unchanged.
+(``4xb2``: a batch of 8), but ``python tools/train.py CONFIG`` runs one
+process of 2, silently; mmengine scales the learning rate only with
+``auto_scale_lr.enable``. :class:`BatchSizeHook` (in
+``configs/_base_/default_runtime.py``) logs :func:`batch_size_message`
+before the first iteration and warns, naming ``--auto-scale-lr``, when the
+effective batch differs from ``auto_scale_lr.base_batch_size`` unscaled.
 """
 import logging
 from typing import Optional, Tuple
@@ -89,8 +85,7 @@ def batch_size_message(world_size: int, batch_size: Optional[int],
 
 
 def log_batch_size(runner) -> None:
-    """Log :func:`batch_size_message` for a runner (the warning as a
-    warning).
+    """Log :func:`batch_size_message` for a runner (the warning as a warning).
 
     Args:
         runner (Runner): The runner, its train data loader configured.
@@ -111,9 +106,5 @@ class BatchSizeHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        """Log :func:`batch_size_message` for the run.
-
-        Args:
-            runner (Runner): The runner, its train data loader built.
-        """
+        """Log :func:`batch_size_message` for the run."""
         log_batch_size(runner)

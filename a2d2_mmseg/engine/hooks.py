@@ -1,19 +1,13 @@
-"""Hooks for exact resumes and for refusing checkpoints that do not fit.
+"""Checkpoint hooks: exact resumes, plain-data files, checked weights.
 
 :class:`RNGStateHook` (in ``configs/_base_/default_runtime.py``): mmengine
-0.10.7 saves no random number generator state in checkpoints (only
-``meta['seed']``) and, on resume, re-seeds only when the seed changed. The
-iteration-based loop replays the data of the iterations already trained
-(``Advance dataloader N steps``), which brings the data pipeline's randomness
-back in step, but the global torch generator, used by dropout, restarts from
-its seeded state: a resumed run with dropout differs from an uninterrupted
-one. The hook stores the generators' state in every checkpoint and puts it
-back when training resumes.
-
+0.10.7 saves no random generator state and re-seeds on resume only when the
+seed changed, so dropout after a resume differs from an uninterrupted run;
+the hook saves the generators' state and restores it.
+:class:`PlainCheckpointHook` (there too) writes checkpoints that load
+without the plugin (:mod:`a2d2_mmseg.compat.checkpoint_types`).
 :class:`CheckpointMatchHook` (registered by the plugin's
-``Runner.load_or_resume`` whenever a checkpoint is loaded or resumed):
-refuses a loaded checkpoint that does not fit the model (see
-:mod:`a2d2_mmseg.compat.state_dict_match`).
+``Runner.load_or_resume``) refuses checkpoints that do not fit the model.
 """
 import random
 from typing import Optional
@@ -24,12 +18,16 @@ from mmengine.hooks import Hook
 from mmengine.runner import IterBasedTrainLoop
 from mmseg.registry import HOOKS
 
-from a2d2_mmseg.compat.checkpoint import resuming_checkpoint
-from a2d2_mmseg.compat.state_dict_match import check_checkpoint_matches
+from a2d2_mmseg.compat.checkpoint import (CorruptCheckpointError,
+                                          loaded_checkpoint_name,
+                                          resuming_checkpoint)
+from a2d2_mmseg.compat.checkpoint_types import from_plain_data, to_plain_data
+from a2d2_mmseg.compat.state_dict_match import check_loaded_checkpoint
 
 __all__ = [
-    'RNGStateHook', 'CheckpointMatchHook', 'capture_rng_state',
-    'parse_rng_state', 'restore_rng_state', 'RNG_STATE_KEY'
+    'RNGStateHook', 'CheckpointMatchHook', 'PlainCheckpointHook',
+    'capture_rng_state', 'parse_rng_state', 'restore_rng_state',
+    'RNG_STATE_KEY'
 ]
 
 # The checkpoint key RNGStateHook writes.
@@ -37,9 +35,8 @@ RNG_STATE_KEY = 'rng_state'
 
 
 def capture_rng_state() -> dict:
-    """The state of torch's (CPU and, when in use, CUDA), numpy's global and
-    Python's ``random`` generators, as tensors and plain values that
-    ``torch.load(weights_only=True)`` reads.
+    """The state of torch's (CPU and, in use, CUDA), numpy's and ``random``'s
+    generators as tensors and plain values (``weights_only`` loads it).
 
     Returns:
         dict: ``torch``, ``numpy``, ``random`` and possibly ``cuda``.
@@ -63,10 +60,8 @@ def capture_rng_state() -> dict:
 
 
 def parse_rng_state(state) -> dict:
-    """Validate a state from a checkpoint, without touching the generators.
-
-    Each part is loaded into a scratch generator of its kind, so a state the
-    generators would reject is found here.
+    """Validate a state from a checkpoint by loading each part into a scratch
+    generator of its kind; the process's generators are untouched.
 
     Args:
         state: ``checkpoint['rng_state']``.
@@ -148,27 +143,20 @@ class RNGStateHook(Hook):
     """Save the random generators' state in checkpoints; restore it on
     resume, so that a resumed run continues exactly.
 
-    * ``before_save_checkpoint``: ``checkpoint['rng_state']`` =
-      :func:`capture_rng_state` (the training stream's state, also when the
-      checkpoint is saved during validation).
-    * ``after_load_checkpoint`` while resuming (not for ``load_from``): the
-      stored state is validated (a malformed one is ignored with a warning
-      naming the file) and kept; ``before_train``, i.e. after ``resume`` has
-      finished (it may re-seed) and before the loop replays the data, sets
-      it: torch's generators always; numpy's and ``random`` only when the
-      train loop is not iteration based, because ``IterBasedTrainLoop``
-      replays the data pipeline of the iterations already trained, which
-      takes those generators (when ``num_workers=0``, the only case where
-      the pipeline uses them) to their saved state by itself.
-    * ``before_val``/``after_val``: validation runs on a copy of the state
-      (its data loader draws a seed from torch's generator), so that whether
-      a validation ran after a checkpoint does not change the training that
-      follows.
+    * ``before_save_checkpoint``: ``checkpoint['rng_state']`` (the training
+      stream's state, also when saved during validation).
+    * ``after_load_checkpoint`` while resuming (not ``load_from``): validate
+      the state (a malformed one is ignored with a warning) and keep it;
+      ``before_train`` (after ``resume`` may have re-seeded) sets torch's
+      generators, and numpy's and ``random`` unless the loop is
+      ``IterBasedTrainLoop``, whose replay of the trained iterations' data
+      brings those to their saved state by itself.
+    * ``before_val``/``after_val``: validation runs on a copy of the state,
+      so it does not change the training that follows.
 
-    A checkpoint without ``rng_state`` resumes as in mmengine, with a
-    warning. Not restored across processes seeded differently
-    (``randomness.diff_rank_seed`` with several processes): the checkpoint
-    holds rank 0's state only.
+    Without ``rng_state`` a checkpoint resumes as in mmengine, with a
+    warning; processes seeded differently (``diff_rank_seed``) are not
+    restored (the checkpoint holds rank 0's state).
     """
 
     priority = 'NORMAL'
@@ -229,28 +217,13 @@ class RNGStateHook(Hook):
 
 @HOOKS.register_module()
 class CheckpointMatchHook(Hook):
-    """Refuse a loaded checkpoint that does not fit the model.
-
-    At ``after_load_checkpoint`` (before the weights are copied), compares
-    the checkpoint's weights with the runner's model as mmengine will load
-    them and raises :class:`~a2d2_mmseg.compat.checkpoint.
-    CheckpointMismatchError` listing missing, unexpected and differently
-    shaped entries (see
-    :func:`~a2d2_mmseg.compat.state_dict_match.check_checkpoint_matches`).
-    The plugin's ``Runner.load_or_resume`` registers one on every runner
-    that loads or resumes a checkpoint (``load_from``, ``--resume``; see
-    :mod:`a2d2_mmseg.compat.resume`), so training, ``tools/test.py`` and
-    mmseg's own tools under ``mim`` all refuse such checkpoints.
-
-    A resume is refused even when partial loading is allowed: it continues
-    a run of the same model, and mmengine would then load an optimizer
-    state of other shapes (a torch error that names no file).
+    """Refuse a loaded checkpoint that does not fit the model, before its
+    weights are copied (``after_load_checkpoint``; see
+    :func:`~a2d2_mmseg.compat.state_dict_match.check_loaded_checkpoint`).
 
     Args:
         allow_partial (bool, optional): Only warn (``load_from`` only).
-            Defaults to None: the config's ``allow_partial_checkpoint``
-            (``--allow-partial-checkpoint`` of ``tools/train.py`` and
-            ``tools/test.py``), False when it has none.
+            Defaults to None: the config's ``allow_partial_checkpoint``.
     """
 
     priority = 'VERY_HIGH'
@@ -259,15 +232,31 @@ class CheckpointMatchHook(Hook):
         self.allow_partial = allow_partial
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        resumed = resuming_checkpoint()
-        filename = resumed or runner.cfg.get('load_from') or \
-            'the loaded checkpoint'
-        allow_partial = self.allow_partial
-        if allow_partial is None:
-            allow_partial = bool(runner.cfg.get('allow_partial_checkpoint'))
-        check_checkpoint_matches(
-            runner.model,
-            checkpoint,
-            filename,
-            allow_partial=allow_partial and resumed is None,
-            resuming=resumed is not None)
+        check_loaded_checkpoint(runner, checkpoint, self.allow_partial)
+
+
+@HOOKS.register_module()
+class PlainCheckpointHook(Hook):
+    """Write checkpoints as plain data; read them back as mmengine wrote
+    them.
+
+    ``before_save_checkpoint``: :func:`~a2d2_mmseg.compat.checkpoint_types.
+    to_plain_data` (priority ``'LOWEST'``: what other hooks add is encoded
+    too). ``after_load_checkpoint``: :func:`~a2d2_mmseg.compat.
+    checkpoint_types.from_plain_data`, before the runner reads the message
+    hub (``--resume``) or the weights; a malformed value raises
+    :class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`.
+    """
+
+    priority = 'LOWEST'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        to_plain_data(checkpoint)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        try:
+            from_plain_data(checkpoint, 'checkpoint')
+        except ValueError as error:
+            raise CorruptCheckpointError(
+                f'{loaded_checkpoint_name(runner)}: malformed plain-data '
+                f'value: {error}') from None

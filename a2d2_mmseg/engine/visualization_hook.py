@@ -1,23 +1,11 @@
 """mmseg's visualization hook for A2D2: every image, only the test set.
 
-mmseg's ``tools/test.py --show-dir DIR`` (and ``--show``) switch the
-config's ``default_hooks.visualization`` on (``draw=True``). With mmseg's
-``SegVisualizationHook`` as the A2D2 configs inherit it from mmseg's
-schedules, three things go wrong on A2D2:
-
-* it draws every 50th batch only (``interval=50``), so a test set smaller
-  than 50 frames gives no picture at all;
-* it passes ``runner.iter`` as the step, which builds the train loop and
-  with it the *train* dataset: testing with ``--show-dir`` fails when only
-  the test set is present (``data_root ... does not exist``);
-* it decodes the image with mmcv's default flag, which applies an EXIF
-  Orientation tag, while the pipelines (``LoadA2D2ImageFromFile``) and the
-  labels use the stored pixels: the prediction would be drawn over a
-  rotated image.
-
-:class:`A2D2VisualizationHook` is that hook with those three fixed; the
-A2D2 schedules use it with ``interval=1``. Nothing is drawn unless ``draw``
-is set, as in mmseg.
+mmseg's ``SegVisualizationHook`` (``tools/test.py --show-dir``) draws every
+50th batch only, builds the train loop and its dataset through
+``runner.iter`` (failing when only the test set exists), and decodes images
+with their EXIF orientation while labels use the stored pixels.
+:class:`A2D2VisualizationHook` fixes the three; the A2D2 schedules use it
+with ``interval=1``.
 """
 import os.path as osp
 from typing import Optional, Sequence
@@ -36,22 +24,14 @@ __all__ = ['A2D2VisualizationHook', 'train_iter']
 
 
 def train_iter(runner) -> int:
-    """``runner.iter`` without building the train loop.
-
-    mmengine's ``Runner.iter`` builds the train loop (and its dataset) on
-    first use; a test run that never trained has iteration 0, which a
-    freshly built loop would report too.
-    """
+    """``runner.iter`` without building the train loop (0 before training)."""
     loop = getattr(runner, '_train_loop', None)
     return loop.iter if isinstance(loop, BaseLoop) else 0
 
 
 def as_original(img: np.ndarray, data_sample: SegDataSample) -> np.ndarray:
-    """The stored frame ``img`` (H x W x 3) at the sample's ``ori_shape``.
-
-    Predictions are at ``ori_shape``; a pipeline that makes a resized frame
-    the original (``ResizeAsOriginal``, the seed's 512x512) gives one that
-    differs from the stored frame, which is then resized (bilinear) to it.
+    """The stored frame ``img`` (H x W x 3) at the sample's ``ori_shape``
+    (resized, bilinear, when a pipeline made a resized frame the original).
     """
     ori_shape = data_sample.metainfo.get('ori_shape')
     if ori_shape is None or tuple(ori_shape[:2]) == img.shape[:2]:
@@ -63,12 +43,6 @@ def as_original(img: np.ndarray, data_sample: SegDataSample) -> np.ndarray:
 class A2D2VisualizationHook(SegVisualizationHook):
     """Draw validation and test predictions (see the module doc).
 
-    As mmseg's ``SegVisualizationHook``, except that the image is decoded
-    as stored (EXIF orientation ignored, the header size checked against
-    ``max_side`` first, as ``LoadA2D2ImageFromFile`` does), the step is
-    taken without building the train loop (:func:`train_iter`), and
-    ``interval`` defaults to 1.
-
     Args:
         draw (bool): Draw the predictions. Defaults to False (mmseg's
             ``tools/test.py`` sets it for ``--show``/``--show-dir``).
@@ -76,9 +50,8 @@ class A2D2VisualizationHook(SegVisualizationHook):
         show (bool): Show the drawings in a window. Defaults to False.
         wait_time (float): Seconds to show each. Defaults to 0.
         backend_args (dict, optional): mmengine file backend arguments.
-            Defaults to None.
-        max_side (int, optional): Largest image width or height accepted
-            from a header; None for no limit. Defaults to
+        max_side (int, optional): Largest image side accepted from a header
+            (None: no limit). Defaults to
             :data:`~a2d2_mmseg.a2d2.images.MAX_IMAGE_SIDE`.
     """
 

@@ -11,8 +11,15 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
-from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError, CheckpointError, CorruptCheckpointError, UnsafeCheckpointError, checkpoint_safe_globals, guard_checkpoint_loader, register_checkpoint_safe_globals)
-from a2d2_mmseg.compat.checkpoint import history_buffer_getattr
+from a2d2_mmseg.compat import MARK
+from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError,
+                                          CheckpointError,
+                                          CorruptCheckpointError,
+                                          UnsafeCheckpointError,
+                                          guard_checkpoint_loader)
+from a2d2_mmseg.compat.checkpoint_types import (
+    checkpoint_safe_globals, history_buffer_getattr,
+    register_checkpoint_safe_globals)
 from tests.test_engine.tiny_runs import (PYTHON, TRAIN, check, run,
                                          write_config, write_tiny_tree)
 
@@ -179,10 +186,10 @@ def test_local_errors_unchanged(tmp_path):
 
 def test_guard_idempotent():
     before = CheckpointLoader.__dict__['load_checkpoint'].__func__
-    guard_checkpoint_loader()
+    assert not guard_checkpoint_loader()
     after = CheckpointLoader.__dict__['load_checkpoint'].__func__
-    assert before is after and after._a2d2_guarded
-    assert not getattr(after.__wrapped__, '_a2d2_guarded', False)
+    assert before is after and getattr(after, MARK) == 'checkpoint_loader'
+    assert not hasattr(after.__wrapped__, MARK)
 
 
 def test_pretrained_url_train_fails_clearly(tmp_path):

@@ -14,7 +14,10 @@ from mmengine.runner import Runner
 from torch import distributed as torch_dist
 from torch.nn.parallel import DistributedDataParallel
 
-from a2d2_mmseg.compat.distributed import (CPUDistributedDataParallel, configure_cpu_distributed, cpu_only, patch_mmengine_cpu_distributed)
+from a2d2_mmseg.compat import MARK
+from a2d2_mmseg.compat.distributed import (configure_cpu_distributed, cpu_only,
+                                           patch_mmengine_cpu_distributed)
+from a2d2_mmseg.engine import CPUDistributedDataParallel
 
 pytestmark = pytest.mark.skipif(
     not cpu_only(), reason='these tests are about machines without GPUs')
@@ -108,14 +111,13 @@ def test_wrapper_registered_where_runner_looks():
 
 
 def test_patch_installed_and_idempotent():
-    assert dist_utils._init_dist_pytorch._a2d2_cpu
-    assert dist_utils._init_dist_slurm._a2d2_cpu
-    assert dist_utils._init_dist_mpi._a2d2_cpu
-    assert Runner.wrap_model._a2d2_cpu
+    for fn in (dist_utils._init_dist_pytorch, dist_utils._init_dist_slurm,
+               dist_utils._init_dist_mpi, Runner.wrap_model):
+        assert getattr(fn, MARK) == 'cpu_distributed'
     before = (dist_utils._init_dist_pytorch, Runner.wrap_model)
     assert patch_mmengine_cpu_distributed()
     assert (dist_utils._init_dist_pytorch, Runner.wrap_model) == before
-    assert not getattr(Runner.wrap_model.__wrapped__, '_a2d2_cpu', False)
+    assert not hasattr(Runner.wrap_model.__wrapped__, MARK)
 
 
 def test_cpu_ddp_reverts_syncbn(torchrun_env):

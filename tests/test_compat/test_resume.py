@@ -23,7 +23,7 @@ from a2d2_mmseg.compat.resume import run_checkpoint_dirs
 from a2d2_mmseg.compat.checkpoint import sanitize_meta_config
 from tests.test_engine.tiny_runs import (PYTHON, TRAIN, build_runner, check,
                                          restored_process_state, run,
-                                         runner_log, trained_tiny_run)
+                                         runner_log)
 
 MMSEG_TRAIN = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
                        'train.py')
@@ -31,9 +31,9 @@ PAYLOAD = "import os\nopen({marker!r}, 'w').write('pwned')\n"
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
+def trained(tiny_trained):
     """A real 2-iteration run (checkpoint iter_2.pth) and its config."""
-    return trained_tiny_run(tmp_path_factory.mktemp('resume'))
+    return tiny_trained
 
 
 def _poisoned_work_dir(trained, work_dir, config_text):

@@ -15,15 +15,14 @@ from a2d2_mmseg.compat.checkpoint import CheckpointMismatchError
 from a2d2_mmseg.compat.state_dict_match import (compare_state_dict, load_matching_checkpoint)
 from a2d2_mmseg.compat.state_dict_match import model_state_shapes
 from tests.test_engine.tiny_runs import (PYTHON, TEST, build_runner, check,
-                                         restored_process_state, run,
-                                         trained_tiny_run)
+                                         restored_process_state, run)
 
 HEAD = 'decode_head.conv_seg'
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    out = trained_tiny_run(tmp_path_factory.mktemp('match'))
+def trained(tiny_trained):
+    out = dict(tiny_trained)
     out['weights'] = torch.load(out['checkpoint'])['state_dict']
     return out
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 
-from a2d2_mmseg.compat.plain_checkpoint import from_plain_data, to_plain_data
-from a2d2_mmseg.compat.plain_checkpoint import PLAIN_KEY
+from a2d2_mmseg.compat.checkpoint_types import from_plain_data, to_plain_data
+from a2d2_mmseg.compat.checkpoint_types import PLAIN_KEY
 
 
 def _hub_state():

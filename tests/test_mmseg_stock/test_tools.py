@@ -20,7 +20,7 @@ from mmengine.logging import HistoryBuffer
 from mmseg.registry import DATASETS
 from PIL import Image
 
-from a2d2_mmseg.compat.plain_checkpoint import from_plain_data
+from a2d2_mmseg.compat.checkpoint_types import from_plain_data
 from tests.test_engine.tiny_runs import (build_runner, check,
                                          restored_process_state,
                                          write_config, write_tiny_tree)
