@@ -1,31 +1,11 @@
-"""The README's main job: the seed study, end to end, on the embedded default.
+"""The README's main job: the seed study, end to end, on the synthetic set.
 
-On a machine without A2D2 (and without a GPU) this
-
-1. writes the synthetic A2D2 set in the seed study's arrangement
-   (``camera_lidar_semantic_bboxes/camera/{train,test}/``, written by
-   ``tools/misc/make_synthetic_a2d2.py --layout seed_bboxes``) unless it is
-   already there,
-2. computes the training split's class weights with
-   ``tools/analysis/a2d2_class_weights.py --config`` (the seed's weighted
-   loss of Mask2Former-lite) and prints both splits' pixels per class,
-3. trains UNet-R50, DeepLabV3-R50 and Mask2Former-lite from scratch with the
-   seed study's protocol (``configs/seed_study/``: 512x512 inputs without
-   augmentation, 11 classes) at 192x192 for the CPU (``configs/demo/``) and
-   a short schedule, with ``tools/train.py`` (the standard MMEngine runner),
-4. tests each with ``tools/test.py --show-dir`` (predictions in the class
-   set's colours) and ``--out`` (index masks), scored at 192x192 as the seed
-   scored at 512x512,
-5. prints the seed's table (model, mIoU, Dice, pixel accuracy, mean pixel
-   accuracy) from the evaluator's own numbers and writes it to
-   ``WORK_DIR/results.md`` and ``results.csv``, and
-6. writes the comparison report (``tools/analysis/compare_models.py``) to
-   ``WORK_DIR/report``: per-class IoU, bar chart, showcase PNG and a GIF over
-   the test drive.
+Writes the synthetic set in the seed's arrangement (unless there), computes
+the class weights, trains and tests UNet, DeepLabV3 and Mask2Former-lite
+with the demo configs, and writes ``results.md``/``.csv`` and the
+comparison report to the work dir (docs/demo.md)::
 
     python tools/run_demo.py [--work-dir work_dirs/demo] [--models unet ...]
-
-With A2D2 the same protocol runs at 512x512: configs/seed_study/ (README).
 """
 import argparse
 import glob
@@ -56,7 +36,7 @@ MODELS = {
 
 def run(cmd, log_path=None):
     """Run a command from the repo root, streaming its output; raise on
-    failure with the command and the log's path."""
+    failure."""
     print(f"\n$ {' '.join(cmd)}", flush=True)
     start = time.time()
     if log_path is None:

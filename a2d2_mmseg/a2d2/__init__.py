@@ -1,32 +1,9 @@
 """The A2D2 core: everything about A2D2's files, without torch or mmseg.
 
-Its modules import only the standard library, numpy and OpenCV, so data
-preparation (the converter, the checker, the synthetic generator) runs where
-torch is not installed, and starts fast. The mmseg side
-(:class:`~a2d2_mmseg.datasets.A2D2Dataset`, the loading transforms) are thin
-adapters over it. The data flows one way, down this list:
-
-=====================  =====================================================
-module                 its job
-=====================  =====================================================
-:mod:`.class_list`     A2D2's 55-entry class list; ``class_list.json`` read,
-                       checked against it and cached
-:mod:`.class_sets`     class sets ('full', 'reduced', class-set dicts):
-                       names, palette, category -> index
-:mod:`.colours`        colour -> class index through one 2**24 table
-                       (:func:`get_mapper`)
-:mod:`.images`         image files decoded as stored, headers checked before
-                       decoding (:func:`imdecode_no_orientation`)
-:mod:`.labels`         label files -> class indices for the three label
-                       formats (:func:`get_decoder`)
-:mod:`.npy_masks`      the seed's .npy masks, headers checked first
-:mod:`.scenes`        cameras, scene lists (``splits/``), the seed's
-                       splits
-:mod:`.scanning`       the walkers: frames of folders and seed lists, and
-                       every problem of them (:class:`Scan`)
-:mod:`.layout`         one :class:`Layout` object per arrangement on disk
-                       (:data:`ARRANGEMENTS`) and the scanner (:func:`scan`)
-=====================  =====================================================
+Standard library, numpy and OpenCV only, so data preparation runs where
+torch is not installed; the mmseg side (``datasets/``) adapts it. Modules
+from the bottom up: class_list, class_sets, colours, images, npy_masks,
+labels, scenes, scanning, layout (docs/design.md).
 """
 from a2d2_mmseg.a2d2.class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST, ClassListError,
                          UnknownClassError, UnknownClassWarning, category_of,

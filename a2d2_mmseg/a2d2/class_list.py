@@ -1,23 +1,7 @@
 """A2D2's class list: ``class_list.json`` read, checked and cached.
 
-A2D2 (https://www.a2d2.audi) labels every pixel of its camera frames with one
-of 55 RGB colours listed in ``camera_lidar_semantic/class_list.json``. Object
-classes have numbered variants ("Car 1" ... "Car 4") that tell neighbouring
-instances apart; merged, they give A2D2's 38 semantic categories
-(:data:`A2D2_CATEGORIES`).
-
-Class indices follow A2D2's own list (:data:`A2D2_CLASS_LIST`), never the
-order of a tree's ``class_list.json``: a file with its entries reordered
-gives the same indices. A file is checked against A2D2's 55 colours and
-names; an entry that is not A2D2's (a renamed class such as "RD Normal
-Street", an unknown colour) or a missing entry is an
-:class:`UnknownClassError` naming the file, the entry and the closest known
-name, unless ``allow_unknown_classes=True``, which loads such entries as 255
-(ignored) with one :class:`UnknownClassWarning` per file.
-
-:func:`checked_class_list` reads and checks a file once per process for
-each (path, modification time, size, inode): an edited file is read again
-the next time a class set is built from it.
+Indices follow A2D2's own 55-entry list, never a file's order; see
+docs/classes.md for the rules on unknown or renamed entries.
 """
 import difflib
 import functools
@@ -30,8 +14,7 @@ import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-# A2D2's class_list.json (camera_lidar_semantic/class_list.json), in its own
-# order. Used as the built-in default when a dataset's own file is not given.
+# A2D2's camera_lidar_semantic/class_list.json, in its own order.
 A2D2_CLASS_LIST: Tuple[Tuple[str, str], ...] = (
     ('#ff0000', 'Car 1'), ('#c80000', 'Car 2'), ('#960000', 'Car 3'),
     ('#800000', 'Car 4'), ('#b65906', 'Bicycle 1'), ('#963204', 'Bicycle 2'),
@@ -85,25 +68,19 @@ class UnknownClassError(ClassListError):
 
 
 class UnknownClassWarning(UserWarning):
-    """Entries of a ``class_list.json`` that are not A2D2's were allowed
-    (``allow_unknown_classes=True``) and are loaded as 255 (ignored)."""
+    """Entries not A2D2's were allowed and load as 255 (ignored)."""
 
 
 
 def short_repr(value: object) -> str:
     """``repr(value)`` bounded for an error message.
 
-    Every message that shows a value given by the user (a class-set entry,
-    a list entry, a class name) goes through this: a list of 10**6 entries
-    or a 10 MB string gives a line, not an 11 MB message. Nested containers
-    show their first entries and ``...``; the text is cut at
-    :data:`MAX_REPR` characters; a long list or dict adds its length.
-
     Args:
         value: Any value.
 
     Returns:
-        str: At most about ``MAX_REPR + 30`` characters.
+        str: At most about ``MAX_REPR + 30`` characters; a long container
+        shows its first entries and its length.
     """
     text = _REPR.repr(value)
     if len(text) > MAX_REPR:
@@ -115,16 +92,7 @@ def short_repr(value: object) -> str:
 
 
 def name_problem(name: object) -> Optional[str]:
-    """Why ``name`` cannot be a class name, or None.
-
-    Class names end up in the Markdown tables of the reports and in log
-    lines: they must be non-empty, printable, single-line text without
-    ``|``, of at most :data:`MAX_NAME_LENGTH` characters.
-    ``str.isprintable`` refuses NUL, newlines, tabs, the bidi controls
-    (U+202A-U+202E, U+2066-U+2069) and every other control or format
-    character. A2D2's own names (``'Obstacles / trash'``,
-    ``'Painted driv. instr.'``) pass.
-    """
+    """Why ``name`` cannot be a class name (docs/safety.md), or None."""
     if not isinstance(name, str) or not name.strip():
         return 'is not a name (an empty or non-text value)'
     if not name.isprintable():
@@ -141,15 +109,13 @@ def name_problem(name: object) -> Optional[str]:
 
 def read_small_file(path: str, error: type, missing: str,
                     unreadable: str) -> bytes:
-    """The bytes of a small file the dataset needs, or ``error``.
+    """The bytes of a small file, or ``error('{path}: {missing|unreadable}')``.
 
     Args:
         path (str): The file.
         error (type): The exception class to raise.
-        missing (str): The message after ``'{path}: '`` when ``path`` is
-            not a file.
-        unreadable (str): The message after ``'{path}: '`` when reading
-            fails; ``': {reason}'`` follows it.
+        missing (str): The message when ``path`` is not a file.
+        unreadable (str): The message when reading fails.
 
     Returns:
         bytes: The file's content.
@@ -167,19 +133,15 @@ def parse_json(raw: Union[bytes, str], source: str, error: type,
                **kwargs) -> object:
     """JSON text read as data, or ``error`` naming ``source``.
 
-    The one JSON reader of the package's input files (class lists, scene
-    and seed lists, class weights, converter state): malformed JSON, text
-    that is not UTF-8 and nesting too deep for Python's parser (a crafted
-    ``[[[[...]]]]``, which ``json.loads`` answers with a bare
-    ``RecursionError``) all raise ``error`` with the file's name.
+    The one JSON reader of the package's input files: malformed JSON, text
+    that is not UTF-8 and too-deep nesting (``RecursionError``) all raise
+    ``error``.
 
     Args:
-        raw (bytes | str): The text (bytes are decoded as UTF-8: ``json``
-            would also accept UTF-16/32, A2D2's files are UTF-8).
+        raw (bytes | str): The text (bytes are decoded as UTF-8).
         source (str): Where it comes from, for error messages.
         error (type): The exception class to raise.
-        **kwargs: Passed on to :func:`json.loads`
-            (``object_pairs_hook`` ...).
+        **kwargs: Passed on to :func:`json.loads`.
 
     Returns:
         object: The parsed value.
@@ -221,8 +183,8 @@ def parse_class_list(
         list[tuple]: ``((r, g, b), label_name)`` in file order.
 
     Raises:
-        ClassListError: The file is missing, not JSON, not a colour -> name
-            object, or lists a colour twice. The message names the file.
+        ClassListError: Missing, not JSON, not a colour -> name object, or a
+            colour listed twice.
     """
     where = 'built-in A2D2 class list'
     if source is None:
@@ -345,23 +307,19 @@ def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
     """Check a parsed class list against A2D2's 55 colours and names.
 
     Args:
-        class_list (list[tuple]): ``((r, g, b), name)`` pairs, as
-            :func:`parse_class_list` returns them.
+        class_list (list[tuple]): ``((r, g, b), name)`` pairs.
         where (str): The file (or 'class list dict'), for the messages.
         allow_unknown_classes (bool): Accept entries that are not A2D2's and
             missing entries instead of raising. Defaults to False.
 
     Returns:
-        tuple: ``categories`` (``(r, g, b) -> A2D2 category``, or None for an
-        entry that is not A2D2's) and ``problems`` (one line per entry that
-        is not A2D2's, then one for the missing ones; empty for A2D2's own
-        list).
+        tuple: ``categories`` (``(r, g, b) -> A2D2 category``, None for an
+        entry not A2D2's) and ``problems`` (one line per such entry, then one
+        for the missing ones).
 
     Raises:
-        UnknownClassError: An entry is not one of A2D2's (colour and name
-            must both match A2D2's list) or A2D2 colours are missing, and
-            ``allow_unknown_classes`` is False. The message names the file,
-            each entry and the closest known name.
+        UnknownClassError: Entries differ from A2D2's and
+            ``allow_unknown_classes`` is False.
     """
     categories: Dict[Tuple[int, int, int], Optional[str]] = {}
     problems = []
@@ -392,9 +350,8 @@ def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
 def class_list_key(class_list: Union[str, Dict[str, str], None]) -> tuple:
     """The hashable cache key of a ``class_list`` argument.
 
-    ``('builtin',)``, ``('dict', items)`` or ``('file', realpath, (mtime,
-    size, inode))``, so that an edited or replaced file is read again: one
-    ``stat`` per call, the file itself is read once per key.
+    ``('builtin',)``, ``('dict', items)`` or ``('file', realpath, stat)``:
+    an edited file is read again.
     """
     if class_list is None:
         return ('builtin', )
@@ -426,12 +383,11 @@ def checked_class_list(key: tuple, allow_unknown_classes: bool = False
 
     Args:
         key (tuple): :func:`class_list_key` of the class list.
-        allow_unknown_classes (bool): See :func:`check_class_list`; the
-            entries allowed give one :class:`UnknownClassWarning` per file.
+        allow_unknown_classes (bool): See :func:`check_class_list`; allowed
+            entries give one :class:`UnknownClassWarning` per file.
 
     Returns:
-        tuple: ``parsed`` (:func:`parse_class_list`), ``categories`` and
-        ``problems`` (:func:`check_class_list`).
+        tuple: ``parsed``, ``categories`` and ``problems``.
     """
     source = _source_of(key)
     where = ('built-in A2D2 class list' if source is None else

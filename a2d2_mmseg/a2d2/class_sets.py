@@ -1,12 +1,7 @@
 """Class sets over A2D2's categories: names, palette, colour -> index.
 
-A class set says which class each of A2D2's 38 categories
-(:data:`~.class_list.A2D2_CATEGORIES`) belongs to: 'full' (the 38
-categories), 'reduced' (:data:`REDUCED_CLASS_SET`, the project's 11 driving
-classes) or a class-set dict written in Python or in a config (see
-:func:`build_class_set`). The class names, their indices and the palette
-come from A2D2's fixed tables and the class set; the class list only decides
-which colours are mapped.
+'full' (the 38 categories), 'reduced' (:data:`REDUCED_CLASS_SET`) or a
+class-set dict; the rules are in docs/classes.md.
 """
 import difflib
 import functools
@@ -31,11 +26,8 @@ __all__ = [
 #: The class index of ignored pixels (mmseg's ``ignore_index``).
 IGNORE_INDEX = 255
 
-# The project's reduced, driving-relevant class set, written as a class-set
-# dict (see build_class_set): 11 classes; the three categories that are not
-# part of the scene are ignored and every other category is 'background'.
-# README.md shows the table. Read-only: copy it to derive a set, e.g.
-# ``dict(REDUCED_CLASS_SET, others='ignore')``.
+# The project's 11 driving classes as a read-only class-set dict
+# (docs/classes.md); derive a set with ``dict(REDUCED_CLASS_SET, ...)``.
 REDUCED_CLASS_SET: Mapping = MappingProxyType(dict(
     classes=('background', 'road', 'lane marking', 'sidewalk', 'nature',
              'sky', 'building', 'vehicle', 'two-wheeler', 'pedestrian',
@@ -81,23 +73,20 @@ CLASS_SET_KEYS = ('classes', 'groups', 'ignore', 'others', 'palette')
 
 
 class ClassSetError(ValueError):
-    """A ``class_set`` that is neither 'full', 'reduced' nor a valid
-    class-set dict; the message names the offending entry."""
+    """A ``class_set`` that is not a valid class set; names the entry."""
 
 
 class ClassSet:
     """A class set over A2D2's colours: names, palette, colour -> index.
 
     Args:
-        name (str): 'full' (A2D2's 38 categories), 'reduced' or 'dict' (a
-            class-set dict).
+        name (str): 'full', 'reduced' or 'dict' (a class-set dict).
         classes (tuple[str]): Class names, index order.
         palette (list[list[int]]): One RGB colour per class.
         colour_to_index (dict): ``(r, g, b) -> class index or 255``.
         category_to_index (dict): A2D2 category name -> index or 255.
-        unknown_entries (tuple[str]): How the class list differs from
-            A2D2's (entries loaded as 255 because they were allowed); empty
-            for A2D2's own list. Defaults to ().
+        unknown_entries (tuple[str]): How the class list differs from A2D2's
+            (entries allowed as 255). Defaults to ().
     """
 
     def __init__(self,
@@ -250,38 +239,27 @@ def class_set_key(class_set) -> Union[str, tuple]:
     """Check a ``class_set`` argument; return its hashable canonical form.
 
     Args:
-        class_set (str | dict): 'full', 'reduced' or a class-set dict (see
-            :func:`build_class_set`); a ConfigDict or any mapping works.
+        class_set (str | dict): 'full', 'reduced' or a class-set dict (any
+            mapping).
 
     Returns:
         str | tuple: 'full', or a tuple for a class-set dict ('reduced' is
-        :data:`REDUCED_CLASS_SET`'s). Equal for equal class sets, so it keys
-        the caches and compares two class-set arguments.
+        :data:`REDUCED_CLASS_SET`'s); equal for equal class sets.
 
     Raises:
         ClassSetError: Not a class set; the message names the entry.
     """
-    if isinstance(class_set, str):
-        if class_set == 'full':
-            return 'full'
-        if class_set == 'reduced':
-            return _REDUCED_KEY
-        raise ClassSetError(
-            f'class_set must be one of {CLASS_SETS} or a class-set dict, '
-            f'got {short_repr(class_set)}')
     if isinstance(class_set, Mapping):
         return _class_set_dict_key(class_set)
+    if isinstance(class_set, str) and class_set in CLASS_SETS:
+        return 'full' if class_set == 'full' else _REDUCED_KEY
     raise ClassSetError(f'class_set must be one of {CLASS_SETS} or a '
                         f'class-set dict, got {short_repr(class_set)}')
 
 
 def class_set_spec(class_set) -> Union[str, dict]:
-    """A plain copy of a ``class_set`` argument, checked.
-
-    'full' and 'reduced' stay names; a mapping (a ConfigDict, the read-only
-    :data:`REDUCED_CLASS_SET`) becomes a plain dict of tuples that pickles
-    and prints as it reads, for data infos and transforms.
-    """
+    """A plain, checked copy of a ``class_set``: a name, or a dict of
+    tuples."""
     key = class_set_key(class_set)
     if isinstance(class_set, str):
         return class_set
@@ -307,50 +285,24 @@ _REDUCED_KEY = _class_set_dict_key(REDUCED_CLASS_SET)
 def build_class_set(class_set: Union[str, Mapping] = 'full',
                     class_list: Union[str, Dict[str, str], None] = None,
                     allow_unknown_classes: bool = False) -> ClassSet:
-    """Build a :class:`ClassSet` from a class list.
+    """Build a :class:`ClassSet` (cached) from a class list.
 
-    The class names, their indices and the palette come from A2D2's fixed
-    tables and the class set, whatever the file's order; the file decides
-    which colours are mapped. It is read and checked once per process
-    (cached by path, modification time, size and inode), and each class set
-    is built once (a dict is cached by its canonical form,
-    :func:`class_set_key`).
-
-    A class-set dict (in Python or in a config) groups A2D2's 38 categories
-    (:data:`A2D2_CATEGORIES`, named as there) into classes::
-
-        dict(classes=('road', 'vehicle', 'background'),
-             groups={'road': ['RD normal street', 'Parking area'],
-                     'vehicle': ['Car', 'Truck']},
-             ignore=['Ego car'],          # 255; optional
-             others='background',         # a class or 'ignore'
-             palette=[[255, 0, 255], [255, 0, 0], [0, 0, 0]])  # optional
-
-    Every category not grouped or ignored goes to ``others`` (which may be
-    left out only when no category is left). Without ``palette`` a class
-    gets the A2D2 colour of its first listed category, the ``others`` class
-    without categories black. :data:`REDUCED_CLASS_SET` is 'reduced'.
+    Names, indices and palette come from A2D2's fixed tables and the class
+    set; the class list decides which colours are mapped (docs/classes.md).
 
     Args:
-        class_set (str | dict): 'full' for the 38 A2D2 categories (numbered
-            variants merged, palette = each category's first colour),
-            'reduced' for :data:`REDUCED_CLASS_SET`, or a class-set dict.
+        class_set (str | dict): 'full', 'reduced' or a class-set dict.
         class_list (str | dict | None): See
             :func:`~.class_list.parse_class_list`.
-        allow_unknown_classes (bool): Load entries that are not A2D2's as
-            255 (ignored), with one :class:`UnknownClassWarning` per file,
-            instead of raising :class:`~.class_list.UnknownClassError`
-            (see :func:`~.class_list.check_class_list`). Defaults to False.
+        allow_unknown_classes (bool): Load entries that are not A2D2's as 255
+            with an :class:`UnknownClassWarning` instead of raising
+            :class:`~.class_list.UnknownClassError`. Defaults to False.
 
     Returns:
         ClassSet: The class set.
 
     Raises:
-        ClassSetError: ``class_set`` is not a class set: an unknown key, an
-            unknown category (the message gives the closest known one), a
-            category in two places, a class without categories (other than
-            ``others``), ``others`` neither a class nor 'ignore', or a bad
-            palette.
+        ClassSetError: ``class_set`` is not a valid class set.
     """
     return class_set_from_keys(class_set_key(class_set),
                                class_list_key(class_list),
@@ -360,9 +312,7 @@ def build_class_set(class_set: Union[str, Mapping] = 'full',
 @functools.lru_cache(maxsize=16)
 def class_set_from_keys(cs_key: Union[str, tuple], key: tuple,
                         allow_unknown_classes: bool = False) -> ClassSet:
-    """:func:`build_class_set` from the canonical keys, built once per
-    (:func:`class_set_key`, :func:`~.class_list.class_list_key`,
-    option)."""
+    """:func:`build_class_set` from the canonical keys, cached."""
     parsed, categories, problems = checked_class_list(
         key, allow_unknown_classes)
     if cs_key == 'full':
@@ -401,9 +351,13 @@ def category_lut(class_set: Union[str, Mapping] = 'full',
                  allow_unknown_classes: bool = False) -> np.ndarray:
     """A 256-entry uint8 table: full-category index -> ``class_set`` index.
 
-    Converted masks store full-category indices (255 = ignore); this table
-    reduces them at load time to any class set (a name or a class-set dict,
-    see :func:`build_class_set`). 255 always maps to 255.
+    Args:
+        class_set (str | dict): See :func:`build_class_set`.
+        class_list (str | dict | None): See :func:`build_class_set`.
+        allow_unknown_classes (bool): See :func:`build_class_set`.
+
+    Returns:
+        np.ndarray: ``[256]`` uint8; 255 maps to 255.
     """
     full = build_class_set('full', class_list, allow_unknown_classes)
     target = build_class_set(class_set, class_list, allow_unknown_classes)

@@ -1,5 +1,4 @@
-"""Command-line options shared by the tools that read an A2D2 tree
-(``tools/dataset_converters/a2d2.py``, ``tools/misc/check_a2d2.py``)."""
+"""Command-line options shared by the converter and the checker."""
 import argparse
 
 from a2d2_mmseg.a2d2.layout import LAYOUTS
@@ -11,10 +10,8 @@ def add_tree_options(parser: argparse.ArgumentParser, verb: str,
 
     Args:
         parser (argparse.ArgumentParser): The tool's parser.
-        verb (str): What the tool does to the scenes ('convert', 'check'),
-            for the help of ``--scenes``.
-        layout_help (str): The help of ``--layout`` (which layouts the tool
-            takes differs).
+        verb (str): What the tool does to the scenes, for ``--scenes``' help.
+        layout_help (str): The help of ``--layout``.
     """
     parser.add_argument(
         '--scenes', default=None,

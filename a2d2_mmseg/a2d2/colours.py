@@ -1,10 +1,7 @@
 """Colour -> class index: one 2**24-entry lookup table per class set.
 
-Everything that maps A2D2's RGB labels to class indices (the label decoder
-of the training pipeline, the converter, the checker, the class-weight tool)
-goes through :func:`get_mapper`, which builds one uint8 table indexed by the
-packed colour ``R << 16 | G << 8 | B`` once per process for each class list,
-class set and snap distance.
+Everything that maps RGB labels goes through :func:`get_mapper`: one uint8
+table indexed by ``R << 16 | G << 8 | B``, built once per process.
 """
 import functools
 import sys
@@ -42,15 +39,14 @@ def pack_rgb(rgb: np.ndarray) -> np.ndarray:
 class ColourMapper:
     """Vectorised RGB label -> class index through one 2**24 uint8 table.
 
+    Unknown colours map to 255 (ignored) and are counted, never silently 0.
+
     Args:
         colour_to_index (dict): ``(r, g, b) -> index`` (0..253 or 255).
-        snap_distance (float): 0 (default) maps only exact palette colours.
-            A positive value also maps a colour within this Euclidean RGB
-            distance of exactly one nearest palette colour to that colour's
-            class (A2D2 labels sometimes carry e.g. (255, 0, 2) beside
-            Car 1's (255, 0, 0)). Ties stay unknown.
-
-    Unknown colours map to 255 (ignored) and are counted, never silently 0.
+        snap_distance (float): 0 (default) maps only exact palette colours;
+            a positive value also maps a colour within this RGB distance of
+            exactly one nearest palette colour to its class (ties stay
+            unknown).
     """
 
     def __init__(self, colour_to_index: Dict[Tuple[int, int, int], int],
@@ -106,13 +102,12 @@ class ColourMapper:
         """Map an RGB (or BGR) label image to class indices.
 
         Args:
-            rgb (np.ndarray): uint8 label, shape ``[H, W, 3]``.
+            rgb (np.ndarray): uint8 label ``[H, W, 3]``.
             channel_order (str): 'rgb' or 'bgr' (OpenCV's decode order).
 
         Returns:
             tuple: ``index`` (uint8 ``[H, W]``, 255 where ignored or unknown)
-            and ``unknown`` (``{(r, g, b): pixel_count}``, empty when every
-            colour is known).
+            and ``unknown`` (``{(r, g, b): pixel_count}``).
         """
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f'expected a uint8 [H, W, 3] label, got dtype '
@@ -135,12 +130,10 @@ class ColourMapper:
 
 
 def pack_bgr(bgr: np.ndarray) -> np.ndarray:
-    """Pack ``[H, W, 3]`` uint8 BGR (OpenCV order) into ``R << 16 | G << 8 | B``.
+    """Pack ``[H, W, 3]`` uint8 BGR into ``R << 16 | G << 8 | B`` (uint32).
 
-    OpenCV appends an alpha byte (one fast pass); each pixel's four bytes
-    read as one little-endian uint32 are then ``B | G << 8 | R << 16 |
-    A << 24``, and clearing the alpha byte in place gives the packed colour.
-    This is ~15x faster than three shifted casts on a 1920x1208 label.
+    OpenCV appends an alpha byte; the four bytes read as a little-endian
+    uint32 with alpha cleared are the packed colour (~15x faster than shifts).
     """
     bgra = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2BGRA)
     packed = bgra.view(np.uint32)[..., 0]
@@ -155,9 +148,7 @@ def pack_bgr(bgr: np.ndarray) -> np.ndarray:
 def mapper_from_keys(cs_key: Union[str, tuple], key: tuple,
                      snap_distance: float = 0,
                      allow_unknown_classes: bool = False) -> ColourMapper:
-    """:func:`get_mapper` from the canonical keys
-    (:func:`~.class_sets.class_set_key`,
-    :func:`~.class_list.class_list_key`)."""
+    """:func:`get_mapper` from the canonical keys, cached."""
     cs = class_set_from_keys(cs_key, key, allow_unknown_classes)
     return ColourMapper(cs.colour_to_index, snap_distance=snap_distance)
 
@@ -168,12 +159,8 @@ def get_mapper(class_set: Union[str, Mapping] = 'full',
                allow_unknown_classes: bool = False) -> ColourMapper:
     """The process-wide :class:`ColourMapper` for a class list and class set.
 
-    The class list is read and checked, and the 16 MiB table built, once per
-    process for each (file, class set, snap distance, option).
-
     Args:
-        class_set (str | dict): 'full', 'reduced' or a class-set dict (see
-            :func:`~.class_sets.build_class_set`).
+        class_set (str | dict): See :func:`~.class_sets.build_class_set`.
         class_list (str | dict | None): See
             :func:`~.class_list.parse_class_list`.
         snap_distance (float): See :class:`ColourMapper`.
@@ -181,7 +168,7 @@ def get_mapper(class_set: Union[str, Mapping] = 'full',
             :func:`~.class_sets.build_class_set`.
 
     Returns:
-        ColourMapper: The shared mapper.
+        ColourMapper: The shared mapper (16 MiB table built once).
     """
     return mapper_from_keys(class_set_key(class_set),
                             class_list_key(class_list), float(snap_distance),

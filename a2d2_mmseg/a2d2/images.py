@@ -1,27 +1,10 @@
-"""Decoding A2D2's image files without surprises.
+"""Decoding A2D2's image and label files the same way everywhere.
 
-The dataset pipeline (``LoadA2D2ImageFromFile``, the label decoder of
-:mod:`.labels`), the converter, the checker and the inference tool decode
-camera images and labels through this module, so that they all see the
-same pixels and refuse the same broken files (other readers of A2D2 files
-should call :func:`imdecode_no_orientation` too):
-
-* **EXIF orientation is ignored.** OpenCV's ``IMREAD_COLOR`` (and so mmcv's
-  ``imfrombytes(flag='color')``) rotates an image whose PNG ``eXIf`` or JPEG
-  EXIF block carries an Orientation tag, while the RGB label next to it is
-  decoded as stored. A2D2's labels are aligned to the stored pixels, so a
-  rotated image would be silently misaligned with its label.
-  :func:`imdecode_no_orientation` always decodes the stored pixels.
-* **The header is checked before decoding.** A small PNG can declare a huge
-  size (a 3 MB PNG of 32000x32000 zero pixels asks OpenCV for about 3 GB per
-  channel set). The width and height of the PNG ``IHDR`` chunk or the JPEG
-  frame header are compared with the size the file must have (its paired
-  image's) and with :data:`MAX_IMAGE_SIDE` before any pixel buffer is
-  allocated.
-* **Broken files give an error that names the file**: an empty file, a
-  truncated PNG or JPEG, or bytes OpenCV cannot decode raise
-  :class:`A2D2ImageError` (camera images) or :class:`A2D2LabelError` (labels)
-  instead of ``cv2.error``, ``None`` or a bare ``MemoryError``.
+Every reader (dataset, converter, checker, inference) decodes through
+:func:`imdecode_no_orientation`: EXIF orientation ignored (labels align to
+the stored pixels), header size checked before decoding, and broken files
+raise :class:`A2D2ImageError` / :class:`A2D2LabelError` naming the file
+(docs/safety.md).
 """
 import struct
 from typing import Optional, Tuple
@@ -29,11 +12,8 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-#: Largest width or height accepted from an image header, in pixels. A2D2
-#: frames are 1920x1208; 8192x8192 leaves room for other cameras and for
-#: upscaled copies while keeping one decoded RGB image below 200 MiB. Pass
-#: ``max_side`` (or ``None`` for no limit) to the functions and transforms
-#: that take it to change it.
+#: Largest width or height accepted from an image header (A2D2: 1920x1208;
+#: one 8192x8192 RGB image stays below 200 MiB).
 MAX_IMAGE_SIDE = 8192
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
@@ -66,11 +46,8 @@ class A2D2FileError(ValueError):
 
     Args:
         message (str): Starts with the file's path.
-        reason (str): What is wrong, for tools that sort problems:
-            'empty', 'corrupt' (truncated, corrupt or not decodable),
-            'too_large' (the header declares more than the size limit),
-            'size_mismatch' (not the paired image's size), 'not_found',
-            'unreadable' or 'other'. Defaults to 'other'.
+        reason (str): 'empty', 'corrupt', 'too_large', 'size_mismatch',
+            'not_found', 'unreadable' or 'other'. Defaults to 'other'.
     """
 
     def __init__(self, message: str, reason: str = 'other') -> None:
@@ -94,7 +71,7 @@ _ERRORS = dict(image=A2D2ImageError, label=A2D2LabelError)
 
 
 def png_colour_type(data: bytes) -> Optional[str]:
-    """Return the PNG colour type of encoded bytes, or None if not a PNG."""
+    """The PNG colour type of encoded bytes, or None if not a PNG."""
     if len(data) < 26 or not data.startswith(PNG_SIGNATURE):
         return None
     return PNG_COLOUR_TYPES.get(data[25], f'unknown ({data[25]})')
@@ -103,11 +80,8 @@ def png_colour_type(data: bytes) -> Optional[str]:
 def png_structure_error(data: bytes) -> Optional[str]:
     """Why PNG bytes are truncated or corrupt at the chunk level, or None.
 
-    Walks the chunk headers only (no decompression): the first chunk must be
-    a 13-byte IHDR, every chunk must lie within the data, and an IEND chunk
-    must end the chunk sequence. This catches truncation cheaply, and keeps
-    OpenCV from allocating (and zeroing) the up to 2 GiB that a corrupt
-    chunk length claims.
+    Walks the chunk headers only, so a corrupt chunk length never makes
+    OpenCV allocate what it claims.
     """
     if not data.startswith(PNG_SIGNATURE):
         return 'no PNG signature'
@@ -129,10 +103,7 @@ def png_structure_error(data: bytes) -> Optional[str]:
 
 
 def png_size(data: bytes) -> Optional[Tuple[int, int]]:
-    """``(width, height)`` declared by a PNG's IHDR chunk (bytes 16..23).
-
-    Returns None when ``data`` is not a PNG with an IHDR first chunk.
-    """
+    """``(width, height)`` of a PNG's IHDR chunk, or None."""
     if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or (
             data[12:16] != b'IHDR'):
         return None
@@ -140,12 +111,7 @@ def png_size(data: bytes) -> Optional[Tuple[int, int]]:
 
 
 def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
-    """``(width, height)`` declared by a JPEG's start-of-frame header.
-
-    Walks the marker segments up to the first SOF (no decoding). Returns None
-    when ``data`` is not a JPEG or holds no readable SOF before the image
-    data (OpenCV then fails to decode it too).
-    """
+    """``(width, height)`` of a JPEG's first start-of-frame header, or None."""
     if not data.startswith(_JPEG_SOI):
         return None
     pos, end = 2, len(data)
@@ -188,10 +154,8 @@ def _format_of(data: bytes) -> str:
 def structure_error(data: bytes) -> Optional[str]:
     """Why PNG or JPEG bytes are truncated or corrupt, or None.
 
-    PNG: see :func:`png_structure_error`. JPEG: the data must end with the
-    end-of-image marker (zero padding after it is allowed); OpenCV decodes a
-    truncated JPEG into an image whose missing rows are grey. Other formats
-    are left to the decoder.
+    A JPEG must end with its end-of-image marker (OpenCV would fill the
+    missing rows with grey); other formats are left to the decoder.
     """
     fmt = _format_of(data)
     if fmt == 'PNG':
@@ -213,20 +177,19 @@ def check_header_size(data: bytes,
         data (bytes): The encoded file.
         path (str): Its path, for the error message.
         expected_size (tuple[int, int], optional): ``(width, height)`` the
-            file must have (e.g. its paired image's). Defaults to None.
-        expected_from (str): Where ``expected_size`` comes from (the paired
-            image's path), for the error message.
-        max_side (int, optional): Largest width or height accepted; None for
-            no limit. Defaults to :data:`MAX_IMAGE_SIDE`.
+            file must have (its paired image's). Defaults to None.
+        expected_from (str): Where ``expected_size`` comes from.
+        max_side (int, optional): Largest side accepted; None for no limit.
+            Defaults to :data:`MAX_IMAGE_SIDE`.
         kind (str): 'image' or 'label': the error class and wording.
 
     Returns:
-        tuple[int, int] | None: The declared ``(width, height)``, or None for
-        a format whose header is not read (neither PNG nor JPEG).
+        tuple[int, int] | None: The declared ``(width, height)``, or None
+        when the format is neither PNG nor JPEG.
 
     Raises:
-        A2D2ImageError | A2D2LabelError: The declared size is empty, differs
-            from ``expected_size`` or exceeds ``max_side``.
+        A2D2ImageError | A2D2LabelError: Empty, not ``expected_size`` or
+            above ``max_side``.
     """
     error = _ERRORS[kind]
     size = image_size(data)
@@ -262,35 +225,25 @@ def imdecode_no_orientation(data: bytes,
                             kind: str = 'image') -> np.ndarray:
     """Decode an image file's bytes as stored, ignoring EXIF orientation.
 
-    In order: an empty file, a truncated or corrupt PNG/JPEG structure and a
-    header size that is empty, not ``expected_size`` or above ``max_side``
-    are refused before any pixel buffer is allocated; then OpenCV decodes
-    with ``IMREAD_IGNORE_ORIENTATION`` (or ``IMREAD_UNCHANGED``, which never
-    rotates).
+    Empty files, broken PNG/JPEG structure and bad header sizes are refused
+    before any pixel buffer is allocated.
 
     Args:
         data (bytes): The encoded file.
         path (str): Its path, named in every error.
         flag (str): 'color' (BGR uint8, the default), 'grayscale' or
-            'unchanged' (as stored: depth and channels kept). mmcv's
-            'color_ignore_orientation' and 'grayscale_ignore_orientation'
-            are accepted as the same as 'color' and 'grayscale'.
+            'unchanged'; mmcv's '*_ignore_orientation' names are accepted.
         expected_size (tuple[int, int], optional): ``(width, height)`` the
             file must have. Defaults to None.
-        expected_from (str): Where ``expected_size`` comes from, for the
-            error message.
-        max_side (int, optional): Largest width or height accepted; None for
-            no limit. Defaults to :data:`MAX_IMAGE_SIDE`.
-        kind (str): 'image' (raise :class:`A2D2ImageError`) or 'label'
-            (raise :class:`A2D2LabelError`). Defaults to 'image'.
+        expected_from (str): Where ``expected_size`` comes from.
+        max_side (int, optional): See :func:`check_header_size`.
+        kind (str): 'image' or 'label'. Defaults to 'image'.
 
     Returns:
-        np.ndarray: The decoded pixels in stored orientation (BGR for
-        colour).
+        np.ndarray: ``[H, W, 3]`` BGR (colour) or ``[H, W]`` pixels.
 
     Raises:
-        A2D2ImageError | A2D2LabelError: The file is empty, truncated,
-            corrupt, of the wrong size or cannot be decoded.
+        A2D2ImageError | A2D2LabelError: The file cannot be used.
     """
     if flag not in _FLAGS:
         raise ValueError(f'flag must be one of {COLOR_TYPES}, got {flag!r}')
@@ -337,8 +290,7 @@ def read_image_file(path: str,
         np.ndarray: The decoded pixels in stored orientation.
 
     Raises:
-        A2D2ImageError | A2D2LabelError: The file is missing, unreadable or
-            cannot be used (see :func:`imdecode_no_orientation`).
+        A2D2ImageError | A2D2LabelError: Missing, unreadable or unusable.
     """
     error = _ERRORS[kind]
     try:

@@ -1,23 +1,9 @@
-"""A2D2 label files -> class indices: RGB colour PNGs, index PNGs, seed .npy.
+"""A2D2 label files -> class indices, for the three :data:`FORMATS`.
 
-Three label formats (:data:`FORMATS`; a layout's is its ``label_format``):
-
-* ``'rgb'``: A2D2's own colour PNGs (raw, bboxes, seed_bboxes layouts),
-  mapped with one colour table (:func:`~.colours.get_mapper`);
-* ``'index'``: the converter's single-channel uint8 masks of A2D2's 38
-  categories, reduced to a class set with a 256-entry table;
-* ``'npy'``: the seed study's preprocessed masks, class indices or one-hot
-  (``[H, W, C]`` / ``[C, H, W]``; :mod:`.npy_masks`).
-
-:func:`get_decoder` builds one :class:`LabelDecoder` per format, class set,
-class list and options, once per process; the training transform asks for
-it once and then only calls it. Each call checks what must be checked
-before pixels are allocated (an empty file, the PNG signature, colour type
-and chunk structure, the header's size against the paired image and
-``max_side``), decodes, and maps; class indices outside the class set raise
-:class:`~.images.A2D2LabelError`, colours outside the class list come back
-as 255 and are counted. The checker calls the same functions, so it refuses
-exactly what training refuses.
+'rgb' (A2D2's colour PNGs, :mod:`.colours`), 'index' (the converter's
+38-category masks) and 'npy' (the seed's masks, :mod:`.npy_masks`). The
+dataset and the checker decode through :func:`get_decoder`, so both refuse
+the same files.
 """
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -39,8 +25,7 @@ __all__ = [
     'LabelDecoder', 'get_decoder'
 ]
 
-#: The label formats: A2D2's RGB colour PNGs, the converter's index masks,
-#: the seed's .npy masks.
+#: A2D2's RGB colour PNGs, the converter's index masks, the seed's masks.
 FORMATS = ('rgb', 'index', 'npy')
 
 
@@ -50,8 +35,8 @@ class UnknownColourWarning(UserWarning):
 
 def out_of_range_values(mask: np.ndarray,
                         num_classes: int) -> Dict[int, int]:
-    """Values of an index mask that are neither a class (0..num_classes-1)
-    nor 255 (ignore), with their pixel counts; empty when all are valid."""
+    """Values of an index mask that are neither a class nor 255, with pixel
+    counts."""
     if not mask.size or int(mask.max()) < num_classes:
         return {}
     valid = np.zeros(max(256, int(mask.max()) + 1), dtype=bool)
@@ -66,8 +51,8 @@ def out_of_range_values(mask: np.ndarray,
 
 def check_index_range(mask: np.ndarray, num_classes: int, path: str,
                       what: str = 'mask') -> None:
-    """Raise :class:`A2D2LabelError` if ``mask`` holds values that are not
-    class indices (0..num_classes-1) or 255."""
+    """Raise :class:`A2D2LabelError` for values neither a class index nor
+    255."""
     bad = out_of_range_values(mask, num_classes)
     if bad:
         shown = ', '.join(f'{v}: {n}' for v, n in list(bad.items())[:8])
@@ -78,47 +63,49 @@ def check_index_range(mask: np.ndarray, num_classes: int, path: str,
             f'value: {shown}{more}')
 
 
-def decode_rgb_label(data: bytes,
-                     path: str,
-                     expected_size: Optional[Tuple[int, int]] = None,
-                     expected_from: str = '',
-                     max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
-    """Decode an A2D2 RGB label PNG to a BGR ``[H, W, 3]`` uint8 array.
-
-    The pixels are decoded as stored (an EXIF orientation tag is ignored, as
-    for the camera images), and the size in the PNG header is checked before
-    anything is decoded.
-
-    Args:
-        data (bytes): The PNG file.
-        path (str): Its path, named in every error.
-        expected_size (tuple[int, int], optional): ``(width, height)`` of the
-            paired camera image; a label of another size is refused before
-            decoding. Defaults to None.
-        expected_from (str): The paired image's path, for the message.
-        max_side (int, optional): Largest width or height accepted; None for
-            no limit. Defaults to :data:`~.images.MAX_IMAGE_SIDE`.
-
-    Returns:
-        np.ndarray: BGR uint8 ``[H, W, 3]``.
-
-    Raises:
-        A2D2LabelError: empty, not a PNG, truncated/corrupt, of the wrong
-            size, or not an 8-bit RGB PNG (grayscale, RGBA and palette labels
-            are refused: A2D2 labels are RGB and another type means a wrong
-            or re-saved file).
-    """
+def _decode_png_label(data: bytes, path: str, rgb: bool,
+                      expected_size: Optional[Tuple[int, int]],
+                      expected_from: str,
+                      max_side: Optional[int]) -> np.ndarray:
+    """Refuse an empty, non-PNG (or non-RGB) label, then decode it as
+    stored."""
     if not data:
         raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
     colour_type = png_colour_type(data)
     if colour_type is None:
         raise A2D2LabelError(f'{path}: not a PNG file')
-    if colour_type != 'RGB':
+    if rgb and colour_type != 'RGB':
         raise A2D2LabelError(
             f'{path}: {colour_type} PNG where an RGB colour label is '
             'expected')
-    img = imdecode_no_orientation(data, path, 'unchanged', expected_size,
-                                  expected_from, max_side, kind='label')
+    return imdecode_no_orientation(data, path, 'unchanged', expected_size,
+                                   expected_from, max_side, kind='label')
+
+
+def decode_rgb_label(data: bytes,
+                     path: str,
+                     expected_size: Optional[Tuple[int, int]] = None,
+                     expected_from: str = '',
+                     max_side: Optional[int] = MAX_IMAGE_SIDE) -> np.ndarray:
+    """Decode an A2D2 RGB label PNG as stored (header size checked first).
+
+    Args:
+        data (bytes): The PNG file.
+        path (str): Its path, named in every error.
+        expected_size (tuple[int, int], optional): ``(width, height)`` of the
+            paired camera image. Defaults to None.
+        expected_from (str): The paired image's path, for the message.
+        max_side (int, optional): Largest side accepted; None for no limit.
+
+    Returns:
+        np.ndarray: BGR uint8 ``[H, W, 3]``.
+
+    Raises:
+        A2D2LabelError: Empty, not a PNG, corrupt, of the wrong size, or not
+            8-bit RGB (grayscale, RGBA and palette labels are re-saved files).
+    """
+    img = _decode_png_label(data, path, True, expected_size, expected_from,
+                            max_side)
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise A2D2LabelError(
             f'{path}: expected an 8-bit RGB label, decoded dtype '
@@ -138,12 +125,8 @@ def decode_index_mask(data: bytes,
     Returns:
         np.ndarray: uint8 ``[H, W]``.
     """
-    if not data:
-        raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
-    if png_colour_type(data) is None:
-        raise A2D2LabelError(f'{path}: not a PNG file')
-    img = imdecode_no_orientation(data, path, 'unchanged', expected_size,
-                                  expected_from, max_side, kind='label')
+    img = _decode_png_label(data, path, False, expected_size, expected_from,
+                            max_side)
     if img.dtype != np.uint8 or img.ndim != 2:
         raise A2D2LabelError(
             f'{path}: expected a single-channel 8-bit index mask, decoded '
@@ -154,27 +137,22 @@ def decode_index_mask(data: bytes,
 class LabelDecoder:
     """One label file's bytes -> class indices, for one format and class set.
 
-    Holds what every label of its kind needs, built once: the colour table
-    (``'rgb'``), the category table (``'index'``) or the class count
-    (``'npy'``), and the table of a ``label_map``. Build it through
-    :func:`get_decoder` (one per process for the same arguments).
+    Holds the tables built once (colour table, category table, label map);
+    get it through :func:`get_decoder`.
 
     Args:
         label_format (str): One of :data:`FORMATS`. Defaults to 'rgb'.
-        class_set (str | dict): 'full', 'reduced' or a class-set dict (see
-            :func:`~.class_sets.build_class_set`). Defaults to 'full'.
-        class_list (str | dict, optional): The ``class_list.json`` to map
-            with (:func:`~.class_list.parse_class_list`); None for A2D2's
-            own list.
+        class_set (str | dict): See :func:`~.class_sets.build_class_set`.
+            Defaults to 'full'.
+        class_list (str | dict, optional): The ``class_list.json``; None for
+            A2D2's own list.
         allow_unknown_classes (bool): See
             :func:`~.class_sets.build_class_set`. Defaults to False.
-        snap_distance (float): See :class:`~.colours.ColourMapper`
-            (``'rgb'`` only). Defaults to 0.
-        max_side (int, optional): Largest width or height accepted from a
-            header; None for no limit. Defaults to
-            :data:`~.images.MAX_IMAGE_SIDE`.
+        snap_distance (float): See :class:`~.colours.ColourMapper` ('rgb'
+            only). Defaults to 0.
+        max_side (int, optional): Largest side accepted from a header.
         label_map (dict, optional): Class index -> index applied last (an
-            mmseg dataset's ``label_map`` for a subset of classes).
+            mmseg dataset's ``label_map``).
     """
 
     def __init__(self,
@@ -225,24 +203,19 @@ class LabelDecoder:
         Args:
             data (bytes): The file.
             path (str): Its path, named in every error.
-            expected_size (tuple[int, int], optional): ``(width, height)``
-                of the paired image: a label of another size (a .npy mask
-                with ``mask_size='stored'``: of more pixels) is refused from
-                its header, before decoding. Defaults to None.
+            expected_size (tuple[int, int], optional): ``(width, height)`` of
+                the paired image, checked from the header. Defaults to None.
             expected_from (str): The paired image's path, for the message.
             mask_size (str): 'image' or 'stored' (.npy masks, see
-                :func:`check_npy_header`). Defaults to 'image'.
+                :func:`~.npy_masks.check_npy_header`). Defaults to 'image'.
 
         Returns:
-            tuple: ``index`` (uint8 ``[H, W]``) and ``unknown``
-            (``{(r, g, b): pixels}`` of colours outside the class list, set
-            to 255; always empty for the index formats).
+            tuple: ``index`` (uint8 ``[H, W]``) and ``unknown`` (``{(r, g, b):
+            pixels}`` of colours outside the class list, set to 255).
 
         Raises:
-            A2D2LabelError: The file cannot be used (see
-                :func:`decode_rgb_label`, :func:`decode_index_mask`,
-                :func:`load_npy_mask`) or holds values that are not class
-                indices.
+            A2D2LabelError: The file cannot be used or holds values that are
+                not class indices.
         """
         unknown: Dict[Tuple[int, int, int], int] = {}
         if self.label_format == 'rgb':
@@ -252,8 +225,6 @@ class LabelDecoder:
         elif self.label_format == 'index':
             gt = decode_index_mask(data, path, expected_size, expected_from,
                                    self.max_side)
-            # Anything else would reach the loss as a class that does not
-            # exist.
             check_index_range(gt, self.num_categories, path)
             if self._category_lut is not None:
                 gt = np.take(self._category_lut, gt)
@@ -278,12 +249,8 @@ def get_decoder(label_format: str = 'rgb',
                 snap_distance: float = 0,
                 max_side: Optional[int] = MAX_IMAGE_SIDE,
                 label_map: Optional[Dict[int, int]] = None) -> LabelDecoder:
-    """The process-wide :class:`LabelDecoder` for these arguments.
-
-    Built once per process for each (format, class set, class list file and
-    its modification stamp, options): the class list is read and checked,
-    and the tables built, at the first call only.
-    """
+    """The process-wide :class:`LabelDecoder` for these arguments (a small
+    LRU)."""
     key = (label_format, class_set_key(class_set), class_list_key(class_list),
            bool(allow_unknown_classes), float(snap_distance), max_side,
            tuple(sorted(label_map.items())) if label_map else ())

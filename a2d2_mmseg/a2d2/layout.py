@@ -1,48 +1,8 @@
-"""A2D2 on disk: one :class:`Layout` object per arrangement of a tree, in
-the registry :data:`ARRANGEMENTS`, and :func:`scan`, the one scanner.
+"""A2D2 on disk: one :class:`Layout` per arrangement, in :data:`ARRANGEMENTS`.
 
-``layout='auto'`` tells the arrangement from what ``data_root`` holds (more
-than one is an error that asks for ``layout=``):
-
-``'raw'``: A2D2's semantic segmentation part (23 scenes)::
-
-    camera_lidar_semantic/
-    ├── class_list.json
-    └── 20180807_145028/                      # one scene = one drive
-        ├── camera/cam_front_center/
-        │   ├── 20180807145028_camera_frontcenter_000000091.png
-        │   └── 20180807145028_camera_frontcenter_000000091.json  (ignored)
-        └── label/cam_front_center/
-            └── 20180807145028_label_frontcenter_000000091.png
-
-``'bboxes'``: A2D2's 3D-box part as it ships (18 scenes, same names; the
-``label3D/`` and ``lidar/`` folders are ignored)::
-
-    camera_lidar_semantic_bboxes/
-    ├── class_list.json
-    └── <scene>/{camera,label,label3D,lidar}/cam_front_center/...
-
-``'seed_bboxes'``: the seed study's arrangement of that part, where the
-folder is the split (``train``, ``test`` or ``special``)::
-
-    camera_lidar_semantic_bboxes/camera/
-    ├── class_list.json
-    └── {train,test,special}/<scene>/{camera,label}/cam_front_center/...
-
-``'converted'`` (``tools/dataset_converters/a2d2.py``)::
-
-    a2d2_converted.json                       # marker + sizes + class names
-    class_list.json
-    images/<scene>/<ts>_camera_frontcenter_<frame>.png
-    labels/<scene>/<ts>_label_frontcenter_<frame>.png   # uint8, 38 cats
-
-``'seed'``: the seed study's preprocessed masks (class indices or one-hot
-``.npy``, usually 512x512), beside the images they name::
-
-    preprocessed_masks/{train,test}/<n>_mask.npy
-    preprocessed_masks/{train,test}_list.json  # n-th entry = n-th mask's image
-
-Cameras, scene lists and the seed's splits: :mod:`.scenes`.
+The five arrangements ('raw', 'bboxes', 'seed_bboxes', 'converted',
+'seed') are described in docs/dataset_prepare.md; :func:`scan` is the one
+scanner of a tree. Cameras, scene lists and seed splits: :mod:`.scenes`.
 """
 import glob
 import os.path as osp
@@ -75,23 +35,20 @@ def check_mask_size(mask_size: Optional[str]) -> None:
 
 
 class Layout:
-    """One arrangement of an A2D2 tree: how to tell it, where its parts
-    are, how to scan it.
+    """One arrangement of an A2D2 tree: how to tell it and scan it.
 
     Attributes:
         name (str): The config-facing name (``layout=``).
-        label_format (str): How its labels are stored: 'rgb' (A2D2's
-            colours), 'index' or 'npy' (:data:`.labels.FORMATS`).
-        seed_splits (bool): Its split is a folder or list of the seed study
+        label_format (str): 'rgb', 'index' or 'npy' (:data:`.labels.FORMATS`).
+        seed_splits (bool): Its split is a seed folder or list
             (:func:`~.scenes.resolve_seed_split`), not a scene list.
-        stored_masks (bool): Its masks keep their own size
-            (``mask_size='stored'`` is allowed, and the default).
+        stored_masks (bool): Its masks keep their own size (``mask_size=
+            'stored'`` allowed, and the default).
         marker (str, optional): The marker file of a converter output.
-        top (str): What ``data_root`` holds for it (a folder, or the marker).
-        split_lists (bool): Its seed splits are list files (a tree without
-            any is a problem).
-        class_list_dirs (tuple[str]): Where ``class_list.json`` may be,
-            relative to ``data_root``, in order; empty: none is used.
+        top (str): What ``data_root`` holds for it.
+        split_lists (bool): Its seed splits are list files.
+        class_list_dirs (tuple[str]): Where ``class_list.json`` may be, in
+            order; empty: none is used.
     """
     name = ''
     label_format = 'rgb'
@@ -115,8 +72,7 @@ class Layout:
         """Its ``class_list.json`` (None where none is used).
 
         Raises:
-            A2D2LayoutError: The file is missing (the message names where it
-                was looked for).
+            A2D2LayoutError: The file is missing.
         """
         if not self.class_list_dirs:
             return None
@@ -133,12 +89,10 @@ class Layout:
         return []
 
     def mask_size(self, mask_size: Optional[str] = None) -> str:
-        """A ``mask_size`` argument resolved for this layout: None gives
-        'stored' where masks keep their size, else 'image'.
+        """A ``mask_size`` resolved for this layout (None: its default).
 
         Raises:
-            ValueError: Not one of :data:`MASK_SIZES`, or 'stored' for a
-                layout whose labels must have their image's size.
+            ValueError: Unknown, or 'stored' for a layout without stored masks.
         """
         check_mask_size(mask_size)
         if mask_size is None:
@@ -157,10 +111,12 @@ class Layout:
 
         Args:
             data_root (str): The dataset root.
-            scenes (list[str], optional): Scene names
-                (:func:`~.scenes.resolve_scenes`); None for all.
+            scenes (list[str], optional): Scene names; None for all.
             cameras (Sequence[str]): Camera names.
             split (str, optional): The seed split (seed layouts).
+
+        Returns:
+            Scan: The frames and the problems.
         """
         found = Problems()
         frames = self._frames(data_root, scenes, parse_cameras(cameras),
@@ -177,11 +133,9 @@ class SceneTreeLayout(Layout):
 
     Attributes:
         scenes_dir (str): The folder of the scene folders.
-        subset (bool): It holds a subset of the scenes the shipped split
-            lists name (A2D2's 3D-box part): a shipped list selects the ones
-            there.
-        extra_folders (tuple[str]): Further (empty) folders of a scene that
-            the generator writes.
+        subset (bool): It holds a subset of the shipped lists' scenes.
+        extra_folders (tuple[str]): Empty folders of a scene the generator
+            writes.
     """
     scenes_dir = ''
     subset = False
@@ -299,7 +253,7 @@ def _check_root(data_root: str) -> None:
 
 
 def detect_layout(data_root: str) -> str:
-    """Return the name of the layout of a dataset root.
+    """The name of the layout of a dataset root.
 
     Raises:
         A2D2LayoutError: ``data_root`` is missing, holds no A2D2 data, or
@@ -342,13 +296,14 @@ def get_layout(layout: str, data_root: Optional[str] = None) -> Layout:
 
     Args:
         layout (str): One of :data:`LAYOUTS`; 'auto' needs ``data_root``.
-        data_root (str, optional): The dataset root; when given it must be a
-            folder.
+        data_root (str, optional): The dataset root (must be a folder).
+
+    Returns:
+        Layout: The arrangement.
 
     Raises:
         ValueError: An unknown layout name.
-        A2D2LayoutError: ``data_root`` is not a folder, or 'auto' cannot
-            tell its layout.
+        A2D2LayoutError: ``data_root`` is not a folder, or 'auto' fails.
     """
     check_layout_name(layout)
     if data_root is not None:
@@ -378,21 +333,19 @@ def scan(data_root: str,
 
     Args:
         data_root (str): The dataset root.
-        layout (str): One of :data:`LAYOUTS`. Defaults to 'auto'
-            (:func:`detect_layout`, once).
-        scenes: As :func:`~.scenes.resolve_scenes`; for the seed layouts
-            see :func:`~.scenes.resolve_seed_split`.
+        layout (str): One of :data:`LAYOUTS`. Defaults to 'auto'.
+        scenes: As :func:`~.scenes.resolve_scenes` (seed layouts:
+            :func:`~.scenes.resolve_seed_split`).
         cameras: As :func:`~.scenes.parse_cameras`.
-        seed_split (str, optional): The seed layouts' split; ignored by the
-            others.
+        seed_split (str, optional): The seed layouts' split.
 
     Returns:
-        Scan: The frames and the problems (raise on them with
-        :meth:`~.scanning.Scan.raise_problems`).
+        Scan: The frames and the problems
+        (:meth:`~.scanning.Scan.raise_problems`).
 
     Raises:
         A2D2LayoutError: The layout cannot be told, or the scene or split
-            arguments do not fit it (problems of the tree are returned).
+            arguments do not fit it.
     """
     lay = get_layout(layout, data_root)
     cameras = parse_cameras(cameras)

@@ -1,6 +1,9 @@
-"""The seed study's ``.npy`` masks: the header checked before the data is
-read (``np.load`` allocates the declared shape first), class indices or
-one-hot masks turned into class indices."""
+"""The seed study's ``.npy`` masks: header checked before the data is read.
+
+``np.load`` allocates the declared shape first, so a sparse 4 KB file
+could ask for gigabytes (docs/safety.md). Class indices or one-hot masks
+become class indices.
+"""
 import io
 import os
 from typing import BinaryIO, NoReturn, Optional, Tuple
@@ -19,8 +22,8 @@ NPY_MAX_HEADER = 10000
 
 def _class_axis(shape: Tuple[int, ...], path: str,
                 num_classes: Optional[int]) -> int:
-    """The class axis (0 or 2) of a one-hot mask's shape ``[H, W, C]`` or
-    ``[C, H, W]``: the one with ``num_classes`` entries."""
+    """The class axis (0 or 2) of a one-hot shape: the one with
+    ``num_classes``."""
     if num_classes is None:
         raise A2D2LabelError(
             f'{path}: a one-hot mask of shape {shape} needs the number '
@@ -45,44 +48,30 @@ def check_npy_header(f: BinaryIO,
                      mask_size: str = 'image') -> Tuple[int, ...]:
     """Read and check a .npy mask's header, before its data is read.
 
-    ``np.load`` allocates the declared shape before it reads the data, and a
-    sparse file of 4 KB on disk can declare 4096x4096x11 float64 (1.5 GB,
-    read and loaded twice over). Only the header is read here (numpy's
-    ``read_magic`` and ``read_array_header_1_0``/``2_0``, at most
-    :data:`NPY_MAX_HEADER` bytes), and what it declares must fit a mask of
-    its image before anything else is read:
-
-    * a 2-D mask ``[H, W]`` (or ``[H, W, 1]``), or a one-hot mask
-      ``[H, W, C]`` / ``[C, H, W]`` whose class axis has ``num_classes``
-      entries, of an integer, bool or float dtype;
-    * no side above ``max_side``;
-    * with ``expected_size`` (the paired image's ``(width, height)``):
-      ``mask_size='image'``: ``H x W`` is the image's size;
-      ``mask_size='stored'`` (a seed mask kept at its own size): no more
-      pixels than the image; without it (an unpaired mask): at most
-      ``max_side ** 2`` values in all;
-    * the file holds the data the header declares.
+    The header (at most :data:`NPY_MAX_HEADER` bytes) must declare a 2-D
+    mask ``[H, W]`` (or ``[H, W, 1]``) or a one-hot ``[H, W, C]`` /
+    ``[C, H, W]`` with ``C == num_classes``, of an integer, bool or float
+    dtype, no side above ``max_side``, data the file holds, and, with
+    ``expected_size``: the image's size (``mask_size='image'``) or no more
+    pixels than the image ('stored'); without it at most ``max_side ** 2``
+    values.
 
     Args:
         f (BinaryIO): The file (or a ``BytesIO`` of it), at its start.
         path (str): Its path, named in every error.
         file_size (int): The file's size in bytes.
-        expected_size (tuple[int, int], optional): ``(width, height)`` of
-            the paired image; None when it is not known.
+        expected_size (tuple[int, int], optional): ``(width, height)`` of the
+            paired image; None when not known.
         expected_from (str): The paired image's path, for the message.
-        max_side (int, optional): Largest height or width accepted; None
-            for no limit.
-        num_classes (int, optional): The class set's class count (the
-            one-hot class axis).
+        max_side (int, optional): Largest side accepted; None for no limit.
+        num_classes (int, optional): The class count (the one-hot axis).
         mask_size (str): 'image' or 'stored', as above.
 
     Returns:
         tuple[int, ...]: The declared shape.
 
     Raises:
-        A2D2LabelError: The header cannot be read or declares an array that
-            does not fit (the message names the file, the declared shape
-            and the expected one).
+        A2D2LabelError: The header cannot be read or does not fit.
     """
     def refuse(why: str, reason: str = 'corrupt') -> NoReturn:
         raise A2D2LabelError(f'{path}: not a readable .npy array: {why}',
@@ -153,11 +142,7 @@ def read_npy_file(path: str,
                   max_side: Optional[int] = MAX_IMAGE_SIDE,
                   num_classes: Optional[int] = None,
                   mask_size: str = 'image') -> bytes:
-    """The bytes of a local .npy mask, its header checked first.
-
-    The header is read and checked (:func:`check_npy_header`) before the
-    rest of the file is read, so a small (or sparse) file declaring a huge
-    array costs a few bytes of memory, not its declared size.
+    """The bytes of a local .npy mask, its header checked before the rest.
 
     Args:
         path (str): The file.
@@ -168,8 +153,7 @@ def read_npy_file(path: str,
         bytes: The whole file (for :func:`load_npy_mask`).
 
     Raises:
-        A2D2LabelError: The file is missing, unreadable, empty, or its
-            header is refused.
+        A2D2LabelError: Missing, unreadable, empty, or its header is refused.
     """
     try:
         with open(path, 'rb') as f:
@@ -224,32 +208,25 @@ def load_npy_mask(data: bytes,
                   mask_size: str = 'image') -> np.ndarray:
     """Load a seed-layout ``<n>_mask.npy``: class indices or one-hot.
 
-    The header is checked first (:func:`check_npy_header`); read a file
-    with :func:`read_npy_file`, which checks it before reading the rest.
-
     Args:
-        data (bytes): The file.
+        data (bytes): The file (:func:`read_npy_file`).
         path (str): Its path, named in every error.
-        max_side (int, optional): Largest height or width accepted from the
-            header; None for no limit.
-        num_classes (int, optional): Classes of the class set: needed for a
-            one-hot mask (``[H, W, C]`` or ``[C, H, W]`` with ``C ==
-            num_classes``; integer, bool or float 0/1 values).
-        expected_size (tuple[int, int], optional): ``(width, height)`` of
-            the paired image (see :func:`check_npy_header`).
+        max_side (int, optional): Largest side accepted from the header.
+        num_classes (int, optional): The class count; needed for a one-hot
+            mask (integer, bool or float 0/1 values).
+        expected_size (tuple[int, int], optional): See
+            :func:`check_npy_header`.
         expected_from (str): The paired image's path, for the message.
-        mask_size (str): 'image' (the mask has its image's size) or
-            'stored' (no more pixels than its image).
+        mask_size (str): 'image' or 'stored'.
 
     Returns:
-        np.ndarray: uint8 ``[H, W]`` class indices (a 2-D mask as stored;
-        values are checked by the caller).
+        np.ndarray: uint8 ``[H, W]`` class indices (values checked by the
+        caller).
 
     Raises:
-        A2D2LabelError: Not a readable .npy, an empty mask, a 2-D mask that
-            is not integer or not in 0..255, or a one-hot mask whose class
-            axis cannot be told or that has a pixel without exactly one 1
-            (the message gives the first such pixel).
+        A2D2LabelError: Not a readable .npy, empty, a 2-D mask not integer or
+            not in 0..255, or a one-hot mask whose class axis cannot be told or
+            with a pixel without exactly one 1 (the first is named).
     """
     if not data:
         raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')

@@ -1,13 +1,8 @@
-"""The walkers of the one scanner: they list the frames of the folders
-and lists a layout (:mod:`.layout`) points them at, paired by (scene,
-camera, frame id), and record every problem of the tree; :class:`Scan` is
-what :func:`.layout.scan` returns.
+"""The walkers of the one scanner (:func:`.layout.scan`).
 
-A problem is ``dict(kind, path, message)``. Kinds: 'missing_folder',
-'no_scenes', 'missing_scene', 'unexpected_file_name', 'duplicate_frame',
-'image_without_label', 'label_without_image', 'empty_scene'; the seed's
-preprocessed masks add 'missing_file', 'malformed_seed_list',
-'seed_image_outside_root', 'duplicate_seed_entry' and 'no_frames'.
+They list the frames of the folders and lists a layout points them at,
+paired by (scene, camera, frame id), and record every problem of the tree
+as ``dict(kind, path, message)``.
 """
 import logging
 import os
@@ -22,17 +17,15 @@ from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, CAMERA_OF_TOKEN,
 __all__ = ['Problems', 'Scan', 'scan_scene_tree', 'scan_flat',
            'scan_seed_list']
 
-# Further problems listed in an A2D2LayoutError's note before "... and N
-# more".
+# Further problems listed in an A2D2LayoutError's note.
 _MAX_NOTED = 5
 _SEED_MASK_RE = re.compile(r'^(\d+)_mask\.npy$')
 _LOGGER = logging.getLogger(__name__)
 
 
 class Problems:
-    """The problems of one scan: ``items`` (one ``dict(kind, path,
-    message)`` each, for the checker) and ``errors`` (the dataset's
-    messages in the order found, one per problem or per group)."""
+    """A scan's problems: ``items`` for the checker, ``errors`` for the
+    dataset."""
 
     def __init__(self) -> None:
         self.items: List[dict] = []
@@ -41,7 +34,7 @@ class Problems:
     def add(self, kind: str, path: str, message: str,
             error: Union[bool, str] = True) -> None:
         """Record a problem; ``error``: the dataset's message (True: the
-        same; False: a group message covers it)."""
+        same)."""
         self.items.append(dict(kind=kind, path=path, message=message))
         if error:
             self.errors.append(message if error is True else error)
@@ -55,13 +48,9 @@ class Scan(NamedTuple):
         split (str, optional): The seed layouts' split, else None.
         label_format (str): 'rgb', 'index' or 'npy'.
         frames (list[dict]): ``img_path``, ``seg_map_path``, ``scene``,
-            ``camera``, ``frame`` (and ``split`` for the seed layouts) per
-            frame that pairs up, sorted by scene, then camera in
-            ``cameras`` order, then frame id.
-        problems (list[dict]): Every problem of the tree, as
-            ``dict(kind, path, message)``.
-        errors (list[str]): The same problems as messages for an error,
-            grouped where that reads better; empty when ``problems`` is.
+            ``camera``, ``frame`` (and ``split``) per paired frame, sorted.
+        problems (list[dict]): Every problem, as ``dict(kind, path, message)``.
+        errors (list[str]): The same as error messages, grouped.
     """
     layout: str
     split: Optional[str]
@@ -71,13 +60,8 @@ class Scan(NamedTuple):
     errors: List[str]
 
     def raise_problems(self) -> List[dict]:
-        """Raise :class:`~.scenes.A2D2LayoutError` if the tree has problems,
-        else return the frames.
-
-        The message is the first problem's (or group's); the error's
-        ``problems`` holds them all, and a note counts the others and names
-        the checker.
-        """
+        """The frames, or :class:`~.scenes.A2D2LayoutError` with every
+        problem."""
         if not self.errors:
             return self.frames
         error = A2D2LayoutError(self.errors[0])
@@ -96,10 +80,8 @@ class Scan(NamedTuple):
 
 def _select_scenes(root: str, scenes: Optional[List[str]],
                    found: Problems, subset: bool = False) -> List[str]:
-    """The scenes of ``root`` to read. With ``subset`` (A2D2's 3D-box part,
-    18 of the 23 scenes the shipped split lists name) a shipped list
-    (:class:`~.scenes.SplitList`) selects its scenes that are there, with
-    one logged line on how many are not; other lists must be there."""
+    """The scenes of ``root`` to read (``subset``: a shipped list's ones
+    there)."""
     if not osp.isdir(root):
         found.add('missing_folder', root, f'{root}: folder not found')
         return []
@@ -142,11 +124,8 @@ def _index(folder: str, pattern: 're.Pattern', kind: str, scene: str,
            ) -> Optional[Dict[Optional[str], Dict[str, str]]]:
     """camera -> frame id -> path of one folder (None for a missing one).
 
-    Without ``cameras`` the folder holds one camera (key None; ``pattern``
-    groups: time stamp, frame); with them it holds every camera (the
-    converter's layout; groups: time stamp, camera token, frame) and files
-    of cameras not selected are skipped. Unexpected or duplicate names are
-    recorded and skipped.
+    Without ``cameras`` the folder holds one camera (key None); with them
+    every camera (the converter's layout). Bad names are recorded and skipped.
     """
     if not osp.isdir(folder):
         found.add('missing_folder', folder,
@@ -210,8 +189,7 @@ def _pair(scene: str, camera: str, images: Dict[str, str],
 def scan_scene_tree(root: str, scenes: Optional[List[str]],
                     cameras: Sequence[str], found: Problems,
                     subset: bool = False) -> List[dict]:
-    """Frames of ``root/<scene>/{camera,label}/cam_<camera>/`` folders; other
-    folders are ignored. ``subset``: see :func:`_select_scenes`."""
+    """Frames of ``root/<scene>/{camera,label}/cam_<camera>/`` folders."""
     frames = []
     for scene in _select_scenes(root, scenes, found, subset):
         base = osp.join(root, scene)
@@ -232,8 +210,8 @@ def scan_flat(images_root: str, labels_root: str,
               scenes: Optional[List[str]], cameras: Sequence[str],
               found: Problems, img_re: 're.Pattern',
               label_re: 're.Pattern') -> List[dict]:
-    """Frames of ``images_root/<scene>/`` and ``labels_root/<scene>/``
-    folders that hold every camera (the converter's output)."""
+    """Frames of ``images_root/<scene>/`` and ``labels_root/<scene>/`` (all
+    cameras)."""
     frames = []
     for scene in _select_scenes(images_root, scenes, found):
         images = _index(osp.join(images_root, scene), img_re,
@@ -250,8 +228,7 @@ def scan_flat(images_root: str, labels_root: str,
 
 def _read_seed_list(list_path: str, split: str,
                     found: Problems) -> Optional[list]:
-    """The entries of a ``<split>_list.json``; None (a problem) if missing
-    or not a JSON list."""
+    """The entries of a ``<split>_list.json``; None (a problem) if unusable."""
     if not osp.isfile(list_path):
         found.add('missing_file', list_path,
                   f'{list_path}: seed list file not found (split={split!r})')
@@ -274,9 +251,8 @@ def _read_seed_list(list_path: str, split: str,
 def _seed_entry_image(data_root: str, list_path: str, n: int, entry,
                       first_entry: Dict[str, int],
                       found: Problems) -> Optional[str]:
-    """The image path of list entry ``n``; None (a problem) for an entry
-    that names no image, one outside ``data_root`` (symbolic links
-    followed) or one an earlier entry names."""
+    """The image path of entry ``n``; None (a problem) if absent, outside or
+    repeated."""
     img = entry.get('image') if isinstance(entry, dict) else entry
     if not isinstance(img, str) or not img or '\0' in img:
         found.add('malformed_seed_list', list_path,
@@ -306,11 +282,8 @@ def _seed_entry_image(data_root: str, list_path: str, n: int, entry,
 def scan_seed_list(data_root: str, base: str, split: str,
                    scenes: Optional[List[str]], cameras: Sequence[str],
                    found: Problems) -> List[dict]:
-    """The seed's preprocessed masks: ``base/<split>_list.json`` lists the
-    camera images in mask order (entry ``n``, a path relative to
-    ``data_root`` or a dict with an ``image`` key, is the image of
-    ``base/<split>/<n>_mask.npy``); scene and camera come from the image's
-    A2D2 file name. Masks that no entry names are 'label_without_image'."""
+    """The seed's masks: entry ``n`` of ``<split>_list.json`` is
+    ``<n>_mask.npy``'s image."""
     list_path = osp.join(base, f'{split}_list.json')
     entries = _read_seed_list(list_path, split, found)
     if entries is None:

@@ -1,6 +1,4 @@
-"""What selects the frames of an A2D2 tree: cameras, scene lists (the
-shipped ones in ``splits/``, :data:`SPLITS_DIR`) and the seed study's
-splits. The arrangements themselves are in :mod:`.layout`."""
+"""What selects the frames of a tree: cameras, scene lists and seed splits."""
 import os
 import os.path as osp
 import re
@@ -36,8 +34,7 @@ ANY_LABEL_RE = re.compile(rf'^(\d{{14}})_label_({_TOKENS})_(\d+)\.png$')
 
 
 def file_re(kind: str, camera: str) -> 're.Pattern':
-    """The file name pattern of one camera ('camera' or 'label' files):
-    groups (time stamp, frame)."""
+    """One camera's file name pattern: groups (time stamp, frame)."""
     ext = r'(png|jpg)' if kind == 'camera' else r'png'
     return re.compile(rf'^(\d{{14}})_{kind}_{CAMERA_TOKENS[camera]}_(\d+)\.'
                       rf'{ext}$')
@@ -52,14 +49,12 @@ def parse_cameras(cameras: Union[str, Sequence[str], None] = None
     """Turn a ``cameras`` argument (or a ``--cameras`` value) into names.
 
     Args:
-        cameras (str | Sequence[str] | None): 'all' for the six cameras; a
-            camera name or several, as a sequence or as one comma-separated
-            string (``'front_center,front_left'``); None for the default,
+        cameras (str | Sequence[str] | None): 'all', camera names (a sequence
+            or one comma-separated string), or None for
             ``('front_center',)``.
 
     Returns:
-        tuple[str]: Camera names of :data:`CAMERAS`, in the given order
-        ('all': A2D2's order).
+        tuple[str]: Camera names of :data:`CAMERAS`.
 
     Raises:
         ValueError: An unknown or repeated camera name, or no camera.
@@ -86,18 +81,17 @@ def parse_cameras(cameras: Union[str, Sequence[str], None] = None
 
 
 def read_scene_list(path: str) -> List[str]:
-    """Read a scene list file: one scene folder name per line, UTF-8, text
-    after '#' a comment, blank lines ignored.
+    """Read a scene list file (UTF-8, one scene a line, '#' comments).
 
     Args:
         path (str): The file.
 
     Returns:
-        list[str]: The scene names in file order, each once.
+        list[str]: The scene names in file order.
 
     Raises:
-        A2D2LayoutError: The file is missing or unreadable, not UTF-8 text,
-            names no scene, or names a scene twice (with both line numbers).
+        A2D2LayoutError: Missing, unreadable, not UTF-8, empty, or a scene
+            named twice (with both line numbers).
     """
     raw = read_small_file(path, A2D2LayoutError, 'scene list file not found',
                           'cannot read the scene list')
@@ -128,9 +122,7 @@ def read_scene_list(path: str) -> List[str]:
 
 
 class SplitList(list):
-    """The scenes of a shipped split list, knowing the split's ``name``. The
-    lists name A2D2's 23 semantic scenes; on the 3D-box part (18 of them)
-    the scanner uses the listed scenes that are there."""
+    """The scenes of a shipped split list, with the split's ``name``."""
 
     def __init__(self, scenes: Sequence[str], name: str) -> None:
         super().__init__(scenes)
@@ -142,12 +134,13 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
     """Turn the ``scenes`` argument into a list of names (None = all).
 
     Args:
-        scenes: None for every scene found; a list of scene folder names;
-            'train' / 'val' / 'test' for the shipped split lists (a
-            :class:`SplitList`); or the path of a scene list file (relative
-            paths are tried against ``data_root`` first, then the working
-            directory).
+        scenes: None; scene folder names; 'train' / 'val' / 'test' (a
+            :class:`SplitList`); or a scene list file (relative to
+            ``data_root`` first, then the working directory).
         data_root (str): The dataset root.
+
+    Returns:
+        list[str] | None: The scene names.
     """
     if scenes is None:
         return None
@@ -183,9 +176,7 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
 
 def parse_scenes_option(value: Optional[str],
                         root: str = '') -> Union[None, str, List[str]]:
-    """Turn a command line ``--scenes`` value into a ``scenes`` argument:
-    'all' or None -> None; a split name or an existing list file (as given,
-    or relative to ``root``) as it is; else comma-separated scene names."""
+    """A ``--scenes`` value as a ``scenes`` argument ('all' -> None)."""
     if value is None or value == 'all':
         return None
     if value in DEFAULT_SPLITS or osp.isfile(value) or (
@@ -197,14 +188,11 @@ def parse_scenes_option(value: Optional[str],
 def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
                        seed_split: Optional[str]
                        ) -> Tuple[str, Union[None, str, Sequence[str]]]:
-    """The split and scene filter of a seed layout, where the split is a
-    folder or a list file, not a list of scenes.
+    """The split and scene filter of a seed layout.
 
-    ``scenes='train'`` / ``'test'`` / ``'special'`` selects that split whole
-    (``seed_split``, if given, must agree); ``scenes='val'`` is an error
-    (the seed has no validation split); otherwise ``seed_split`` names the
-    split (required, never a silent 'train') and ``scenes`` selects scenes
-    within it.
+    ``scenes='train'`` / ``'test'`` / ``'special'`` selects that split whole;
+    ``'val'`` is an error; otherwise ``seed_split`` is required and
+    ``scenes`` selects within it (docs/dataset_prepare.md).
 
     Args:
         scenes: The dataset's ``scenes`` argument.
@@ -243,7 +231,6 @@ def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
 
 
 def names_seed_split(scenes, seed_split: Optional[str]) -> bool:
-    """Whether ``seed_split`` or ``scenes`` names one seed split (or 'val',
-    refused by :func:`resolve_seed_split`) rather than every split there."""
+    """Whether ``seed_split`` or ``scenes`` names one seed split (or 'val')."""
     return seed_split is not None or (isinstance(scenes, str) and scenes in
                                       SEED_SPLITS + ('val', ))

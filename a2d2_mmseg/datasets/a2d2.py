@@ -1,5 +1,4 @@
-"""A2D2 semantic segmentation as an mmseg dataset: the adapter over the
-core's layouts, scanner and class sets (:mod:`a2d2_mmseg.a2d2`)."""
+"""A2D2 semantic segmentation as an mmseg dataset, over the core."""
 import os.path as osp
 from typing import List, Mapping, Optional, Sequence, Union
 
@@ -18,59 +17,34 @@ from a2d2_mmseg.a2d2.class_list import short_repr
 class A2D2Dataset(BaseSegDataset):
     """Audi A2D2 semantic segmentation (https://www.a2d2.audi).
 
-    Reads every arrangement of A2D2 a user may hold (the layouts of
-    :mod:`a2d2_mmseg.a2d2.layout`, told apart from ``data_root``); frames
-    are paired by scene, camera and frame id. Classes: ``class_set='full'``
-    gives A2D2's 38 categories (numbered variants such as "Car 1".."Car 4"
-    merged) with A2D2's colours; ``'reduced'`` the project's 11 driving
-    classes; a dict groups categories
-    (:func:`~a2d2_mmseg.a2d2.class_sets.build_class_set`).
-    ``metainfo=dict(classes=...)`` further selects a subset, as in mmseg;
-    :class:`LoadA2D2Annotations` maps with the same set (it comes with each
-    sample).
+    Reads every arrangement of A2D2 (docs/dataset_prepare.md) with any class
+    set (docs/classes.md); ``metainfo=dict(classes=...)`` further selects a
+    subset, as in mmseg. :class:`LoadA2D2Annotations` maps with the same
+    set (it comes with each sample).
 
     Args:
-        data_root (str): The folder that holds the arrangement (e.g.
-            ``camera_lidar_semantic/``). Defaults to 'data/a2d2'.
-        scenes (None | str | list[str]): Scene folders to use: None for all;
-            a list of names; 'train' / 'val' / 'test' for the shipped split
-            lists of A2D2's 23 semantic scenes; or a text file with one scene
-            per line (relative to ``data_root`` or the working directory).
-            Splits are by scene because frames of one drive are
-            near-duplicates. In the seed layouts a split name is the seed's
-            split instead (see ``seed_split``). Defaults to None.
+        data_root (str): The folder that holds the arrangement. Defaults to
+            'data/a2d2'.
+        scenes (None | str | list[str]): None for all; scene names; a
+            shipped split ('train' / 'val' / 'test'); or a scene list file.
+            In the seed layouts a split name is the seed's split. Defaults to
+            None.
         layout (str): 'auto' (default), 'raw', 'bboxes', 'seed_bboxes',
-            'converted' or 'seed'. 'auto' refuses a ``data_root`` that holds
-            more than one.
+            'converted' or 'seed'.
         class_set (str | dict): 'full' (default), 'reduced' or a class-set
             dict.
         class_list (str, optional): ``class_list.json`` to use. Defaults to
-            the one in the tree (see
-            :meth:`~a2d2_mmseg.a2d2.layout.Layout.class_list_path`); a tree
-            without one is an error. It is checked against A2D2's 55 colours
-            and names; class indices always follow A2D2's own order,
-            whatever the file's.
+            the tree's.
         seed_split (str, optional): The seed layouts' split: 'train', 'test'
-            or 'special' (the folder of 'seed_bboxes', the
-            ``<split>_list.json`` of 'seed'). ``scenes='train'`` / ``'test'``
-            / ``'special'`` selects the same split; given both, they must
-            agree; ``scenes='val'`` is an error (the seed has none); with any
-            other ``scenes`` it must be given, and ``scenes`` then selects
-            scenes within it. Ignored by the other layouts. Defaults to None.
-        allow_unknown_classes (bool): Load ``class_list.json`` entries that
-            are not A2D2's (unknown colour, renamed class) as 255 (ignored),
-            with one ``UnknownClassWarning`` per file, instead of raising
-            ``UnknownClassError``. Defaults to False.
-        cameras (str | Sequence[str], optional): 'all' or camera names of
-            :data:`~a2d2_mmseg.a2d2.scenes.CAMERAS`. Defaults to
-            ``('front_center',)``.
-        mask_size (str, optional): 'image': a mask must have its image's
-            size; 'stored' (layout 'seed' only): a preprocessed mask keeps
-            its stored size (the seed's 512x512), its image is brought to
-            that size when the annotation is loaded, and ``ori_shape``
-            becomes the mask's size, so that predictions and metrics are
-            computed at it. None (default): 'stored' for layout 'seed',
-            'image' for the others.
+            or 'special'. Defaults to None.
+        allow_unknown_classes (bool): Load entries of ``class_list.json``
+            that are not A2D2's as 255 with a warning instead of raising.
+            Defaults to False.
+        cameras (str | Sequence[str], optional): 'all' or camera names.
+            Defaults to ``('front_center',)``.
+        mask_size (str, optional): 'image' or 'stored' (layout 'seed' only:
+            masks keep their size, which becomes ``ori_shape``). None
+            (default): the layout's default.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
     METAINFO = build_class_set('full').metainfo
@@ -121,10 +95,7 @@ class A2D2Dataset(BaseSegDataset):
             img_suffix='.png',
             seg_map_suffix='.png',
             **kwargs)
-        # mmseg's tools take class names and palette from dataset.METAINFO
-        # (confusion_matrix.py, browse_dataset.py): on an instance it is this
-        # dataset's (class set, classes subset), not the class attribute's
-        # 38 categories.
+        # mmseg's tools read dataset.METAINFO: make it this instance's.
         self.METAINFO = self.metainfo
 
     # -- class set ---------------------------------------------------------
@@ -142,15 +113,12 @@ class A2D2Dataset(BaseSegDataset):
     def get_label_map(self, new_classes: Optional[Sequence] = None):
         """Map the class set's indices onto a user-selected subset.
 
-        Unlike mmseg's classmethod this compares against the chosen class set
-        rather than the class attribute ``METAINFO``.
-
         Args:
             new_classes (Sequence[str], optional): The selected classes.
 
         Returns:
-            dict | None: Class set index -> subset index (255 for classes
-            left out); None when nothing is selected.
+            dict | None: Class set index -> subset index (255 for classes left
+            out); None when nothing is selected.
         """
         old_classes = list(self._class_set.classes)
         if new_classes is None or list(new_classes) == old_classes:
@@ -172,19 +140,11 @@ class A2D2Dataset(BaseSegDataset):
         pass
 
     def load_data_list(self) -> List[dict]:
-        """Scan the tree and pair camera frames with their labels.
-
-        The tree is scanned once, with the layout told at construction
-        (:func:`~a2d2_mmseg.a2d2.layout.scan`); any problem of the tree
-        (a missing scene or folder, an unpaired or misnamed file, ...)
-        raises :class:`~a2d2_mmseg.a2d2.scenes.A2D2LayoutError` naming
-        it, where ``tools/misc/check_a2d2.py`` reports them all.
+        """Scan the tree once; a problem of it raises ``A2D2LayoutError``.
 
         Returns:
-            list[dict]: One dict per frame with ``img_path``,
-            ``seg_map_path``, ``scene``, ``camera``, ``frame`` (and
-            ``split`` for the seed layouts); :meth:`get_data_info` adds what
-            every frame shares.
+            list[dict]: One dict per frame with ``img_path``, ``seg_map_path``,
+            ``scene``, ``camera``, ``frame`` (and ``split`` for seed layouts).
         """
         data_root = self.data_root
         if self._layout.marker:
@@ -206,11 +166,9 @@ class A2D2Dataset(BaseSegDataset):
             idx (int): The frame's index.
 
         Returns:
-            dict: The frame's keys (see :meth:`load_data_list`) and
-            ``label_format``, ``class_set``, ``class_list``,
-            ``allow_unknown_classes``, ``mask_size``, ``label_map``,
-            ``reduce_zero_label``, ``seg_fields``: the one source of the
-            class set and label checks for :class:`LoadA2D2Annotations`.
+            dict: The frame's keys and ``label_format``, ``class_set``,
+            ``class_list``, ``allow_unknown_classes``, ``mask_size``,
+            ``label_map``, ``reduce_zero_label``, ``seg_fields``.
         """
         info = super().get_data_info(idx)
         info.update(

@@ -1,22 +1,12 @@
 """Convert A2D2 frames with colour labels into resized images + index masks.
 
-The command line of :func:`a2d2_mmseg.a2d2.convert.convert` (which documents
-the output layout, the reruns and the safety rules). Reads
-``camera_lidar_semantic/``, A2D2's ``camera_lidar_semantic_bboxes/`` or the
-seed study's ``camera_lidar_semantic_bboxes/camera/{train,test,special}/``
-(``--layout``, auto-detected), for the cameras of ``--cameras``. Needs
-``a2d2_mmseg`` importable (``pip install -e .``, as ``tools/setup_env.sh``
-does).
+The command line of :func:`a2d2_mmseg.a2d2.convert.convert`; see
+docs/dataset_prepare.md (The converter).
 
-Examples::
+Example::
 
     python tools/dataset_converters/a2d2.py data/a2d2 -o data/a2d2_512 \\
         --size 512x512 --nproc 8
-    # The seed arrangement, every split folder; then read a split with
-    # A2D2Dataset(data_root='data/a2d2_seed_512',
-    #             scenes='seed_splits/train.txt')
-    python tools/dataset_converters/a2d2.py data/a2d2_seed \\
-        -o data/a2d2_seed_512 --cameras all
 """
 import argparse
 import sys
@@ -72,11 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
-    """Run the conversion.
-
-    Returns:
-        int: 0 on success, 1 on an error (printed to stderr).
-    """
+    """Run the conversion; 0 on success, 1 on an error (printed to stderr)."""
     args = parse_args(argv)
     try:
         convert(

@@ -1,23 +1,9 @@
-"""Check an A2D2 tree and report every problem at once.
+"""Check an A2D2 tree (any layout) and report every problem at once.
 
-The command line of :func:`a2d2_mmseg.a2d2.check.check` (whose package
-docstring lists what is checked). Works on every layout ``A2D2Dataset``
-reads: the raw A2D2 tree, A2D2's 3D-box part, the seed study's split folders
-(every split, or ``--seed-split``), the output of
-``tools/dataset_converters/a2d2.py`` and the seed study's
-``preprocessed_masks`` (class indices or one-hot masks of the class set of
-``--class-set``), for the cameras of ``--cameras``; prints the number of frames of each
-split (the seed's train/test, else the shipped train/val/test scene lists),
-every problem grouped by kind (first ``--max-shown`` files of each kind,
-then a count), then a table of kinds with their counts. Needs ``a2d2_mmseg`` importable (``pip install -e .``, as
-``tools/setup_env.sh`` does).
-
-Exit status: 0 when nothing is wrong (unknown colours alone are a warning),
-1 when a problem was found, 2 for bad arguments.
-
-``--json`` writes the report atomically (a temporary file renamed over the
-target). File names that are not valid UTF-8 appear in the text and the JSON
-report with their bytes escaped as ``\\xNN`` (the JSON stays valid).
+The command line of :func:`a2d2_mmseg.a2d2.check.check`; see
+docs/dataset_prepare.md (Checking a tree). Exit status: 0 clean (unknown
+colours alone are a warning), 1 problems found, 2 bad arguments.
+``--json`` writes the report atomically, undecodable file names escaped.
 
 Example::
 
@@ -83,12 +69,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
-    """Check the tree, print the report, write it with ``--json``.
-
-    Returns:
-        int: 0 when nothing is wrong, 1 when a problem was found, 2 for bad
-        arguments (printed to stderr).
-    """
+    """Check the tree, print the report, write it with ``--json``; the exit
+    status."""
     args = parse_args(argv)
     try:
         with quiet_opencv():

@@ -1,32 +1,13 @@
 """Generate a small synthetic driving dataset in an A2D2 arrangement.
 
-The command line of :func:`a2d2_mmseg.a2d2.synthetic.generate`, which documents
-the content, the layout on disk, the splits and the determinism. Needs
-``a2d2_mmseg`` importable (``pip install -e .``, as ``tools/setup_env.sh``
-does).
+The command line of :func:`a2d2_mmseg.a2d2.synthetic.generate`; see
+docs/dataset_prepare.md (The synthetic A2D2 set). An earlier output is
+replaced; any other non-empty folder is refused unless ``--overwrite``.
 
-Usage::
+Example::
 
-    python tools/misc/make_synthetic_a2d2.py [--out data/a2d2_synthetic]
-        [--scenes 6] [--frames-per-scene 8] [--size 480x302] [--seed 0]
-        [--layout raw|bboxes|seed_bboxes] [--cameras front_center,...|all]
-        [--special-scenes 0] [--overwrite] [--no-progress]
-
-``--layout raw`` (default) writes ``camera_lidar_semantic/``; ``bboxes``
-A2D2's 3D-box part as it ships (``camera_lidar_semantic_bboxes/<scene>/``);
-``seed_bboxes`` the seed study's split folders
-(``camera_lidar_semantic_bboxes/camera/{train,test,special}/``: train and
-val scenes in ``train/``, test scenes in ``test/``, ``--special-scenes N``
-train scenes in ``special/``), readable with ``A2D2Dataset(data_root=OUT,
-seed_split='train')`` / ``'test'``. ``SYNTHETIC_README.txt`` in OUT says
-which.
-
-The output folder is created if missing. An earlier output of this tool (it
-has ``SYNTHETIC_README.txt`` and only 2099 scenes) is replaced. Any other
-non-empty folder is refused unless ``--overwrite``, which replaces its
-``camera_lidar_semantic/``, ``camera_lidar_semantic_bboxes/``, ``splits/``
-and ``SYNTHETIC_README.txt`` and keeps everything else. The same arguments
-give byte-identical files.
+    python tools/misc/make_synthetic_a2d2.py --out data/a2d2_synthetic \\
+        --scenes 6 --frames-per-scene 8 --size 480x302 [--layout bboxes]
 """
 import argparse
 import sys
@@ -84,12 +65,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Generate the set.
-
-    Returns:
-        int: 0 on success, 2 for bad arguments or a refused output folder
-        (the reason is printed to stderr).
-    """
+    """Generate the set; 0 on success, 2 for bad arguments or a refused
+    folder."""
     args = parse_args(argv)
     try:
         summary = generate(args.out, num_scenes=args.scenes,

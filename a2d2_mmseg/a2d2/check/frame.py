@@ -1,13 +1,9 @@
-"""The checks of one frame: its camera image and its label, fully decoded.
+"""The checks of one frame, run in the checker's workers.
 
-These run in the worker processes of :func:`a2d2_mmseg.a2d2.check.check`. Files
-are decoded with the dataset's own decoders (:mod:`a2d2_mmseg.a2d2.images`,
-:mod:`a2d2_mmseg.a2d2.labels`), so the checker refuses exactly what
-training would refuse, and names every file instead of stopping at the first.
+Files are decoded with the dataset's own decoders, so the checker refuses
+exactly what training refuses, naming every file.
 """
 from typing import Dict, List, Optional, Tuple
-
-import cv2
 
 from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
@@ -47,8 +43,7 @@ def check_image(path: str, problems: List[dict],
     Args:
         path (str): The image.
         problems (list[dict]): Problems found are appended here.
-        max_side (int, optional): Largest width or height accepted from the
-            header; None for no limit.
+        max_side (int, optional): Largest side accepted from the header.
 
     Returns:
         tuple[int, int] | None: The image's (H, W), or None when it is bad.
@@ -105,12 +100,9 @@ def _unknown_colours_problem(path: str, unknown: Dict) -> dict:
 def check_label(task: dict, problems: List[dict],
                 img_shape: Optional[Tuple[int, int]] = None
                 ) -> Tuple[Optional[Tuple[int, int]], Dict]:
-    """Decode a label fully; its size and its unknown colours.
+    """Decode a label fully; return its size and its unknown colours.
 
-    With ``img_shape`` (the paired image's), a PNG label of another size is
-    reported from its header, without decoding it; a seed ``.npy`` mask's
-    header is checked against it before the file is read (see
-    :func:`~a2d2_mmseg.a2d2.npy_masks.check_npy_header`).
+    With ``img_shape``, a label of another size is reported from its header.
 
     Args:
         task (dict): See :func:`check_frame`.
@@ -118,12 +110,8 @@ def check_label(task: dict, problems: List[dict],
         img_shape (tuple[int, int], optional): The paired image's (H, W).
 
     Returns:
-        tuple: The label's (H, W) or None when it is bad, and its colours
-        not in the class list as ``{(r, g, b): pixels}`` (raw labels).
-        Seed ``.npy`` masks are loaded by the dataset's own
-        :func:`load_npy_mask` with the class set's ``num_classes``: class
-        indices, or one-hot ``[H, W, C]`` / ``[C, H, W]`` with exactly one 1
-        per pixel.
+        tuple: The label's (H, W) or None when it is bad, and its colours not
+        in the class list as ``{(r, g, b): pixels}``.
     """
     path, fmt = task['seg_map_path'], task['label_format']
     max_side = task.get('max_side', MAX_IMAGE_SIDE)
@@ -186,16 +174,13 @@ def check_frame(task: dict) -> dict:
 
     Args:
         task (dict): ``img_path`` and ``seg_map_path`` (either may be None),
-            ``label_format`` ('rgb', 'index' or 'npy'), ``class_list``,
-            ``class_list_ok``, ``allow_unknown_classes``, ``snap_distance``,
-            ``max_side``, ``num_classes`` and ``mask_size`` ('image': a
-            label must have its image's size; 'stored': a seed mask keeps
-            its own size, as ``A2D2Dataset(mask_size='stored')``).
+            ``label_format``, ``class_list``, ``class_list_ok``,
+            ``allow_unknown_classes``, ``snap_distance``, ``max_side``,
+            ``num_classes`` and ``mask_size``.
 
     Returns:
-        dict: ``problems`` (list of ``dict(kind, path, message)``),
-        ``unknown`` (``{(r, g, b): pixels}``) and ``label_shape`` (the
-        label's (H, W), or None).
+        dict: ``problems``, ``unknown`` (``{(r, g, b): pixels}``) and
+        ``label_shape`` (the label's (H, W), or None).
     """
     problems: List[dict] = []
     img_shape = lbl_shape = None
@@ -221,9 +206,3 @@ def check_frame(task: dict) -> dict:
     return dict(problems=problems, unknown=unknown,
                 label_shape=None if lbl_shape is None else
                 [int(v) for v in lbl_shape])
-
-
-def init_worker() -> None:
-    """Worker initializer: one OpenCV thread per worker process, as the
-    ``nproc`` workers already fill the cores."""
-    cv2.setNumThreads(1)

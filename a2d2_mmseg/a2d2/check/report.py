@@ -30,13 +30,12 @@ def build_report(data_root: str, layout: Optional[str], scenes,
         problems (list[dict]): Every problem; sorted in place and given a
             ``severity``.
         unknown (dict): ``{(r, g, b): dict(pixels, files)}``.
-        info (dict): ``scenes`` (frames per scene), ``splits`` (frames per
-            split) and ``num_frames``.
+        info (dict): ``scenes``, ``splits`` and ``num_frames``.
         strict (bool): Warnings count as errors.
         elapsed (float): Seconds the check took.
 
     Returns:
-        dict: The report (see :func:`a2d2_mmseg.a2d2.check.check`).
+        dict: The report (see :func:`~.tree.check`).
     """
     order = {k: i for i, k in enumerate(KINDS)}
     problems.sort(key=lambda p: (order.get(p['kind'], len(order)),
@@ -146,12 +145,10 @@ def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with what cannot be encoded as UTF-8 escaped.
+    """``text`` with what UTF-8 cannot encode escaped.
 
-    File names that are not valid UTF-8 reach Python as strings with lone
-    surrogates (``os.fsdecode``'s surrogateescape), which neither ``print``
-    nor a UTF-8 JSON file can hold. Their original bytes are shown as
-    ``\\xNN``; any other lone surrogate as ``\\udNNN``.
+    Lone surrogates of undecodable file names (``os.fsdecode``) show their
+    bytes as ``\\xNN``, any other as ``\\udNNN``.
 
     Args:
         text (str): Any text.
@@ -172,8 +169,7 @@ def printable(text: str) -> str:
 
 
 def printable_report(value):
-    """A copy of a report with every string, keys included, made
-    :func:`printable`.
+    """A copy of a report with every string (keys too) :func:`printable`.
 
     Args:
         value: A report, or any of its dicts, lists, strings or numbers.
@@ -192,9 +188,7 @@ def printable_report(value):
 
 
 def write_json_atomic(path: str, obj) -> None:
-    """Write ``obj`` as JSON to a temporary file beside ``path``, then
-    rename it over ``path``: an interrupted run never leaves a partial
-    report (and keeps a previous one).
+    """Write ``obj`` as JSON to a temp file beside ``path``, then rename it.
 
     Args:
         path (str): The JSON file; its folder is created if needed.
@@ -219,11 +213,8 @@ def write_json_atomic(path: str, obj) -> None:
 
 @contextlib.contextmanager
 def quiet_opencv():
-    """Silence OpenCV's warnings (errors still show) within the block.
-
-    The report names every file OpenCV cannot decode; OpenCV's own warnings
-    would only scramble the progress bar.
-    """
+    """Silence OpenCV's warnings within the block (the report names the
+    files)."""
     log = getattr(getattr(cv2, 'utils', None), 'logging', None)
     if log is None:
         yield

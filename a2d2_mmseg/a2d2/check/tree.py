@@ -1,9 +1,4 @@
-"""The checks of a whole tree: its layout, its class list, then every frame.
-
-:func:`check` runs the layout-level checks here, the per-frame checks of
-:mod:`.frame` (in worker processes with ``nproc > 1``) and returns the report
-built by :func:`.report.build_report`.
-"""
+"""The checks of a whole tree: its layout, its class list, then every frame."""
 import os
 import os.path as osp
 import sys
@@ -12,14 +7,12 @@ import warnings
 from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-import cv2
-from mmengine.utils import track_parallel_progress, track_progress
-
 from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
                                         UnknownClassWarning, hex_to_rgb,
                                         short_repr)
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
+from a2d2_mmseg.a2d2.convert.pool import run_tasks
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
 from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_layout_name,
                                     check_mask_size, get_layout,
@@ -27,11 +20,9 @@ from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_layout_name,
 from a2d2_mmseg.a2d2.scenes import (DEFAULT_SPLITS, A2D2LayoutError,
                                     names_seed_split, parse_cameras,
                                     resolve_scenes, resolve_seed_split)
-from a2d2_mmseg.a2d2.check.frame import check_frame, init_worker
+from a2d2_mmseg.a2d2.check.frame import check_frame
 from a2d2_mmseg.a2d2.check.kinds import MAX_SHOWN, problem
 from a2d2_mmseg.a2d2.check.report import build_report
-
-
 
 
 def check_class_list(path: str, problems: List[dict],
@@ -42,7 +33,7 @@ def check_class_list(path: str, problems: List[dict],
         path (str): The class list.
         problems (list[dict]): Problems found are appended here.
         allow_unknown_classes (bool): Entries that are not A2D2's are a
-            warning (``class_list_unknown_allowed``), not an error.
+            warning, not an error.
 
     Returns:
         int | None: The number of full categories, or None when the class
@@ -83,9 +74,7 @@ NO_SPLIT = 'no split list'
 
 def frames_per_split(frames: List[dict], layout: Layout,
                      splits: Optional[List[str]] = None) -> Dict[str, int]:
-    """Split -> paired frames, every split listed (0 included): the seed
-    splits checked, or the shipped scene lists (scenes in none counted as
-    :data:`NO_SPLIT`)."""
+    """Split -> paired frames: the seed splits, or the shipped scene lists."""
     if layout.seed_splits:
         counts = dict.fromkeys(splits or [], 0)
         for fr in frames:
@@ -114,9 +103,7 @@ def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
 
 def seed_splits(data_root: str, layout: Layout, scenes,
                 seed_split: Optional[str]) -> Tuple[List[str], object]:
-    """``(splits, scenes)`` of a seed layout to check: the split
-    ``seed_split`` or ``scenes`` names (as ``A2D2Dataset`` reads it), else
-    every split there with ``scenes`` selecting within each.
+    """``(splits, scenes)`` of a seed layout: the named split, else all.
 
     Raises:
         A2D2LayoutError: ``scenes='val'``, or arguments that disagree.
@@ -129,8 +116,7 @@ def seed_splits(data_root: str, layout: Layout, scenes,
 
 def _collect(data_root: str, layout: Layout, splits: Optional[List[str]],
              scenes, cameras) -> Tuple[List[dict], List[dict]]:
-    """The frames and problems of a tree, or of each split of a seed
-    tree."""
+    """The frames and problems of a tree, or of each split of a seed tree."""
     if not layout.seed_splits:
         found = layout.scan(data_root, scenes, cameras)
         return found.frames, found.problems
@@ -159,21 +145,17 @@ def scan(data_root: str, layout: Layout, scenes, problems: List[dict],
         layout (Layout): The layout read.
         scenes (list[str], optional): Scenes to check; None for all.
         problems (list[dict]): Problems found are appended here.
-        info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``
-            (frames per scene), ``splits`` (:func:`frames_per_split`) and
-            ``num_frames``.
+        info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``,
+            ``splits`` and ``num_frames``.
         allow_unknown_classes (bool): See :func:`check`.
-        cameras: Camera names (:func:`parse_cameras`); None for the front
-            centre.
-        splits (list[str], optional): The seed layouts' splits to check
-            (:func:`seed_splits`).
-        class_set (str | dict): The class set of the seed's ``.npy`` masks
-            (their class count).
+        cameras: Camera names; None for the front centre.
+        splits (list[str], optional): The seed layouts' splits to check.
+        class_set (str | dict): The class set of the seed's ``.npy`` masks.
         mask_size (str): 'image' or 'stored', for every task.
 
     Returns:
         list[dict]: One :func:`.frame.check_frame` task per frame and per
-        unpaired file (without ``snap_distance`` and ``max_side``).
+        unpaired file.
     """
     cameras = parse_cameras(cameras)
     num_full = len(build_class_set('full').classes)
@@ -232,30 +214,15 @@ def run_frame_checks(tasks: List[dict], nproc: int = 1,
 
     Args:
         tasks (list[dict]): The tasks of :func:`scan`.
-        nproc (int): Worker processes (mmengine's
-            ``track_parallel_progress``) when above 1.
+        nproc (int): Worker processes when above 1.
         verbose (bool): Show mmengine's progress bar on stdout.
 
     Returns:
         list[dict]: The results, in task order.
     """
-    if not tasks:
-        return []
     stream = sys.stdout if verbose else open(os.devnull, 'w')
     try:
-        if nproc > 1 and len(tasks) > 1:
-            # Stop OpenCV's thread pool before forking: a pool thread that
-            # holds the pool's lock at fork time would deadlock the worker
-            # the first time it calls into OpenCV.
-            cv_threads = cv2.getNumThreads()
-            cv2.setNumThreads(1)
-            try:
-                return track_parallel_progress(
-                    check_frame, tasks, min(nproc, len(tasks)),
-                    initializer=init_worker, file=stream)
-            finally:
-                cv2.setNumThreads(cv_threads)
-        return track_progress(check_frame, tasks, file=stream)
+        return run_tasks(check_frame, tasks, nproc, file=stream)
     finally:
         if not verbose:
             stream.close()
@@ -263,8 +230,8 @@ def run_frame_checks(tasks: List[dict], nproc: int = 1,
 
 def _mask_sizes(tasks: List[dict], results: List[dict],
                 problems: List[dict]) -> None:
-    """Seed masks kept at their stored size: warn about the masks whose
-    size is not the one most masks of their split have."""
+    """Warn about stored seed masks whose size is not their split's usual
+    one."""
     by_split: Dict[Optional[str], List[Tuple[dict, tuple]]] = {}
     for task, res in zip(tasks, results):
         if task.get('mask_size') == 'stored' and task.get(
@@ -284,8 +251,7 @@ def _mask_sizes(tasks: List[dict], results: List[dict],
 
 
 def _gather(results: List[dict], problems: List[dict]) -> Dict:
-    """Add the frames' problems to ``problems``; the unknown colours over
-    all frames as ``{(r, g, b): dict(pixels, files)}``."""
+    """Add the frames' problems; return the unknown colours over all frames."""
     unknown: Dict[Tuple[int, int, int], dict] = {}
     for res in results:
         problems += res['problems']
@@ -314,50 +280,31 @@ def check(data_root: str,
           seed_split: Optional[str] = None,
           class_set: Union[str, Mapping] = 'full',
           mask_size: Optional[str] = None) -> dict:
-    """Check an A2D2 tree and report every problem at once.
-
-    Nothing is raised for a problem of the tree: it is in the report.
+    """Check an A2D2 tree and report every problem at once (none is raised).
 
     Args:
-        data_root (str): The dataset root (as for :class:`A2D2Dataset`).
-        scenes: None for every scene; a list of scene names; 'train' / 'val'
-            / 'test' (shipped split lists); or a scene list file. In the
-            seed layouts 'train' / 'test' / 'special' name the seed's split
-            (see :func:`seed_splits`).
-        layout (str): 'auto' or one of ``a2d2_mmseg.a2d2.layout.LAYOUTS``.
+        data_root (str): The dataset root (as for ``A2D2Dataset``).
+        scenes: As ``A2D2Dataset``'s (seed layouts: :func:`seed_splits`).
+        layout (str): 'auto' or one of :data:`~..layout.LAYOUTS`.
         nproc (int): Worker processes for the per-file checks.
-        snap_distance (float): Colours within this RGB distance of exactly
-            one palette colour count as known (as ``LoadA2D2Annotations``).
+        snap_distance (float): As ``LoadA2D2Annotations``'s.
         strict (bool): Unknown colours fail the check too.
         verbose (bool): Show a progress bar (stdout).
-        allow_unknown_classes (bool): ``class_list.json`` entries that are
-            not A2D2's are a warning (loaded as 255, as with
-            ``A2D2Dataset(allow_unknown_classes=True)``), not an error.
-        max_side (int, optional): Largest width or height accepted from an
-            image or label header; None for no limit.
-        cameras (str | Sequence[str], optional): 'all' or camera names, as
-            ``A2D2Dataset``'s; None for the front centre.
-        seed_split (str, optional): The seed layouts' split to check;
-            None for every split there (unless ``scenes`` names one).
-        class_set (str | dict): The class set of the seed's ``.npy`` masks
-            ('full', 'reduced' or a class-set dict): its class count is
-            what their values and one-hot class axis must fit. Defaults to
-            'full'.
-        mask_size (str, optional): 'image' (a label must have its image's
-            size: ``size_mismatch``) or 'stored' (seed masks keep their
-            size, as ``A2D2Dataset(mask_size='stored')``; masks whose size
-            is not their split's usual one are a ``mask_size_varies``
-            warning). None: 'stored' for the seed layout, else 'image', as
-            the dataset.
+        allow_unknown_classes (bool): Entries of ``class_list.json`` that
+            are not A2D2's are a warning, not an error.
+        max_side (int, optional): Largest side accepted from a header.
+        cameras (str | Sequence[str], optional): As ``A2D2Dataset``'s.
+        seed_split (str, optional): The seed split to check; None for every
+            split there (unless ``scenes`` names one).
+        class_set (str | dict): The class set of the seed's ``.npy`` masks.
+        mask_size (str, optional): 'image', 'stored' or None (the layout's
+            default), as ``A2D2Dataset``'s.
 
     Returns:
-        dict: ``ok``, ``data_root``, ``layout``, ``scenes`` (frames per
-        scene), ``splits`` (frames per split: the seed's splits, or the
-        shipped train/val/test scene lists, :func:`frames_per_split`),
-        ``num_frames``, ``num_files``, ``counts`` (kind -> number),
-        ``num_errors``, ``num_warnings``, ``problems`` (every problem as
-        ``dict(kind, severity, path, message)``), ``unknown_colours`` (per
-        colour: pixels and files) and ``elapsed_s``.
+        dict: ``ok``, ``data_root``, ``layout``, ``scenes``, ``splits``,
+        ``num_frames``, ``num_files``, ``counts``, ``num_errors``,
+        ``num_warnings``, ``problems`` (``dict(kind, severity, path,
+        message)``), ``unknown_colours`` and ``elapsed_s``.
 
     Raises:
         ValueError: An invalid ``layout``, ``snap_distance``, ``cameras``,
@@ -380,7 +327,6 @@ def check(data_root: str,
         resolved = get_layout(layout, data_root)
     except A2D2LayoutError as e:
         problems.append(problem('no_data', data_root, str(e)))
-        resolved = None
     if resolved is not None:
         mask_size = resolved.mask_size(mask_size)
         try:

@@ -1,8 +1,5 @@
-"""Dataset converters: A2D2 trees with colour labels (raw, 3D-box part, the
-seed's split folders) to resized images + index masks.
-
-``tools/dataset_converters/a2d2.py`` is the command line of :func:`convert`.
-"""
+"""The converter: A2D2 trees with colour labels to resized images + index
+masks."""
 from a2d2_mmseg.a2d2.convert.a2d2 import (FORMAT, IMG_FORMATS,
                                           PENDING_MARKER, SEED_SPLITS_DIR,
                                           VERSION, convert, parse_size)

@@ -1,24 +1,14 @@
-"""Convert A2D2 camera frames with colour labels into the converted layout.
+"""Convert A2D2 frames with colour labels into the converted layout.
 
-Reads a source layout with colour labels (:mod:`.source`), maps every
-label to A2D2's 38 full categories (colours in no palette become 255),
-resizes images (``cv2.INTER_AREA``) and masks (``cv2.INTER_NEAREST``, after
-mapping) and writes::
+:func:`convert` writes (safety and reruns: docs/dataset_prepare.md)::
 
-    OUT/images/<scene>/<ts>_camera_<camera>_<frame>.png|jpg  # e.g. frontleft
-    OUT/labels/<scene>/<ts>_label_<camera>_<frame>.png  # uint8 indices
+    OUT/images/<scene>/<ts>_camera_<camera>_<frame>.png|jpg
+    OUT/labels/<scene>/<ts>_label_<camera>_<frame>.png  # uint8, 38 cats
     OUT/seed_splits/<split>.txt        # seed split folders: their scenes
-    OUT/class_list.json                                      # source copy
-    OUT/conversion_summary.json                              # the summary
-    OUT/a2d2_converted.json                                  # marker, last
-
-which ``A2D2Dataset`` reads with ``layout='auto'``. Beside them the
-converter keeps ``.a2d2_state.jsonl`` (:mod:`.state`: a rerun skips the
-frames whose sources and outputs are unchanged) and
-``.a2d2_converter.lock`` (one run per OUT). Every file is written to a temp
-file and renamed (:mod:`.files`); the marker is written last, and while a
-run changes the tree ``.a2d2_converting.json`` records its options. An OUT
-made with other options is refused unless ``overwrite``.
+    OUT/class_list.json                # the source's copy
+    OUT/conversion_summary.json
+    OUT/a2d2_converted.json            # marker, written last
+    OUT/.a2d2_state.jsonl, OUT/.a2d2_converter.lock  # rerun state, lock
 """
 import functools
 import json
@@ -60,8 +50,8 @@ def parse_size(value: Union[str, Sequence[int], None]
     """Parse an output size.
 
     Args:
-        value (str | sequence | None): 'WxH', a single number 'N' (square),
-            ``(W, H)``, or 'original' / None.
+        value (str | sequence | None): 'WxH', 'N' (square), ``(W, H)``, or
+            'original' / None.
 
     Returns:
         tuple | None: ``(W, H)``, or None to keep each frame's size.
@@ -102,9 +92,8 @@ def _marker(class_set, size, img_format, snap_distance, raw_root,
 
 
 def _read_json(path: str) -> Optional[dict]:
-    """A marker's content; None when there is none, ``{'_unreadable':
-    why}`` when it cannot be read (malformed, not UTF-8, nested too
-    deeply, not an object)."""
+    """A marker's content; None if absent, ``{'_unreadable': why}`` if
+    unusable."""
     try:
         content = parse_json(read_file(path), path, ValueError)
     except FileNotFoundError:
@@ -116,8 +105,7 @@ def _read_json(path: str) -> Optional[dict]:
 
 
 def _describe(meta: dict) -> str:
-    """A marker's options for a message (an old marker's values bounded:
-    it may be any file)."""
+    """A marker's options for a message, values bounded."""
     def shown(value) -> str:
         text = str(value)
         return text if len(text) <= MAX_REPR else short_repr(value)
@@ -255,43 +243,31 @@ def convert(raw_root: str,
     """Convert an A2D2 tree with colour labels into the converted layout.
 
     Args:
-        raw_root (str): The data root of the source: the folder holding
-            ``camera_lidar_semantic/`` or ``camera_lidar_semantic_bboxes/``.
+        raw_root (str): The source's data root.
         out_dir (str): The output folder (created if missing).
         size (tuple | str | None): Output ``(W, H)``, 'WxH', or None /
             'original' to keep each frame's size. Defaults to (512, 512).
         nproc (int): Worker processes. Defaults to 1.
-        scenes: None for all scenes, a list of scene names, a split name
-            ('train' / 'val' / 'test') or a scene list file; in
-            'seed_bboxes' a split name is the seed's split folder.
+        scenes: As ``A2D2Dataset``'s.
         img_format (str): 'png' or 'jpg' (quality 95) for the images.
-        snap_distance (float): Map colours within this RGB distance of one
-            palette colour to it (see ``ColourMapper``). Defaults to 0.
+        snap_distance (float): See ``ColourMapper``. Defaults to 0.
         overwrite (bool): Replace an OUT made with other options, and
             reconvert every frame. Defaults to False.
         fsync (bool): fsync every file before its rename. Defaults to False.
         verbose (bool): Print the progress bar and the summary table.
-        lock_timeout (float): Seconds to wait while another run holds OUT's
-            lock before refusing. Defaults to 10.
-        layout (str): 'auto' (default), 'raw', 'bboxes' or 'seed_bboxes'
-            (:data:`SOURCE_LAYOUTS`; 'converted' and 'seed' are refused
-            with the reason).
-        cameras (str | Sequence[str], optional): 'all' or camera names, as
-            ``A2D2Dataset``'s; None for the front centre.
+        lock_timeout (float): Seconds to wait for OUT's lock. Defaults to 10.
+        layout (str): 'auto' (default), 'raw', 'bboxes' or 'seed_bboxes'.
+        cameras (str | Sequence[str], optional): As ``A2D2Dataset``'s.
         seed_split (str, optional): 'seed_bboxes': the split folder to
-            convert ('train', 'test', 'special'); None or 'all' for every
-            split folder. Each converted split's scenes are listed in
-            ``OUT/seed_splits/<split>.txt``.
+            convert; None or 'all' for every split folder.
 
     Returns:
         dict: The summary also written to ``OUT/conversion_summary.json``.
 
     Raises:
-        ConversionError: Refused options, OUT locked by another run, or
-            frames that failed (listed; the marker is then not written and
-            a rerun converts only those).
-        OutputError: An output file cannot be written (read-only or full
-            file system, a folder in the way); the message names it.
+        ConversionError: Refused options, OUT locked, or frames that failed
+            (listed; the marker is then not written).
+        OutputError: An output file cannot be written; the message names it.
         A2D2LayoutError: A source tree that cannot be read.
     """
     # Flushed: a wait for the lock must show at once, even in a log file.

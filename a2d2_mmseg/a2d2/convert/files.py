@@ -1,10 +1,7 @@
 """Files of a conversion: atomic writes, source reads, the output lock.
 
-Every output is encoded in memory, written to ``.<name>.tmp-<pid>`` in its
-folder and renamed onto its final name, so an interrupted run never leaves a
-truncated file under a final name; :func:`remove_stale_tmp` removes the temp
-files of a killed run. A failing write (read-only or full file system, a
-folder in the way) raises :class:`OutputError` naming the output file.
+Every output is written to ``.<name>.tmp-<pid>`` beside it and renamed;
+a failing write raises :class:`OutputError` naming the file.
 """
 import contextlib
 import fcntl
@@ -29,8 +26,7 @@ class ConversionError(RuntimeError):
 
 
 class OutputError(ConversionError):
-    """An output file or folder that cannot be written; the message names
-    it. The run stops: the next frames would fail the same way."""
+    """An output that cannot be written (names it); the run stops."""
 
 
 def describe_os_error(error: OSError) -> str:
@@ -62,9 +58,7 @@ def atomic_write(path: str, data: bytes, fsync: bool = False) -> None:
         fsync (bool): fsync the temp file before the rename.
 
     Raises:
-        OutputError: The write or the rename failed (the message names
-            ``path`` and the reason, e.g. no space left); the temp file is
-            removed.
+        OutputError: The write or the rename failed; the temp file is removed.
     """
     tmp = tmp_path_for(path)
     try:
@@ -97,11 +91,7 @@ def read_file(path: str) -> bytes:
 
 
 def read_source(path: str) -> Tuple[bytes, os.stat_result]:
-    """Read a source file and stat the open file (before reading it).
-
-    The stat comes from the descriptor that is read, so the identity
-    recorded for the bytes is that of the same file even if the path is
-    replaced meanwhile; a change during the read shows as a newer ctime.
+    """Read a source file and its stat, taken from the descriptor read.
 
     Raises:
         ConversionError: The file cannot be opened or read (names it).
@@ -136,11 +126,7 @@ def hash_file(path: str, hasher: Callable) -> Tuple[int, str,
 
 
 def remove_stale_tmp(out_dir: str) -> List[str]:
-    """Remove the ``.<name>.tmp-<pid>`` files left by a killed run.
-
-    Returns:
-        list[str]: The files removed.
-    """
+    """Remove the temp files left by a killed run; return their paths."""
     removed = []
     for sub in ('', 'images', 'labels'):
         top = osp.join(out_dir, sub)
@@ -162,12 +148,9 @@ def remove_stale_tmp(out_dir: str) -> List[str]:
 class OutputLock:
     """An exclusive ``flock`` on ``OUT/.a2d2_converter.lock``.
 
-    The lock file is never removed: removing it while locked would let the
-    next run lock a new file of the same name while this one still writes.
-    The holder writes its pid, host and start time into the file, so a run
-    that finds the folder locked names the holder. The lock goes with the
-    holder's open descriptor: a killed holder releases it (forked workers
-    close their inherited copy, see :func:`run_tasks`).
+    The file is never removed (a next run would lock a new file while this
+    one writes); the holder records its pid, host and start time in it. A
+    killed holder releases the lock with its descriptor.
 
     Args:
         out_dir (str): The output folder (must exist).
@@ -196,8 +179,8 @@ class OutputLock:
         """Take the lock, waiting up to ``timeout`` seconds.
 
         Raises:
-            ConversionError: Another run holds it after ``timeout``; the
-                message names the lock file and its holder.
+            ConversionError: Another run holds it after ``timeout`` (names the
+                lock file and its holder).
             OutputError: The lock file cannot be created or written.
         """
         try:

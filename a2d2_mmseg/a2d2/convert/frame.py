@@ -1,14 +1,12 @@
 """One frame of a conversion: convert it, or prove its outputs up to date.
 
-These functions run in the worker processes of :func:`run_tasks`. A task is
-a dict with the frame ``key`` ('scene/frame'), its two sources ``img_src``
-and ``lbl_src``, its two outputs ``img_dst`` and ``lbl_dst``, and the
-options ``size``, ``img_format``, ``class_list``, ``snap_distance`` and
-``fsync``. A result is a dict with ``key``, ``status`` ('converted',
-'skipped', 'stale' or 'error'), ``hist`` (output pixels per index, 256
-entries), ``unknown`` (``{(r, g, b): source pixels}``), ``record`` (the
-frame's new state-file record, or None when it has not changed) and, on
-error, ``error``.
+These run in the workers of :func:`~.pool.run_tasks`. A task holds the
+frame ``key`` ('scene/frame'), ``img_src``, ``lbl_src``, ``img_dst``,
+``lbl_dst`` and the options ``size``, ``img_format``, ``class_list``,
+``snap_distance``, ``fsync``. A result holds ``key``, ``status``
+('converted', 'skipped', 'stale' or 'error'), ``hist`` (256 pixel
+counts), ``unknown`` (``{(r, g, b): pixels}``), ``record`` (the new
+state record, or None) and, on error, ``error``.
 """
 import io
 import json
@@ -39,7 +37,7 @@ Colour = Tuple[int, int, int]
 
 
 def rgb_to_hex(rgb: Sequence[int]) -> str:
-    """(255, 128, 0) -> '#ff8000' (the inverse of ``hex_to_rgb``)."""
+    """(255, 128, 0) -> '#ff8000'."""
     return '#{:02x}{:02x}{:02x}'.format(*rgb)
 
 
@@ -60,12 +58,9 @@ def encode_mask(index: np.ndarray, unknown: Dict[Colour, int],
                 path: str) -> bytes:
     """Encode a uint8 index mask as a grayscale PNG.
 
-    A mask whose source label has unknown colours records them in a
-    ``tEXt`` chunk (keyword :data:`UNKNOWN_KEY`), so the file itself says
-    which colours became 255. Pillow writes that chunk; other masks are
-    encoded by OpenCV, which is ~5x faster on them (Pillow filters every
-    row adaptively) and writes the same pixels. Unknown colours are rare in
-    A2D2, so the slower encoder is rarely used.
+    A mask with unknown source colours records them in a ``tEXt`` chunk
+    (:data:`UNKNOWN_KEY`), written by Pillow; the others are encoded by
+    OpenCV (~5x faster, same pixels).
     """
     if not unknown:
         return _encode(index, 'png', path)
@@ -83,14 +78,8 @@ def histogram(mask: np.ndarray) -> np.ndarray:
 
 
 def _decode_image(data: bytes, path: str) -> np.ndarray:
-    """The camera image as stored (EXIF orientation ignored), BGR uint8.
-
-    Decoded exactly as the dataset decodes it
-    (:func:`~a2d2_mmseg.a2d2.images.imdecode_no_orientation`), so a
-    converted frame keeps the alignment with its label that training on the
-    raw tree sees; an empty, corrupt or oversized file is refused before
-    decoding.
-    """
+    """The camera image as the dataset decodes it, BGR uint8, or
+    ConversionError."""
     try:
         return imdecode_no_orientation(data, path)
     except A2D2ImageError as e:
@@ -131,9 +120,8 @@ def classify(record: Optional[dict], task: dict) -> str:
     """How a frame with this state record is handled, from stats alone.
 
     Returns:
-        str: 'skip' (the stats prove all four files unchanged), 'verify'
-        (their content must be hashed) or 'convert' (no record, or a file
-        is gone or has another size).
+        str: 'skip' (all four files proven unchanged), 'verify' (hash them)
+        or 'convert' (no record, or a file gone or resized).
     """
     if record is None or _record_summary(record) is None:
         return 'convert'
@@ -153,13 +141,11 @@ def skipped_result(task: dict, record: dict,
 
 
 def verify_frame(item: Tuple[dict, dict]) -> dict:
-    """Hash the files of a frame whose stats changed (``item`` is
-    ``(task, record)``).
+    """Hash the files of a frame whose stats changed (``item``: task, record).
 
     Returns:
-        dict: A 'skipped' result with the refreshed record (same content,
-        current stats) if every file has its recorded content, else a
-        result with status 'stale'.
+        dict: A 'skipped' result with the refreshed record if every file has
+        its recorded content, else a 'stale' result.
     """
     task, record = item
     files = {}
@@ -225,10 +211,7 @@ def _convert(task: dict) -> dict:
 
 
 def convert_frame(task: dict) -> dict:
-    """Convert one frame (see the module docstring for task and result).
-
-    A frame whose sources cannot be used gives an 'error' result naming the
-    file, and the run goes on with the other frames.
+    """Convert one frame; unusable sources give an 'error' result naming them.
 
     Raises:
         OutputError: An output cannot be written (the run stops).

@@ -1,11 +1,9 @@
 """A process pool whose workers never outlive the process that made them.
 
-:func:`run_tasks` runs a function over a list on a
-``concurrent.futures.ProcessPoolExecutor`` of forked workers. Each worker
-asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG`` on
-Linux; elsewhere a thread that watches ``os.getppid()``), so a parent killed
-by SIGKILL or SIGTERM leaves no worker behind, blocked on a pipe nobody
-reads and holding the output folder's lock.
+Forked workers ask the kernel to kill them when their parent dies
+(``PR_SET_PDEATHSIG`` on Linux; elsewhere a thread watches
+``os.getppid()``), so a killed parent leaves no worker holding the output
+lock.
 """
 import contextlib
 import ctypes
@@ -43,13 +41,7 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def die_with_parent(parent_pid: int) -> str:
-    """Make this process end when process ``parent_pid`` (its parent) ends.
-
-    On Linux the kernel sends SIGKILL when the parent dies
-    (``prctl(PR_SET_PDEATHSIG)``); elsewhere, or if that call fails, a
-    daemon thread checks ``os.getppid()`` twice a second. Either way this
-    process exits at once if the parent is already gone (then its parent
-    is another process).
+    """Make this process end when its parent ``parent_pid`` ends.
 
     Returns:
         str: 'pdeathsig' or 'watchdog', the mechanism in place.
@@ -107,18 +99,12 @@ def run_tasks(func: Callable,
               file: Optional[TextIO] = None,
               on_result: Optional[Callable] = None,
               close_fds: Iterable[int] = ()) -> list:
-    """``[func(t) for t in tasks]`` on up to ``nproc`` processes, with a
-    progress bar.
+    """``[func(t) for t in tasks]`` on up to ``nproc`` processes.
 
-    With one process (``nproc`` 1 or a single task) this process runs the
-    tasks. Otherwise ``min(nproc, len(tasks))`` forked workers do, each task
-    going to the next free worker; they inherit what this process built
-    (e.g. the colour table of ``get_mapper``) and die with it (see
-    :func:`die_with_parent`). Before the fork OpenCV's thread pool is
-    stopped (a pool thread holding its lock at fork time would deadlock a
-    worker's first OpenCV call) and ``gc.freeze()`` keeps the workers'
-    collections off this process's objects (touching them would copy their
-    pages).
+    With one process this process runs the tasks; otherwise forked workers
+    (which inherit e.g. the colour table and die with this process).
+    OpenCV's thread pool is stopped before the fork (a held lock would
+    deadlock a worker) and ``gc.freeze()`` keeps the parent's pages shared.
 
     Args:
         func (callable): A module-level function; its results must pickle.
@@ -126,8 +112,8 @@ def run_tasks(func: Callable,
         nproc (int): The most processes to use.
         file (TextIO, optional): Stream of the progress bar. Defaults to
             ``sys.stdout``.
-        on_result (callable, optional): Called in this process with each
-            result as it arrives (in completion order).
+        on_result (callable, optional): Called here with each result as it
+            arrives.
         close_fds (iterable[int]): Descriptors the workers close at start.
 
     Returns:
@@ -135,8 +121,7 @@ def run_tasks(func: Callable,
 
     Raises:
         WorkerDiedError: A worker died before returning its result.
-        Exception: What ``func`` raised in a worker (the first one seen);
-            the other workers are stopped first.
+        Exception: What ``func`` raised in a worker (the first seen).
     """
     file = sys.stdout if file is None else file
     results = [None] * len(tasks)

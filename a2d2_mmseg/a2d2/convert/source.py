@@ -1,5 +1,4 @@
-"""What a conversion reads: the source layout (one with colour labels) and
-its frames, seed split folders included."""
+"""What a conversion reads: a layout with colour labels and its frames."""
 import os.path as osp
 from typing import Optional, Tuple
 
@@ -26,7 +25,7 @@ _REFUSALS = dict(
 
 
 def source_layout(data_root: str, layout: str = 'auto') -> Layout:
-    """The layout of a converter source (see :data:`SOURCE_LAYOUTS`).
+    """The layout of a converter source (one of :data:`SOURCE_LAYOUTS`).
 
     Raises:
         A2D2LayoutError: No A2D2 data, or a layout the converter does not
@@ -48,10 +47,7 @@ def source_layout(data_root: str, layout: str = 'auto') -> Layout:
 
 def _seed_split_frames(data_root: str, lay: Layout, scenes,
                        seed_split: Optional[str], cameras) -> list:
-    """The frames of one seed split (``seed_split``, or ``scenes`` naming
-    one) or of every split folder there (``seed_split`` None or 'all';
-    ``scenes`` must then not select scenes). A scene in two split folders is
-    refused: once converted they would be one scene."""
+    """The frames of one seed split or every split folder; no scene in two."""
     if seed_split == 'all':
         seed_split = None
     if names_seed_split(scenes, seed_split):
@@ -91,11 +87,10 @@ def find_source_frames(data_root: str, layout: str = 'auto', scenes=None,
     Args:
         data_root (str): The source tree.
         layout (str): 'auto' or one of :data:`SOURCE_LAYOUTS`.
-        scenes: As ``A2D2Dataset``'s (for the seed's split folders see
-            :func:`_seed_split_frames`).
+        scenes: As ``A2D2Dataset``'s.
         cameras: As ``A2D2Dataset``'s.
-        seed_split (str, optional): The seed's split folders: 'train',
-            'test', 'special', or None / 'all' for every split folder.
+        seed_split (str, optional): 'train', 'test', 'special', or None /
+            'all' for every seed split folder.
 
     Returns:
         tuple: ``(layout name, frames)``; seed frames carry their ``split``.
@@ -114,17 +109,15 @@ def find_source_frames(data_root: str, layout: str = 'auto', scenes=None,
 
 
 def frame_key(frame: dict) -> str:
-    """A frame's key in the state file and the summary: 'scene/frame' for
-    the front camera (as before cameras were added), 'scene/camera/frame'
-    for the others."""
+    """'scene/frame' (front camera) or 'scene/camera/frame': a frame's state
+    key."""
     if frame.get('camera', 'front_center') == 'front_center':
         return f"{frame['scene']}/{frame['frame']}"
     return f"{frame['scene']}/{frame['camera']}/{frame['frame']}"
 
 
 def seed_split_lists(frames: list) -> dict:
-    """Split -> the scenes of the frames converted from it (the
-    ``seed_splits/<split>.txt`` contents)."""
+    """Split -> the scenes converted from it (``seed_splits/<split>.txt``)."""
     lists: dict = {}
     for fr in frames:
         if fr.get('split') and fr['scene'] not in lists.setdefault(

@@ -1,25 +1,13 @@
 """What a conversion has done: per frame, the identity of its four files.
 
-``OUT/.a2d2_state.jsonl`` holds a header line (this run's options) and one
-JSON line per converted frame: for both sources and both outputs, the size,
-a BLAKE2b digest of the content and the stat identity (device, inode, mtime
-and ctime in ns) seen at the time, plus the output mask's class histogram
-and the source label's unknown colours (for the summary of skipped frames).
-
-A frame is up to date when all four files still have the recorded content:
-
-* the stat identity alone proves it when it is unchanged and the recorded
-  ctime is older than the moment it was seen by more than
-  :data:`RACY_NS` (a write changes the ctime, which no user can set back,
-  so even a file restored with an old mtime by ``tar -x`` or ``cp -p``
-  shows; a ctime that recent could still be shared with a write that
-  followed, as in git's "racy" index entries);
-* otherwise the content is hashed and compared, so a file that was only
-  touched, copied or moved (same bytes) is not converted again.
-
-Lines are appended as frames finish, so a killed run keeps what it did; a
-torn last line is ignored. The file is rewritten (one line per frame) at the
-end of a run that appended.
+``OUT/.a2d2_state.jsonl``: a header line (the run's options), then one
+JSON line per converted frame with, for both sources and both outputs,
+size, BLAKE2b digest and stat identity, plus the mask's class histogram
+and unknown colours. A frame is up to date when its four files still
+have the recorded content: an unchanged, non-racy stat proves it (see
+:data:`RACY_NS`), else the content is hashed (docs/dataset_prepare.md).
+Lines are appended as frames finish (a torn last line is ignored) and
+the file is compacted at the end of a run.
 """
 import hashlib
 import json
@@ -35,6 +23,10 @@ from a2d2_mmseg.a2d2.convert.files import (OutputError, atomic_write, describe_o
 STATE_FILE = '.a2d2_state.jsonl'
 STATE_FORMAT = 'a2d2_mmseg_state'
 STATE_VERSION = 1
+# A stat proves nothing when its ctime is this close to when it was seen:
+# a later write could share it (git's "racy" index entries). A write always
+# changes the ctime, so a file restored with an old mtime (tar -x, cp -p)
+# shows.
 RACY_NS = 1_000_000_000
 FILE_ROLES = ('img_src', 'lbl_src', 'img_dst', 'lbl_dst')
 
@@ -59,13 +51,11 @@ def identity(data: bytes, st: os.stat_result,
 
     Args:
         data (bytes): The file's content (as read or as written).
-        st (os.stat_result): Its stat, taken before ``data`` was read or
-            after it was written.
+        st (os.stat_result): Its stat, taken before reading or after writing.
         hex_digest (str, optional): ``digest(data)`` if already known.
 
     Returns:
-        dict: ``size``, ``blake2b``, ``stat`` (see :func:`stat_key`) and
-        ``seen_ns`` (the time of this record).
+        dict: ``size``, ``blake2b``, ``stat`` and ``seen_ns``.
     """
     return dict(size=len(data), blake2b=hex_digest or digest(data),
                 stat=stat_key(st),
@@ -73,13 +63,8 @@ def identity(data: bytes, st: os.stat_result,
 
 
 def unchanged_by_stat(path: str, record: dict) -> Optional[bool]:
-    """Whether the stat of ``path`` proves its content is the recorded one.
-
-    Returns:
-        bool | None: True if the stat identity is the recorded one and was
-        not racy; False if the file is gone or has another size (changed for
-        sure); None if only its content can tell.
-    """
+    """True if the stat proves the recorded content, False if changed, else
+    None."""
     try:
         st = os.stat(path)
     except OSError:
@@ -93,12 +78,8 @@ def unchanged_by_stat(path: str, record: dict) -> Optional[bool]:
 
 
 def unchanged_by_content(path: str, record: dict) -> Optional[dict]:
-    """Hash ``path`` and compare it with its record.
-
-    Returns:
-        dict | None: A fresh record of the file (same content, current
-        stat) if its content is the recorded one, else None.
-    """
+    """A fresh record of ``path`` if its content is the recorded one, else
+    None."""
     try:
         size, hex_digest, st = hash_file(path, _blake2b)
     except OSError:
@@ -128,8 +109,8 @@ class FrameState:
 
     Args:
         out_dir (str): The output folder.
-        options (dict): The options the records are valid for (the
-            marker's option keys); records of other options are dropped.
+        options (dict): The options the records are valid for; records of
+            other options are dropped.
         fsync (bool): fsync the file after every appended line.
     """
 
@@ -144,8 +125,7 @@ class FrameState:
         self._appended = 0
 
     def load(self) -> None:
-        """Read the records; a missing, foreign or torn file loses only
-        what cannot be parsed (those frames are converted again)."""
+        """Read the records; what cannot be parsed is converted again."""
         self.records = {}
         self._rewrite = True
         try:
@@ -185,8 +165,8 @@ class FrameState:
                      self.fsync)
 
     def open(self) -> None:
-        """Make the file hold the header and the loaded records, then
-        open it for appending."""
+        """Write the header and loaded records if needed, then open for
+        appending."""
         if self._rewrite:
             self._write_all()
             self._rewrite = False
@@ -208,12 +188,8 @@ class FrameState:
         self._appended += 1
 
     def close(self, compact: bool = True) -> None:
-        """Close the file.
-
-        Args:
-            compact (bool): Rewrite it one line per frame if lines were
-                appended. Defaults to True.
-        """
+        """Close the file; ``compact``: rewrite it one line per frame if
+        appended."""
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -1,5 +1,5 @@
-"""The closing summary of a conversion: frames, pixels per class, unknown
-colours, failures."""
+"""The closing summary of a conversion: frames, class pixels, unknown
+colours."""
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -16,9 +16,8 @@ def summarise(results: List[dict], frames: List[dict], class_set,
     """Aggregate the per-frame results into the summary.
 
     Args:
-        results (list[dict]): One result per frame (see
-            :mod:`a2d2_mmseg.a2d2.convert.frame`), in frame order.
-        frames (list[dict]): The frames of the run (``scene`` is read).
+        results (list[dict]): One result per frame (:mod:`.frame`), in order.
+        frames (list[dict]): The frames of the run.
         class_set (ClassSet): The full A2D2 class set.
         meta (dict): The run's marker (options and source).
         out_dir (str): The output folder.
@@ -26,9 +25,8 @@ def summarise(results: List[dict], frames: List[dict], class_set,
         nproc (int): The ``nproc`` option.
 
     Returns:
-        dict: What ``conversion_summary.json`` holds: frame counts, pixels
-        per class of the output masks, unknown colours with their source
-        pixels and example frames, and the failed frames.
+        dict: What ``conversion_summary.json`` holds: frame counts, pixels per
+        class, unknown colours (source pixels, example frames), failures.
     """
     hist = np.zeros(256, dtype=np.int64)
     unknown: Dict[Tuple[int, int, int], dict] = {}
@@ -84,14 +82,7 @@ def summarise(results: List[dict], frames: List[dict], class_set,
 
 
 def format_summary(s: dict) -> str:
-    """The summary as a printable table.
-
-    Args:
-        s (dict): A summary from :func:`summarise`.
-
-    Returns:
-        str: The table, lines joined with newlines.
-    """
+    """The summary (:func:`summarise`) as a printable table."""
     f = s['frames']
     size = s['options']['size']
     lines = [

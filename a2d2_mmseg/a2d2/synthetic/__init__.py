@@ -1,19 +1,10 @@
-"""A small synthetic driving dataset in an A2D2 arrangement, the project's
-embedded stand-in for A2D2 (which cannot be downloaded here); it says
-nothing about how a model does on real A2D2.
-``tools/misc/make_synthetic_a2d2.py`` is its command line::
+"""The synthetic A2D2 set: driving scenes in an A2D2 arrangement.
 
-    from a2d2_mmseg.a2d2.synthetic import generate, render_frame
-    summary = generate('data/a2d2_synthetic', num_scenes=6,
-                       frames_per_scene=8, size=(480, 302), seed=0)
-    image, label_index = render_frame(seed=0, scene_idx=0, frame_idx=0)
-
-Where the files go (any generator layout of :data:`GENERATOR_LAYOUTS`, the
-splits, the marker): :mod:`.writer`. What a scene holds: :mod:`.layout`
-(per scene), :mod:`.render` and :mod:`.painters` (label and image drawn from
-the same geometry), :mod:`.effects` (lens and sensor); cameras other than
-the front one: :mod:`.views`. The same arguments give byte-identical files
-for the same numpy and OpenCV versions (:mod:`.generate`).
+The project's stand-in for A2D2 (docs/dataset_prepare.md); it says nothing
+about real A2D2. :func:`generate` writes a set (:mod:`.writer` says where),
+:func:`render_frame` draws one frame; scenes come from :mod:`.layout`,
+pixels from :mod:`.render`, :mod:`.painters` and :mod:`.effects`, other
+cameras from :mod:`.views`.
 """
 from a2d2_mmseg.a2d2.synthetic.classes import CLASS_INDEX, PALETTE
 from a2d2_mmseg.a2d2.synthetic.generate import Summary, format_summary, generate

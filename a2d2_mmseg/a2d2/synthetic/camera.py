@@ -1,9 +1,7 @@
 """The front camera over the road, and small polygon helpers.
 
-Road coordinates: ``d`` metres to the right of the road's centre divider,
-``z`` metres ahead of the camera, ``y`` metres above the ground. Image
-coordinates: ``u`` (column) and ``v`` (row) in pixels, polygons as float64
-``[N, 2]`` arrays of ``(u, v)``.
+Road coordinates: ``d`` metres right of the centre divider, ``z`` metres
+ahead, ``y`` metres up; polygons are float64 ``[N, 2]`` pixel ``(u, v)``.
 """
 import functools
 
@@ -13,12 +11,8 @@ import numpy as np
 class Camera:
     """A pinhole front camera above a (possibly curved) flat road.
 
-    The road centre is at lateral camera position
-    ``x0 + heading * z + curvature * z**2 / 2``.
-
     Args:
-        w (int): Image width.
-        h (int): Image height.
+        w, h (int): Image size.
         focal (float): Focal length in pixels.
         horizon (float): Image row of the horizon.
         height (float): Camera height above the road in metres.
@@ -40,26 +34,12 @@ class Camera:
         self.k = curvature
 
     def road_x(self, z):
-        """Lateral camera position of the road centre at depth ``z``.
-
-        Args:
-            z (float | np.ndarray): Depth(s) in metres.
-
-        Returns:
-            float | np.ndarray: Metres, shaped like ``z``.
-        """
+        """Lateral camera position of the road centre at depth(s) ``z``."""
         return self.x0 + self.heading * z + 0.5 * self.k * z * z
 
     def project(self, d, z, y=0.0) -> np.ndarray:
-        """Project road coordinates to pixels.
-
-        Args:
-            d, z, y (float | np.ndarray): Road coordinates, broadcast
-                together.
-
-        Returns:
-            np.ndarray: ``[..., 2]`` float64 ``(u, v)``.
-        """
+        """Project road coordinates ``d, z, y`` (broadcast) to ``[..., 2]``
+        pixels."""
         z = np.asarray(z, np.float64)
         u = self.cx + self.f * (self.road_x(z) + d) / z
         v = self.horizon + self.f * (self.height - np.asarray(y)) / z
@@ -74,11 +54,8 @@ class Camera:
         return self.f / z
 
     def ground_z(self) -> np.ndarray:
-        """Depth of the ground seen in each image row.
-
-        Returns:
-            np.ndarray: float64 ``[h]``, inf at and above the horizon.
-        """
+        """Depth of the ground in each image row: float64 ``[h]``, inf above
+        horizon."""
         rows = np.arange(self.h, dtype=np.float64) + 0.5
         dv = rows - self.horizon
         with np.errstate(divide='ignore'):
@@ -87,11 +64,8 @@ class Camera:
         return z
 
     def strip(self, d0, d1, z0: float, z1: float, n: int = 24) -> np.ndarray:
-        """Ground polygon between lateral ``d0`` and ``d1`` from z0 to z1.
-
-        Returns:
-            np.ndarray: ``[2n, 2]``, ``n`` depths per long edge.
-        """
+        """Ground polygon between lateral ``d0`` and ``d1`` from z0 to z1;
+        ``[2n, 2]``."""
         z = geomspace(z0, z1, n)
         a = self.project(d0, z)
         b = self.project(d1, z)
@@ -99,24 +73,22 @@ class Camera:
 
     def wall(self, d, z0: float, z1: float, y0, y1, n: int = 12
              ) -> np.ndarray:
-        """Vertical polygon along the road at lateral ``d`` (z0..z1) from
-        height ``y0`` to ``y1``; ``[2n, 2]``."""
+        """Vertical polygon at lateral ``d`` (z0..z1) from ``y0`` to ``y1``;
+        ``[2n, 2]``."""
         z = geomspace(z0, z1, n)
         bottom = self.project(d, z, y0)
         top = self.project(d, z, y1)
         return np.concatenate([bottom, top[::-1]])
 
     def face(self, d: float, z: float, pts) -> np.ndarray:
-        """Polygon ``pts`` (``[N, 2]`` lateral offset, height in metres) on
-        the plane across the road at depth ``z`` and lateral ``d``;
-        ``[N, 2]`` pixels."""
+        """Polygon ``pts`` (lateral, height) across the road at depth ``z``;
+        ``[N, 2]``."""
         pts = np.asarray(pts, np.float64)
         return self.project(d + pts[:, 0], z, pts[:, 1])
 
     def side(self, d: float, z: float, pts) -> np.ndarray:
-        """Polygon ``pts`` (``[N, 2]`` depth offset, height) on the plane
-        along the road at lateral ``d``, starting at depth ``z``;
-        ``[N, 2]`` pixels."""
+        """Polygon ``pts`` (depth offset, height) along the road at ``d``;
+        ``[N, 2]``."""
         pts = np.asarray(pts, np.float64)
         return self.project(d, z + pts[:, 0], pts[:, 1])
 
@@ -130,8 +102,7 @@ def _unit_steps(n: int) -> np.ndarray:
 
 
 def geomspace(z0: float, z1: float, n: int) -> np.ndarray:
-    """``np.geomspace(z0, z1, n)`` for positive scalars, without its
-    overhead; ``[n]``."""
+    """``np.geomspace(z0, z1, n)`` for positive scalars, faster; ``[n]``."""
     return z0 * (z1 / z0)**_unit_steps(n)
 
 

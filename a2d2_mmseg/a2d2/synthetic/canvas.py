@@ -1,9 +1,4 @@
-"""The canvas: one camera image, one label and one depth buffer.
-
-Painters fill polygons back to front; every fill writes the image (with a
-class-dependent texture) and, for labelled surfaces, the label at once, so
-the two always agree on occlusion.
-"""
+"""The canvas: one camera image, one label and one depth buffer."""
 from typing import Optional, Tuple
 
 import cv2
@@ -26,23 +21,20 @@ Region = Tuple[Tuple[int, int, int, int], np.ndarray]
 class Canvas:
     """Paints polygons into the camera image and the label at once.
 
-    The label is kept as indices into A2D2's class list (turned into colours
-    when written); the image is float32 RGB. A depth buffer records the
-    distance of what each pixel shows, for aerial haze. Textures come from
-    a per-frame noise bank: windows at random offsets give every surface its
-    own pattern without generating noise per polygon.
+    Painters fill back to front, so image and label agree on occlusion.
+    Textures are windows at random offsets into a per-frame noise bank; the
+    depth buffer feeds the aerial haze.
 
     Args:
         cam (Camera): The camera (for the per-row ground depth).
-        rng (np.random.Generator): The frame's generator; the noise bank is
-            drawn from it here, offsets and chroma directions later.
+        rng (np.random.Generator): The frame's generator.
 
     Attributes:
         img (np.ndarray): float32 ``[h, w, 3]`` RGB image.
         index (np.ndarray): uint8 ``[h, w]`` label indices (Sky at first).
         depth (np.ndarray): float32 ``[h, w]`` distance in metres.
-        hi (np.ndarray): float32 per-pixel noise bank (also the sensor
-            noise), ``[h + pad, w + pad]``.
+        hi (np.ndarray): float32 ``[h + pad, w + pad]`` per-pixel noise bank
+            (also the sensor noise).
     """
 
     def __init__(self, cam: Camera, rng: np.random.Generator) -> None:
@@ -72,14 +64,12 @@ class Canvas:
 
         Args:
             polys (list[np.ndarray] | np.ndarray): Polygons ``[N_i, 2]``
-                (u, v) in pixels, drawn one by one so overlaps stay filled;
-                or one ``[N, K, 2]`` array of disjoint polygons (window
-                grids, dashes, stripes), drawn in one call.
+                (u, v), drawn one by one so overlaps stay filled; or one
+                ``[N, K, 2]`` array of disjoint polygons, drawn in one call.
 
         Returns:
             tuple | None: ``((y0, y1, x0, x1), mask)`` with a bool mask
-            ``[y1 - y0, x1 - x0]``, or None when nothing of the polygons
-            falls inside the image.
+            ``[y1 - y0, x1 - x0]``, or None when nothing falls inside.
         """
         if isinstance(polys, np.ndarray) and polys.ndim == 3:
             if not len(polys) or polys.shape[1] < 3:
@@ -155,16 +145,14 @@ class Canvas:
         """Fill polygons in the image (textured) and, if ``cls``, the label.
 
         Args:
-            polys (list[np.ndarray] | np.ndarray): Polygons in pixels, see
-                :meth:`region`.
+            polys (list[np.ndarray] | np.ndarray): See :meth:`region`.
             cls (str | None): A2D2 label name, or None for image-only detail.
-            colour: Base RGB colour (3 floats), or a callable that maps an
-                array of image rows to ``[rows, 3]`` colours (gradients).
+            colour: Base RGB colour, or a callable mapping image rows to
+                ``[rows, 3]`` colours.
             lo, mid (float): Relative amplitude of coarse / medium noise.
             hi (float): Per-pixel noise amplitude (grey levels).
-            tint (float): Amplitude of smooth colour (chroma) variation.
-            depth: None (keep), a distance in metres, ``'ground'`` (per-row
-                ground distance) or 0 (no haze).
+            tint (float): Amplitude of smooth chroma variation.
+            depth: None (keep), metres, ``'ground'`` or 0 (no haze).
 
         Returns:
             tuple | None: The painted region (see :meth:`region`).
@@ -220,8 +208,8 @@ class Canvas:
         return reg
 
     def shade(self, polys, factor: float, soft: bool = False) -> None:
-        """Multiply the image inside polygons by ``factor`` (shadows, joints;
-        the label is kept). ``soft`` feathers the edge."""
+        """Multiply the image inside polygons by ``factor``; ``soft`` feathers
+        it."""
         reg = self.region(polys)
         if reg is None:
             return
@@ -235,9 +223,8 @@ class Canvas:
         sub *= (1.0 - (1.0 - factor) * w)[..., None]
 
     def blur_patch(self, polys, cls: Optional[str]) -> bool:
-        """Blur the image under polygons and label them ``cls``, as A2D2
-        does with number plates and faces. Returns whether anything (at
-        least 4 pixels) was blurred."""
+        """Blur under polygons and label them ``cls`` (plates, faces); True if
+        done."""
         reg = self.region(polys)
         if reg is None:
             return False

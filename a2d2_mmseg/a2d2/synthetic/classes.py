@@ -1,9 +1,4 @@
-"""A2D2's label classes as the generator uses them.
-
-The label of a frame is drawn as indices into A2D2's 55-entry class list
-(:data:`A2D2_CLASS_LIST`, A2D2's own order) and written in A2D2's RGB colours
-through :data:`PALETTE`.
-"""
+"""A2D2's label classes as the generator uses them (indices, palette)."""
 from typing import Dict
 
 import numpy as np

@@ -1,8 +1,4 @@
-"""Base paint colours (RGB, 0..255) of the things in a scene.
-
-These are the image's colours, not the label's: labels use A2D2's palette
-(:mod:`.classes`).
-"""
+"""Base paint colours (RGB, 0..255) of the things in a scene (not labels)."""
 from typing import Sequence
 
 import numpy as np
@@ -40,9 +36,6 @@ SKIN = [(230, 190, 160), (200, 150, 120), (150, 100, 70), (100, 66, 46)]
 
 
 def choice(rng: np.random.Generator, items: Sequence):
-    """One element of ``items`` (a list of tuples), drawn by ``rng``.
-
-    Unlike ``rng.choice`` it returns the element itself (a tuple), not a
-    numpy array.
-    """
+    """One element of ``items`` drawn by ``rng``, itself (not a numpy
+    array)."""
     return items[int(rng.integers(0, len(items)))]

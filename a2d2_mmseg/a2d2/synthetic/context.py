@@ -7,12 +7,7 @@ from a2d2_mmseg.a2d2.synthetic.scene import Scene
 
 
 class FrameContext:
-    """One frame of a scene at time ``t``: the camera where the ego car is
-    then, and a fresh canvas.
-
-    The camera sways a little within its lane and the horizon and heading
-    jitter per frame (drawn from the frame's generator, before the canvas
-    draws its noise bank).
+    """One frame at time ``t``: the swaying camera and a fresh canvas.
 
     Args:
         scene (Scene): The scene's layout.
@@ -22,9 +17,7 @@ class FrameContext:
 
     Attributes:
         ego_s (float): Road position of the camera.
-        z_near (float): Nearest depth whose ground covers the image bottom,
-            where ground polygons start.
-        z_far (float): Where ground polygons end.
+        z_near, z_far (float): Where ground polygons start and end.
         z_min_obj (float): Objects nearer than this are not drawn.
     """
 
@@ -53,8 +46,8 @@ class FrameContext:
         return s_world - self.ego_s
 
     def lit(self, colour, sign: float) -> np.ndarray:
-        """Colour (float32 ``[3]``) of a surface facing lateral direction
-        ``sign`` (+1 right, -1 left, 0 towards the camera)."""
+        """Colour (float32 ``[3]``) of a surface facing ``sign`` (+1 right, -1
+        left)."""
         light = self.scene.light
         factor = light.sun if sign == light.sun_side else light.shadow
         return np.asarray(colour, np.float32) * factor

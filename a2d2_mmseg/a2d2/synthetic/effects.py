@@ -7,12 +7,10 @@ from a2d2_mmseg.a2d2.synthetic.textures import radial
 
 
 def finish(fr: FrameContext) -> np.ndarray:
-    """Turn the canvas into the camera image.
+    """Turn the canvas into the camera image (in place).
 
-    In order: aerial haze (distant things fade to the horizon colour),
-    colour grading (gain, white balance, saturation), lens blur, stronger
-    blur and darkening towards the corners, grey and colour sensor noise,
-    quantisation and the camera's gamma. Changes the canvas image in place.
+    Aerial haze, colour grading, lens and corner blur, vignette, sensor
+    noise, quantisation and gamma, in that order.
 
     Args:
         fr (FrameContext): The painted frame.

@@ -1,13 +1,9 @@
 """Generate the synthetic A2D2 set: :func:`generate`.
 
-Every scene is drawn from its own ``numpy.random.Generator`` seeded with
-``[seed, scene]`` (layout, then the first frame id) and every frame from one
-seeded with ``[seed, scene, frame]``, so a frame does not depend on the
-other scenes or on how many there are. A camera other than the front one
-draws its frame from ``[seed, scene, frame, camera index]``
-(:mod:`.views`), so asking for more cameras leaves the front camera's files
-as they were, and the layout (``raw``, ``bboxes``, ``seed_bboxes``) only
-decides where the same files go (:mod:`.writer`).
+Each scene is drawn from ``default_rng([seed, scene])``, each frame from
+``[seed, scene, frame]`` (other cameras add their index, :mod:`.views`),
+so a frame depends neither on the other scenes nor on the cameras asked
+for; the layout only decides where the same files go (:mod:`.writer`).
 """
 import os
 import time
@@ -35,25 +31,22 @@ class Summary:
 
     Attributes:
         out_dir (str): The output folder as given.
-        num_scenes, frames_per_scene (int): Counts.
-        num_frames (int): Frames written over all scenes and cameras.
+        num_scenes, frames_per_scene, num_frames (int): Counts (frames over
+            all scenes and cameras).
         size (tuple[int, int]): ``(w, h)``.
         seed (int): The seed.
         scenes (list[str]): Scene folder names in order.
-        splits (dict[str, list[str]]): Split -> scenes (train, val, test;
-            empty lists for splits without a file).
+        splits (dict[str, list[str]]): train / val / test -> scenes.
         frames (dict[str, list[str]]): Scene -> frame ids.
-        label_pixels (dict[str, int]): Label name -> pixels over all
-            frames, for names that occur.
+        label_pixels (dict[str, int]): Label name -> pixels, where non-zero.
         categories (list[str]): A2D2 categories that occur, sorted.
         replaced (bool): An earlier output was replaced.
         command (str): The command line that writes the same files.
         seconds (float): Wall time.
         layout (str): The layout written.
         cameras (tuple[str]): The cameras written.
-        folders (dict[str, list[str]]): 'seed_bboxes': split folder
-            (train, test, special) -> scenes, non-empty folders only; other
-            layouts: empty.
+        folders (dict[str, list[str]]): 'seed_bboxes': split folder ->
+            scenes; other layouts: empty.
     """
 
     out_dir: str
@@ -76,8 +69,7 @@ class Summary:
 
 
 def _progress(total: int, enabled: bool):
-    """An mmengine progress bar, or a no-op when disabled or mmengine is
-    missing (it is imported only here)."""
+    """An mmengine progress bar, or a no-op (disabled or no mmengine)."""
     if enabled:
         try:
             from mmengine.utils import ProgressBar
@@ -103,38 +95,26 @@ def generate(out_dir: Union[str, os.PathLike],
              layout: str = 'raw',
              cameras: Union[str, Sequence[str], None] = None,
              special_scenes: int = 0) -> Summary:
-    """Write a synthetic dataset in an A2D2 arrangement.
+    """Write a synthetic set in an A2D2 arrangement (docs/dataset_prepare.md).
 
     Args:
-        out_dir (str | os.PathLike): Output folder (the dataset's
-            ``data_root``). Created if missing. An earlier output of the
-            generator is replaced; any other non-empty folder is refused
-            unless ``overwrite``.
+        out_dir (str | os.PathLike): Output folder (``data_root``); created
+            if missing. An earlier output is replaced; any other non-empty
+            folder is refused unless ``overwrite``.
         num_scenes (int): Number of scenes (drives). Defaults to 6.
         frames_per_scene (int): Frames per scene. Defaults to 8.
         size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``. Defaults to
-            ``(480, 302)`` (A2D2's 1920x1208 divided by 4).
-        seed (int): Non-negative seed; the same arguments give
-            byte-identical files (for the same numpy and OpenCV versions on
-            the same kind of CPU). Defaults to 0.
-        overwrite (bool): Replace ``camera_lidar_semantic/``,
-            ``camera_lidar_semantic_bboxes/``, ``splits/`` and
-            ``SYNTHETIC_README.txt`` of a folder that is not an earlier
-            synthetic output. Other files are kept. Defaults to False.
+            ``(480, 302)``.
+        seed (int): Non-negative seed; the same arguments give byte-identical
+            files. Defaults to 0.
+        overwrite (bool): Replace the generator's folders and marker in a
+            folder that is not an earlier output. Defaults to False.
         progress (bool): Show an mmengine progress bar. Defaults to True.
-        layout (str): 'raw' (A2D2's ``camera_lidar_semantic/``), 'bboxes'
-            (its 3D-box part as it ships) or 'seed_bboxes' (the seed study's
-            ``camera_lidar_semantic_bboxes/camera/{train,test,special}/``;
-            train and val scenes in ``train/``, test scenes in ``test/``);
-            see :mod:`.writer`. The same frames in every layout. Defaults
-            to 'raw'.
-        cameras (str | Sequence[str], optional): Cameras to write ('all',
-            names of ``a2d2_mmseg.a2d2.layout.CAMERAS``, or 'a,b'); None
-            for the front centre only. Other cameras are the front camera
-            turned (see :mod:`.views`).
-        special_scenes (int): 'seed_bboxes' only: scenes moved from the end
-            of the train split into ``special/``. Defaults to 0 (no
-            ``special/`` folder).
+        layout (str): 'raw' (default), 'bboxes' or 'seed_bboxes'.
+        cameras (str | Sequence[str], optional): 'all', names or 'a,b'; None
+            for the front centre only.
+        special_scenes (int): 'seed_bboxes' only: train scenes moved into
+            ``special/``. Defaults to 0.
 
     Returns:
         Summary: What was written.

@@ -1,8 +1,4 @@
-"""Options of the synthetic A2D2 generator and their checks.
-
-The generator is deterministic in :class:`Options`: the same options give
-byte-identical files. Sizes are ``(w, h)`` in pixels throughout.
-"""
+"""Options of the synthetic A2D2 generator and their checks."""
 from dataclasses import dataclass
 from typing import Sequence, Tuple, Union
 
@@ -36,15 +32,14 @@ def parse_size(text: Union[str, Sequence[int]]) -> Tuple[int, int]:
     """Parse and check an image size.
 
     Args:
-        text (str | Sequence[int]): ``'WxH'`` (e.g. ``'480x302'``; ``*``
-            works as the separator too) or ``(w, h)``.
+        text (str | Sequence[int]): ``'WxH'`` (``*`` works too) or ``(w, h)``.
 
     Returns:
         tuple[int, int]: ``(w, h)``.
 
     Raises:
-        SyntheticA2D2Error: Not a size, smaller than :data:`MIN_SIZE` or
-            larger than :data:`MAX_SIDE` per side.
+        SyntheticA2D2Error: Not a size, below :data:`MIN_SIZE` or above
+            :data:`MAX_SIDE`.
     """
     if isinstance(text, str):
         parts = text.lower().replace('*', 'x').split('x')
@@ -73,21 +68,16 @@ class Options:
     Args:
         num_scenes (int): Number of scenes (drives), at least 1.
         frames_per_scene (int): Frames per scene, at least 1.
-        size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``; stored as
-            ``(w, h)``.
+        size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``.
         seed (int): Non-negative seed.
         layout (str): One of :data:`GENERATOR_LAYOUTS`. Defaults to 'raw'.
-        cameras (str | Sequence[str]): Cameras to write, as
-            :func:`~a2d2_mmseg.a2d2.layout.parse_cameras` takes them
-            ('all', names, or 'a,b'); stored as a tuple. Defaults to
-            ``('front_center',)``.
-        special_scenes (int): Scenes moved from the end of the train split
-            into the ``special/`` folder (layout 'seed_bboxes' only); at
-            least one train scene must remain. Defaults to 0.
+        cameras (str | Sequence[str]): As ``parse_cameras`` takes them.
+            Defaults to ``('front_center',)``.
+        special_scenes (int): Train scenes moved into ``special/``
+            ('seed_bboxes' only). Defaults to 0.
 
     Raises:
-        SyntheticA2D2Error: A value that is not an integer, out of range, a
-            bad size, layout or camera name.
+        SyntheticA2D2Error: A bad value, size, layout or camera name.
     """
 
     num_scenes: int = 6

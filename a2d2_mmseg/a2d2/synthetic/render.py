@@ -1,8 +1,4 @@
-"""Draw the frames of a scene.
-
-A frame is painted back to front: sky, far background, ground, buildings,
-street objects (far to near), the ego hood; then the camera effects.
-"""
+"""Draw the frames of a scene, back to front, then the camera effects."""
 from typing import List, Tuple
 
 import numpy as np
@@ -48,8 +44,8 @@ def render(scene: Scene, w: int, h: int, t: float,
         rng (np.random.Generator): The frame's generator.
 
     Returns:
-        tuple[np.ndarray, np.ndarray]: The RGB image (uint8 ``[h, w, 3]``)
-        and the label as indices into A2D2's class list (uint8 ``[h, w]``).
+        tuple[np.ndarray, np.ndarray]: RGB image (uint8 ``[h, w, 3]``) and
+        indices into A2D2's class list (uint8 ``[h, w]``).
     """
     fr = FrameContext(scene, w, h, t, rng)
     draw_sky(fr)
@@ -91,12 +87,8 @@ def _visible_objects(fr: FrameContext) -> List[tuple]:
 
 
 def _draw_street_objects(fr: FrameContext) -> None:
-    """Trees, hedges, poles, vehicles and people, far to near.
-
-    Numbered variants ("Car 1".."Car 4", "Truck 1".."Truck 3", ...) are
-    handed out in depth order, so neighbours get different ones, as in
-    A2D2.
-    """
+    """Street objects far to near; numbered variants handed out in depth
+    order."""
     items = _visible_objects(fr)
     items.sort(key=lambda it: -it[0])
     counters = dict.fromkeys(_PAINTERS, 0)
@@ -116,10 +108,7 @@ def render_frame(seed: int, scene_idx: int, frame_idx: int,
                  frames_per_scene: int = 8,
                  size: Tuple[int, int] = DEFAULT_SIZE
                  ) -> Tuple[np.ndarray, np.ndarray]:
-    """Draw one frame of a generated set without writing it.
-
-    Gives exactly what :func:`..generate.generate` writes for the same
-    seed, scene, frame, scene length and size.
+    """Draw one frame of a generated set without writing it (as generate does).
 
     Args:
         seed (int): Dataset seed.
@@ -130,8 +119,8 @@ def render_frame(seed: int, scene_idx: int, frame_idx: int,
 
     Returns:
         tuple[np.ndarray, np.ndarray]: RGB image (uint8 ``[h, w, 3]``) and
-        label indices into A2D2's class list (uint8 ``[h, w]``);
-        ``PALETTE[index]`` is the A2D2 colour label.
+        indices into A2D2's class list (uint8 ``[h, w]``; ``PALETTE[index]``
+        is the colour label).
     """
     w, h = size
     layout = scene_layout(np.random.default_rng([seed, scene_idx]), w, h,

@@ -1,10 +1,8 @@
 """The elements of one scene: what a scene layout holds.
 
-A scene is one drive along a street. Positions along the road are ``s``
-(metres from where the ego car is at time 0), across it ``d`` (metres right
-of the centre divider), heights ``y`` above the ground; colours are RGB
-(0..255, float32 arrays or int tuples). Every frame of a scene is drawn from
-the same :class:`Scene` at its own time ``t``.
+Road position ``s`` (metres from the ego car at time 0), lateral ``d``
+(metres right of the centre divider), height ``y``; colours RGB 0..255.
+Every frame of a scene is drawn from the same :class:`Scene` at its time.
 """
 from dataclasses import dataclass
 from typing import ClassVar, Dict, List, Optional, Tuple, Union
@@ -16,17 +14,7 @@ Colour = Union[np.ndarray, Tuple[int, int, int]]
 
 @dataclass(eq=False)
 class CameraSetup:
-    """The ego car's camera and motion.
-
-    Attributes:
-        focal: Focal length in pixels.
-        horizon: Image row of the horizon.
-        height: Camera height in metres.
-        curvature: Road curvature (1 / radius, + = right; 0 = straight).
-        heading: Road direction relative to the camera (radians).
-        speed: Ego speed in m/s.
-        s_end: Road position of the ego car at the last frame.
-    """
+    """The ego car's camera and motion (pixels, metres, radians, m/s)."""
 
     focal: float
     horizon: float
@@ -41,9 +29,9 @@ class CameraSetup:
 class Road:
     """The road's cross-section and surface colours.
 
-    Lanes: ``n_same`` in the ego direction (right of the divider, ``d > 0``)
-    and ``n_onc`` oncoming; ``*_line`` are the solid edge lines, ``*_edge``
-    the curbs' road side. ``dash`` is (dash length, gap, phase) in metres.
+    ``n_same`` lanes right of the divider, ``n_onc`` oncoming; ``*_line``
+    are the solid edge lines, ``*_edge`` the curbs' road side; ``dash`` is
+    (dash length, gap, phase) in metres.
     """
 
     lane_w: float
@@ -73,9 +61,7 @@ class Road:
 
 @dataclass(eq=False)
 class Side:
-    """One side of the street, from the road outwards (``sign`` = +1 right,
-    -1 left): curb from ``edge`` to ``inner``, sidewalk to ``walk_end``,
-    grass verge (``verge == 'grass'``, else None) to ``outer``."""
+    """One side of the street (``sign`` +1 right): curb, sidewalk, verge."""
 
     sign: int
     edge: float
@@ -87,8 +73,8 @@ class Side:
 
 @dataclass(eq=False)
 class Crossing:
-    """A cross street from ``s`` to ``s + width``, with or without a zebra
-    crossing before it and traffic signals."""
+    """A cross street from ``s`` to ``s + width``, maybe with zebra and
+    signals."""
 
     s: float
     width: float
@@ -106,12 +92,8 @@ class Roof:
 
 @dataclass(eq=False)
 class Building:
-    """A facade along the street from ``s0`` to ``s1`` at lateral ``d``.
-
-    ``style`` is 'plaster', 'brick' or 'concrete'; windows are ``win_w`` x
-    ``win_h`` metres every ``win_step`` metres on floors of ``floor``
-    metres; ``shop`` puts shop windows on the ground floor.
-    """
+    """A facade from ``s0`` to ``s1`` at lateral ``d``; ``style``
+    plaster/brick/concrete."""
 
     side: str
     sign: int
@@ -134,8 +116,7 @@ class Building:
 
 @dataclass(eq=False)
 class Tree:
-    """A tree at ``(d, s)``; ``blobs`` ``[7, 3]`` in [-1, 1] place and size
-    the crown's blobs."""
+    """A tree at ``(d, s)``; ``blobs`` ``[7, 3]`` place and size its crown."""
 
     d: float
     s: float
@@ -160,11 +141,8 @@ class Hedge:
 
 @dataclass(eq=False)
 class Sign:
-    """A traffic sign on a pole; ``back`` shows its back (left side).
-
-    ``shape`` is 'circle', 'triangle', 'square', 'diamond' or 'rect';
-    ``style`` (0..2) picks its colours.
-    """
+    """A traffic sign on a pole (``shape``, colour ``style`` 0..2,
+    ``back``)."""
 
     kind: ClassVar[str] = 'sign'
     d: float
@@ -189,8 +167,8 @@ class StreetLight:
 
 @dataclass(eq=False)
 class Signal:
-    """Traffic signals at a crossing; ``arm`` adds one over the road,
-    ``light`` (0 red, 1 amber, 2 green) is the lit lamp."""
+    """Traffic signals at a crossing; ``arm`` over the road, ``light`` the lit
+    lamp."""
 
     kind: ClassVar[str] = 'signal'
     d: float
@@ -232,8 +210,7 @@ class Parked:
 
 @dataclass(eq=False)
 class Moving:
-    """Drives at ``v`` m/s from road position ``s0`` (negative: towards
-    the camera)."""
+    """Drives at ``v`` m/s from road position ``s0`` (negative: towards us)."""
 
     s0: float
     v: float
@@ -248,8 +225,7 @@ Motion = Union[Pace, Parked, Moving]
 
 @dataclass(eq=False)
 class Vehicle:
-    """A car or truck (``kind``) at lateral ``d``; ``facing`` is 'rear' (it
-    drives away) or 'front'; ``box`` is a truck's cargo box colour."""
+    """A car or truck at lateral ``d``, ``facing`` 'rear' or 'front'."""
 
     kind: str
     d: float
@@ -279,8 +255,8 @@ class Person:
 
 @dataclass(eq=False)
 class Hood:
-    """The ego car's hood: ``height`` (fraction of the image) at the
-    sides, ``bulge`` towards the middle."""
+    """The ego car's hood: ``height`` (image fraction) at the sides,
+    ``bulge``."""
 
     height: float
     bulge: float
@@ -289,8 +265,7 @@ class Hood:
 
 @dataclass(eq=False)
 class Sky:
-    """Sky ``kind`` ('clear', 'overcast', 'evening'), its zenith and
-    horizon colours and cloud cover (0..1)."""
+    """Sky ``kind``, zenith and horizon colours and cloud cover (0..1)."""
 
     kind: str
     zenith: np.ndarray
@@ -310,12 +285,8 @@ class Grade:
 
 @dataclass(eq=False)
 class Lighting:
-    """Sky, sun and camera response of a scene.
-
-    Surfaces facing ``sun_side`` (+1 right, -1 left) are lit by ``sun``,
-    the others by ``shadow``; ``fog`` (metres) and ``haze_max`` set the
-    aerial haze; ``vignette`` and ``noise`` the lens and sensor.
-    """
+    """Sky, sun (side ``sun_side``), haze, grading, vignette and sensor
+    noise."""
 
     sky: Sky
     sun_side: float
@@ -341,8 +312,7 @@ class TreeLine:
 
 @dataclass(eq=False)
 class FarBlock:
-    """A distant building block at the horizon (``x`` in image widths from
-    the centre)."""
+    """A distant building block at the horizon (``x`` in image widths)."""
 
     x: float
     width: float
@@ -354,10 +324,8 @@ class FarBlock:
 class Scene:
     """One scene's layout, shared by its frames.
 
-    ``kind`` is 'urban', 'suburban' or 'avenue'; ``sides`` maps 'right' and
-    'left' to :class:`Side`; ``zebra`` is the road position of a zebra
-    crossing (or None); street objects beyond ``z_vis`` metres (where a
-    curved road disappears behind the facades) are not drawn.
+    ``kind`` is 'urban', 'suburban' or 'avenue'; street objects beyond
+    ``z_vis`` metres (hidden by a curved road's facades) are not drawn.
     """
 
     kind: str

@@ -1,7 +1,4 @@
-"""Noise and colour ramps that give surfaces texture and light.
-
-All of it is vectorised numpy/OpenCV; arrays are float32 unless noted.
-"""
+"""Noise and colour ramps that give surfaces texture and light (float32)."""
 import functools
 from typing import Callable, Tuple
 
@@ -11,13 +8,10 @@ import numpy as np
 
 def smooth_noise(rng: np.random.Generator, h: int, w: int,
                  cell: float) -> np.ndarray:
-    """Zero-mean noise with features about ``cell`` pixels across.
-
-    A coarse grid of normal samples is upscaled bicubically and scaled to
-    unit standard deviation.
+    """Zero-mean, unit-std noise with features about ``cell`` pixels across.
 
     Args:
-        rng (np.random.Generator): Source of the grid.
+        rng (np.random.Generator): Source of the coarse grid.
         h, w (int): Output shape.
         cell (float): Feature size in pixels (at least 1).
 
@@ -36,16 +30,8 @@ def smooth_noise(rng: np.random.Generator, h: int, w: int,
 
 
 def vgrad(c_top, c_bottom, v_top: float, v_bottom: float) -> Callable:
-    """A vertical colour gradient, as :meth:`Canvas.paint` takes it.
-
-    Args:
-        c_top, c_bottom: RGB colours (3 floats) at rows ``v_top`` and
-            ``v_bottom``; constant beyond them.
-        v_top, v_bottom (float): Image rows.
-
-    Returns:
-        Callable: Maps image rows ``[n]`` to colours ``[n, 3]``.
-    """
+    """A vertical colour gradient for :meth:`Canvas.paint`: rows ``[n]`` ->
+    ``[n, 3]``."""
     c_top = np.asarray(c_top, np.float32)
     c_bottom = np.asarray(c_bottom, np.float32)
 
@@ -61,9 +47,8 @@ def radial(w: int, h: int) -> Tuple[np.ndarray, np.ndarray]:
     """Lens falloff maps of a ``w`` x ``h`` frame (cached, read-only).
 
     Returns:
-        tuple[np.ndarray, np.ndarray]: The squared normalised radius
-        ``[h, w, 1]`` (0 at the centre, 1 in the corners) and the weight of
-        the corner blur ``[h, w, 1]`` (0 inside, up to 1 in the corners).
+        tuple[np.ndarray, np.ndarray]: Squared normalised radius and corner
+        blur weight, each ``[h, w, 1]``.
     """
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     r2 = (((xx + 0.5 - w / 2) / (w / 2))**2 +

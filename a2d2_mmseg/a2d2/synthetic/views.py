@@ -1,13 +1,8 @@
-"""The other cameras: the same street seen by a turned camera.
+"""The other cameras: the front camera turned by a fixed angle.
 
-The generator draws a front camera over a road (:mod:`.camera`). A2D2's
-other five cameras are stood in for by that camera turned by a fixed angle
-(:data:`CAMERA_YAW`): the front-left and front-right cameras look 25 degrees
-aside, the side cameras about 50 degrees (mostly sidewalks and facades), and
-the rear camera looks along the road without the ego car's hood. The files
-follow A2D2's folders and names for each camera; the views are not A2D2's
-camera geometry. Each camera's frame is drawn from its own generator, so
-adding a camera leaves the others' files as they were.
+Each of A2D2's other cameras is the front camera turned by
+:data:`CAMERA_YAW` (the rear one without the hood), with A2D2's folders
+and names but not its camera geometry; each draws from its own generator.
 """
 import dataclasses
 
@@ -24,8 +19,8 @@ CAMERA_INDEX = {cam: i for i, cam in enumerate(CAMERA_YAW)}
 
 
 def camera_scene(scene: Scene, camera: str) -> Scene:
-    """The scene as camera ``camera`` sees it (``scene`` itself for the
-    front camera)."""
+    """The scene as ``camera`` sees it (``scene`` itself for the front
+    camera)."""
     if camera == 'front_center':
         return scene
     setup = dataclasses.replace(

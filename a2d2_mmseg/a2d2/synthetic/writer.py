@@ -1,12 +1,8 @@
 """The generated set on disk: an A2D2 arrangement, split lists, marker file.
 
-The layout objects (:mod:`a2d2_mmseg.a2d2.layout`) say where the scenes
-and ``class_list.json`` go, for ``layout='raw'`` (default), ``'bboxes'``
-(with empty ``label3D/`` and ``lidar/`` folders) or ``'seed_bboxes'``
-(split folders, :func:`seed_folders`). Beside them: ``splits/*.txt`` (one
-scene a line, in every layout) and ``SYNTHETIC_README.txt``
-(:func:`write_marker`). PNGs are 8-bit RGB written by OpenCV
-(deterministic bytes); dates are in :data:`SCENE_YEAR`.
+Scenes go where the layout objects say ('raw', 'bboxes', 'seed_bboxes');
+beside them ``splits/*.txt`` and ``SYNTHETIC_README.txt``. PNGs are
+written by OpenCV (deterministic bytes).
 """
 import json
 import os
@@ -34,8 +30,8 @@ _PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
 
 
 def scene_name(scene_idx: int) -> str:
-    """Folder name of scene ``scene_idx``: a made-up drive in 2099,
-    ``YYYYMMDD_HHMMSS`` as in A2D2 (independent of the seed)."""
+    """Folder name of scene ``scene_idx``: a made-up ``YYYYMMDD_HHMMSS`` in
+    2099."""
     when = datetime(SCENE_YEAR, 1, 1, 9, 0, 0) + timedelta(
         days=scene_idx, minutes=(37 * scene_idx) % 540,
         seconds=(13 * scene_idx) % 60)
@@ -43,11 +39,10 @@ def scene_name(scene_idx: int) -> str:
 
 
 def split_scenes(scenes: Sequence[str]) -> Dict[str, List[str]]:
-    """Scene splits: train / val / test, disjoint, covering every scene.
+    """Scene splits train / val / test, disjoint, covering every scene.
 
     With 3 or more scenes, ``max(1, round(n / 6))`` scenes each go to val
-    and test (the last ones), the rest to train. With fewer, all to train
-    and val / test are empty (their files are not written).
+    and test (the last ones), the rest to train; with fewer, all to train.
 
     Args:
         scenes (Sequence[str]): Scene names in order.
@@ -73,8 +68,7 @@ def move_special(splits: Dict[str, List[str]],
         special_scenes (int): Scenes for the seed's ``special/`` folder.
 
     Returns:
-        dict[str, list[str]]: ``train`` (without them), ``val``, ``test``
-        and ``special``.
+        dict[str, list[str]]: ``train``, ``val``, ``test`` and ``special``.
 
     Raises:
         SyntheticA2D2Error: No train scene would remain.
@@ -92,17 +86,15 @@ def move_special(splits: Dict[str, List[str]],
 def seed_folders(splits: Dict[str, List[str]]) -> Dict[str, List[str]]:
     """The seed arrangement's split folders from the scene splits.
 
-    ``train/`` holds the train and val scenes (the seed has no validation
-    folder), ``test/`` the test scenes, ``special/`` the special ones;
-    folders without scenes are left out (with fewer than 3 scenes there is
-    no ``test/``).
+    ``train/`` holds the train and val scenes, ``test/`` the test scenes,
+    ``special/`` the special ones; empty folders are left out.
 
     Args:
         splits (dict): :func:`move_special`'s result.
 
     Returns:
-        dict[str, list[str]]: Folder (of :data:`SEED_SPLITS`, in that
-        order) -> scenes, only non-empty folders.
+        dict[str, list[str]]: Folder -> sorted scenes, in :data:`SEED_SPLITS`
+        order.
     """
     folders = dict(train=splits['train'] + splits['val'],
                    test=list(splits['test']),
@@ -111,9 +103,8 @@ def seed_folders(splits: Dict[str, List[str]]) -> Dict[str, List[str]]:
 
 
 def _scene_dirs(out_dir: str) -> Optional[List[str]]:
-    """Every scene folder name the generator may have written in
-    ``out_dir`` (any layout); None when something else is there (a link,
-    a file or folder the generator never writes)."""
+    """Scene folder names written in ``out_dir``; None if anything foreign is
+    there."""
     names = []
     raw = osp.join(out_dir, RAW_DIR)
     bbox = osp.join(out_dir, BBOX_DIR)
@@ -142,10 +133,8 @@ def _scene_dirs(out_dir: str) -> Optional[List[str]]:
 
 
 def is_synthetic_output(out_dir: str) -> bool:
-    """Whether ``out_dir`` holds an earlier output of this generator (in
-    any layout): the marker file with its first line, and no scene outside
-    2099 (nor anything else the generator does not write) in
-    ``camera_lidar_semantic/`` or ``camera_lidar_semantic_bboxes/``."""
+    """Whether ``out_dir`` holds an earlier output of this generator (any
+    layout)."""
     marker = osp.join(out_dir, MARKER)
     if not osp.isfile(marker):
         return False
@@ -162,16 +151,12 @@ def is_synthetic_output(out_dir: str) -> bool:
 def prepare_out(out_dir: str, overwrite: bool) -> bool:
     """Check the output folder and clear what the generator writes.
 
-    An empty or missing folder is created; an earlier output (of any
-    layout) is replaced; any other non-empty folder is refused unless
-    ``overwrite``. Only what the generator writes in some layout is removed:
-    ``camera_lidar_semantic/``, ``camera_lidar_semantic_bboxes/``,
-    ``splits/`` and the marker (so that the folder never holds two
-    arrangements).
+    An empty or missing folder is created; an earlier output is replaced; any
+    other non-empty folder is refused unless ``overwrite``. Only the
+    generator's own folders and marker are removed.
 
     Returns:
-        bool: Whether an earlier output (or, with ``overwrite``, other
-        content) was replaced.
+        bool: Whether something was replaced.
 
     Raises:
         SyntheticA2D2Error: ``out_dir`` is a file, or a foreign non-empty
@@ -200,8 +185,7 @@ def prepare_out(out_dir: str, overwrite: bool) -> bool:
 
 
 def write_class_list(out_dir: str, layout: str = 'raw') -> None:
-    """Write A2D2's ``class_list.json`` (colour -> name, A2D2's order) where
-    the layout keeps it."""
+    """Write A2D2's ``class_list.json`` where the layout keeps it."""
     folder = osp.join(out_dir, ARRANGEMENTS[layout].class_list_dirs[0])
     os.makedirs(folder, exist_ok=True)
     with open(osp.join(folder, 'class_list.json'), 'w',
@@ -213,9 +197,7 @@ def write_class_list(out_dir: str, layout: str = 'raw') -> None:
 def make_scene_dirs(out_dir: str, scene: str, layout: str = 'raw',
                     folder: str = '',
                     cameras: Sequence[str] = DEFAULT_CAMERAS) -> str:
-    """Create a scene's camera and label folders (and, for 'bboxes', its
-    empty ``label3D/`` and ``lidar/`` folders); returns the scene's
-    folder.
+    """Create a scene's camera and label folders (and the layout's extra ones).
 
     Args:
         out_dir (str): The output folder.
@@ -223,6 +205,9 @@ def make_scene_dirs(out_dir: str, scene: str, layout: str = 'raw',
         layout (str): 'raw', 'bboxes' or 'seed_bboxes'.
         folder (str): The split folder ('seed_bboxes').
         cameras (Sequence[str]): Camera names.
+
+    Returns:
+        str: The scene's folder.
     """
     lay = ARRANGEMENTS[layout]
     base = osp.join(lay.scene_root(out_dir, folder), scene)
@@ -243,11 +228,9 @@ def write_frame(base: str, stamp: str, frame_id: str, image: np.ndarray,
         stamp (str): The scene's ``YYYYMMDDHHMMSS``.
         frame_id (str): Nine-digit frame id.
         image (np.ndarray): uint8 RGB ``[h, w, 3]``.
-        index (np.ndarray): uint8 ``[h, w]`` indices into A2D2's class
-            list, written in A2D2's colours.
+        index (np.ndarray): uint8 ``[h, w]`` indices into A2D2's class list.
         tstamp (int): The camera JSON's ``cam_tstamp`` (microseconds).
-        camera (str): The camera's name (its folder ``cam_<camera>``, its
-            token in the file names). Defaults to 'front_center'.
+        camera (str): The camera's name. Defaults to 'front_center'.
 
     Raises:
         OSError: A PNG could not be written.
@@ -282,8 +265,7 @@ def write_frame(base: str, stamp: str, frame_id: str, image: np.ndarray,
 
 
 def write_splits(out_dir: str, splits: Dict[str, List[str]]) -> None:
-    """Write ``splits/<name>.txt`` (one scene a line) for non-empty
-    splits."""
+    """Write ``splits/<name>.txt`` (one scene a line) for non-empty splits."""
     split_dir = osp.join(out_dir, 'splits')
     os.makedirs(split_dir, exist_ok=True)
     for name in SPLITS:
@@ -297,8 +279,7 @@ def command_line(out_dir: str, num_scenes: int, frames_per_scene: int,
                  size: Tuple[int, int], seed: int, layout: str = 'raw',
                  cameras: Sequence[str] = DEFAULT_CAMERAS,
                  special_scenes: int = 0) -> str:
-    """The command line that reproduces an output (options left at their
-    defaults are not written)."""
+    """The command line that reproduces an output (defaults left out)."""
     extra = ''
     if layout != 'raw':
         extra += f' --layout {layout}'
@@ -331,8 +312,7 @@ geometry.
 
 def _layout_lines(out_dir: str, layout: str, cameras: Sequence[str],
                   folders: Dict[str, List[str]]) -> str:
-    """The marker's lines on cameras and split folders ('' for the raw
-    layout's front camera, whose marker is as it always was)."""
+    """The marker's lines on cameras and split folders."""
     lines = ''
     if tuple(cameras) != DEFAULT_CAMERAS:
         lines += f"Cameras: {', '.join(cameras)}\n" + _OTHER_CAMERAS
@@ -353,8 +333,7 @@ def write_marker(out_dir: str, command: str, seed: int, num_scenes: int,
                  splits: Dict[str, List[str]], layout: str = 'raw',
                  cameras: Sequence[str] = DEFAULT_CAMERAS,
                  folders: Optional[Dict[str, List[str]]] = None) -> None:
-    """Write ``SYNTHETIC_README.txt``: what the folder is and how to make
-    it again. Its first line is :data:`MARKER_LINE`.
+    """Write ``SYNTHETIC_README.txt`` (first line :data:`MARKER_LINE`).
 
     Args:
         out_dir (str): The output folder.
@@ -364,8 +343,7 @@ def write_marker(out_dir: str, command: str, seed: int, num_scenes: int,
         splits (dict): Split -> scenes (train, val, test).
         layout (str): The layout written.
         cameras (Sequence[str]): The cameras written.
-        folders (dict, optional): Split folder -> scenes ('seed_bboxes';
-            :func:`seed_folders`).
+        folders (dict, optional): Split folder -> scenes ('seed_bboxes').
     """
     split_lines = '\n'.join(
         f'  {name}: {len(splits[name])} scene(s)'

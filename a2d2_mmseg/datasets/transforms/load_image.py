@@ -14,25 +14,11 @@ from a2d2_mmseg.a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2ImageError,
 class LoadA2D2ImageFromFile(LoadImageFromFile):
     """Load a camera image as stored, refusing broken files by name.
 
-    A drop-in for mmcv's ``LoadImageFromFile`` in the A2D2 pipelines, decoded
-    with :func:`~a2d2_mmseg.a2d2.images.imdecode_no_orientation`:
-
-    * an EXIF Orientation tag is ignored: A2D2's labels are aligned to the
-      stored pixels, and OpenCV's default colour decode would rotate the
-      image but not its label;
-    * the size in a PNG or JPEG header is checked against ``max_side``
-      before decoding, so a small file declaring a huge image is refused
-      without allocating it (the label's size is then checked against the
-      image's by ``LoadA2D2Annotations``, also before decoding);
-    * a missing, empty (0-byte), truncated or corrupt file raises
-      :class:`~a2d2_mmseg.a2d2.images.A2D2ImageError` naming the file,
-      instead of ``cv2.error``, an assertion or a ``None`` image.
-
-    An image that is already loaded (``results['img']``, an array, as
-    mmseg's ``InferencerLoader`` and ``LoadImageFromNDArray`` take it) is
-    used as it is, without reading ``img_path``; so mmseg's inference APIs
-    can feed arrays through the A2D2 test pipelines (see
-    :mod:`a2d2_mmseg.compat.inferencer`).
+    A drop-in for mmcv's ``LoadImageFromFile`` decoded with
+    :func:`~a2d2_mmseg.a2d2.images.imdecode_no_orientation` (EXIF orientation
+    ignored, header size checked first, broken files raise
+    :class:`~a2d2_mmseg.a2d2.images.A2D2ImageError`). An array already in
+    ``results['img']`` (mmseg's inference APIs) is used as it is.
 
     Required Keys:
 
@@ -48,17 +34,12 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
         to_float32 (bool): Convert the image to float32. Defaults to False.
         color_type (str): 'color' (BGR, the default), 'grayscale' or
             'unchanged'; mmcv's '..._ignore_orientation' names are accepted.
-            The orientation is ignored with every choice. Defaults to
-            'color'.
-        imdecode_backend (str): Only 'cv2': the checks and the decode are
-            OpenCV's. Defaults to 'cv2'.
-        ignore_empty (bool): Return None instead of raising for a file that
-            is missing or cannot be used (mmcv's option). Defaults to False.
-        max_side (int, optional): Largest width or height accepted from the
-            header; None for no limit. Defaults to
-            :data:`~a2d2_mmseg.a2d2.images.MAX_IMAGE_SIDE` (8192).
+        imdecode_backend (str): Only 'cv2'. Defaults to 'cv2'.
+        ignore_empty (bool): Return None instead of raising for a missing or
+            unusable file. Defaults to False.
+        max_side (int, optional): Largest side accepted from the header; None
+            for no limit. Defaults to 8192.
         backend_args (dict, optional): mmengine file backend arguments.
-            Defaults to None.
     """
 
     def __init__(self,
@@ -85,16 +66,14 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
         self.max_side = max_side
 
     def transform(self, results: dict) -> Optional[dict]:
-        """Load ``results['img_path']`` into ``results['img']``, or take
-        the array already in ``results['img']``.
+        """Load ``results['img_path']`` into ``results['img']``.
 
         Args:
-            results (dict): Result dict from the dataset (or from mmseg's
-                inference APIs).
+            results (dict): Result dict from the dataset or the inference APIs.
 
         Returns:
-            dict | None: ``results`` with ``img``, ``img_shape`` and
-            ``ori_shape``; None for a bad file with ``ignore_empty``.
+            dict | None: ``results`` with ``img`` ``[H, W, 3]``, ``img_shape``
+            and ``ori_shape``; None for a bad file with ``ignore_empty``.
         """
         if isinstance(results.get('img'), np.ndarray):
             # Already loaded (mmseg's inference APIs, a webcam frame): taken

@@ -1,5 +1,4 @@
-"""Loading A2D2 labels into mmseg samples: the adapter over the core's
-label decoder (:mod:`a2d2_mmseg.a2d2.labels`)."""
+"""Loading A2D2 labels into mmseg samples, over the core's label decoder."""
 import warnings
 from typing import Dict, Mapping, Optional, Tuple, Union
 
@@ -21,65 +20,20 @@ __all__ = ['A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations']
 class LoadA2D2Annotations(BaseTransform):
     """Load an A2D2 label and turn it into a class-index map.
 
-    Three label formats, told by ``results['label_format']`` (set by
-    :class:`A2D2Dataset`): ``'rgb'``, A2D2's own colour PNGs, remapped with
-    one lookup table (colour packed into one integer); ``'index'``, the
-    converter's uint8 masks of the 38 categories, reduced with a 256-entry
-    table; ``'npy'``, the seed's preprocessed masks (class indices taken as
-    they are, or one-hot ``[H, W, C]`` / ``[C, H, W]`` turned into indices).
-    A ``label_map`` from the dataset (custom ``metainfo`` classes) is applied
-    on top.
-
-    The decoding is the core's :class:`~a2d2_mmseg.a2d2.labels.
-    LabelDecoder`: the transform asks for the decoder of a dataset's class
-    set, class list and format once (:func:`~a2d2_mmseg.a2d2.labels.
-    get_decoder`, which reads the class list and builds the tables), keeps
-    it, and per sample only calls it; it is asked again only when a sample
-    comes with other settings. The decoder is not pickled with the
-    transform: each dataloader worker builds its own at its first sample.
-
-    The class set is the dataset's (``results['class_set']``), so that the
-    masks and ``dataset.metainfo`` always agree; the ``class_set`` argument
-    is for use without :class:`A2D2Dataset` and must match the dataset's
-    when both are given.
-
-    A label must have its image's size (``ori_shape``), with one exception:
-    a seed preprocessed mask (``'npy'``) of a dataset with
-    ``mask_size='stored'`` keeps its stored size (the seed's 512x512 beside
-    1920x1208 images). Then, if the image is still as loaded, it is resized
-    to the mask's size (bilinear, as ``Resize``), and ``ori_shape`` becomes
-    the mask's size, so that predictions are resized to the mask and the
-    metrics computed at its size, as in the seed protocol. A pipeline that
-    resizes the image before loading the annotation (test pipelines) must
-    resize it to the mask's size itself (the seed: ``Resize(scale=(512,
-    512), keep_ratio=False)``).
-
-    Colours that are in no palette become 255 (ignored), are counted in
-    :attr:`unknown_colours`, and raise an :class:`UnknownColourWarning` that
-    names the file; they never silently become class 0.
-
-    Label PNGs are decoded as stored (an EXIF orientation tag is ignored,
-    as for the camera images), and the size in their header is compared with
-    the image's (``ori_shape``) and with ``max_side`` before they are
-    decoded, so a small PNG declaring a huge size is refused without
-    allocating it. A local ``.npy`` mask's header is read and checked the
-    same way before the rest of the file is read (a 'stored' mask may not
-    have more pixels than its image; see
-    :func:`~a2d2_mmseg.a2d2.npy_masks.check_npy_header`).
+    The label format, class set, class list and mask size come with each
+    sample from :class:`A2D2Dataset` (docs/dataset_prepare.md); decoding is
+    the core's :class:`~a2d2_mmseg.a2d2.labels.LabelDecoder`, asked for once
+    per settings and not pickled (each worker builds its own). Unknown
+    colours become 255, are counted in :attr:`unknown_colours` and raise an
+    :class:`UnknownColourWarning`. A 'stored' seed mask of another size than
+    its image becomes the sample's size (the image is resized to it if still
+    as loaded).
 
     Required Keys:
 
-    - seg_map_path (without it, results pass through unchanged: an image
-      given to mmseg's ``inference_model`` or ``MMSegInferencer``, which
-      drop mmseg's ``LoadAnnotations`` from the test pipeline but keep
-      this transform)
-    - label_format (optional, defaults to 'rgb')
-    - class_set, class_list, allow_unknown_classes (optional; used when not
-      given here)
-    - label_map (optional)
-    - ori_shape (optional; checked against the label's shape)
-    - mask_size (optional: 'stored' lets a seed mask keep its size)
-    - img, img_shape (optional; resized to a 'stored' mask's size)
+    - seg_map_path (without it, results pass through unchanged)
+    - label_format, class_set, class_list, allow_unknown_classes, label_map,
+      ori_shape, mask_size, img, img_shape (optional)
 
     Added Keys:
 
@@ -91,28 +45,20 @@ class LoadA2D2Annotations(BaseTransform):
     - ori_shape, img, img_shape (a 'stored' seed mask of another size only)
 
     Args:
-        class_set (str | dict, optional): 'full', 'reduced' or a class-set
-            dict, for results without a dataset's ``class_set``; given with
-            one, it must be the same class set (else ``ValueError``). None
-            (default) takes ``results['class_set']``, then 'full'.
-        class_list (str, optional): Path of the ``class_list.json`` to map
-            with. None takes ``results['class_list']``, then the built-in
-            A2D2 list.
-        snap_distance (float): Opt-in tolerance for colours just off the
-            palette (Euclidean RGB distance); 0 keeps the default strict.
-            Defaults to 0.
-        check_shape (bool): Refuse a label whose size differs from the
-            image's ``ori_shape``. Defaults to True.
-        allow_unknown_classes (bool, optional): Load ``class_list.json``
-            entries that are not A2D2's as 255 (ignored) with a warning
-            instead of raising ``UnknownClassError``. None (default) takes
-            ``results['allow_unknown_classes']`` (the dataset's argument),
-            then False.
-        max_side (int, optional): Largest label width or height accepted
-            from a PNG header; None for no limit. Defaults to
-            :data:`~a2d2_mmseg.a2d2.images.MAX_IMAGE_SIDE`.
+        class_set (str | dict, optional): For results without a dataset's
+            ``class_set``; given with one, it must be the same. None (default)
+            takes ``results['class_set']``, then 'full'.
+        class_list (str, optional): The ``class_list.json``. None takes
+            ``results['class_list']``, then A2D2's list.
+        snap_distance (float): Tolerance for colours just off the palette
+            (RGB distance); 0 (default) is strict.
+        check_shape (bool): Refuse a label whose size differs from
+            ``ori_shape``. Defaults to True.
+        allow_unknown_classes (bool, optional): None (default) takes
+            ``results['allow_unknown_classes']``, then False.
+        max_side (int, optional): Largest label side accepted from a header;
+            None for no limit.
         backend_args (dict, optional): mmengine file backend arguments.
-            Defaults to None.
     """
 
     def __init__(self,
@@ -124,8 +70,7 @@ class LoadA2D2Annotations(BaseTransform):
                  max_side: Optional[int] = MAX_IMAGE_SIDE,
                  backend_args: Optional[dict] = None) -> None:
         super().__init__()
-        # A plain, picklable copy (a config's ConfigDict, the read-only
-        # REDUCED_CLASS_SET), checked here rather than per sample.
+        # A plain, picklable copy, checked here rather than per sample.
         self.class_set = (None if class_set is None else
                           class_set_spec(class_set))
         self.class_list = class_list
@@ -152,8 +97,8 @@ class LoadA2D2Annotations(BaseTransform):
             results (dict): Result dict from the dataset.
 
         Returns:
-            dict: ``results`` with ``gt_seg_map`` added; unchanged without
-            a ``seg_map_path`` (no label to load).
+            dict: ``results`` with ``gt_seg_map`` ``[H, W]`` added; unchanged
+            without a ``seg_map_path``.
         """
         if results.get('seg_map_path') is None:
             return results
@@ -161,8 +106,6 @@ class LoadA2D2Annotations(BaseTransform):
         fmt = results.get('label_format', 'rgb')
         decoder = self._decoder(results)
         ori_shape = results.get('ori_shape')
-        # The image's (width, height): a label PNG of another size is
-        # refused from its header, before it is decoded.
         expected = (None if not self.check_shape or ori_shape is None else
                     (int(ori_shape[1]), int(ori_shape[0])))
         mask_size = results.get('mask_size', 'image')
@@ -200,9 +143,8 @@ class LoadA2D2Annotations(BaseTransform):
         return results
 
     def _decoder(self, results: dict) -> LabelDecoder:
-        """The decoder for this sample's settings: the one of the previous
-        sample when they are the same (the dataset passes the same objects
-        with every sample), else :func:`get_decoder`'s."""
+        """The decoder of this sample's settings (the previous one if
+        unchanged)."""
         settings = (results.get('label_format', 'rgb'),
                     results.get('class_set'),
                     (self.class_list if self.class_list is not None else

@@ -5,27 +5,13 @@ from mmseg.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class ResizeAsOriginal(Resize):
-    """``Resize`` whose output size becomes ``ori_shape``.
+    """``Resize`` whose output size becomes ``ori_shape`` (docs/seed_study.md).
 
-    The seed study resized A2D2's 1920x1208 frames and masks to 512x512
-    before training and scored its models on those 512x512 masks. mmseg's
-    ``Resize`` keeps ``ori_shape``, and the segmentor resizes every
-    prediction back to ``ori_shape``, so metrics would be computed at
-    1920x1208. This transform resizes like ``Resize`` (the image bilinear,
-    ``gt_seg_map`` nearest, as ``mmcv.imresize(..., interpolation='nearest')``)
-    and then sets ``ori_shape`` to the new size: predictions, ``--show-dir``
-    pictures and metrics are all at that size, as if the resized frame were
-    the stored one.
-
-    Place it after ``LoadA2D2Annotations`` so that the mask is resized with
-    the image. Arguments are those of :class:`mmcv.transforms.Resize`;
-    ``keep_ratio`` defaults to False (the seed did not keep the aspect).
-
-    Only a sample with a mask (``gt_seg_map``) is made original: it is
-    scored. A frame without one (inference: mmseg's ``inference_model``,
-    ``MMSegInferencer``, ``tools/infer.py``, the ONNX exporter) is resized as
-    by ``Resize``, so its prediction comes back at the frame's stored size,
-    the size of the picture it is drawn over.
+    mmseg's ``Resize`` keeps ``ori_shape``, so predictions and metrics would
+    be at the stored size; this one then sets ``ori_shape`` to the new size,
+    as the seed scored its models at 512x512. Only a sample with a
+    ``gt_seg_map`` is made original: at inference the prediction comes back
+    at the frame's stored size. Place it after ``LoadA2D2Annotations``.
 
     Required keys: img, gt_seg_map (optional), ori_shape.
     Modified keys: img, img_shape, gt_seg_map, ori_shape (with gt_seg_map).
@@ -44,13 +30,12 @@ class ResizeAsOriginal(Resize):
         """Resize, then make the resized shape the original one.
 
         Args:
-            results (dict): Result dict with ``img`` (H x W x 3) and
-                optionally ``gt_seg_map`` (H x W).
+            results (dict): ``img`` ``[H, W, 3]``, optional ``gt_seg_map``
+                ``[H, W]``.
 
         Returns:
-            dict: ``img`` (h x w x 3), ``gt_seg_map`` (h x w) and
-            ``ori_shape == img_shape == (h, w)``; without ``gt_seg_map``,
-            ``ori_shape`` is kept.
+            dict: ``img`` ``[h, w, 3]``, ``gt_seg_map`` ``[h, w]`` and, with a
+            mask, ``ori_shape == img_shape == (h, w)``.
         """
         results = super().transform(results)
         if results.get('gt_seg_map') is not None:
