@@ -7,34 +7,11 @@
     python tools/infer.py CONFIG MODEL.onnx INPUT --backend onnxruntime
         [--providers cpu|cuda|tensorrt ...] [--ort-threads N] [...]
 
-INPUT is an image file, a folder of images (its top level, sorted by name)
-or a video file (read with ``cv2.VideoCapture``). For every processed image
-or frame ``<name>`` it writes
-
-* ``OUT/index/<name>.png``: the predicted class indices (uint8, one channel),
-* ``OUT/color/<name>.png``: the mask in the dataset's palette colours,
-* ``OUT/overlay/<name>.png``: the mask over the image (``--opacity``),
-
-and for a video also ``OUT/overlay.mp4`` (the overlays, mp4v, at the video's
-frame rate divided by ``--frame-step``). ``<name>`` is the image file's stem
-(with its extension appended where inputs share a stem: ``a_png``,
-``a_jpg``) or ``<video stem>_<frame number, 6 digits>``. ``--frame-step``
-and ``--max-frames`` apply to a video's frames and to a folder's images.
-
-The command line of :func:`a2d2_mmseg.apis.infer`, whose modules say how:
-inputs and names in ``a2d2_mmseg/apis/inputs.py``, the model (mmseg's
-``init_model`` + ``inference_model``, safe checkpoint loading, refusal of a
-checkpoint that does not fit unless ``--allow-partial-checkpoint``, class
-names) in ``model.py``, the onnxruntime backend in ``inference.py``.
-
-An output folder that holds an input (``-o OUT`` with ``OUT/overlay.mp4``
-or ``OUT/color/`` as the input, links resolved) is refused before anything
-is written. An image of a folder that cannot be read (empty, truncated, not
-an image) is skipped with a warning naming it and why, and the other images
-are segmented; so is the rest of a video whose frames end before the count
-its container declares. Exit status: 0 when every input was segmented, 3
-when inputs were skipped (their names end the output), 1 for an error (one
-line naming the file), 2 for bad arguments.
+Writes ``OUT/{index,color,overlay}/<name>.png`` per frame (and
+``OUT/overlay.mp4`` for a video): see ``docs/inference.md`` and
+:func:`a2d2_mmseg.apis.infer`. Exit status: 0 when every input was
+segmented, 3 when inputs were skipped (their names end the output), 1 for
+an error (one line naming the file), 2 for bad arguments.
 """
 import argparse
 import sys
@@ -75,11 +52,9 @@ def parse_args(argv=None):
     parser.add_argument('--max-frames', type=int, default=None,
                         help='stop after this many frames / images')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, e.g. '
-        'model.test_cfg.mode=slide "model.test_cfg.crop_size=(512,512)" '
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, e.g. model.test_cfg.mode=slide '
+        '"model.test_cfg.crop_size=(512,512)" '
         '"model.test_cfg.stride=(341,341)"')
     parser.add_argument(
         '--allow-partial-checkpoint', action='store_true',

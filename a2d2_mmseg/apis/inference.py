@@ -1,37 +1,38 @@
 """Segment an image, a folder of images or a video and write the results.
 
 :func:`infer` reads the frames (:class:`~a2d2_mmseg.apis.inputs.Source`),
-runs them in batches of one size through the model and writes, per frame,
-the class indices, the coloured mask and the overlay
-(:class:`~a2d2_mmseg.apis.outputs.OutputWriter`), plus ``overlay.mp4`` for
-a video (at the video's frame rate divided by ``frame_step``).
-
-Two backends: ``'pytorch'`` runs a checkpoint with mmseg's ``init_model``
-and ``inference_model`` (:func:`~a2d2_mmseg.apis.model.load_model`);
-``'onnxruntime'`` runs a model written by
-``tools/deployment/pytorch2onnx.py`` behind the same test pipeline
-(:class:`a2d2_mmseg.deployment.ORTSegmentor`). The outputs are the same
-files, at the original image size.
-
-Before anything is written, an output folder that holds an input (or is
-one) is refused (:func:`~a2d2_mmseg.apis.outputs.check_inputs_apart`). An
-image of a folder that cannot be read, or the missing end of a video, is
-skipped with a warning and the other frames are written; then
-:class:`InferenceIncompleteError` says what was skipped.
+runs batches of one size through the model and writes each frame's files
+(:class:`~a2d2_mmseg.apis.outputs.OutputWriter`). Backends: ``'pytorch'``
+(mmseg's ``init_model`` + ``inference_model`` on a checkpoint loaded by
+:func:`load_model`) and ``'onnxruntime'`` (a ``.onnx`` file of
+``tools/deployment/pytorch2onnx.py``,
+:class:`a2d2_mmseg.deployment.ORTSegmentor`). Behaviour and outputs:
+``docs/inference.md``.
 """
 import functools
+import os.path as osp
 import sys
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
+import torch
 from mmengine.utils import ProgressBar
 
-from a2d2_mmseg.compat.checkpoint import CheckpointError
+# Registers the plugin's components and applies its patches (the safe
+# checkpoint loader among them).
+import a2d2_mmseg.plugin  # noqa: F401
 from a2d2_mmseg.apis.inputs import InferenceInputError, Source
-from a2d2_mmseg.apis.model import load_model
 from a2d2_mmseg.apis.outputs import OutputWriter, check_inputs_apart
+from a2d2_mmseg.compat.checkpoint import CheckpointError
+from a2d2_mmseg.compat.state_dict_match import load_matching_checkpoint
+from a2d2_mmseg.deployment.pipeline import array_test_pipeline
+from a2d2_mmseg.deployment.segmentor import (build_segmentor,
+                                             dataset_meta_for, load_config)
 
-__all__ = ['INFER_ERRORS', 'InferenceIncompleteError', 'batches', 'infer']
+__all__ = [
+    'INFER_ERRORS', 'InferenceIncompleteError', 'batches', 'infer',
+    'load_model'
+]
 
 # What infer raises for bad inputs, files or options (a command line prints
 # them as one line).
@@ -42,9 +43,8 @@ MAX_NAMED = 10
 
 
 class InferenceIncompleteError(InferenceInputError):
-    """Some inputs were skipped (each with a
-    :class:`~a2d2_mmseg.apis.inputs.SkippedInputWarning`), the others'
-    outputs were written.
+    """Some inputs were skipped (each with a ``SkippedInputWarning``), the
+    others' outputs were written.
 
     Attributes:
         written (dict): What :func:`infer` returns: the files written.
@@ -66,18 +66,51 @@ class InferenceIncompleteError(InferenceInputError):
         self.skipped = skipped
 
 
-def batches(frames: Iterator[Tuple[str, np.ndarray]],
-            batch_size: int) -> Iterator[List[Tuple[str, np.ndarray]]]:
-    """Consecutive frames of one size, at most ``batch_size`` (mmseg stacks
-    a batch into one tensor).
+def load_model(config: str,
+               checkpoint: str,
+               device: str = 'cpu',
+               cfg_options: Optional[dict] = None,
+               allow_partial_checkpoint: bool = False) -> torch.nn.Module:
+    """Build the config's segmentor and load a checkpoint that fits it.
 
     Args:
-        frames (Iterator[tuple[str, np.ndarray]]): ``(name, image)``.
-        batch_size (int): The largest batch.
+        config (str): Config file.
+        checkpoint (str): Checkpoint file.
+        device (str): 'cpu', 'cuda' or 'cuda:N'. Defaults to 'cpu'.
+        cfg_options (dict, optional): Overrides for the config.
+        allow_partial_checkpoint (bool): Load a checkpoint that does not fit
+            partially (with a warning) instead of refusing it.
 
     Returns:
-        Iterator[list[tuple[str, np.ndarray]]]: The batches, in order.
+        nn.Module: The model in eval mode on ``device``, with
+        ``dataset_meta`` (the checkpoint's, else the config's class set)
+        and ``cfg.test_pipeline`` for arrays (no annotations).
+
+    Raises:
+        FileNotFoundError: The config or checkpoint file does not exist.
+        ValueError: CUDA is not available, the config cannot be read or
+            the class names cannot be found.
+        CheckpointError: The checkpoint is unsafe, unreadable or (without
+            ``allow_partial_checkpoint``) does not fit the model.
     """
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise ValueError(f'--device {device}: CUDA is not available here')
+    cfg = load_config(config, cfg_options)
+    if '://' not in checkpoint and not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'{checkpoint}: checkpoint file not found')
+    model = build_segmentor(cfg)
+    ckpt = load_matching_checkpoint(model, checkpoint, map_location='cpu',
+                                    allow_partial=allow_partial_checkpoint)
+    model.dataset_meta = dataset_meta_for(cfg, model.decode_head.num_classes,
+                                          ckpt, checkpoint)
+    model.cfg.test_pipeline = array_test_pipeline(model.cfg)
+    return model.to(device)
+
+
+def batches(frames: Iterator[Tuple[str, np.ndarray]],
+            batch_size: int) -> Iterator[List[Tuple[str, np.ndarray]]]:
+    """Consecutive ``(name, image)`` frames of one size, at most
+    ``batch_size`` (mmseg stacks a batch into one tensor)."""
     batch: list = []
     for name, img in frames:
         if batch and (len(batch) == batch_size
@@ -131,15 +164,11 @@ def infer(config: str,
         out_dir (str): The output folder. Defaults to 'work_dirs/infer'.
         batch_size (int): Images per forward pass. Defaults to 4.
         device (str): 'cpu', 'cuda' or 'cuda:N' (PyTorch backend).
-            Defaults to 'cpu'.
         opacity (float): Opacity of the mask in the overlays, in [0, 1].
-            Defaults to 0.5.
         frame_step (int): Use every n-th video frame / folder image.
-            Defaults to 1.
         max_frames (int, optional): Stop after this many frames / images.
         cfg_options (dict, optional): Overrides for the config.
-        allow_partial_checkpoint (bool): Load a checkpoint that does not fit
-            the model partially instead of refusing it. Defaults to False.
+        allow_partial_checkpoint (bool): See :func:`load_model`.
         backend (str): 'pytorch' or 'onnxruntime'. Defaults to 'pytorch'.
         providers (Sequence[str], optional): onnxruntime execution
             providers (default: the CPU).

@@ -1,21 +1,11 @@
 """The frames of an inference input: an image, a folder of images or a video.
 
-:class:`Source` yields ``(name, BGR image)`` pairs. Images are decoded as
-stored (an EXIF orientation tag is ignored, as in training) and a PNG or
-JPEG whose header declares more than ``a2d2_mmseg.a2d2.MAX_IMAGE_SIDE``
-pixels per side is refused before it is decoded. Names are the image file's
-stem; when inputs share a stem (compared case-insensitively, e.g. ``a.png``
-and ``a.jpg``) each of them gets its extension appended instead (``a_png``,
-``a_jpg``) and a name that would still be taken gets ``_2``, ``_3``, ...
-(:func:`frame_names`). A video's frames are ``<video stem>_<frame number,
-6 digits>``, numbered in the video from 0.
-
-An image of a folder that cannot be read (empty, truncated, not an image)
-is skipped with a :class:`SkippedInputWarning` naming it and why, and the
-other images go on; so is the rest of a video whose frames stop before the
-number its container declares (``CAP_PROP_FRAME_COUNT``). What was skipped
-is in :attr:`Source.skipped`. A single image that cannot be read is an
-:class:`InferenceInputError`.
+:class:`Source` yields ``(name, BGR image)`` pairs, decoded as the A2D2
+pipelines decode them (stored orientation, oversized headers refused). A
+folder's unreadable image, or the missing end of a video, is skipped with a
+:class:`SkippedInputWarning` and recorded in :attr:`Source.skipped`. Names:
+:func:`frame_names`; a video's frames are ``<stem>_<frame number, 6
+digits>``.
 """
 import os
 import os.path as osp
@@ -49,17 +39,11 @@ class SkippedInputWarning(UserWarning):
 
 
 def read_image(path: str) -> np.ndarray:
-    """Read an image as the A2D2 pipelines' ``LoadA2D2ImageFromFile`` does.
-
-    Args:
-        path (str): The image file.
-
-    Returns:
-        np.ndarray: BGR ``uint8 [H, W, 3]`` in its stored orientation.
+    """BGR ``uint8 [H, W, 3]`` in the stored orientation, as
+    ``LoadA2D2ImageFromFile`` reads it.
 
     Raises:
-        InferenceInputError: The file is empty, truncated, declares an
-            oversized image, or cannot be decoded as an image.
+        InferenceInputError: The file cannot be decoded as an image.
     """
     try:
         return read_image_file(path, 'color')
@@ -73,16 +57,9 @@ def read_image(path: str) -> np.ndarray:
 
 def frame_names(paths: Sequence[str]) -> List[str]:
     """Output names of images, one per path, all different (also
-    case-insensitively).
-
-    Args:
-        paths (Sequence[str]): The image files, in input order.
-
-    Returns:
-        list[str]: The stem; stem + '_' + extension for stems that several
-        inputs share; then '_2', '_3', ... if that is still taken. A
-        unique stem is never renamed by another file.
-    """
+    case-insensitively): the stem; stem + '_' + extension for stems that
+    several inputs share; then '_2', '_3', ... if that is still taken. A
+    unique stem is never renamed by another file."""
     stems = [osp.splitext(osp.basename(p))[0] for p in paths]
     folded = [s.casefold() for s in stems]
     shared = {s for s in folded if folded.count(s) > 1}
@@ -108,13 +85,7 @@ def frame_names(paths: Sequence[str]) -> List[str]:
 
 
 def list_images(folder: str) -> List[str]:
-    """The image files at the top level of a folder.
-
-    Args:
-        folder (str): The folder.
-
-    Returns:
-        list[str]: Their paths, sorted by name.
+    """The image files at the top level of a folder, sorted by name.
 
     Raises:
         InferenceInputError: The folder holds no image file.

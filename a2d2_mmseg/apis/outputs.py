@@ -1,15 +1,8 @@
 """The files written for each segmented frame, and a video's overlay video.
 
-For every frame ``<name>`` under the output folder:
-
-* ``index/<name>.png``: the predicted class indices (uint8, one channel),
-* ``color/<name>.png``: the mask in the dataset's palette colours,
-* ``overlay/<name>.png``: the mask over the image (``opacity``),
-
-and for a video also ``overlay.mp4`` (the overlays, mp4v).
-
-:func:`check_inputs_apart` refuses, before anything is written, an output
-folder that holds an input (or is one): the outputs would overwrite it.
+Under the output folder: ``index/<name>.png`` (class indices),
+``color/<name>.png`` (the palette's colours), ``overlay/<name>.png`` (the
+mask over the image) and, for a video, ``overlay.mp4``.
 """
 import os
 import os.path as osp
@@ -31,16 +24,9 @@ VIDEO_NAME = 'overlay.mp4'
 
 
 def write_png(path: str, array: np.ndarray) -> None:
-    """Encode with OpenCV, write with Python: ``cv2.imwrite`` crashes on a
-    path that is not valid UTF-8 (an input file's name can be).
-
-    Args:
-        path (str): The file to write.
-        array (np.ndarray): A ``uint8`` image, BGR if it has 3 channels.
-
-    Raises:
-        OSError: The image cannot be encoded or written.
-    """
+    """Write a ``uint8`` image (BGR if 3 channels) as PNG: encoded with
+    OpenCV, written with Python, as ``cv2.imwrite`` crashes on a path that
+    is not valid UTF-8 (an input file's name can be)."""
     ok, buf = cv2.imencode('.png', np.ascontiguousarray(array))
     if not ok:
         raise OSError(f'{path}: cannot encode the PNG')
@@ -49,20 +35,12 @@ def write_png(path: str, array: np.ndarray) -> None:
 
 
 def check_inputs_apart(out_dir: str, inputs: Sequence[str]) -> None:
-    """Refuse an output folder that an input lies in or is.
-
-    Symbolic links and ``..`` are resolved (``os.path.realpath``), and the
-    folders written to (``out_dir`` and its ``index/``, ``color/``,
-    ``overlay/``, which may be links elsewhere) and ``overlay.mp4`` are
-    compared with every input file and folder.
-
-    Args:
-        out_dir (str): The output folder (it need not exist).
-        inputs (Sequence[str]): The input path and the files read.
+    """Refuse an output folder that an input lies in or is, before
+    anything is written: every place written to (``out_dir``, its
+    subfolders, ``overlay.mp4``; links resolved) against every input.
 
     Raises:
-        InferenceInputError: An input is, or is inside, a place written to;
-            the message names the input and the output folder.
+        InferenceInputError: An input is, or is inside, a place written to.
     """
     written = [out_dir, osp.join(out_dir, VIDEO_NAME)] + [
         osp.join(out_dir, kind) for kind in OUTPUT_KINDS
@@ -119,13 +97,8 @@ class OutputWriter:
         self._video: Optional[cv2.VideoWriter] = None
 
     def write(self, name: str, image: np.ndarray, index: np.ndarray) -> None:
-        """Write the outputs of one frame.
-
-        Args:
-            name (str): The frame's name.
-            image (np.ndarray): The BGR ``uint8 [H, W, 3]`` frame.
-            index (np.ndarray): Its ``uint8 [H, W]`` class indices.
-        """
+        """Write the outputs of one BGR ``uint8 [H, W, 3]`` frame and its
+        ``uint8 [H, W]`` class indices."""
         colour = colorize(index, self.palette)
         overlay = overlay_mask(image[..., ::-1], index, self.palette,
                                self.opacity)

@@ -1,12 +1,9 @@
 """Run an exported segmentor with onnxruntime, and check it against PyTorch.
 
-:class:`ORTSegmentor` puts the config's test pipeline (mmcv's ``Resize`` on
-the host, exactly as the PyTorch path runs it) in front of a graph written
-by :func:`a2d2_mmseg.deployment.export_onnx` and returns class-index maps at
-the images' original size, as mmseg's ``inference_model`` does.
-
-:func:`check_onnx` runs both backends on the same frames and reports the
-argmax agreement and the largest logit difference.
+:class:`ORTSegmentor` puts the config's test pipeline in front of a graph
+written by :func:`~a2d2_mmseg.deployment.export.export_onnx` and predicts at
+the images' original size, as mmseg's ``inference_model`` does;
+:func:`check_onnx` compares both backends on the same frames.
 """
 import json
 import os.path as osp
@@ -16,12 +13,14 @@ import numpy as np
 from mmengine.config import Config
 
 from a2d2_mmseg.a2d2.class_list import short_repr
-from a2d2_mmseg.deployment.export import (INPUT_NAMES, METADATA_PREFIX, OUTPUT_NAMES,
-                     read_metadata)
-from a2d2_mmseg.deployment.pipeline import (array_test_pipeline, build_array_pipeline,
-                       run_pipeline)
-from a2d2_mmseg.deployment.segmentor import (ExportError, config_dataset_meta, config_num_classes,
-                        dataset_meta_from_config, format_names, load_config)
+from a2d2_mmseg.deployment.metadata import (INPUT_NAMES, METADATA_PREFIX,
+                                            OUTPUT_NAMES, read_metadata)
+from a2d2_mmseg.deployment.pipeline import (array_test_pipeline,
+                                            build_array_pipeline,
+                                            run_pipeline)
+from a2d2_mmseg.deployment.segmentor import (ExportError, config_num_classes,
+                                             dataset_meta_from_config,
+                                             format_names, load_config)
 
 __all__ = [
     'PROVIDER_ALIASES', 'resolve_providers', 'create_session',
@@ -51,18 +50,11 @@ def _onnxruntime():
 
 
 def resolve_providers(names: Optional[Sequence[str]] = None) -> List[str]:
-    """Execution providers by name or alias, checked against onnxruntime's.
-
-    Args:
-        names (Sequence[str], optional): e.g. ``['cuda', 'cpu']`` or
-            ``['CUDAExecutionProvider']``, in order of preference. Defaults
-            to the CPU provider.
-
-    Returns:
-        list[str]: Full provider names.
+    """Full names of execution providers given by name or alias (e.g.
+    ``['cuda', 'cpu']``, in order of preference; default the CPU).
 
     Raises:
-        ExportError: A provider is unknown or not in this onnxruntime build.
+        ExportError: A provider is not in this onnxruntime build.
     """
     ort = _onnxruntime()
     available = ort.get_available_providers()
@@ -89,13 +81,12 @@ def create_session(onnx_file: str,
         onnx_file (str): The model file.
         providers (Sequence[str], optional): See :func:`resolve_providers`.
         num_threads (int, optional): Intra-op threads (0 or None: one per
-            core, onnxruntime's default).
-        extra_outputs (Sequence[str]): Names of intermediate tensors to add
-            as graph outputs (the self-check reads the logits before the
-            argmax this way).
+            core).
+        extra_outputs (Sequence[str]): Intermediate tensors to add as graph
+            outputs (the self-check reads the logits before the argmax).
 
-    Returns:
-        onnxruntime.InferenceSession: The session.
+    Raises:
+        ExportError: onnxruntime cannot load the model.
     """
     ort = _onnxruntime()
     options = ort.SessionOptions()
@@ -110,27 +101,17 @@ def create_session(onnx_file: str,
         import onnx
         proto = onnx.load(onnx_file)
         for name in extra_outputs:
-            proto.graph.output.append(
-                onnx.helper.make_tensor_value_info(name,
-                                                   onnx.TensorProto.FLOAT,
-                                                   None))
+            proto.graph.output.append(onnx.helper.make_tensor_value_info(
+                name, onnx.TensorProto.FLOAT, None))
         model = proto.SerializeToString()
     try:
         return ort.InferenceSession(
             model, options, providers=resolve_providers(providers))
+    except ExportError:
+        raise
     except Exception as error:
-        if isinstance(error, ExportError):
-            raise
         raise ExportError(f'{onnx_file}: onnxruntime cannot load the model '
                           f'({type(error).__name__}: {error})') from error
-
-
-def _logits_before_argmax(onnx_file: str) -> Optional[str]:
-    """Name of the tensor the graph's ArgMax reads, if it has one."""
-    import onnx
-    graph = onnx.load(onnx_file, load_external_data=False).graph
-    argmax = [n for n in graph.node if n.op_type == 'ArgMax']
-    return argmax[-1].input[0] if argmax else None
 
 
 class ORTSegmentor:
@@ -139,31 +120,27 @@ class ORTSegmentor:
 
     Args:
         onnx_file (str): The exported model.
-        config (str | Config): The config it was exported from (its test
-            pipeline resizes the images as the PyTorch path does).
+        config (str | Config): The config it was exported from.
         providers (Sequence[str], optional): Execution providers, see
             :func:`resolve_providers`. Defaults to the CPU.
         num_threads (int, optional): onnxruntime's intra-op threads.
         cfg_options (dict, optional): Overrides for the config.
+        extra_outputs (Sequence[str]): See :func:`create_session`.
 
     Attributes:
-        dataset_meta (dict): ``classes`` and ``palette`` (from the model's
-            metadata, else the config's A2D2 class set).
-        input_size (tuple[int, int] | None): The fixed ``(H, W)`` input of a
-            fixed-size or static export, None for a dynamic one.
+        dataset_meta (dict): ``classes`` and ``palette``.
+        input_size (tuple[int, int] | None): The fixed ``(H, W)`` input,
+            None for a dynamic export.
         out_size (tuple[int, int] | None): The fixed ``(height, width)``
-            output of a static export (``--static``): the only image size
-            it predicts; None otherwise.
-        batch (int | None): The fixed batch of a static export (images are
-            run in chunks of it, the last one padded); None otherwise.
+            output of a static export, the only image size it predicts.
+        batch (int | None): The fixed batch of a static export (images run
+            in chunks of it, the last one padded).
 
     Raises:
         FileNotFoundError: The model file does not exist.
-        ExportError: onnxruntime cannot load it; its metadata is malformed
-            or out of bounds (:func:`~.export.read_metadata`); it was
-            exported with another test pipeline, or for other classes
-            (count or names) than the config's. :meth:`run` raises it for
-            images a fixed-size or static model does not take.
+        ExportError: onnxruntime cannot load it, its metadata is malformed
+            (:func:`~.metadata.read_metadata`), or it was exported with
+            another test pipeline or other classes than the config's.
     """
 
     def __init__(self,
@@ -213,22 +190,12 @@ class ORTSegmentor:
     def run(self, images: Sequence[np.ndarray],
             outputs: Optional[Sequence[str]] = None
             ) -> Tuple[List[np.ndarray], Any]:
-        """The pipeline, then the session.
-
-        Args:
-            images (Sequence[np.ndarray]): BGR ``uint8 [H, W, 3]`` images of
-                one size.
-            outputs (Sequence[str], optional): Session outputs to fetch.
-                Defaults to the model's output.
-
-        Returns:
-            tuple: The fetched outputs and the
-            :class:`~a2d2_mmseg.deployment.pipeline.PipelineInputs`.
+        """The pipeline, then the session, on BGR ``uint8 [H, W, 3]``
+        images of one size: the fetched ``outputs`` (default the model's
+        output) and the :class:`~.pipeline.PipelineInputs`.
 
         Raises:
-            ExportError: The model is static and the images are not of its
-                fixed size, or the test pipeline does not make the fixed
-                input size of them.
+            ExportError: The images do not fit a static or fixed-size model.
         """
         inputs = run_pipeline(self.pipeline, images)
         if self.out_size is not None and inputs.ori_size != self.out_size:
@@ -248,16 +215,14 @@ class ORTSegmentor:
                 f'--shape {inputs.ori_size[1]}x{inputs.ori_size[0]}')
         outputs = outputs or [self.output_name]
         if self.batch is None:
-            feeds = dict(
-                image=inputs.images,
-                out_size=np.asarray(inputs.ori_size, dtype=np.int64))
+            feeds = dict(image=inputs.images,
+                         out_size=np.asarray(inputs.ori_size, np.int64))
             return self.session.run(outputs, feeds), inputs
         # Static: chunks of the fixed batch, the last padded with its last
         # image.
         count = len(inputs.images)
         padded = np.concatenate(
-            [inputs.images, inputs.images[-1:].repeat(-count % self.batch,
-                                                      0)])
+            [inputs.images, inputs.images[-1:].repeat(-count % self.batch, 0)])
         chunks = [
             self.session.run(outputs, dict(image=padded[i:i + self.batch]))
             for i in range(0, len(padded), self.batch)
@@ -265,16 +230,9 @@ class ORTSegmentor:
         return [np.concatenate(c)[:count] for c in zip(*chunks)], inputs
 
     def predict_arrays(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        """Class-index maps at the images' original size.
-
-        Args:
-            images (Sequence[np.ndarray]): BGR ``uint8 [H, W, 3]`` images of
-                one size.
-
-        Returns:
-            np.ndarray: ``[N, H, W]`` class indices (uint8 for up to 256
-            classes, else int64).
-        """
+        """``[N, H, W]`` class indices (uint8 up to 256 classes, else int64)
+        at the original size of BGR ``uint8 [H, W, 3]`` images of one
+        size."""
         out = self.run(images)[0][0]
         if self.output == 'logits':
             out = out.argmax(axis=1)
@@ -283,15 +241,7 @@ class ORTSegmentor:
 
     def predict(self, images: Sequence[np.ndarray]) -> list:
         """As mmseg's ``inference_model``: one ``SegDataSample`` per image
-        with ``pred_sem_seg`` (``[1, H, W]``) at the original size.
-
-        Args:
-            images (Sequence[np.ndarray]): BGR ``uint8 [H, W, 3]`` images of
-                one size.
-
-        Returns:
-            list[SegDataSample]: The predictions.
-        """
+        with ``pred_sem_seg`` (``[1, H, W]``) at the original size."""
         import torch
         from mmengine.structures import PixelData
         from mmseg.structures import SegDataSample
@@ -307,21 +257,10 @@ class ORTSegmentor:
 
 def _check_classes(onnx_file: str, meta: Dict[str, Any], cfg: Config,
                    config: Optional[str]) -> dict:
-    """The model's classes and palette, which must be the config's.
-
-    As the PyTorch path refuses a checkpoint whose weights predict another
-    number of classes than the config's model, the exported model's
-    ``num_classes`` must be the config's ``model.decode_head.num_classes``
-    and its class names (``dataset_meta``) the config's class set's.
-
-    Returns:
-        dict: ``classes`` and ``palette`` (the model's, else the config's).
-
-    Raises:
-        ExportError: They differ; the message names the file, the config
-            and both class counts and lists (bounded).
-    """
-    ours = config_dataset_meta(cfg)
+    """The model's classes and palette, which must be the config's
+    (``model.decode_head.num_classes`` and its class set's names), as the
+    PyTorch path refuses a checkpoint of another class count."""
+    ours = dataset_meta_from_config(cfg)
     count = config_num_classes(cfg)
     if count is None:
         count = len(ours['classes'])
@@ -353,9 +292,8 @@ class CheckReport:
 
     Attributes:
         rows (list[dict]): ``frame``, ``ori_size`` (h, w), ``input_size``
-            (h, w), ``agreement`` (fraction of pixels with the same class),
-            ``max_logit_diff`` (largest absolute difference of the logits
-            before the argmax).
+            (h, w), ``agreement`` (fraction of pixels of the same class),
+            ``max_logit_diff`` (largest absolute logit difference).
         threshold (float): The agreement every frame needs.
     """
 
@@ -401,29 +339,27 @@ def check_onnx(model,
                providers: Optional[Sequence[str]] = None,
                num_threads: Optional[int] = None,
                threshold: float = 0.999) -> CheckReport:
-    """Run PyTorch (mmseg's predict path) and onnxruntime on the same frames.
-
-    PyTorch runs ``model.test_step`` on the test pipeline's output, i.e.
-    what ``inference_model`` and ``tools/infer.py`` run; onnxruntime runs
-    :class:`ORTSegmentor` on the same images. The logits compared are the
-    ones before the argmax, at the original size.
+    """Run PyTorch (``model.test_step``, what ``inference_model`` runs) and
+    :class:`ORTSegmentor` on ``(name, BGR image)`` frames; compare the
+    argmax and the logits before it, at the original size.
 
     Args:
         model (nn.Module): The segmentor that was exported.
         onnx_file (str): The exported model.
         cfg (Config): The config (its test pipeline).
-        frames (Sequence[tuple[str, np.ndarray]]): ``(name, BGR image)``.
-        providers (Sequence[str], optional): Execution providers.
-        num_threads (int, optional): onnxruntime's intra-op threads.
+        frames (Sequence[tuple[str, np.ndarray]]): ``(name, image)``.
+        providers, num_threads: See :class:`ORTSegmentor`.
         threshold (float): Agreement each frame needs. Defaults to 0.999.
 
     Returns:
         CheckReport: One row per frame.
     """
+    import onnx
     import torch
 
-    logits_name = _logits_before_argmax(onnx_file)
-    extra = [logits_name] if logits_name else []
+    graph = onnx.load(onnx_file, load_external_data=False).graph
+    argmax = [n for n in graph.node if n.op_type == 'ArgMax']
+    extra = [argmax[-1].input[0]] if argmax else []  # logits before argmax
     runner = ORTSegmentor(
         onnx_file, cfg, providers, num_threads, extra_outputs=extra)
     fetch = [runner.output_name] + extra
@@ -434,9 +370,8 @@ def check_onnx(model,
         ort_index = outputs[0][0]
         if runner.output == 'logits':
             ort_index = ort_logits.argmax(axis=0)
-        data = dict(
-            inputs=[p['inputs'] for p in inputs.packed],
-            data_samples=[p['data_samples'] for p in inputs.packed])
+        data = dict(inputs=[p['inputs'] for p in inputs.packed],
+                    data_samples=[p['data_samples'] for p in inputs.packed])
         with torch.no_grad():
             sample = model.test_step(data)[0]
         ref_logits = sample.seg_logits.data.numpy()
@@ -445,12 +380,9 @@ def check_onnx(model,
             raise ExportError(
                 f'{name}: onnxruntime logits {ort_logits.shape} vs PyTorch '
                 f'{ref_logits.shape}')
-        rows.append(
-            dict(
-                frame=name,
-                ori_size=tuple(inputs.ori_size),
-                input_size=tuple(inputs.images.shape[2:]),
-                agreement=float(
-                    np.mean(ort_index.astype(np.int64) == ref_index)),
-                max_logit_diff=float(np.abs(ort_logits - ref_logits).max())))
+        rows.append(dict(
+            frame=name, ori_size=tuple(inputs.ori_size),
+            input_size=tuple(inputs.images.shape[2:]),
+            agreement=float(np.mean(ort_index.astype(np.int64) == ref_index)),
+            max_logit_diff=float(np.abs(ort_logits - ref_logits).max())))
     return CheckReport(rows, threshold)

@@ -1,10 +1,8 @@
-"""The config's test pipeline for in-memory images, shared by the exporter's
-self-check and the onnxruntime runner.
+"""The config's test pipeline for in-memory images.
 
-Both backends must see exactly the input the PyTorch path sees: the images
-go through the config's ``test_pipeline`` (``Resize`` with mmcv, ...)
-without its annotation loading, and the packed ``uint8`` ``[3, H, W]`` BGR
-tensors are what the exported graph takes.
+The exporter's self-check and the onnxruntime runner feed the exported graph
+exactly what the PyTorch path sees: the config's ``test_pipeline`` without
+its annotation loading, packed as ``uint8 [3, H, W]`` BGR tensors.
 """
 import copy
 from typing import List, Sequence, Tuple
@@ -20,16 +18,9 @@ __all__ = [
 
 
 def array_test_pipeline(cfg: Config) -> list:
-    """The config's test pipeline for arrays: the first step loads from an
-    array and annotation loading is dropped.
-
-    Args:
-        cfg (Config): A config with ``test_pipeline`` or
-            ``test_dataloader.dataset.pipeline``.
-
-    Returns:
-        list[dict]: The pipeline steps, starting with
-        ``LoadImageFromNDArray``.
+    """The config's test pipeline (``test_pipeline``, else
+    ``test_dataloader.dataset.pipeline``) starting with
+    ``LoadImageFromNDArray``, without annotation loading.
 
     Raises:
         ValueError: The config has no test pipeline, or it does not start
@@ -46,10 +37,8 @@ def array_test_pipeline(cfg: Config) -> list:
     for step in copy.deepcopy(list(pipeline)):
         kind = step['type'] if isinstance(step['type'], str) else \
             step['type'].__name__
-        if kind.split('.')[-1].endswith('Annotations'):
-            continue  # LoadAnnotations, LoadA2D2Annotations: no labels here
-        steps.append(step)
-    # LoadImageFromFile, LoadA2D2ImageFromFile, ...
+        if not kind.split('.')[-1].endswith('Annotations'):
+            steps.append(step)
     first = str(steps[0]['type']) if steps else ''
     if not ('Load' in first and 'Image' in first):
         raise ValueError('the test pipeline must start with an image loader '
@@ -59,16 +48,7 @@ def array_test_pipeline(cfg: Config) -> list:
 
 
 def build_array_pipeline(cfg: Config) -> Compose:
-    """:func:`array_test_pipeline` built from the config's default scope's
-    registry (mmseg's, whose ``TRANSFORMS`` hold mmcv's and the plugin's
-    transforms).
-
-    Args:
-        cfg (Config): The config.
-
-    Returns:
-        Compose: The pipeline.
-    """
+    """:func:`array_test_pipeline` built in the config's default scope."""
     from mmengine.registry import init_default_scope
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     return Compose(array_test_pipeline(cfg))
@@ -80,8 +60,7 @@ class PipelineInputs:
     Attributes:
         packed (list[dict]): The pipeline outputs (``inputs`` and
             ``data_samples``), what mmseg's ``test_step`` collates.
-        images (np.ndarray): ``uint8`` ``[N, 3, H, W]`` BGR, the model
-            input (``H, W`` = the pipeline's ``img_shape``).
+        images (np.ndarray): ``uint8 [N, 3, H, W]`` BGR, the model input.
         ori_size (tuple[int, int]): ``(height, width)`` of the images
             before the pipeline; the prediction is resized to it.
     """
@@ -104,30 +83,15 @@ class PipelineInputs:
 
 def run_pipeline(pipeline: Compose,
                  images: Sequence[np.ndarray]) -> PipelineInputs:
-    """Run the array test pipeline on images of one size.
-
-    Args:
-        pipeline (Compose): Built from :func:`array_test_pipeline`.
-        images (Sequence[np.ndarray]): BGR ``uint8`` ``[H, W, 3]`` images
-            of one size.
-
-    Returns:
-        PipelineInputs: The packed inputs.
-    """
+    """Run the array pipeline on BGR ``uint8 [H, W, 3]`` images of one
+    size."""
     return PipelineInputs([pipeline(dict(img=img)) for img in images])
 
 
-def input_size_for(cfg: Config, ori_size: Tuple[int, int]) -> Tuple[int,
-                                                                      int]:
-    """The model input size the test pipeline makes of an image size.
-
-    Args:
-        cfg (Config): The config.
-        ori_size (tuple[int, int]): ``(height, width)`` of an image.
-
-    Returns:
-        tuple[int, int]: ``(H, W)`` of the packed input.
-    """
-    pipeline = build_array_pipeline(cfg)
+def input_size_for(cfg: Config,
+                   ori_size: Tuple[int, int]) -> Tuple[int, int]:
+    """``(H, W)`` of the model input the test pipeline makes of an image of
+    ``ori_size`` ``(height, width)``."""
     frame = np.zeros((*ori_size, 3), dtype=np.uint8)
-    return tuple(pipeline(dict(img=frame))['inputs'].shape[1:])
+    return tuple(build_array_pipeline(cfg)(dict(img=frame))['inputs']
+                 .shape[1:])

@@ -1,13 +1,7 @@
-"""The segmentor of a config, a checkpoint that must fit it, its classes.
+"""The segmentor of a config, a checkpoint that must fit it, and its classes.
 
-Shared by the ONNX export (:mod:`a2d2_mmseg.deployment.export`), the
-onnxruntime runner and the PyTorch inference API (:mod:`a2d2_mmseg.apis`):
-
-* :func:`load_config` / :func:`build_segmentor`: the config's segmentor on
-  the CPU in eval mode, SyncBN as BN, PyTorch's initial weights;
-* :func:`load_checkpoint_strict`: a checkpoint whose weights must all fit;
-* :func:`dataset_meta_for`: the classes and palette of a model, from its
-  checkpoint (``meta.dataset_meta``) or else the config's A2D2 class set.
+Shared by the ONNX export, the onnxruntime runner and
+:func:`a2d2_mmseg.apis.load_model`.
 """
 import os.path as osp
 from typing import Dict, Optional, Sequence
@@ -15,18 +9,19 @@ from typing import Dict, Optional, Sequence
 from mmengine.config import Config
 from torch import nn
 
-from a2d2_mmseg.compat.checkpoint import (CheckpointMismatchError, checkpoint_dataset_meta)
+from a2d2_mmseg.compat.checkpoint import (CheckpointError,
+                                          CheckpointMismatchError,
+                                          checkpoint_dataset_meta)
 
 __all__ = [
     'ExportError', 'ConfigError', 'CheckpointMismatchError', 'load_config',
     'build_segmentor', 'load_checkpoint_strict', 'dataset_meta_from_config',
-    'dataset_meta_for', 'config_dataset_meta', 'config_num_classes',
-    'format_names'
+    'dataset_meta_for', 'config_num_classes', 'format_names'
 ]
 
 
 class ExportError(ValueError):
-    """The model or its config cannot be exported as asked."""
+    """The model or its config cannot be exported or run as asked."""
 
 
 class ConfigError(ExportError):
@@ -34,14 +29,7 @@ class ConfigError(ExportError):
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
-    """Read a config file (plugin configs need ``custom_imports``).
-
-    Args:
-        config (str): Path of the config file.
-        cfg_options (dict, optional): Overrides merged into the config.
-
-    Returns:
-        Config: The config.
+    """Read a config file and merge ``cfg_options`` into it.
 
     Raises:
         FileNotFoundError: The file does not exist.
@@ -62,78 +50,37 @@ def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
 
 
 def build_segmentor(cfg: Config) -> nn.Module:
-    """Build the config's segmentor on the CPU in eval mode, SyncBN as BN.
-
-    The weights are PyTorch's initialisation (no pretrained download):
-    load a checkpoint with :func:`load_checkpoint_strict`.
-
-    Args:
-        cfg (Config): The config.
-
-    Returns:
-        nn.Module: The segmentor with ``cfg`` attached (``model.cfg``).
-    """
+    """The config's segmentor on the CPU in eval mode, SyncBN as BN, with
+    PyTorch's initial weights and ``model.cfg`` set."""
     from mmengine.model import revert_sync_batchnorm
     from mmseg.apis import init_model
 
-    model = init_model(cfg, None, device='cpu')
-    return revert_sync_batchnorm(model).eval()
-
-
-def _fmt_keys(keys: Sequence[str], limit: int = 6) -> str:
-    shown = ', '.join(keys[:limit])
-    return shown + (f', ... ({len(keys) - limit} more)'
-                    if len(keys) > limit else '')
-
-
-def format_names(names: Sequence[str], limit: int = 6,
-                 chars: int = 40) -> str:
-    """At most ``limit`` names, each cut to ``chars`` characters, and how
-    many more: a bounded list for messages."""
-    return _fmt_keys([
-        repr(n if len(n) <= chars else n[:chars] + '...') for n in names
-    ], limit)
-
-
-def _fmt_modules(keys: Sequence[str], limit: int = 8) -> str:
-    """Keys grouped by their first two name parts (the module they belong
-    to, e.g. ``decode_head.aspp_modules``), in order."""
-    groups: Dict[str, int] = {}
-    for key in keys:
-        prefix = '.'.join(key.split('.')[:2])
-        groups[prefix] = groups.get(prefix, 0) + 1
-    return _fmt_keys([f'{p}.* ({n})' for p, n in groups.items()], limit)
+    return revert_sync_batchnorm(init_model(cfg, None, device='cpu')).eval()
 
 
 def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
-    """Load a checkpoint whose weights must all fit ``model``.
-
-    Loads through mmengine's checkpoint loader, which this package makes
-    safe (see :mod:`a2d2_mmseg.compat.checkpoint`), and compares the
-    weights with the model as mmengine would load them
-    (:func:`a2d2_mmseg.compat.state_dict_match.compare_state_dict`: a ``module.`` prefix is
-    dropped, ``num_batches_tracked`` may be missing). An export never loads
-    a checkpoint partially.
+    """Load a checkpoint whose weights must all fit ``model`` (compared as
+    mmengine loads them,
+    :func:`a2d2_mmseg.compat.state_dict_match.compare_state_dict`), through
+    the plugin's safe loader; an export never loads one partially.
 
     Args:
         model (nn.Module): The segmentor the config builds.
-        checkpoint (str): Path of the checkpoint file.
+        checkpoint (str): Path or URL of the checkpoint.
 
     Returns:
         dict: The loaded checkpoint.
 
     Raises:
         FileNotFoundError: The file does not exist.
-        CheckpointError: Unsafe, corrupt or not downloadable
-            (:mod:`a2d2_mmseg.engine`); :class:`CheckpointMismatchError`
-            when keys are missing, unexpected or of other shapes: the
-            message names them, grouped by module.
+        CheckpointError: Unsafe, corrupt or not downloadable;
+            :class:`CheckpointMismatchError` when weights do not fit (the
+            message names them, grouped by module).
         ExportError: The file cannot be read otherwise.
     """
     from mmengine.runner.checkpoint import (_load_checkpoint,
                                             _load_checkpoint_to_model)
 
-    from a2d2_mmseg.compat.checkpoint import CheckpointError
     from a2d2_mmseg.compat.state_dict_match import compare_state_dict
     if '://' not in checkpoint and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: checkpoint file not found')
@@ -153,16 +100,14 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
         parts = []
         if diff.missing:
             parts.append(f'{len(diff.missing)} key(s) of the model missing '
-                         f'from the checkpoint: {_fmt_modules(diff.missing)}')
+                         f'from the checkpoint: {_modules(diff.missing)}')
         if diff.unexpected:
             parts.append(f'{len(diff.unexpected)} key(s) of the checkpoint '
-                         f'not in the model: {_fmt_modules(diff.unexpected)}')
+                         f'not in the model: {_modules(diff.unexpected)}')
         if diff.mismatched:
             parts.append(f'{len(diff.mismatched)} shape(s) differ: ' +
-                         _fmt_keys([
-                             f'{n}: checkpoint {c}, model {m}'
-                             for n, c, m in diff.mismatched
-                         ], 4))
+                         _bounded([f'{n}: checkpoint {c}, model {m}'
+                                   for n, c, m in diff.mismatched], 4))
         raise CheckpointMismatchError(
             f'{checkpoint}: the checkpoint does not fit the model of the '
             f'config (decode head {head}); is it of another model or '
@@ -171,29 +116,27 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
     return ckpt
 
 
-def config_dataset_meta(cfg: Config) -> dict:
-    """Classes and palette of the config's A2D2 class set
-    (``test_dataloader.dataset.class_set``, default 'full'; its
-    ``metainfo.classes`` when given), whatever the model's class count.
+def _bounded(items: Sequence[str], limit: int) -> str:
+    more = len(items) - limit
+    return ', '.join(items[:limit]) + (f', ... ({more} more)'
+                                       if more > 0 else '')
 
-    Args:
-        cfg (Config): The config.
 
-    Returns:
-        dict: ``dict(classes=tuple, palette=list of [r, g, b])``.
-    """
-    from a2d2_mmseg.a2d2.class_sets import build_class_set
+def _modules(keys: Sequence[str]) -> str:
+    """Keys grouped by module (their first two name parts), in order."""
+    groups: Dict[str, int] = {}
+    for key in keys:
+        prefix = '.'.join(key.split('.')[:2])
+        groups[prefix] = groups.get(prefix, 0) + 1
+    return _bounded([f'{p}.* ({n})' for p, n in groups.items()], 8)
 
-    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
-    class_set = build_class_set(dataset.get('class_set', 'full'))
-    meta = dict(class_set.metainfo)
-    custom = (dataset.get('metainfo') or {}).get('classes')
-    if custom:
-        index = {c: i for i, c in enumerate(class_set.classes)}
-        meta = dict(classes=tuple(custom),
-                    palette=[class_set.palette[index[c]] for c in custom])
-    return dict(classes=tuple(meta['classes']),
-                palette=[list(map(int, p)) for p in meta['palette']])
+
+def format_names(names: Sequence[str], limit: int = 6,
+                 chars: int = 40) -> str:
+    """At most ``limit`` names, each cut to ``chars`` characters, and how
+    many more: a bounded list for messages."""
+    return _bounded([repr(n if len(n) <= chars else n[:chars] + '...')
+                     for n in names], limit)
 
 
 def config_num_classes(cfg: Config) -> Optional[int]:
@@ -204,13 +147,16 @@ def config_num_classes(cfg: Config) -> Optional[int]:
     return num_classes if isinstance(num_classes, int) else None
 
 
-def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
-    """Classes and palette from the config's A2D2 class set
-    (:func:`config_dataset_meta`).
+def dataset_meta_from_config(cfg: Config,
+                             num_classes: Optional[int] = None) -> dict:
+    """Classes and palette of the config's A2D2 class set
+    (``test_dataloader.dataset.class_set``, default 'full'; its
+    ``metainfo.classes`` when given).
 
     Args:
         cfg (Config): The config.
-        num_classes (int): The model's number of classes.
+        num_classes (int, optional): The model's number of classes, which
+            the class set must have.
 
     Returns:
         dict: ``dict(classes=tuple, palette=list of [r, g, b])``.
@@ -218,12 +164,21 @@ def dataset_meta_from_config(cfg: Config, num_classes: int) -> dict:
     Raises:
         ExportError: The class set has another number of classes.
     """
-    meta = config_dataset_meta(cfg)
-    if len(meta['classes']) != num_classes:
+    from a2d2_mmseg.a2d2.class_sets import build_class_set
+
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+    class_set = build_class_set(dataset.get('class_set', 'full'))
+    classes, palette = class_set.classes, class_set.palette
+    custom = (dataset.get('metainfo') or {}).get('classes')
+    if custom:
+        index = {c: i for i, c in enumerate(classes)}
+        classes, palette = custom, [palette[index[c]] for c in custom]
+    if num_classes is not None and len(classes) != num_classes:
         raise ExportError(
-            f"the config's class set has {len(meta['classes'])} classes, "
+            f"the config's class set has {len(classes)} classes, "
             f'not the model\'s {num_classes}, and the checkpoint names none')
-    return meta
+    return dict(classes=tuple(classes),
+                palette=[list(map(int, p)) for p in palette])
 
 
 def dataset_meta_for(cfg: Config,
@@ -232,16 +187,7 @@ def dataset_meta_for(cfg: Config,
                      filename: str = 'checkpoint') -> dict:
     """The classes and palette of a model: the checkpoint's
     ``meta.dataset_meta`` when it names ``num_classes`` classes, else the
-    config's A2D2 class set (:func:`dataset_meta_from_config`).
-
-    Args:
-        cfg (Config): The config.
-        num_classes (int): The model's number of classes.
-        checkpoint (dict, optional): The loaded checkpoint.
-        filename (str): The checkpoint's name, for messages.
-
-    Returns:
-        dict: ``dict(classes=tuple, palette=list of [r, g, b])``.
+    config's (:func:`dataset_meta_from_config`).
 
     Raises:
         CorruptCheckpointError: The checkpoint's ``dataset_meta`` is

@@ -12,19 +12,12 @@ __all__ = ['PerClassIoUMetric']
 class PerClassIoUMetric(IoUMetric):
     """mmseg's ``IoUMetric`` that also keeps its per-class results.
 
-    ``IoUMetric.compute_metrics`` computes per-class arrays with
-    ``total_area_to_metrics`` but only logs them (its "per class results"
-    table). This subclass keeps the arrays of that very call in
-    :attr:`ret_metrics_class`: ``{'IoU': {class name: value}, 'Acc': ...,
-    'Dice': ...}``, in percent rounded to 2 decimals as in the log table
-    (NaN for a class in neither ground truth nor prediction). The returned
-    metrics (``aAcc``, ``mIoU``, ``mAcc``, ``mDice``, ...) are IoUMetric's,
-    unchanged.
-
-    Args:
-        *args: Passed to ``IoUMetric``.
-        **kwargs: Passed to ``IoUMetric`` (``iou_metrics``,
-            ``ignore_index``, ``prefix``, ...).
+    :attr:`ret_metrics_class` holds the per-class arrays of
+    ``compute_metrics``' own call (which only logs them): ``{'IoU': {class
+    name: value}, 'Acc': ..., 'Dice': ...}``, in percent rounded to 2
+    decimals as in the log table (NaN for a class in neither ground truth
+    nor prediction). The returned metrics are IoUMetric's, unchanged.
+    Arguments are ``IoUMetric``'s.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -41,14 +34,7 @@ class PerClassIoUMetric(IoUMetric):
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """``IoUMetric.compute_metrics``; also fills
-        :attr:`ret_metrics_class`.
-
-        Args:
-            results (list): The processed results of every batch.
-
-        Returns:
-            dict: IoUMetric's metrics, unchanged.
-        """
+        :attr:`ret_metrics_class`."""
         self._arrays = {}
         metrics = super().compute_metrics(results)
         classes = self.dataset_meta['classes']

@@ -38,14 +38,7 @@ class PredictionCollector(Hook):
                         batch_idx: int,
                         data_batch: Optional[dict] = None,
                         outputs: Optional[Sequence] = None) -> None:
-        """Keep the wanted frames of this batch.
-
-        Args:
-            runner (Runner): The runner.
-            batch_idx (int): Index of the batch.
-            data_batch (dict, optional): The batch.
-            outputs (Sequence[SegDataSample], optional): The predictions.
-        """
+        """Keep the wanted frames of this batch's predictions."""
         for sample in outputs or []:
             self.seen += 1
             path = sample.metainfo.get('img_path')

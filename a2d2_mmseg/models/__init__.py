@@ -1,5 +1,5 @@
-"""Models of a2d2_mmseg; importing registers the decode heads and the loss in mmseg's
-``MODELS`` registry."""
+"""The plugin's models; importing registers the decode heads and the loss in
+mmseg's ``MODELS`` registry."""
 from a2d2_mmseg.models.decode_heads import Mask2FormerLiteHead, UNetDecodeHead
 from a2d2_mmseg.models.layers import LitePixelDecoder, LiteTransformerDecoder
 from a2d2_mmseg.models.losses import IgnoreSafeCrossEntropyLoss

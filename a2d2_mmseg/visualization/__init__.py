@@ -1,17 +1,16 @@
-"""Visual results: palette colouring, overlays, legends, panels.
-
-Shared by ``tools/infer.py`` (coloured masks and overlays),
-``tools/analysis/compare_models.py`` (showcase figure and GIF) and
-``tools/analysis/plot_curves.py``. :class:`A2D2SegVisualizer` lets
-``--cfg-options`` switch on TensorBoard (see :mod:`.visualizer`).
-"""
-from a2d2_mmseg.visualization.legend import (classes_present, legend_entries, legend_patches,
-                     legend_strip)
+"""Visual results: palette colouring, overlays, legends, panels, and the
+registered :class:`A2D2SegVisualizer` (:mod:`.visualizer`)."""
+from a2d2_mmseg.visualization.legend import (classes_present,
+                                             legend_entries, legend_patches,
+                                             legend_strip)
 from a2d2_mmseg.visualization.overlay import blend, overlay_mask
-from a2d2_mmseg.visualization.palette import IGNORE_COLOUR, colorize, palette_array
-from a2d2_mmseg.visualization.panels import (fit_width, hstack_panels, label_panel, text_font,
-                     vstack_panels)
-from a2d2_mmseg.visualization.visualizer import A2D2SegVisualizer, backend_cfgs
+from a2d2_mmseg.visualization.palette import (IGNORE_COLOUR, colorize,
+                                              palette_array)
+from a2d2_mmseg.visualization.panels import (fit_width, hstack_panels,
+                                             label_panel, text_font,
+                                             vstack_panels)
+from a2d2_mmseg.visualization.visualizer import (A2D2SegVisualizer,
+                                                 backend_cfgs)
 
 __all__ = [
     'IGNORE_COLOUR', 'palette_array', 'colorize', 'blend', 'overlay_mask',

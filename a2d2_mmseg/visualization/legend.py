@@ -30,16 +30,9 @@ def legend_entries(indices: Sequence[int],
                    ignored: bool = False,
                    ignore_colour: Sequence[int] = IGNORE_COLOUR
                    ) -> List[LegendEntry]:
-    """``(name, (r, g, b))`` of the given classes, in index order.
-
-    Args:
-        indices (Sequence[int]): Class indices to list.
-        classes (Sequence[str]): Class names of the dataset.
-        palette (Sequence[Sequence[int]]): Their colours.
-        ignored (bool): Append an entry for ignored pixels (index 255).
-        ignore_colour (Sequence[int]): The colour ignored pixels are
-            painted with.
-    """
+    """``(name, (r, g, b))`` of the classes ``indices`` (of the dataset's
+    ``classes`` and ``palette``), in index order, and with ``ignored`` one
+    for ignored pixels (index 255) in ``ignore_colour``."""
     entries = [(str(classes[i]), tuple(int(c) for c in palette[i]))
                for i in sorted(indices)]
     if ignored:
@@ -61,18 +54,9 @@ def legend_strip(entries: Sequence[LegendEntry],
                  font_size: int = 13,
                  background: Sequence[int] = (255, 255, 255),
                  swatch: Optional[int] = None) -> np.ndarray:
-    """A raster legend: colour swatches and names, wrapped into rows.
-
-    Args:
-        entries (Sequence[LegendEntry]): ``(name, (r, g, b))`` pairs.
-        width (int): Width of the strip in pixels.
-        font_size (int): Text size in pixels. Defaults to 13.
-        background (Sequence[int]): Background colour.
-        swatch (int, optional): Swatch size; defaults to the font size.
-
-    Returns:
-        np.ndarray: RGB ``uint8`` image of shape ``(h, width, 3)``.
-    """
+    """A raster legend, RGB ``uint8 (h, width, 3)``: a colour swatch
+    (``swatch`` pixels, default the font size) and the name of each
+    ``(name, (r, g, b))`` entry, wrapped into rows."""
     from PIL import Image, ImageDraw
     font = text_font(font_size)
     swatch = swatch or font_size

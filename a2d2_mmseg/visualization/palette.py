@@ -1,11 +1,8 @@
-"""Paint class-index masks with a dataset palette.
+"""Paint class-index masks with a dataset palette (``metainfo['palette']``).
 
-The palette is the dataset's ``metainfo['palette']`` (for A2D2 the one of
-:func:`a2d2_mmseg.a2d2.build_class_set`): one RGB colour per
-class index. Index values without a colour (the ignore index 255, or any
-index past the palette) are painted with :data:`IGNORE_COLOUR`, a grey that
-is not an A2D2 colour, so that ignored pixels are never mistaken for class 0
-(the reduced set's background is black).
+Indices without a colour (255, or past the palette) get
+:data:`IGNORE_COLOUR`, a grey that is no A2D2 colour, so ignored pixels are
+never mistaken for class 0 (the reduced set's black background).
 """
 from typing import Sequence, Tuple
 
@@ -18,15 +15,8 @@ IGNORE_COLOUR: Tuple[int, int, int] = (128, 128, 128)
 
 def palette_array(palette: Sequence[Sequence[int]],
                   ignore_colour: Sequence[int] = IGNORE_COLOUR) -> np.ndarray:
-    """A 256-entry RGB lookup table of a palette.
-
-    Args:
-        palette (Sequence[Sequence[int]]): One ``(r, g, b)`` per class.
-        ignore_colour (Sequence[int]): Colour of the indices the palette
-            does not cover. Defaults to :data:`IGNORE_COLOUR`.
-
-    Returns:
-        np.ndarray: ``uint8`` array of shape ``(256, 3)``.
+    """A ``uint8 (256, 3)`` RGB lookup table of a palette (one ``(r, g,
+    b)`` per class), ``ignore_colour`` for the indices it does not cover.
 
     Raises:
         ValueError: The palette is empty, has more than 256 colours or a
@@ -67,7 +57,6 @@ def colorize(mask: np.ndarray,
     if not np.issubdtype(mask.dtype, np.integer):
         raise ValueError(f'expected integer class indices, got {mask.dtype}')
     if mask.dtype != np.uint8:
-        # Anything outside 0..255 gets the ignore colour (index 255 always
-        # has it: a palette covers at most indices 0..254 plus 255 ignored).
+        # Anything outside 0..255 gets the ignore colour, as 255 does.
         mask = np.where((mask < 0) | (mask > 255), 255, mask).astype(np.uint8)
     return palette_array(palette, ignore_colour)[mask]

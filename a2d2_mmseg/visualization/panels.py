@@ -48,31 +48,33 @@ def label_panel(image: np.ndarray,
     return np.concatenate([np.asarray(bar), image], axis=0)
 
 
+def _stack(panels: Sequence[np.ndarray], axis: int, gap: int,
+           background: Sequence[int]) -> np.ndarray:
+    """RGB panels along ``axis`` (1: side by side, top-aligned; 0: stacked,
+    left-aligned), padded to one size across, ``gap`` pixels apart."""
+    across = max(p.shape[1 - axis] for p in panels)
+    parts = []
+    for i, p in enumerate(panels):
+        shape = [0, 0, 3]
+        shape[axis], shape[1 - axis] = gap, across
+        if i:
+            parts.append(np.full(shape, background, np.uint8))
+        shape[axis] = p.shape[axis]
+        pad = np.full(shape, background, np.uint8)
+        pad[:p.shape[0], :p.shape[1]] = p
+        parts.append(pad)
+    return np.concatenate(parts, axis=axis)
+
+
 def hstack_panels(panels: Sequence[np.ndarray],
                   gap: int = 4,
                   background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
     """Place RGB panels side by side (top-aligned, padded to one height)."""
-    height = max(p.shape[0] for p in panels)
-    parts = []
-    for i, p in enumerate(panels):
-        if i:
-            parts.append(np.full((height, gap, 3), background, np.uint8))
-        pad = np.full((height, p.shape[1], 3), background, np.uint8)
-        pad[:p.shape[0]] = p
-        parts.append(pad)
-    return np.concatenate(parts, axis=1)
+    return _stack(panels, 1, gap, background)
 
 
 def vstack_panels(panels: Sequence[np.ndarray],
                   gap: int = 4,
                   background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
     """Stack RGB panels vertically (left-aligned, padded to one width)."""
-    width = max(p.shape[1] for p in panels)
-    parts = []
-    for i, p in enumerate(panels):
-        if i:
-            parts.append(np.full((gap, width, 3), background, np.uint8))
-        pad = np.full((p.shape[0], width, 3), background, np.uint8)
-        pad[:, :p.shape[1]] = p
-        parts.append(pad)
-    return np.concatenate(parts, axis=0)
+    return _stack(panels, 0, gap, background)

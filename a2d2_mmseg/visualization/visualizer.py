@@ -1,29 +1,16 @@
 """A ``SegLocalVisualizer`` whose backends can be named on the command line.
 
-mmengine's ``--cfg-options`` (``DictAction``) cannot build dicts: the option
-``visualizer.vis_backends=[dict(type='LocalVisBackend'),...]`` arrives as a
-list of *strings* and the visualizer refuses it, and overriding the top-level
-``vis_backends`` variable after the config is parsed does not reach
-``visualizer``. :class:`A2D2SegVisualizer` accepts backend type names, so
-TensorBoard can be switched on per run:
-
-.. code-block:: bash
+mmengine's ``--cfg-options`` cannot build dicts, so
+``visualizer.vis_backends=[dict(type=...)]`` arrives as strings that the
+stock visualizer refuses. :class:`A2D2SegVisualizer` takes backend type
+names, so TensorBoard can be switched on per run (``docs/train_test.md``)::
 
     python tools/train.py CONFIG --cfg-options \\
         visualizer.type=A2D2SegVisualizer \\
         "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
 
-The event files go to ``WORK_DIR/<timestamp>/vis_data`` beside
-``scalars.json`` (which ``tools/analysis/plot_curves.py`` reads); it needs
-``pip install tensorboard``. The class must be registered before the runner
-builds the visualizer, i.e. by the config's ``custom_imports`` at parse
-time: ``a2d2_mmseg.plugin`` imports this package for that (adding
-``a2d2_mmseg.visualization`` to ``custom_imports`` through ``--cfg-options``
-is too late: the imports run when the file is parsed).
-
-Without this class, ``--cfg-options
-visualizer.vis_backends.0.type=TensorboardVisBackend`` gives TensorBoard
-*instead of* the JSON scalars.
+The class is registered by ``a2d2_mmseg.plugin`` (the configs'
+``custom_imports``), before the runner builds the visualizer.
 """
 from typing import Optional, Sequence, Union
 
@@ -36,17 +23,8 @@ __all__ = ['A2D2SegVisualizer', 'backend_cfgs']
 
 def backend_cfgs(vis_backends: Union[None, str, dict, Sequence]
                  ) -> Optional[list]:
-    """Backend configs with bare type names turned into ``dict(type=...)``.
-
-    Args:
-        vis_backends (None | str | dict | Sequence): What ``--cfg-options``
-            or a config gives: ``'TensorboardVisBackend'``,
-            ``['LocalVisBackend', 'TensorboardVisBackend']``, dicts or
-            backend objects.
-
-    Returns:
-        list | None: A list for mmengine's ``Visualizer``.
-    """
+    """Backend configs (a name, a dict, a list of them or None) as a list
+    for mmengine's ``Visualizer``, bare type names as ``dict(type=...)``."""
     if vis_backends is None:
         return None
     if isinstance(vis_backends, (str, dict)):
@@ -59,16 +37,11 @@ def backend_cfgs(vis_backends: Union[None, str, dict, Sequence]
 @VISUALIZERS.register_module()
 class A2D2SegVisualizer(SegLocalVisualizer):
     """:class:`mmseg.visualization.SegLocalVisualizer` that also takes
-    backend type names in ``vis_backends`` (see the module docstring), and
-    draws class names on images of any memory layout.
-
-    mmseg 1.2.2 draws the class names with ``cv2.rectangle`` on a mask made
-    by ``np.zeros_like(image)``, which keeps the image's strides: for a view
-    such as ``img[..., ::-1]`` (what mmseg's ``tools/misc/browse_dataset.py``
-    passes) OpenCV >= 4.8 refuses the array ("Layout of the output array img
-    is incompatible with cv::Mat", open-mmlab/mmsegmentation#3405). This
-    class hands a C-contiguous copy to mmseg's drawing; the shipped configs
-    use it (``configs/_base_/default_runtime.py``).
+    backend type names in ``vis_backends``, and draws class names on images
+    of any memory layout: mmseg 1.2.2 draws them on ``np.zeros_like(image)``,
+    which OpenCV >= 4.8 refuses for a view such as ``img[..., ::-1]``
+    (open-mmlab/mmsegmentation#3405), so this hands mmseg a C-contiguous
+    copy. The shipped configs use it.
 
     Args:
         name (str): Instance name. Defaults to 'visualizer'.

@@ -1,4 +1,4 @@
-"""a2d2_mmseg.apis.model: the test pipeline the model runs on arrays.
+"""a2d2_mmseg.apis.load_model: the test pipeline the model runs on arrays.
 
 Loading checkpoints that do not fit, or are corrupt, is tested with the
 engine's checks (tests/test_compat/test_state_dict_match.py,

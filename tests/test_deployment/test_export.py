@@ -300,15 +300,18 @@ def test_malformed_metadata_is_refused(exports, tmp_path, key, raw,
     assert len(message) < 1000
 
 
-@pytest.mark.parametrize('change', ['newline', 'long', 'count', 'palette'])
+@pytest.mark.parametrize('change', [
+    'newline', 'long', 'over_limit', 'pipe', 'count', 'palette'])
 def test_malformed_class_names_are_refused(exports, tmp_path, change):
+    """Class names follow the core's rule (name_problem: printable, single
+    line, no '|', at most MAX_NAME_LENGTH characters)."""
+    from a2d2_mmseg.a2d2.class_list import MAX_NAME_LENGTH
     exported = exports('unet')
     classes = _classes(exported)
-    if change == 'newline':
-        meta = _dataset_meta(exported,
-                             classes=['Car\nerror: fake'] + classes[1:])
-    elif change == 'long':
-        meta = _dataset_meta(exported, classes=['x' * 10000] + classes[1:])
+    bad = {'newline': 'Car\nerror: fake', 'long': 'x' * 10000,
+           'over_limit': 'x' * (MAX_NAME_LENGTH + 1), 'pipe': 'Car | Truck'}
+    if change in bad:
+        meta = _dataset_meta(exported, classes=[bad[change]] + classes[1:])
     elif change == 'count':
         meta = _dataset_meta(exported, classes=classes + ['extra'])
     else:
@@ -320,6 +323,8 @@ def test_malformed_class_names_are_refused(exports, tmp_path, change):
     assert message.startswith(f'{path}: bad a2d2_mmseg.* metadata: '
                               'dataset_meta.')
     assert len(message) < 1000 and '\n' not in message
+    if change in bad:  # the bad name is pointed at
+        assert 'dataset_meta.classes[0] ' in message
 
 
 def test_model_of_other_classes_than_the_config_is_refused(

@@ -6,31 +6,14 @@
         [--opset 18] [--check-images IMG ...] [--no-check]
         [--providers cpu] [--ort-threads N] [--cfg-options k=v ...]
 
-The ONNX file holds the whole predict path after the config's test
-pipeline: inputs ``image`` (uint8 [N, 3, H, W], BGR, as the test pipeline
-packs it: e.g. an A2D2 frame resized to 960x604) and ``out_size`` (int64
-[2], the original height and width); normalisation (the config's
-data_preprocessor mean/std and BGR->RGB), model, the two bilinear resizes
-and the argmax are in the graph; output ``seg_map`` (uint8 [N, out_h,
-out_w]) or, with ``--output logits``, ``seg_logits`` (float32 [N, C, out_h,
-out_w]). H and W are fixed to what the test pipeline makes of a ``--shape``
-image unless ``--dynamic``. See ``a2d2_mmseg/deployment/export.py``.
-
-``--static`` writes a graph with every size fixed, for OpenCV's DNN module
-(``cv2.dnn.readNetFromONNX``) and other static-graph runtimes (TensorRT-
-style, embedded): the batch (``--batch``, default 1), H and W, and the
-output size, ``--shape`` itself, a constant of the last ``Resize``; the only
-input is ``image``. It predicts ``--shape`` images only (the onnxruntime
-backend refuses others, naming both sizes).
-
-After the export, onnxruntime and PyTorch run the same frames
-(``--check-images``, else a synthetic frame of ``--shape``; with
-``--dynamic`` also one of another aspect ratio): the argmax must agree on
->= ``--threshold`` of the pixels (99.9 %), else the exit status is 3. The
-largest logit difference is printed. Errors (missing files, a checkpoint of
-another model, an unreadable config) exit with status 1 and a message.
-
-Run it with ``tools/infer.py CONFIG model.onnx INPUT --backend onnxruntime``.
+The graph holds the whole predict path after the test pipeline
+(:mod:`a2d2_mmseg.deployment.export`; forms and runtimes in
+``docs/inference.md``). After the export onnxruntime and PyTorch run the
+same frames (``--check-images``, else a synthetic ``--shape`` frame, plus
+one of another aspect ratio with ``--dynamic``): exit status 3 when the
+argmax agrees on less than ``--threshold`` of the pixels, 1 for an error,
+2 for bad arguments. Run the file with ``tools/infer.py CONFIG model.onnx
+INPUT --backend onnxruntime``.
 """
 import argparse
 import os.path as osp

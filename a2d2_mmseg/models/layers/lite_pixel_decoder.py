@@ -1,9 +1,8 @@
 """Top-down FPN-style pixel decoder used by ``Mask2FormerLiteHead``.
 
-The top-down pathway (lateral 1x1 convs, upsample, add, 3x3 conv) follows the
-idea of Feature Pyramid Networks (Lin et al., 2017,
-https://arxiv.org/abs/1612.03144); it is written from the study's description,
-not copied from any implementation.
+The top-down pathway follows the idea of Feature Pyramid Networks (Lin et
+al., 2017, https://arxiv.org/abs/1612.03144), written from the study's
+description.
 """
 from typing import List, Optional, Sequence
 
@@ -17,16 +16,10 @@ from mmseg.models.utils import resize
 class LitePixelDecoder(BaseModule):
     """Lightweight top-down pixel decoder.
 
-    Every input level gets a 1x1 lateral conv to ``hidden_dim`` channels (no
-    activation). Starting from the deepest level, the running map is
-    bilinearly resized to the exact size of the next shallower lateral (so odd
-    feature sizes are fine), added to it, and passed through a 3x3 conv
-    followed by the activation (ReLU by default). The result at the shallowest
-    level is returned. There is no output conv on the deepest level.
-
-    With a ResNet-50 this maps layer1..layer4
-    ``[256@1/4, 512@1/8, 1024@1/16, 2048@1/32]`` to ``[B, hidden_dim, H/4,
-    W/4]``, with 4 lateral convs and 3 output convs.
+    1x1 lateral convs (no activation) take every level to ``hidden_dim``;
+    from the deepest level, the running map is resized bilinearly to the
+    next shallower lateral's exact size, added to it and passed through a
+    3x3 conv + activation. No output conv on the deepest level.
 
     Args:
         in_channels (Sequence[int]): Channels of the input levels, shallowest
@@ -42,7 +35,10 @@ class LitePixelDecoder(BaseModule):
         align_corners (bool): ``align_corners`` of the bilinear resizing.
             Default: False.
         init_cfg (dict | list[dict] | None): Initialization config.
-            Default: None.
+
+    Shapes:
+        forward(inputs): list of ``[B, in_channels[i], H_i, W_i]``,
+        shallowest first -> ``[B, hidden_dim, H_0, W_0]``.
     """
 
     def __init__(self,
@@ -60,46 +56,25 @@ class LitePixelDecoder(BaseModule):
         self.hidden_dim = hidden_dim
         self.align_corners = align_corners
         self.lateral_convs = nn.ModuleList([
-            ConvModule(
-                c,
-                hidden_dim,
-                1,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=None) for c in self.in_channels
+            ConvModule(c, hidden_dim, 1, conv_cfg=conv_cfg,
+                       norm_cfg=norm_cfg, act_cfg=None)
+            for c in self.in_channels
         ])
         # output_convs[i] fuses level i (i < num_levels - 1).
         self.output_convs = nn.ModuleList([
-            ConvModule(
-                hidden_dim,
-                hidden_dim,
-                3,
-                padding=1,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=act_cfg) for _ in self.in_channels[:-1]
+            ConvModule(hidden_dim, hidden_dim, 3, padding=1,
+                       conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+            for _ in self.in_channels[:-1]
         ])
 
     def forward(self, inputs: List[Tensor]) -> Tensor:
-        """Forward function.
-
-        Args:
-            inputs (list[Tensor]): Feature maps, shallowest first; level ``i``
-                has shape ``[B, in_channels[i], H_i, W_i]``.
-
-        Returns:
-            Tensor: Pixel features ``[B, hidden_dim, H_0, W_0]``.
-        """
         if len(inputs) != len(self.in_channels):
             raise ValueError(f'expected {len(self.in_channels)} feature maps, '
                              f'got {len(inputs)}')
         x = self.lateral_convs[-1](inputs[-1])
         for i in range(len(inputs) - 2, -1, -1):
             lateral = self.lateral_convs[i](inputs[i])
-            x = resize(
-                x,
-                size=lateral.shape[2:],
-                mode='bilinear',
-                align_corners=self.align_corners)
+            x = resize(x, size=lateral.shape[2:], mode='bilinear',
+                       align_corners=self.align_corners)
             x = self.output_convs[i](x + lateral)
         return x

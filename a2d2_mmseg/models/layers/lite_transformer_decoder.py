@@ -1,14 +1,14 @@
 """Query transformer decoder used by ``Mask2FormerLiteHead``.
 
-Self-attention / cross-attention / FFN decoder layers in the style of DETR
+Self-attention / cross-attention / FFN layers in the style of DETR
 (https://github.com/facebookresearch/detr/blob/main/models/transformer.py) and
 Mask2Former
 (https://github.com/facebookresearch/Mask2Former/blob/main/mask2former/modeling/transformer_decoder/mask2former_transformer_decoder.py),
-and the optional fixed 2-D sine positional encoding from DETR
+and DETR's optional 2-D sine positional encoding
 (https://github.com/facebookresearch/detr/blob/main/models/position_encoding.py).
-Only the ideas are adapted; the code is written for this project. Attention is
-computed by :func:`torch.nn.functional.scaled_dot_product_attention`, so the
-cross-attention never builds anything larger than ``num_queries x HW``.
+Only the ideas are adapted. Attention runs through
+:func:`torch.nn.functional.scaled_dot_product_attention`, so cross-attention
+never builds anything larger than ``num_queries x HW``.
 """
 import math
 from typing import Optional
@@ -34,22 +34,21 @@ def sine_positional_encoding(height: int,
                              dtype=None) -> Tensor:
     """Fixed 2-D sine positional encoding of a ``height x width`` grid.
 
-    Half of the channels encode the row, half the column; each half holds
-    interleaved ``sin``/``cos`` pairs of the coordinate (normalised to
-    ``[0, 2*pi]``) at geometrically spaced frequencies.
+    Half of the channels encode the row, half the column, as interleaved
+    ``sin``/``cos`` pairs of the coordinate (normalised to ``[0, 2*pi]``) at
+    geometrically spaced frequencies.
 
     Args:
         height (int): Grid height H.
         width (int): Grid width W.
         dim (int): Encoding channels, a multiple of 4.
         temperature (float): Base of the frequency progression.
-            Default: 10000.
         device (torch.device, optional): Device of the result.
         dtype (torch.dtype, optional): Dtype of the result.
 
     Returns:
-        Tensor: Positional encoding ``[H*W, dim]`` (row-major, matching
-        ``x.flatten(2)`` of a ``[B, C, H, W]`` map).
+        Tensor: ``[H*W, dim]``, row-major (as ``x.flatten(2)`` of a
+        ``[B, C, H, W]`` map).
     """
     if dim % 4 != 0:
         raise ValueError(f'sine positional encoding needs dim % 4 == 0, '
@@ -67,27 +66,28 @@ def sine_positional_encoding(height: int,
     px = x[:, None] / freqs  # [W, npf/2]
     py = torch.stack([py.sin(), py.cos()], dim=-1).flatten(1)  # [H, npf]
     px = torch.stack([px.sin(), px.cos()], dim=-1).flatten(1)  # [W, npf]
-    pos = torch.cat([
-        py[:, None, :].expand(height, width, npf),
-        px[None, :, :].expand(height, width, npf)
-    ],
+    pos = torch.cat([py[:, None, :].expand(height, width, npf),
+                     px[None, :, :].expand(height, width, npf)],
                     dim=-1)  # [H, W, dim]
     return pos.reshape(height * width, dim).to(dtype or torch.float32)
 
 
 class SDPAttention(nn.Module):
-    """Multi-head attention with separate q/k/v/out projections, computed by
+    """Multi-head attention with q/k/v/out projections, computed by
     :func:`torch.nn.functional.scaled_dot_product_attention`.
 
-    The key projection has no bias: a bias on the keys adds the same value to
-    every logit of a query and cancels in the softmax, so it could never
-    receive a gradient.
+    The key projection has no bias: it would add the same value to every
+    logit of a query and cancel in the softmax.
 
     Args:
         embed_dim (int): Channels C of queries, keys and values.
         num_heads (int): Number of heads; must divide ``embed_dim``.
         dropout (float): Dropout on the attention probabilities (training
             only). Default: 0.0.
+
+    Shapes:
+        forward(query ``[B, Lq, C]``, key ``[B, Lk, C]``, value
+        ``[B, Lk, C]``) -> ``[B, Lq, C]``.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
@@ -112,16 +112,6 @@ class SDPAttention(nn.Module):
         return x.view(b, n, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor) -> Tensor:
-        """Forward function.
-
-        Args:
-            query (Tensor): Queries ``[B, Lq, C]``.
-            key (Tensor): Keys ``[B, Lk, C]``.
-            value (Tensor): Values ``[B, Lk, C]``.
-
-        Returns:
-            Tensor: Attention output ``[B, Lq, C]``.
-        """
         q = self._split(self.q_proj(query))
         k = self._split(self.k_proj(key))
         v = self._split(self.v_proj(value))
@@ -134,8 +124,7 @@ class SDPAttention(nn.Module):
 
 class _ResidualAttention(nn.Module):
     """Attention, dropout on its output and a LayerNorm after the residual
-    sum: the parts both attention layers share (arguments as theirs).
-    """
+    sum (arguments as :class:`SDPAttention`'s)."""
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
         super().__init__()
@@ -145,65 +134,28 @@ class _ResidualAttention(nn.Module):
 
 
 class SelfAttentionLayer(_ResidualAttention):
-    """Post-norm residual self-attention among queries.
-
-    ``x = LayerNorm(x + Dropout(SelfAttn(x, x, x)))``
-
-    Args:
-        embed_dim (int): Channels C.
-        num_heads (int): Attention heads.
-        dropout (float): Dropout on attention probabilities and on the
-            residual branch. Default: 0.0.
-    """
+    """``x = LayerNorm(x + Dropout(SelfAttn(x, x, x)))`` on ``[B, Q, C]``."""
 
     def forward(self, x: Tensor) -> Tensor:
-        """Args: x (Tensor): ``[B, Q, C]``. Returns: Tensor ``[B, Q, C]``."""
         return self.norm(x + self.dropout(self.attn(x, x, x)))
 
 
 class CrossAttentionLayer(_ResidualAttention):
-    """Post-norm residual cross-attention from queries to pixel tokens.
-
-    ``x = LayerNorm(x + Dropout(CrossAttn(x, mem + pos, mem)))``; ``pos``
-    (optional) is added to the keys only.
-
-    Args:
-        embed_dim (int): Channels C.
-        num_heads (int): Attention heads.
-        dropout (float): Dropout on attention probabilities and on the
-            residual branch. Default: 0.0.
-    """
+    """``x = LayerNorm(x + Dropout(CrossAttn(x, mem + pos, mem)))``: queries
+    ``[B, Q, C]`` to pixel tokens ``[B, HW, C]``; ``pos`` (``[HW, C]`` or
+    ``[B, HW, C]``, optional) is added to the keys only."""
 
     def forward(self,
                 x: Tensor,
                 memory: Tensor,
                 pos: Optional[Tensor] = None) -> Tensor:
-        """Forward function.
-
-        Args:
-            x (Tensor): Queries ``[B, Q, C]``.
-            memory (Tensor): Pixel tokens ``[B, HW, C]``.
-            pos (Tensor, optional): Key positional encoding ``[HW, C]`` or
-                ``[B, HW, C]``.
-
-        Returns:
-            Tensor: ``[B, Q, C]``.
-        """
         key = memory if pos is None else memory + pos
         return self.norm(x + self.dropout(self.attn(x, key, memory)))
 
 
 class FFNLayer(nn.Module):
-    """Post-norm residual feed-forward block.
-
-    ``x = LayerNorm(x + Dropout(Linear(Dropout(ReLU(Linear(x))))))``
-
-    Args:
-        embed_dim (int): Channels C.
-        ffn_dim (int): Hidden channels.
-        dropout (float): Dropout after the activation and on the residual
-            branch. Default: 0.0.
-    """
+    """``x = LayerNorm(x + Dropout(Linear(Dropout(ReLU(Linear(x))))))``,
+    ``embed_dim -> ffn_dim -> embed_dim``."""
 
     def __init__(self, embed_dim: int, ffn_dim: int, dropout: float = 0.0):
         super().__init__()
@@ -214,20 +166,13 @@ class FFNLayer(nn.Module):
         self.norm = nn.LayerNorm(embed_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Args: x (Tensor): ``[B, Q, C]``. Returns: Tensor ``[B, Q, C]``."""
         y = self.linear2(self.dropout1(F.relu(self.linear1(x))))
         return self.norm(x + self.dropout2(y))
 
 
 class MLP(nn.Module):
-    """Plain MLP with ReLU between layers (none after the last).
-
-    Args:
-        in_dim (int): Input channels.
-        hidden_dim (int): Hidden channels.
-        out_dim (int): Output channels.
-        num_layers (int): Number of Linear layers (>= 1).
-    """
+    """``num_layers`` (>= 1) Linear layers ``in_dim -> hidden_dim ... ->
+    out_dim`` with ReLU between them (none after the last)."""
 
     def __init__(self, in_dim: int, hidden_dim: int, out_dim: int,
                  num_layers: int):
@@ -239,7 +184,6 @@ class MLP(nn.Module):
             nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Args: x (Tensor): ``[..., in_dim]``. Returns ``[..., out_dim]``."""
         for i, layer in enumerate(self.layers):
             x = layer(x)
             if i < len(self.layers) - 1:
@@ -248,15 +192,8 @@ class MLP(nn.Module):
 
 
 class LiteTransformerDecoderLayer(nn.Module):
-    """One decoder layer: self-attention, cross-attention, FFN (in that order,
-    each post-norm residual).
-
-    Args:
-        embed_dim (int): Channels C.
-        num_heads (int): Attention heads.
-        ffn_dim (int): FFN hidden channels.
-        dropout (float): Dropout. Default: 0.0.
-    """
+    """Self-attention, cross-attention, FFN, each post-norm residual:
+    ``[B, Q, C]`` queries, ``[B, HW, C]`` memory -> ``[B, Q, C]``."""
 
     def __init__(self,
                  embed_dim: int,
@@ -272,15 +209,13 @@ class LiteTransformerDecoderLayer(nn.Module):
                 x: Tensor,
                 memory: Tensor,
                 pos: Optional[Tensor] = None) -> Tensor:
-        """Args: x ``[B, Q, C]``, memory ``[B, HW, C]``, pos ``[HW, C]`` or
-        None. Returns: Tensor ``[B, Q, C]``."""
         x = self.self_attn(x)
         x = self.cross_attn(x, memory, pos)
         return self.ffn(x)
 
 
 class LiteTransformerDecoder(BaseModule):
-    """Stack of :class:`LiteTransformerDecoderLayer` refining object queries
+    """Stack of :class:`LiteTransformerDecoderLayer` refining queries
     against flattened pixel features.
 
     Args:
@@ -294,7 +229,10 @@ class LiteTransformerDecoder(BaseModule):
         pos_encoding (bool): Add a fixed 2-D sine positional encoding to the
             keys of every cross-attention. Default: False.
         init_cfg (dict | list[dict] | None): Initialization config.
-            Default: None.
+
+    Shapes:
+        forward(queries ``[B, Q, C]``, pixel_feats ``[B, C, H, W]``) ->
+        ``[B, Q, C]``.
     """
 
     def __init__(self,
@@ -320,26 +258,13 @@ class LiteTransformerDecoder(BaseModule):
         ])
 
     def forward(self, queries: Tensor, pixel_feats: Tensor) -> Tensor:
-        """Forward function.
-
-        Args:
-            queries (Tensor): Initial queries ``[B, Q, C]``.
-            pixel_feats (Tensor): Pixel features ``[B, C, H, W]``; they are
-                flattened to ``H*W`` tokens ``[B, H*W, C]``.
-
-        Returns:
-            Tensor: Refined queries ``[B, Q, C]``.
-        """
         h, w = pixel_feats.shape[-2:]
-        memory = pixel_feats.flatten(2).transpose(1, 2)
+        memory = pixel_feats.flatten(2).transpose(1, 2)  # [B, H*W, C]
         pos = None
         if self.pos_encoding:
-            pos = sine_positional_encoding(
-                h,
-                w,
-                self.embed_dim,
-                device=memory.device,
-                dtype=memory.dtype)
+            pos = sine_positional_encoding(h, w, self.embed_dim,
+                                           device=memory.device,
+                                           dtype=memory.dtype)
         x = queries
         for layer in self.layers:
             x = layer(x, memory, pos)

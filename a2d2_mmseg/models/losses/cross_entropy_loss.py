@@ -1,18 +1,10 @@
 """Cross-entropy with class weights that tolerates ignored (255) pixels.
 
-mmseg 1.2.2's ``CrossEntropyLoss`` computes the class-weighted average factor
-with ``class_weight[label]`` before dropping ignored pixels, so any label that
-holds 255 (ignored A2D2 categories, unknown colours, ``seg_pad_val`` padding)
-raises ``IndexError`` as soon as ``class_weight`` is set
-(open-mmlab/mmsegmentation#3734). This loss keeps mmseg's interface and
-unweighted behaviour and fixes the weighted average, and it reads its
-weights from the class-weight tool's JSON file.
-
-Class weights are validated before any training (:func:`check_class_weight`):
-one finite, positive number per class, with a bounded ratio
-(:data:`MAX_CLASS_WEIGHT_RATIO`); they are read from a list or from JSON
-only, never from a pickle (mmseg's ``get_class_weight`` unpickles ``.pkl``
-files, which runs the code they hold).
+mmseg 1.2.2's ``CrossEntropyLoss`` indexes ``class_weight[label]`` before
+dropping ignored pixels, so a label holding 255 raises ``IndexError`` once
+``class_weight`` is set (open-mmlab/mmsegmentation#3734). Class weights are
+validated before training and read from a list or JSON only, never from a
+pickle (mmseg's ``get_class_weight`` unpickles ``.pkl`` files).
 """
 import math
 import os
@@ -28,13 +20,9 @@ from mmseg.registry import MODELS
 from a2d2_mmseg.a2d2 import parse_json
 
 #: The largest accepted ratio between the largest and the smallest class
-#: weight. One pixel of the most weighted class then counts as much as a
-#: million pixels of the least weighted one (a 1920x1208 frame has 2.3
-#: million), far beyond what balancing classes needs (uncapped
-#: median-frequency weights of A2D2 reach ~8,000, issue 18; the class-weight
-#: tool's ``--max-ratio`` caps them lower). The bound also keeps the smallest
-#: normalised weight (>= 1e-6, see :class:`IgnoreSafeCrossEntropyLoss`) a
-#: normal float32, so no class is silently zeroed by underflow.
+#: weight: far beyond what balancing needs (uncapped median-frequency weights
+#: of A2D2 reach ~8,000), and it keeps the smallest normalised weight
+#: (>= 1e-6) a normal float32, so no class is zeroed by underflow.
 MAX_CLASS_WEIGHT_RATIO = 1e6
 
 
@@ -88,27 +76,14 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
     """mmseg's ``CrossEntropyLoss`` whose class-weighted mean works with 255.
 
     Same arguments as :class:`mmseg.models.losses.CrossEntropyLoss`
-    (``use_sigmoid`` and ``use_mask`` are not supported). Use it wherever
-    ``class_weight`` is set: ``loss_decode=dict(type='IgnoreSafeCrossEntropyLoss',
-    class_weight=[...], loss_weight=1.0)``.
-
-    ``class_weight`` may also be the path of the JSON file written by
-    ``tools/analysis/a2d2_class_weights.py`` (its ``weights`` list, see
-    :func:`load_class_weight_file`): the configs of the seed study take their
-    weights from that one command, and a missing file is refused with the
-    command that writes it. Other files (mmseg's ``.npy`` and ``.pkl``) are
-    refused: a pickle runs code when it is loaded.
-
-    The weights must be finite and positive, at most
-    :data:`MAX_CLASS_WEIGHT_RATIO` apart, one per class of the model
-    (:func:`check_class_weight`; the count is checked against the logits'
-    classes in :meth:`forward`). ``self.class_weight`` keeps them as given;
-    the loss uses them divided by the largest one
-    (``self.normalized_class_weight``, max 1, computed in float64): the
-    class-weighted mean, ``sum(w[y] * loss) / sum(w[y])``, is unchanged by
-    a common factor, and whatever scale was written (1e308 included) the
-    float32 products and sums stay finite (weights in [1e-6, 1], per-pixel
-    terms at most the unweighted loss). With ``reduction='sum'`` /
+    (``use_sigmoid`` and ``use_mask`` are not supported). ``class_weight``
+    may be the path of the JSON file of
+    ``tools/analysis/a2d2_class_weights.py`` (:func:`load_class_weight_file`);
+    the weights are checked by :func:`check_class_weight` and their count
+    against the logits' classes in :meth:`forward`. ``self.class_weight`` keeps them as given; the loss
+    uses them divided by the largest (``self.normalized_class_weight``): the
+    class-weighted mean ``sum(w[y] * loss) / sum(w[y])`` is unchanged and
+    float32 sums stay finite at any scale. With ``reduction='sum'`` /
     ``'none'`` or an explicit ``avg_factor`` the loss is that of the
     normalised weights.
 
@@ -157,10 +132,9 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
                 reduction_override: Optional[str] = None,
                 ignore_index: int = -100,
                 **kwargs) -> torch.Tensor:
-        """The loss of logits [N, C, H, W] against labels [N, H, W].
-
-        mmseg's ``CrossEntropyLoss.forward`` with the normalised class
-        weights; the arguments are its own.
+        """mmseg's ``CrossEntropyLoss.forward`` (its arguments) of logits
+        ``[N, C, H, W]`` against labels ``[N, H, W]``, with the normalised
+        class weights.
 
         Raises:
             ValueError: The class weights' count is not C (the message names
@@ -258,16 +232,13 @@ def load_class_weight_file(path: str,
 
     Args:
         path (str): ``*.json`` written by
-            ``tools/analysis/a2d2_class_weights.py`` (a dict with
-            ``weights``, and ``classes`` beside them) or a plain JSON list.
-            No other file type is read (mmseg's ``.pkl`` would be
-            unpickled, running its code).
+            ``tools/analysis/a2d2_class_weights.py`` (``weights`` and
+            ``classes``) or a plain JSON list; no other file type is read.
         hint (str, optional): The command that writes the file, for the
             error when it is missing.
 
     Returns:
-        list[float]: The weights, one per class, as
-        :func:`check_class_weight` accepts them.
+        list[float]: The weights, one per class.
 
     Raises:
         FileNotFoundError: The file does not exist (the message gives
