@@ -28,12 +28,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
 from mmengine.runner import Runner
 
-from tests.test_configs import CONFIGS, REPO, tiny_runner_cfg, \
+from tests.test_configs import CONFIGS, REPO, load, tiny_runner_cfg, \
     write_tiny_seed_root
 from tests.test_engine.tiny_runs import restored_process_state
 
@@ -99,13 +98,6 @@ def name_batch(path):
             return int(match.group(1)), int(match.group(2))
     raise AssertionError(f'{path}: no <GPUs>x<batch> in its name or its '
                          "bases' names")
-
-
-@functools.lru_cache(maxsize=None)
-def load(path):
-    """The config at ``path`` (relative to the repository or absolute),
-    loaded once: callers must not change it."""
-    return Config.fromfile(osp.join(REPO, path))
 
 
 @functools.lru_cache(maxsize=None)
@@ -323,7 +315,7 @@ def test_constant_rate_is_allowed_when_the_config_says_so(tmp_path):
 
 
 def test_lite_schedule_decays_to_zero_in_every_group():
-    cfg = Config.fromfile(LITE)
+    cfg = load(LITE)
     names, lrs = lr_curves(json.dumps(
         [cfg.optim_wrapper.to_dict(), [dict(s) for s in cfg.param_scheduler],
          cfg.train_cfg.max_iters], sort_keys=True))

@@ -10,10 +10,9 @@ _base_ = [
     '../_base_/schedules/schedule_demo-cpu.py'
 ]
 class_weight = 'work_dirs/demo/class_weights.json'
-# From scratch the seed's head (no normalisation in its pixel decoder) barely
-# learns in a CPU budget: 5.1 mIoU after 200 iterations versus 55.4 with
-# SyncBN (-> BN on CPU) after the pixel decoder's convs (same data, same
-# schedule; see README "Demo"). The configs for real A2D2 keep the exact head.
+# SyncBN (BN on CPU) in the pixel decoder: from scratch the seed's head
+# barely learns in a CPU budget (configs/demo/README.md); the configs for
+# real A2D2 keep the exact head.
 model = dict(
     pretrained=None,
     data_preprocessor=dict(size={{_base_.seed_size}}),

@@ -1,16 +1,8 @@
-# A2D2 front-centre camera, read straight from the extracted tree:
+# A2D2 front-centre camera, read straight from the extracted tree
 #   data/a2d2/camera_lidar_semantic/<scene>/{camera,label}/cam_front_center/
-# Labels are A2D2's RGB colour PNGs, remapped on the fly by
-# LoadA2D2Annotations (one lookup table). Splits are by scene (the lists in
-# a2d2_mmseg/a2d2/splits/). The datasets use A2D2Dataset's default class
-# set, the 38 categories ('full'); a config that sets `class_set` ('reduced'
-# for the project's 11 driving classes, or a class-set dict as in
-# configs/seed_study/_base_/) sets it in each dataloader's dataset. The
-# converter's output (tools/dataset_converters/a2d2.py) is read by the same
-# dataset when data_root points at it.
-# LoadA2D2ImageFromFile is mmcv's LoadImageFromFile that decodes the stored
-# pixels (EXIF orientation ignored: the labels are aligned to them) and
-# refuses empty, truncated or oversized files by name before decoding.
+# (or the converter's output), colour labels remapped on the fly, splits by
+# scene, A2D2Dataset's default class set (the 38 categories); a config with
+# another `class_set` sets it in each dataloader's dataset.
 custom_imports = dict(
     imports=['a2d2_mmseg.plugin'], allow_failed_imports=False)
 

@@ -10,12 +10,9 @@ optim_wrapper = dict(
     optimizer=optimizer,
     clip_grad=dict(max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.1)}))
-# Poly decay to 0 (power 0.9) over the 80k iterations, as mmseg's Mask2Former
-# recipe. Not the SGD schedule's eta_min=1e-4: mmengine's PolyLR takes
-# eta_min as an absolute rate for every parameter group, so under lr 1e-4 it
-# would hold the head at 1e-4 throughout and raise the backbone's 1e-5
-# (0.1x) to 1e-4 by the end. tests/test_configs_schedules.py steps every
-# config's schedule through its last iteration.
+# Poly decay to 0 (power 0.9), as mmseg's Mask2Former recipe. Not the SGD
+# schedule's eta_min=1e-4: PolyLR's eta_min is absolute in every parameter
+# group, so it would hold the head at 1e-4 and raise the backbone's 1e-5.
 param_scheduler = [
     dict(
         type='PolyLR',

@@ -1,23 +1,9 @@
-# The seed study's data protocol (README "Reproduce the seed study"):
-# - A2D2's 3D-bbox subset in the seed's arrangement,
-#     <data_root>/camera_lidar_semantic_bboxes/camera/{train,test,special}/
-#       <scene>/{camera,label}/cam_front_center/   (class_list.json beside)
-#   where the folder is the split: train on train/, validate and test on
-#   test/ (the seed has no validation split). The layout is named, not
-#   detected: the seed keeps preprocessed_masks/ beside
-#   camera_lidar_semantic_bboxes/, and layout='auto' refuses a root that
-#   holds two arrangements. To train on the seed's .npy masks (integer or
-#   one-hot, in this class set's indices) instead of the colour labels, set
-#   layout='seed' in the three dataloaders' datasets (README "Reproduce the
-#   seed study").
-# - the front centre camera only (A2D2Dataset's default `cameras`),
-# - frames and masks resized to 512x512, aspect not kept (masks nearest, as
-#   mmcv.imresize(..., interpolation='nearest')); no augmentation,
-# - a reduced class set, written out below: edit it to define your own,
-# - scored at 512x512 (ResizeAsOriginal makes the resized frame the
-#   original) with IoU, Dice, pixel accuracy and mean pixel accuracy.
-# Metrics at full resolution: set the test pipeline to
-# `test_pipeline_full_res` (see configs/seed_study/README.md).
+# The seed study's data protocol (configs/seed_study/README.md): A2D2's
+# 3D-bbox subset in the seed's arrangement (train on train/, validate and
+# test on test/; the layout named, as the seed's root also holds
+# preprocessed_masks/), the front centre camera, frames and masks resized to
+# 512x512 without augmentation, the reduced class set below, scored at
+# 512x512 (`test_pipeline_full_res` for full resolution).
 _base_ = ['../../_base_/datasets/a2d2.py']
 data_root = 'data/a2d2_seed'
 seed_size = (512, 512)  # (width, height)
