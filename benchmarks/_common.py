@@ -38,17 +38,11 @@ REAL_FRAMES = _real_frames()
 
 
 def read_pngs(cam: str, lbl: str) -> Tuple[np.ndarray, np.ndarray]:
-    """The BGR image and label of a camera and a label PNG, read with
-    ``open().read()`` and ``cv2.imdecode`` (IMREAD_COLOR / IMREAD_UNCHANGED,
-    as mmcv's and the label loader's cv2 backends do)."""
-    with open(cam, 'rb') as f:
-        cam_bytes = f.read()
-    with open(lbl, 'rb') as f:
-        lbl_bytes = f.read()
-    img = cv2.imdecode(np.frombuffer(cam_bytes, np.uint8), cv2.IMREAD_COLOR)
-    label = cv2.imdecode(np.frombuffer(lbl_bytes, np.uint8),
-                         cv2.IMREAD_UNCHANGED)
-    return img, label
+    """The BGR image and label of a camera and a label PNG, read whole and
+    decoded by ``cv2.imdecode`` (IMREAD_COLOR / IMREAD_UNCHANGED, as mmcv's
+    and the label loader's cv2 backends do)."""
+    return (cv2.imdecode(np.fromfile(cam, np.uint8), cv2.IMREAD_COLOR),
+            cv2.imdecode(np.fromfile(lbl, np.uint8), cv2.IMREAD_UNCHANGED))
 
 
 def sample_paths(scene: str, frame: str) -> Tuple[str, str]:

@@ -3,16 +3,12 @@
     python benchmarks/_onnxruntime_worker.py torch CONFIG CKPT FRAME THREADS
     python benchmarks/_onnxruntime_worker.py onnxruntime ONNX FRAME THREADS
 
-(FRAME: a BGR uint8 image saved as ``.npy``.)
-
-Once the model is loaded it prints ``{"ready": true, "rss_mib": ...}``,
-then answers each command on stdin with one JSON line
-(:class:`a2d2_mmseg.study.timing.LineWorker`): ``run`` (one timed
-prediction: ``{"ms": ...}``), ``save PATH`` (the last class map as
-``.npy``), ``profile`` (``{"ops": [[op type, self ms], ...]}``, largest
-first) and ``quit`` (``{"maxrss_mib": ...}``, peak RSS, then exit).
-``torch``: mmseg's ``model.test_step`` on the uint8 frame; ``onnxruntime``:
-the exported graph, all graph optimisations, torch never imported.
+(FRAME: a BGR uint8 image as ``.npy``.) Once loaded it prints ``{"ready":
+true, "rss_mib": ...}``, then answers each stdin command with one JSON
+line (:class:`a2d2_mmseg.study.timing.LineWorker`): ``run`` (``{"ms":
+...}``), ``save PATH`` (the last class map), ``profile`` (``{"ops": [[op
+type, self ms], ...]}``) and ``quit`` (``{"maxrss_mib": ...}``, then exit).
+The onnxruntime side never imports torch.
 """
 import json
 import resource
@@ -28,10 +24,6 @@ def _status_mib(field: str) -> float:
             if line.startswith(field + ':'):
                 return int(line.split()[1]) / 1024
     return float('nan')
-
-
-def _rss_mib() -> float:
-    return _status_mib('VmRSS')
 
 
 def _maxrss_mib() -> float:
@@ -130,7 +122,7 @@ def main(argv) -> None:
                                          int(threads))
     else:
         raise SystemExit(f'unknown backend {kind!r}')
-    print(json.dumps(dict(ready=True, rss_mib=_rss_mib())), flush=True)
+    print(json.dumps(dict(ready=True, rss_mib=_status_mib('VmRSS'))), flush=True)
     last = None
     for line in sys.stdin:
         command, _, arg = line.strip().partition(' ')

@@ -5,17 +5,8 @@ It runs in the project's ``.venv`` (``ours``) or the peer's ``.venv-smp``
 module level. After building the model and its warm-up steps it prints one
 ``ready`` JSON line, then answers each ``run N`` on stdin with one JSON line
 of step times (:class:`a2d2_mmseg.study.timing.LineWorker`); ``quit`` or
-the end of input ends it.
-
-A step: forward to a loss, ``backward``, ``torch.optim.SGD`` (lr 0.01,
-momentum 0.9, weight decay 5e-4), ``zero_grad``, on a fixed seeded batch of
-``--batch`` random normalised ``--size`` x ``--size`` images and 8x8-block
-labels (~10 % 255). Sides: ``ours``, the config built as
-``tools/analysis/benchmark.py`` builds it, through mmseg's loss path;
-``smp``, ``segmentation_models_pytorch.<Arch>("resnet50",
-encoder_weights=None)`` with ``F.cross_entropy``; ``control``, a
-plain-PyTorch ResNet-50 + 1x1 classifier, the same code in both
-environments, whose ratio is the difference of the torch builds.
+the end of input ends it. A step: forward to a loss, ``backward``, SGD,
+``zero_grad`` on a fixed seeded batch (docs/benchmarks.md, section 4).
 """
 import argparse
 import json
@@ -91,7 +82,9 @@ def control_model(num_classes):
 
 
 def build_ours(args, inputs, labels):
-    """The project's model from ``args.config`` and its loss closure."""
+    """The project's model from ``args.config``, its loss closure (mmseg's
+    loss path) and description."""
+    import mmseg
     from mmengine.registry import init_default_scope
 
     from a2d2_mmseg.study import benchmark_worker as tool
@@ -118,7 +111,7 @@ def build_ours(args, inputs, labels):
         loss, _ = model.parse_losses(losses)
         return loss
 
-    desc = f'{args.config} (mmseg {_version("mmsegmentation")})'
+    desc = f'{args.config} (mmseg {mmseg.__version__})'
     if args.no_aux:
         desc += ', auxiliary head removed'
     if options:
@@ -127,38 +120,21 @@ def build_ours(args, inputs, labels):
 
 
 def build_smp(args, inputs, labels):
-    """``segmentation_models_pytorch`` peer model and its loss closure."""
-    import torch.nn.functional as F
+    """The ``segmentation_models_pytorch`` peer model, no loss closure (the
+    plain cross-entropy) and its description."""
     import segmentation_models_pytorch as smp
     kwargs = json.loads(args.smp_kwargs) if args.smp_kwargs else {}
     model = getattr(smp, args.arch)(
         'resnet50', encoder_weights=None, classes=args.num_classes, **kwargs)
-
-    def loss_fn():
-        return F.cross_entropy(model(inputs), labels, ignore_index=255)
-
     extra = ''.join(f', {k}={v!r}' for k, v in kwargs.items())
     desc = (f'smp.{args.arch}("resnet50", encoder_weights=None{extra}) '
             f'(segmentation_models_pytorch {smp.__version__})')
-    return model, loss_fn, desc
+    return model, None, desc
 
 
 def build_control(args, inputs, labels):
-    import torch.nn.functional as F
-    model = control_model(args.num_classes)
-
-    def loss_fn():
-        return F.cross_entropy(model(inputs), labels, ignore_index=255)
-
-    return model, loss_fn, 'plain-PyTorch ResNet-50 + 1x1 classifier'
-
-
-def _version(name):
-    try:
-        from importlib.metadata import version
-        return version(name)
-    except Exception:  # noqa: BLE001 - informational only
-        return '?'
+    return (control_model(args.num_classes), None,
+            'plain-PyTorch ResNet-50 + 1x1 classifier')
 
 
 def main(argv=None):
@@ -189,6 +165,9 @@ def main(argv=None):
     builder = dict(ours=build_ours, smp=build_smp,
                    control=build_control)[args.side]
     model, loss_fn, desc = builder(args, inputs, labels)
+    if loss_fn is None:
+        loss_fn = lambda: torch.nn.functional.cross_entropy(  # noqa: E731
+            model(inputs), labels, ignore_index=255)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(

@@ -2,19 +2,16 @@
 
 Targets, on 1920x1208 frames: ``convert(..., nproc=2)`` has >= 1.8x the
 throughput of ``nproc=1`` on >= 200 frames; per frame the converter costs
-<= 1.5x a cv2 baseline doing the same pixel work (:func:`by_hand`; the
-converter also writes both files and the class histogram).
+<= 1.5x a cv2 baseline doing the same pixel work (:func:`by_hand`)
+(docs/benchmarks.md, section 3).
 
     python benchmarks/bench_converter.py [--frames 200] [--big 0] \
         [--rounds 3]
 
-``convert()`` runs in this process on a tree of ``--frames`` symlinks to the
-two real frames, into a fresh folder each time; 1- and 2-worker runs
-alternate ``--rounds`` times (medians); OpenCV runs one thread. A second
-tree of ``--big`` frames splits a run's time into a fixed and a per-frame
-part. Also timed: starting and stopping the workers alone (``run_tasks`` vs
-``multiprocessing.Pool``) and the sources' BLAKE2b hash against decoding
-them. Prints the machine, the times and the ratios.
+1- and 2-worker runs alternate ``--rounds`` times (medians); ``--big``
+frames split a run's time into a fixed and a per-frame part. Also timed:
+starting the workers alone and hashing the sources vs. decoding them.
+Prints the machine, the times and the ratios.
 """
 import argparse
 import contextlib
@@ -31,7 +28,7 @@ from _common import REAL_FRAMES, make_tree, read_pngs, sample_paths
 from a2d2_mmseg.a2d2 import convert as converter
 from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.convert.state import digest
-from a2d2_mmseg.study.timing import machine_line, timed_median
+from a2d2_mmseg.study.timing import call_times, machine_line, timed_median
 
 
 def median_ms(fn, repeat):
@@ -52,18 +49,10 @@ def by_hand(cam, lbl, mapper, size):
 
 def hash_vs_decode(cam, lbl, repeat):
     """Median ms of hashing both source files vs. decoding both."""
-    data = []
-    for path in (cam, lbl):
-        with open(path, 'rb') as f:
-            data.append(f.read())
-
-    hash_ms = median_ms(lambda: [digest(d) for d in data], repeat)
-    decode_ms = median_ms(
-        lambda: [
-            cv2.imdecode(np.frombuffer(d, np.uint8), cv2.IMREAD_UNCHANGED)
-            for d in data
-        ], repeat)
-    return hash_ms, decode_ms
+    data = [np.fromfile(path, np.uint8) for path in (cam, lbl)]
+    return (median_ms(lambda: [digest(d) for d in data], repeat),
+            median_ms(lambda: [cv2.imdecode(d, cv2.IMREAD_UNCHANGED)
+                               for d in data], repeat))
 
 
 def time_convert(raw, work, nproc, tag):
@@ -119,14 +108,10 @@ def main():
                                              'camera_lidar_semantic',
                                              'class_list.json'))
         # Hand baseline: median per frame over both real frames.
-        hand = []
-        for scene, frame in REAL_FRAMES:
-            cam, lbl = sample_paths(scene, frame)
-            by_hand(cam, lbl, mapper, (512, 512))  # warm-up
-            for _ in range(args.repeat):
-                t = time.perf_counter()
-                by_hand(cam, lbl, mapper, (512, 512))
-                hand.append(time.perf_counter() - t)
+        hand = call_times(lambda cam, lbl: by_hand(cam, lbl, mapper,
+                                                   (512, 512)),
+                          args.repeat, warmup=1,
+                          args=[sample_paths(*f) for f in REAL_FRAMES])
         hand_ms = 1e3 * float(np.median(hand))
         hashing = [hash_vs_decode(*sample_paths(scene, frame), args.repeat)
                    for scene, frame in REAL_FRAMES]

@@ -1,12 +1,12 @@
 """Benchmark: RGB label -> class index remap vs. decoding the label PNG.
 
-Target: remapping a full-resolution (1920x1208) A2D2 label
-takes at most 0.5x the time to decode that label's PNG.
+Target: remapping a 1920x1208 A2D2 label takes <= 0.5x the time to decode
+its PNG (docs/benchmarks.md, section 1).
 
     python benchmarks/bench_label_remap.py [LABEL.png ...] [--repeat 30]
 
-Without arguments it uses the real A2D2 labels in tests/data/a2d2_samples.
-Prints the machine, median times and the measured ratios; asserts nothing.
+Default labels: the real ones in tests/data/a2d2_samples. Prints the
+machine, median times and the measured ratios; asserts nothing.
 """
 import argparse
 import glob

@@ -1,35 +1,25 @@
 """Benchmark: Mask2Former-lite vs. mmseg's full Mask2Former-R50.
 
-Targets, at 512x512, batch 1, CPU inference:
-
-* latency ratio full / lite >= 3 (the lite model is at least 3x faster);
-* peak memory ratio lite / full <= 0.5;
-* the lite model's memory grows linearly with the image area (peak
-  inference memory at 256^2, 512^2, 1024^2: MiB, MiB per megapixel, and
-  (memory growth) / (area growth) between consecutive sizes, ~1 when the
-  per-pixel cost is constant); its attention never creates an HW x HW
-  tensor (the largest tensor the lite head creates at 1024^2 is reported).
+Targets, at 512x512, batch 1, CPU inference (docs/benchmarks.md, section
+6): latency full / lite >= 3; peak memory lite / full <= 0.5; the lite
+model's memory linear in the image area (256^2, 512^2, 1024^2), its
+attention never creating an HW x HW tensor.
 
     python benchmarks/bench_mask2former.py [--repeat 5] [--warmup 1]
         [--threads N] [--no-profile]
 
-Both models are built as ``tools/analysis/benchmark.py`` builds them
-(random weights, eval, ``torch.inference_mode()``, random normalised input,
-batch 1) and called the same way: the full model (``model.predict``) and
-the head only (``decode_head.predict`` on precomputed backbone features).
-Latency and peak memory (RSS growth during the warm-up calls) come from
-``a2d2_mmseg.study.benchmark_worker.measure``; every (model, call, size)
-runs in a fresh process, so the allocator's leftovers do not hide a peak.
-Prints the machine, the numbers and the ratios with met / NOT met.
+Both models are built and called as ``tools/analysis/benchmark.py`` does
+(``a2d2_mmseg.study.benchmark_worker``), the whole model and the head only,
+every (model, call, size) in a fresh process. Prints the machine, the
+numbers and the ratios with met / NOT met.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 import tempfile
 
-from a2d2_mmseg.study.timing import LineWorker, MiB, machine_line
+from a2d2_mmseg.study.timing import LineWorker, MiB, machine_line, thread_env
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -121,9 +111,7 @@ def run_one(spec):
 # --------------------------------------------------------------------------
 def child(spec):
     """:func:`run_one` in a fresh process (its one JSON line)."""
-    env = dict(os.environ)
-    if spec['threads']:
-        env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(spec['threads'])
+    env = thread_env(spec['threads'])
     with tempfile.NamedTemporaryFile(suffix='.log') as log:
         worker = LineWorker([sys.executable, osp.abspath(__file__), '--_one',
                              json.dumps(spec)], log.name, env)
@@ -181,15 +169,13 @@ def main():
         print(f'{model:5s} {calls[what]:40s} {size:>4d}x{size:<4d} '
               f"{1e3 * r['seconds']:8.1f}ms {r['peak'] / MiB:7.1f}MiB")
 
-    def ratio(key_a, key_b, field):
-        return runs[key_a][field] / max(runs[key_b][field], 1e-12)
+    def ratio(what, field):  # latency full / lite, memory lite / full
+        a, b = ('full', 'lite') if field == 'seconds' else ('lite', 'full')
+        return runs[a, what, 512][field] / max(runs[b, what, 512][field],
+                                               1e-12)
 
-    speed = ratio(('full', 'predict', 512), ('lite', 'predict', 512),
-                  'seconds')
-    mem = ratio(('lite', 'predict', 512), ('full', 'predict', 512), 'peak')
-    head_speed = ratio(('full', 'head', 512), ('lite', 'head', 512),
-                       'seconds')
-    head_mem = ratio(('lite', 'head', 512), ('full', 'head', 512), 'peak')
+    speed, mem = ratio('predict', 'seconds'), ratio('predict', 'peak')
+    head_speed, head_mem = ratio('head', 'seconds'), ratio('head', 'peak')
     print()
     print(f'[512x512, model.predict] latency full/lite = {speed:.2f} '
           f'(target >= 3: {verdict(speed >= 3)})')
@@ -197,10 +183,9 @@ def main():
           f'(target <= 0.5: {verdict(mem <= 0.5)})')
     print(f'[512x512, head only]     latency full/lite = {head_speed:.2f}; '
           f'peak memory lite/full = {head_mem:.3f} (for information)')
-    shared = (runs['lite', 'predict', 512]['seconds'] -
-              runs['lite', 'head', 512]['seconds'])
     full_head = runs['full', 'head', 512]['seconds']
     lite_head = runs['lite', 'head', 512]['seconds']
+    shared = runs['lite', 'predict', 512]['seconds'] - lite_head
     print(f'[512x512] shared part (lite predict - lite head: backbone, '
           f'argmax) ~ {1e3 * shared:.0f}ms; with it the whole-model ratio '
           f'is bounded by (shared + full head) / shared = '

@@ -4,17 +4,11 @@
         [--sizes 1920x1208 512x512] [--reps 3] [--threads 2]
         [--work-dir work_dirs/benchmarks/onnxruntime] [--profile]
 
-For every config and size the model (seeded random weights) is saved as a
-checkpoint and exported with ``a2d2_mmseg.deployment.export_onnx`` at that
-static input size. Each backend then runs in its own process
-(``benchmarks/_onnxruntime_worker.py``: mmseg's ``model.test_step`` on the
-uint8 frame vs. the exported graph, which never imports torch) with
-``--threads`` threads: one warm-up call each, then ``--reps`` rounds in
-alternating order. The table gives the median latency, each process's peak
-RSS (``VmHWM``) and the share of pixels where the two class maps agree;
-``--profile`` adds the costliest operator types of one call. The size is
-the model input (a 1920x1208 frame at full resolution, where the A2D2 test
-pipeline would resize it to 960x604); compare the two backends of one row.
+Per config and model input size: a seeded random-weight checkpoint and its
+static ONNX export; each backend in its own process
+(``_onnxruntime_worker.py``), one warm-up call each, then ``--reps``
+alternating rounds. Prints a table of median latency, peak RSS and the
+share of agreeing pixels (docs/benchmarks.md, section 8).
 """
 import argparse
 import os
@@ -25,7 +19,7 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from a2d2_mmseg.study.timing import LineWorker, machine_line
+from a2d2_mmseg.study.timing import LineWorker, machine_line, thread_env
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 WORKER = osp.join(ROOT, 'benchmarks', '_onnxruntime_worker.py')
@@ -44,9 +38,8 @@ def parse_size(text: str) -> Tuple[int, int]:
 
 def worker(args: List[str], threads: int, log: str) -> LineWorker:
     """A backend process (``_onnxruntime_worker.py ARGS``)."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    return LineWorker([sys.executable, WORKER] + args, log, env, ROOT)
+    return LineWorker([sys.executable, WORKER] + args, log,
+                      thread_env(threads), ROOT)
 
 
 def export(config: str, size: Tuple[int, int], out_dir: str,
@@ -118,10 +111,12 @@ def measure(config: str, size: Tuple[int, int], args) -> dict:
 
 
 def render(rows: List[dict], args) -> str:
+    import onnxruntime
     lines = [
-        f'{machine_line()}, onnxruntime {_ort_version()}; {args.threads} '
-        f'threads per backend, median of {args.reps} alternating runs '
-        'after 1 warm-up each, batch 1, random weights', '',
+        f'{machine_line()}, onnxruntime {onnxruntime.__version__}; '
+        f'{args.threads} threads per backend, median of {args.reps} '
+        'alternating runs after 1 warm-up each, batch 1, random weights',
+        '',
         '| config | size (WxH) | PyTorch (ms) | onnxruntime (ms) | speed-up '
         '| PyTorch peak RSS (MiB) | onnxruntime peak RSS (MiB) '
         '| argmax agreement |', '|---|---|---:|---:|---:|---:|---:|---:|'
@@ -147,11 +142,6 @@ def render(rows: List[dict], args) -> str:
             lines.append(f"profile {r['config']} {r['size'][1]}x"
                          f"{r['size'][0]} {backend}: {top}")
     return '\n'.join(lines)
-
-
-def _ort_version() -> str:
-    import onnxruntime
-    return onnxruntime.__version__
 
 
 def main(argv=None) -> None:

@@ -1,20 +1,17 @@
 """Benchmark: the A2D2 training pipeline vs. decoding the two PNGs, and
 whether a 2-worker DataLoader keeps up with training.
 
-Targets: the training pipeline of ``configs/_base_/datasets/a2d2.py`` run
-through ``A2D2Dataset.__getitem__`` costs per frame <= 1.3x the bare decode
-of the frame's two PNGs (:func:`_common.read_pngs`, the same files); its
-DataLoader (2 workers, batch 2) delivers >= 2 frames per 512x512 batch-2
-training step (``--step-s``, the step time on the CPU the target was set
-for).
+Targets: ``A2D2Dataset.__getitem__`` with the training pipeline of
+``configs/_base_/datasets/a2d2.py`` costs per frame <= 1.3x the bare decode
+of the frame's two PNGs; its DataLoader (2 workers, batch 2) delivers >= 2
+frames per training step of ``--step-s`` seconds (docs/benchmarks.md,
+section 2).
 
     python benchmarks/bench_pipeline.py [--frames 8] [--repeat 6] \
         [--batches 12] [--step-s S]
 
-The raw tree: ``--frames`` symlinks to the two real 1920x1208 frames.
-Per-frame times are means over ``--repeat`` passes (the mean is what
-throughput sees), with a per-transform breakdown; OpenCV runs one thread
-(as in the loader's workers). Prints the machine, times and ratios.
+Prints the machine, mean times per frame (with a per-transform breakdown)
+and the ratios.
 """
 import argparse
 import os.path as osp
@@ -27,7 +24,7 @@ import cv2
 import numpy as np
 
 from _common import ROOT, make_tree, read_pngs
-from a2d2_mmseg.study.timing import OPENMMLAB, machine_line
+from a2d2_mmseg.study.timing import OPENMMLAB, call_times, machine_line
 
 BATCH = 2
 
@@ -64,22 +61,11 @@ def main():
         n = len(dataset)
         infos = [dataset.get_data_info(i) for i in range(n)]
 
-        # (1) bare decode of both PNGs, read from disk.
-        bare = []
-        read_pngs(infos[0]['img_path'], infos[0]['seg_map_path'])
-        for _ in range(args.repeat):
-            for info in infos:
-                t = time.perf_counter()
-                read_pngs(info['img_path'], info['seg_map_path'])
-                bare.append(time.perf_counter() - t)
-        # (2) the whole pipeline via dataset[i].
-        full = []
-        dataset[0]
-        for _ in range(args.repeat):
-            for i in range(n):
-                t = time.perf_counter()
-                dataset[i]
-                full.append(time.perf_counter() - t)
+        # (1) bare decode of both PNGs, read from disk; (2) dataset[i].
+        bare = call_times(read_pngs, args.repeat, warmup=1, args=[
+            (info['img_path'], info['seg_map_path']) for info in infos])
+        full = call_times(dataset.__getitem__, args.repeat, warmup=1,
+                          args=[(i, ) for i in range(n)])
         # (3) per-transform breakdown (same transforms, timed one by one).
         per = defaultdict(list)
         names = [type(t).__name__ for t in dataset.pipeline.transforms]

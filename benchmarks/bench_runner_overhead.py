@@ -2,21 +2,16 @@
 
 Target: the Runner's training iteration (IterBasedTrainLoop, OptimWrapper,
 hooks, message hub, LR scheduler) costs <= 1.10x the bare model step on the
-same batch.
+same batch (docs/benchmarks.md, section 5).
 
     python benchmarks/bench_runner_overhead.py [--size 128] [--iters 8] \
         [--warmup 2] [--rounds 2]
 
-The model is DeepLabV3-R50-D16 (configs/deeplabv3_r50_a2d2.py, no
-pretrained weights, BN) on ``--size`` crops (default 128, batch 2, quick on
-a CPU). One packed batch of a real frame feeds both sides: (a) a bare loop
-(data preprocessor, ``mode='loss'``, ``parse_losses``, ``backward``, SGD
-with the config's settings) and (b) a real ``Runner`` (IterBasedTrainLoop,
-the config's OptimWrapper and PolyLR, default hooks, no checkpoint or
-validation) reading that sample from an in-memory dataset. Bare passes and
-runner runs alternate (``--rounds``); (b) is wall time from the first timed
-iteration to the end of the last, all inclusive (the IterTimerHook's 'time'
-- 'data_time' beside it). Prints the machine, the times and the ratio.
+DeepLabV3-R50-D16 (configs/deeplabv3_r50_a2d2.py, random weights, BN) on
+one packed batch of a real frame: bare passes (data preprocessor, loss,
+backward, SGD) alternate with ``--rounds`` Runner runs, timed by wall clock
+from the first timed iteration to the end of the last. Prints the machine,
+the times and the ratio.
 """
 import argparse
 import copy
@@ -29,23 +24,9 @@ import cv2
 import numpy as np
 
 from _common import REAL_FRAMES, ROOT, sample_paths
-from a2d2_mmseg.study.timing import machine_line
+from a2d2_mmseg.study.timing import call_times, machine_line
 
 CAM, LBL = sample_paths(*REAL_FRAMES[0])
-
-
-def no_syncbn(obj):
-    """Replace SyncBN by BN everywhere in a config dict."""
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k == 'type' and v == 'SyncBN':
-                obj[k] = 'BN'
-            else:
-                no_syncbn(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            no_syncbn(v)
-    return obj
 
 
 def packed_sample(size):
@@ -95,10 +76,10 @@ def main():
     from mmengine.hooks import Hook
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner
-    from mmseg.registry import MODELS
     import a2d2_mmseg.datasets  # noqa: F401  (registers the datasets)
     import a2d2_mmseg.models  # noqa: F401  (registers the models)
     from mmengine.logging import MMLogger
+    from a2d2_mmseg.study.benchmark_worker import build_model
     init_default_scope('mmseg')
     MMLogger.get_instance('bench_runner_overhead', log_level='WARNING')
     print(f'machine: {machine_line()}')
@@ -107,15 +88,13 @@ def main():
           f'{args.warmup} warm-up + {args.iters} timed iterations per side')
 
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'deeplabv3_r50_a2d2.py'))
-    cfg.model.pretrained = None
     cfg.model.data_preprocessor.size = (args.size, args.size)
-    model_cfg = no_syncbn(cfg.model.to_dict())
     sample = packed_sample(args.size)
     batch = pseudo_collate([copy.deepcopy(sample), copy.deepcopy(sample)])
 
-    # (a) bare loop.
+    # (a) bare loop (build_model: random weights, SyncBN -> BN).
     torch.manual_seed(0)
-    model = MODELS.build(copy.deepcopy(model_cfg))
+    model = build_model(cfg, 'cpu')
     model.init_weights()
     opt_cfg = dict(cfg.optim_wrapper.optimizer)
     opt_cfg.pop('type')
@@ -129,14 +108,6 @@ def main():
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-
-    def time_bare():
-        for _ in range(args.warmup):
-            bare_step()
-        for _ in range(args.iters):
-            t = time.perf_counter()
-            bare_step()
-            bare.append(time.perf_counter() - t)
 
     # (b) the Runner.
     class WallTimer(Hook):
@@ -179,7 +150,7 @@ def main():
                 save_last=False)
             torch.manual_seed(0)
             runner = Runner(
-                model=copy.deepcopy(model_cfg),
+                model=build_model(cfg, 'cpu'),
                 work_dir=work,
                 experiment_name=f'bench_runner_overhead_{r}',
                 train_dataloader=loader,
@@ -212,20 +183,19 @@ def main():
 
     # Alternate: bare, runner, bare, runner, ..., bare.
     bare, passes, walls, hooks, datas = [], [], [], [], []
-    for r in range(args.rounds):
-        n0 = len(bare)
-        time_bare()
-        passes.append(np.median(bare[n0:]))
+    for r in range(args.rounds + 1):
+        times = call_times(bare_step, args.iters, warmup=args.warmup)
+        bare += times
+        passes.append(np.median(times))
+        if r == args.rounds:
+            print(f'final bare pass: median {1e3 * passes[-1]:.0f} ms')
+            break
         wall, hook, data = time_runner(r)
         walls.append(wall)
         hooks.append(hook)
         datas.append(data)
         print(f'round {r}: bare median {1e3 * passes[-1]:.0f} ms, runner '
               f'{1e3 * wall:.0f} ms per iteration')
-    n0 = len(bare)
-    time_bare()
-    passes.append(np.median(bare[n0:]))
-    print(f'final bare pass: median {1e3 * passes[-1]:.0f} ms')
 
     bare_ms = 1e3 * float(np.median(bare))
     runner_ms = 1e3 * float(np.median(walls))

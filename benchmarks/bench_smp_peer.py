@@ -1,29 +1,20 @@
 """Benchmark: our UNet-R50 / DeepLabV3-R50 training step vs. smp's.
 
-Target: a training step (forward, backward, optimizer step) of
-``configs/unet_r50_a2d2.py`` and ``configs/deeplabv3_r50_a2d2.py`` at
-512x512, same batch, same threads, takes <= 1.0x the time of
+Target: a training step of ``configs/unet_r50_a2d2.py`` and
+``configs/deeplabv3_r50_a2d2.py`` at 512x512 takes <= 1.0x the time of
 segmentation_models_pytorch's ``Unet("resnet50")`` and
-``DeepLabV3("resnet50")`` with ``encoder_weights=None``.
+``DeepLabV3("resnet50")`` (docs/benchmarks.md, section 4). smp runs in its
+own environment, made once::
 
-smp needs torchvision, which does not import beside this project's torch
-(2.13.0 CPU), so the peer runs in its own environment, made once with::
+    bash benchmarks/setup_smp_env.sh      # .venv-smp/
 
-    bash benchmarks/setup_smp_env.sh      # .venv-smp/: torch 2.14.1,
-                                          # torchvision 0.29.1, smp
-
-and then::
-
-    python benchmarks/bench_smp_peer.py [--rounds 3] [--size 512] \
+    python benchmarks/bench_smp_peer.py [--rounds 4] [--size 512] \
         [--batch 2] [--threads N] [--pairs unet deeplabv3 control]
 
-Each model lives in its own worker process (``_train_step_worker.py``;
-smp's under ``--peer-python``), built and warmed up once; the two sides of a
-pair alternate ABBA, ``--steps`` timed steps per turn, with the same
-``--threads``, batch, labels and SGD. Ratios are of the median step times;
-the ``control`` pair (one plain-PyTorch ResNet-50 in both environments)
-gives the torch builds' share, printed as a torch-adjusted ratio (for
-information). Prints the machine, progress, medians and ratios.
+Each model lives in its own worker process (``_train_step_worker.py``); the
+two sides of a pair alternate ABBA. The ``control`` pair (one plain-PyTorch
+ResNet-50 in both environments) gives the torch builds' share. Prints the
+machine, progress, medians and ratios.
 """
 import argparse
 import os
@@ -34,7 +25,7 @@ import tempfile
 import time
 
 from _common import ROOT
-from a2d2_mmseg.study.timing import LineWorker, machine_line
+from a2d2_mmseg.study.timing import LineWorker, machine_line, thread_env
 
 WORKER = osp.join(ROOT, 'benchmarks', '_train_step_worker.py')
 DEFAULT_PEER = osp.join(ROOT, '.venv-smp', 'bin', 'python')
@@ -112,17 +103,14 @@ def run_pair(name, our_args, peer_args, args, env, log_dir):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(
-        description='Training step of our UNet-R50 / DeepLabV3-R50 vs. '
-        "segmentation_models_pytorch's.")
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--peer-python', default=DEFAULT_PEER,
                    help='python of the environment with smp (default: '
                    '.venv-smp/bin/python, made by ' + SETUP + ')')
     p.add_argument('--pairs', nargs='+', default=list(PAIRS),
                    choices=list(PAIRS) + list(EXTRA_PAIRS),
-                   help='what to compare (default: %(default)s; '
-                   'deeplabv3-noaux, deeplabv3-os16 and deeplabv3-os16-c256 '
-                   'are closer-matched variants, for information)')
+                   help='what to compare (default: %(default)s; the '
+                   'deeplabv3-* variants are for information)')
     p.add_argument('--size', type=int, default=512)
     p.add_argument('--batch', type=int, default=2)
     p.add_argument('--num-classes', type=int, default=38)
@@ -130,9 +118,9 @@ def build_parser():
                    help="torch threads per side (default: this process's "
                    'torch.get_num_threads())')
     p.add_argument('--rounds', type=int, default=4,
-                   help='turns per side, alternating ABBA (default 4)')
+                   help='turns per side, alternating ABBA')
     p.add_argument('--steps', type=int, default=1,
-                   help='timed steps per turn (default 1)')
+                   help='timed steps per turn')
     p.add_argument('--warmup', type=int, default=1)
     return p
 
@@ -146,10 +134,7 @@ def main(argv=None):
     import torch
     if args.threads is None:
         args.threads = torch.get_num_threads()
-    env = dict(os.environ)
-    for var in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-        env[var] = str(args.threads)
-    env['PYTHONWARNINGS'] = 'ignore'
+    env = thread_env(args.threads, PYTHONWARNINGS='ignore')
     machine = machine_line(threads=args.threads, libraries=('torch', ))
     print(f'machine: {machine} (threads per side; ours)')
     print(f'settings: {args.size}x{args.size}, batch {args.batch}, '
@@ -181,16 +166,12 @@ def main(argv=None):
             continue
         line = (f'[{name}] ours/smp training step: {r["ratio"]:.3f}x '
                 f'(median {r["median"]["ours"]:.2f} s vs '
-                f'{r["median"]["peer"]:.2f} s')
-        for side in ('ours', 'peer'):
-            t = r['times'][side]
-            line += f'; {side} spread {min(t):.2f}-{max(t):.2f} s'
-        line += ')'
-        if name in PAIRS:
-            ok = r['ratio'] <= 1.0
-            line += f' (target <= 1.0: {"met" if ok else "NOT met"})'
-        else:
-            line += ' (for information)'
+                f'{r["median"]["peer"]:.2f} s' + ''.join(
+                    f'; {side} spread {min(t):.2f}-{max(t):.2f} s'
+                    for side, t in r['times'].items()) + ')')
+        ok = 'met' if r['ratio'] <= 1.0 else 'NOT met'
+        line += (f' (target <= 1.0: {ok})' if name in PAIRS else
+                 ' (for information)')
         if control:
             line += (f'; torch-adjusted (/ control {control["ratio"]:.3f}): '
                      f'{r["ratio"] / control["ratio"]:.3f}x')

@@ -18,15 +18,17 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from a2d2_mmseg.study.timing import short_error
+from a2d2_mmseg.study.timing import short_error, thread_env
 
 __all__ = [
-    'PROGRESS', 'SEED_CONFIGS', 'BenchmarkSettings', 'run_child',
+    'PROGRESS', 'RESULT', 'SEED_CONFIGS', 'BenchmarkSettings', 'run_child',
     'run_benchmark', 'gpu_check_data', 'gpu_check_configs'
 ]
 
 #: The line a worker prints after each size (the progress bar counts them).
 PROGRESS = '@@benchmark-progress'
+#: What a worker prints before its result's JSON.
+RESULT = '@@benchmark-result '
 # The folder holding the a2d2_mmseg package: the child imports this copy.
 PACKAGE_PARENT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: The GPU check's models: the seed study's three.
@@ -37,28 +39,11 @@ SEED_CONFIGS = tuple(
 
 @dataclass
 class BenchmarkSettings:
-    """What a model benchmark measures (``tools/analysis/benchmark.py``'s
-    flags of the same names).
-
-    Args:
-        sizes (Sequence[tuple]): Input sizes ``(width, height)``.
-        batch_size (int): Inference batch size.
-        train_batch_size (int): Training-step batch size (first size only).
-        repeat (int): Timed calls (median).
-        warmup (int): Untimed calls before them (peak memory is measured
-            during these).
-        device (str): ``'cpu'`` or ``'cuda'``.
-        threads (int, optional): torch CPU threads; None: torch's default.
-        infer_mode (str): ``'tensor'``, ``'predict'`` or ``'auto'`` (tensor,
-            falling back to predict when it fails).
-        no_train (bool): Skip the training step.
-        cfg_options (dict, optional): Merged into every config.
-        amp (bool): Also time the training step under ``torch.autocast``.
-        loader_data (str, optional): A ``data_root`` on which to time the
-            config's ``train_dataloader`` (frames/s, its ``num_workers``,
-            batch ``train_batch_size``) against the training step.
-        loader_batches (int): Timed loader batches (after 2 warm-up ones).
-    """
+    """What a model benchmark measures: ``tools/analysis/benchmark.py``'s
+    flags of the same names (``sizes``: ``(width, height)`` pairs; peak
+    memory is measured during the ``warmup`` calls; ``infer_mode='auto'``:
+    tensor, falling back to predict when it fails; ``loader_data``: the
+    ``data_root`` on which each config's ``train_dataloader`` is timed)."""
     sizes: Sequence[Tuple[int, int]] = field(
         default_factory=lambda: [(512, 512), (1920, 1208)])
     batch_size: int = 1
@@ -82,56 +67,44 @@ class BenchmarkSettings:
         return spec
 
 
-def _child_env(threads: Optional[int]) -> Dict[str, str]:
-    env = dict(os.environ)
-    if threads:
-        for name in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-            env[name] = str(threads)
-    path = env.get('PYTHONPATH')
-    env['PYTHONPATH'] = PACKAGE_PARENT + (os.pathsep + path if path else '')
-    return env
-
-
 def run_child(spec: Dict[str, Any], tmp_dir: str, index: int,
-              bar=None) -> Dict[str, Any]:
+              bar) -> Dict[str, Any]:
     """Measure one config in a fresh interpreter.
 
     Args:
         spec (dict): The job (:meth:`BenchmarkSettings.spec`).
-        tmp_dir (str): Folder for the job, result and log files.
+        tmp_dir (str): Folder for the child's log.
         index (int): Number of the job (file names).
-        bar (mmengine.utils.ProgressBar, optional): Updated once per size.
+        bar (mmengine.utils.ProgressBar): Updated once per size.
 
     Returns:
         dict: The worker's result, or ``dict(config=..., error=...)`` with
         the child's last error line when it failed (its last 15 log lines
         go to stderr).
     """
-    spec_path = osp.join(tmp_dir, f'spec_{index}.json')
-    result_path = osp.join(tmp_dir, f'result_{index}.json')
     log_path = osp.join(tmp_dir, f'log_{index}.txt')
-    with open(spec_path, 'w') as f:
-        json.dump(dict(spec, result=result_path), f)
-    ticks = 0
+    path = os.environ.get('PYTHONPATH')
+    env = thread_env(spec.get('threads'), PYTHONPATH=PACKAGE_PARENT +
+                     (os.pathsep + path if path else ''))
+    ticks, result = 0, None
     with open(log_path, 'w') as log:
         proc = subprocess.Popen(
             [sys.executable, '-m', 'a2d2_mmseg.study.benchmark_worker',
-             spec_path], stdout=subprocess.PIPE, stderr=log, text=True,
-            env=_child_env(spec.get('threads')), cwd=os.getcwd())
+             json.dumps(spec)], stdout=subprocess.PIPE, stderr=log,
+            text=True, env=env, cwd=os.getcwd())
         for line in proc.stdout:
             if line.strip() == PROGRESS:
                 ticks += 1
-                if bar is not None:
-                    bar.update()
+                bar.update()
+            elif line.startswith(RESULT):
+                result = json.loads(line[len(RESULT):])
             else:
                 log.write(line)
         returncode = proc.wait()
     for _ in range(len(spec['sizes']) - ticks):
-        if bar is not None:
-            bar.update()
-    if returncode == 0 and osp.exists(result_path):
-        with open(result_path) as f:
-            return json.load(f)
+        bar.update()
+    if returncode == 0 and result is not None:
+        return result
     with open(log_path) as f:
         lines = [line.rstrip() for line in f if line.strip()]
     reason = next((line for line in reversed(lines)
@@ -143,10 +116,9 @@ def run_child(spec: Dict[str, Any], tmp_dir: str, index: int,
 
 
 def run_benchmark(configs: Sequence[str],
-                  settings: BenchmarkSettings,
-                  progress: bool = True) -> List[Dict[str, Any]]:
+                  settings: BenchmarkSettings) -> List[Dict[str, Any]]:
     """Measure every config, one child process after the other, with a
-    progress bar over configs x sizes (``progress``).
+    progress bar over configs x sizes.
 
     Returns:
         list[dict]: One result per config (see
@@ -155,8 +127,7 @@ def run_benchmark(configs: Sequence[str],
     """
     from mmengine.utils import ProgressBar
     results = []
-    bar = ProgressBar(len(configs) * len(settings.sizes)) if progress \
-        else None
+    bar = ProgressBar(len(configs) * len(settings.sizes))
     with tempfile.TemporaryDirectory(prefix='benchmark_') as tmp_dir:
         for index, config in enumerate(configs):
             try:
@@ -167,8 +138,7 @@ def run_benchmark(configs: Sequence[str],
             except Exception as error:  # e.g. the child could not start
                 traceback.print_exc()
                 results.append(dict(config=config, error=short_error(error)))
-    if bar is not None:
-        sys.stdout.write('\n')
+    sys.stdout.write('\n')
     return results
 
 
@@ -189,12 +159,9 @@ def gpu_check_data(work_dir: str, size: str = '1920x1208') -> str:
 def gpu_check_configs(configs: Sequence[str], data_root: str,
                       work_dir: str) -> List[str]:
     """The configs to measure, each one whose class-weighted loss names a
-    missing weight file (the seed Mask2Former-lite's before
-    ``tools/analysis/a2d2_class_weights.py`` ran) replaced by a config in
-    ``WORK_DIR/configs/`` that inherits it with the weights of
-    ``data_root``'s training split in ``WORK_DIR/class_weights.json``: the
-    same loss, the same cost.
-    """
+    missing weight file replaced by a config in ``WORK_DIR/configs/`` that
+    inherits it with the weights of ``data_root``'s training split in
+    ``WORK_DIR/class_weights.json``: the same loss, the same cost."""
     from mmengine.config import Config
 
     from a2d2_mmseg.study import class_weighting as cw

@@ -6,30 +6,29 @@ downloaded, SyncBN -> BN) and measures it at every size: parameters, FLOPs
 (float32 and AMP) and the train loader's throughput.
 :func:`~.benchmark.run_child` runs it in a fresh interpreter per config::
 
-    python -m a2d2_mmseg.study.benchmark_worker SPEC_JSON
+    python -m a2d2_mmseg.study.benchmark_worker JOB_JSON
 
-reads the job (:meth:`~.benchmark.BenchmarkSettings.spec` plus ``result``,
-the path for the result JSON), prints :data:`~.benchmark.PROGRESS` once per
-size and writes the result.
+(the job: :meth:`~.benchmark.BenchmarkSettings.spec`) prints
+:data:`~.benchmark.PROGRESS` once per size, then :data:`~.benchmark.RESULT`
+and the result's JSON.
 """
 import copy
 import json
 import sys
-import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 import torch
 from mmengine.config import Config
 
 from a2d2_mmseg.deployment.segmentor import load_config
-from a2d2_mmseg.study.benchmark import PROGRESS
-from a2d2_mmseg.study.timing import (PeakMemory, _sync, machine_line,
-                                     short_error, timed_median)
+from a2d2_mmseg.study.benchmark import PROGRESS, RESULT
+from a2d2_mmseg.study.timing import (PeakMemory, _sync, call_times,
+                                     machine_line, short_error, timed_median)
 
 __all__ = [
     'CHEAP_OPS', 'count_flops', 'load_config', 'build_model',
-    'count_params', 'dummy_samples', 'random_labels', 'ModelForward',
-    'measure', 'train_step', 'loader_throughput', 'run_single', 'main'
+    'dummy_samples', 'random_labels', 'ModelForward',
+    'measure', 'train_step', 'loader_throughput', 'run_single'
 ]
 
 # Operators without a FlopAnalyzer counter that cost next to nothing beside
@@ -50,17 +49,8 @@ def count_flops(module: torch.nn.Module,
                 inputs: torch.Tensor) -> Dict[str, Any]:
     """FLOPs of ``module(inputs)`` by mmengine's ``FlopAnalyzer`` (one
     multiply-add = one FLOP; with the plugin imported, attention counts
-    too), never raising.
-
-    Args:
-        module (nn.Module): The module to trace.
-        inputs (Tensor): Its single input.
-
-    Returns:
-        dict: ``dict(flops=int, skipped=[operators])`` or, when tracing or
-        counting fails, ``dict(error=str)``. ``skipped``: the operators
-        without a counter that are not in :data:`CHEAP_OPS` (counted 0).
-    """
+    too), never raising: ``dict(flops=int, skipped=[operators without a
+    counter, not in CHEAP_OPS])`` or ``dict(error=str)``."""
     try:
         from mmengine.analysis import FlopAnalyzer
         analyzer = FlopAnalyzer(module, (inputs, ))
@@ -86,13 +76,6 @@ def build_model(cfg: Config, device: str) -> torch.nn.Module:
         model_cfg.backbone.init_cfg = None
     model = revert_sync_batchnorm(MODELS.build(model_cfg))
     return model.to(torch.device(device))
-
-
-def count_params(model: torch.nn.Module) -> Tuple[int, int]:
-    """``(all parameters, trainable parameters)``, exact counts."""
-    params = list(model.parameters())
-    return (sum(p.numel() for p in params),
-            sum(p.numel() for p in params if p.requires_grad))
 
 
 def dummy_samples(batch: int, height: int, width: int,
@@ -126,50 +109,36 @@ def random_labels(batch: int, height: int, width: int, num_classes: int,
     return labels[:, :, :height, :width].contiguous().to(device)
 
 
-class ModelForward:
-    """The inference call of one mode, ``'tensor'``
-    (``model(x, mode='tensor')``) or ``'predict'`` (``model.predict``)."""
+class ModelForward(torch.nn.Module):
+    """The inference call of one mode, :meth:`run`: ``'tensor'``
+    (``model(x, mode='tensor')``) or ``'predict'`` (``model.predict``); its
+    ``forward`` (``predict``: the stacked ``seg_logits``) is for
+    ``FlopAnalyzer``."""
 
     def __init__(self, model: torch.nn.Module, mode: str, height: int,
                  width: int):
+        super().__init__()
         self.model, self.mode = model, mode
         self.height, self.width = height, width
 
-    def __call__(self, inputs: torch.Tensor):
+    def run(self, inputs: torch.Tensor):
         if self.mode == 'tensor':
             return self.model(inputs, mode='tensor')
         samples = dummy_samples(inputs.shape[0], self.height, self.width)
         return self.model.predict(inputs, samples)
 
-    def module(self) -> torch.nn.Module:
-        """A module whose forward is this call (``predict``: the stacked
-        ``seg_logits``), for ``FlopAnalyzer``."""
-        forward = self
-
-        class Traced(torch.nn.Module):
-
-            def __init__(self):
-                super().__init__()
-                self.model = forward.model
-
-            def forward(self, inputs):
-                out = forward(inputs)
-                if forward.mode == 'predict':
-                    return torch.stack([s.seg_logits.data for s in out])
-                return out
-
-        return Traced()
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        out = self.run(inputs)
+        if self.mode == 'predict':
+            return torch.stack([s.seg_logits.data for s in out])
+        return out
 
 
 def measure(fn: Callable[[], Any], warmup: int, repeat: int,
             device: str) -> Dict[str, Any]:
     """Warm-up calls (at least one) with the peak memory measured during
-    them, then ``repeat`` timed calls.
-
-    Returns:
-        dict: ``seconds`` (median) and ``peak`` (bytes, see
-        :class:`~.timing.PeakMemory`).
-    """
+    them, then ``repeat`` timed calls: ``dict(seconds=median, peak=bytes)``
+    (:class:`~.timing.PeakMemory`)."""
     with PeakMemory(device) as memory:
         for _ in range(max(warmup, 1)):
             fn()
@@ -190,24 +159,17 @@ def train_step(model: torch.nn.Module,
                width: int,
                height: int,
                amp: bool = False) -> Dict[str, Any]:
-    """Time one training step on random inputs and labels.
-
+    """:func:`measure` one training step on random inputs and labels:
     ``model(inputs, data_samples, mode='loss')``, ``parse_losses``,
     ``backward`` and a ``torch.optim.SGD`` step (lr 1e-4, momentum 0.9);
     the model is back in eval mode afterwards.
 
     Args:
-        model (nn.Module): The segmentor.
-        cfg (Config): Its config (for ``num_classes``).
+        cfg (Config): The model's config (for ``num_classes``).
         spec (dict): ``train_batch_size``, ``device``, ``warmup``, ``repeat``.
-        width (int): Input width.
-        height (int): Input height.
         amp (bool): Forward and loss under ``torch.autocast`` (float16 with
             a ``GradScaler`` on CUDA, as mmengine's ``AmpOptimWrapper``;
             bfloat16 on the CPU).
-
-    Returns:
-        dict: See :func:`measure`.
     """
     batch, device = spec['train_batch_size'], spec['device']
     scaler = torch.amp.GradScaler('cuda') if amp and device == 'cuda' \
@@ -243,38 +205,30 @@ def train_step(model: torch.nn.Module,
 
 def loader_throughput(cfg: Config, data_root: str, batch_size: int,
                       batches: int, warmup: int = 2) -> Dict[str, Any]:
-    """Frames per second the config's ``train_dataloader`` delivers, built
-    as mmengine's ``Runner`` builds it with ``data_root`` and
-    ``batch_size`` replaced; ``warmup`` batches are not timed.
-
-    Returns:
-        dict: ``frames_per_s`` and ``workers`` (the loader's
-        ``num_workers``).
-    """
+    """``dict(frames_per_s, workers)``: what the config's
+    ``train_dataloader`` delivers, built as mmengine's ``Runner`` builds it
+    with ``data_root`` and ``batch_size`` replaced, after ``warmup``
+    untimed batches, and its ``num_workers``."""
     from mmengine.runner import Runner
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     loader_cfg.dataset.data_root = data_root
     loader_cfg.batch_size = batch_size
     loader = Runner.build_dataloader(loader_cfg, seed=0)
     batches_in = iter(loader)  # the workers end with the loader
-    for _ in range(warmup):
-        next(batches_in)
-    start = time.perf_counter()
-    for _ in range(batches):
-        next(batches_in)
-    elapsed = time.perf_counter() - start
+    elapsed = sum(call_times(lambda: next(batches_in), batches,
+                             warmup=warmup))
     return dict(frames_per_s=batches * batch_size / elapsed,
                 workers=loader.num_workers)
 
 
-def _timed(row: dict, keys: Tuple[str, str, str], fn: Callable[[], dict],
+def _timed(row: dict, key: str, fn: Callable[[], dict],
            model: torch.nn.Module) -> None:
-    """``row[seconds key], row[peak key] = fn()``, or the error."""
+    """``row[key], row[key + '_peak'] = fn()``, or ``row[key + '_error']``."""
     try:
         timing = fn()
-        row.update({keys[0]: timing['seconds'], keys[1]: timing['peak']})
+        row.update({key: timing['seconds'], key + '_peak': timing['peak']})
     except Exception as error:
-        row[keys[2]] = short_error(error)
+        row[key + '_error'] = short_error(error)
         model.eval()
 
 
@@ -309,7 +263,9 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
         torch.backends.cudnn.benchmark = bool(
             (cfg.get('env_cfg') or {}).get('cudnn_benchmark', False))
     model = build_model(cfg, device).eval()
-    result['params'], result['trainable'] = count_params(model)
+    params = list(model.parameters())
+    result['params'] = sum(p.numel() for p in params)
+    result['trainable'] = sum(p.numel() for p in params if p.requires_grad)
     mode = 'tensor' if spec['infer_mode'] == 'auto' else spec['infer_mode']
     fallback_reason = None
 
@@ -320,7 +276,7 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
 
         def infer():
             fn = ModelForward(model, mode, height, width)
-            return measure(lambda: fn(inputs), spec['warmup'],
+            return measure(lambda: fn.run(inputs), spec['warmup'],
                            spec['repeat'], device)
 
         try:
@@ -339,15 +295,15 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
             row['infer_error'] = short_error(error)
         row['mode'] = mode
         if index == 0 and not spec['no_train']:
-            _timed(row, ('train', 'train_peak', 'train_error'),
+            _timed(row, 'train',
                    lambda: train_step(model, cfg, spec, width, height), model)
             if spec.get('amp'):
-                _timed(row, ('amp_train', 'amp_train_peak', 'amp_train_error'),
+                _timed(row, 'amp_train',
                        lambda: train_step(model, cfg, spec, width, height,
                                           amp=True), model)
         # FLOPs (batch 1) of the forward the latency timed
         row['flops'] = count_flops(
-            ModelForward(model, mode, height, width).module(),
+            ModelForward(model, mode, height, width),
             torch.randn(1, 3, height, width, device=device))
         inputs = None  # free it before the next size
         result['sizes'].append(row)
@@ -363,15 +319,6 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
     return result
 
 
-def main(spec_path: str) -> Dict[str, Any]:
-    """Run the job in ``spec_path`` and write its ``result`` JSON file."""
-    with open(spec_path) as f:
-        spec = json.load(f)
-    result = run_single(spec)
-    with open(spec['result'], 'w') as f:
-        json.dump(result, f)
-    return result
-
-
 if __name__ == '__main__':
-    main(sys.argv[1])
+    print(RESULT + json.dumps(run_single(json.loads(sys.argv[1]))),
+          flush=True)

@@ -1,26 +1,14 @@
 """Class weights for A2D2 from the pixel counts of a split.
 
 The pixels of every class are counted over the frames of a split as
-training sees them: read through :class:`A2D2Dataset` (any layout, cameras,
-class set) and, when given, the config's training pipeline
-(:func:`pipeline_from_config`; e.g. the seed's nearest resize to 512x512
+training sees them: read through :class:`A2D2Dataset` and, when given, the
+config's training pipeline (e.g. the seed's nearest resize to 512x512
 changes the counts of thin classes), else at the stored resolution; 255 is
-ignored. Random pipeline steps draw from seed ``seed + frame index``. The
-counts become loss weights by one of :data:`METHODS`:
-
-* ``median_freq`` (Eigen & Fergus, 2015): ``freq_c = pixels_c / pixels of
-  the images in which c appears``, ``w_c = median(freq) / freq_c``;
-* ``inverse``: ``w_c = N / (C * pixels_c)`` (N non-ignored pixels, C
-  present classes); ``inverse_sqrt``: its square root;
-* ``enet`` (Paszke et al., 2016): ``w_c = 1 / ln(1.02 + pixels_c / N)``.
-
-``max_ratio`` caps every weight at that many times the smallest (uncapped
-A2D2 median-frequency weights span ~8,000x, issue 18); ``normalize`` makes
-the pixel-weighted mean 1. A class without pixels gets the largest weight
-of the others, with a warning. :func:`write_outputs` writes
-``OUT_PREFIX.json`` (:func:`class_weights`; what the loss's
-``class_weight='OUT_PREFIX.json'`` reads) and ``OUT_PREFIX.py`` (a config
-fragment); ``tools/analysis/a2d2_class_weights.py`` is the command line.
+ignored. The counts become loss weights by one of :data:`METHODS` (see
+:func:`compute_weights`); :func:`write_outputs` writes ``OUT_PREFIX.json``
+(what the loss's ``class_weight='OUT_PREFIX.json'`` reads) and
+``OUT_PREFIX.py`` (a config fragment). ``tools/analysis/a2d2_class_weights.py``
+is the command line.
 """
 import json
 import math
@@ -30,6 +18,7 @@ import random
 import sys
 import warnings
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -80,14 +69,10 @@ def _seeded(seed: int):
 def count_pixels(data_info: dict,
                  pipeline: Optional[Sequence[dict]] = None,
                  seed: int = 0) -> Tuple[np.ndarray, Tuple[int, int]]:
-    """Pixels per label value of one frame's mask, as training sees it.
-
-    Args:
-        data_info (dict): ``A2D2Dataset.get_data_info`` of the frame.
-        pipeline (Sequence[dict], optional): Transform configs; the mask is
-            counted as they deliver it (``data_samples.gt_sem_seg``, else
-            ``gt_seg_map``). None: the stored mask (``LoadA2D2Annotations``).
-        seed (int): Seeds the pipeline's random steps (restored after).
+    """Pixels per label value of one frame's mask (``data_info`` from
+    ``A2D2Dataset.get_data_info``) as ``pipeline`` delivers it
+    (``data_samples.gt_sem_seg``, else ``gt_seg_map``; None: the stored
+    mask), its random steps seeded with ``seed`` (restored after).
 
     Returns:
         tuple: 256 int64 counts (255: ignored) and the mask's (H, W).
@@ -134,14 +119,22 @@ def compute_weights(counts: np.ndarray,
                     method: str = 'median_freq',
                     normalize: bool = False,
                     max_ratio: Optional[float] = None) -> dict:
-    """Weights from per-image pixel counts.
+    """Weights from per-image pixel counts, by one of :data:`METHODS`.
+
+    ``median_freq`` (Eigen & Fergus, 2015): ``freq_c = pixels_c / pixels of
+    the images in which c appears``, ``w_c = median(freq) / freq_c``;
+    ``inverse``: ``w_c = N / (C * pixels_c)`` (N labelled pixels, C present
+    classes); ``inverse_sqrt``: its square root; ``enet`` (Paszke et al.,
+    2016): ``w_c = 1 / ln(1.02 + pixels_c / N)``. A class without pixels
+    gets the largest weight of the others.
 
     Args:
         counts (np.ndarray): ``[num_images, num_classes]`` pixel counts
             (ignored pixels excluded).
         method (str): One of :data:`METHODS`.
         normalize (bool): Rescale so that ``sum_c p_c * w_c == 1``.
-        max_ratio (float, optional): :func:`cap_weights` before normalize.
+        max_ratio (float, optional): :func:`cap_weights` before normalize
+            (uncapped A2D2 median-frequency weights span ~8,000x).
 
     Returns:
         dict: ``pixels``, ``image_pixels`` (of the images where each class
@@ -155,32 +148,25 @@ def compute_weights(counts: np.ndarray,
     pixels = counts.sum(0)
     total = int(pixels.sum())
     present = pixels > 0
-    num_present = int(present.sum())
-    if not num_present:
+    if not present.any():
         raise ValueError('no labelled pixels: every pixel is ignored')
-    per_image = counts.sum(1)
-    image_pixels = np.array(
-        [int(per_image[counts[:, c] > 0].sum()) for c in
-         range(counts.shape[1])], dtype=np.int64)
-    weights = np.zeros(counts.shape[1], dtype=np.float64)
-    freq = np.zeros(counts.shape[1], dtype=np.float64)
-    p = pixels / total
+    image_pixels = counts.sum(1) @ (counts > 0)
+    freq = p = pixels / total
     if method == 'median_freq':
+        freq = np.zeros_like(p)
         freq[present] = pixels[present] / image_pixels[present]
-        weights[present] = np.median(freq[present]) / freq[present]
+        found = np.median(freq[present]) / freq[present]
+    elif method == 'enet':
+        found = 1.0 / np.log(ENET_C + p[present])
     else:
-        freq = p.copy()
-        if method == 'inverse':
-            weights[present] = total / (num_present * pixels[present])
-        elif method == 'inverse_sqrt':
-            weights[present] = np.sqrt(total /
-                                       (num_present * pixels[present]))
-        else:  # enet
-            weights[present] = 1.0 / np.log(ENET_C + p[present])
-    ratio_uncapped = float(weights[present].max() / weights[present].min())
+        found = total / (present.sum() * pixels[present])
+        if method == 'inverse_sqrt':
+            found = np.sqrt(found)
+    ratio_uncapped = float(found.max() / found.min())
     if max_ratio is not None:
-        weights[present] = cap_weights(weights[present], max_ratio)
-    weights[~present] = weights[present].max()
+        found = cap_weights(found, max_ratio)
+    weights = np.full(len(pixels), found.max())
+    weights[present] = found
     if normalize:
         weights = weights / float((p * weights).sum())
     return dict(pixels=pixels.tolist(), image_pixels=image_pixels.tolist(),
@@ -216,17 +202,13 @@ def class_weights(data_root: str,
         data_root, scenes, class_set, layout, seed_split, cameras,
         class_list, allow_unknown_classes: :class:`A2D2Dataset`'s arguments
             (``class_set`` may be a class-set dict).
-        method (str): One of :data:`METHODS`.
-        normalize (bool): See :func:`compute_weights`.
-        nproc (int): Worker processes (``track_parallel_progress``).
-        verbose (bool): Show the progress bar.
+        method, normalize, max_ratio: See :func:`compute_weights`.
+        nproc (int): Worker processes; ``verbose``: show a progress bar.
         config (dict, optional): Where the arguments came from
             (``dict(path, dataloader)``), recorded in the result.
         pipeline (Sequence[dict], optional): Count the masks as these
-            transforms deliver them; None: at the stored resolution.
-        seed (int): Frame ``i``'s random pipeline steps draw from
-            ``seed + i``.
-        max_ratio (float, optional): See :func:`cap_weights`.
+            transforms deliver them (frame ``i``'s random steps drawing from
+            ``seed + i``); None: at the stored resolution.
 
     Returns:
         dict: What ``OUT_PREFIX.json`` holds: the dataset's arguments
@@ -255,15 +237,12 @@ def class_weights(data_root: str,
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     pipeline = list(pipeline) if pipeline else None
     tasks = [(info, pipeline, seed + i) for i, info in enumerate(infos)]
+    track = (partial(track_parallel_progress, nproc=nproc) if nproc > 1
+             else track_progress)
     with (nullcontext(sys.stdout)
           if verbose else open(os.devnull, 'w')) as stream:
-        if nproc > 1:
-            counted = track_parallel_progress(_count_task, tasks, nproc,
-                                              file=stream)
-        else:
-            counted = track_progress(_count_task, tasks, file=stream)
-    hists = (np.stack([h for h, _ in counted]) if counted else np.zeros(
-        (0, 256), np.int64))
+        counted = track(_count_task, tasks, file=stream)
+    hists = np.array([h for h, _ in counted], np.int64).reshape(-1, 256)
     num = len(classes)
     bad = hists[:, num:IGNORE_INDEX].sum(1)
     if bad.any():
@@ -291,7 +270,7 @@ def class_weights(data_root: str,
         list(scenes),
         seed_split=getattr(dataset, 'resolved_split', seed_split),
         cameras=list(parse_cameras(cameras)),
-        class_set=_json_class_set(class_set),
+        class_set=json.loads(json.dumps(class_set_spec(class_set))),
         class_set_name=class_set_name(class_set),
         config=config, method=method, normalize=normalize,
         max_ratio=max_ratio, ratio=_round(stats['ratio']),
@@ -304,13 +283,6 @@ def class_weights(data_root: str,
         pixels=stats['pixels'], image_pixels=stats['image_pixels'],
         frequency=stats['frequency'],
         weights=[_round(w) for w in stats['weights']], absent=absent)
-
-
-def _json_class_set(class_set) -> Union[str, dict]:
-    """A class-set argument as plain JSON data ('full', 'reduced' or the
-    dict with lists)."""
-    spec = class_set_spec(class_set)
-    return spec if isinstance(spec, str) else json.loads(json.dumps(spec))
 
 
 def _config_dataset(config, dataloader: str):
@@ -365,16 +337,7 @@ def pipeline_from_config(config, dataloader: str = 'train_dataloader'
     """The transform configs (plain dicts) of a config's dataloader's
     A2D2Dataset (as :func:`dataset_args_from_config`), or None."""
     pipeline = _config_dataset(config, dataloader).get('pipeline')
-    return [_plain(t) for t in pipeline] if pipeline else None
-
-
-def _plain(value):
-    """Config data (ConfigDict, tuples) as plain dicts and lists."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return value
+    return [t.to_dict() for t in pipeline] if pipeline else None
 
 
 def merge_dataset_args(base: dict, **overrides) -> dict:
@@ -399,11 +362,18 @@ def merge_dataset_args(base: dict, **overrides) -> dict:
     return args
 
 
-def format_table(result: dict) -> str:
-    """A text table of a :func:`class_weights` result: one line per class
-    (index, name, pixels, percent, frequency, weight), a title line and the
-    ignored pixels."""
-    lines = [
+def _about(result: dict) -> List[str]:
+    """What a result is of: a title line, the resolution and the ratio."""
+    ratio = f"{result['ratio']:g} (uncapped)"
+    if result['max_ratio'] is not None:
+        ratio = (f"{result['ratio']:g} (capped at max_ratio "
+                 f"{result['max_ratio']:g}; uncapped: "
+                 f"{result['ratio_uncapped']:g})")
+    sizes = ', '.join(f'{w}x{h}' for h, w in result['mask_sizes']) or 'none'
+    how = ('as the training pipeline delivers them (random steps seeded '
+           f"from {result['seed']})" if result['resolution'] == 'pipeline'
+           else 'the stored masks (no training pipeline)')
+    return [
         f"{result['method']} class weights, "
         f"{result.get('class_set_name', result['class_set'])} class "
         f"set, {result['num_images']} image(s) of {result['data_root']} "
@@ -412,8 +382,19 @@ def format_table(result: dict) -> str:
            if result.get('seed_split') else '') + ')'
         + (', normalised (pixel-weighted mean 1)' if result['normalize']
            else ''),
-        f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8} "
-        f"{'freq':>10} {'weight':>10}",
+        f'counted at: {sizes} (width x height) masks, {how}',
+        f'largest / smallest weight: {ratio}'
+    ]
+
+
+def format_table(result: dict) -> str:
+    """A text table of a :func:`class_weights` result: a title line, one
+    line per class (index, name, pixels, percent, frequency, weight), the
+    ignored pixels, the resolution and the ratio."""
+    about = _about(result)
+    lines = [
+        about[0], f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8} "
+        f"{'freq':>10} {'weight':>10}"
     ]
     total = result['total_pixels'] or 1
     for i, name in enumerate(result['classes']):
@@ -421,30 +402,9 @@ def format_table(result: dict) -> str:
         lines.append(
             f'{i:>4}  {name:<22} {n:>15,} {100 * n / total:>8.3f} '
             f"{result['frequency'][i]:>10.6f} {result['weights'][i]:>10.4f}")
-    lines += [
-        f"ignored pixels (255, not counted): {result['ignored_pixels']:,}",
-        f'counted at: {_resolution_text(result)}',
-        f'largest / smallest weight: {_ratio_text(result)}'
-    ]
-    return '\n'.join(lines)
-
-
-def _resolution_text(result: dict) -> str:
-    """'512x512 (W x H) masks, as the training pipeline delivers them'."""
-    sizes = ', '.join(f'{w}x{h}' for h, w in result['mask_sizes']) or 'none'
-    how = ('as the training pipeline delivers them (random steps seeded '
-           f"from {result['seed']})" if result['resolution'] == 'pipeline'
-           else 'the stored masks (no training pipeline)')
-    return f'{sizes} (width x height) masks, {how}'
-
-
-def _ratio_text(result: dict) -> str:
-    """'100 (capped at --max-ratio 100; uncapped: 8012)' or '8012'."""
-    if result['max_ratio'] is None:
-        return f"{result['ratio']:g} (uncapped)"
-    return (f"{result['ratio']:g} (capped at max_ratio "
-            f"{result['max_ratio']:g}; uncapped: "
-            f"{result['ratio_uncapped']:g})")
+    lines.append(
+        f"ignored pixels (255, not counted): {result['ignored_pixels']:,}")
+    return '\n'.join(lines + about[1:])
 
 
 def fragment_text(result: dict) -> str:
@@ -452,15 +412,8 @@ def fragment_text(result: dict) -> str:
     it was made and how to use it, then ``class_weight = [...]``, one
     commented line per class."""
     lines = [
-        '# Class weights written by tools/analysis/a2d2_class_weights.py.',
-        f"# data_root: {result['data_root']}",
-        f"# scenes: {result['scenes'] or 'all'}; class_set: "
-        f"{result.get('class_set_name', result['class_set'])}; method: "
-        f"{result['method']}; normalised: "
-        f"{'yes' if result['normalize'] else 'no'}; images: "
-        f"{result['num_images']}",
-        f'# counted at: {_resolution_text(result)}',
-        f'# largest / smallest weight: {_ratio_text(result)}',
+        '# Class weights written by tools/analysis/a2d2_class_weights.py:'
+    ] + [f'# {line}' for line in _about(result)] + [
         '# Use it as a base and pass the list to the loss:',
         "#   _base_ = ['path/to/this_file.py', ...]",
         '#   model = dict(decode_head=dict(loss_decode=dict(',

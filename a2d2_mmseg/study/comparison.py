@@ -38,10 +38,6 @@ TABLE_METRICS = (('mIoU', 'mIoU'), ('Dice', 'mDice'),
                  ('Pixel Accuracy', 'aAcc'), ('Mean Pixel Accuracy', 'mAcc'))
 
 
-def _fraction(value) -> float:
-    return float(value) / 100.0
-
-
 def _fmt(value: float) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
@@ -64,35 +60,22 @@ def metric_value(metrics: dict, key: str) -> float:
 
 
 def table_rows(results: Dict[str, dict]) -> List[list]:
-    """``[model, mIoU, Dice, aAcc, mAcc]`` per model, as fractions.
-
-    Args:
-        results (dict): Model name -> ``evaluate_model`` output (its
-            ``metrics``), in table order.
-    """
+    """``[model, mIoU, Dice, aAcc, mAcc]`` as fractions, per model of
+    ``results`` (model name -> ``evaluate_model`` output)."""
     return [[name] + [
-        _fraction(metric_value(r['metrics'], key))
+        float(metric_value(r['metrics'], key)) / 100
         for _, key in TABLE_METRICS
     ] for name, r in results.items()]
 
 
 def per_class_rows(results: Dict[str, dict],
                    classes: Sequence[str]) -> List[list]:
-    """``[class, IoU of model 1, ...]`` per class, as fractions (NaN for a
-    class a model has no value for).
-
-    Args:
-        results (dict): Model name -> ``evaluate_model`` output (its
-            ``per_class_iou``).
-        classes (Sequence[str]): Row order.
-    """
-    rows = []
-    for name in classes:
-        row = [name]
-        for r in results.values():
-            row.append(_fraction(r['per_class_iou'].get(name, math.nan)))
-        rows.append(row)
-    return rows
+    """``[class, IoU of model 1, ...]`` as fractions (NaN where a model has
+    no value), per class of ``classes``."""
+    return [[name] + [
+        float(r['per_class_iou'].get(name, math.nan)) / 100
+        for r in results.values()
+    ] for name in classes]
 
 
 def write_markdown(path: str, header: Sequence[str],
@@ -141,17 +124,9 @@ def check_same_split(first: dict, other: dict, first_name: str,
 
 def write_tables(results: 'OrderedDict[str, dict]', out_dir: str,
                  split: str) -> dict:
-    """Write the Markdown/CSV tables and ``metrics.json``.
-
-    Args:
-        results (OrderedDict): Model name -> ``evaluate_model`` output with
-            ``config`` and ``checkpoint``.
-        out_dir (str): The report folder.
-        split (str): The split's name (for the notes).
-
-    Returns:
-        dict: File name -> path.
-    """
+    """Write the Markdown/CSV tables and ``metrics.json`` of ``results``
+    (model name -> ``evaluate_model`` output with ``config`` and
+    ``checkpoint``) to ``out_dir``; return file name -> path."""
     first = next(iter(results.values()))
     classes = first['metainfo']['classes']
     n_frames = len(first['img_paths'])
@@ -171,19 +146,15 @@ def write_tables(results: 'OrderedDict[str, dict]', out_dir: str,
                    f'in neither ground truth nor prediction.')
     write_csv(files['per_class_iou.csv'], ['Class'] + list(results),
               class_rows)
+    summary = {
+        name: dict(config=r['config'], checkpoint=r['checkpoint'],
+                   split=split, metrics=r['metrics'],
+                   per_class_iou={  # NaN -> null (strict JSON)
+                       c: None if math.isnan(v) else v
+                       for c, v in r['per_class_iou'].items()})
+        for name, r in results.items()}
     with open(files['metrics.json'], 'w') as f:
-        json.dump(
-            {
-                name: dict(config=r['config'], checkpoint=r['checkpoint'],
-                           split=split, metrics=r['metrics'],
-                           per_class_iou={  # NaN -> null (strict JSON)
-                               c: None if math.isnan(v) else v
-                               for c, v in r['per_class_iou'].items()
-                           })
-                for name, r in results.items()
-            },
-            f,
-            indent=2)
+        json.dump(summary, f, indent=2)
     return files
 
 
@@ -201,16 +172,14 @@ def compare(specs: Sequence[ModelSpec],
 
     Args:
         specs (Sequence[ModelSpec]): The models (unique names).
-        out_dir (str): The report folder.
         split (str): ``'test'`` or ``'val'``.
         gif_frames_n (int): Consecutive frames in the GIF (0: no GIF).
         frame_start (int): Position in the split of the first GIF frame.
         showcase_index (int, optional): Position of the showcase frame;
             defaults to ``frame_start``.
         cfg_options (dict, optional): Merged into every config.
-        opacity (float): Opacity of the GIF's overlays.
-        gif_duration (int): Milliseconds per GIF frame.
-        gif_width (int): Maximal width of one GIF panel in pixels.
+        opacity, gif_duration (ms per frame), gif_width (of one panel,
+            pixels): The GIF's.
 
     Returns:
         dict: ``results`` (name -> ``evaluate_model`` output, with

@@ -66,11 +66,8 @@ def read_records(path: str) -> Records:
     records = []
     with open(path) as f:
         for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
             try:
-                record = json.loads(line)
+                record = json.loads(line) if line.strip() else None
             except json.JSONDecodeError as error:
                 raise ValueError(f'{path}:{number}: not a JSON record '
                                  f'({error})') from None
@@ -116,16 +113,8 @@ def series(run: Dict[str, Dict[int, dict]],
 def plot_curves(runs: 'OrderedDict[str, dict]',
                 keys: Sequence[str] = DEFAULT_KEYS,
                 title: str = ''):
-    """One subplot per key logged by any run, one line per run.
-
-    Args:
-        runs (OrderedDict): label -> :func:`load_run` output.
-        keys (Sequence[str]): Keys to plot, in order.
-        title (str): Figure title.
-
-    Returns:
-        matplotlib.figure.Figure: Its axes are the plotted keys (titles
-        are the keys), each with one labelled line per run holding it.
+    """One subplot per key logged by any run (titled with the key), one
+    labelled line per run (``runs``: label -> :func:`load_run` output).
 
     Raises:
         ValueError: No run logged any of the keys.

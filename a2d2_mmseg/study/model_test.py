@@ -52,11 +52,9 @@ def parse_model_spec(spec: str) -> ModelSpec:
 
 def find_work_dir_model(spec: str) -> ModelSpec:
     """The model of a training work dir, ``[NAME=]WORK_DIR`` (named after
-    the folder by default).
-
-    The config is the ``*.py`` mmengine dumped there (the newest of
-    several) and the checkpoint the one ``last_checkpoint`` names (looked
-    up in the work dir too when that path does not exist).
+    the folder by default): the newest ``*.py`` mmengine dumped there and
+    the checkpoint ``last_checkpoint`` names (else that file in the work
+    dir).
 
     Raises:
         FileNotFoundError: No work dir, config, ``last_checkpoint`` or
@@ -135,20 +133,12 @@ def per_class_evaluator(evaluator):
 
 def build_test_cfg(spec: ModelSpec, split: str, out_dir: str,
                    cfg_options: Optional[dict] = None) -> Config:
-    """The model's config, set up to test ``spec.checkpoint``.
-
-    Args:
-        spec (ModelSpec): The model.
-        split (str): ``'test'`` (the config's ``test_dataloader``) or
-            ``'val'`` (its ``val_dataloader`` and ``val_evaluator``).
-        out_dir (str): The report folder; the runner's ``work_dir`` is
-            ``OUT_DIR/runs/<name>``.
-        cfg_options (dict, optional): Merged into the config first.
-
-    Returns:
-        Config: With :func:`per_class_evaluator`, ``load_from`` the
-        checkpoint, no resume, no launcher and unique logger/visualizer
-        names (several runners run in one process).
+    """The model's config, set up to test ``spec.checkpoint`` on ``split``
+    (``'test'``: the config's ``test_dataloader``; ``'val'``: its
+    ``val_dataloader`` and ``val_evaluator``) with ``cfg_options`` merged:
+    :func:`per_class_evaluator`, ``load_from`` the checkpoint, no resume, no
+    launcher, ``work_dir`` ``OUT_DIR/runs/<name>`` and unique
+    logger/visualizer names (several runners run in one process).
 
     Raises:
         FileNotFoundError: The config or a local checkpoint is missing.
@@ -175,10 +165,8 @@ def build_test_cfg(spec: ModelSpec, split: str, out_dir: str,
     if not cfg.get('test_cfg'):
         cfg.test_cfg = dict(type='TestLoop')
     cfg.test_evaluator = per_class_evaluator(cfg.test_evaluator)
-    cfg.work_dir = osp.join(out_dir, 'runs', safe_name(spec.name))
-    cfg.load_from = spec.checkpoint
-    cfg.resume = False
-    cfg.launcher = 'none'
+    cfg.update(work_dir=osp.join(out_dir, 'runs', safe_name(spec.name)),
+               load_from=spec.checkpoint, resume=False, launcher='none')
     # the logger, message hub and visualizer of one runner must not be
     # reused by the next one in this process
     unique = (f'compare_{safe_name(spec.name)}_'
@@ -197,13 +185,8 @@ def _frame_label(info: dict) -> str:
 
 def evaluate_model(spec: ModelSpec, cfg: Config,
                    positions: Sequence[int]) -> dict:
-    """Run the test loop once; return metrics and the wanted predictions.
-
-    Args:
-        spec (ModelSpec): The model.
-        cfg (Config): From :func:`build_test_cfg`.
-        positions (Sequence[int]): Dataset positions whose predictions are
-            kept (positions past the end are ignored).
+    """Run the test loop of ``cfg`` (:func:`build_test_cfg`) once; keep
+    the predictions at dataset ``positions`` (past the end: ignored).
 
     Returns:
         dict: ``metrics`` (the evaluator's), ``per_class_iou`` (class name

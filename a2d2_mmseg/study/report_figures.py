@@ -15,9 +15,9 @@ from mmseg.visualization import SegLocalVisualizer
 
 from a2d2_mmseg.study.comparison import TABLE_METRICS, table_rows
 from a2d2_mmseg.visualization import (classes_present, colorize, fit_width,
-                                      hstack_panels, label_panel,
-                                      legend_entries, legend_patches,
-                                      legend_strip, vstack_panels)
+                                      label_panel, legend_entries,
+                                      legend_patches, legend_strip,
+                                      stack_panels)
 
 __all__ = [
     'read_rgb', 'fit_mask', 'metrics_figure', 'showcase_figure',
@@ -79,20 +79,18 @@ def showcase_figure(image: np.ndarray,
                     palette: Sequence[Sequence[int]],
                     title: str = '',
                     panel_width: float = 4.0):
-    """Input | ground truth | each model's prediction, with a legend.
+    """Input | ground truth | each model's prediction, with a legend of
+    the classes present in any panel.
 
     Args:
         image (np.ndarray): RGB image.
         gt (np.ndarray, optional): Ground-truth class indices.
         predictions (Sequence[tuple]): ``(model name, class indices)``.
-        classes (Sequence[str]): Class names.
-        palette (Sequence[Sequence[int]]): Their colours.
-        title (str): Figure title.
         panel_width (float): Width of one panel in inches.
 
     Returns:
         matplotlib.figure.Figure: ``2 + len(predictions)`` axes (1 without
-        ground truth), legend of the classes present in any panel.
+        ground truth).
     """
     from matplotlib.figure import Figure
     h, w = image.shape[:2]
@@ -149,16 +147,10 @@ def gif_frames(frames: Sequence[dict],
         frames (Sequence[dict]): ``image`` (RGB), ``label`` (title) and
             ``preds`` (one class-index mask per model).
         model_names (Sequence[str]): Panel titles of the models.
-        classes (Sequence[str]): The dataset's classes.
-        palette (Sequence[Sequence[int]]): Their colours.
-        opacity (float): Opacity of the overlays (the visualizer's
-            ``alpha``).
+        opacity (float): Opacity of the overlays.
         panel_width (int): Panels wider than this are shrunk.
         min_panel_width (int): Narrower panels are enlarged (nearest) so
             that their titles fit.
-
-    Returns:
-        list[np.ndarray]: The RGB frames.
     """
     present = classes_present([p for f in frames for p in f['preds']],
                               len(classes))
@@ -186,8 +178,9 @@ def gif_frames(frames: Sequence[dict],
         for name, pred in zip(model_names, frame['preds']):
             over = _overlay(visualizer, image, fit_mask(pred, image.shape))
             panels.append(panel(over, name))
-        row = hstack_panels(panels)
-        out.append(vstack_panels([row, legend_strip(entries, row.shape[1])]))
+        row = stack_panels(panels, axis=1)
+        out.append(stack_panels([row, legend_strip(entries, row.shape[1])],
+                                axis=0))
     return out
 
 
@@ -207,16 +200,10 @@ def _quantize(image, keep: Sequence[tuple]):
 
 def save_gif(path: str, frames: Sequence[np.ndarray], duration: int = 500,
              keep_colours: Sequence[Sequence[int]] = ()) -> None:
-    """Write an endlessly looping GIF with Pillow, one frame per array.
-
-    Args:
-        path (str): Output file.
-        frames (Sequence[np.ndarray]): RGB frames.
-        duration (int): Milliseconds per frame.
-        keep_colours (Sequence[Sequence[int]]): Colours that must survive
-            the reduction to a 256-colour GIF palette exactly (the legend's
-            class colours); the rest of each frame's palette is adaptive.
-    """
+    """Write an endlessly looping GIF of RGB ``frames`` with Pillow,
+    ``duration`` ms per frame; ``keep_colours`` (the legend's class
+    colours) survive the reduction to 256 colours exactly, the rest of each
+    frame's palette is adaptive."""
     from PIL import Image
     keep = list(dict.fromkeys(tuple(int(v) for v in c)
                               for c in keep_colours))[:128]

@@ -1,9 +1,7 @@
-"""What every benchmark shares: the machine line, median timing, peak memory,
-short error texts and JSON-line worker processes.
-
-Used by the model benchmark (:mod:`.benchmark`) and by every
-``benchmarks/bench_*.py`` script; imports only the standard library at
-module level (torch, OpenCV and OpenMMLab load when asked for).
+"""What every benchmark (:mod:`.benchmark`, ``benchmarks/bench_*.py``)
+shares: the machine line, timing, peak memory, short error texts and
+JSON-line worker processes. Imports only the standard library at module
+level (torch, OpenCV and OpenMMLab load when asked for).
 """
 import gc
 import importlib
@@ -15,20 +13,19 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 __all__ = [
-    'MiB', 'cpu_name', 'machine_line', 'short_error', 'timed_median',
-    'PeakMemory', 'LineWorker'
+    'MiB', 'machine_line', 'thread_env', 'short_error', 'call_times',
+    'timed_median', 'PeakMemory', 'LineWorker'
 ]
 
 MiB = 1024.0**2
 OPENMMLAB = ('torch', 'mmcv', 'mmengine', 'mmseg')
 
 
-def cpu_name() -> str:
-    """The first ``model name`` of ``/proc/cpuinfo``, else
-    ``platform.processor()``, ``platform.machine()`` or ``'unknown CPU'``."""
+def _cpu_name() -> str:
+    """``/proc/cpuinfo``'s first ``model name``, else what platform says."""
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
@@ -46,22 +43,20 @@ def machine_line(device: str = 'cpu',
 
     Args:
         device (str): ``'cpu'`` or ``'cuda'``.
-        threads (int, optional): torch's CPU thread count, shown for CPU
-            runs; defaults to ``torch.get_num_threads()`` when ``torch`` is
-            one of ``libraries``.
+        threads (int, optional): torch's CPU threads, shown for CPU runs;
+            default ``torch.get_num_threads()`` when ``torch`` is listed.
         libraries (Sequence[str]): Modules whose versions are listed
             (``cv2`` also with its thread count).
 
     Returns:
         str: E.g. ``'CPU <name>, 2 logical cores (2 usable), torch threads
-        2; Linux x86_64, python 3.11.9, torch ..., mmcv ..., mmengine ...,
-        mmseg ...'``.
+        2; Linux x86_64, python 3.11.9, torch ..., mmseg ...'``.
     """
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    head = (f'CPU {cpu_name()}, {os.cpu_count()} logical cores '
+    head = (f'CPU {_cpu_name()}, {os.cpu_count()} logical cores '
             f'({usable} usable)')
     if device == 'cuda':
         import torch
@@ -87,6 +82,15 @@ def machine_line(device: str = 'cpu',
     ] + versions)
 
 
+def thread_env(threads: Optional[int], **extra: str) -> Dict[str, str]:
+    """``os.environ`` with ``extra`` and, when ``threads`` is given,
+    ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` (for a child process)."""
+    env = dict(os.environ, **extra)
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    return env
+
+
 def short_error(error: BaseException) -> str:
     """``'TypeName: first line of the message'`` (at most 160 characters of
     message), for a table cell or note."""
@@ -103,22 +107,34 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+def call_times(fn: Callable[..., Any],
+               repeat: int,
+               device: str = 'cpu',
+               warmup: int = 0,
+               args: Sequence[tuple] = ((), )) -> List[float]:
+    """Seconds of each call ``fn(*a)``, every ``a`` of ``args`` in turn,
+    ``repeat`` rounds after ``warmup`` untimed ones (CUDA synchronised
+    before and after each timed call)."""
+    for _ in range(warmup):
+        for a in args:
+            fn(*a)
+    times: List[float] = []
+    for _ in range(repeat):
+        for a in args:
+            _sync(device)
+            start = time.perf_counter()
+            fn(*a)
+            _sync(device)
+            times.append(time.perf_counter() - start)
+    return times
+
+
 def timed_median(fn: Callable[[], Any],
                  repeat: int,
                  device: str = 'cpu',
                  warmup: int = 0) -> float:
-    """Median seconds of ``repeat`` calls of ``fn`` after ``warmup``
-    untimed ones (CUDA synchronised before and after each timed call)."""
-    for _ in range(warmup):
-        fn()
-    times: List[float] = []
-    for _ in range(repeat):
-        _sync(device)
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median seconds of ``repeat`` calls of ``fn`` (:func:`call_times`)."""
+    return statistics.median(call_times(fn, repeat, device, warmup))
 
 
 def _rss_bytes() -> Optional[int]:
@@ -146,16 +162,11 @@ def _malloc_trim() -> None:
 class PeakMemory:
     """Peak memory of the calls inside ``with``, in bytes (``.peak``).
 
-    CUDA: ``torch.cuda.max_memory_allocated()`` after
-    ``reset_peak_memory_stats()`` (absolute: includes the weights). CPU:
-    growth of the resident set size above its value at the start, sampled
-    every ``interval`` seconds from ``/proc/self/statm`` by a thread and
-    combined with ``ru_maxrss`` (exact, but only when the block sets a new
-    process high). ``malloc_trim`` runs first where glibc has it.
-
-    Args:
-        device (str): ``'cpu'`` or ``'cuda'``.
-        interval (float): CPU sampling interval in seconds.
+    CUDA: ``torch.cuda.max_memory_allocated()`` (includes the weights).
+    CPU: growth of the resident set size above its value at the start,
+    sampled every ``interval`` seconds from ``/proc/self/statm`` by a thread
+    and combined with ``ru_maxrss`` (exact when the block sets a new process
+    high), after ``malloc_trim`` where glibc has it.
     """
 
     def __init__(self, device: str, interval: float = 0.002):
@@ -213,19 +224,11 @@ class PeakMemory:
 
 
 class LineWorker:
-    """A process that answers each command written to its stdin with one
-    JSON line on stdout (other lines, e.g. library warnings, are skipped);
-    its first JSON line, once it is ready, is :attr:`ready`.
-
-    Args:
-        cmd (list[str]): The command line.
-        log (str): File for its stderr (its tail is in the error raised
-            when the process ends without answering).
-        env (dict, optional): Its environment.
-        cwd (str, optional): Its working directory.
-
-    Raises:
-        RuntimeError: A reply with an ``error`` key, or no reply.
+    """A process ``cmd`` that answers each command written to its stdin
+    with one JSON line on stdout (other lines are skipped); its first JSON
+    line, once it is ready, is :attr:`ready`. Its stderr goes to the file
+    ``log``, whose tail is in the RuntimeError raised when it ends without
+    answering (also raised for a reply with an ``error`` key).
     """
 
     def __init__(self, cmd: List[str], log: str, env: Optional[dict] = None,

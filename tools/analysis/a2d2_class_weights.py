@@ -1,32 +1,20 @@
 """Class weights for A2D2 from the pixel counts of a split.
 
-    python tools/analysis/a2d2_class_weights.py --config CONFIG \\
-        [--dataloader train|val|test] [--data-root DATA_ROOT] \\
-        [--stored-resolution] [--seed S] [--max-ratio R] [-o OUT_PREFIX]
-    python tools/analysis/a2d2_class_weights.py DATA_ROOT [--scenes train] \\
-        [--class-set full|reduced] [--layout auto|raw|bboxes|seed_bboxes|...]
-        [--seed-split train|test|special] [--cameras front_center,...|all] \\
-        [--method median_freq|inverse|inverse_sqrt|enet] [--normalize] \\
-        [--max-ratio R] [--nproc N] [-o OUT_PREFIX]
+    python tools/analysis/a2d2_class_weights.py --config CONFIG [options]
+    python tools/analysis/a2d2_class_weights.py DATA_ROOT [options]
 
 With ``--config`` the dataset is the config's ``train_dataloader.dataset``
-(``--dataloader`` for another): its data_root, layout, scenes, seed_split,
-cameras and class set (a class-set dict written in the config too); the
-other options override single arguments (``--data-root`` the data_root;
-``--scenes test`` on a config of the seed arrangement reads its ``test/``).
-The seed study's weights are one command::
+(``--dataloader`` for another) and its masks are counted through that
+dataloader's pipeline (unless ``--stored-resolution``); the other options
+override single arguments. The seed study's weights are one command::
 
     python tools/analysis/a2d2_class_weights.py --config \\
         configs/seed_study/mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py \\
         -o work_dirs/seed_study/class_weights
 
-With ``--config`` the masks are counted through that dataloader's pipeline
-(random steps seeded from ``--seed``), else (or with
-``--stored-resolution``) at the stored resolution. Prints a table and the
-``--cfg-options`` argument that sets the weights, and writes
-``OUT_PREFIX.json`` and ``OUT_PREFIX.py`` (a config fragment): the command
-line of :func:`a2d2_mmseg.study.class_weighting.class_weights`, whose
-module docstring describes the methods and outputs.
+Prints a table and the ``--cfg-options`` argument that sets the weights,
+and writes ``OUT_PREFIX.json`` and ``OUT_PREFIX.py`` (a config fragment):
+the command line of :func:`a2d2_mmseg.study.class_weighting.class_weights`.
 """
 import argparse
 import os.path as osp
@@ -46,58 +34,31 @@ from a2d2_mmseg.study.class_weighting import (METHODS, cfg_option,
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
-    parser = argparse.ArgumentParser(
-        description='Per-class pixel counts and loss class weights of an '
-        "A2D2 split (any layout), or of a config's training split.")
-    parser.add_argument('data_root', nargs='?', default=None,
-                        help='A2D2Dataset data_root (optional with --config)')
-    parser.add_argument(
-        '--config', default=None,
-        help="take the dataset from this config's train_dataloader "
-        '(data_root, layout, scenes, seed_split, cameras, class_set)')
-    parser.add_argument('--dataloader', choices=('train', 'val', 'test'),
-                        default='train',
-                        help='with --config: whose dataset (default: train)')
-    parser.add_argument('--data-root', dest='data_root_option', default=None,
-                        help="the dataset's data_root (overrides the "
-                        "config's)")
-    parser.add_argument(
-        '--scenes', default=None,
-        help="'train' (default without --config), 'val', 'test', a scene "
-        "list file, S1,S2,... or 'all'; in the seed layouts 'train' / "
-        "'test' / 'special' are the seed's split folders")
-    parser.add_argument('--class-set', choices=('full', 'reduced'),
-                        default=None,
-                        help="default: the config's, else 'full'")
-    parser.add_argument('--method', choices=METHODS, default='median_freq')
-    parser.add_argument(
-        '--normalize', action='store_true',
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add = parser.add_argument
+    add('data_root', nargs='?', help='A2D2Dataset data_root')
+    add('--config', help="take the dataset from this config's dataloader")
+    add('--dataloader', choices=('train', 'val', 'test'), default='train')
+    add('--data-root', dest='data_root_option',
+        help="the dataset's data_root (overrides the config's)")
+    add('--scenes', help="'train' (default without --config), 'val', "
+        "'test', a scene list file, S1,S2,... or 'all'")
+    add('--class-set', choices=('full', 'reduced'))
+    add('--method', choices=METHODS, default='median_freq')
+    add('--normalize', action='store_true',
         help='rescale so that the pixel-weighted mean weight is 1')
-    parser.add_argument('--layout', default=None, choices=LAYOUTS,
-                        help="default: the config's, else auto")
-    parser.add_argument('--seed-split', default=None, choices=SEED_SPLITS,
-                        help="the seed layouts' split (default: the "
-                        "config's, or the one --scenes names)")
-    parser.add_argument('--cameras', default=None,
-                        help="'all' or camera names, e.g. "
-                        "front_center,front_left (default: the config's, "
-                        'else front_center)')
-    parser.add_argument(
-        '--max-ratio', type=float, default=None,
-        help='cap every weight at MAX_RATIO times the smallest (>= 1; '
-        'default: uncapped); recorded in the JSON')
-    parser.add_argument(
-        '--stored-resolution', action='store_true',
-        help="with --config: count the stored masks, not the masks the "
-        "dataloader's pipeline delivers")
-    parser.add_argument('--seed', type=int, default=0,
-                        help="the pipeline's random steps draw from seed "
-                        "SEED + frame index (default: 0)")
-    parser.add_argument('--nproc', type=int, default=1)
-    parser.add_argument(
-        '-o', '--out-prefix', default=None,
-        help='write OUT_PREFIX.json and OUT_PREFIX.py (default: '
-        'work_dirs/a2d2_class_weights_<class_set>_<method>)')
+    add('--layout', choices=LAYOUTS)
+    add('--seed-split', choices=SEED_SPLITS)
+    add('--cameras', help="'all' or names, e.g. front_center,front_left")
+    add('--max-ratio', type=float,
+        help='cap every weight at MAX_RATIO times the smallest (>= 1)')
+    add('--stored-resolution', action='store_true',
+        help="with --config: count the stored masks, not the pipeline's")
+    add('--seed', type=int, default=0,
+        help="the pipeline's random steps draw from SEED + frame index")
+    add('--nproc', type=int, default=1)
+    add('-o', '--out-prefix', help='write OUT_PREFIX.json and OUT_PREFIX.py '
+        '(default: work_dirs/a2d2_class_weights_<class_set>_<method>)')
     return parser.parse_args(argv)
 
 
@@ -126,16 +87,12 @@ def dataset_args(args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        kwargs = dataset_args(args)
-    except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
     config = (dict(path=args.config, dataloader=f'{args.dataloader}'
                    '_dataloader') if args.config else None)
-    pipeline = (pipeline_from_config(args.config, args.dataloader)
-                if args.config and not args.stored_resolution else None)
     try:
+        kwargs = dataset_args(args)
+        pipeline = (pipeline_from_config(args.config, args.dataloader)
+                    if args.config and not args.stored_resolution else None)
         result = class_weights(method=args.method, normalize=args.normalize,
                                nproc=args.nproc, config=config,
                                pipeline=pipeline, seed=args.seed,

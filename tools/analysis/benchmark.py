@@ -10,15 +10,10 @@
     python tools/analysis/benchmark.py --gpu-check [--quick] [CONFIG ...] \\
         [--work-dir work_dirs/gpu_check] [other flags as above]
 
-Sizes are ``WIDTHxHEIGHT`` (A2D2 frames are 1920x1208). Each config is
-measured in a fresh process with random weights and random normalised
-inputs: exact parameter counts, GFLOPs at batch 1, latency (median of
-``--repeat`` calls after ``--warmup``; ``--infer-mode``: ``tensor`` =
-``model(x, mode='tensor')``, ``predict`` = ``model.predict``, ``auto`` =
-tensor falling back to predict), throughput, a training step at the first
-size and peak memory; ``--amp`` adds the training step under autocast and
-``--loader-data`` the frames/s of each config's ``train_dataloader`` set
-against it. How each number is made: ``a2d2_mmseg/study/benchmark*.py``.
+Each config is measured in a fresh process with random weights and random
+normalised inputs: parameters, GFLOPs, latency, throughput, a training step
+at the first size and peak memory (how: the report's notes and
+``a2d2_mmseg/study/benchmark*.py``).
 
 ``--gpu-check`` is the GPU check's preset: the seed study's three configs
 (unless CONFIGs are given) on CUDA when torch sees it, at 512x512, batch 2,
@@ -72,9 +67,7 @@ def _int_at_least(lowest: int):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description='Benchmark segmentation configs: parameters, FLOPs, '
-        'latency, throughput, a training step and peak memory.')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add = parser.add_argument
     add('configs', nargs='*', metavar='CONFIG',
         help='config files (each measured in its own process)')

@@ -29,37 +29,25 @@ from a2d2_mmseg.study.model_test import find_work_dir_model, parse_model_spec
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Compare segmentation models on one split: tables, '
-        'bar chart, showcase figure and GIF')
-    parser.add_argument(
-        '--models', nargs='+', default=[], metavar='NAME=CONFIG:CHECKPOINT',
-        help='models to compare')
-    parser.add_argument(
-        '--work-dirs', nargs='+', default=[], metavar='[NAME=]WORK_DIR',
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    add = parser.add_argument
+    add('--models', nargs='+', default=[], metavar='NAME=CONFIG:CHECKPOINT')
+    add('--work-dirs', nargs='+', default=[], metavar='[NAME=]WORK_DIR',
         help='training work dirs (config *.py + last_checkpoint)')
-    parser.add_argument('--split', choices=['test', 'val'], default='test',
-                        help="the configs' test_dataloader or val_dataloader")
-    parser.add_argument('--out-dir', default='work_dirs/report',
-                        help='report folder')
-    parser.add_argument('--gif-frames', type=int, default=8,
-                        help='consecutive frames in segmentation.gif '
-                        '(0: no GIF)')
-    parser.add_argument('--frame-start', type=int, default=0,
-                        help='position in the split of the first GIF frame')
-    parser.add_argument('--showcase-index', type=int, default=None,
-                        help='position in the split of the showcase frame '
-                        '(default: --frame-start)')
-    parser.add_argument('--opacity', type=float, default=0.5,
-                        help='opacity of the overlays in the GIF')
-    parser.add_argument('--gif-duration', type=int, default=500,
-                        help='milliseconds per GIF frame')
-    parser.add_argument('--gif-width', type=int, default=480,
-                        help='maximal width of one GIF panel in pixels')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
+    add('--split', choices=['test', 'val'], default='test',
+        help="the configs' test_dataloader or val_dataloader")
+    add('--out-dir', default='work_dirs/report')
+    add('--gif-frames', type=int, default=8,
+        help='consecutive frames in segmentation.gif (0: no GIF)')
+    add('--frame-start', type=int, default=0,
+        help='position in the split of the first GIF frame')
+    add('--showcase-index', type=int,
+        help='position of the showcase frame (default: --frame-start)')
+    add('--opacity', type=float, default=0.5, help="the GIF's overlays'")
+    add('--gif-duration', type=int, default=500, help='ms per GIF frame')
+    add('--gif-width', type=int, default=480,
+        help='maximal width of one GIF panel in pixels')
+    add('--cfg-options', nargs='+', action=DictAction,
         help='override settings of every config, e.g. '
         'test_dataloader.dataset.data_root=data/a2d2_synthetic')
     args = parser.parse_args(argv)
