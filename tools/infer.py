@@ -1,11 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Segment an image, a folder of images or a video with a trained model.
-
-    python tools/infer.py CONFIG CHECKPOINT INPUT [-o OUT] [--batch-size 4]
-        [--device cpu|cuda] [--opacity 0.5] [--frame-step 1]
-        [--max-frames N] [--cfg-options k=v ...]
-    python tools/infer.py CONFIG MODEL.onnx INPUT --backend onnxruntime
-        [--providers cpu|cuda|tensorrt ...] [--ort-threads N] [...]
+"""Segment an image, a folder of images or a video with a trained model
+(PyTorch, or ``--backend onnxruntime`` with an exported ``.onnx``).
 
 Writes ``OUT/{index,color,overlay}/<name>.png`` per frame (and
 ``OUT/overlay.mp4`` for a video): see ``docs/inference.md`` and
@@ -36,10 +31,8 @@ def parse_args(argv=None):
         'checkpoint',
         help='checkpoint file (the .onnx file with --backend onnxruntime)')
     parser.add_argument('input', help='image file, folder of images or video')
-    parser.add_argument(
-        '-o', '--out-dir', default='work_dirs/infer',
-        help='output folder (gets index/, color/, overlay/ and, for a '
-        'video, overlay.mp4)')
+    parser.add_argument('-o', '--out-dir', default='work_dirs/infer',
+                        help='output folder')
     parser.add_argument('--batch-size', type=int, default=4,
                         help='images per forward pass')
     parser.add_argument(
@@ -51,27 +44,20 @@ def parse_args(argv=None):
                         help='use every n-th video frame / folder image')
     parser.add_argument('--max-frames', type=int, default=None,
                         help='stop after this many frames / images')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, e.g. model.test_cfg.mode=slide '
-        '"model.test_cfg.crop_size=(512,512)" '
-        '"model.test_cfg.stride=(341,341)"')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config')
     parser.add_argument(
         '--allow-partial-checkpoint', action='store_true',
-        help='load a checkpoint that does not fit the model (another model '
-        'or number of classes) partially, with a warning, instead of '
-        'refusing it')
-    parser.add_argument(
-        '--backend', choices=['pytorch', 'onnxruntime'], default='pytorch',
-        help='run the checkpoint with PyTorch, or a model exported by '
-        'tools/deployment/pytorch2onnx.py with onnxruntime')
+        help='load a checkpoint that does not fit the model partially, with '
+        'a warning, instead of refusing it')
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
+                        default='pytorch')
     parser.add_argument(
         '--providers', nargs='+', default=None,
         help='onnxruntime execution providers in order of preference: cpu, '
         'cuda, tensorrt or full names (default: cpu)')
     parser.add_argument('--ort-threads', type=int, default=None,
-                        help='onnxruntime intra-op threads (default: one '
-                        'per core)')
+                        help='onnxruntime intra-op threads')
     return parser.parse_args(argv)
 
 

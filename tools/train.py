@@ -1,12 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Train a segmentor: mmseg 1.2.2's ``tools/train.py`` with the a2d2_mmseg
-plugin (``docs/train_test.md``); the command line of
-:func:`a2d2_mmseg.apis.run_train`.
-
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [FILE]] [--amp]
-        [--auto-scale-lr] [--allow-partial-checkpoint]
-        [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
-"""
+plugin (``docs/train_test.md``, :func:`a2d2_mmseg.apis.run_train`)."""
 from a2d2_mmseg.apis import parse_train_args, run_train
 
 

@@ -1,13 +1,9 @@
-"""What the command lines under ``tools/`` run, as functions.
-
-:func:`infer` (``tools/infer.py``, :mod:`.inference`) segments images or a
-video with PyTorch or onnxruntime; :func:`load_model` loads a trained
-segmentor safely; :class:`Source` reads the frames (:mod:`.inputs`),
-:class:`OutputWriter` writes them (:mod:`.outputs`). :func:`run_train` and
-:func:`run_test` are ``tools/train.py`` and ``tools/test.py``
-(:mod:`.runner`). Inference keeps mmseg's ``init_model`` +
-``inference_model`` rather than ``MMSegInferencer``, which loads checkpoints
-that do not fit partially and names classes after Cityscapes.
+"""What the command lines under ``tools/`` run, as functions: :func:`infer`
+(:mod:`.inference`, reading with :mod:`.inputs`, writing with
+:mod:`.outputs`), :func:`run_train` and :func:`run_test` (:mod:`.runner`).
+Inference keeps mmseg's ``init_model`` + ``inference_model`` rather than
+``MMSegInferencer``, which loads checkpoints that do not fit partially and
+names classes after Cityscapes.
 """
 from a2d2_mmseg.apis import inference, inputs, outputs, runner
 from a2d2_mmseg.apis.inference import (INFER_ERRORS, InferenceIncompleteError,

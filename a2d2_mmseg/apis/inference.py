@@ -1,15 +1,7 @@
-"""Segment an image, a folder of images or a video and write the results.
-
-:func:`infer` reads the frames (:class:`~a2d2_mmseg.apis.inputs.Source`),
-runs batches of one size through the model and writes each frame's files
-(:class:`~a2d2_mmseg.apis.outputs.OutputWriter`). Backends: ``'pytorch'``
-(mmseg's ``init_model`` + ``inference_model`` on a checkpoint loaded by
-:func:`load_model`) and ``'onnxruntime'`` (a ``.onnx`` file of
-``tools/deployment/pytorch2onnx.py``,
-:class:`a2d2_mmseg.deployment.ORTSegmentor`). Behaviour and outputs:
-``docs/inference.md``.
-"""
+"""Segment an image, a folder of images or a video and write the results
+(:func:`infer`; behaviour and outputs: ``docs/inference.md``)."""
 import functools
+import itertools
 import os.path as osp
 import sys
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
@@ -24,7 +16,8 @@ import a2d2_mmseg.plugin  # noqa: F401
 from a2d2_mmseg.apis.inputs import InferenceInputError, Source
 from a2d2_mmseg.apis.outputs import OutputWriter, check_inputs_apart
 from a2d2_mmseg.compat.checkpoint import CheckpointError
-from a2d2_mmseg.compat.state_dict_match import load_matching_checkpoint
+from a2d2_mmseg.compat.state_dict_match import (bounded,
+                                                load_matching_checkpoint)
 from a2d2_mmseg.deployment.pipeline import array_test_pipeline
 from a2d2_mmseg.deployment.segmentor import (build_segmentor,
                                              dataset_meta_for, load_config)
@@ -54,13 +47,11 @@ class InferenceIncompleteError(InferenceInputError):
     def __init__(self, written: Dict[str, list],
                  skipped: List[Tuple[str, str]], out_dir: str) -> None:
         names = [path if len(path) <= 200 else path[:200] + '...'
-                 for path, _ in skipped[:MAX_NAMED]]
-        more = len(skipped) - len(names)
+                 for path, _ in skipped]
         super().__init__(
             f'{len(skipped)} input(s) could not be read and were skipped '
-            f"(see the warnings): {', '.join(names)}"
-            + (f', ... ({more} more)' if more else '') +
-            f"; the {len(written['index'])} frame(s) read were written to "
+            f'(see the warnings): {bounded(names, MAX_NAMED)}; the '
+            f"{len(written['index'])} frame(s) read were written to "
             f'{out_dir}')
         self.written = written
         self.skipped = skipped
@@ -74,9 +65,7 @@ def load_model(config: str,
     """Build the config's segmentor and load a checkpoint that fits it.
 
     Args:
-        config (str): Config file.
-        checkpoint (str): Checkpoint file.
-        device (str): 'cpu', 'cuda' or 'cuda:N'. Defaults to 'cpu'.
+        device (str): 'cpu', 'cuda' or 'cuda:N'.
         cfg_options (dict, optional): Overrides for the config.
         allow_partial_checkpoint (bool): Load a checkpoint that does not fit
             partially (with a warning) instead of refusing it.
@@ -111,32 +100,9 @@ def batches(frames: Iterator[Tuple[str, np.ndarray]],
             batch_size: int) -> Iterator[List[Tuple[str, np.ndarray]]]:
     """Consecutive ``(name, image)`` frames of one size, at most
     ``batch_size`` (mmseg stacks a batch into one tensor)."""
-    batch: list = []
-    for name, img in frames:
-        if batch and (len(batch) == batch_size
-                      or img.shape != batch[0][1].shape):
+    for _, group in itertools.groupby(frames, key=lambda f: f[1].shape):
+        while batch := list(itertools.islice(group, batch_size)):
             yield batch
-            batch = []
-        batch.append((name, img))
-    if batch:
-        yield batch
-
-
-def _predictor(config: str, checkpoint: str, device: str,
-               cfg_options: Optional[dict], allow_partial_checkpoint: bool,
-               backend: str, providers: Optional[Sequence[str]],
-               ort_threads: Optional[int]):
-    """The model (for its ``dataset_meta``) and a function from a list of
-    BGR images to their ``SegDataSample`` predictions."""
-    if backend == 'onnxruntime':  # `checkpoint` is the exported .onnx
-        from a2d2_mmseg.deployment import ORTSegmentor
-        model = ORTSegmentor(checkpoint, config, providers, ort_threads,
-                             cfg_options)
-        return model, model.predict
-    from mmseg.apis import inference_model
-    model = load_model(config, checkpoint, device, cfg_options,
-                       allow_partial_checkpoint)
-    return model, functools.partial(inference_model, model)
 
 
 def infer(config: str,
@@ -156,23 +122,18 @@ def infer(config: str,
     """Segment ``input_path`` and write the outputs (see the module doc).
 
     Args:
-        config (str): Config file.
         checkpoint (str): Checkpoint file, or the exported ``.onnx`` file
             with ``backend='onnxruntime'``.
         input_path (str): Image file, folder of images (its top level,
             sorted by name) or video file.
-        out_dir (str): The output folder. Defaults to 'work_dirs/infer'.
-        batch_size (int): Images per forward pass. Defaults to 4.
-        device (str): 'cpu', 'cuda' or 'cuda:N' (PyTorch backend).
+        batch_size (int): Images per forward pass.
+        device, cfg_options, allow_partial_checkpoint: See
+            :func:`load_model` (PyTorch backend).
         opacity (float): Opacity of the mask in the overlays, in [0, 1].
-        frame_step (int): Use every n-th video frame / folder image.
-        max_frames (int, optional): Stop after this many frames / images.
-        cfg_options (dict, optional): Overrides for the config.
-        allow_partial_checkpoint (bool): See :func:`load_model`.
-        backend (str): 'pytorch' or 'onnxruntime'. Defaults to 'pytorch'.
-        providers (Sequence[str], optional): onnxruntime execution
-            providers (default: the CPU).
-        ort_threads (int, optional): onnxruntime intra-op threads.
+        frame_step, max_frames: See :class:`~.inputs.Source`.
+        backend (str): 'pytorch' or 'onnxruntime'.
+        providers, ort_threads: onnxruntime's, see
+            :class:`a2d2_mmseg.deployment.ORTSegmentor`.
 
     Returns:
         dict: ``{'index': [...], 'color': [...], 'overlay': [...],
@@ -191,9 +152,16 @@ def infer(config: str,
         raise ValueError(f'--opacity must be in [0, 1], got {opacity}')
     source = Source(input_path, frame_step, max_frames)
     check_inputs_apart(out_dir, [input_path] + source.files)
-    model, predict = _predictor(config, checkpoint, device, cfg_options,
-                                allow_partial_checkpoint, backend, providers,
-                                ort_threads)
+    if backend == 'onnxruntime':  # `checkpoint` is the exported .onnx
+        from a2d2_mmseg.deployment import ORTSegmentor
+        model = ORTSegmentor(checkpoint, config, providers, ort_threads,
+                             cfg_options)
+        predict = model.predict
+    else:
+        from mmseg.apis import inference_model
+        model = load_model(config, checkpoint, device, cfg_options,
+                           allow_partial_checkpoint)
+        predict = functools.partial(inference_model, model)
     writer = OutputWriter(
         out_dir, model.dataset_meta['palette'], opacity,
         source.fps / frame_step if source.kind == 'video' else None)

@@ -1,12 +1,6 @@
-"""The frames of an inference input: an image, a folder of images or a video.
-
-:class:`Source` yields ``(name, BGR image)`` pairs, decoded as the A2D2
-pipelines decode them (stored orientation, oversized headers refused). A
-folder's unreadable image, or the missing end of a video, is skipped with a
-:class:`SkippedInputWarning` and recorded in :attr:`Source.skipped`. Names:
-:func:`frame_names`; a video's frames are ``<stem>_<frame number, 6
-digits>``.
-"""
+"""The frames of an inference input: an image, a folder of images or a video
+(:class:`Source`; names: :func:`frame_names`, a video's frames
+``<stem>_<frame number, 6 digits>``)."""
 import os
 import os.path as osp
 import warnings
@@ -40,11 +34,8 @@ class SkippedInputWarning(UserWarning):
 
 def read_image(path: str) -> np.ndarray:
     """BGR ``uint8 [H, W, 3]`` in the stored orientation, as
-    ``LoadA2D2ImageFromFile`` reads it.
-
-    Raises:
-        InferenceInputError: The file cannot be decoded as an image.
-    """
+    ``LoadA2D2ImageFromFile`` reads it (:class:`InferenceInputError` when
+    it cannot be decoded)."""
     try:
         return read_image_file(path, 'color')
     except A2D2ImageError as e:
@@ -85,11 +76,8 @@ def frame_names(paths: Sequence[str]) -> List[str]:
 
 
 def list_images(folder: str) -> List[str]:
-    """The image files at the top level of a folder, sorted by name.
-
-    Raises:
-        InferenceInputError: The folder holds no image file.
-    """
+    """The image files at the top level of a folder, sorted by name
+    (:class:`InferenceInputError` when there is none)."""
     paths = sorted(
         osp.join(folder, f) for f in os.listdir(folder)
         if f.lower().endswith(IMAGE_EXTENSIONS)
@@ -102,12 +90,14 @@ def list_images(folder: str) -> List[str]:
 
 
 class Source:
-    """The frames of an input: ``(name, BGR image)`` in order.
+    """The frames of an input: ``(name, BGR image)`` in order, decoded as
+    the A2D2 pipelines decode them. A folder's unreadable image, or the
+    missing end of a video, is skipped with a :class:`SkippedInputWarning`.
 
     Args:
         path (str): Image file, folder of images or video file.
         frame_step (int): Use every ``frame_step``-th frame (video) or image
-            (folder). Defaults to 1.
+            (folder).
         max_frames (int, optional): Stop after this many frames.
 
     Attributes:
@@ -175,19 +165,18 @@ class Source:
                       SkippedInputWarning)
 
     def __iter__(self) -> Iterator[Tuple[str, np.ndarray]]:
-        if self.kind == 'image':
-            name, path = self._images[0]
-            yield name, read_image(path)
-        elif self.kind == 'folder':
-            for name, path in self._images:
-                try:
-                    image = read_image(path)
-                except InferenceInputError as error:
-                    self._skip(path, str(error))
-                    continue
-                yield name, image
-        else:
+        if self.kind == 'video':
             yield from self._video_frames()
+            return
+        for name, path in self._images:
+            try:
+                image = read_image(path)
+            except InferenceInputError as error:
+                if self.kind == 'image':
+                    raise
+                self._skip(path, str(error))
+                continue
+            yield name, image
 
     def _video_frames(self) -> Iterator[Tuple[str, np.ndarray]]:
         stem = osp.splitext(osp.basename(self.path))[0]

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from a2d2_mmseg.visualization import colorize, overlay_mask
+from a2d2_mmseg.visualization import blend, colorize
 from a2d2_mmseg.apis.inputs import InferenceInputError
 
 __all__ = [
@@ -58,16 +58,6 @@ def check_inputs_apart(out_dir: str, inputs: Sequence[str]) -> None:
                     '(-o/--out-dir)')
 
 
-def _video_writer(path: str, fps: float, shape: tuple) -> cv2.VideoWriter:
-    fps = fps if fps and fps > 0 else 25.0
-    height, width = shape[:2]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (width, height))
-    if not writer.isOpened():
-        raise OSError(f'{path}: cannot open an mp4v video writer')
-    return writer
-
-
 class OutputWriter:
     """Writes the outputs of one input, frame by frame.
 
@@ -100,8 +90,7 @@ class OutputWriter:
         """Write the outputs of one BGR ``uint8 [H, W, 3]`` frame and its
         ``uint8 [H, W]`` class indices."""
         colour = colorize(index, self.palette)
-        overlay = overlay_mask(image[..., ::-1], index, self.palette,
-                               self.opacity)
+        overlay = blend(image[..., ::-1], colour, self.opacity)
         for kind, array in (('index', index), ('color', colour[..., ::-1]),
                             ('overlay', overlay[..., ::-1])):
             path = osp.join(self.out_dir, kind, f'{name}.png')
@@ -110,8 +99,13 @@ class OutputWriter:
         if self.video_fps is not None:
             if self._video is None:
                 path = osp.join(self.out_dir, VIDEO_NAME)
-                self._video = _video_writer(path, self.video_fps,
-                                            image.shape)
+                height, width = image.shape[:2]
+                self._video = cv2.VideoWriter(
+                    path, cv2.VideoWriter_fourcc(*'mp4v'),
+                    self.video_fps if self.video_fps > 0 else 25.0,
+                    (width, height))
+                if not self._video.isOpened():
+                    raise OSError(f'{path}: cannot open an mp4v video writer')
                 self.written['video'].append(path)
             self._video.write(np.ascontiguousarray(overlay[..., ::-1]))
 

@@ -34,15 +34,11 @@ def _parse(parser: argparse.ArgumentParser,
     """Add the flags both tools take, parse, set ``LOCAL_RANK``."""
     parser.add_argument(
         '--allow-partial-checkpoint', action='store_true',
-        help='load a checkpoint that does not fit the model (another model '
-        'or number of classes) partially, with a warning, instead of '
-        'refusing it; the weights it lacks keep their initialisation '
-        '(training: load_from only, a resume always needs a fitting one)')
+        help='load a checkpoint that does not fit the model partially, with '
+        'a warning, instead of refusing it (training: load_from only)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config: key=value pairs, lists as '
-        'key="[a,b]" or key=a,b, nested as key="[(a,b),(c,d)]" (quotes '
-        'needed, no white space)')
+        help='override settings of the config: key=value pairs')
     parser.add_argument('--launcher', default='none', help='job launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     # torch >= 2.0's launcher passes --local-rank.
@@ -65,15 +61,13 @@ def parse_train_args(
     parser.add_argument(
         '--resume', nargs='?', const='auto', metavar='FILE',
         help='resume from FILE; without FILE, from the latest checkpoint in '
-        'the work_dir (WORK_DIR/last_checkpoint, refused when it names a '
-        'checkpoint of another folder), or from the config\'s load_from')
+        'the work_dir, else from the config\'s load_from')
     parser.add_argument('--amp', action='store_true', default=False,
                         help='enable automatic-mixed-precision training')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
-        help='scale the learning rate linearly to the effective batch size '
-        '(processes x batch per process) from the config\'s '
-        'auto_scale_lr.base_batch_size')
+        help='scale the learning rate to the effective batch size from the '
+        'config\'s auto_scale_lr.base_batch_size')
     return _parse(parser, argv)
 
 
@@ -117,34 +111,6 @@ def _load_run_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def _enable_amp(cfg: Config) -> None:
-    optim_wrapper = cfg.optim_wrapper.type
-    if optim_wrapper == 'AmpOptimWrapper':
-        print_log('AMP training is already enabled in your config.',
-                  logger='current', level=logging.WARNING)
-    else:
-        assert optim_wrapper == 'OptimWrapper', (
-            '`--amp` is only supported when the optimizer wrapper type is '
-            f'`OptimWrapper` but got {optim_wrapper}.')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-
-
-def _enable_auto_scale_lr(cfg: Config, config: str) -> None:
-    auto_scale_lr = cfg.get('auto_scale_lr')
-    if not isinstance(auto_scale_lr, dict) or \
-            auto_scale_lr.get('base_batch_size') is None:
-        raise ValueError(
-            f'{config}: --auto-scale-lr needs auto_scale_lr = dict('
-            f'enable=False, base_batch_size=N) in the config, N the batch '
-            f'size its learning rate is set for (e.g. 8 for a 4xb2 config), '
-            f'and it has ' +
-            (f'auto_scale_lr = {auto_scale_lr!r}' if auto_scale_lr is not None
-             else 'none') + '. Add it, e.g. --cfg-options '
-            'auto_scale_lr.base_batch_size=8.')
-    cfg.auto_scale_lr.enable = True
-
-
 def configure_train(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply ``tools/train.py``'s ``--amp``, ``--auto-scale-lr``,
     ``--resume`` (``load_from`` for ``--resume FILE``) and
@@ -155,31 +121,34 @@ def configure_train(cfg: Config, args: argparse.Namespace) -> Config:
             config.
     """
     if args.amp is True:
-        _enable_amp(cfg)
+        optim_wrapper = cfg.optim_wrapper.type
+        if optim_wrapper == 'AmpOptimWrapper':
+            print_log('AMP training is already enabled in your config.',
+                      logger='current', level=logging.WARNING)
+        else:
+            assert optim_wrapper == 'OptimWrapper', (
+                '`--amp` is only supported when the optimizer wrapper type '
+                f'is `OptimWrapper` but got {optim_wrapper}.')
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
-        _enable_auto_scale_lr(cfg, args.config)
+        auto_scale_lr = cfg.get('auto_scale_lr')
+        if not isinstance(auto_scale_lr, dict) or \
+                auto_scale_lr.get('base_batch_size') is None:
+            raise ValueError(
+                f'{args.config}: --auto-scale-lr needs auto_scale_lr = dict('
+                f'enable=False, base_batch_size=N) in the config, N the batch '
+                f'size its learning rate is set for (e.g. 8 for a 4xb2 '
+                f'config), and it has ' +
+                (f'auto_scale_lr = {auto_scale_lr!r}'
+                 if auto_scale_lr is not None else 'none') +
+                '. Add it, e.g. --cfg-options '
+                'auto_scale_lr.base_batch_size=8.')
+        cfg.auto_scale_lr.enable = True
     cfg.resume = args.resume is not None
     if args.resume not in (None, 'auto'):
         cfg.load_from = args.resume
     cfg.allow_partial_checkpoint = args.allow_partial_checkpoint
-    return cfg
-
-
-def _trigger_visualization_hook(cfg: Config,
-                                args: argparse.Namespace) -> Config:
-    default_hooks = cfg.default_hooks
-    if 'visualization' not in default_hooks:
-        raise RuntimeError(
-            'VisualizationHook must be included in default_hooks.refer to '
-            'usage "visualization=dict(type=\'VisualizationHook\')"')
-    visualization_hook = default_hooks['visualization']
-    visualization_hook['draw'] = True
-    visualization_hook['interval'] = args.show_interval
-    if args.show:
-        visualization_hook['show'] = True
-        visualization_hook['wait_time'] = args.wait_time
-    if args.show_dir:
-        cfg.visualizer['save_dir'] = args.show_dir
     return cfg
 
 
@@ -190,7 +159,16 @@ def configure_test(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.load_from = args.checkpoint
     cfg.allow_partial_checkpoint = args.allow_partial_checkpoint
     if args.show or args.show_dir:
-        cfg = _trigger_visualization_hook(cfg, args)
+        if 'visualization' not in cfg.default_hooks:
+            raise RuntimeError(
+                'VisualizationHook must be included in default_hooks.refer '
+                'to usage "visualization=dict(type=\'VisualizationHook\')"')
+        hook = cfg.default_hooks['visualization']
+        hook.update(draw=True, interval=args.show_interval)
+        if args.show:
+            hook.update(show=True, wait_time=args.wait_time)
+        if args.show_dir:
+            cfg.visualizer['save_dir'] = args.show_dir
     if args.tta:
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
@@ -205,20 +183,28 @@ def configure_test(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def _build_runner(cfg: Config) -> Runner:
-    """The runner, distributed on the CPU (gloo, CPU DDP, SyncBN -> BN) when
-    launched without GPUs."""
+def _run(args: argparse.Namespace, configure, job: str) -> None:
+    """Read and configure the config, build the runner (distributed on the
+    CPU when launched without GPUs), run ``runner.<job>()``; a config
+    refused by ``configure`` or a checkpoint error exits with one line."""
     from mmseg.registry import RUNNERS
 
-    setup_cpu_distributed(cfg)
-    if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    return RUNNERS.build(cfg)
-
-
-def _exit_on_checkpoint_error(job) -> None:
+    cfg = _load_run_config(args)
     try:
-        job()
+        cfg = configure(cfg, args)
+    except ValueError as error:
+        raise SystemExit(f'error: {error}')
+    setup_cpu_distributed(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
+    if runner.distributed:
+        import torch.distributed as torch_dist
+        runner.logger.info(
+            f'Distributed: launcher={args.launcher}, '
+            f'backend={torch_dist.get_backend()}, '
+            f'world_size={runner.world_size}, rank={runner.rank}')
+    try:
+        getattr(runner, job)()
     except CheckpointError as error:
         raise SystemExit(f'{type(error).__name__}: {error}')
 
@@ -233,29 +219,11 @@ def run_train(args: argparse.Namespace) -> None:
             ``--auto-scale-lr`` finds no ``auto_scale_lr``; the message
             names the file.
     """
-    cfg = _load_run_config(args)
-    try:
-        cfg = configure_train(cfg, args)
-    except ValueError as error:
-        raise SystemExit(f'error: {error}')
-    runner = _build_runner(cfg)
-    if runner.distributed:
-        import torch.distributed as torch_dist
-        runner.logger.info(
-            f'Distributed: launcher={args.launcher}, '
-            f'backend={torch_dist.get_backend()}, '
-            f'world_size={runner.world_size}, rank={runner.rank}')
-    _exit_on_checkpoint_error(runner.train)
+    _run(args, configure_train, 'train')
 
 
 def run_test(args: argparse.Namespace) -> None:
-    """Test as ``tools/test.py`` does (``args`` from
-    :func:`parse_test_args`).
-
-    Raises:
-        SystemExit: The checkpoint cannot be loaded or does not fit the
-            model; the message names it.
-    """
-    cfg = _load_run_config(args)
-    runner = _build_runner(configure_test(cfg, args))
-    _exit_on_checkpoint_error(runner.test)
+    """Test as ``tools/test.py`` does (``args`` from :func:`parse_test_args`;
+    ``SystemExit`` naming the checkpoint when it cannot be loaded or does
+    not fit)."""
+    _run(args, configure_test, 'test')

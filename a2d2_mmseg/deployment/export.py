@@ -1,12 +1,6 @@
-"""Export an a2d2_mmseg segmentor to ONNX: the whole predict path.
-
-:class:`PredictGraph` is what ``inference_model`` does after the config's
-test pipeline (which stays on the host, run with mmcv as on the PyTorch
-path): ``uint8 [N, 3, H, W]`` BGR -> float, BGR -> RGB, ``(x - mean) /
-std`` -> backbone (+ neck) -> decode head -> bilinear resize to ``(H, W)``
--> bilinear resize to ``out_size`` (mmseg's two passes, so the maps agree
-pixel for pixel) -> argmax (or the logits). Only ``test_cfg.mode='whole'``
-is exported. Shapes and the static form: ``docs/inference.md``.
+"""Export an a2d2_mmseg segmentor to ONNX: :class:`PredictGraph`, what
+``inference_model`` does after the config's test pipeline (which stays on
+the host); the graph and its forms: ``docs/inference.md``.
 
 Exporter: ``torch.onnx.export(..., dynamo=True)``, opset 18. The dynamo
 exporter keeps ``out_size.tolist()`` symbolic, so the output size stays a
@@ -29,9 +23,12 @@ from mmengine.config import Config
 from torch import Tensor, nn
 
 from a2d2_mmseg.a2d2.class_list import short_repr
+from a2d2_mmseg.compat import is_int
 from a2d2_mmseg.deployment.metadata import (INPUT_NAMES, MAX_STATIC_BATCH,
                                             METADATA_PREFIX, OUTPUT_KINDS,
-                                            OUTPUT_NAMES, is_int)
+                                            OUTPUT_NAMES, int_in)
+from a2d2_mmseg.deployment.pipeline import (array_test_pipeline,
+                                            input_size_for)
 from a2d2_mmseg.deployment.segmentor import (ExportError, build_segmentor,
                                              dataset_meta_for,
                                              load_checkpoint_strict,
@@ -93,18 +90,7 @@ class PredictGraph(nn.Module):
 
     def forward(self, image: Tensor,
                 out_size: Optional[Tensor] = None) -> Tensor:
-        """Predict.
-
-        Args:
-            image (Tensor): ``uint8 [N, 3, H, W]`` BGR images after the
-                test pipeline.
-            out_size (Tensor, optional): ``int64 [2]``, the output
-                (height, width); ignored with a fixed ``out_size``.
-
-        Returns:
-            Tensor: ``[N, out_h, out_w]`` class indices, or
-            ``[N, C, out_h, out_w]`` logits for ``output='logits'``.
-        """
+        """See the class's Shapes."""
         x = image.float()
         if self.bgr_to_rgb:
             # Slices and a Concat: OpenCV's DNN has no negative-step Slice.
@@ -133,11 +119,6 @@ class PredictGraph(nn.Module):
 def _check_exportable(segmentor: nn.Module) -> None:
     """Raise :class:`ExportError` for what :class:`PredictGraph` does not
     reproduce."""
-    if not hasattr(segmentor, 'decode_head') or not hasattr(
-            segmentor, 'extract_feat'):
-        raise ExportError(f'{type(segmentor).__name__} is not an mmseg '
-                          'EncoderDecoder (needs extract_feat and '
-                          'decode_head)')
     if type(segmentor).__name__ != 'EncoderDecoder':
         raise ExportError(f'only EncoderDecoder segmentors are exported, '
                           f'got {type(segmentor).__name__}')
@@ -169,13 +150,11 @@ def export_onnx(model: nn.Module,
 
     Args:
         model (nn.Module): The segmentor (see :func:`build_segmentor`).
-        out_file (str): The ``.onnx`` file to write.
         input_size (tuple[int, int]): ``(H, W)`` of the model input (after
             the test pipeline): the fixed size, or the example size with
             ``dynamic=True``.
-        dynamic (bool): Free H and W. Defaults to False.
-        output (str): 'index' or 'logits'. Defaults to 'index'.
-        opset (int): ONNX opset. Defaults to :data:`DEFAULT_OPSET`.
+        dynamic (bool): Free H and W.
+        output (str): 'index' or 'logits'.
         metadata (dict, optional): Written as JSON into the model's
             ``metadata_props`` under ``a2d2_mmseg.``, with ``output``,
             ``num_classes``, ``dynamic``, ``input_size`` (and ``static``,
@@ -183,7 +162,7 @@ def export_onnx(model: nn.Module,
         static_out_size (tuple[int, int], optional): ``(out_h, out_w)``:
             a static graph, every size fixed, no ``out_size`` input.
         batch (int): The fixed batch of a static graph, 1 to
-            ``MAX_STATIC_BATCH``. Defaults to 1.
+            ``MAX_STATIC_BATCH``.
 
     Returns:
         str: ``out_file``.
@@ -197,7 +176,7 @@ def export_onnx(model: nn.Module,
         raise ExportError('a static export fixes every size: dynamic=True '
                           '(--dynamic) and static_out_size (--static) '
                           'exclude each other')
-    if static and not (is_int(batch) and 1 <= batch <= MAX_STATIC_BATCH):
+    if static and not int_in(batch, 1, MAX_STATIC_BATCH):
         raise ExportError(f'the batch of a static export must be an integer '
                           f'in [1, {MAX_STATIC_BATCH}], got '
                           f'{short_repr(batch)}')
@@ -256,10 +235,8 @@ def export_from_config(config: str,
     file name.
 
     Args:
-        config (str): Config file.
         checkpoint (str | None): Checkpoint file; None exports PyTorch's
             initial weights (benchmarks).
-        out_file (str): The ``.onnx`` file to write.
         frame_size (tuple[int, int]): ``(height, width)`` of the images the
             model is for (:func:`check_frame_size`).
         dynamic, output, opset, static, batch: See :func:`export_onnx`.
@@ -269,20 +246,17 @@ def export_from_config(config: str,
         tuple: The segmentor (eval, CPU), the config and the model input
         size ``(H, W)``.
     """
-    from a2d2_mmseg.deployment.pipeline import (array_test_pipeline,
-                                                input_size_for)
-
     frame_size = check_frame_size(frame_size)
     cfg = load_config(config, cfg_options)
     model = build_segmentor(cfg)
     ckpt = load_checkpoint_strict(model, checkpoint) if checkpoint else None
     dataset_meta = dataset_meta_for(cfg, model.decode_head.out_channels, ckpt,
                                     checkpoint)
-    pipeline = array_test_pipeline(cfg)
     input_size = input_size_for(cfg, frame_size)
     metadata = dict(
         dataset_meta=dataset_meta,
-        test_pipeline=json.loads(json.dumps(pipeline, default=str)),
+        test_pipeline=json.loads(
+            json.dumps(array_test_pipeline(cfg), default=str)),
         config=osp.basename(config), frame_size=list(frame_size))
     export_onnx(model, out_file, input_size, dynamic=dynamic, output=output,
                 opset=opset, metadata=metadata, batch=batch,
@@ -329,18 +303,10 @@ def synthetic_frame(size: Tuple[int, int], seed: int = 0) -> np.ndarray:
 
 def read_frames(paths: Sequence[str]) -> List[np.ndarray]:
     """BGR frames for the self-check, decoded as the A2D2 pipelines decode
-    them (:func:`a2d2_mmseg.a2d2.read_image_file`).
-
-    Raises:
-        FileNotFoundError / ExportError: A path is missing or unreadable.
-    """
+    them (:func:`a2d2_mmseg.a2d2.read_image_file`; :class:`ExportError`
+    naming a missing or unreadable file)."""
     from a2d2_mmseg.a2d2 import A2D2ImageError, read_image_file
-    frames = []
-    for path in paths:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path}: image file not found')
-        try:
-            frames.append(read_image_file(path, 'color'))
-        except A2D2ImageError as error:
-            raise ExportError(str(error)) from None
-    return frames
+    try:
+        return [read_image_file(path, 'color') for path in paths]
+    except A2D2ImageError as error:
+        raise ExportError(str(error)) from None

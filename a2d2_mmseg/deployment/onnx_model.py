@@ -1,12 +1,9 @@
-"""Run an exported segmentor with onnxruntime, and check it against PyTorch.
-
-:class:`ORTSegmentor` puts the config's test pipeline in front of a graph
-written by :func:`~a2d2_mmseg.deployment.export.export_onnx` and predicts at
-the images' original size, as mmseg's ``inference_model`` does;
-:func:`check_onnx` compares both backends on the same frames.
-"""
+"""Run an exported segmentor with onnxruntime (:class:`ORTSegmentor`, as
+mmseg's ``inference_model`` predicts), and check it against PyTorch
+(:func:`check_onnx`)."""
 import json
 import os.path as osp
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -18,7 +15,7 @@ from a2d2_mmseg.deployment.metadata import (INPUT_NAMES, METADATA_PREFIX,
 from a2d2_mmseg.deployment.pipeline import (array_test_pipeline,
                                             build_array_pipeline,
                                             run_pipeline)
-from a2d2_mmseg.deployment.segmentor import (ExportError, config_num_classes,
+from a2d2_mmseg.deployment.segmentor import (ExportError,
                                              dataset_meta_from_config,
                                              format_names, load_config)
 
@@ -51,7 +48,7 @@ def _onnxruntime():
 
 def resolve_providers(names: Optional[Sequence[str]] = None) -> List[str]:
     """Full names of execution providers given by name or alias (e.g.
-    ``['cuda', 'cpu']``, in order of preference; default the CPU).
+    ``['cuda', 'cpu']``; default the CPU).
 
     Raises:
         ExportError: A provider is not in this onnxruntime build.
@@ -75,15 +72,9 @@ def create_session(onnx_file: str,
                    providers: Optional[Sequence[str]] = None,
                    num_threads: Optional[int] = None,
                    extra_outputs: Sequence[str] = ()):
-    """An ``onnxruntime.InferenceSession`` with all graph optimisations.
-
-    Args:
-        onnx_file (str): The model file.
-        providers (Sequence[str], optional): See :func:`resolve_providers`.
-        num_threads (int, optional): Intra-op threads (0 or None: one per
-            core).
-        extra_outputs (Sequence[str]): Intermediate tensors to add as graph
-            outputs (the self-check reads the logits before the argmax).
+    """An ``onnxruntime.InferenceSession`` with all graph optimisations,
+    ``num_threads`` intra-op threads (0 or None: one per core) and the
+    intermediate tensors ``extra_outputs`` as graph outputs.
 
     Raises:
         ExportError: onnxruntime cannot load the model.
@@ -121,11 +112,8 @@ class ORTSegmentor:
     Args:
         onnx_file (str): The exported model.
         config (str | Config): The config it was exported from.
-        providers (Sequence[str], optional): Execution providers, see
-            :func:`resolve_providers`. Defaults to the CPU.
-        num_threads (int, optional): onnxruntime's intra-op threads.
+        providers, num_threads, extra_outputs: See :func:`create_session`.
         cfg_options (dict, optional): Overrides for the config.
-        extra_outputs (Sequence[str]): See :func:`create_session`.
 
     Attributes:
         dataset_meta (dict): ``classes`` and ``palette``.
@@ -258,11 +246,11 @@ class ORTSegmentor:
 def _check_classes(onnx_file: str, meta: Dict[str, Any], cfg: Config,
                    config: Optional[str]) -> dict:
     """The model's classes and palette, which must be the config's
-    (``model.decode_head.num_classes`` and its class set's names), as the
-    PyTorch path refuses a checkpoint of another class count."""
+    (``model.decode_head.num_classes`` and its class set's names)."""
     ours = dataset_meta_from_config(cfg)
-    count = config_num_classes(cfg)
-    if count is None:
+    head = (cfg.get('model') or {}).get('decode_head')
+    count = head.get('num_classes') if isinstance(head, dict) else None
+    if not isinstance(count, int):
         count = len(ours['classes'])
     theirs = meta.get('dataset_meta')
     names = tuple(theirs['classes']) if theirs else None
@@ -287,6 +275,7 @@ def _canonical(steps) -> str:
                       sort_keys=True)
 
 
+@dataclass
 class CheckReport:
     """Per-frame agreement of onnxruntime with PyTorch.
 
@@ -296,10 +285,8 @@ class CheckReport:
             ``max_logit_diff`` (largest absolute logit difference).
         threshold (float): The agreement every frame needs.
     """
-
-    def __init__(self, rows: List[Dict[str, Any]], threshold: float) -> None:
-        self.rows = rows
-        self.threshold = threshold
+    rows: List[Dict[str, Any]]
+    threshold: float
 
     @property
     def min_agreement(self) -> float:
@@ -345,11 +332,9 @@ def check_onnx(model,
 
     Args:
         model (nn.Module): The segmentor that was exported.
-        onnx_file (str): The exported model.
-        cfg (Config): The config (its test pipeline).
         frames (Sequence[tuple[str, np.ndarray]]): ``(name, image)``.
-        providers, num_threads: See :class:`ORTSegmentor`.
-        threshold (float): Agreement each frame needs. Defaults to 0.999.
+        providers, num_threads: See :func:`create_session`.
+        threshold (float): Agreement each frame needs.
 
     Returns:
         CheckReport: One row per frame.

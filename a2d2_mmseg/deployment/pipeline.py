@@ -1,11 +1,8 @@
-"""The config's test pipeline for in-memory images.
-
-The exporter's self-check and the onnxruntime runner feed the exported graph
-exactly what the PyTorch path sees: the config's ``test_pipeline`` without
-its annotation loading, packed as ``uint8 [3, H, W]`` BGR tensors.
-"""
+"""The config's test pipeline for in-memory images: what the exporter's
+self-check and the onnxruntime runner feed the graph is what the PyTorch path
+sees."""
 import copy
-from typing import List, Sequence, Tuple
+from typing import List, NamedTuple, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -54,7 +51,7 @@ def build_array_pipeline(cfg: Config) -> Compose:
     return Compose(array_test_pipeline(cfg))
 
 
-class PipelineInputs:
+class PipelineInputs(NamedTuple):
     """Images after the test pipeline, as the exported graph takes them.
 
     Attributes:
@@ -64,28 +61,29 @@ class PipelineInputs:
         ori_size (tuple[int, int]): ``(height, width)`` of the images
             before the pipeline; the prediction is resized to it.
     """
-
-    def __init__(self, packed: List[dict]) -> None:
-        self.packed = packed
-        shapes = {tuple(p['inputs'].shape) for p in packed}
-        ori = {tuple(p['data_samples'].ori_shape[:2]) for p in packed}
-        if len(shapes) != 1 or len(ori) != 1:
-            raise ValueError(
-                'a batch needs images of one size; got input shapes '
-                f'{sorted(shapes)} from original sizes {sorted(ori)}')
-        self.images = np.stack([p['inputs'].numpy() for p in packed])
-        if self.images.dtype != np.uint8:
-            raise ValueError('the test pipeline must give uint8 images (as '
-                             'LoadImageFromFile + Resize do), got '
-                             f'{self.images.dtype}')
-        self.ori_size = ori.pop()
+    packed: List[dict]
+    images: np.ndarray
+    ori_size: Tuple[int, int]
 
 
 def run_pipeline(pipeline: Compose,
                  images: Sequence[np.ndarray]) -> PipelineInputs:
     """Run the array pipeline on BGR ``uint8 [H, W, 3]`` images of one
-    size."""
-    return PipelineInputs([pipeline(dict(img=img)) for img in images])
+    size (``ValueError`` for images of several sizes or a pipeline that does
+    not give ``uint8``)."""
+    packed = [pipeline(dict(img=img)) for img in images]
+    shapes = {tuple(p['inputs'].shape) for p in packed}
+    ori = {tuple(p['data_samples'].ori_shape[:2]) for p in packed}
+    if len(shapes) != 1 or len(ori) != 1:
+        raise ValueError(
+            'a batch needs images of one size; got input shapes '
+            f'{sorted(shapes)} from original sizes {sorted(ori)}')
+    stacked = np.stack([p['inputs'].numpy() for p in packed])
+    if stacked.dtype != np.uint8:
+        raise ValueError('the test pipeline must give uint8 images (as '
+                         'LoadImageFromFile + Resize do), got '
+                         f'{stacked.dtype}')
+    return PipelineInputs(packed, stacked, ori.pop())
 
 
 def input_size_for(cfg: Config,

@@ -25,16 +25,14 @@ class PerClassIoUMetric(IoUMetric):
         self.ret_metrics_class: Dict[str, Dict[str, float]] = {}
 
     def total_area_to_metrics(self, *args, **kwargs):
-        """``IoUMetric.total_area_to_metrics``, keeping a copy of its
-        arrays (``compute_metrics`` pops ``aAcc`` from the returned
-        dict)."""
+        """``IoUMetric``'s, keeping a copy of its arrays (``compute_metrics``
+        pops ``aAcc`` from the returned dict)."""
         ret_metrics = IoUMetric.total_area_to_metrics(*args, **kwargs)
         self._arrays = {k: np.array(v) for k, v in ret_metrics.items()}
         return ret_metrics
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
-        """``IoUMetric.compute_metrics``; also fills
-        :attr:`ret_metrics_class`."""
+        """``IoUMetric``'s; also fills :attr:`ret_metrics_class`."""
         self._arrays = {}
         metrics = super().compute_metrics(results)
         classes = self.dataset_meta['classes']

@@ -1,5 +1,5 @@
 """Legends of the classes present in masks (matplotlib and raster)."""
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
@@ -51,16 +51,14 @@ def legend_patches(entries: Sequence[LegendEntry]) -> list:
 
 def legend_strip(entries: Sequence[LegendEntry],
                  width: int,
-                 font_size: int = 13,
-                 background: Sequence[int] = (255, 255, 255),
-                 swatch: Optional[int] = None) -> np.ndarray:
-    """A raster legend, RGB ``uint8 (h, width, 3)``: a colour swatch
-    (``swatch`` pixels, default the font size) and the name of each
-    ``(name, (r, g, b))`` entry, wrapped into rows."""
+                 font_size: int = 13) -> np.ndarray:
+    """A raster legend on white, RGB ``uint8 (h, width, 3)``: a colour
+    swatch and the name of each ``(name, (r, g, b))`` entry, wrapped into
+    rows."""
     from PIL import Image, ImageDraw
     font = text_font(font_size)
-    swatch = swatch or font_size
-    pad, gap, row_h = 4, 12, max(swatch, font_size) + 6
+    swatch = font_size
+    pad, gap, row_h = 4, 12, font_size + 6
     # Lay the entries out in rows.
     rows, row, x = [], [], pad
     for name, rgb in entries:
@@ -73,7 +71,7 @@ def legend_strip(entries: Sequence[LegendEntry],
     if row:
         rows.append(row)
     height = max(1, len(rows)) * row_h + 2 * pad
-    img = Image.new('RGB', (width, height), tuple(background))
+    img = Image.new('RGB', (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(img)
     for r, items in enumerate(rows):
         y = pad + r * row_h + (row_h - swatch) // 2

@@ -5,8 +5,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-__all__ = ['text_font', 'fit_width', 'label_panel', 'hstack_panels',
-           'vstack_panels']
+__all__ = ['text_font', 'fit_width', 'label_panel', 'stack_panels']
 
 
 @functools.lru_cache(maxsize=8)
@@ -19,37 +18,34 @@ def text_font(size: int = 14):
         return ImageFont.load_default()
 
 
-def fit_width(image: np.ndarray,
-              max_width: int,
-              interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+def fit_width(image: np.ndarray, max_width: int) -> np.ndarray:
     """Shrink an image to at most ``max_width`` pixels wide (keeps aspect;
     never enlarges)."""
     h, w = image.shape[:2]
     if not max_width or w <= max_width:
         return image
     new_h = max(1, round(h * max_width / w))
-    return cv2.resize(image, (max_width, new_h), interpolation=interpolation)
+    return cv2.resize(image, (max_width, new_h), interpolation=cv2.INTER_AREA)
 
 
-def label_panel(image: np.ndarray,
-                text: str,
-                font_size: int = 14,
-                background: Sequence[int] = (255, 255, 255),
-                colour: Sequence[int] = (0, 0, 0)) -> np.ndarray:
-    """Put a title bar with ``text`` above an RGB image."""
+def label_panel(image: np.ndarray, text: str,
+                font_size: int = 14) -> np.ndarray:
+    """Put a title bar with ``text`` (black on white) above an RGB image."""
     from PIL import Image, ImageDraw
     font = text_font(font_size)
     bar_h = font_size + 10
     h, w = image.shape[:2]
-    bar = Image.new('RGB', (w, bar_h), tuple(background))
+    bar = Image.new('RGB', (w, bar_h), (255, 255, 255))
     draw = ImageDraw.Draw(bar)
-    draw.text((w // 2, bar_h // 2), text, fill=tuple(colour), font=font,
+    draw.text((w // 2, bar_h // 2), text, fill=(0, 0, 0), font=font,
               anchor='mm')
     return np.concatenate([np.asarray(bar), image], axis=0)
 
 
-def _stack(panels: Sequence[np.ndarray], axis: int, gap: int,
-           background: Sequence[int]) -> np.ndarray:
+def stack_panels(panels: Sequence[np.ndarray],
+                 axis: int,
+                 gap: int = 4,
+                 background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
     """RGB panels along ``axis`` (1: side by side, top-aligned; 0: stacked,
     left-aligned), padded to one size across, ``gap`` pixels apart."""
     across = max(p.shape[1 - axis] for p in panels)
@@ -64,17 +60,3 @@ def _stack(panels: Sequence[np.ndarray], axis: int, gap: int,
         pad[:p.shape[0], :p.shape[1]] = p
         parts.append(pad)
     return np.concatenate(parts, axis=axis)
-
-
-def hstack_panels(panels: Sequence[np.ndarray],
-                  gap: int = 4,
-                  background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
-    """Place RGB panels side by side (top-aligned, padded to one height)."""
-    return _stack(panels, 1, gap, background)
-
-
-def vstack_panels(panels: Sequence[np.ndarray],
-                  gap: int = 4,
-                  background: Sequence[int] = (255, 255, 255)) -> np.ndarray:
-    """Stack RGB panels vertically (left-aligned, padded to one width)."""
-    return _stack(panels, 0, gap, background)

@@ -1,16 +1,7 @@
-"""A ``SegLocalVisualizer`` whose backends can be named on the command line.
-
-mmengine's ``--cfg-options`` cannot build dicts, so
-``visualizer.vis_backends=[dict(type=...)]`` arrives as strings that the
-stock visualizer refuses. :class:`A2D2SegVisualizer` takes backend type
-names, so TensorBoard can be switched on per run (``docs/train_test.md``)::
-
-    python tools/train.py CONFIG --cfg-options \\
-        visualizer.type=A2D2SegVisualizer \\
-        "visualizer.vis_backends=[LocalVisBackend,TensorboardVisBackend]"
-
-The class is registered by ``a2d2_mmseg.plugin`` (the configs'
-``custom_imports``), before the runner builds the visualizer.
+"""A ``SegLocalVisualizer`` whose backends can be named on the command line
+(mmengine's ``--cfg-options`` cannot build dicts), so TensorBoard can be
+switched on per run (``docs/train_test.md``); registered by
+``a2d2_mmseg.plugin``.
 """
 from typing import Optional, Sequence, Union
 
@@ -18,20 +9,7 @@ import numpy as np
 from mmseg.registry import VISUALIZERS
 from mmseg.visualization import SegLocalVisualizer
 
-__all__ = ['A2D2SegVisualizer', 'backend_cfgs']
-
-
-def backend_cfgs(vis_backends: Union[None, str, dict, Sequence]
-                 ) -> Optional[list]:
-    """Backend configs (a name, a dict, a list of them or None) as a list
-    for mmengine's ``Visualizer``, bare type names as ``dict(type=...)``."""
-    if vis_backends is None:
-        return None
-    if isinstance(vis_backends, (str, dict)):
-        vis_backends = [vis_backends]
-    return [
-        dict(type=b) if isinstance(b, str) else b for b in vis_backends
-    ]
+__all__ = ['A2D2SegVisualizer']
 
 
 @VISUALIZERS.register_module()
@@ -44,7 +22,6 @@ class A2D2SegVisualizer(SegLocalVisualizer):
     copy. The shipped configs use it.
 
     Args:
-        name (str): Instance name. Defaults to 'visualizer'.
         vis_backends (None | str | dict | Sequence): Backends; strings are
             type names (``'TensorboardVisBackend'``).
         **kwargs: Passed to ``SegLocalVisualizer``.
@@ -54,8 +31,13 @@ class A2D2SegVisualizer(SegLocalVisualizer):
                  name: str = 'visualizer',
                  vis_backends: Union[None, str, dict, Sequence] = None,
                  **kwargs) -> None:
-        super().__init__(
-            name=name, vis_backends=backend_cfgs(vis_backends), **kwargs)
+        if isinstance(vis_backends, (str, dict)):
+            vis_backends = [vis_backends]
+        if vis_backends is not None:
+            vis_backends = [
+                dict(type=b) if isinstance(b, str) else b for b in vis_backends
+            ]
+        super().__init__(name=name, vis_backends=vis_backends, **kwargs)
 
     def _draw_sem_seg(self, image: np.ndarray, sem_seg, classes, palette,
                       with_labels: Optional[bool] = True) -> np.ndarray:

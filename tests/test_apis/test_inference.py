@@ -26,14 +26,11 @@ from tests.test_apis.infer_outputs import (NUM_CLASSES, PALETTE,
                                            listing, snapshot,
                                            write_folder_with_bad_images,
                                            write_truncated_avi)
-from tests.tiny_training import tiny_training_run
+
 
 @pytest.fixture(scope='module')
-def model(tmp_path_factory):
-    tmp = str(tmp_path_factory.mktemp('infer'))
-    out = tiny_training_run(tmp, max_iters=2, val_interval=100)
-    out['checkpoint'] = osp.join(out['work_dir'], 'iter_2.pth')
-    return out
+def model(tiny_trained_val):
+    return tiny_trained_val
 
 
 def test_single_image(model, tmp_path):

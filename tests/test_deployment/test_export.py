@@ -197,8 +197,8 @@ def test_export_errors(folder, tmp_path):
     state['state_dict']['decode_head.conv_seg.bias'] = torch.zeros(19)
     torch.save(state, str(tmp_path / 'classes19.pth'))
     with pytest.raises(CheckpointMismatchError,
-                       match=r'conv_seg.weight: checkpoint \[19, 8, 1, 1\], '
-                       r'model \[38, 8, 1, 1\]'):
+                       match=r'conv_seg.weight \(checkpoint \[19, 8, 1, 1\], '
+                       r'model \[38, 8, 1, 1\]\)'):
         load_checkpoint_strict(model, str(tmp_path / 'classes19.pth'))
     assert not osp.exists(out)
 

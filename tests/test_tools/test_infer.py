@@ -14,19 +14,13 @@ from tests.test_apis.infer_outputs import (check_outputs, expected, images,
                                            write_folder_with_bad_images,
                                            write_truncated_avi)
 from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
-from tests.tiny_training import tiny_training_run
 
 INFER = osp.join(REPO, 'tools', 'infer.py')
 
 
-def _model(tmp_path):
-    out = tiny_training_run(str(tmp_path), max_iters=2, val_interval=100)
-    return out['config'], osp.join(out['work_dir'], 'iter_2.pth')
-
-
 @pytest.fixture(scope='module')
-def model(tmp_path_factory):
-    return _model(tmp_path_factory.mktemp('infer_cli'))
+def model(tiny_trained_val):
+    return tiny_trained_val['config'], tiny_trained_val['checkpoint']
 
 
 def test_cli(model, tmp_path):

@@ -1,11 +1,5 @@
 """Export a trained segmentor to ONNX and check it against PyTorch.
 
-    python tools/deployment/pytorch2onnx.py CONFIG CHECKPOINT -o model.onnx
-        [--shape 1920x1208] [--dynamic | --static [--batch 1]]
-        [--output index|logits]
-        [--opset 18] [--check-images IMG ...] [--no-check]
-        [--providers cpu] [--ort-threads N] [--cfg-options k=v ...]
-
 The graph holds the whole predict path after the test pipeline
 (:mod:`a2d2_mmseg.deployment.export`; forms and runtimes in
 ``docs/inference.md``). After the export onnxruntime and PyTorch run the
@@ -53,26 +47,20 @@ def parse_args(argv=None):
     parser.add_argument('-o', '--out', default='model.onnx',
                         help='ONNX file to write (default: model.onnx)')
     parser.add_argument(
-        '--shape', type=parse_size,
-        default=DEFAULT_FRAME_SIZE,
-        help='WxH of the images the model is for, each side 1 to '
-        'a2d2_mmseg.a2d2.MAX_IMAGE_SIDE (default: the A2D2 frame, '
-        '1920x1208); the test pipeline\'s output for it is the input size')
+        '--shape', type=parse_size, default=DEFAULT_FRAME_SIZE,
+        help='WxH of the images the model is for (default: the A2D2 frame, '
+        '1920x1208)')
     sizes = parser.add_mutually_exclusive_group()
     sizes.add_argument('--dynamic', action='store_true',
-                       help='free batch, height and width (default: fixed '
-                       'height and width, free batch)')
+                       help='free batch, height and width')
     sizes.add_argument('--static', action='store_true',
-                       help='every size fixed, no out_size input: batch '
-                       '(--batch), input size, and the output size --shape '
-                       '(for OpenCV DNN, TensorRT-style, embedded runtimes)')
+                       help='every size fixed, no out_size input')
     parser.add_argument('--batch', type=int, default=None,
                         help='the fixed batch of a --static export '
                         '(default 1)')
     parser.add_argument('--output', choices=OUTPUT_KINDS, default='index',
                         help='class-index map (argmax) or logits')
-    parser.add_argument('--opset', type=int, default=DEFAULT_OPSET,
-                        help=f'ONNX opset (default {DEFAULT_OPSET})')
+    parser.add_argument('--opset', type=int, default=DEFAULT_OPSET)
     parser.add_argument('--check-images', nargs='+', default=None,
                         help='images for the self-check (default: a '
                         'synthetic frame of --shape)')

@@ -12,7 +12,7 @@ from mmseg.registry import MODELS
 
 from a2d2_mmseg.models.layers.lite_pixel_decoder import LitePixelDecoder
 from a2d2_mmseg.models.layers.lite_transformer_decoder import (
-    MLP, LiteTransformerDecoder, check_heads)
+    MLP, LiteTransformerDecoder)
 
 
 @MODELS.register_module()
@@ -31,24 +31,19 @@ class Mask2FormerLiteHead(BaseDecodeHead):
 
     Args:
         hidden_dim (int): Channels of the pixel decoder, queries, attention
-            and mask embeddings. Default: 128.
-        num_queries (int): Number of learned queries Q. Default: 75.
-        num_layers (int): Transformer decoder layers. Default: 4.
+            and mask embeddings.
+        num_queries (int): Number of learned queries Q.
         num_heads (int): Attention heads; must divide ``hidden_dim`` (else
-            ``ValueError``). Default: 4.
-        ffn_dim (int): FFN hidden channels. Default: 512.
+            ``ValueError``).
         mask_mlp_layers (int): Linear layers of the mask-embedding MLP.
-            Default: 3.
         dropout (float): Dropout in the transformer decoder (attention
-            probabilities, residual branches, FFN hidden). Default: 0.0.
+            probabilities, residual branches, FFN hidden).
         pos_encoding (bool): Add a fixed sine positional encoding to the
-            pixel tokens used as cross-attention keys. Default: False.
+            pixel tokens used as cross-attention keys.
         in_channels (Sequence[int]): Channels of the selected backbone
-            stages, shallowest first. Default: (256, 512, 1024, 2048).
-        in_index (Sequence[int]): Indices of the selected stages.
-            Default: (0, 1, 2, 3).
+            stages, shallowest first.
         input_transform (str): Must be ``'multiple_select'``.
-        dropout_ratio (float): Dropout2d before ``conv_seg``. Default: 0.0.
+        dropout_ratio (float): Dropout2d before ``conv_seg``.
         **kwargs: Other :class:`BaseDecodeHead` arguments (``num_classes``
             required; ``conv_cfg``/``norm_cfg``/``act_cfg`` configure the
             pixel decoder convs, defaults None/None/ReLU).
@@ -72,7 +67,6 @@ class Mask2FormerLiteHead(BaseDecodeHead):
                  input_transform: str = 'multiple_select',
                  dropout_ratio: float = 0.0,
                  **kwargs):
-        check_heads(hidden_dim, num_heads)
         if input_transform != 'multiple_select':
             raise ValueError('Mask2FormerLiteHead needs input_transform='
                              f"'multiple_select', got {input_transform!r}")

@@ -30,14 +30,11 @@ class UNetDecodeHead(BaseDecodeHead):
     Args:
         decoder_channels (Sequence[int]): Output channels of the decoder
             blocks, deepest first. Needs at least ``len(in_channels) - 1``
-            entries. Default: (256, 128, 64, 32).
+            entries.
         in_channels (Sequence[int]): Channels of the selected encoder stages,
-            shallowest first. Default: (256, 512, 1024, 2048).
-        in_index (Sequence[int]): Indices of the selected stages.
-            Default: (0, 1, 2, 3).
+            shallowest first.
         input_transform (str): Must be ``'multiple_select'``.
         norm_cfg (dict | None): Norm of the decoder convs.
-            Default: dict(type='BN', requires_grad=True).
         **kwargs: Other :class:`BaseDecodeHead` arguments (``num_classes`` is
             required; ``dropout_ratio`` defaults to 0.1, ``align_corners`` to
             False, ``loss_decode`` to CrossEntropyLoss, ``ignore_index`` to

@@ -25,16 +25,9 @@ class LitePixelDecoder(BaseModule):
         in_channels (Sequence[int]): Channels of the input levels, shallowest
             (highest resolution) first.
         hidden_dim (int): Channels of every lateral and output conv.
-            Default: 128.
-        conv_cfg (dict | None): Config of conv layers. Default: None.
-        norm_cfg (dict | None): Config of norm layers, applied after both the
-            lateral and the 3x3 convs when given. Default: None (the study's
-            decoder has no normalisation).
+        norm_cfg (dict | None): Norm after both the lateral and the 3x3
+            convs when given (the study's decoder has none).
         act_cfg (dict | None): Activation after each 3x3 conv.
-            Default: dict(type='ReLU').
-        align_corners (bool): ``align_corners`` of the bilinear resizing.
-            Default: False.
-        init_cfg (dict | list[dict] | None): Initialization config.
 
     Shapes:
         forward(inputs): list of ``[B, in_channels[i], H_i, W_i]``,

@@ -19,7 +19,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 
-def check_heads(embed_dim: int, num_heads: int) -> None:
+def _check_heads(embed_dim: int, num_heads: int) -> None:
     """Raise ``ValueError`` unless ``num_heads`` divides ``embed_dim``."""
     if num_heads < 1 or embed_dim % num_heads != 0:
         raise ValueError(f'num_heads ({num_heads}) must be a positive divisor '
@@ -34,17 +34,10 @@ def sine_positional_encoding(height: int,
                              dtype=None) -> Tensor:
     """Fixed 2-D sine positional encoding of a ``height x width`` grid.
 
-    Half of the channels encode the row, half the column, as interleaved
-    ``sin``/``cos`` pairs of the coordinate (normalised to ``[0, 2*pi]``) at
-    geometrically spaced frequencies.
-
-    Args:
-        height (int): Grid height H.
-        width (int): Grid width W.
-        dim (int): Encoding channels, a multiple of 4.
-        temperature (float): Base of the frequency progression.
-        device (torch.device, optional): Device of the result.
-        dtype (torch.dtype, optional): Dtype of the result.
+    Half of the ``dim`` (a multiple of 4) channels encode the row, half the
+    column, as interleaved ``sin``/``cos`` pairs of the coordinate
+    (normalised to ``[0, 2*pi]``) at frequencies in geometric progression
+    of base ``temperature``.
 
     Returns:
         Tensor: ``[H*W, dim]``, row-major (as ``x.flatten(2)`` of a
@@ -83,7 +76,7 @@ class SDPAttention(nn.Module):
         embed_dim (int): Channels C of queries, keys and values.
         num_heads (int): Number of heads; must divide ``embed_dim``.
         dropout (float): Dropout on the attention probabilities (training
-            only). Default: 0.0.
+            only).
 
     Shapes:
         forward(query ``[B, Lq, C]``, key ``[B, Lk, C]``, value
@@ -92,7 +85,7 @@ class SDPAttention(nn.Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
         super().__init__()
-        check_heads(embed_dim, num_heads)
+        _check_heads(embed_dim, num_heads)
         self.embed_dim = embed_dim
         self.num_heads = num_heads
         self.head_dim = embed_dim // num_heads
@@ -122,9 +115,12 @@ class SDPAttention(nn.Module):
         return self.out_proj(out)
 
 
-class _ResidualAttention(nn.Module):
-    """Attention, dropout on its output and a LayerNorm after the residual
-    sum (arguments as :class:`SDPAttention`'s)."""
+class AttentionLayer(nn.Module):
+    """``x = LayerNorm(x + Dropout(Attn(x, key, value)))`` on queries
+    ``[B, Q, C]``: self-attention without ``memory``, else cross-attention
+    to the pixel tokens ``memory`` ``[B, HW, C]``, ``pos`` (``[HW, C]`` or
+    ``[B, HW, C]``, optional) added to the keys only. Arguments as
+    :class:`SDPAttention`'s."""
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
         super().__init__()
@@ -132,25 +128,15 @@ class _ResidualAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.norm = nn.LayerNorm(embed_dim)
 
-
-class SelfAttentionLayer(_ResidualAttention):
-    """``x = LayerNorm(x + Dropout(SelfAttn(x, x, x)))`` on ``[B, Q, C]``."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.norm(x + self.dropout(self.attn(x, x, x)))
-
-
-class CrossAttentionLayer(_ResidualAttention):
-    """``x = LayerNorm(x + Dropout(CrossAttn(x, mem + pos, mem)))``: queries
-    ``[B, Q, C]`` to pixel tokens ``[B, HW, C]``; ``pos`` (``[HW, C]`` or
-    ``[B, HW, C]``, optional) is added to the keys only."""
-
     def forward(self,
                 x: Tensor,
-                memory: Tensor,
+                memory: Optional[Tensor] = None,
                 pos: Optional[Tensor] = None) -> Tensor:
-        key = memory if pos is None else memory + pos
-        return self.norm(x + self.dropout(self.attn(x, key, memory)))
+        if memory is None:
+            key = value = x
+        else:
+            key, value = memory if pos is None else memory + pos, memory
+        return self.norm(x + self.dropout(self.attn(x, key, value)))
 
 
 class FFNLayer(nn.Module):
@@ -201,8 +187,8 @@ class LiteTransformerDecoderLayer(nn.Module):
                  ffn_dim: int,
                  dropout: float = 0.0):
         super().__init__()
-        self.self_attn = SelfAttentionLayer(embed_dim, num_heads, dropout)
-        self.cross_attn = CrossAttentionLayer(embed_dim, num_heads, dropout)
+        self.self_attn = AttentionLayer(embed_dim, num_heads, dropout)
+        self.cross_attn = AttentionLayer(embed_dim, num_heads, dropout)
         self.ffn = FFNLayer(embed_dim, ffn_dim, dropout)
 
     def forward(self,
@@ -220,15 +206,11 @@ class LiteTransformerDecoder(BaseModule):
 
     Args:
         embed_dim (int): Channels C of queries and pixel features.
-            Default: 128.
-        num_layers (int): Number of decoder layers. Default: 4.
         num_heads (int): Attention heads; must divide ``embed_dim``.
-            Default: 4.
-        ffn_dim (int): FFN hidden channels. Default: 512.
-        dropout (float): Dropout in attention and FFN blocks. Default: 0.0.
+        ffn_dim (int): FFN hidden channels.
+        dropout (float): Dropout in attention and FFN blocks.
         pos_encoding (bool): Add a fixed 2-D sine positional encoding to the
-            keys of every cross-attention. Default: False.
-        init_cfg (dict | list[dict] | None): Initialization config.
+            keys of every cross-attention.
 
     Shapes:
         forward(queries ``[B, Q, C]``, pixel_feats ``[B, C, H, W]``) ->
@@ -244,7 +226,7 @@ class LiteTransformerDecoder(BaseModule):
                  pos_encoding: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg)
-        check_heads(embed_dim, num_heads)
+        _check_heads(embed_dim, num_heads)
         if num_layers < 0:
             raise ValueError(f'num_layers must be >= 0, got {num_layers}')
         if pos_encoding and embed_dim % 4 != 0:

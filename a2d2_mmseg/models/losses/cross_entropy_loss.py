@@ -20,9 +20,8 @@ from mmseg.registry import MODELS
 from a2d2_mmseg.a2d2 import parse_json
 
 #: The largest accepted ratio between the largest and the smallest class
-#: weight: far beyond what balancing needs (uncapped median-frequency weights
-#: of A2D2 reach ~8,000), and it keeps the smallest normalised weight
-#: (>= 1e-6) a normal float32, so no class is zeroed by underflow.
+#: weight (uncapped median-frequency weights of A2D2 reach ~8,000); it keeps
+#: the smallest normalised weight (>= 1e-6) a normal float32.
 MAX_CLASS_WEIGHT_RATIO = 1e6
 
 
@@ -43,16 +42,11 @@ def weighted_cross_entropy(pred: torch.Tensor,
             pixels do not contribute.
         weight (torch.Tensor, optional): Pixel-wise weights [N, H, W].
         class_weight (torch.Tensor, optional): Per-class weights [C].
-        reduction (str): 'none', 'mean' or 'sum'. Defaults to 'mean'.
         avg_factor (float, optional): Denominator of the mean.
-        ignore_index (int): Label value to ignore. Defaults to 255.
         avg_non_ignore (bool): Without class weights, average over the
             non-ignored pixels only (mmseg's flag). With class weights the
             mean is always sum(loss) / sum(class_weight[label]) over the
             non-ignored pixels, as in ``torch.nn.functional.cross_entropy``.
-
-    Returns:
-        torch.Tensor: The loss.
     """
     loss = F.cross_entropy(
         pred, label, weight=class_weight, reduction='none',
@@ -75,21 +69,18 @@ def weighted_cross_entropy(pred: torch.Tensor,
 class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
     """mmseg's ``CrossEntropyLoss`` whose class-weighted mean works with 255.
 
-    Same arguments as :class:`mmseg.models.losses.CrossEntropyLoss`
-    (``use_sigmoid`` and ``use_mask`` are not supported). ``class_weight``
-    may be the path of the JSON file of
-    ``tools/analysis/a2d2_class_weights.py`` (:func:`load_class_weight_file`);
-    the weights are checked by :func:`check_class_weight` and their count
-    against the logits' classes in :meth:`forward`. ``self.class_weight`` keeps them as given; the loss
+    Softmax only (no ``use_sigmoid``, ``use_mask``). The weights are checked
+    by :func:`check_class_weight`, their count against the logits' classes
+    in :meth:`forward`. ``self.class_weight`` keeps them as given; the loss
     uses them divided by the largest (``self.normalized_class_weight``): the
-    class-weighted mean ``sum(w[y] * loss) / sum(w[y])`` is unchanged and
-    float32 sums stay finite at any scale. With ``reduction='sum'`` /
-    ``'none'`` or an explicit ``avg_factor`` the loss is that of the
-    normalised weights.
+    class-weighted mean is unchanged and float32 sums stay finite at any
+    scale (with ``reduction='sum'``/``'none'`` or an explicit
+    ``avg_factor`` the loss is that of the normalised weights).
 
     Args:
         class_weight (list[float] | str, optional): Per-class weights, or the
-            path of the class-weight tool's ``*.json``.
+            path of the class-weight tool's ``*.json``
+            (:func:`load_class_weight_file`).
         class_weight_hint (str, optional): The command that writes a missing
             ``class_weight`` file, shown in the error.
         *args, **kwargs: The other arguments of mmseg's
@@ -97,8 +88,7 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
 
     Raises:
         FileNotFoundError: The ``class_weight`` file does not exist.
-        ValueError: The weights or their file are refused; the message names
-            the file (or 'class_weight list') and what is wrong.
+        ValueError: The weights or their file are refused.
     """
 
     def __init__(self,
@@ -132,14 +122,9 @@ class IgnoreSafeCrossEntropyLoss(CrossEntropyLoss):
                 reduction_override: Optional[str] = None,
                 ignore_index: int = -100,
                 **kwargs) -> torch.Tensor:
-        """mmseg's ``CrossEntropyLoss.forward`` (its arguments) of logits
-        ``[N, C, H, W]`` against labels ``[N, H, W]``, with the normalised
-        class weights.
-
-        Raises:
-            ValueError: The class weights' count is not C (the message names
-                their file).
-        """
+        """mmseg's ``CrossEntropyLoss.forward`` of logits ``[N, C, H, W]``
+        against labels ``[N, H, W]``, with the normalised class weights
+        (``ValueError`` when there are not C)."""
         if (self.class_weight is not None
                 and len(self.class_weight) != cls_score.shape[1]):
             source = (f' from {self.class_weight_file}'
@@ -167,24 +152,18 @@ def check_class_weight(weights,
                        source: str,
                        classes: Optional[Sequence[str]] = None
                        ) -> List[float]:
-    """Validate per-class weights.
+    """Per-class weights as floats, validated.
 
     Args:
         weights: The weights, a list (or tuple) of numbers.
-        source (str): Where they come from (a file, 'class_weight list'),
-            for the errors.
-        classes (Sequence[str], optional): The class names, when known
-            (the class-weight tool's ``classes``): the count must match and
-            errors name the class.
-
-    Returns:
-        list[float]: The weights as floats.
+        source (str): Where they come from, for the errors.
+        classes (Sequence[str], optional): The class names, when known: the
+            count must match and errors name the class.
 
     Raises:
         ValueError: Not a non-empty list of numbers, a count other than
-            ``len(classes)``, a weight that is not finite (NaN, inf, or too
-            large for a float) or not positive (a zero weight silently drops
-            its class from the loss), or a largest / smallest ratio above
+            ``len(classes)``, a weight that is not finite or not positive,
+            or a largest / smallest ratio above
             :data:`MAX_CLASS_WEIGHT_RATIO`.
     """
     if (not isinstance(weights, (list, tuple)) or not weights or not all(
@@ -228,23 +207,15 @@ def check_class_weight(weights,
 
 def load_class_weight_file(path: str,
                            hint: Optional[str] = None) -> List[float]:
-    """Read per-class weights from the class-weight tool's JSON file.
-
-    Args:
-        path (str): ``*.json`` written by
-            ``tools/analysis/a2d2_class_weights.py`` (``weights`` and
-            ``classes``) or a plain JSON list; no other file type is read.
-        hint (str, optional): The command that writes the file, for the
-            error when it is missing.
-
-    Returns:
-        list[float]: The weights, one per class.
+    """Per-class weights from the ``*.json`` of
+    ``tools/analysis/a2d2_class_weights.py`` (``weights`` and ``classes``)
+    or a plain JSON list; no other file type is read.
 
     Raises:
         FileNotFoundError: The file does not exist (the message gives
-            ``hint`` or the class-weight tool's command line).
+            ``hint``, the command that writes it, or the tool's).
         ValueError: Not a ``.json`` file, malformed JSON, or weights
-            :func:`check_class_weight` refuses; the message names the file.
+            :func:`check_class_weight` refuses.
     """
     if not path.endswith('.json'):
         raise ValueError(
