@@ -13,54 +13,33 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from a2d2_mmseg.a2d2.synthetic import (DEFAULT_OUT, GENERATOR_LAYOUTS, MARKER,
-                                  SyntheticA2D2Error, format_summary,
-                                  generate)
+from a2d2_mmseg.a2d2.synthetic import (DEFAULT_OUT, GENERATOR_LAYOUTS,
+                                       SyntheticA2D2Error, format_summary,
+                                       generate)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv``, default ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(
         description='Write a small synthetic driving dataset in an A2D2 '
-        'arrangement (camera PNG + JSON, RGB colour labels, class_list.json, '
-        'scene split lists). It stands in for A2D2, which cannot be '
-        'downloaded here.')
+        'arrangement (see docs/dataset_prepare.md).')
     parser.add_argument('--out', default=DEFAULT_OUT,
-                        help=f'output folder, the dataset data_root '
-                        f'(default: {DEFAULT_OUT})')
+                        help='output folder, the data_root')
     parser.add_argument('--scenes', type=int, default=6,
-                        help='number of scenes (default: 6; 3 or more give '
-                        'train/val/test splits, fewer only train)')
-    parser.add_argument('--frames-per-scene', type=int, default=8,
-                        help='frames per scene (default: 8)')
-    parser.add_argument('--size', default='480x302',
-                        help='image size WxH (default: 480x302; A2D2 is '
-                        '1920x1208)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='random seed; same arguments, same bytes '
-                        '(default: 0)')
-    parser.add_argument(
-        '--layout', choices=GENERATOR_LAYOUTS, default='raw',
-        help='raw: camera_lidar_semantic/ (default); bboxes: '
-        "A2D2's camera_lidar_semantic_bboxes/<scene>/; seed_bboxes: the "
-        "seed study's camera_lidar_semantic_bboxes/camera/{train,test,"
-        'special}/ (train+val scenes in train/, test scenes in test/)')
-    parser.add_argument(
-        '--cameras', default=None,
-        help="cameras to write: 'all' or names such as "
-        'front_center,front_left (default: front_center; the others are '
-        'the front camera turned, see SYNTHETIC_README.txt)')
-    parser.add_argument(
-        '--special-scenes', type=int, default=0,
-        help='seed_bboxes: move this many train scenes into special/ '
-        '(default: 0, no special/ folder)')
+                        help='3 or more give train/val/test, fewer train only')
+    parser.add_argument('--frames-per-scene', type=int, default=8)
+    parser.add_argument('--size', default='480x302', help='WxH')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--layout', choices=GENERATOR_LAYOUTS, default='raw')
+    parser.add_argument('--cameras', default=None,
+                        help="'all' or names such as front_center,front_left "
+                        '(default: front_center)')
+    parser.add_argument('--special-scenes', type=int, default=0,
+                        help='seed_bboxes: train scenes moved to special/')
     parser.add_argument('--overwrite', action='store_true',
-                        help='replace camera_lidar_semantic/, '
-                        f'camera_lidar_semantic_bboxes/, splits/ and {MARKER} '
-                        'of a non-empty folder that is not an earlier '
-                        'synthetic output')
-    parser.add_argument('--no-progress', action='store_true',
-                        help='do not show a progress bar')
+                        help="replace the generator's folders in a non-empty "
+                        'folder that is not an earlier output')
+    parser.add_argument('--no-progress', action='store_true')
     return parser.parse_args(argv)
 
 

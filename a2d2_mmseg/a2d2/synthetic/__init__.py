@@ -6,23 +6,23 @@ about real A2D2. :func:`generate` writes a set (:mod:`.writer` says where),
 pixels from :mod:`.render`, :mod:`.painters` and :mod:`.effects`, other
 cameras from :mod:`.views`.
 """
-from a2d2_mmseg.a2d2.synthetic.classes import CLASS_INDEX, PALETTE
-from a2d2_mmseg.a2d2.synthetic.generate import Summary, format_summary, generate
+from a2d2_mmseg.a2d2.synthetic.canvas import CLASS_INDEX
+from a2d2_mmseg.a2d2.synthetic.generate import (Summary, format_summary,
+                                                generate)
 from a2d2_mmseg.a2d2.synthetic.layout import scene_layout
-from a2d2_mmseg.a2d2.synthetic.options import (DEFAULT_OUT, DEFAULT_SIZE, FRAME_DT, FRAME_STEP,
-                      GENERATOR_LAYOUTS, Options, SyntheticA2D2Error,
-                      parse_size)
-from a2d2_mmseg.a2d2.synthetic.render import render, render_frame
+from a2d2_mmseg.a2d2.synthetic.options import (DEFAULT_OUT, FRAME_STEP,
+                                               GENERATOR_LAYOUTS, Options,
+                                               SyntheticA2D2Error, parse_size)
+from a2d2_mmseg.a2d2.synthetic.render import render_frame
 from a2d2_mmseg.a2d2.synthetic.scene import Scene
-from a2d2_mmseg.a2d2.synthetic.views import CAMERA_YAW
-from a2d2_mmseg.a2d2.synthetic.writer import (MARKER, MARKER_LINE, SCENE_YEAR, move_special,
-                     scene_name, seed_folders, split_scenes)
+from a2d2_mmseg.a2d2.synthetic.writer import (MARKER, MARKER_LINE, PALETTE,
+                                              move_special, scene_name,
+                                              seed_folders, split_scenes)
 
 __all__ = [
-    'generate', 'render_frame', 'render', 'scene_layout', 'Summary',
-    'format_summary', 'Options', 'Scene', 'SyntheticA2D2Error', 'parse_size',
-    'scene_name', 'split_scenes', 'CLASS_INDEX', 'PALETTE', 'DEFAULT_OUT',
-    'DEFAULT_SIZE', 'FRAME_DT', 'FRAME_STEP', 'MARKER', 'MARKER_LINE',
-    'SCENE_YEAR', 'GENERATOR_LAYOUTS', 'CAMERA_YAW', 'move_special',
+    'generate', 'render_frame', 'scene_layout', 'Summary', 'format_summary',
+    'Options', 'Scene', 'SyntheticA2D2Error', 'parse_size', 'scene_name',
+    'split_scenes', 'CLASS_INDEX', 'PALETTE', 'DEFAULT_OUT', 'FRAME_STEP',
+    'MARKER', 'MARKER_LINE', 'GENERATOR_LAYOUTS', 'move_special',
     'seed_folders'
 ]

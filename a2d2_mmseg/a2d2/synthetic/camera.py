@@ -12,7 +12,6 @@ class Camera:
     """A pinhole front camera above a (possibly curved) flat road.
 
     Args:
-        w, h (int): Image size.
         focal (float): Focal length in pixels.
         horizon (float): Image row of the horizon.
         height (float): Camera height above the road in metres.
@@ -43,11 +42,7 @@ class Camera:
         z = np.asarray(z, np.float64)
         u = self.cx + self.f * (self.road_x(z) + d) / z
         v = self.horizon + self.f * (self.height - np.asarray(y)) / z
-        u, v = np.broadcast_arrays(u, v)
-        out = np.empty(u.shape + (2, ), np.float64)
-        out[..., 0] = u
-        out[..., 1] = v
-        return out
+        return np.stack(np.broadcast_arrays(u, v), -1)
 
     def scale(self, z: float) -> float:
         """Pixels per metre at depth ``z``."""
@@ -67,18 +62,16 @@ class Camera:
         """Ground polygon between lateral ``d0`` and ``d1`` from z0 to z1;
         ``[2n, 2]``."""
         z = geomspace(z0, z1, n)
-        a = self.project(d0, z)
-        b = self.project(d1, z)
-        return np.concatenate([a, b[::-1]])
+        return np.concatenate([self.project(d0, z),
+                               self.project(d1, z)[::-1]])
 
     def wall(self, d, z0: float, z1: float, y0, y1, n: int = 12
              ) -> np.ndarray:
         """Vertical polygon at lateral ``d`` (z0..z1) from ``y0`` to ``y1``;
         ``[2n, 2]``."""
         z = geomspace(z0, z1, n)
-        bottom = self.project(d, z, y0)
-        top = self.project(d, z, y1)
-        return np.concatenate([bottom, top[::-1]])
+        return np.concatenate([self.project(d, z, y0),
+                               self.project(d, z, y1)[::-1]])
 
     def face(self, d: float, z: float, pts) -> np.ndarray:
         """Polygon ``pts`` (lateral, height) across the road at depth ``z``;

@@ -1,13 +1,15 @@
 """The canvas: one camera image, one label and one depth buffer."""
-from typing import Optional, Tuple
+from typing import Callable, Iterator, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.synthetic.camera import Camera
-from a2d2_mmseg.a2d2.synthetic.classes import CLASS_INDEX
 from a2d2_mmseg.a2d2.synthetic.textures import smooth_noise
 
+#: Label name -> index into A2D2's class list (the canvas' label values).
+CLASS_INDEX = {name: i for i, (_, name) in enumerate(A2D2_CLASS_LIST)}
 # Polygon coordinates are clipped to +-this many pixels before rasterising.
 _COORD_LIMIT = 1.0e5
 # Sub-pixel bits for cv2.fillPoly.
@@ -16,6 +18,13 @@ _SHIFT = 3
 _BATCH = 256
 
 Region = Tuple[Tuple[int, int, int, int], np.ndarray]
+
+
+def _batched(draw: Callable[[], Sequence]) -> Iterator:
+    """The items of ``draw()``'s batches, one by one; a new batch is drawn
+    when one runs out."""
+    while True:
+        yield from draw()
 
 
 class Canvas:
@@ -38,8 +47,6 @@ class Canvas:
     """
 
     def __init__(self, cam: Camera, rng: np.random.Generator) -> None:
-        self.cam = cam
-        self.rng = rng
         h, w = cam.h, cam.w
         self.h, self.w = h, w
         self.img = np.zeros((h, w, 3), np.float32)
@@ -53,10 +60,10 @@ class Canvas:
         self.mid = smooth_noise(rng, ph, pw, 5 * unit)
         self.hi = rng.standard_normal((ph, pw), dtype=np.float32)
         self.tint = smooth_noise(rng, ph, pw, 24 * unit)
-        self._offsets: list = []
-        self._next = 0
-        self._directions = np.zeros((0, 3), np.float32)
-        self._next_dir = 0
+        self._offsets = _batched(
+            lambda: rng.integers(0, self.pad, (_BATCH, 2)).tolist())
+        self._directions = _batched(
+            lambda: rng.normal(0, 1, (_BATCH, 3)).astype(np.float32))
 
     # -- regions -----------------------------------------------------------
     def region(self, polys) -> Optional[Region]:
@@ -72,25 +79,19 @@ class Canvas:
             ``[y1 - y0, x1 - x0]``, or None when nothing falls inside.
         """
         if isinstance(polys, np.ndarray) and polys.ndim == 3:
-            if not len(polys) or polys.shape[1] < 3:
-                return None
-            batch = polys[np.isfinite(polys).all(axis=(1, 2))]
-            if not len(batch):
-                return None
-            allp = batch.reshape(-1, 2)
-            lengths = None
+            # Disjoint polygons: one fillPoly call (even-odd rule).
+            groups = [polys[np.isfinite(polys).all(axis=(1, 2))]] if (
+                polys.shape[1] >= 3) else []
         else:
+            # One call per polygon: one call would cut holes where they
+            # overlap.
             polys = [np.asarray(p, np.float64).reshape(-1, 2) for p in polys]
-            polys = [p for p in polys if len(p) >= 3]
-            if not polys:
-                return None
-            allp = np.concatenate(polys)
-            if not np.isfinite(allp).all():
-                polys = [p for p in polys if np.isfinite(p).all()]
-                if not polys:
-                    return None
-                allp = np.concatenate(polys)
-            lengths = [len(p) for p in polys]
+            groups = [p[None] for p in polys
+                      if len(p) >= 3 and np.isfinite(p).all()]
+        groups = [g for g in groups if len(g)]
+        if not groups:
+            return None
+        allp = np.concatenate([g.reshape(-1, 2) for g in groups])
         lo = allp.min(0)
         hi = allp.max(0)
         x0 = max(int(np.floor(lo[0])), 0)
@@ -100,20 +101,11 @@ class Canvas:
         if x1 <= x0 or y1 <= y0:
             return None
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        pts = np.clip(allp, -_COORD_LIMIT, _COORD_LIMIT)
-        pts = np.round((pts - (x0, y0)) * (1 << _SHIFT)).astype(np.int32)
-        if lengths is None:
-            # Disjoint polygons: one call (it fills with the even-odd rule).
-            cv2.fillPoly(mask, list(pts.reshape(len(batch), -1, 2)), 1,
-                         lineType=cv2.LINE_8, shift=_SHIFT)
-        else:
-            # One call per polygon: a single call would apply the even-odd
-            # rule and cut holes where polygons overlap.
-            start = 0
-            for n in lengths:
-                cv2.fillPoly(mask, [pts[start:start + n]], 1,
-                             lineType=cv2.LINE_8, shift=_SHIFT)
-                start += n
+        for g in groups:
+            pts = np.clip(g, -_COORD_LIMIT, _COORD_LIMIT)
+            pts = np.round((pts - (x0, y0)) * (1 << _SHIFT)).astype(np.int32)
+            cv2.fillPoly(mask, list(pts), 1, lineType=cv2.LINE_8,
+                         shift=_SHIFT)
         mask = mask.view(bool)
         if not mask.any():
             return None
@@ -121,22 +113,8 @@ class Canvas:
 
     def offset(self) -> Tuple[int, int]:
         """A random window offset ``(oy, ox)`` into the noise bank."""
-        if self._next >= len(self._offsets):
-            self._offsets = self.rng.integers(0, self.pad,
-                                              (_BATCH, 2)).tolist()
-            self._next = 0
-        self._next += 1
-        oy, ox = self._offsets[self._next - 1]
+        oy, ox = next(self._offsets)
         return oy, ox
-
-    def _direction(self) -> np.ndarray:
-        """A random colour direction (float32 ``[3]``) for chroma noise."""
-        if self._next_dir >= len(self._directions):
-            self._directions = self.rng.normal(0, 1, (_BATCH, 3)).astype(
-                np.float32)
-            self._next_dir = 0
-        self._next_dir += 1
-        return self._directions[self._next_dir - 1]
 
     # -- painting ----------------------------------------------------------
     def paint(self, polys, cls: Optional[str], colour,
@@ -161,50 +139,34 @@ class Canvas:
         if reg is None:
             return None
         (y0, y1, x0, x1), m = reg
-        full = bool(m.all())
-        if full:
-            def take(a):
-                return a
-        else:
-            def take(a):
-                return a[m]
+        # A full box is written as a whole (faster than through the mask).
+        key = Ellipsis if m.all() else m
         if cls is not None:
-            if full:
-                self.index[y0:y1, x0:x1] = CLASS_INDEX[cls]
-            else:
-                self.index[y0:y1, x0:x1][m] = CLASS_INDEX[cls]
+            self.index[y0:y1, x0:x1][key] = CLASS_INDEX[cls]
         if callable(colour):
             rows = np.asarray(colour(np.arange(y0, y1) + 0.5), np.float32)
-            base = rows[:, None, :] if full else rows[np.nonzero(m)[0]]
+            base = rows[:, None, :] if key is Ellipsis else rows[
+                np.nonzero(m)[0]]
         else:
             base = np.asarray(colour, np.float32)
         # Texture, computed for the painted pixels only.
         oy, ox = self.offset()
         sl = (slice(oy + y0, oy + y1), slice(ox + x0, ox + x1))
-        gain = take(self.lo[sl]) * np.float32(lo)
+        gain = self.lo[sl][key] * np.float32(lo)
         if mid:
-            gain += take(self.mid[sl]) * np.float32(mid)
+            gain += self.mid[sl][key] * np.float32(mid)
         gain += np.float32(1.0)
         tex = gain[..., None] * base
         if hi:
-            tex += (take(self.hi[sl]) * np.float32(hi))[..., None]
+            tex += (self.hi[sl][key] * np.float32(hi))[..., None]
         if tint:
-            direction = self._direction() * np.float32(tint)
-            tex += take(self.tint[sl])[..., None] * direction
-        if full:
-            self.img[y0:y1, x0:x1] = tex
-        else:
-            self.img[y0:y1, x0:x1][m] = tex
+            direction = next(self._directions) * np.float32(tint)
+            tex += self.tint[sl][key][..., None] * direction
+        self.img[y0:y1, x0:x1][key] = tex
+        if isinstance(depth, str):
+            depth = np.broadcast_to(self.ground_z[y0:y1, None], m.shape)[key]
         if depth is not None:
-            if isinstance(depth, str):
-                value = np.broadcast_to(self.ground_z[y0:y1, None], m.shape)
-                value = value if full else value[m]
-            else:
-                value = depth
-            if full:
-                self.depth[y0:y1, x0:x1] = value
-            else:
-                self.depth[y0:y1, x0:x1][m] = value
+            self.depth[y0:y1, x0:x1][key] = depth
         return reg
 
     def shade(self, polys, factor: float, soft: bool = False) -> None:

@@ -7,13 +7,8 @@ from a2d2_mmseg.a2d2.synthetic.scene import Scene
 
 
 class FrameContext:
-    """One frame at time ``t``: the swaying camera and a fresh canvas.
-
-    Args:
-        scene (Scene): The scene's layout.
-        w, h (int): Image size in pixels.
-        t (float): Time in seconds since the scene's first frame.
-        rng (np.random.Generator): The frame's generator.
+    """One frame of ``scene`` at ``t`` seconds after its first, drawn with
+    the frame's generator ``rng``: the swaying camera and a fresh canvas.
 
     Attributes:
         ego_s (float): Road position of the camera.

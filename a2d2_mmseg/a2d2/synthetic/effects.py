@@ -7,27 +7,18 @@ from a2d2_mmseg.a2d2.synthetic.textures import radial
 
 
 def finish(fr: FrameContext) -> np.ndarray:
-    """Turn the canvas into the camera image (in place).
-
-    Aerial haze, colour grading, lens and corner blur, vignette, sensor
-    noise, quantisation and gamma, in that order.
-
-    Args:
-        fr (FrameContext): The painted frame.
-
-    Returns:
-        np.ndarray: uint8 RGB ``[h, w, 3]``.
-    """
+    """The painted frame's camera image, uint8 RGB ``[h, w, 3]`` (changes
+    the canvas): aerial haze, colour grading, lens and corner blur,
+    vignette, sensor noise, quantisation and gamma, in that order."""
     light, c, cam = fr.scene.light, fr.canvas, fr.cam
     img = c.img
     alpha = light.haze_max * (1 - np.exp(-c.depth / light.fog))
     haze = light.sky.horizon.astype(np.float32)
     img += alpha[..., None] * (haze - img)
-    g = light.grade
-    gain = g.gain * (1 + fr.rng.normal(0, 0.02))
-    img *= gain * np.array([1 + g.wb, 1.0, 1 - g.wb], np.float32)
+    gain = light.gain * (1 + fr.rng.normal(0, 0.02))
+    img *= gain * np.array([1 + light.wb, 1.0, 1 - light.wb], np.float32)
     grey = img.mean(-1, keepdims=True)
-    img = grey + g.sat * (img - grey)
+    img = grey + light.sat * (img - grey)
     unit = cam.w / 480.0
     sigma = 0.45 * unit
     if sigma >= 0.3:
@@ -49,6 +40,6 @@ def finish(fr: FrameContext) -> np.ndarray:
             0.4 * light.noise)
     out = np.clip(img + 0.5, 0, 255).astype(np.uint8)
     # Camera response (gamma) through a lookup table.
-    lut = np.clip(255.0 * (np.arange(256) / 255.0)**g.gamma + 0.5, 0,
+    lut = np.clip(255.0 * (np.arange(256) / 255.0)**light.gamma + 0.5, 0,
                   255).astype(np.uint8)
     return cv2.LUT(out, lut)

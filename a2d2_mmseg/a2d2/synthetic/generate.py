@@ -1,20 +1,21 @@
 """Generate the synthetic A2D2 set: :func:`generate`.
 
-Each scene is drawn from ``default_rng([seed, scene])``, each frame from
-``[seed, scene, frame]`` (other cameras add their index, :mod:`.views`),
-so a frame depends neither on the other scenes nor on the cameras asked
-for; the layout only decides where the same files go (:mod:`.writer`).
+Scene ``i`` is drawn from ``default_rng([seed, i])``, its frame ``j`` from
+``[seed, i, j]`` (other cameras add their index, :mod:`.views`): a frame
+depends neither on the other scenes nor on the cameras or layout.
 """
 import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 
+from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST, category_of
 from a2d2_mmseg.a2d2.layout import ARRANGEMENTS
-from a2d2_mmseg.a2d2.synthetic.classes import A2D2_CLASS_LIST, category_of
+from a2d2_mmseg.a2d2.scenes import DEFAULT_CAMERAS
 from a2d2_mmseg.a2d2.synthetic.layout import scene_layout
 from a2d2_mmseg.a2d2.synthetic.options import DEFAULT_SIZE, FRAME_DT, FRAME_STEP, Options
 from a2d2_mmseg.a2d2.synthetic.render import render
@@ -29,24 +30,11 @@ from a2d2_mmseg.a2d2.synthetic.writer import (command_line, make_scene_dirs, mov
 class Summary:
     """What :func:`generate` wrote.
 
-    Attributes:
-        out_dir (str): The output folder as given.
-        num_scenes, frames_per_scene, num_frames (int): Counts (frames over
-            all scenes and cameras).
-        size (tuple[int, int]): ``(w, h)``.
-        seed (int): The seed.
-        scenes (list[str]): Scene folder names in order.
-        splits (dict[str, list[str]]): train / val / test -> scenes.
-        frames (dict[str, list[str]]): Scene -> frame ids.
-        label_pixels (dict[str, int]): Label name -> pixels, where non-zero.
-        categories (list[str]): A2D2 categories that occur, sorted.
-        replaced (bool): An earlier output was replaced.
-        command (str): The command line that writes the same files.
-        seconds (float): Wall time.
-        layout (str): The layout written.
-        cameras (tuple[str]): The cameras written.
-        folders (dict[str, list[str]]): 'seed_bboxes': split folder ->
-            scenes; other layouts: empty.
+    ``num_frames`` counts all scenes and cameras; ``frames`` maps scene ->
+    frame ids, ``label_pixels`` label name -> pixels (where non-zero),
+    ``categories`` the A2D2 categories that occur; ``replaced``: an earlier
+    output was replaced; ``command`` writes the same files; ``folders``
+    ('seed_bboxes' only) split folder -> scenes.
     """
 
     out_dir: str
@@ -64,7 +52,7 @@ class Summary:
     command: str
     seconds: float
     layout: str = 'raw'
-    cameras: Tuple[str, ...] = ('front_center', )
+    cameras: Tuple[str, ...] = DEFAULT_CAMERAS
     folders: Dict[str, List[str]] = field(default_factory=dict)
 
 
@@ -76,13 +64,7 @@ def _progress(total: int, enabled: bool):
             return ProgressBar(total)
         except ImportError:
             pass
-
-    class _Null:
-
-        def update(self, num_tasks: int = 1) -> None:
-            pass
-
-    return _Null()
+    return SimpleNamespace(update=lambda: None)
 
 
 def generate(out_dir: Union[str, os.PathLike],
@@ -100,21 +82,17 @@ def generate(out_dir: Union[str, os.PathLike],
     Args:
         out_dir (str | os.PathLike): Output folder (``data_root``); created
             if missing. An earlier output is replaced; any other non-empty
-            folder is refused unless ``overwrite``.
-        num_scenes (int): Number of scenes (drives). Defaults to 6.
-        frames_per_scene (int): Frames per scene. Defaults to 8.
-        size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``. Defaults to
-            ``(480, 302)``.
-        seed (int): Non-negative seed; the same arguments give byte-identical
-            files. Defaults to 0.
-        overwrite (bool): Replace the generator's folders and marker in a
-            folder that is not an earlier output. Defaults to False.
-        progress (bool): Show an mmengine progress bar. Defaults to True.
-        layout (str): 'raw' (default), 'bboxes' or 'seed_bboxes'.
+            folder is refused unless ``overwrite``, which replaces only the
+            generator's folders and marker.
+        size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``.
+        seed (int): Non-negative; the same arguments give byte-identical
+            files.
+        progress (bool): Show an mmengine progress bar.
+        layout (str): One of :data:`GENERATOR_LAYOUTS`.
         cameras (str | Sequence[str], optional): 'all', names or 'a,b'; None
             for the front centre only.
         special_scenes (int): 'seed_bboxes' only: train scenes moved into
-            ``special/``. Defaults to 0.
+            ``special/``.
 
     Returns:
         Summary: What was written.
@@ -151,30 +129,24 @@ def generate(out_dir: Union[str, os.PathLike],
         stamp = scene.replace('_', '')
         epoch = int(datetime.strptime(stamp, '%Y%m%d%H%M%S').replace(
             tzinfo=timezone.utc).timestamp())
-        base = make_scene_dirs(given_out, scene, opts.layout,
-                               folder_of.get(scene, ''), opts.cameras)
+        base = make_scene_dirs(given_out, scene, opts,
+                               folder_of.get(scene, ''))
         views = {cam: camera_scene(layout, cam) for cam in opts.cameras}
-        frames[scene] = []
-        for fi in range(opts.frames_per_scene):
-            frame_no = first + FRAME_STEP * fi
-            frame_id = f'{frame_no:09d}'
+        frames[scene] = [f'{first + FRAME_STEP * fi:09d}'
+                         for fi in range(opts.frames_per_scene)]
+        for fi, frame_id in enumerate(frames[scene]):
             # Microseconds; 0.1 s per frame id.
-            tstamp = epoch * 1_000_000 + frame_no * 100_000
+            tstamp = epoch * 1_000_000 + int(frame_id) * 100_000
             for cam in opts.cameras:
                 rng = np.random.default_rng(frame_seed(opts.seed, si, fi, cam))
                 image, index = render(views[cam], w, h, fi * FRAME_DT, rng)
                 counts += np.bincount(index.ravel(), minlength=len(counts))
                 write_frame(base, stamp, frame_id, image, index, tstamp, cam)
                 bar.update()
-            frames[scene].append(frame_id)
 
     write_splits(given_out, splits)
-    command = command_line(given_out, opts.num_scenes, opts.frames_per_scene,
-                           opts.size, opts.seed, opts.layout, opts.cameras,
-                           opts.special_scenes)
-    write_marker(given_out, command, opts.seed, opts.num_scenes,
-                 opts.frames_per_scene, opts.size, splits, opts.layout,
-                 opts.cameras, folders)
+    command = command_line(given_out, opts)
+    write_marker(given_out, command, opts, splits, folders)
 
     label_pixels = {
         name: int(counts[i])
@@ -193,23 +165,17 @@ def generate(out_dir: Union[str, os.PathLike],
 
 def format_summary(summary: Summary) -> str:
     """One line on what :func:`generate` wrote, for the command line."""
-    sp = summary.splits
-    w, h = summary.size
-    ncam = len(summary.cameras)
-    cams = '' if ncam == 1 and summary.cameras[0] == 'front_center' else (
-        f' x {ncam} camera(s) ({", ".join(summary.cameras)})')
-    folders = ''
-    if summary.folders:
-        folders = '; split folders ' + ' / '.join(
-            f'{k}/ {len(v)}' for k, v in summary.folders.items()) + \
-            ' scenes'
-    where = '' if summary.layout == 'raw' else (
-        f', layout {summary.layout}')
-    return (f'{"Replaced" if summary.replaced else "Wrote"} synthetic '
-            f'A2D2: {summary.num_scenes} scenes x '
-            f'{summary.frames_per_scene} frames{cams} = {summary.num_frames} '
-            f'frames of {w}x{h} (seed {summary.seed}, '
-            f'{len(summary.categories)} categories; splits train '
-            f'{len(sp["train"])} / val {len(sp["val"])} / test '
-            f'{len(sp["test"])} scenes{folders}{where}) in {summary.out_dir} '
-            f'({summary.seconds:.1f} s)')
+    s = summary
+    w, h = s.size
+    cams = '' if s.cameras == DEFAULT_CAMERAS else (
+        f' x {len(s.cameras)} camera(s) ({", ".join(s.cameras)})')
+    splits = ' / '.join(f'{k} {len(v)}' for k, v in s.splits.items())
+    if s.folders:
+        splits += ' scenes; split folders ' + ' / '.join(
+            f'{k}/ {len(v)}' for k, v in s.folders.items())
+    where = '' if s.layout == 'raw' else f', layout {s.layout}'
+    return (f'{"Replaced" if s.replaced else "Wrote"} synthetic A2D2: '
+            f'{s.num_scenes} scenes x {s.frames_per_scene} frames{cams} = '
+            f'{s.num_frames} frames of {w}x{h} (seed {s.seed}, '
+            f'{len(s.categories)} categories; splits {splits} scenes{where})'
+            f' in {s.out_dir} ({s.seconds:.1f} s)')

@@ -1,19 +1,17 @@
 """One scene's layout: street, buildings, traffic and light.
 
 :func:`scene_layout` draws everything a scene's frames share from the
-scene's generator. The order of the draws is part of the output: the same
-generator state gives the same scene, so the parts are drawn in a fixed
-order (camera, road, sides, crossing, buildings, vegetation, poles,
-vehicles, people, hood, light, background).
+scene's generator, in a fixed order that is part of the output (keyword
+arguments are evaluated left to right: their order is the draw order).
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from a2d2_mmseg.a2d2.synthetic.colours import (CAR_COLOURS, FACADE_COLOURS, FOLIAGE, GRASS_COLOURS,
                       PAVING_COLOURS, choice)
 from a2d2_mmseg.a2d2.synthetic.options import FRAME_DT
-from a2d2_mmseg.a2d2.synthetic.scene import (CameraSetup, Crossing, FarBlock, Grade, Hood, Lighting,
+from a2d2_mmseg.a2d2.synthetic.scene import (CameraSetup, Crossing, FarBlock, Hood, Lighting,
                     Road, Scene, Side, Sky, TreeLine)
 from a2d2_mmseg.a2d2.synthetic.street_layout import buildings, poles, vegetation, visible_depth
 from a2d2_mmseg.a2d2.synthetic.traffic_layout import people, vehicles
@@ -24,16 +22,9 @@ _LOOK_AHEAD = 220.0
 
 def scene_layout(rng: np.random.Generator, w: int, h: int,
                  frames: int) -> Scene:
-    """Draw one scene's street, buildings, traffic and lighting.
-
-    Args:
-        rng (np.random.Generator): The scene's generator.
-        w, h (int): Image size in pixels.
-        frames (int): Frames of the scene (how far the ego car drives).
-
-    Returns:
-        Scene: The layout.
-    """
+    """Draw one scene's street, buildings, traffic and lighting from the
+    scene's generator; ``frames`` (of the scene) sets how far the ego car
+    drives."""
     kind = str(rng.choice(['urban', 'suburban', 'avenue'],
                           p=[0.45, 0.35, 0.2]))
     urban = kind == 'urban'
@@ -43,27 +34,22 @@ def scene_layout(rng: np.random.Generator, w: int, h: int,
     sides = _sides(rng, road, urban)
     crossing = _crossing(rng, camera.s_end)
     zebra = _zebra(rng, crossing, camera.s_end)
-    blocked: List[Tuple[float, float]] = []  # s ranges without buildings
-    if crossing is not None:
-        blocked.append((crossing.s - 6.0, crossing.s + crossing.width + 3.0))
+    # Road ranges without buildings, trees or hedges.
+    blocked = [] if crossing is None else [
+        (crossing.s - 6.0, crossing.s + crossing.width + 3.0)]
     houses = buildings(rng, kind, sides, far, blocked)
     trees, hedges = vegetation(rng, kind, sides, far, blocked)
-    street_poles = poles(rng, sides, road.n_onc, crossing, far)
-    cars = vehicles(rng, road, camera.speed, far)
-    walkers = people(rng, kind, sides, far)
-    hood = _hood(rng)
-    blur_plates = rng.random() < 0.5
-    light = _lighting(rng)
-    treeline = _treeline(rng)
-    cloud_seed = int(rng.integers(0, 2**31))
-    far_blocks = _far_blocks(rng, urban)
     return Scene(kind=kind, camera=camera, road=road, sides=sides,
                  crossing=crossing, zebra=zebra, buildings=houses,
                  z_vis=visible_depth(houses, camera.curvature), trees=trees,
-                 hedges=hedges, poles=street_poles, vehicles=cars,
-                 people=walkers, hood=hood, blur_plates=blur_plates,
-                 light=light, treeline=treeline, cloud_seed=cloud_seed,
-                 far_blocks=far_blocks)
+                 hedges=hedges,
+                 poles=poles(rng, sides, road.n_onc, crossing, far),
+                 vehicles=vehicles(rng, road, camera.speed, far),
+                 people=people(rng, kind, sides, far), hood=_hood(rng),
+                 blur_plates=rng.random() < 0.5, light=_lighting(rng),
+                 treeline=_treeline(rng),
+                 cloud_seed=int(rng.integers(0, 2**31)),
+                 far_blocks=_far_blocks(rng, urban))
 
 
 def _camera_setup(rng: np.random.Generator, w: int, h: int,
@@ -76,10 +62,9 @@ def _camera_setup(rng: np.random.Generator, w: int, h: int,
         rng.choice([-1, 1]) * rng.uniform(1 / 700, 1 / 220))
     heading = rng.uniform(-0.02, 0.02)
     speed = rng.uniform(4.0, 11.0)
-    s_end = speed * FRAME_DT * max(frames - 1, 0)
     return CameraSetup(focal=focal, horizon=horizon, height=height,
                        curvature=curvature, heading=heading, speed=speed,
-                       s_end=s_end)
+                       s_end=speed * FRAME_DT * max(frames - 1, 0))
 
 
 def _road(rng: np.random.Generator) -> Road:
@@ -90,26 +75,22 @@ def _road(rng: np.random.Generator) -> Road:
     if n_same + n_onc < 2:
         n_onc = 1
     parking = n_same == 1 or rng.random() < 0.3
-    right_lanes = n_same * lw
-    ego_lane = n_same - 1 if rng.random() < 0.7 else 0
-    centre_dashed = rng.random() < 0.7
-    curb_w = rng.uniform(0.2, 0.35)
-    line_w = rng.uniform(0.12, 0.18)
-    dash = (rng.uniform(3.0, 6.0), rng.uniform(6.0, 12.0),
-            rng.uniform(0, 10))
-    asphalt = rng.uniform(70, 125) * np.array(
-        [1.0, 1.0, rng.uniform(1.0, 1.08)])
-    paint = rng.uniform(185, 235) * np.array([1, 1, rng.uniform(.9, 1)])
-    paving = choice(rng, PAVING_COLOURS)
-    curb = rng.uniform(150, 200) * np.ones(3)
-    grass = choice(rng, GRASS_COLOURS)
-    return Road(lane_w=lw, n_same=n_same, n_onc=n_onc, parking=parking,
-                right_line=right_lanes,
-                right_edge=right_lanes + (2.3 if parking else 0.0) + 0.3,
-                left_line=-n_onc * lw, left_edge=-n_onc * lw - 0.3,
-                ego_lane=ego_lane, centre_dashed=centre_dashed,
-                curb_w=curb_w, line_w=line_w, dash=dash, asphalt=asphalt,
-                paint=paint, paving=paving, curb=curb, grass=grass)
+    return Road(
+        lane_w=lw, n_same=n_same, n_onc=n_onc, parking=parking,
+        right_line=n_same * lw,
+        right_edge=n_same * lw + (2.3 if parking else 0.0) + 0.3,
+        left_line=-n_onc * lw, left_edge=-n_onc * lw - 0.3,
+        ego_lane=n_same - 1 if rng.random() < 0.7 else 0,
+        centre_dashed=rng.random() < 0.7, curb_w=rng.uniform(0.2, 0.35),
+        line_w=rng.uniform(0.12, 0.18),
+        dash=(rng.uniform(3.0, 6.0), rng.uniform(6.0, 12.0),
+              rng.uniform(0, 10)),
+        asphalt=rng.uniform(70, 125) * np.array(
+            [1.0, 1.0, rng.uniform(1.0, 1.08)]),
+        paint=rng.uniform(185, 235) * np.array([1, 1, rng.uniform(.9, 1)]),
+        paving=choice(rng, PAVING_COLOURS),
+        curb=rng.uniform(150, 200) * np.ones(3),
+        grass=choice(rng, GRASS_COLOURS))
 
 
 def _sides(rng: np.random.Generator, road: Road,
@@ -187,9 +168,8 @@ def _lighting(rng: np.random.Generator) -> Lighting:
         sun_side=float(rng.choice([-1, 1])), sun=sun,
         shadow=2.0 - sun - 0.3 * (sky == 'clear'),
         fog=rng.uniform(250, 900), haze_max=rng.uniform(0.5, 0.85),
-        grade=Grade(gain=rng.uniform(0.78, 1.12), wb=rng.uniform(-0.08, 0.1),
-                    sat=rng.uniform(0.7, 1.15),
-                    gamma=rng.uniform(0.85, 1.15)),
+        gain=rng.uniform(0.78, 1.12), wb=rng.uniform(-0.08, 0.1),
+        sat=rng.uniform(0.7, 1.15), gamma=rng.uniform(0.85, 1.15),
         vignette=rng.uniform(0.1, 0.35), noise=rng.uniform(1.5, 4.5))
 
 

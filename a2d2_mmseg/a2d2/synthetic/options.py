@@ -12,8 +12,9 @@ DEFAULT_OUT = 'data/a2d2_synthetic'
 DEFAULT_SIZE = (480, 302)
 MIN_SIZE = (32, 24)
 MAX_SIDE = 4096
-MAX_SCENES = 10000
-MAX_FRAMES_PER_SCENE = 100000
+# The integer options: (name, lowest, highest).
+_COUNTS = (('num_scenes', 1, 10000), ('frames_per_scene', 1, 100000),
+           ('seed', 0, float('inf')), ('special_scenes', 0, float('inf')))
 # Frame ids of consecutive frames of a scene differ by FRAME_STEP; they are
 # FRAME_DT seconds apart (0.1 s per frame id).
 FRAME_STEP = 7
@@ -29,18 +30,9 @@ class SyntheticA2D2Error(ValueError):
 
 
 def parse_size(text: Union[str, Sequence[int]]) -> Tuple[int, int]:
-    """Parse and check an image size.
-
-    Args:
-        text (str | Sequence[int]): ``'WxH'`` (``*`` works too) or ``(w, h)``.
-
-    Returns:
-        tuple[int, int]: ``(w, h)``.
-
-    Raises:
-        SyntheticA2D2Error: Not a size, below :data:`MIN_SIZE` or above
-            :data:`MAX_SIDE`.
-    """
+    """``(w, h)`` of ``'WxH'`` (``*`` works too) or ``(w, h)``; raises
+    SyntheticA2D2Error if not a size, below :data:`MIN_SIZE` or above
+    :data:`MAX_SIDE`."""
     if isinstance(text, str):
         parts = text.lower().replace('*', 'x').split('x')
         try:
@@ -63,21 +55,12 @@ def parse_size(text: Union[str, Sequence[int]]) -> Tuple[int, int]:
 
 @dataclass(frozen=True)
 class Options:
-    """What to generate; checked and normalised on construction.
+    """What to generate; checked and normalised on construction (a bad
+    value, size, layout or camera name raises SyntheticA2D2Error).
 
-    Args:
-        num_scenes (int): Number of scenes (drives), at least 1.
-        frames_per_scene (int): Frames per scene, at least 1.
-        size (tuple[int, int] | str): ``(w, h)`` or ``'WxH'``.
-        seed (int): Non-negative seed.
-        layout (str): One of :data:`GENERATOR_LAYOUTS`. Defaults to 'raw'.
-        cameras (str | Sequence[str]): As ``parse_cameras`` takes them.
-            Defaults to ``('front_center',)``.
-        special_scenes (int): Train scenes moved into ``special/``
-            ('seed_bboxes' only). Defaults to 0.
-
-    Raises:
-        SyntheticA2D2Error: A bad value, size, layout or camera name.
+    ``size`` is ``(w, h)`` or ``'WxH'``, ``cameras`` as ``parse_cameras``
+    takes them, ``special_scenes`` the train scenes moved into ``special/``
+    ('seed_bboxes' only).
     """
 
     num_scenes: int = 6
@@ -98,8 +81,7 @@ class Options:
             object.__setattr__(self, 'cameras', parse_cameras(self.cameras))
         except ValueError as e:
             raise SyntheticA2D2Error(str(e)) from None
-        for name, low in (('num_scenes', 1), ('frames_per_scene', 1),
-                          ('seed', 0), ('special_scenes', 0)):
+        for name, low, high in _COUNTS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(
                     value, (int, np.integer)):
@@ -108,12 +90,10 @@ class Options:
             if value < low:
                 raise SyntheticA2D2Error(
                     f'{name} must be >= {low}, got {value}')
-        if (self.num_scenes > MAX_SCENES
-                or self.frames_per_scene > MAX_FRAMES_PER_SCENE):
-            raise SyntheticA2D2Error('too many scenes or frames')
-        for name in ('num_scenes', 'frames_per_scene', 'seed',
-                     'special_scenes'):
-            object.__setattr__(self, name, int(getattr(self, name)))
+            if value > high:
+                raise SyntheticA2D2Error(
+                    f'too many {name}: {value} (at most {high})')
+            object.__setattr__(self, name, int(value))
         if self.special_scenes and not ARRANGEMENTS[self.layout].seed_splits:
             raise SyntheticA2D2Error(
                 "special_scenes is for layout 'seed_bboxes' (its special/ "

@@ -35,13 +35,8 @@ _PAINTERS = {
 
 def render(scene: Scene, w: int, h: int, t: float,
            rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
-    """Draw one frame of a scene.
-
-    Args:
-        scene (Scene): The scene's layout.
-        w, h (int): Image size in pixels.
-        t (float): Time in seconds since the scene's first frame.
-        rng (np.random.Generator): The frame's generator.
+    """Draw one frame of a scene at ``t`` seconds after its first with the
+    frame's generator ``rng``.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: RGB image (uint8 ``[h, w, 3]``) and
@@ -67,14 +62,10 @@ def _visible_objects(fr: FrameContext) -> List[tuple]:
         z0, z1 = fr.z_of(hd.s0), fr.z_of(hd.s1)
         if z1 > z_min and z0 < z_vis:
             items.append((max(z0, z_min), 'hedge', hd))
-    for tr in s.trees:
-        z = fr.z_of(tr.s)
+    for obj in s.trees + s.poles:
+        z = fr.z_of(obj.s)
         if z_min < z < z_vis:
-            items.append((z, 'tree', tr))
-    for p in s.poles:
-        z = fr.z_of(p.s)
-        if z_min < z < z_vis:
-            items.append((z, p.kind, p))
+            items.append((z, obj.kind, obj))
     for car in s.vehicles:
         z = car.motion.depth(fr.t, fr.ego_s)
         if z_min + 0.5 < z < z_vis and z + car.length > 3:
@@ -89,33 +80,22 @@ def _visible_objects(fr: FrameContext) -> List[tuple]:
 def _draw_street_objects(fr: FrameContext) -> None:
     """Street objects far to near; numbered variants handed out in depth
     order."""
-    items = _visible_objects(fr)
-    items.sort(key=lambda it: -it[0])
     counters = dict.fromkeys(_PAINTERS, 0)
-    for z, kind, obj in items:
-        if kind not in _PAINTERS:
-            continue
+    for z, kind, obj in sorted(_visible_objects(fr), key=lambda it: -it[0]):
         draw, variants, step = _PAINTERS[kind]
-        if not variants:
+        if variants:
+            draw(fr, obj, z, counters[kind] % variants + 1)
+            counters[kind] += step
+        else:
             draw(fr, obj, z)
-            continue
-        n = counters[kind]
-        counters[kind] += step
-        draw(fr, obj, z, n % variants + 1)
 
 
 def render_frame(seed: int, scene_idx: int, frame_idx: int,
                  frames_per_scene: int = 8,
                  size: Tuple[int, int] = DEFAULT_SIZE
                  ) -> Tuple[np.ndarray, np.ndarray]:
-    """Draw one frame of a generated set without writing it (as generate does).
-
-    Args:
-        seed (int): Dataset seed.
-        scene_idx (int): Scene number.
-        frame_idx (int): Frame number within the scene.
-        frames_per_scene (int): Frames of the scene (its drive length).
-        size (tuple[int, int]): ``(w, h)``.
+    """Draw the front camera's frame ``frame_idx`` of scene ``scene_idx`` of
+    a set generated with ``seed``, without writing it.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: RGB image (uint8 ``[h, w, 3]``) and

@@ -27,12 +27,9 @@ class CameraSetup:
 
 @dataclass(eq=False)
 class Road:
-    """The road's cross-section and surface colours.
-
-    ``n_same`` lanes right of the divider, ``n_onc`` oncoming; ``*_line``
-    are the solid edge lines, ``*_edge`` the curbs' road side; ``dash`` is
-    (dash length, gap, phase) in metres.
-    """
+    """Lanes (``n_same`` right of the divider, ``n_onc`` oncoming), solid
+    edge lines ``*_line``, curbs' road side ``*_edge``, ``dash`` (length,
+    gap, phase) in metres, and surface colours."""
 
     lane_w: float
     n_same: int
@@ -73,8 +70,7 @@ class Side:
 
 @dataclass(eq=False)
 class Crossing:
-    """A cross street from ``s`` to ``s + width``, maybe with zebra and
-    signals."""
+    """A cross street from ``s`` to ``s + width``."""
 
     s: float
     width: float
@@ -92,10 +88,8 @@ class Roof:
 
 @dataclass(eq=False)
 class Building:
-    """A facade from ``s0`` to ``s1`` at lateral ``d``; ``style``
-    plaster/brick/concrete."""
+    """A facade from ``s0`` to ``s1`` at lateral ``d``."""
 
-    side: str
     sign: int
     d: float
     s0: float
@@ -118,6 +112,7 @@ class Building:
 class Tree:
     """A tree at ``(d, s)``; ``blobs`` ``[7, 3]`` place and size its crown."""
 
+    kind: ClassVar[str] = 'tree'
     d: float
     s: float
     trunk_h: float
@@ -129,8 +124,7 @@ class Tree:
 
 @dataclass(eq=False)
 class Hedge:
-    """A hedge at lateral ``d`` from ``s0`` to ``s1``, its top waving with
-    ``phase``."""
+    """A hedge at lateral ``d`` from ``s0`` to ``s1``; its top waves."""
 
     d: float
     s0: float
@@ -141,8 +135,7 @@ class Hedge:
 
 @dataclass(eq=False)
 class Sign:
-    """A traffic sign on a pole (``shape``, colour ``style`` 0..2,
-    ``back``)."""
+    """A traffic sign on a pole; colour ``style`` 0..2."""
 
     kind: ClassVar[str] = 'sign'
     d: float
@@ -167,8 +160,7 @@ class StreetLight:
 
 @dataclass(eq=False)
 class Signal:
-    """Traffic signals at a crossing; ``arm`` over the road, ``light`` the lit
-    lamp."""
+    """Traffic signals; ``arm`` over the road, ``light`` the lit lamp."""
 
     kind: ClassVar[str] = 'signal'
     d: float
@@ -255,8 +247,7 @@ class Person:
 
 @dataclass(eq=False)
 class Hood:
-    """The ego car's hood: ``height`` (image fraction) at the sides,
-    ``bulge``."""
+    """The ego car's hood; ``height`` at the sides, an image fraction."""
 
     height: float
     bulge: float
@@ -274,19 +265,9 @@ class Sky:
 
 
 @dataclass(eq=False)
-class Grade:
-    """Colour grading: gain, white balance shift, saturation, gamma."""
-
-    gain: float
-    wb: float
-    sat: float
-    gamma: float
-
-
-@dataclass(eq=False)
 class Lighting:
-    """Sky, sun (side ``sun_side``), haze, grading, vignette and sensor
-    noise."""
+    """Sky, sun (side ``sun_side``), haze, colour grading (gain, white
+    balance shift ``wb``, saturation, gamma), vignette and sensor noise."""
 
     sky: Sky
     sun_side: float
@@ -294,7 +275,10 @@ class Lighting:
     shadow: float
     fog: float
     haze_max: float
-    grade: Grade
+    gain: float
+    wb: float
+    sat: float
+    gamma: float
     vignette: float
     noise: float
 
@@ -322,11 +306,8 @@ class FarBlock:
 
 @dataclass(eq=False)
 class Scene:
-    """One scene's layout, shared by its frames.
-
-    ``kind`` is 'urban', 'suburban' or 'avenue'; street objects beyond
-    ``z_vis`` metres (hidden by a curved road's facades) are not drawn.
-    """
+    """One scene's layout, shared by its frames; street objects beyond
+    ``z_vis`` metres (hidden by a curved road's facades) are not drawn."""
 
     kind: str
     camera: CameraSetup

@@ -1,9 +1,8 @@
 """Layout of what stands beside the road: buildings, vegetation, poles.
 
 Each function walks along the street from behind the ego car's start to
-``far`` metres and draws its objects from the scene's generator (called by
-:func:`.layout.scene_layout` in a fixed order). ``blocked`` road ranges
-(a cross street) get no buildings, trees or hedges.
+road position ``far``; ``blocked`` road ranges (a cross street) get no
+buildings, trees or hedges.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -16,49 +15,45 @@ from a2d2_mmseg.a2d2.synthetic.scene import (Building, Crossing, Hedge, Pole, Ro
 
 Ranges = Sequence[Tuple[float, float]]
 
+# Per scene kind: facade length, gap, height and setback ranges (metres),
+# facade styles and their odds (None: even).
+_BUILDING_KINDS = {
+    'urban': ((10, 28), (1, 5), (9, 21), (0.0, 1.5),
+              ['plaster', 'brick', 'concrete'], [0.6, 0.25, 0.15]),
+    'suburban': ((8, 14), (6, 20), (5, 8), (3, 9), ['plaster', 'brick'],
+                 [0.8, 0.2]),
+    'avenue': ((10, 24), (0, 10), (7, 16), (1, 5),
+               ['plaster', 'brick', 'concrete'], None),
+}
 # Metres between trees per scene kind (uniform range).
 _TREE_GAP = {'urban': (20, 60), 'suburban': (9, 25), 'avenue': (8, 13)}
 
 
 def buildings(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
               far: float, blocked: Ranges) -> List[Building]:
-    """Facades along both sides: closed rows in town, detached houses with
-    pitched roofs in the suburbs, mixed along avenues.
-
-    Returns:
-        list[Building]: Right side first, each side front to back.
-    """
+    """Facades along both sides (right first): closed rows in town,
+    detached houses with pitched roofs in the suburbs, mixed along avenues."""
     urban = kind == 'urban'
-    has_buildings = {'right': True, 'left': True}
-    if kind == 'suburban' and rng.random() < 0.3:
-        has_buildings[str(rng.choice(['left', 'right']))] = False
+    # Some suburban streets have houses on one side only.
+    bare = str(rng.choice(['left', 'right'])) if (
+        kind == 'suburban' and rng.random() < 0.3) else None
+    lengths, gaps, heights, setbacks, styles, odds = _BUILDING_KINDS[kind]
     out = []
     for side, info in sides.items():
-        if not has_buildings[side]:
+        if side == bare:
             continue
         pos = -rng.uniform(10, 40)
         while pos < far:
-            if urban:
-                length, gap = rng.uniform(10, 28), (
-                    0.0 if rng.random() < 0.7 else rng.uniform(1, 5))
-                height = rng.uniform(9, 21)
-                setback = rng.uniform(0.0, 1.5)
-                style = str(rng.choice(['plaster', 'brick', 'concrete'],
-                                       p=[0.6, 0.25, 0.15]))
-                roof = None
-            elif kind == 'suburban':
-                length, gap = rng.uniform(8, 14), rng.uniform(6, 20)
-                height = rng.uniform(5, 8)
-                setback = rng.uniform(3, 9)
-                style = str(rng.choice(['plaster', 'brick'], p=[0.8, 0.2]))
+            length = rng.uniform(*lengths)
+            # Town rows are mostly closed.
+            gap = 0.0 if urban and rng.random() < 0.7 else rng.uniform(*gaps)
+            height = rng.uniform(*heights)
+            setback = rng.uniform(*setbacks)
+            style = str(rng.choice(styles, p=odds))
+            roof = None
+            if kind == 'suburban':
                 roof = Roof(height=rng.uniform(2.0, 4.0),
                             colour=choice(rng, ROOF_COLOURS))
-            else:
-                length, gap = rng.uniform(10, 24), rng.uniform(0, 10)
-                height = rng.uniform(7, 16)
-                setback = rng.uniform(1, 5)
-                style = str(rng.choice(['plaster', 'brick', 'concrete']))
-                roof = None
             a, b = pos, pos + length
             pos = b + gap
             if any(a < bb and b > ba for ba, bb in blocked):
@@ -66,7 +61,7 @@ def buildings(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
             d = info.outer + info.sign * setback
             floor = rng.uniform(2.9, 3.4)
             out.append(Building(
-                side=side, sign=info.sign, d=d, s0=a, s1=b, height=height,
+                sign=info.sign, d=d, s0=a, s1=b, height=height,
                 depth=rng.uniform(8, 14), roof=roof,
                 colour=np.array(choice(rng, FACADE_COLOURS[style]),
                                 np.float32) * rng.uniform(0.9, 1.05),
@@ -92,11 +87,7 @@ def visible_depth(houses: Sequence[Building], curvature: float) -> float:
 def vegetation(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
                far: float, blocked: Ranges
                ) -> Tuple[List[Tree], List[Hedge]]:
-    """Street trees on the sidewalk or verge, and hedges along verges.
-
-    Returns:
-        tuple[list[Tree], list[Hedge]]: Trees and hedges of both sides.
-    """
+    """Street trees on the sidewalk or verge, and hedges along verges."""
     trees, hedges = [], []
     for info in sides.values():
         sign = info.sign
@@ -134,12 +125,8 @@ def vegetation(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
 
 def poles(rng: np.random.Generator, sides: Dict[str, Side], n_onc: int,
           crossing: Optional[Crossing], far: float) -> List[Pole]:
-    """Traffic signs, street lights and, at a crossing with signals,
-    traffic signals.
-
-    Returns:
-        list[Pole]: Signs, then lights, then signals.
-    """
+    """Traffic signs, then street lights, then the crossing's traffic
+    signals."""
     out: List[Pole] = []
     for side, info in sides.items():
         sign = info.sign

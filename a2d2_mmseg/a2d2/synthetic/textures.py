@@ -8,16 +8,8 @@ import numpy as np
 
 def smooth_noise(rng: np.random.Generator, h: int, w: int,
                  cell: float) -> np.ndarray:
-    """Zero-mean, unit-std noise with features about ``cell`` pixels across.
-
-    Args:
-        rng (np.random.Generator): Source of the coarse grid.
-        h, w (int): Output shape.
-        cell (float): Feature size in pixels (at least 1).
-
-    Returns:
-        np.ndarray: float32 ``[h, w]``.
-    """
+    """Zero-mean, unit-std float32 ``[h, w]`` noise with features about
+    ``cell`` pixels (at least 1) across."""
     cell = max(1.0, float(cell))
     gh = int(np.ceil(h / cell)) + 3
     gw = int(np.ceil(w / cell)) + 3
@@ -44,12 +36,8 @@ def vgrad(c_top, c_bottom, v_top: float, v_bottom: float) -> Callable:
 
 @functools.lru_cache(maxsize=4)
 def radial(w: int, h: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Lens falloff maps of a ``w`` x ``h`` frame (cached, read-only).
-
-    Returns:
-        tuple[np.ndarray, np.ndarray]: Squared normalised radius and corner
-        blur weight, each ``[h, w, 1]``.
-    """
+    """Squared normalised radius and corner blur weight of a ``w`` x ``h``
+    frame, each ``[h, w, 1]`` (cached, read-only)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     r2 = (((xx + 0.5 - w / 2) / (w / 2))**2 +
           ((yy + 0.5 - h / 2) / (h / 2))**2) / 2

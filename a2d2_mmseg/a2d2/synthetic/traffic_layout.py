@@ -1,10 +1,6 @@
-"""Layout of the traffic: vehicles on the road, pedestrians on sidewalks.
-
-Drawn from the scene's generator after the street (see
-:func:`.layout.scene_layout`). Positions are functions of time: see the
-motions in :mod:`.scene`.
-"""
-from typing import Dict, List, Tuple
+"""Layout of the traffic: vehicles on the road, pedestrians on sidewalks
+(their positions are functions of time: the motions in :mod:`.scene`)."""
+from typing import Dict, List
 
 import numpy as np
 
@@ -13,24 +9,17 @@ from a2d2_mmseg.a2d2.synthetic.colours import (CAR_COLOURS, CLOTHES, SKIN, TROUS
 from a2d2_mmseg.a2d2.synthetic.scene import (Motion, Moving, Pace, Parked, Person, Road, Side,
                     Vehicle)
 
+# Width, length and height ranges of a car and a truck (metres).
+_SIZES = {'car': ((1.7, 1.95), (3.9, 4.9), (1.4, 1.65)),
+          'truck': ((2.4, 2.55), (7, 10), (3.1, 3.8))}
 # Mean metres between pedestrians on a sidewalk, per scene kind.
 _PEOPLE_SPACING = {'urban': 11.0, 'suburban': 28.0, 'avenue': 16.0}
-
-
-def _dimensions(rng: np.random.Generator,
-                kind: str) -> Tuple[float, float, float]:
-    """Width, length and height of a car or truck, in metres."""
-    if kind == 'truck':
-        return (rng.uniform(2.4, 2.55), rng.uniform(7, 10),
-                rng.uniform(3.1, 3.8))
-    return (rng.uniform(1.7, 1.95), rng.uniform(3.9, 4.9),
-            rng.uniform(1.4, 1.65))
 
 
 def _vehicle(rng: np.random.Generator, kind: str, d: float, facing: str,
              motion: Motion) -> Vehicle:
     """A vehicle with drawn dimensions and paint."""
-    width, length, height = _dimensions(rng, kind)
+    width, length, height = (rng.uniform(*r) for r in _SIZES[kind])
     colour = CAR_COLOURS[int(rng.integers(0, len(CAR_COLOURS)))] * \
         rng.uniform(0.9, 1.05)
     box = np.array(choice(rng, TRUCK_BOX_COLOURS), np.float32)
@@ -47,26 +36,12 @@ def _pace(rng: np.random.Generator, z_mean: float, amp: float) -> Pace:
 
 def vehicles(rng: np.random.Generator, road: Road, speed: float,
              far: float) -> List[Vehicle]:
-    """Cars and trucks.
-
-    Every scene has a lead car in the ego lane; two-lane streets a second
-    vehicle in the other lane, streets with parking a row of parked cars;
-    then a few cars ahead and, with oncoming lanes, oncoming traffic.
-
-    Args:
-        rng (np.random.Generator): The scene's generator.
-        road (Road): The road.
-        speed (float): The ego car's speed (m/s).
-        far (float): Road position up to which vehicles are placed.
-
-    Returns:
-        list[Vehicle]: The vehicles.
-    """
+    """Cars and trucks up to road position ``far``: a lead car in the ego
+    lane, a second vehicle in the other lane of two-lane streets, parked
+    cars where there is parking, a few cars ahead and oncoming traffic."""
     lw = road.lane_w
-    cars = []
-    cars.append(_vehicle(rng, 'car', road.d_ego + rng.uniform(-0.3, 0.3),
-                         'rear', _pace(rng, rng.uniform(13, 24),
-                                       rng.uniform(2, 5))))
+    cars = [_vehicle(rng, 'car', road.d_ego + rng.uniform(-0.3, 0.3), 'rear',
+                     _pace(rng, rng.uniform(13, 24), rng.uniform(2, 5)))]
     if road.n_same == 2:
         other = 1 - road.ego_lane
         cars.append(_vehicle(
@@ -105,11 +80,7 @@ def vehicles(rng: np.random.Generator, road: Road, speed: float,
 
 def people(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
            far: float) -> List[Person]:
-    """Pedestrians on both sidewalks, standing or walking either way.
-
-    Returns:
-        list[Person]: Right sidewalk first, each front to back.
-    """
+    """Pedestrians on both sidewalks (right first), standing or walking."""
     out = []
     spacing = _PEOPLE_SPACING[kind]
     for info in sides.values():
@@ -117,10 +88,8 @@ def people(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
         lo, hi_ = sorted((info.inner, info.walk_end))
         while pos < far:
             pos += rng.exponential(spacing)
-            if rng.random() < 0.2:
-                speed = 0.0
-            else:
-                speed = rng.uniform(0.8, 1.6) * rng.choice([-1, 1])
+            speed = 0.0 if rng.random() < 0.2 else rng.uniform(
+                0.8, 1.6) * rng.choice([-1, 1])
             out.append(Person(d=rng.uniform(lo + 0.4, max(lo + 0.5,
                                                           hi_ - 0.3)),
                               s=pos, v=speed,

@@ -7,12 +7,8 @@ from a2d2_mmseg.a2d2.synthetic.textures import smooth_noise, vgrad
 
 
 def draw_sky(fr: FrameContext) -> None:
-    """Sky gradient over the whole frame, then clouds.
-
-    The clouds are smooth noise above a threshold, drawn from the scene's
-    cloud seed so that they are the same in all frames of a scene; they
-    drift slowly with time.
-    """
+    """Sky gradient over the whole frame, then clouds: smooth noise from the
+    scene's cloud seed (the same in all its frames), drifting with time."""
     c, cam, sky = fr.canvas, fr.cam, fr.scene.light.sky
     grad = vgrad(sky.zenith, sky.horizon, 0.0, cam.horizon)
     full = [rect(0, 0, cam.w, cam.h)]

@@ -35,13 +35,9 @@ def _draw_building(fr: FrameContext, b: Building, z0: float,
                    hi=6.0 if b.style == 'brick' else 3.5, tint=1.5)
     depth_mid = 0.5 * (z0 + z1)
     if z0 > 1.5:
-        end = np.array([[0, 0], [sign * b.depth, 0], [sign * b.depth, hgt],
-                        [0, hgt]])
-        if b.roof is not None:
-            rh = b.roof.height
-            end = np.array([[0, 0], [sign * b.depth, 0],
-                            [sign * b.depth, hgt],
-                            [sign * b.depth / 2, hgt + rh], [0, hgt]])
+        end = [[0, 0], [sign * b.depth, 0], [sign * b.depth, hgt], [0, hgt]]
+        if b.roof is not None:  # the gable
+            end.insert(3, [sign * b.depth / 2, hgt + b.roof.height])
         c.paint([cam.face(d, z0, end)], 'Buildings', end_colour, depth=z0,
                 **texture)
     c.paint([cam.wall(d, z0, z1, 0.0, hgt)], 'Buildings', facade_colour,

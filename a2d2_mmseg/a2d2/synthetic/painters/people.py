@@ -12,8 +12,7 @@ def draw_person(fr: FrameContext, p: Person, z: float, variant: int) -> None:
     c, cam = fr.canvas, fr.cam
     h, k = p.height, p.width
     cls = f'Pedestrian {variant}'
-    phase = p.phase + (2.0 * fr.t * (p.v != 0))
-    swing = 0.16 * np.sin(phase) if p.v != 0 else 0.0
+    swing = 0.16 * np.sin(p.phase + 2.0 * fr.t) if p.v != 0 else 0.0
     d = p.d
     small = cam.scale(z) * h < 14
     if not small:

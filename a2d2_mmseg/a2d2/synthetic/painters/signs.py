@@ -37,12 +37,9 @@ def _sign_shape(p: Sign, y: float, r: float) -> np.ndarray:
     if p.shape == 'circle':
         return circle(0, y, r, 20)
     if p.shape == 'triangle':
-        if p.style == 0:  # warning sign: apex up
-            return np.array([[-r, y - r * 0.6], [r, y - r * 0.6],
-                             [0, y + r * 1.0]])
-        # give way: apex down
-        return np.array([[-r, y + r * 0.6], [r, y + r * 0.6],
-                         [0, y - r * 1.0]])
+        # Style 0, a warning sign: apex up; else give way: apex down.
+        t = r if p.style == 0 else -r
+        return np.array([[-r, y - t * 0.6], [r, y - t * 0.6], [0, y + t]])
     if p.shape == 'diamond':
         return np.array([[0, y - r], [r, y], [0, y + r], [-r, y]])
     if p.shape == 'square':
@@ -93,9 +90,7 @@ def draw_signal(fr: FrameContext, p: Signal, z: float, variant: int) -> None:
     road = fr.scene.road
     sign = 1 if p.side == 'right' else -1
     hgt = p.height
-    top = hgt + 1.0
-    if p.arm:
-        top = 5.6
+    top = 5.6 if p.arm else hgt + 1.0
     draw_pole(fr, p.d, z, top, width=0.14)
     boxes = [(p.d, hgt)]
     if p.arm:

@@ -6,13 +6,14 @@ import numpy as np
 from a2d2_mmseg.a2d2.synthetic.context import FrameContext
 from a2d2_mmseg.a2d2.synthetic.scene import Side
 
+# Texture of the asphalt and of the road markings.
+_ASPHALT = dict(lo=0.1, mid=0.07, hi=7.0, tint=2.0, depth='ground')
+_PAINT = dict(lo=0.1, mid=0.15, hi=8.0, depth='ground')
+
 
 def draw_ground(fr: FrameContext) -> None:
-    """Sidewalks, curbs, road, wheel tracks, lines, crossing, zebra.
-
-    Grass verges need no polygon: they are the ground that
-    :func:`.background.draw_far` painted, where nothing covers it.
-    """
+    """Sidewalks, curbs, road, wheel tracks, lines, crossing, zebra (grass
+    verges are :func:`.background.draw_far`'s ground left uncovered)."""
     c, cam, s = fr.canvas, fr.cam, fr.scene
     road = s.road
     zn, zf = fr.z_near, fr.z_far
@@ -25,8 +26,7 @@ def draw_ground(fr: FrameContext) -> None:
                 road.curb, lo=0.05, mid=0.05, hi=5.0, tint=2.0,
                 depth='ground')
     c.paint([cam.strip(road.left_edge, road.right_edge, zn, zf, n=32)],
-            'RD normal street', road.asphalt, lo=0.1, mid=0.07, hi=7.0,
-            tint=2.0, depth='ground')
+            'RD normal street', road.asphalt, **_ASPHALT)
     # Darker wheel tracks in the lanes (image only).
     lw = road.lane_w
     for lane in range(-road.n_onc, road.n_same):
@@ -40,8 +40,7 @@ def draw_ground(fr: FrameContext) -> None:
         if z1 > fr.z_near:
             z0 = max(z0, fr.z_near)
             c.paint([cam.strip(-80, 80, z0, z1, n=6)], 'RD normal street',
-                    road.asphalt * 1.03, lo=0.1, mid=0.07, hi=7.0, tint=2.0,
-                    depth='ground')
+                    road.asphalt * 1.03, **_ASPHALT)
     if s.zebra is not None:
         _draw_zebra(fr, s.zebra)
 
@@ -63,15 +62,14 @@ def _paving_joints(fr: FrameContext, info: Side) -> None:
         c.shade(np.array(polys), 0.8)
 
 
-def _dashes(fr: FrameContext, d: float, length: float, gap: float,
-            phase: float) -> List[np.ndarray]:
+def _dashes(fr: FrameContext, d: float) -> List[np.ndarray]:
     """Polygons (``[8, 2]`` each) of the dashes of a dashed line at lateral
     ``d``, from the image bottom to half of ``z_far``."""
     cam, lw = fr.cam, fr.scene.road.line_w
+    length, gap, phase = fr.scene.road.dash
     period = length + gap
-    k0 = np.floor((fr.ego_s + fr.z_near - phase) / period) - 1
+    k = np.floor((fr.ego_s + fr.z_near - phase) / period) - 1
     polys = []
-    k = k0
     while True:
         a = phase + k * period - fr.ego_s
         k += 1
@@ -91,24 +89,17 @@ def _draw_lines(fr: FrameContext) -> None:
     c, cam, road = fr.canvas, fr.cam, fr.scene.road
     zn, zf = fr.z_near, fr.z_far
     lw, line = road.lane_w, road.line_w
-    paint = dict(lo=0.1, mid=0.15, hi=8.0, tint=2.0, depth='ground')
-    solid = []
-    for d in (road.left_line, road.right_line):
-        solid.append(cam.strip(d - line / 2, d + line / 2, zn, zf))
+    solid_at = [road.left_line, road.right_line]
     dashed_at = [k * lw for k in range(1, road.n_same)]
     dashed_at += [-k * lw for k in range(1, road.n_onc)]
     if road.n_onc:
-        if road.centre_dashed:
-            dashed_at.append(0.0)
-        else:
-            solid.append(cam.strip(-line / 2, line / 2, zn, zf))
-    c.paint(solid, 'Solid line', road.paint, **paint)
-    length, gap, phase = road.dash
-    dashes = []
-    for d in dashed_at:
-        dashes += _dashes(fr, d, length, gap, phase)
+        (dashed_at if road.centre_dashed else solid_at).append(0.0)
+    c.paint([cam.strip(d - line / 2, d + line / 2, zn, zf) for d in solid_at],
+            'Solid line', road.paint, tint=2.0, **_PAINT)
+    dashes = [poly for d in dashed_at for poly in _dashes(fr, d)]
     if dashes:
-        c.paint(np.array(dashes), 'Dashed line', road.paint, **paint)
+        c.paint(np.array(dashes), 'Dashed line', road.paint, tint=2.0,
+                **_PAINT)
 
 
 def _draw_zebra(fr: FrameContext, s_zebra: float) -> None:
@@ -122,8 +113,7 @@ def _draw_zebra(fr: FrameContext, s_zebra: float) -> None:
         return
     z0 = max(z0, fr.z_near)
     c.paint([cam.strip(road.left_edge, road.right_edge, z0, z1, n=4)],
-            'RD normal street', road.asphalt, lo=0.1, mid=0.07, hi=7.0,
-            tint=2.0, depth='ground')
+            'RD normal street', road.asphalt, **_ASPHALT)
     stripes = []
     d = road.left_edge + 0.4
     if z1 - z0 < 0.05:
@@ -132,5 +122,4 @@ def _draw_zebra(fr: FrameContext, s_zebra: float) -> None:
         stripes.append(cam.strip(d, d + 0.5, z0, z1, n=4))
         d += 1.0
     if stripes:
-        c.paint(np.array(stripes), 'Zebra crossing', road.paint, lo=0.1,
-                mid=0.15, hi=8.0, depth='ground')
+        c.paint(np.array(stripes), 'Zebra crossing', road.paint, **_PAINT)

@@ -1,9 +1,8 @@
 """Cars and trucks, and the ego car's hood.
 
-A vehicle is drawn as its shadow, the long side the camera sees (if any)
-and its near face (rear or front); all parts are labelled ``Car {n}`` /
-``Truck {n}``, except lamps, glass and plates, which are image-only detail
-on top (blurred plates are labelled ``Blurred area``, as in A2D2).
+A vehicle is its shadow, the long side the camera sees and its near face,
+labelled ``Car {n}`` / ``Truck {n}``; lamps, glass and plates are
+image-only (blurred plates are ``Blurred area``, as in A2D2).
 """
 import numpy as np
 
@@ -25,6 +24,12 @@ _CAR_WINDOWS = np.array([[0.27, 0.73], [0.36, 0.94], [0.72, 0.95],
 _CAR_FACE = np.array([[-0.5, 0.25], [-0.5, 0.62], [-0.44, 0.72],
                       [-0.37, 0.98], [0.37, 0.98], [0.44, 0.72],
                       [0.5, 0.62], [0.5, 0.25]])
+
+
+def _pair(inner: float, outer: float, y0: float, y1: float) -> list:
+    """Two rectangles from ``inner`` to ``outer`` either side of the centre
+    line, from ``y0`` to ``y1``."""
+    return [rect(-outer, y0, -inner, y1), rect(inner, y0, outer, y1)]
 
 
 def draw_vehicle(fr: FrameContext, car: Vehicle, z: float,
@@ -59,23 +64,23 @@ def _vehicle_side(fr: FrameContext, car: Vehicle, cls: str, side_d: float,
     colour = fr.lit(car.colour, facing)
     front = car.facing == 'front'  # nose towards the camera
     if truck:
-        cab_s = (0, _CAB) if front else (L - _CAB, L)
-        box_s = (_CAB + 0.1, L) if front else (0, L - _CAB - 0.1)
-        box = rect(box_s[0], 0.9, box_s[1], hgt)
-        cab_poly = rect(cab_s[0], 0.5, cab_s[1], 2.9)
-        chassis = rect(0, 0.35, L, 1.0)
-        c.paint([cam.side(side_d, z, chassis)], cls, (40, 40, 42), lo=0.05,
-                hi=4.0, depth=z)
+        cab = rect(0, 0.5, _CAB, 2.9) if front else rect(
+            L - _CAB, 0.5, L, 2.9)
+        box = rect(_CAB + 0.1, 0.9, L, hgt) if front else rect(
+            0, 0.9, L - _CAB - 0.1, hgt)
+        c.paint([cam.side(side_d, z, rect(0, 0.35, L, 1.0))], cls,
+                (40, 40, 42), lo=0.05, hi=4.0, depth=z)  # chassis
         c.paint([cam.side(side_d, z, box)], cls, fr.lit(car.box, facing),
                 lo=0.05, mid=0.03, hi=3.0, depth=z)
-        c.paint([cam.side(side_d, z, cab_poly)], cls, colour, lo=0.08,
-                hi=3.0, depth=z)
+        c.paint([cam.side(side_d, z, cab)], cls, colour, lo=0.08, hi=3.0,
+                depth=z)
         wheels = [cam.side(side_d, z, circle(sx, 0.5, 0.5, 14))
                   for sx in (0.9, L - 1.2, L - 2.3)]
     else:
-        prof = _CAR_PROFILE.copy()
+        prof, win = _CAR_PROFILE.copy(), _CAR_WINDOWS.copy()
         if front:
             prof[:, 0] = 1.0 - prof[:, 0]
+            win[:, 0] = 1.0 - win[:, 0]
         small = cam.scale(z) * hgt < 5
         if small:  # one polygon down to the ground, no details
             prof[[0, -1], 1] = 0.0
@@ -84,9 +89,6 @@ def _vehicle_side(fr: FrameContext, car: Vehicle, cls: str, side_d: float,
                 hi=3.0, tint=3.0, depth=z)
         if small:
             return
-        win = _CAR_WINDOWS.copy()
-        if front:
-            win[:, 0] = 1.0 - win[:, 0]
         c.paint([cam.side(side_d, z, win * [L, hgt])], None, (40, 48, 58),
                 lo=0.3, hi=3.0)
         wheels = [cam.side(side_d, z, circle(sx * L, 0.32, 0.32, 14))
@@ -111,9 +113,8 @@ def _truck_face(fr: FrameContext, car: Vehicle, cls: str, z: float,
         under = rect(-0.46, 0.1, 0.46, 0.92 / hgt) * wh
         c.paint([cam.face(d, z, under)], cls, (30, 30, 32), lo=0.05, hi=3.0,
                 depth=z)
-        lights = [rect(-0.48, 0.8 / hgt, -0.36, 0.95 / hgt) * wh,
-                  rect(0.36, 0.8 / hgt, 0.48, 0.95 / hgt) * wh]
-        c.paint([cam.face(d, z, q) for q in lights], None, (200, 30, 30),
+        lights = _pair(0.36, 0.48, 0.8 / hgt, 0.95 / hgt)
+        c.paint([cam.face(d, z, q * wh) for q in lights], None, (200, 30, 30),
                 hi=3.0)
         return
     cab = np.array([[-0.5, 0.15], [-0.5, 0.85], [-0.45, 0.9], [0.45, 0.9],
@@ -146,9 +147,8 @@ def _vehicle_face(fr: FrameContext, car: Vehicle, cls: str, z: float,
     if small:  # one polygon down to the ground, no details
         prof[[0, -1], 1] = 0.0
     else:
-        tyres = [rect(-0.47, 0.0, -0.3, 0.3) * wh,
-                 rect(0.3, 0.0, 0.47, 0.3) * wh]
-        c.paint([cam.face(d, z, q) for q in tyres], cls, (22, 22, 24),
+        tyres = _pair(0.3, 0.47, 0.0, 0.3)
+        c.paint([cam.face(d, z, q * wh) for q in tyres], cls, (22, 22, 24),
                 lo=0.05, hi=3.0, depth=z)
     top_v = cam.project(d, z, hgt)[1]
     bot_v = cam.project(d, z, 0.25 * hgt)[1]
@@ -166,14 +166,11 @@ def _vehicle_face(fr: FrameContext, car: Vehicle, cls: str, z: float,
     bumper = rect(-0.5, 0.25, 0.5, 0.34) * wh
     c.paint([cam.face(d, z, bumper)], None, colour * 0.55, lo=0.05, hi=3.0)
     if car.facing == 'rear':
-        lamp = (210, 30, 30)
-        lamps = [rect(-0.49, 0.55, -0.33, 0.64) * wh,
-                 rect(0.33, 0.55, 0.49, 0.64) * wh]
+        lamp, lamps = (210, 30, 30), _pair(0.33, 0.49, 0.55, 0.64)
     else:
-        lamp = (235, 235, 215)
-        lamps = [rect(-0.47, 0.48, -0.3, 0.56) * wh,
-                 rect(0.3, 0.48, 0.47, 0.56) * wh]
-    c.paint([cam.face(d, z, q) for q in lamps], None, lamp, lo=0.05, hi=4.0)
+        lamp, lamps = (235, 235, 215), _pair(0.3, 0.47, 0.48, 0.56)
+    c.paint([cam.face(d, z, q * wh) for q in lamps], None, lamp, lo=0.05,
+            hi=4.0)
     plate = rect(-0.13, 0.36, 0.13, 0.46) * wh
     plate_poly = cam.face(d, z, plate)
     c.paint([plate_poly], None, (228, 228, 220), lo=0.02, hi=3.0)
