@@ -11,7 +11,6 @@ import os.path as osp
 import re
 import reprlib
 import warnings
-from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 # A2D2's camera_lidar_semantic/class_list.json, in its own order.
@@ -73,14 +72,8 @@ class UnknownClassWarning(UserWarning):
 
 
 def short_repr(value: object) -> str:
-    """``repr(value)`` bounded for an error message.
-
-    Args:
-        value: Any value.
-
-    Returns:
-        str: At most about ``MAX_REPR + 30`` characters; a long container
-        shows its first entries and its length.
+    """``repr(value)`` bounded for an error message (about ``MAX_REPR +
+    30`` characters; a long container shows its first entries and length).
     """
     text = _REPR.repr(value)
     if len(text) > MAX_REPR:
@@ -109,17 +102,8 @@ def name_problem(name: object) -> Optional[str]:
 
 def read_small_file(path: str, error: type, missing: str,
                     unreadable: str) -> bytes:
-    """The bytes of a small file, or ``error('{path}: {missing|unreadable}')``.
-
-    Args:
-        path (str): The file.
-        error (type): The exception class to raise.
-        missing (str): The message when ``path`` is not a file.
-        unreadable (str): The message when reading fails.
-
-    Returns:
-        bytes: The file's content.
-    """
+    """The bytes of a small file, or ``error('{path}: {missing|unreadable}')``
+    when it is not a file or cannot be read."""
     if not osp.isfile(path):
         raise error(f'{path}: {missing}')
     try:
@@ -131,20 +115,12 @@ def read_small_file(path: str, error: type, missing: str,
 
 def parse_json(raw: Union[bytes, str], source: str, error: type,
                **kwargs) -> object:
-    """JSON text read as data, or ``error`` naming ``source``.
+    """JSON text (bytes: UTF-8) read as data; ``**kwargs`` go to
+    :func:`json.loads`.
 
     The one JSON reader of the package's input files: malformed JSON, text
     that is not UTF-8 and too-deep nesting (``RecursionError``) all raise
-    ``error``.
-
-    Args:
-        raw (bytes | str): The text (bytes are decoded as UTF-8).
-        source (str): Where it comes from, for error messages.
-        error (type): The exception class to raise.
-        **kwargs: Passed on to :func:`json.loads`.
-
-    Returns:
-        object: The parsed value.
+    ``error`` naming ``source``.
     """
     try:
         text = raw.decode('utf-8') if isinstance(raw, bytes) else raw
@@ -167,6 +143,19 @@ def category_of(label_name: str) -> str:
 def hex_to_rgb(hex_colour: str) -> Tuple[int, int, int]:
     """'#ff8000' -> (255, 128, 0)."""
     return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def rgb_to_hex(rgb: Sequence[int]) -> str:
+    """(255, 128, 0) -> '#ff8000'."""
+    return '#{:02x}{:02x}{:02x}'.format(*rgb)
+
+
+def closest(name: object, known: Sequence[str]) -> str:
+    """The entry of ``known`` most like ``name`` (case-insensitive)."""
+    folded = {k.casefold(): k for k in known}
+    match = difflib.get_close_matches(str(name)[:MAX_REPR].casefold(),
+                                      list(folded), n=1, cutoff=0)
+    return folded[match[0]] if match else known[0]
 
 
 def parse_class_list(
@@ -196,8 +185,10 @@ def parse_class_list(
         where = os.fspath(source)
         raw = read_small_file(where, ClassListError,
                               'class_list.json not found', 'cannot read')
+        # The pairs of each object, duplicates kept (json would silently
+        # keep the last value of a duplicate colour).
         content = parse_json(raw, where, ClassListError,
-                             object_pairs_hook=_pairs_keep_duplicates)
+                             object_pairs_hook=_Pairs)
         if not isinstance(content, _Pairs):
             raise ClassListError(
                 f'{where}: expected a JSON object mapping "#rrggbb" colours '
@@ -234,26 +225,13 @@ class _Pairs(list):
     """The (key, value) pairs of one JSON object, duplicates kept."""
 
 
-def _pairs_keep_duplicates(pairs):
-    # JSON objects with duplicate keys would silently keep the last value;
-    # keeping the pairs lets parse_class_list report the duplicate.
-    return _Pairs(pairs)
-
-
-def full_categories(
-    class_list: Sequence[Tuple[Tuple[int, int, int], str]]
-) -> 'OrderedDict[str, List[Tuple[int, int, int]]]':
-    """A2D2 category -> its colours, in order of first appearance."""
-    categories: 'OrderedDict[str, list]' = OrderedDict()
-    for rgb, name in class_list:
-        categories.setdefault(category_of(name), []).append(rgb)
-    return categories
-
-
 # A2D2's own tables: every class index and palette colour comes from these,
 # whatever the order of the class_list.json being read.
 _A2D2_PARSED = [(hex_to_rgb(h), n) for h, n in A2D2_CLASS_LIST]
-_A2D2_FULL = full_categories(_A2D2_PARSED)
+# A2D2 category -> its colours, in order of first appearance.
+_A2D2_FULL: Dict[str, List[Tuple[int, int, int]]] = {}
+for _rgb, _name in _A2D2_PARSED:
+    _A2D2_FULL.setdefault(category_of(_name), []).append(_rgb)
 #: A2D2's 38 categories in index order (the full class set).
 A2D2_CATEGORIES: Tuple[str, ...] = tuple(_A2D2_FULL)
 _NAME_OF_COLOUR = {rgb: name for rgb, name in _A2D2_PARSED}
@@ -262,21 +240,9 @@ _COLOUR_OF_NAME = {name: rgb for rgb, name in _A2D2_PARSED}
 _MAX_LISTED = 10
 
 
-def _hex(rgb: Sequence[int]) -> str:
-    return '#{:02x}{:02x}{:02x}'.format(*rgb)
-
-
-def _closest_name(name: str) -> str:
-    """The A2D2 label name most like ``name`` (case-insensitive)."""
-    folded = {n.casefold(): n for n in _COLOUR_OF_NAME}
-    match = difflib.get_close_matches(name.casefold(), list(folded), n=1,
-                                      cutoff=0)
-    return folded[match[0]] if match else A2D2_CLASS_LIST[0][1]
-
-
 def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
     """What is wrong with one class list entry that is not A2D2's."""
-    colour = _hex(rgb)
+    colour = rgb_to_hex(rgb)
     if len(name) > MAX_REPR:
         name = name[:MAX_REPR] + '...'
     entry = f'entry "{colour}": {json.dumps(name, ensure_ascii=False)}'
@@ -285,11 +251,11 @@ def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
         return f'{entry}: A2D2 names {colour} "{known}"'
     if name in _COLOUR_OF_NAME:
         return (f'{entry}: {colour} is not an A2D2 colour; A2D2\'s '
-                f'"{name}" is {_hex(_COLOUR_OF_NAME[name])}')
-    closest = _closest_name(name)
+                f'"{name}" is {rgb_to_hex(_COLOUR_OF_NAME[name])}')
+    closest_name = closest(name, list(_COLOUR_OF_NAME))
     return (f'{entry}: neither colour nor name is one of A2D2\'s 55 '
-            f'classes (closest known name: "{closest}", '
-            f'{_hex(_COLOUR_OF_NAME[closest])})')
+            f'classes (closest known name: "{closest_name}", '
+            f'{rgb_to_hex(_COLOUR_OF_NAME[closest_name])})')
 
 
 def _listed(items: Sequence[str]) -> str:
@@ -304,10 +270,9 @@ def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
                      allow_unknown_classes: bool = False
                      ) -> Tuple[Dict[Tuple[int, int, int], Optional[str]],
                                 List[str]]:
-    """Check a parsed class list against A2D2's 55 colours and names.
+    """Check parsed ``((r, g, b), name)`` pairs against A2D2's 55 entries.
 
     Args:
-        class_list (list[tuple]): ``((r, g, b), name)`` pairs.
         where (str): The file (or 'class list dict'), for the messages.
         allow_unknown_classes (bool): Accept entries that are not A2D2's and
             missing entries instead of raising. Defaults to False.
@@ -329,8 +294,8 @@ def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
         else:
             categories[rgb] = None
             problems.append(_entry_problem(rgb, name))
-    missing = [f'"{_hex(rgb)}": "{name}"' for rgb, name in _A2D2_PARSED
-               if rgb not in categories]
+    missing = [f'"{rgb_to_hex(rgb)}": "{name}"'
+               for rgb, name in _A2D2_PARSED if rgb not in categories]
     if missing:
         shown = ', '.join(missing[:_MAX_LISTED])
         more = ('' if len(missing) <= _MAX_LISTED else
@@ -368,28 +333,14 @@ def class_list_key(class_list: Union[str, Dict[str, str], None]) -> tuple:
     return ('file', path, stamp)
 
 
-def _source_of(key: tuple) -> Union[str, Dict[str, str], None]:
-    if key[0] == 'builtin':
-        return None
-    if key[0] == 'dict':
-        return dict(key[1])
-    return key[1]
-
-
 @functools.lru_cache(maxsize=16)
 def checked_class_list(key: tuple, allow_unknown_classes: bool = False
                        ) -> Tuple[list, dict, Tuple[str, ...]]:
-    """Parse and check a class list once per (key, option).
-
-    Args:
-        key (tuple): :func:`class_list_key` of the class list.
-        allow_unknown_classes (bool): See :func:`check_class_list`; allowed
-            entries give one :class:`UnknownClassWarning` per file.
-
-    Returns:
-        tuple: ``parsed``, ``categories`` and ``problems``.
-    """
-    source = _source_of(key)
+    """``parsed``, ``categories`` and ``problems`` of a class list's
+    :func:`class_list_key`, once per key and option (allowed entries give
+    one :class:`UnknownClassWarning`)."""
+    source = (None if key[0] == 'builtin' else
+              dict(key[1]) if key[0] == 'dict' else key[1])
     where = ('built-in A2D2 class list' if source is None else
              'class list dict' if isinstance(source, dict) else source)
     parsed = parse_class_list(source)

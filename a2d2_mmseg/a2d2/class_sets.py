@@ -3,25 +3,18 @@
 'full' (the 38 categories), 'reduced' (:data:`REDUCED_CLASS_SET`) or a
 class-set dict; the rules are in docs/classes.md.
 """
-import difflib
 import functools
 from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Dict, Sequence, Tuple, Union
+from typing import Dict, List, NamedTuple, Tuple, Union
 
 import numpy as np
 
-from a2d2_mmseg.a2d2.class_list import (_A2D2_FULL, _MAX_LISTED, A2D2_CATEGORIES, MAX_REPR,
-                         checked_class_list, class_list_key, name_problem,
-                         short_repr)
-
-__all__ = [
-    'IGNORE_INDEX', 'REDUCED_CLASS_SET', 'REDUCED_CLASSES',
-    'NOT_SCENE_CATEGORIES', 'CLASS_SETS', 'CLASS_SET_KEYS', 'ClassSetError',
-    'ClassSet', 'class_set_key', 'class_set_spec', 'class_set_name',
-    'build_class_set', 'class_set_from_keys', 'category_lut'
-]
+from a2d2_mmseg.a2d2.class_list import (_A2D2_FULL, _MAX_LISTED,
+                                        A2D2_CATEGORIES, checked_class_list,
+                                        class_list_key, closest, name_problem,
+                                        short_repr)
 
 #: The class index of ignored pixels (mmseg's ``ignore_index``).
 IGNORE_INDEX = 255
@@ -76,32 +69,24 @@ class ClassSetError(ValueError):
     """A ``class_set`` that is not a valid class set; names the entry."""
 
 
-class ClassSet:
+class ClassSet(NamedTuple):
     """A class set over A2D2's colours: names, palette, colour -> index.
 
-    Args:
+    Attributes:
         name (str): 'full', 'reduced' or 'dict' (a class-set dict).
         classes (tuple[str]): Class names, index order.
         palette (list[list[int]]): One RGB colour per class.
         colour_to_index (dict): ``(r, g, b) -> class index or 255``.
         category_to_index (dict): A2D2 category name -> index or 255.
         unknown_entries (tuple[str]): How the class list differs from A2D2's
-            (entries allowed as 255). Defaults to ().
+            (entries allowed as 255).
     """
-
-    def __init__(self,
-                 name: str,
-                 classes: Sequence[str],
-                 palette: Sequence[Sequence[int]],
-                 colour_to_index: Dict[Tuple[int, int, int], int],
-                 category_to_index: Dict[str, int],
-                 unknown_entries: Sequence[str] = ()) -> None:
-        self.name = name
-        self.classes = tuple(classes)
-        self.palette = [list(p) for p in palette]
-        self.colour_to_index = dict(colour_to_index)
-        self.category_to_index = dict(category_to_index)
-        self.unknown_entries = tuple(unknown_entries)
+    name: str
+    classes: Tuple[str, ...]
+    palette: List[List[int]]
+    colour_to_index: Dict[Tuple[int, int, int], int]
+    category_to_index: Dict[str, int]
+    unknown_entries: Tuple[str, ...] = ()
 
     @property
     def metainfo(self) -> dict:
@@ -111,15 +96,6 @@ class ClassSet:
     def __repr__(self) -> str:
         return (f'ClassSet(name={self.name!r}, '
                 f'num_classes={len(self.classes)})')
-
-
-def _closest(name: str, known: Sequence[str]) -> str:
-    """The entry of ``known`` most like ``name`` (case-insensitive)."""
-    folded = {k.casefold(): k for k in known}
-    match = difflib.get_close_matches(str(name)[:MAX_REPR].casefold(),
-                                      list(folded),
-                                      n=1, cutoff=0)
-    return folded[match[0]] if match else known[0]
 
 
 def _names(value, what: str) -> Tuple[str, ...]:
@@ -141,7 +117,7 @@ def _category(name: str, where: str) -> str:
         raise ClassSetError(
             f'class_set: {where}: {short_repr(name)} is not one of A2D2\'s 38 '
             f'categories (closest known category: '
-            f'"{_closest(name, A2D2_CATEGORIES)}")')
+            f'"{closest(name, A2D2_CATEGORIES)}")')
     return name
 
 
@@ -151,7 +127,7 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
     if unknown:
         raise ClassSetError(
             f'class_set: unknown key(s) {short_repr(unknown)} (closest: '
-            f'{short_repr([_closest(k, CLASS_SET_KEYS) for k in unknown[:3]])}'
+            f'{short_repr([closest(k, CLASS_SET_KEYS) for k in unknown[:3]])}'
             f'); a class-set dict has {list(CLASS_SET_KEYS)}')
     if 'classes' not in spec:
         raise ClassSetError("class_set: a class-set dict needs 'classes'")
@@ -186,7 +162,7 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
             raise ClassSetError(
                 f'class_set: groups[{short_repr(cls)}]: {short_repr(cls)} is '
                 'not in \'classes\' '
-                f'(closest class: "{_closest(cls, classes)}")')
+                f'(closest class: "{closest(cls, classes)}")')
         for cat in _names(members, f'groups[{cls!r}]'):
             place(_category(cat, f'groups[{cls!r}]'), f'groups[{cls!r}]')
     ignore = _names(spec.get('ignore', ()), "'ignore'")
@@ -195,12 +171,12 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
     others = spec.get('others')
     if others is not None and (not isinstance(others, str) or (
             others != 'ignore' and others not in seen)):
-        closest = (f' (closest class: "{_closest(others, classes)}")'
-                   if isinstance(others, str) else '')
+        hint = (f' (closest class: "{closest(others, classes)}")'
+                if isinstance(others, str) else '')
         raise ClassSetError(
             f"class_set: others={short_repr(others)} is neither a class of "
             "'classes' "
-            f"nor 'ignore'{closest}")
+            f"nor 'ignore'{hint}")
     left = [c for c in A2D2_CATEGORIES if c not in placed]
     if left and others is None:
         raise ClassSetError(
@@ -236,15 +212,9 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
 
 
 def class_set_key(class_set) -> Union[str, tuple]:
-    """Check a ``class_set`` argument; return its hashable canonical form.
-
-    Args:
-        class_set (str | dict): 'full', 'reduced' or a class-set dict (any
-            mapping).
-
-    Returns:
-        str | tuple: 'full', or a tuple for a class-set dict ('reduced' is
-        :data:`REDUCED_CLASS_SET`'s); equal for equal class sets.
+    """Check a ``class_set`` argument ('full', 'reduced' or a class-set
+    mapping); return its hashable canonical form, equal for equal class
+    sets: 'full', or a tuple ('reduced': :data:`REDUCED_CLASS_SET`'s).
 
     Raises:
         ClassSetError: Not a class set; the message names the entry.
@@ -298,9 +268,6 @@ def build_class_set(class_set: Union[str, Mapping] = 'full',
             with an :class:`UnknownClassWarning` instead of raising
             :class:`~.class_list.UnknownClassError`. Defaults to False.
 
-    Returns:
-        ClassSet: The class set.
-
     Raises:
         ClassSetError: ``class_set`` is not a valid class set.
     """
@@ -342,23 +309,15 @@ def class_set_from_keys(cs_key: Union[str, tuple], key: tuple,
               category_to_index[categories[rgb]])
         for rgb, _ in parsed
     }
-    return ClassSet(name, classes, palette, colour_to_index,
+    return ClassSet(name, tuple(classes), palette, colour_to_index,
                     category_to_index, problems)
 
 
 def category_lut(class_set: Union[str, Mapping] = 'full',
                  class_list: Union[str, Dict[str, str], None] = None,
                  allow_unknown_classes: bool = False) -> np.ndarray:
-    """A 256-entry uint8 table: full-category index -> ``class_set`` index.
-
-    Args:
-        class_set (str | dict): See :func:`build_class_set`.
-        class_list (str | dict | None): See :func:`build_class_set`.
-        allow_unknown_classes (bool): See :func:`build_class_set`.
-
-    Returns:
-        np.ndarray: ``[256]`` uint8; 255 maps to 255.
-    """
+    """A ``[256]`` uint8 table: full-category index -> ``class_set`` index
+    (255 -> 255); arguments as :func:`build_class_set`'s."""
     full = build_class_set('full', class_list, allow_unknown_classes)
     target = build_class_set(class_set, class_list, allow_unknown_classes)
     lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)

@@ -6,18 +6,14 @@ table indexed by ``R << 16 | G << 8 | B``, built once per process.
 import functools
 import sys
 from collections.abc import Mapping
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Tuple, Union
 
 import cv2
 import numpy as np
 
 from a2d2_mmseg.a2d2.class_list import class_list_key
-from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, class_set_from_keys, class_set_key
-
-__all__ = [
-    'MAX_SNAP_DISTANCE', 'pack_rgb', 'pack_bgr', 'ColourMapper',
-    'mapper_from_keys', 'get_mapper'
-]
+from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, class_set_from_keys,
+                                        class_set_key)
 
 # Internal marker for colours that are in no palette; never leaves this module
 # (the mapper rewrites it to IGNORE_INDEX after counting).
@@ -92,18 +88,10 @@ class ColourMapper:
         keep = hi == lo
         lut[packed[keep]] = hi[keep].astype(np.uint8)
 
-    def map_packed(self, packed: np.ndarray,
-                   out: Optional[np.ndarray] = None) -> np.ndarray:
-        """Look up packed ``R << 16 | G << 8 | B`` colours (uint32)."""
-        return np.take(self.lut, packed, out=out)
-
     def __call__(self, rgb: np.ndarray, channel_order: str = 'rgb'
                  ) -> Tuple[np.ndarray, Dict[Tuple[int, int, int], int]]:
-        """Map an RGB (or BGR) label image to class indices.
-
-        Args:
-            rgb (np.ndarray): uint8 label ``[H, W, 3]``.
-            channel_order (str): 'rgb' or 'bgr' (OpenCV's decode order).
+        """Map a uint8 ``[H, W, 3]`` RGB (``channel_order='bgr'``: OpenCV's
+        BGR) label to class indices.
 
         Returns:
             tuple: ``index`` (uint8 ``[H, W]``, 255 where ignored or unknown)
@@ -113,20 +101,14 @@ class ColourMapper:
             raise ValueError(f'expected a uint8 [H, W, 3] label, got dtype '
                              f'{rgb.dtype} and shape {tuple(rgb.shape)}')
         packed = pack_bgr(rgb) if channel_order == 'bgr' else pack_rgb(rgb)
-        index = self.map_packed(packed)
-        return index, self.count_unknown(index, packed)
-
-    @staticmethod
-    def count_unknown(index: np.ndarray, packed: np.ndarray
-                      ) -> Dict[Tuple[int, int, int], int]:
-        """Turn the unknown marker into 255 in place; return the colours."""
+        index = np.take(self.lut, packed)
         unknown = index == _UNKNOWN
         if not unknown.any():
-            return {}
+            return index, {}
         colours, counts = np.unique(packed[unknown], return_counts=True)
         index[unknown] = IGNORE_INDEX
-        return {(int(c >> 16), int((c >> 8) & 255), int(c & 255)): int(n)
-                for c, n in zip(colours, counts)}
+        return index, {(int(c >> 16), int((c >> 8) & 255), int(c & 255)):
+                       int(n) for c, n in zip(colours, counts)}
 
 
 def pack_bgr(bgr: np.ndarray) -> np.ndarray:
@@ -157,19 +139,9 @@ def get_mapper(class_set: Union[str, Mapping] = 'full',
                class_list: Union[str, Dict[str, str], None] = None,
                snap_distance: float = 0,
                allow_unknown_classes: bool = False) -> ColourMapper:
-    """The process-wide :class:`ColourMapper` for a class list and class set.
-
-    Args:
-        class_set (str | dict): See :func:`~.class_sets.build_class_set`.
-        class_list (str | dict | None): See
-            :func:`~.class_list.parse_class_list`.
-        snap_distance (float): See :class:`ColourMapper`.
-        allow_unknown_classes (bool): See
-            :func:`~.class_sets.build_class_set`.
-
-    Returns:
-        ColourMapper: The shared mapper (16 MiB table built once).
-    """
+    """The process-wide :class:`ColourMapper` (16 MiB table built once) of a
+    class set and class list (as :func:`~.class_sets.build_class_set`'s)
+    and ``snap_distance`` (as :class:`ColourMapper`'s)."""
     return mapper_from_keys(class_set_key(class_set),
                             class_list_key(class_list), float(snap_distance),
                             bool(allow_unknown_classes))

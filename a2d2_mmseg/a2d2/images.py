@@ -28,15 +28,11 @@ _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 # imread flags by name (mmcv's names included); every colour or grayscale
 # flag carries IMREAD_IGNORE_ORIENTATION, and IMREAD_UNCHANGED never applies
 # the orientation.
-_FLAGS = {
-    'color': cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION,
-    'color_ignore_orientation':
-    cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION,
-    'grayscale': cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION,
-    'grayscale_ignore_orientation':
-    cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION,
-    'unchanged': cv2.IMREAD_UNCHANGED,
-}
+_FLAGS = {f'{name}{suffix}': flag | cv2.IMREAD_IGNORE_ORIENTATION
+          for name, flag in (('color', cv2.IMREAD_COLOR),
+                             ('grayscale', cv2.IMREAD_GRAYSCALE))
+          for suffix in ('', '_ignore_orientation')}
+_FLAGS['unchanged'] = cv2.IMREAD_UNCHANGED
 #: The ``flag`` names :func:`imdecode_no_orientation` accepts.
 COLOR_TYPES = tuple(_FLAGS)
 
@@ -78,11 +74,8 @@ def png_colour_type(data: bytes) -> Optional[str]:
 
 
 def png_structure_error(data: bytes) -> Optional[str]:
-    """Why PNG bytes are truncated or corrupt at the chunk level, or None.
-
-    Walks the chunk headers only, so a corrupt chunk length never makes
-    OpenCV allocate what it claims.
-    """
+    """Why PNG bytes are truncated or corrupt (chunk headers only), or
+    None."""
     if not data.startswith(PNG_SIGNATURE):
         return 'no PNG signature'
     pos, end, first = len(PNG_SIGNATURE), len(data), True
@@ -137,12 +130,6 @@ def jpeg_size(data: bytes) -> Optional[Tuple[int, int]]:
     return None
 
 
-def image_size(data: bytes) -> Optional[Tuple[int, int]]:
-    """``(width, height)`` from a PNG or JPEG header, else None."""
-    size = png_size(data)
-    return size if size is not None else jpeg_size(data)
-
-
 def _format_of(data: bytes) -> str:
     if data.startswith(PNG_SIGNATURE):
         return 'PNG'
@@ -155,7 +142,7 @@ def structure_error(data: bytes) -> Optional[str]:
     """Why PNG or JPEG bytes are truncated or corrupt, or None.
 
     A JPEG must end with its end-of-image marker (OpenCV would fill the
-    missing rows with grey); other formats are left to the decoder.
+    missing rows with grey).
     """
     fmt = _format_of(data)
     if fmt == 'PNG':
@@ -174,25 +161,21 @@ def check_header_size(data: bytes,
     """Check the size a PNG or JPEG header declares, before decoding.
 
     Args:
-        data (bytes): The encoded file.
-        path (str): Its path, for the error message.
         expected_size (tuple[int, int], optional): ``(width, height)`` the
-            file must have (its paired image's). Defaults to None.
-        expected_from (str): Where ``expected_size`` comes from.
+            file must have (its paired image's, from ``expected_from``).
         max_side (int, optional): Largest side accepted; None for no limit.
-            Defaults to :data:`MAX_IMAGE_SIDE`.
         kind (str): 'image' or 'label': the error class and wording.
 
     Returns:
-        tuple[int, int] | None: The declared ``(width, height)``, or None
-        when the format is neither PNG nor JPEG.
+        tuple[int, int] | None: The declared ``(width, height)``; None for
+        neither PNG nor JPEG.
 
     Raises:
         A2D2ImageError | A2D2LabelError: Empty, not ``expected_size`` or
             above ``max_side``.
     """
     error = _ERRORS[kind]
-    size = image_size(data)
+    size = png_size(data) or jpeg_size(data)
     if size is None:
         return None
     width, height = size
@@ -229,15 +212,11 @@ def imdecode_no_orientation(data: bytes,
     before any pixel buffer is allocated.
 
     Args:
-        data (bytes): The encoded file.
-        path (str): Its path, named in every error.
+        data (bytes): The encoded file; ``path`` is named in every error.
         flag (str): 'color' (BGR uint8, the default), 'grayscale' or
             'unchanged'; mmcv's '*_ignore_orientation' names are accepted.
-        expected_size (tuple[int, int], optional): ``(width, height)`` the
-            file must have. Defaults to None.
-        expected_from (str): Where ``expected_size`` comes from.
-        max_side (int, optional): See :func:`check_header_size`.
-        kind (str): 'image' or 'label'. Defaults to 'image'.
+        expected_size, expected_from, max_side, kind: See
+            :func:`check_header_size`.
 
     Returns:
         np.ndarray: ``[H, W, 3]`` BGR (colour) or ``[H, W]`` pixels.
@@ -278,20 +257,8 @@ def read_image_file(path: str,
                     flag: str = 'color',
                     max_side: Optional[int] = MAX_IMAGE_SIDE,
                     kind: str = 'image') -> np.ndarray:
-    """Read a local file and decode it with :func:`imdecode_no_orientation`.
-
-    Args:
-        path (str): The file.
-        flag (str): See :func:`imdecode_no_orientation`.
-        max_side (int, optional): See :func:`imdecode_no_orientation`.
-        kind (str): 'image' or 'label'.
-
-    Returns:
-        np.ndarray: The decoded pixels in stored orientation.
-
-    Raises:
-        A2D2ImageError | A2D2LabelError: Missing, unreadable or unusable.
-    """
+    """Read a local file and decode it with :func:`imdecode_no_orientation`
+    (same arguments); a missing or unreadable file raises its error too."""
     error = _ERRORS[kind]
     try:
         with open(path, 'rb') as f:

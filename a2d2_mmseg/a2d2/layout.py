@@ -6,14 +6,14 @@ scanner of a tree. Cameras, scene lists and seed splits: :mod:`.scenes`.
 """
 import glob
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file
+from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
 from a2d2_mmseg.a2d2.scanning import (Problems, Scan, scan_flat,
                                       scan_scene_tree, scan_seed_list)
-from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, ANY_LABEL_RE, SEED_SPLITS,
-                                    A2D2LayoutError, parse_cameras,
-                                    resolve_scenes, resolve_seed_split)
+from a2d2_mmseg.a2d2.scenes import (SEED_SPLITS, A2D2LayoutError,
+                                    parse_cameras, resolve_scenes,
+                                    resolve_seed_split)
 
 RAW_DIR = 'camera_lidar_semantic'
 BBOX_DIR = 'camera_lidar_semantic_bboxes'
@@ -40,13 +40,12 @@ class Layout:
     Attributes:
         name (str): The config-facing name (``layout=``).
         label_format (str): 'rgb', 'index' or 'npy' (:data:`.labels.FORMATS`).
-        seed_splits (bool): Its split is a seed folder or list
-            (:func:`~.scenes.resolve_seed_split`), not a scene list.
+        seed_splits (bool): Its split is a seed folder or list, not a scene
+            list; ``split_lists``: a list file.
         stored_masks (bool): Its masks keep their own size (``mask_size=
             'stored'`` allowed, and the default).
         marker (str, optional): The marker file of a converter output.
         top (str): What ``data_root`` holds for it.
-        split_lists (bool): Its seed splits are list files.
         class_list_dirs (tuple[str]): Where ``class_list.json`` may be, in
             order; empty: none is used.
     """
@@ -88,6 +87,19 @@ class Layout:
         """The seed splits a tree holds (seed layouts)."""
         return []
 
+    def splits(self, data_root: str, scenes, seed_split: Optional[str]
+               ) -> Tuple[List[Optional[str]], object]:
+        """``(splits, scenes)`` to scan: ``[None]`` without seed splits, else
+        the split ``seed_split`` or ``scenes`` names
+        (:func:`~.scenes.resolve_seed_split`), or every split there."""
+        if not self.seed_splits:
+            return [None], scenes
+        if seed_split is not None or (isinstance(scenes, str) and scenes in
+                                      SEED_SPLITS + ('val', )):
+            split, scenes = resolve_seed_split(scenes, seed_split)
+            return [split], scenes
+        return self.splits_there(data_root), scenes
+
     def mask_size(self, mask_size: Optional[str] = None) -> str:
         """A ``mask_size`` resolved for this layout (None: its default).
 
@@ -106,23 +118,21 @@ class Layout:
 
     def scan(self, data_root: str, scenes: Optional[List[str]] = None,
              cameras: Sequence[str] = ('front_center', ),
-             split: Optional[str] = None) -> Scan:
-        """The frames and problems of one tree (or one seed split of it).
+             split: Union[None, str, List[str]] = None) -> Scan:
+        """The frames and problems of one tree (or of seed splits of it).
 
         Args:
-            data_root (str): The dataset root.
             scenes (list[str], optional): Scene names; None for all.
-            cameras (Sequence[str]): Camera names.
-            split (str, optional): The seed split (seed layouts).
-
-        Returns:
-            Scan: The frames and the problems.
+            split (str | list[str], optional): The seed split, or a list of
+                them (seed layouts; the Scan's ``split`` is then None).
         """
         found = Problems()
-        frames = self._frames(data_root, scenes, parse_cameras(cameras),
-                              split, found)
-        return Scan(self.name, split, self.label_format, frames, found.items,
-                    found.errors)
+        cameras = parse_cameras(cameras)
+        frames = []
+        for one in split if isinstance(split, list) else [split]:
+            frames += self._frames(data_root, scenes, cameras, one, found)
+        return Scan(self.name, None if isinstance(split, list) else split,
+                    self.label_format, frames, found.items, found.errors)
 
     def _frames(self, data_root, scenes, cameras, split, found):
         raise NotImplementedError
@@ -216,7 +226,7 @@ class ConvertedLayout(Layout):
     def _frames(self, data_root, scenes, cameras, split, found):
         return scan_flat(osp.join(data_root, 'images'),
                          osp.join(data_root, 'labels'), scenes, cameras,
-                         found, ANY_IMG_RE, ANY_LABEL_RE)
+                         found)
 
 
 class SeedLayout(Layout):
@@ -292,14 +302,8 @@ def check_layout_name(layout: str) -> None:
 
 
 def get_layout(layout: str, data_root: Optional[str] = None) -> Layout:
-    """The layout object of a ``layout=`` value.
-
-    Args:
-        layout (str): One of :data:`LAYOUTS`; 'auto' needs ``data_root``.
-        data_root (str, optional): The dataset root (must be a folder).
-
-    Returns:
-        Layout: The arrangement.
+    """The :class:`Layout` of a ``layout=`` value ('auto' needs
+    ``data_root``, which must be a folder).
 
     Raises:
         ValueError: An unknown layout name.
@@ -314,13 +318,22 @@ def get_layout(layout: str, data_root: Optional[str] = None) -> Layout:
 
 
 def read_converted_meta(data_root: str) -> dict:
-    """Read ``a2d2_converted.json`` of a converter output tree."""
+    """Read ``a2d2_converted.json`` of a converter output tree.
+
+    Raises:
+        A2D2LayoutError: Unreadable, not this converter's, or masks that do
+            not hold the full class set.
+    """
     path = osp.join(data_root, CONVERTED_MARKER)
     meta = parse_json(
         read_small_file(path, A2D2LayoutError, 'converter marker not found',
                         'cannot read'), path, A2D2LayoutError)
     if not isinstance(meta, dict) or meta.get('format') != 'a2d2_mmseg':
         raise A2D2LayoutError(f'{path}: not an a2d2_mmseg converter marker')
+    if meta.get('class_set', 'full') != 'full':
+        raise A2D2LayoutError(
+            f'{path}: converted masks must hold the full class set, got '
+            f"{short_repr(meta.get('class_set'))}")
     return meta
 
 
@@ -332,12 +345,10 @@ def scan(data_root: str,
     """Find the frames of any layout, and every problem of the tree.
 
     Args:
-        data_root (str): The dataset root.
         layout (str): One of :data:`LAYOUTS`. Defaults to 'auto'.
         scenes: As :func:`~.scenes.resolve_scenes` (seed layouts:
-            :func:`~.scenes.resolve_seed_split`).
+            :func:`~.scenes.resolve_seed_split` with ``seed_split``).
         cameras: As :func:`~.scenes.parse_cameras`.
-        seed_split (str, optional): The seed layouts' split.
 
     Returns:
         Scan: The frames and the problems

@@ -12,9 +12,6 @@ import numpy as np
 
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE, A2D2LabelError
 
-__all__ = ['NPY_MAX_HEADER', 'check_npy_header', 'read_npy_file',
-           'load_npy_mask']
-
 _NPY_MAGIC = b'\x93NUMPY'
 #: The longest .npy header read (numpy's own limit; a mask's is ~128 B).
 NPY_MAX_HEADER = 10000
@@ -22,8 +19,7 @@ NPY_MAX_HEADER = 10000
 
 def _class_axis(shape: Tuple[int, ...], path: str,
                 num_classes: Optional[int]) -> int:
-    """The class axis (0 or 2) of a one-hot shape: the one with
-    ``num_classes``."""
+    """The class axis (0 or 2) of a one-hot shape."""
     if num_classes is None:
         raise A2D2LabelError(
             f'{path}: a one-hot mask of shape {shape} needs the number '
@@ -58,14 +54,9 @@ def check_npy_header(f: BinaryIO,
 
     Args:
         f (BinaryIO): The file (or a ``BytesIO`` of it), at its start.
-        path (str): Its path, named in every error.
-        file_size (int): The file's size in bytes.
         expected_size (tuple[int, int], optional): ``(width, height)`` of the
-            paired image; None when not known.
-        expected_from (str): The paired image's path, for the message.
+            paired image ``expected_from``; None when not known.
         max_side (int, optional): Largest side accepted; None for no limit.
-        num_classes (int, optional): The class count (the one-hot axis).
-        mask_size (str): 'image' or 'stored', as above.
 
     Returns:
         tuple[int, ...]: The declared shape.
@@ -142,19 +133,8 @@ def read_npy_file(path: str,
                   max_side: Optional[int] = MAX_IMAGE_SIDE,
                   num_classes: Optional[int] = None,
                   mask_size: str = 'image') -> bytes:
-    """The bytes of a local .npy mask, its header checked before the rest.
-
-    Args:
-        path (str): The file.
-        expected_size, expected_from, max_side, num_classes, mask_size: See
-            :func:`check_npy_header`.
-
-    Returns:
-        bytes: The whole file (for :func:`load_npy_mask`).
-
-    Raises:
-        A2D2LabelError: Missing, unreadable, empty, or its header is refused.
-    """
+    """The bytes of a local .npy mask, its header checked first
+    (:func:`check_npy_header`'s arguments); for :func:`load_npy_mask`."""
     try:
         with open(path, 'rb') as f:
             size = os.fstat(f.fileno()).st_size
@@ -183,12 +163,7 @@ def _one_hot_to_index(arr: np.ndarray, path: str,
     """Class indices of a one-hot mask, ``[H, W, C]`` or ``[C, H, W]``."""
     if _class_axis(arr.shape, path, num_classes) == 0:
         arr = np.moveaxis(arr, 0, -1)
-    if arr.dtype != np.bool_:
-        binary = (arr == 0) | (arr == 1)
-        counts = (arr == 1).sum(-1)
-        bad = (counts != 1) | ~binary.all(-1)
-    else:
-        bad = arr.sum(-1) != 1
+    bad = ((arr == 1).sum(-1) != 1) | ~((arr == 0) | (arr == 1)).all(-1)
     if bad.any():
         y, x = np.unravel_index(int(np.argmax(bad)), bad.shape)
         values = arr[y, x].tolist()
@@ -210,14 +185,10 @@ def load_npy_mask(data: bytes,
 
     Args:
         data (bytes): The file (:func:`read_npy_file`).
-        path (str): Its path, named in every error.
-        max_side (int, optional): Largest side accepted from the header.
         num_classes (int, optional): The class count; needed for a one-hot
             mask (integer, bool or float 0/1 values).
-        expected_size (tuple[int, int], optional): See
+        max_side, expected_size, expected_from, mask_size: See
             :func:`check_npy_header`.
-        expected_from (str): The paired image's path, for the message.
-        mask_size (str): 'image' or 'stored'.
 
     Returns:
         np.ndarray: uint8 ``[H, W]`` class indices (values checked by the

@@ -11,11 +11,9 @@ import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Union
 
 from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
-from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, CAMERA_OF_TOKEN,
-                                    A2D2LayoutError, SplitList, file_re)
-
-__all__ = ['Problems', 'Scan', 'scan_scene_tree', 'scan_flat',
-           'scan_seed_list']
+from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, ANY_LABEL_RE,
+                                    CAMERA_OF_TOKEN, A2D2LayoutError,
+                                    SplitList, file_re)
 
 # Further problems listed in an A2D2LayoutError's note.
 _MAX_NOTED = 5
@@ -208,15 +206,14 @@ def scan_scene_tree(root: str, scenes: Optional[List[str]],
 
 def scan_flat(images_root: str, labels_root: str,
               scenes: Optional[List[str]], cameras: Sequence[str],
-              found: Problems, img_re: 're.Pattern',
-              label_re: 're.Pattern') -> List[dict]:
+              found: Problems) -> List[dict]:
     """Frames of ``images_root/<scene>/`` and ``labels_root/<scene>/`` (all
     cameras)."""
     frames = []
     for scene in _select_scenes(images_root, scenes, found):
-        images = _index(osp.join(images_root, scene), img_re,
+        images = _index(osp.join(images_root, scene), ANY_IMG_RE,
                         osp.basename(images_root), scene, found, cameras)
-        labels = _index(osp.join(labels_root, scene), label_re,
+        labels = _index(osp.join(labels_root, scene), ANY_LABEL_RE,
                         osp.basename(labels_root), scene, found, cameras)
         if images is not None and labels is not None:
             for cam in cameras:

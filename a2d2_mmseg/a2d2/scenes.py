@@ -46,15 +46,9 @@ class A2D2LayoutError(ValueError):
 
 def parse_cameras(cameras: Union[str, Sequence[str], None] = None
                   ) -> Tuple[str, ...]:
-    """Turn a ``cameras`` argument (or a ``--cameras`` value) into names.
-
-    Args:
-        cameras (str | Sequence[str] | None): 'all', camera names (a sequence
-            or one comma-separated string), or None for
-            ``('front_center',)``.
-
-    Returns:
-        tuple[str]: Camera names of :data:`CAMERAS`.
+    """Camera names of :data:`CAMERAS` from a ``cameras`` argument (or a
+    ``--cameras`` value): 'all', names (a sequence or one comma-separated
+    string), or None for ``('front_center',)``.
 
     Raises:
         ValueError: An unknown or repeated camera name, or no camera.
@@ -81,13 +75,8 @@ def parse_cameras(cameras: Union[str, Sequence[str], None] = None
 
 
 def read_scene_list(path: str) -> List[str]:
-    """Read a scene list file (UTF-8, one scene a line, '#' comments).
-
-    Args:
-        path (str): The file.
-
-    Returns:
-        list[str]: The scene names in file order.
+    """The scene names of a scene list file (UTF-8, one scene a line, '#'
+    comments), in file order.
 
     Raises:
         A2D2LayoutError: Missing, unreadable, not UTF-8, empty, or a scene
@@ -133,14 +122,9 @@ def resolve_scenes(scenes: Union[None, str, Sequence[str]],
                    data_root: str = '') -> Optional[List[str]]:
     """Turn the ``scenes`` argument into a list of names (None = all).
 
-    Args:
-        scenes: None; scene folder names; 'train' / 'val' / 'test' (a
-            :class:`SplitList`); or a scene list file (relative to
-            ``data_root`` first, then the working directory).
-        data_root (str): The dataset root.
-
-    Returns:
-        list[str] | None: The scene names.
+    ``scenes``: None; scene folder names; 'train' / 'val' / 'test' (a
+    :class:`SplitList`); or a scene list file (relative to ``data_root``
+    first, then the working directory).
     """
     if scenes is None:
         return None
@@ -188,18 +172,11 @@ def parse_scenes_option(value: Optional[str],
 def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
                        seed_split: Optional[str]
                        ) -> Tuple[str, Union[None, str, Sequence[str]]]:
-    """The split and scene filter of a seed layout.
+    """``(split, scenes)`` of a seed layout (``scenes`` None: the whole split).
 
     ``scenes='train'`` / ``'test'`` / ``'special'`` selects that split whole;
     ``'val'`` is an error; otherwise ``seed_split`` is required and
     ``scenes`` selects within it (docs/dataset_prepare.md).
-
-    Args:
-        scenes: The dataset's ``scenes`` argument.
-        seed_split (str, optional): The dataset's ``seed_split`` argument.
-
-    Returns:
-        tuple: ``(split, scenes)``; ``scenes`` is None for the whole split.
 
     Raises:
         A2D2LayoutError: As above, or an unknown ``seed_split``.
@@ -229,8 +206,3 @@ def resolve_seed_split(scenes: Union[None, str, Sequence[str]],
             "scenes='train'/'test'/'special')")
     return seed_split, scenes
 
-
-def names_seed_split(scenes, seed_split: Optional[str]) -> bool:
-    """Whether ``seed_split`` or ``scenes`` names one seed split (or 'val')."""
-    return seed_split is not None or (isinstance(scenes, str) and scenes in
-                                      SEED_SPLITS + ('val', ))

@@ -9,8 +9,6 @@ from a2d2_mmseg.a2d2 import (IGNORE_INDEX, A2D2LayoutError, build_class_set,
                              check_layout_name, class_set_name,
                              class_set_spec, get_layout,
                              parse_cameras, read_converted_meta, scan)
-from a2d2_mmseg.a2d2.class_list import short_repr
-
 
 
 @DATASETS.register_module()
@@ -111,15 +109,8 @@ class A2D2Dataset(BaseSegDataset):
         return self._layout.class_list_path(data_root)
 
     def get_label_map(self, new_classes: Optional[Sequence] = None):
-        """Map the class set's indices onto a user-selected subset.
-
-        Args:
-            new_classes (Sequence[str], optional): The selected classes.
-
-        Returns:
-            dict | None: Class set index -> subset index (255 for classes left
-            out); None when nothing is selected.
-        """
+        """Class set index -> index in the selected ``new_classes`` (255 for
+        classes left out); None when nothing is selected."""
         old_classes = list(self._class_set.classes)
         if new_classes is None or list(new_classes) == old_classes:
             return None
@@ -140,36 +131,22 @@ class A2D2Dataset(BaseSegDataset):
         pass
 
     def load_data_list(self) -> List[dict]:
-        """Scan the tree once; a problem of it raises ``A2D2LayoutError``.
-
-        Returns:
-            list[dict]: One dict per frame with ``img_path``, ``seg_map_path``,
-            ``scene``, ``camera``, ``frame`` (and ``split`` for seed layouts).
-        """
+        """Scan the tree once: one dict per frame (``img_path``,
+        ``seg_map_path``, ``scene``, ``camera``, ``frame``, seed layouts:
+        ``split``); a problem of the tree raises ``A2D2LayoutError``."""
         data_root = self.data_root
         if self._layout.marker:
-            meta = read_converted_meta(data_root)
-            if meta.get('class_set', 'full') != 'full':
-                raise A2D2LayoutError(
-                    f"{osp.join(data_root, self._layout.marker)}: converted "
-                    f"masks must hold the full class set, got "
-                    f"{short_repr(meta.get('class_set'))}")
+            read_converted_meta(data_root)
         found = scan(data_root, self.resolved_layout, self.scenes_arg,
                      self.cameras, self.seed_split)
         self.resolved_split = found.split
         return found.raise_problems()
 
     def get_data_info(self, idx: int) -> dict:
-        """One frame's data info, with what every frame shares.
-
-        Args:
-            idx (int): The frame's index.
-
-        Returns:
-            dict: The frame's keys and ``label_format``, ``class_set``,
-            ``class_list``, ``allow_unknown_classes``, ``mask_size``,
-            ``label_map``, ``reduce_zero_label``, ``seg_fields``.
-        """
+        """Frame ``idx``'s data info, with what every frame shares:
+        ``label_format``, ``class_set``, ``class_list``,
+        ``allow_unknown_classes``, ``mask_size``, ``label_map``,
+        ``reduce_zero_label``, ``seg_fields``."""
         info = super().get_data_info(idx)
         info.update(
             label_format=self.label_format,

@@ -4,15 +4,15 @@ Where the dataset stops at the first problem, :func:`check` looks at every
 scene and file (:mod:`.tree`, :mod:`.frame`), decoding as the dataset
 does; each problem has a kind of :data:`KINDS`; :mod:`.report` formats it.
 """
-from a2d2_mmseg.a2d2.check.frame import check_frame, check_image, check_label
+from a2d2_mmseg.a2d2.check.frame import check_frame
 from a2d2_mmseg.a2d2.check.kinds import ERROR, KINDS, MAX_SHOWN, WARNING
-from a2d2_mmseg.a2d2.check.report import (build_report, format_report, printable,
-                     printable_report, quiet_opencv, write_json_atomic)
-from a2d2_mmseg.a2d2.check.tree import check, check_class_list, run_frame_checks, scan
+from a2d2_mmseg.a2d2.check.report import (format_report, printable,
+                                          printable_report, quiet_opencv,
+                                          write_json_atomic)
+from a2d2_mmseg.a2d2.check.tree import check
 
 __all__ = [
     'check', 'format_report', 'printable', 'printable_report',
-    'write_json_atomic', 'quiet_opencv', 'build_report', 'check_frame',
-    'check_image', 'check_label', 'check_class_list', 'scan',
-    'run_frame_checks', 'KINDS', 'ERROR', 'WARNING', 'MAX_SHOWN'
+    'write_json_atomic', 'quiet_opencv', 'check_frame', 'KINDS', 'ERROR',
+    'WARNING', 'MAX_SHOWN'
 ]

@@ -5,14 +5,12 @@ exactly what training refuses, naming every file.
 """
 from typing import Dict, List, Optional, Tuple
 
-from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
+from a2d2_mmseg.a2d2.class_list import rgb_to_hex
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
 from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2ImageError,
-                                    A2D2LabelError, imdecode_no_orientation,
-                                    png_colour_type)
-from a2d2_mmseg.a2d2.labels import (decode_index_mask, decode_rgb_label,
-                                    out_of_range_values)
+                                    A2D2LabelError, imdecode_no_orientation)
+from a2d2_mmseg.a2d2.labels import decode_png_label, out_of_range_values
 from a2d2_mmseg.a2d2.npy_masks import load_npy_mask, read_npy_file
 from a2d2_mmseg.a2d2.check.kinds import problem
 
@@ -38,16 +36,8 @@ def _read(path: str, problems: List[dict]) -> Optional[bytes]:
 
 def check_image(path: str, problems: List[dict],
                 max_side: Optional[int]) -> Optional[Tuple[int, int]]:
-    """Decode a camera image fully, as ``LoadA2D2ImageFromFile`` does.
-
-    Args:
-        path (str): The image.
-        problems (list[dict]): Problems found are appended here.
-        max_side (int, optional): Largest side accepted from the header.
-
-    Returns:
-        tuple[int, int] | None: The image's (H, W), or None when it is bad.
-    """
+    """Decode a camera image fully, as ``LoadA2D2ImageFromFile`` does;
+    return its (H, W), or None (and a problem) when it is bad."""
     data = _read(path, problems)
     if data is None:
         return None
@@ -69,6 +59,8 @@ def label_error_kind(e: A2D2LabelError) -> str:
     if e.reason in ('not_found', 'unreadable'):
         return 'unreadable_file'
     msg = str(e)
+    if msg.endswith(': not a PNG file'):
+        return 'not_png'
     # The seed's one-hot masks (load_npy_mask's messages).
     if 'not a one-hot mask' in msg:
         return 'not_one_hot'
@@ -100,73 +92,52 @@ def _unknown_colours_problem(path: str, unknown: Dict) -> dict:
 def check_label(task: dict, problems: List[dict],
                 img_shape: Optional[Tuple[int, int]] = None
                 ) -> Tuple[Optional[Tuple[int, int]], Dict]:
-    """Decode a label fully; return its size and its unknown colours.
+    """Decode a label fully; return its (H, W) (None when bad) and its
+    colours not in the class list (``{(r, g, b): pixels}``).
 
-    With ``img_shape``, a label of another size is reported from its header.
-
-    Args:
-        task (dict): See :func:`check_frame`.
-        problems (list[dict]): Problems found are appended here.
-        img_shape (tuple[int, int], optional): The paired image's (H, W).
-
-    Returns:
-        tuple: The label's (H, W) or None when it is bad, and its colours not
-        in the class list as ``{(r, g, b): pixels}``.
+    With the paired image's ``img_shape`` (H, W), a label of another size is
+    reported from its header; ``task``: see :func:`check_frame`.
     """
     path, fmt = task['seg_map_path'], task['label_format']
     max_side = task.get('max_side', MAX_IMAGE_SIDE)
     expected = (None if img_shape is None else
                 (int(img_shape[1]), int(img_shape[0])))
-    mask_size = task.get('mask_size', 'image')
-    if fmt == 'npy':
-        # The header is checked against the image before the rest is read.
-        try:
-            data = read_npy_file(path, expected, task.get('img_path'),
-                                 max_side, task['num_classes'], mask_size)
-        except A2D2LabelError as e:
-            problems.append(problem(label_error_kind(e), path, str(e)))
-            return None, {}
-    else:
-        data = _read(path, problems)
-    if data is None:
-        return None, {}
-    if fmt in ('rgb', 'index') and png_colour_type(data) is None:
-        problems.append(problem('not_png', path, f'{path}: not a PNG file'))
-        return None, {}
+    img_path, num_classes = task.get('img_path'), task['num_classes']
     unknown = {}
     try:
-        if fmt == 'rgb':
-            bgr = decode_rgb_label(data, path, expected, task.get('img_path'),
-                                   max_side)
-            if task['class_list_ok']:
-                mapper = get_mapper('full', task['class_list'],
-                                    task['snap_distance'],
-                                    task.get('allow_unknown_classes', False))
-                _, unknown = mapper(bgr, channel_order='bgr')
-            shape = bgr.shape[:2]
+        if fmt == 'npy':
+            # The header is checked against the image before the rest is read.
+            mask_size = task.get('mask_size', 'image')
+            data = read_npy_file(path, expected, img_path, max_side,
+                                 num_classes, mask_size)
+            mask = load_npy_mask(data, path, max_side, num_classes, expected,
+                                 img_path, mask_size)
         else:
-            mask = (decode_index_mask(data, path, expected,
-                                      task.get('img_path'), max_side)
-                    if fmt == 'index' else
-                    load_npy_mask(data, path, max_side,
-                                  task['num_classes'], expected,
-                                  task.get('img_path'), mask_size))
-            shape = mask.shape[:2]
-            bad = out_of_range_values(mask, task['num_classes'])
+            data = _read(path, problems)
+            if data is None:
+                return None, {}
+            mask = decode_png_label(data, path, expected, img_path, max_side,
+                                    fmt)
+        if fmt != 'rgb':
+            bad = out_of_range_values(mask, num_classes)
             if bad:
-                n = task['num_classes']
                 shown = ', '.join(f'{v}: {c}' for v, c in bad.items())
                 problems.append(problem(
                     'out_of_range_values', path,
-                    f'{path}: values outside 0..{n - 1} and {IGNORE_INDEX} '
-                    f'(value: pixels): {shown}',
+                    f'{path}: values outside 0..{num_classes - 1} and '
+                    f'{IGNORE_INDEX} (value: pixels): {shown}',
                     values={str(v): c for v, c in bad.items()}))
+        elif task['class_list_ok']:
+            mapper = get_mapper('full', task['class_list'],
+                                task['snap_distance'],
+                                task.get('allow_unknown_classes', False))
+            _, unknown = mapper(mask, channel_order='bgr')
     except A2D2LabelError as e:
         problems.append(problem(label_error_kind(e), path, str(e)))
         return None, {}
     if unknown:
         problems.append(_unknown_colours_problem(path, unknown))
-    return shape, unknown
+    return mask.shape[:2], unknown
 
 
 def check_frame(task: dict) -> dict:

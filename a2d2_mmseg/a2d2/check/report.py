@@ -4,12 +4,11 @@ import json
 import os
 import os.path as osp
 import tempfile
-from collections import OrderedDict
 from typing import Dict, List, Optional
 
 import cv2
 
-from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
+from a2d2_mmseg.a2d2.convert.summary import colour_rows, colour_table
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
 from a2d2_mmseg.a2d2.check.kinds import ERROR, KINDS, MAX_SHOWN, WARNING
 
@@ -20,27 +19,19 @@ _COLOURS_LISTED = 20
 def build_report(data_root: str, layout: Optional[str], scenes,
                  tasks: List[dict], problems: List[dict], unknown: Dict,
                  info: dict, strict: bool, elapsed: float) -> dict:
-    """Sort the problems, give each its severity and count them.
+    """The report of :func:`~.tree.check`: ``problems`` sorted in place,
+    each given its severity (``strict``: warnings are errors), and counted.
 
     Args:
-        data_root (str): The checked root (absolute).
         layout (str, optional): The layout read; None when there was none.
-        scenes: The ``scenes`` argument of the check.
         tasks (list[dict]): The per-frame tasks (counted as files).
-        problems (list[dict]): Every problem; sorted in place and given a
-            ``severity``.
         unknown (dict): ``{(r, g, b): dict(pixels, files)}``.
         info (dict): ``scenes``, ``splits`` and ``num_frames``.
-        strict (bool): Warnings count as errors.
-        elapsed (float): Seconds the check took.
-
-    Returns:
-        dict: The report (see :func:`~.tree.check`).
     """
     order = {k: i for i, k in enumerate(KINDS)}
     problems.sort(key=lambda p: (order.get(p['kind'], len(order)),
                                  str(p['path'])))
-    counts: 'OrderedDict[str, int]' = OrderedDict()
+    counts: Dict[str, int] = {}
     for p in problems:
         severity = KINDS.get(p['kind'], (ERROR, ''))[0]
         if strict and severity == WARNING:
@@ -66,12 +57,7 @@ def build_report(data_root: str, layout: Optional[str], scenes,
         num_errors=num_errors,
         num_warnings=num_warnings,
         problems=problems,
-        unknown_colours=[
-            dict(colour=rgb_to_hex(c), rgb=list(c), pixels=v['pixels'],
-                 num_files=len(v['files']), files=v['files'])
-            for c, v in sorted(unknown.items(),
-                               key=lambda kv: (-kv[1]['pixels'], kv[0]))
-        ],
+        unknown_colours=colour_rows(unknown, 'files'),
         elapsed_s=round(elapsed, 3))
 
 
@@ -83,29 +69,14 @@ def _unknown_colour_lines(unknown: List[dict]) -> List[str]:
         f'unknown colours: {len(unknown)} colour(s), {total:,} pixel(s) '
         f'(loaded as {IGNORE_INDEX}; --snap-distance maps colours just '
         'off the palette)',
-        f"  {'colour':<8} {'rgb':<16} {'pixels':>12} {'files':>6}  "
-        'examples'
     ]
-    for u in unknown[:_COLOURS_LISTED]:
-        lines.append(
-            f"  {u['colour']:<8} {str(tuple(u['rgb'])):<16} "
-            f"{u['pixels']:>12,} {u['num_files']:>6}  "
-            f"{', '.join(osp.basename(f) for f in u['files'][:3])}")
-    if len(unknown) > _COLOURS_LISTED:
-        lines.append(
-            f'  ... and {len(unknown) - _COLOURS_LISTED} more colours')
-    return lines
+    return lines + colour_table(unknown, 'files', 6, _COLOURS_LISTED,
+                                ' colours', osp.basename)
 
 
 def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
-    """The report as text: problems by kind, unknown colours, a table.
-
-    Args:
-        report (dict): A report of :func:`a2d2_mmseg.a2d2.check.check`.
-        max_shown (int): Files listed per kind of problem.
-
-    Returns:
-        str: The text, ending with ``OK: ...`` or ``FAILED: ...``.
+    """A :func:`~.tree.check` report as text: problems by kind (``max_shown``
+    files each), unknown colours, a table, then ``OK: ...`` or ``FAILED: ...``.
     """
     layout = report['layout'] or 'unknown'
     lines = [
@@ -118,7 +89,7 @@ def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
     if report.get('splits'):
         lines.append('frames per split: ' + ', '.join(
             f'{split} {n}' for split, n in report['splits'].items()))
-    by_kind: 'OrderedDict[str, List[dict]]' = OrderedDict()
+    by_kind: Dict[str, List[dict]] = {}
     for p in report['problems']:
         by_kind.setdefault(p['kind'], []).append(p)
     for kind, items in by_kind.items():
@@ -145,17 +116,9 @@ def format_report(report: dict, max_shown: int = MAX_SHOWN) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with what UTF-8 cannot encode escaped.
-
-    Lone surrogates of undecodable file names (``os.fsdecode``) show their
-    bytes as ``\\xNN``, any other as ``\\udNNN``.
-
-    Args:
-        text (str): Any text.
-
-    Returns:
-        str: ``text`` itself when it is valid UTF-8, else the escaped copy.
-    """
+    """``text`` with what UTF-8 cannot encode escaped: lone surrogates of
+    undecodable file names (``os.fsdecode``) as their bytes ``\\xNN``, any
+    other as ``\\udNNN``."""
     try:
         text.encode('utf-8')
         return text
@@ -169,14 +132,8 @@ def printable(text: str) -> str:
 
 
 def printable_report(value):
-    """A copy of a report with every string (keys too) :func:`printable`.
-
-    Args:
-        value: A report, or any of its dicts, lists, strings or numbers.
-
-    Returns:
-        The copy (tuples become lists, as in JSON).
-    """
+    """A copy of a report (or any part) with every string, keys too,
+    :func:`printable`; tuples become lists, as in JSON."""
     if isinstance(value, str):
         return printable(value)
     if isinstance(value, dict):
@@ -188,12 +145,8 @@ def printable_report(value):
 
 
 def write_json_atomic(path: str, obj) -> None:
-    """Write ``obj`` as JSON to a temp file beside ``path``, then rename it.
-
-    Args:
-        path (str): The JSON file; its folder is created if needed.
-        obj: What to write (see :func:`printable_report`).
-    """
+    """Write ``obj`` as JSON to a temp file beside ``path`` (its folder
+    created if needed), then rename it."""
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',

@@ -8,8 +8,7 @@ from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
-                                        UnknownClassWarning, hex_to_rgb,
-                                        short_repr)
+                                        UnknownClassWarning)
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
 from a2d2_mmseg.a2d2.convert.pool import run_tasks
@@ -18,8 +17,7 @@ from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_layout_name,
                                     check_mask_size, get_layout,
                                     read_converted_meta)
 from a2d2_mmseg.a2d2.scenes import (DEFAULT_SPLITS, A2D2LayoutError,
-                                    names_seed_split, parse_cameras,
-                                    resolve_scenes, resolve_seed_split)
+                                    parse_cameras, resolve_scenes)
 from a2d2_mmseg.a2d2.check.frame import check_frame
 from a2d2_mmseg.a2d2.check.kinds import MAX_SHOWN, problem
 from a2d2_mmseg.a2d2.check.report import build_report
@@ -27,18 +25,9 @@ from a2d2_mmseg.a2d2.check.report import build_report
 
 def check_class_list(path: str, problems: List[dict],
                      allow_unknown_classes: bool = False) -> Optional[int]:
-    """Validate a ``class_list.json`` as :func:`build_class_set` reads it.
-
-    Args:
-        path (str): The class list.
-        problems (list[dict]): Problems found are appended here.
-        allow_unknown_classes (bool): Entries that are not A2D2's are a
-            warning, not an error.
-
-    Returns:
-        int | None: The number of full categories, or None when the class
-        list cannot be used.
-    """
+    """Validate a ``class_list.json`` as :func:`build_class_set` reads it,
+    appending to ``problems``; the number of full categories, or None when
+    it cannot be used (``allow_unknown_classes``: as :func:`check`'s)."""
     if not osp.isfile(path):
         problems.append(problem('class_list_missing', path,
                                 f'{path}: class_list.json not found'))
@@ -75,16 +64,14 @@ NO_SPLIT = 'no split list'
 def frames_per_split(frames: List[dict], layout: Layout,
                      splits: Optional[List[str]] = None) -> Dict[str, int]:
     """Split -> paired frames: the seed splits, or the shipped scene lists."""
-    if layout.seed_splits:
-        counts = dict.fromkeys(splits or [], 0)
-        for fr in frames:
-            counts[fr['split']] = counts.get(fr['split'], 0) + 1
-        return counts
-    split_of = {scene: split for split in DEFAULT_SPLITS
-                for scene in resolve_scenes(split)}
-    counts = dict.fromkeys(DEFAULT_SPLITS, 0)
+    if layout.seed_splits:  # the frames carry their split
+        counts, split_of = dict.fromkeys(splits or [], 0), {}
+    else:
+        counts = dict.fromkeys(DEFAULT_SPLITS, 0)
+        split_of = {scene: split for split in DEFAULT_SPLITS
+                    for scene in resolve_scenes(split)}
     for fr in frames:
-        split = split_of.get(fr['scene'], NO_SPLIT)
+        split = fr.get('split') or split_of.get(fr['scene'], NO_SPLIT)
         counts[split] = counts.get(split, 0) + 1
     return counts
 
@@ -101,57 +88,14 @@ def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
     return tasks
 
 
-def seed_splits(data_root: str, layout: Layout, scenes,
-                seed_split: Optional[str]) -> Tuple[List[str], object]:
-    """``(splits, scenes)`` of a seed layout: the named split, else all.
-
-    Raises:
-        A2D2LayoutError: ``scenes='val'``, or arguments that disagree.
-    """
-    if names_seed_split(scenes, seed_split):
-        split, scenes = resolve_seed_split(scenes, seed_split)
-        return [split], scenes
-    return layout.splits_there(data_root), scenes
-
-
-def _collect(data_root: str, layout: Layout, splits: Optional[List[str]],
-             scenes, cameras) -> Tuple[List[dict], List[dict]]:
-    """The frames and problems of a tree, or of each split of a seed tree."""
-    if not layout.seed_splits:
-        found = layout.scan(data_root, scenes, cameras)
-        return found.frames, found.problems
-    frames, problems = [], []
-    if not splits and layout.split_lists:
-        path = osp.join(data_root, SEED_DIR)
-        problems.append(problem(
-            'missing_file', path,
-            f'{path}: no <split>_list.json (e.g. train_list.json)'))
-    for split in splits or []:
-        found = layout.scan(data_root, scenes, cameras, split)
-        frames += found.frames
-        problems += found.problems
-    return frames, problems
-
-
 def scan(data_root: str, layout: Layout, scenes, problems: List[dict],
          info: dict, allow_unknown_classes: bool = False,
          cameras=None, splits: Optional[List[str]] = None,
          class_set: Union[str, Mapping] = 'full',
          mask_size: str = 'image') -> List[dict]:
-    """The layout-level checks of a tree.
-
-    Args:
-        data_root (str): The dataset root.
-        layout (Layout): The layout read.
-        scenes (list[str], optional): Scenes to check; None for all.
-        problems (list[dict]): Problems found are appended here.
-        info (dict): Filled with ``class_list``, ``num_classes``, ``scenes``,
-            ``splits`` and ``num_frames``.
-        allow_unknown_classes (bool): See :func:`check`.
-        cameras: Camera names; None for the front centre.
-        splits (list[str], optional): The seed layouts' splits to check.
-        class_set (str | dict): The class set of the seed's ``.npy`` masks.
-        mask_size (str): 'image' or 'stored', for every task.
+    """The layout-level checks of a tree (arguments as :func:`check`'s,
+    resolved); appends to ``problems`` and fills ``info`` (``class_list``,
+    ``num_classes``, ``scenes``, ``splits``, ``num_frames``).
 
     Returns:
         list[dict]: One :func:`.frame.check_frame` task per frame and per
@@ -182,12 +126,13 @@ def scan(data_root: str, layout: Layout, scenes, problems: List[dict],
             classes = meta.get('classes')
             if isinstance(classes, list) and classes:
                 num_full = len(classes)
-            if meta.get('class_set', 'full') != 'full':
-                problems.append(problem(
-                    'bad_marker', data_root,
-                    f'{data_root}: converted masks must hold the full class '
-                    f"set, got {short_repr(meta.get('class_set'))}"))
-    frames, found = _collect(data_root, layout, splits, scenes, cameras)
+    if not splits and layout.split_lists:
+        path = osp.join(data_root, SEED_DIR)
+        problems.append(problem(
+            'missing_file', path,
+            f'{path}: no <split>_list.json (e.g. train_list.json)'))
+    scanned = layout.scan(data_root, scenes, cameras, splits)
+    frames, found = scanned.frames, scanned.problems
     problems += found
     info['class_list'] = class_list
     info['num_classes'] = num_full
@@ -206,26 +151,6 @@ def scan(data_root: str, layout: Layout, scenes, problems: List[dict],
                  allow_unknown_classes=allow_unknown_classes,
                  mask_size=mask_size)
     return tasks
-
-
-def run_frame_checks(tasks: List[dict], nproc: int = 1,
-                     verbose: bool = True) -> List[dict]:
-    """Run :func:`.frame.check_frame` on every task, with a progress bar.
-
-    Args:
-        tasks (list[dict]): The tasks of :func:`scan`.
-        nproc (int): Worker processes when above 1.
-        verbose (bool): Show mmengine's progress bar on stdout.
-
-    Returns:
-        list[dict]: The results, in task order.
-    """
-    stream = sys.stdout if verbose else open(os.devnull, 'w')
-    try:
-        return run_tasks(check_frame, tasks, nproc, file=stream)
-    finally:
-        if not verbose:
-            stream.close()
 
 
 def _mask_sizes(tasks: List[dict], results: List[dict],
@@ -250,20 +175,16 @@ def _mask_sizes(tasks: List[dict], results: List[dict],
                     f'{common[0]}'))
 
 
-def _gather(results: List[dict], problems: List[dict]) -> Dict:
+def _gather(tasks: List[dict], results: List[dict],
+            problems: List[dict]) -> Dict:
     """Add the frames' problems; return the unknown colours over all frames."""
     unknown: Dict[Tuple[int, int, int], dict] = {}
-    for res in results:
+    for task, res in zip(tasks, results):
         problems += res['problems']
         for colour, n in res['unknown'].items():
             entry = unknown.setdefault(colour, dict(pixels=0, files=[]))
             entry['pixels'] += n
-    for p in problems:
-        if p['kind'] == 'unknown_colours':
-            for c in p['colours']:
-                rgb = hex_to_rgb(c)
-                if rgb in unknown:
-                    unknown[rgb]['files'].append(p['path'])
+            entry['files'].append(task['seg_map_path'])
     return unknown
 
 
@@ -284,7 +205,7 @@ def check(data_root: str,
 
     Args:
         data_root (str): The dataset root (as for ``A2D2Dataset``).
-        scenes: As ``A2D2Dataset``'s (seed layouts: :func:`seed_splits`).
+        scenes: As ``A2D2Dataset``'s (seed layouts: ``Layout.splits``).
         layout (str): 'auto' or one of :data:`~..layout.LAYOUTS`.
         nproc (int): Worker processes for the per-file checks.
         snap_distance (float): As ``LoadA2D2Annotations``'s.
@@ -330,10 +251,7 @@ def check(data_root: str,
     if resolved is not None:
         mask_size = resolved.mask_size(mask_size)
         try:
-            splits = None
-            scene_arg = scenes
-            if resolved.seed_splits:
-                splits, scene_arg = seed_splits(data_root, resolved, scenes,
+            splits, scene_arg = resolved.splits(data_root, scenes,
                                                 seed_split)
             scene_list = resolve_scenes(scene_arg, data_root)
         except A2D2LayoutError as e:
@@ -350,8 +268,9 @@ def check(data_root: str,
     for t in tasks:
         t['snap_distance'] = float(snap_distance)
         t['max_side'] = max_side
-    results = run_frame_checks(tasks, nproc, verbose)
-    unknown = _gather(results, problems)
+    results = run_tasks(check_frame, tasks, nproc,
+                        file=sys.stdout if verbose else None)
+    unknown = _gather(tasks, results, problems)
     _mask_sizes(tasks, results, problems)
     return build_report(data_root, resolved and resolved.name, scenes, tasks,
                         problems, unknown, info, strict,

@@ -25,15 +25,18 @@ from a2d2_mmseg.a2d2.class_list import (MAX_REPR, parse_class_list,
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.layout import CONVERTED_MARKER
-from a2d2_mmseg.a2d2.scenes import A2D2LayoutError
-from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputLock, atomic_write, make_dirs,
-                    output_error, read_file, remove_stale_tmp)
-from a2d2_mmseg.a2d2.convert.frame import classify, convert_frame, skipped_result, verify_frame
+from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputLock,
+                                           atomic_write, make_dirs,
+                                           output_error, read_file,
+                                           remove_stale_tmp)
+from a2d2_mmseg.a2d2.convert.frame import (classify, convert_frame,
+                                           skipped_result, verify_frame)
 from a2d2_mmseg.a2d2.convert.pool import run_tasks
 from a2d2_mmseg.a2d2.convert.source import (find_source_frames, frame_key,
                                             seed_split_lists, source_layout)
 from a2d2_mmseg.a2d2.convert.state import STATE_FILE, FrameState
-from a2d2_mmseg.a2d2.convert.summary import SUMMARY_FILE, format_summary, summarise
+from a2d2_mmseg.a2d2.convert.summary import (SUMMARY_FILE, format_summary,
+                                             summarise)
 
 FORMAT = 'a2d2_mmseg'
 VERSION = 1
@@ -47,17 +50,8 @@ SEED_SPLITS_DIR = 'seed_splits'
 
 def parse_size(value: Union[str, Sequence[int], None]
                ) -> Optional[Tuple[int, int]]:
-    """Parse an output size.
-
-    Args:
-        value (str | sequence | None): 'WxH', 'N' (square), ``(W, H)``, or
-            'original' / None.
-
-    Returns:
-        tuple | None: ``(W, H)``, or None to keep each frame's size.
-
-    Raises:
-        ValueError: Not a size, or not positive.
+    """'WxH', 'N' (square) or ``(W, H)`` as ``(W, H)``; 'original' / None
+    as None (each frame keeps its size). ValueError if not a positive size.
     """
     if value is None or (isinstance(value, str)
                          and value.lower() == 'original'):
@@ -74,21 +68,6 @@ def parse_size(value: Union[str, Sequence[int], None]
     if w <= 0 or h <= 0:
         raise ValueError(f'size must be positive, got {w}x{h}')
     return w, h
-
-
-def _marker(class_set, size, img_format, snap_distance, raw_root,
-            layout='raw') -> dict:
-    return dict(
-        format=FORMAT,
-        version=VERSION,
-        class_set='full',
-        classes=list(class_set.classes),
-        palette=[list(p) for p in class_set.palette],
-        size=list(size) if size is not None else None,
-        img_format=img_format,
-        snap_distance=float(snap_distance),
-        source=raw_root,
-        source_layout=layout)
 
 
 def _read_json(path: str) -> Optional[dict]:
@@ -118,15 +97,6 @@ def _describe(meta: dict) -> str:
             f"snap_distance={shown(meta.get('snap_distance'))}")
 
 
-def _has_files(folder: str) -> bool:
-    if not osp.isdir(folder):
-        return False
-    for _, _, names in os.walk(folder):
-        if names:
-            return True
-    return False
-
-
 def _remove(path: str) -> None:
     try:
         os.remove(path)
@@ -151,8 +121,6 @@ def _prepare_out(out_dir: str, meta: dict, class_list_path: str,
     pending_path = osp.join(out_dir, PENDING_MARKER)
     # The pending marker is the newer one when both exist.
     old = _read_json(pending_path) or _read_json(marker_path)
-    has_outputs = (_has_files(osp.join(out_dir, 'images'))
-                   or _has_files(osp.join(out_dir, 'labels')))
     problem = None
     if old is not None:
         if '_unreadable' in old or old.get('format') != FORMAT:
@@ -180,7 +148,8 @@ def _prepare_out(out_dir: str, meta: dict, class_list_path: str,
             if not same:
                 problem = (f'{old_list} differs from {class_list_path}: the '
                            'masks were made with another class list')
-    elif has_outputs:
+    elif any(names for sub in ('images', 'labels')
+             for _, _, names in os.walk(osp.join(out_dir, sub))):
         problem = (f'{out_dir} holds images/ or labels/ but no '
                    f'{CONVERTED_MARKER}: not made by this converter (or by '
                    'an old version)')
@@ -278,14 +247,9 @@ def convert(raw_root: str,
     if img_format not in IMG_FORMATS:
         raise ValueError(f'img_format must be one of {IMG_FORMATS}, got '
                          f'{img_format!r}')
-    if snap_distance < 0:
-        raise ValueError(f'snap_distance must be >= 0, got {snap_distance}')
     nproc = max(1, int(nproc))
     raw_root = osp.abspath(os.fspath(raw_root))
     out_dir = osp.abspath(os.fspath(out_dir))
-    if not osp.isdir(raw_root):
-        raise A2D2LayoutError(f'{raw_root}: the data root does not exist or '
-                              'is not a folder')
     lay = source_layout(raw_root, layout)
     if osp.realpath(out_dir) == osp.realpath(raw_root) or osp.realpath(
             out_dir).startswith(osp.realpath(raw_root) + os.sep + lay.top):
@@ -297,8 +261,11 @@ def convert(raw_root: str,
     get_mapper('full', class_list_path, snap_distance)
     _, frames = find_source_frames(raw_root, lay.name, scenes, cameras,
                                    seed_split)
-    meta = _marker(class_set, size, img_format, snap_distance, raw_root,
-                   lay.name)
+    meta = dict(format=FORMAT, version=VERSION, class_set='full',
+                classes=list(class_set.classes), palette=class_set.palette,
+                size=list(size) if size is not None else None,
+                img_format=img_format, snap_distance=float(snap_distance),
+                source=raw_root, source_layout=lay.name)
     marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
 
     make_dirs(out_dir)
@@ -315,7 +282,7 @@ def convert(raw_root: str,
                        snap_distance, fsync)
         done, to_verify, todo = {}, [], []
         for task in tasks:
-            record = state.get(task['key'])
+            record = state.records.get(task['key'])
             how = 'convert' if force else classify(record, task)
             if how == 'skip':
                 done[task['key']] = skipped_result(task, record)
@@ -330,11 +297,10 @@ def convert(raw_root: str,
             if result.get('record') is not None:
                 state.add(result['record'])
 
-        stream = sys.stdout if verbose else open(os.devnull, 'w')
         try:
             state.open()
-            pool = dict(nproc=nproc, file=stream, on_result=on_result,
-                        close_fds=(lock.fd, ))
+            pool = dict(nproc=nproc, file=sys.stdout if verbose else None,
+                        on_result=on_result, close_fds=(lock.fd, ))
             for task, result in zip(
                     (t for t, _ in to_verify),
                     run_tasks(verify_frame, to_verify, **pool)):
@@ -366,11 +332,7 @@ def convert(raw_root: str,
             # way as what stopped the run.
             state.close(compact=False)
             raise
-        else:
-            state.close()
-        finally:
-            if not verbose:
-                stream.close()
+        state.close()
         results = [done[t['key']] for t in tasks]
         elapsed = time.monotonic() - start
         summary = summarise(results, frames, class_set, meta, out_dir,

@@ -5,6 +5,7 @@ a failing write raises :class:`OutputError` naming the file.
 """
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import os.path as osp
@@ -18,7 +19,6 @@ from a2d2_mmseg.a2d2.class_list import parse_json
 
 LOCK_FILE = '.a2d2_converter.lock'
 _TMP_RE = re.compile(r'^\..+\.tmp-\d+$')
-_READ_CHUNK = 1 << 20
 
 
 class ConversionError(RuntimeError):
@@ -50,16 +50,9 @@ def tmp_path_for(path: str) -> str:
 
 
 def atomic_write(path: str, data: bytes, fsync: bool = False) -> None:
-    """Write ``data`` to a temp file beside ``path``, then rename it.
-
-    Args:
-        path (str): The final file name.
-        data (bytes): The whole content.
-        fsync (bool): fsync the temp file before the rename.
-
-    Raises:
-        OutputError: The write or the rename failed; the temp file is removed.
-    """
+    """Write ``data`` to a temp file beside ``path`` (fsync'ed with
+    ``fsync``), then rename it; OutputError if either fails (the temp file is
+    removed)."""
     tmp = tmp_path_for(path)
     try:
         with open(tmp, 'wb') as f:
@@ -103,26 +96,6 @@ def read_source(path: str) -> Tuple[bytes, os.stat_result]:
     except OSError as e:
         raise ConversionError(
             f'{path}: cannot read: {describe_os_error(e)}') from None
-
-
-def hash_file(path: str, hasher: Callable) -> Tuple[int, str,
-                                                    os.stat_result]:
-    """Stream a file through ``hasher()``.
-
-    Returns:
-        tuple: ``(bytes read, hex digest, stat of the open file)``.
-
-    Raises:
-        OSError: The file cannot be read.
-    """
-    h = hasher()
-    size = 0
-    with open(path, 'rb') as f:
-        st = os.fstat(f.fileno())
-        while chunk := f.read(_READ_CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return size, h.hexdigest(), st
 
 
 def remove_stale_tmp(out_dir: str) -> List[str]:
@@ -190,21 +163,17 @@ class OutputLock:
             raise output_error(self.path, e, 'lock file') from None
         try:
             deadline = time.monotonic() + self.timeout
-            waiting = False
-            while True:
-                try:
+            for attempt in itertools.count():
+                with contextlib.suppress(BlockingIOError):
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
-                except BlockingIOError:
-                    pass
                 if time.monotonic() >= deadline:
                     raise ConversionError(
                         f'{self.out_dir}: another conversion is writing into '
                         f'this folder: {self.path} is locked by '
                         f'{self.holder(fd)}; waited {self.timeout:g} s. Wait '
                         'for it to finish (or stop it), then run again')
-                if not waiting:
-                    waiting = True
+                if attempt == 0:
                     self.log(f'waiting up to {self.timeout:g} s for '
                              f'{self.path}, locked by {self.holder(fd)}')
                 time.sleep(0.05)

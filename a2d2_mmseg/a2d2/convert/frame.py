@@ -11,21 +11,23 @@ state record, or None) and, on error, ``error``.
 import io
 import json
 import os
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Tuple
 
 import cv2
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from a2d2_mmseg.a2d2.class_list import hex_to_rgb
+from a2d2_mmseg.a2d2.class_list import hex_to_rgb, rgb_to_hex
 from a2d2_mmseg.a2d2.colours import get_mapper
-from a2d2_mmseg.a2d2.images import (A2D2ImageError, A2D2LabelError,
-                                    imdecode_no_orientation, png_colour_type)
+from a2d2_mmseg.a2d2.images import (A2D2FileError, imdecode_no_orientation,
+                                    png_colour_type)
 from a2d2_mmseg.a2d2.labels import decode_rgb_label
-from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputError, atomic_write,
-                    output_error, read_source)
-from a2d2_mmseg.a2d2.convert.state import (FILE_ROLES, identity, unchanged_by_content,
-                    unchanged_by_stat)
+from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputError,
+                                           atomic_write, output_error,
+                                           read_source)
+from a2d2_mmseg.a2d2.convert.state import (FILE_ROLES, identity,
+                                           unchanged_by_content,
+                                           unchanged_by_stat)
 
 JPEG_QUALITY = 95
 # PNG tEXt keyword of a mask's unknown source colours ({'#rrggbb': pixels}).
@@ -34,17 +36,6 @@ UNKNOWN_KEY = 'a2d2_unknown'
 MASK_COMPRESS_LEVEL = 1
 
 Colour = Tuple[int, int, int]
-
-
-def rgb_to_hex(rgb: Sequence[int]) -> str:
-    """(255, 128, 0) -> '#ff8000'."""
-    return '#{:02x}{:02x}{:02x}'.format(*rgb)
-
-
-def unknown_to_text(unknown: Dict[Colour, int]) -> str:
-    """``{(r, g, b): pixels}`` as compact JSON keyed by '#rrggbb'."""
-    return json.dumps({rgb_to_hex(c): n for c, n in sorted(unknown.items())},
-                      separators=(',', ':'))
 
 
 def read_png_text(png: bytes, key: str) -> Optional[str]:
@@ -65,25 +56,13 @@ def encode_mask(index: np.ndarray, unknown: Dict[Colour, int],
     if not unknown:
         return _encode(index, 'png', path)
     info = PngImagePlugin.PngInfo()
-    info.add_text(UNKNOWN_KEY, unknown_to_text(unknown))
+    info.add_text(UNKNOWN_KEY, json.dumps(
+        {rgb_to_hex(c): n for c, n in sorted(unknown.items())},
+        separators=(',', ':')))
     buf = io.BytesIO()
     Image.fromarray(index).save(buf, format='PNG', pnginfo=info,
                                 compress_level=MASK_COMPRESS_LEVEL)
     return buf.getvalue()
-
-
-def histogram(mask: np.ndarray) -> np.ndarray:
-    """Pixels per value 0..255 of a uint8 mask (int64)."""
-    return np.bincount(mask.ravel(), minlength=256).astype(np.int64)
-
-
-def _decode_image(data: bytes, path: str) -> np.ndarray:
-    """The camera image as the dataset decodes it, BGR uint8, or
-    ConversionError."""
-    try:
-        return imdecode_no_orientation(data, path)
-    except A2D2ImageError as e:
-        raise ConversionError(str(e)) from None
 
 
 def _encode(img: np.ndarray, ext: str, path: str) -> bytes:
@@ -165,15 +144,11 @@ def _convert(task: dict) -> dict:
     img_src, lbl_src = task['img_src'], task['lbl_src']
     img_bytes, img_st = read_source(img_src)
     lbl_bytes, lbl_st = read_source(lbl_src)
-    img = _decode_image(img_bytes, img_src)
+    img = imdecode_no_orientation(img_bytes, img_src)
     # The label's header size is compared with the image before decoding.
     bgr = decode_rgb_label(lbl_bytes, lbl_src,
                            expected_size=(img.shape[1], img.shape[0]),
                            expected_from=img_src)
-    if img.shape[:2] != bgr.shape[:2]:
-        raise ConversionError(
-            f'{lbl_src}: label is {bgr.shape[1]}x{bgr.shape[0]} (WxH) but '
-            f'its image {img_src} is {img.shape[1]}x{img.shape[0]}')
     mapper = get_mapper('full', task['class_list'], task['snap_distance'])
     index, unknown = mapper(bgr, channel_order='bgr')
     h, w = index.shape
@@ -189,7 +164,7 @@ def _convert(task: dict) -> dict:
     else:
         img_out = _encode(img, ext, task['img_dst'])
     lbl_out = encode_mask(index, unknown, task['lbl_dst'])
-    hist = histogram(index)
+    hist = np.bincount(index.ravel(), minlength=256).astype(np.int64)
     # Image first, label second; the frame counts as done only once its
     # record is in the state file, which the parent appends after this.
     atomic_write(task['img_dst'], img_out, task['fsync'])
@@ -220,7 +195,7 @@ def convert_frame(task: dict) -> dict:
         return _convert(task)
     except OutputError:
         raise
-    except (ConversionError, A2D2LabelError) as e:
+    except (ConversionError, A2D2FileError) as e:
         return dict(key=task['key'], status='error', error=str(e))
     except Exception as e:  # report the frame, keep converting the others
         return dict(key=task['key'], status='error',

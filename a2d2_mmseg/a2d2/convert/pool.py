@@ -41,11 +41,8 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def die_with_parent(parent_pid: int) -> str:
-    """Make this process end when its parent ``parent_pid`` ends.
-
-    Returns:
-        str: 'pdeathsig' or 'watchdog', the mechanism in place.
-    """
+    """Make this process end when its parent ``parent_pid`` ends; return
+    'pdeathsig' or 'watchdog', the mechanism in place."""
     how = 'watchdog'
     if sys.platform.startswith('linux'):
         with contextlib.suppress(OSError, AttributeError):
@@ -108,10 +105,7 @@ def run_tasks(func: Callable,
 
     Args:
         func (callable): A module-level function; its results must pickle.
-        tasks (list): The inputs.
-        nproc (int): The most processes to use.
-        file (TextIO, optional): Stream of the progress bar. Defaults to
-            ``sys.stdout``.
+        file (TextIO, optional): Stream of the progress bar; None for none.
         on_result (callable, optional): Called here with each result as it
             arrives.
         close_fds (iterable[int]): Descriptors the workers close at start.
@@ -123,24 +117,23 @@ def run_tasks(func: Callable,
         WorkerDiedError: A worker died before returning its result.
         Exception: What ``func`` raised in a worker (the first seen).
     """
-    file = sys.stdout if file is None else file
     results = [None] * len(tasks)
     if not tasks:
         return results
-    bar = ProgressBar(len(tasks), file=file)
+    bar = ProgressBar(len(tasks), file=file) if file is not None else None
 
     def take(i, result):
         results[i] = result
         if on_result is not None:
             on_result(result)
-        bar.update()
+        if bar is not None:
+            bar.update()
 
     workers = min(max(1, int(nproc)), len(tasks))
     if workers == 1:
         for i, task in enumerate(tasks):
             take(i, func(task))
-        file.write('\n')
-        return results
+        return _end(results, file)
     cv_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     gc.freeze()
@@ -168,5 +161,11 @@ def run_tasks(func: Callable,
     finally:
         gc.unfreeze()
         cv2.setNumThreads(cv_threads)
-    file.write('\n')
+    return _end(results, file)
+
+
+def _end(results: list, file: Optional[TextIO]) -> list:
+    """End the progress bar's line; return ``results``."""
+    if file is not None:
+        file.write('\n')
     return results

@@ -6,8 +6,7 @@ from a2d2_mmseg.a2d2.convert.files import ConversionError
 from a2d2_mmseg.a2d2.layout import (ARRANGEMENTS, CONVERTED_MARKER,
                                     SEED_BBOX_DIR, Layout, get_layout)
 from a2d2_mmseg.a2d2.scenes import (SEED_SPLITS, A2D2LayoutError,
-                                    names_seed_split, parse_cameras,
-                                    resolve_scenes, resolve_seed_split)
+                                    resolve_scenes)
 
 #: The source layouts the converter reads (colour labels).
 SOURCE_LAYOUTS = tuple(name for name, lay in ARRANGEMENTS.items()
@@ -34,7 +33,7 @@ def source_layout(data_root: str, layout: str = 'auto') -> Layout:
     if layout != 'auto' and layout not in ARRANGEMENTS:
         raise ValueError(f'layout must be auto or one of {SOURCE_LAYOUTS}, '
                          f'got {layout!r}')
-    lay = get_layout(layout, data_root if layout == 'auto' else None)
+    lay = get_layout(layout, data_root)
     if lay.label_format != 'rgb':
         raise A2D2LayoutError(_REFUSALS[lay.label_format].format(
             root=data_root))
@@ -45,50 +44,14 @@ def source_layout(data_root: str, layout: str = 'auto') -> Layout:
     return lay
 
 
-def _seed_split_frames(data_root: str, lay: Layout, scenes,
-                       seed_split: Optional[str], cameras) -> list:
-    """The frames of one seed split or every split folder; no scene in two."""
-    if seed_split == 'all':
-        seed_split = None
-    if names_seed_split(scenes, seed_split):
-        split, scenes = resolve_seed_split(scenes, seed_split)
-        splits = [split]
-    else:
-        if scenes is not None:
-            raise A2D2LayoutError(
-                f'scenes={scenes!r} selects scenes within one split of the '
-                f'seed arrangement: pass seed_split= one of {SEED_SPLITS}')
-        splits = lay.splits_there(data_root)
-        if not splits:
-            raise A2D2LayoutError(
-                f'{osp.join(data_root, SEED_BBOX_DIR)}: no split folder '
-                f'{SEED_SPLITS}')
-    scene_list = resolve_scenes(scenes, data_root)
-    frames, split_of = [], {}
-    for split in splits:
-        for fr in lay.scan(data_root, scene_list, cameras,
-                           split).raise_problems():
-            other = split_of.setdefault(fr['scene'], split)
-            if other != split:
-                raise ConversionError(
-                    f"scene {fr['scene']} is in both the {other}/ and the "
-                    f'{split}/ split folders of {data_root}: a converted '
-                    'tree keeps one folder per scene; convert the splits '
-                    'into separate output folders (seed_split=...)')
-            frames.append(fr)
-    return frames
-
-
 def find_source_frames(data_root: str, layout: str = 'auto', scenes=None,
                        cameras=None, seed_split: Optional[str] = None
                        ) -> Tuple[str, list]:
     """The layout and frames a conversion reads.
 
     Args:
-        data_root (str): The source tree.
         layout (str): 'auto' or one of :data:`SOURCE_LAYOUTS`.
-        scenes: As ``A2D2Dataset``'s.
-        cameras: As ``A2D2Dataset``'s.
+        scenes, cameras: As ``A2D2Dataset``'s.
         seed_split (str, optional): 'train', 'test', 'special', or None /
             'all' for every seed split folder.
 
@@ -100,12 +63,28 @@ def find_source_frames(data_root: str, layout: str = 'auto', scenes=None,
         ConversionError: A scene in two seed split folders.
     """
     lay = source_layout(data_root, layout)
-    cameras = parse_cameras(cameras)
-    if lay.seed_splits:
-        return lay.name, _seed_split_frames(data_root, lay, scenes,
-                                            seed_split, cameras)
-    return lay.name, lay.scan(data_root, resolve_scenes(scenes, data_root),
-                              cameras).raise_problems()
+    every_split = seed_split in (None, 'all')
+    splits, scenes = lay.splits(data_root, scenes,
+                                None if every_split else seed_split)
+    if lay.seed_splits and every_split and scenes is not None:
+        raise A2D2LayoutError(
+            f'scenes={scenes!r} selects scenes within one split of the '
+            f'seed arrangement: pass seed_split= one of {SEED_SPLITS}')
+    if not splits:
+        raise A2D2LayoutError(f'{osp.join(data_root, SEED_BBOX_DIR)}: no '
+                              f'split folder {SEED_SPLITS}')
+    frames = lay.scan(data_root, resolve_scenes(scenes, data_root), cameras,
+                      splits).raise_problems()
+    split_of: dict = {}
+    for fr in frames:
+        other = split_of.setdefault(fr['scene'], fr.get('split'))
+        if other != fr.get('split'):
+            raise ConversionError(
+                f"scene {fr['scene']} is in both the {other}/ and the "
+                f"{fr['split']}/ split folders of {data_root}: a converted "
+                'tree keeps one folder per scene; convert the splits '
+                'into separate output folders (seed_split=...)')
+    return lay.name, frames
 
 
 def frame_key(frame: dict) -> str:

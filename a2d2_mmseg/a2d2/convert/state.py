@@ -17,8 +17,8 @@ import time
 from typing import Dict, Optional
 
 from a2d2_mmseg.a2d2.class_list import parse_json
-from a2d2_mmseg.a2d2.convert.files import (OutputError, atomic_write, describe_os_error, hash_file,
-                    output_error)
+from a2d2_mmseg.a2d2.convert.files import (OutputError, atomic_write,
+                                           describe_os_error, output_error)
 
 STATE_FILE = '.a2d2_state.jsonl'
 STATE_FORMAT = 'a2d2_mmseg_state'
@@ -29,10 +29,7 @@ STATE_VERSION = 1
 # shows.
 RACY_NS = 1_000_000_000
 FILE_ROLES = ('img_src', 'lbl_src', 'img_dst', 'lbl_dst')
-
-
-def _blake2b():
-    return hashlib.blake2b(digest_size=16)
+_READ_CHUNK = 1 << 20
 
 
 def digest(data: bytes) -> str:
@@ -47,19 +44,11 @@ def stat_key(st: os.stat_result) -> list:
 
 def identity(data: bytes, st: os.stat_result,
              hex_digest: Optional[str] = None) -> dict:
-    """The record of a file whose content is ``data`` and stat is ``st``.
-
-    Args:
-        data (bytes): The file's content (as read or as written).
-        st (os.stat_result): Its stat, taken before reading or after writing.
-        hex_digest (str, optional): ``digest(data)`` if already known.
-
-    Returns:
-        dict: ``size``, ``blake2b``, ``stat`` and ``seen_ns``.
-    """
+    """The record (``size``, ``blake2b``, ``stat``, ``seen_ns``) of a file
+    whose content is ``data`` (``hex_digest`` if known) and stat ``st``
+    (taken before reading or after writing)."""
     return dict(size=len(data), blake2b=hex_digest or digest(data),
-                stat=stat_key(st),
-                seen_ns=time.time_ns())
+                stat=stat_key(st), seen_ns=time.time_ns())
 
 
 def unchanged_by_stat(path: str, record: dict) -> Optional[bool]:
@@ -80,14 +69,17 @@ def unchanged_by_stat(path: str, record: dict) -> Optional[bool]:
 def unchanged_by_content(path: str, record: dict) -> Optional[dict]:
     """A fresh record of ``path`` if its content is the recorded one, else
     None."""
+    h = hashlib.blake2b(digest_size=16)
     try:
-        size, hex_digest, st = hash_file(path, _blake2b)
+        with open(path, 'rb') as f:
+            st = os.fstat(f.fileno())
+            while chunk := f.read(_READ_CHUNK):
+                h.update(chunk)
     except OSError:
         return None
-    if size != record['size'] or hex_digest != record['blake2b']:
+    if st.st_size != record['size'] or h.hexdigest() != record['blake2b']:
         return None
-    return dict(size=size, blake2b=hex_digest, stat=stat_key(st),
-                seen_ns=time.time_ns())
+    return dict(record, stat=stat_key(st), seen_ns=time.time_ns())
 
 
 def _valid_record(rec) -> bool:
@@ -152,10 +144,6 @@ class FrameState:
                 continue
             if _valid_record(rec):
                 self.records[rec['key']] = rec
-
-    def get(self, key: str) -> Optional[dict]:
-        """The record of frame ``key``, or None."""
-        return self.records.get(key)
 
     def _write_all(self) -> None:
         lines = [json.dumps(self.header)]

@@ -1,11 +1,11 @@
 """The closing summary of a conversion: frames, class pixels, unknown
 colours."""
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX
-from a2d2_mmseg.a2d2.convert.frame import rgb_to_hex
+from a2d2_mmseg.a2d2.class_list import rgb_to_hex
 
 SUMMARY_FILE = 'conversion_summary.json'
 _MAX_EXAMPLES = 3
@@ -13,21 +13,10 @@ _MAX_EXAMPLES = 3
 
 def summarise(results: List[dict], frames: List[dict], class_set,
               meta: dict, out_dir: str, elapsed: float, nproc: int) -> dict:
-    """Aggregate the per-frame results into the summary.
-
-    Args:
-        results (list[dict]): One result per frame (:mod:`.frame`), in order.
-        frames (list[dict]): The frames of the run.
-        class_set (ClassSet): The full A2D2 class set.
-        meta (dict): The run's marker (options and source).
-        out_dir (str): The output folder.
-        elapsed (float): Seconds the run took.
-        nproc (int): The ``nproc`` option.
-
-    Returns:
-        dict: What ``conversion_summary.json`` holds: frame counts, pixels per
-        class, unknown colours (source pixels, example frames), failures.
-    """
+    """Aggregate the per-frame ``results`` (:mod:`.frame`, in order) of a run
+    of ``frames`` into what ``conversion_summary.json`` holds: frame counts,
+    pixels per class of the full ``class_set``, unknown colours (source
+    pixels, example frames), failures; ``meta`` is the run's marker."""
     hist = np.zeros(256, dtype=np.int64)
     unknown: Dict[Tuple[int, int, int], dict] = {}
     counts = dict(converted=0, skipped=0, failed=0)
@@ -69,16 +58,39 @@ def summarise(results: List[dict], frames: List[dict], class_set,
         ignored_pixels=int(hist[IGNORE_INDEX]),
         ignored_percent=pct(hist[IGNORE_INDEX]),
         out_of_range_pixels=other,
-        unknown_colours=[
-            dict(colour=rgb_to_hex(c), rgb=list(c), pixels=v['pixels'],
-                 num_frames=len(v['frames']),
-                 frames=v['frames'][:_MAX_EXAMPLES])
-            for c, v in sorted(unknown.items(),
-                               key=lambda kv: (-kv[1]['pixels'], kv[0]))
-        ],
+        unknown_colours=colour_rows(unknown, 'frames', _MAX_EXAMPLES),
         errors=errors,
         elapsed_s=round(elapsed, 3),
         frames_per_s=round(len(results) / elapsed, 3) if elapsed else None)
+
+
+def colour_rows(unknown: Dict[Tuple[int, int, int], dict], where: str,
+                examples: Optional[int] = None) -> List[dict]:
+    """``{(r, g, b): dict(pixels, <where>=[...])}`` as report rows, most
+    pixels first: ``colour``, ``rgb``, ``pixels``, ``num_<where>`` and the
+    first ``examples`` of ``<where>``."""
+    return [dict(colour=rgb_to_hex(c), rgb=list(c), pixels=v['pixels'],
+                 **{f'num_{where}': len(v[where]),
+                    where: v[where][:examples]})
+            for c, v in sorted(unknown.items(),
+                               key=lambda kv: (-kv[1]['pixels'], kv[0]))]
+
+
+def colour_table(rows: List[dict], where: str, width: int, limit: int,
+                 more: str, name: Callable[[str], str] = str) -> List[str]:
+    """The text table of :func:`colour_rows` (``limit`` rows, then "...
+    and N more{more}"); ``width``: of the ``num_<where>`` column, ``name``:
+    how an example is shown."""
+    lines = [f"  {'colour':<8} {'rgb':<16} {'pixels':>12} "
+             f"{where:>{width}}  examples"]
+    for u in rows[:limit]:
+        examples = ', '.join(name(p) for p in u[where][:3])
+        lines.append(f"  {u['colour']:<8} {str(tuple(u['rgb'])):<16} "
+                     f"{u['pixels']:>12,} {u[f'num_{where}']:>{width}}  "
+                     f'{examples}')
+    if len(rows) > limit:
+        lines.append(f'  ... and {len(rows) - limit} more{more}')
+    return lines
 
 
 def format_summary(s: dict) -> str:
@@ -114,16 +126,8 @@ def format_summary(s: dict) -> str:
             f'unknown colours (set to {IGNORE_INDEX}): {len(unknown)} '
             f"colour(s), {sum(u['pixels'] for u in unknown):,} source "
             'pixels')
-        lines.append(f"  {'colour':<8} {'rgb':<16} {'pixels':>12} "
-                     f"{'frames':>7}  examples")
-        for u in unknown[:20]:
-            lines.append(
-                f"  {u['colour']:<8} {str(tuple(u['rgb'])):<16} "
-                f"{u['pixels']:>12,} {u['num_frames']:>7}  "
-                f"{', '.join(u['frames'])}")
-        if len(unknown) > 20:
-            lines.append(f'  ... and {len(unknown) - 20} more (see '
-                         f'{SUMMARY_FILE})')
+        lines += colour_table(unknown, 'frames', 7, 20,
+                              f' (see {SUMMARY_FILE})')
     for e in s['errors'][:10]:
         lines.append(f"FAILED {e['frame']}: {e['error']}")
     return '\n'.join(lines)

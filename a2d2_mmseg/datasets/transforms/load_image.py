@@ -6,8 +6,8 @@ from mmcv.transforms import LoadImageFromFile
 from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
-from a2d2_mmseg.a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE, A2D2ImageError,
-                            imdecode_no_orientation)
+from a2d2_mmseg.a2d2.images import (COLOR_TYPES, MAX_IMAGE_SIDE,
+                                    A2D2ImageError, imdecode_no_orientation)
 
 
 @TRANSFORMS.register_module()
@@ -66,15 +66,9 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
         self.max_side = max_side
 
     def transform(self, results: dict) -> Optional[dict]:
-        """Load ``results['img_path']`` into ``results['img']``.
-
-        Args:
-            results (dict): Result dict from the dataset or the inference APIs.
-
-        Returns:
-            dict | None: ``results`` with ``img`` ``[H, W, 3]``, ``img_shape``
-            and ``ori_shape``; None for a bad file with ``ignore_empty``.
-        """
+        """Load ``results['img_path']`` into ``img`` ``[H, W, 3]``,
+        ``img_shape`` and ``ori_shape``; None for a bad file with
+        ``ignore_empty``."""
         if isinstance(results.get('img'), np.ndarray):
             # Already loaded (mmseg's inference APIs, a webcam frame): taken
             # as mmseg's LoadImageFromNDArray takes it.
@@ -92,8 +86,7 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
         return results
 
     def _load(self, path: str) -> Optional[np.ndarray]:
-        """Read and decode ``path``; None for a bad file with
-        ``ignore_empty``."""
+        """Decode ``path``; None for a bad file with ``ignore_empty``."""
         try:
             try:
                 data = fileio.get(path, backend_args=self.backend_args)
@@ -109,10 +102,5 @@ class LoadA2D2ImageFromFile(LoadImageFromFile):
         return img
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}('
-                f'ignore_empty={self.ignore_empty}, '
-                f'to_float32={self.to_float32}, '
-                f"color_type='{self.color_type}', "
-                f"imdecode_backend='{self.imdecode_backend}', "
-                f'max_side={self.max_side}, '
-                f'backend_args={self.backend_args})')
+        return super().__repr__().replace(
+            'backend_args=', f'max_side={self.max_side}, backend_args=')

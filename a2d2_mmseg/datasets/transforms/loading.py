@@ -8,12 +8,10 @@ from mmengine import fileio
 from mmseg.registry import TRANSFORMS
 
 from a2d2_mmseg.a2d2 import (IGNORE_INDEX, MAX_IMAGE_SIDE, A2D2LabelError,
-                     LabelDecoder, UnknownColourWarning, class_set_key,
-                     class_set_spec, get_decoder)
+                             LabelDecoder, UnknownColourWarning,
+                             class_set_key, class_set_spec, get_decoder)
 from a2d2_mmseg.a2d2.class_list import short_repr
 from a2d2_mmseg.a2d2.npy_masks import read_npy_file
-
-__all__ = ['A2D2LabelError', 'UnknownColourWarning', 'LoadA2D2Annotations']
 
 
 @TRANSFORMS.register_module()
@@ -91,15 +89,8 @@ class LoadA2D2Annotations(BaseTransform):
         return state
 
     def transform(self, results: dict) -> dict:
-        """Load ``results['seg_map_path']`` into ``results['gt_seg_map']``.
-
-        Args:
-            results (dict): Result dict from the dataset.
-
-        Returns:
-            dict: ``results`` with ``gt_seg_map`` ``[H, W]`` added; unchanged
-            without a ``seg_map_path``.
-        """
+        """Load ``results['seg_map_path']`` into ``gt_seg_map`` ``[H, W]``
+        (``results`` unchanged without a ``seg_map_path``)."""
         if results.get('seg_map_path') is None:
             return results
         path = results['seg_map_path']

@@ -17,26 +17,13 @@ class ResizeAsOriginal(Resize):
     Modified keys: img, img_shape, gt_seg_map, ori_shape (with gt_seg_map).
     Added keys: scale, scale_factor, keep_ratio.
 
-    Args:
-        scale (int | tuple[int, int]): Output ``(width, height)``.
-        keep_ratio (bool): Keep the aspect ratio. Defaults to False.
-        **kwargs: Other arguments of :class:`mmcv.transforms.Resize`.
+    Args: as :class:`mmcv.transforms.Resize`'s (``scale``: the output
+    ``(width, height)``; ``keep_ratio`` defaults to False).
     """
 
-    def __init__(self, scale, keep_ratio: bool = False, **kwargs) -> None:
-        super().__init__(scale=scale, keep_ratio=keep_ratio, **kwargs)
-
     def transform(self, results: dict) -> dict:
-        """Resize, then make the resized shape the original one.
-
-        Args:
-            results (dict): ``img`` ``[H, W, 3]``, optional ``gt_seg_map``
-                ``[H, W]``.
-
-        Returns:
-            dict: ``img`` ``[h, w, 3]``, ``gt_seg_map`` ``[h, w]`` and, with a
-            mask, ``ori_shape == img_shape == (h, w)``.
-        """
+        """Resize ``img`` ``[H, W, 3]`` (and ``gt_seg_map`` ``[H, W]``) to
+        ``[h, w]``; with a mask, ``ori_shape`` becomes ``(h, w)`` too."""
         results = super().transform(results)
         if results.get('gt_seg_map') is not None:
             results['ori_shape'] = tuple(results['img_shape'][:2])
