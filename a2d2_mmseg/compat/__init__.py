@@ -1,25 +1,18 @@
 """Every change the plugin makes to mmengine, mmseg, mmcv and torch.
 
-Each module listed in :data:`PATCH_MODULES` fixes one upstream defect and
-declares it as a :class:`Patch`: the upstream behaviour it fixes, the
-versions it was checked against, the upstream functions it replaces or
-wraps (``targets``, fingerprinted by tests/test_compat/test_upstream.py so
-that an upstream change is noticed) and the function that applies it.
-:func:`apply_patches` applies them all, once; importing
-:mod:`a2d2_mmseg.plugin` calls it (the configs' ``custom_imports``,
-``tools/train.py``, ``tools/test.py``). Nothing else patches anything:
-importing ``a2d2_mmseg`` or any other module of it changes no library.
-
-A patch whose versions do not match the installed packages is skipped with
-one logged line naming it and the installed version. A replaced function
-carries the attribute :data:`MARK` (the patch's name), which makes every
-patch idempotent. Why checkpoints are loaded with ``weights_only=True`` and
-what that takes: :mod:`a2d2_mmseg.compat.checkpoint_types`.
+Each module of :data:`PATCH_MODULES` fixes one upstream defect, declared as
+a :class:`Patch`; :func:`apply_patches` applies them all, once, when
+:mod:`a2d2_mmseg.plugin` is imported (nothing else patches anything). A
+patch outside its versions is skipped with one logged line; a replaced
+function carries :data:`MARK` (the patch's name), which makes every patch
+idempotent. The targets are fingerprinted by
+tests/test_compat/test_upstream.py so that an upstream change is noticed.
 """
 import dataclasses
 import importlib
 import inspect
 import logging
+import numbers
 from typing import Any, Callable, List, Optional, Tuple
 
 from mmengine.logging import print_log
@@ -27,7 +20,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 __all__ = ['Patch', 'MARK', 'PATCH_MODULES', 'patches', 'apply_patch',
-           'apply_patches', 'wrap', 'version_problem']
+           'apply_patches', 'wrap', 'version_problem', 'is_int']
 
 #: Attribute naming the patch on every function a patch installs.
 MARK = '__a2d2_patch__'
@@ -59,14 +52,15 @@ class Patch:
     targets: Tuple[str, ...] = ()
 
 
-def _installed(package: str) -> str:
-    return str(importlib.import_module(package).__version__)
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (numpy's too), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def version_problem(requires: Tuple[str, ...]) -> Optional[str]:
     """Why the installed packages do not match ``requires``, or None."""
     for spec in map(Requirement, requires):
-        installed = _installed(spec.name)
+        installed = str(importlib.import_module(spec.name).__version__)
         # '2.6.0+cpu' is 2.6.0 for the range.
         if Version(Version(installed).base_version) not in spec.specifier:
             return f'installed {spec.name} {installed}, patch is for {spec}'
@@ -74,11 +68,8 @@ def version_problem(requires: Tuple[str, ...]) -> Optional[str]:
 
 
 def apply_patch(patch: Patch) -> bool:
-    """Apply one patch inside its versions; else log one line.
-
-    Returns:
-        bool: Whether the patch was applied.
-    """
+    """Apply one patch inside its versions, else log one line; returns
+    whether it was applied."""
     problem = version_problem(patch.requires)
     if problem is not None:
         print_log(f'a2d2_mmseg: skipping patch {patch.name!r} '
@@ -107,14 +98,9 @@ def apply_patches() -> None:
 
 def wrap(owner: Any, attr: str, name: str,
          make: Callable[[Callable], Callable]) -> bool:
-    """Replace ``owner.attr`` by ``make(current)``, marked with ``name``.
-
-    Classmethods are unwrapped and rewrapped. Nothing happens when the
-    current function already carries this patch's mark.
-
-    Returns:
-        bool: Whether it was replaced now.
-    """
+    """Replace ``owner.attr`` by ``make(current)``, marked with ``name``
+    (classmethods rewrapped), unless the current function already carries
+    that mark; returns whether it was replaced now."""
     raw = inspect.getattr_static(owner, attr)
     is_classmethod = isinstance(raw, classmethod)
     current = raw.__func__ if is_classmethod else getattr(owner, attr)

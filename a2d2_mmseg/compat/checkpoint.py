@@ -4,26 +4,19 @@ mmengine 0.10.7's ``CheckpointLoader.load_checkpoint`` (behind
 ``Runner.resume``, ``Runner.load_checkpoint``, ``load_checkpoint`` and the
 ``Pretrained`` initialiser) answers a refused type, a failed download or a
 truncated file with torch's bare errors, and ``Runner.resume`` runs
-``meta['config']`` as Python (``Config.fromstring(..., '.py')``, to read
-``gpu_ids``): a tensor-only checkpoint that passes ``weights_only=True`` can
-run any code on ``--resume``. :data:`PATCH` wraps the loader so that
-
-* ``meta['config']`` is replaced by ``gpu_ids = [...]`` read as a literal
-  (:func:`sanitize_meta_config`), or dropped; mmengine's own checkpoints
-  keep the config as ``meta['cfg']``, which nothing on this path runs;
-* a type that is not allow-listed (:mod:`a2d2_mmseg.compat.checkpoint_types`)
-  raises :class:`UnsafeCheckpointError`, a failed download
-  :class:`CheckpointDownloadError`, an empty, truncated, corrupt or
-  malformed file :class:`CorruptCheckpointError`, each naming the file;
-* inside :func:`resuming` (set by :mod:`a2d2_mmseg.compat.resume`), what
-  ``resume`` reads is checked before the runner changes any state
-  (:func:`check_resume_checkpoint`).
+``meta['config']`` as Python (to read ``gpu_ids``): a tensor-only
+checkpoint could run any code on ``--resume``. :data:`PATCH` wraps the
+loader: ``meta['config']`` becomes ``gpu_ids = [...]`` read as a literal or
+is dropped (:func:`sanitize_meta_config`); an unsafe type, a failed
+download and a broken file raise :class:`UnsafeCheckpointError`,
+:class:`CheckpointDownloadError` and :class:`CorruptCheckpointError`, each
+naming the file; inside :func:`resuming`, what ``resume`` reads is checked
+before the runner changes any state (:func:`check_resume_checkpoint`).
 """
 import contextlib
 import contextvars
 import functools
 import logging
-import numbers
 import os.path as osp
 import pickle
 import re
@@ -33,7 +26,7 @@ from typing import Any, Callable, Iterator, List, Optional
 import torch
 from mmengine.logging import print_log
 
-from a2d2_mmseg.compat import Patch, wrap
+from a2d2_mmseg.compat import Patch, is_int, wrap
 from a2d2_mmseg.compat.checkpoint_types import (GETATTR_REFUSED,
                                                 history_buffer_problem)
 from a2d2_mmseg.compat.config_text import literal_gpu_ids
@@ -86,23 +79,18 @@ def _show(value: Any) -> str:
     return f'{_kind(value)} {reprlib.repr(value)}'
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def _unsafe_globals(filename: str, error: Exception) -> List[str]:
     """Names of the non-allow-listed globals in a checkpoint (not run)."""
-    names: List[str] = []
+    names = []
+    path = osp.expanduser(filename)
     finder = getattr(torch.serialization, 'get_unsafe_globals_in_checkpoint',
                      None)
-    if finder is not None and osp.isfile(osp.expanduser(filename)):
+    if finder is not None and osp.isfile(path):
         try:
-            names = finder(osp.expanduser(filename))
+            names = finder(path)
         except Exception:  # a legacy (non-zip) file: use torch's message
-            names = []
-    if not names:
-        names = re.findall(r'GLOBAL ([\w.]+)', str(error))
-    return sorted(set(names))
+            pass
+    return sorted(set(names or re.findall(r'GLOBAL ([\w.]+)', str(error))))
 
 
 def _unsafe_message(filename: str, error: Exception) -> str:
@@ -149,15 +137,10 @@ def _corrupt_message(filename: str, error: BaseException) -> str:
 
 
 def sanitize_meta_config(meta: dict, filename: str = 'checkpoint') -> None:
-    """Make ``meta['config']`` safe for mmengine's ``Runner.resume``, in
-    place: ``gpu_ids = [...]`` written here from the literal the stored
-    text assigns (:func:`~a2d2_mmseg.compat.config_text.literal_gpu_ids`),
-    else the key is removed; a warning says which. A no-op without it.
-
-    Args:
-        meta (dict): A checkpoint's ``meta``.
-        filename (str): The checkpoint, for the warning.
-    """
+    """Make a checkpoint's ``meta['config']`` safe for ``Runner.resume``, in
+    place: only ``gpu_ids = [...]`` from the literal the stored text assigns
+    (:func:`~a2d2_mmseg.compat.config_text.literal_gpu_ids`), else no key;
+    a warning says which."""
     if 'config' not in meta:
         return
     source = meta['config']
@@ -181,12 +164,8 @@ def check_checkpoint(filename: str, checkpoint: Any) -> dict:
     ``state_dict`` and ``meta`` dicts; string weight names) and sanitize
     ``meta`` (:func:`sanitize_meta_config`).
 
-    Args:
-        filename (str): The checkpoint's name, for messages.
-        checkpoint: What ``torch.load`` returned.
-
     Returns:
-        dict: ``checkpoint``.
+        dict: ``checkpoint`` (what ``torch.load`` returned).
 
     Raises:
         CorruptCheckpointError: The structure is wrong.
@@ -225,12 +204,8 @@ def check_resume_checkpoint(filename: str, checkpoint: dict) -> dict:
     HistoryBuffers); ``optimizer`` a dict and ``param_schedulers`` a list
     or dict when present. numpy integers in ``meta`` become ``int``.
 
-    Args:
-        filename (str): The checkpoint's name, for messages.
-        checkpoint (dict): Passed :func:`check_checkpoint`.
-
     Returns:
-        dict: ``checkpoint``.
+        dict: ``checkpoint`` (passed :func:`check_checkpoint`).
 
     Raises:
         CorruptCheckpointError: Naming every problem found.
@@ -244,12 +219,12 @@ def check_resume_checkpoint(filename: str, checkpoint: dict) -> dict:
     else:
         for key in ('epoch', 'iter'):
             value = meta.get(key)
-            if not (_is_int(value) and value >= 0):
+            if not (is_int(value) and value >= 0):
                 problems.append(f"meta['{key}'] is "
                                 + ('missing' if key not in meta else
                                    f'{_show(value)}, not an integer >= 0'))
         seed = meta.get('seed')
-        if seed is not None and not (_is_int(seed) and 0 <= seed < 2**32):
+        if seed is not None and not (is_int(seed) and 0 <= seed < 2**32):
             problems.append(f"meta['seed'] is {_show(seed)}, not None or an "
                             f'integer in [0, 2**32)')
     if not isinstance(checkpoint.get('state_dict'), dict):
@@ -309,12 +284,8 @@ def loaded_checkpoint_name(runner) -> str:
 
 def checkpoint_dataset_meta(checkpoint: dict, filename: str,
                             num_classes: int) -> Optional[dict]:
-    """Class names and palette saved in a checkpoint (``meta.dataset_meta``).
-
-    Args:
-        checkpoint (dict): A loaded checkpoint.
-        filename (str): Its name, for messages.
-        num_classes (int): The model's number of classes.
+    """Class names and palette saved in a checkpoint (``meta.dataset_meta``)
+    for a model of ``num_classes`` classes.
 
     Returns:
         dict or None: ``dict(classes=tuple, palette=list of [r, g, b])``;
@@ -337,7 +308,7 @@ def checkpoint_dataset_meta(checkpoint: dict, filename: str,
           and isinstance(palette, (list, tuple))
           and len(palette) == len(classes)
           and all(isinstance(p, (list, tuple)) and len(p) == 3
-                  and all(_is_int(v) and 0 <= v <= 255 for v in p)
+                  and all(is_int(v) and 0 <= v <= 255 for v in p)
                   for p in palette))
     if not ok:
         raise CorruptCheckpointError(
@@ -396,11 +367,8 @@ def _guarded(load: Callable) -> Callable:
 
 
 def guard_checkpoint_loader() -> bool:
-    """Wrap ``CheckpointLoader.load_checkpoint`` (see the module doc).
-
-    Returns:
-        bool: Whether it was wrapped now (False: already).
-    """
+    """Wrap ``CheckpointLoader.load_checkpoint`` (see the module doc); False
+    when it already was."""
     from mmengine.runner.checkpoint import CheckpointLoader
     return wrap(CheckpointLoader, 'load_checkpoint', 'checkpoint_loader',
                 _guarded)

@@ -1,26 +1,16 @@
 """The non-tensor types in mmengine checkpoints, for ``weights_only`` loads.
 
-Since torch 2.6 ``torch.load`` defaults to ``weights_only=True``: only
-tensors, containers and an allow-list of types are unpickled, so a
-checkpoint's content is data and never runs. mmengine 0.10.x calls
-``torch.load`` without ``weights_only``, and the checkpoints its runner
-writes hold a few other objects: the message hub's
-:class:`~mmengine.logging.HistoryBuffer` (numpy arrays inside) and numpy
-scalars (``runtime_info['eta']``, ``best_score``). So ``--resume`` and
-``tools/test.py CKPT`` fail with "Weights only load failed ...
-HistoryBuffer". Two answers, both kept, sharing the type knowledge here:
-
-* the patch :data:`PATCH` allow-lists exactly those types
-  (:func:`checkpoint_safe_globals`; all plain data) for any process that
-  imports the plugin, so every mmengine checkpoint loads there;
-* :func:`to_plain_data` (run by the plugin's ``PlainCheckpointHook`` when
-  the runner saves) encodes them as tensors and numbers, and
-  :func:`from_plain_data` decodes them on load: such checkpoints load with
-  plain ``torch.load`` in a process without the plugin (mmseg's
-  ``publish_model.py``, ``mim`` tools without ``custom_imports``).
-
-Neither runs checkpoint content; what else the plugin checks when loading:
-:mod:`a2d2_mmseg.compat.checkpoint`.
+torch >= 2.6 loads with ``weights_only=True`` (tensors, containers and an
+allow-list only, so content never runs), but the checkpoints mmengine
+0.10.x writes also hold the message hub's ``HistoryBuffer`` (numpy arrays
+inside) and numpy scalars: ``--resume`` and ``tools/test.py CKPT`` fail
+with "Weights only load failed ... HistoryBuffer". Two answers:
+:data:`PATCH` allow-lists exactly those plain-data types
+(:func:`checkpoint_safe_globals`) in processes that import the plugin;
+:func:`to_plain_data` (the plugin's ``PlainCheckpointHook``, on save)
+encodes them as tensors and numbers and :func:`from_plain_data` decodes
+them, so such checkpoints load with plain ``torch.load`` anywhere.
+What else loading checks: :mod:`a2d2_mmseg.compat.checkpoint`.
 """
 import numbers
 import pickle
@@ -30,7 +20,7 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-from a2d2_mmseg.compat import Patch
+from a2d2_mmseg.compat import Patch, is_int
 
 __all__ = [
     'checkpoint_safe_globals', 'history_buffer_getattr',
@@ -62,11 +52,8 @@ def _numpy_multiarray():
 
 
 def history_buffer_getattr(obj: Any, name: str) -> Any:
-    """``getattr`` restricted to HistoryBuffer's statistics methods.
-
-    Allow-listed under the pickled name ``builtins.getattr``; a plain
-    ``getattr`` would let a crafted pickle read any attribute.
-    """
+    """``getattr`` restricted to HistoryBuffer's statistics methods, allowed
+    as the pickled ``builtins.getattr`` (the real one reads anything)."""
     if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
@@ -76,16 +63,10 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
 
 
 def checkpoint_safe_globals() -> List[SafeGlobal]:
-    """The types mmengine 0.10.7's checkpoints hold beyond tensors: the
-    HistoryBuffer (with :func:`history_buffer_getattr` as
-    ``builtins.getattr``), numpy arrays and scalars with their dtypes (int64,
-    float32, float64). Each is needed (tests/test_compat/test_checkpoint.py);
-    allow-list another dtype with ``add_safe_globals([type(np.dtype(...))])``.
-
-    Returns:
-        list: Objects or ``(object, pickled name)`` pairs for
-        ``torch.serialization.add_safe_globals``.
-    """
+    """The types mmengine 0.10.7's checkpoints hold beyond tensors
+    (HistoryBuffer, numpy arrays and scalars of the dtypes they use), as
+    objects or ``(object, pickled name)`` pairs for
+    ``torch.serialization.add_safe_globals``."""
     multiarray = _numpy_multiarray()
     safe: List[SafeGlobal] = [
         HistoryBuffer, (history_buffer_getattr, 'builtins.getattr'),
@@ -110,11 +91,8 @@ def _global_key(g: SafeGlobal) -> Tuple[Any, str]:
 
 
 def register_checkpoint_safe_globals() -> bool:
-    """Allow-list :func:`checkpoint_safe_globals` (idempotent).
-
-    Returns:
-        bool: Whether torch has an allow-list (torch >= 2.4).
-    """
+    """Allow-list :func:`checkpoint_safe_globals` (idempotent); False when
+    torch has no allow-list (torch < 2.4)."""
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:
         return False
@@ -126,17 +104,13 @@ def register_checkpoint_safe_globals() -> bool:
     return True
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def history_buffer_problem(name: Any, buffer: Any) -> Optional[str]:
     """What is wrong with a HistoryBuffer from a checkpoint, or None (also
     for a value that is not a HistoryBuffer)."""
     if not isinstance(buffer, HistoryBuffer):
         return None  # mmengine skips non-buffers with a warning
     state = vars(buffer)
-    ok = _is_int(state.get('max_length')) and state['max_length'] > 0
+    ok = is_int(state.get('max_length')) and state['max_length'] > 0
     arrays = [state.get(k) for k in ('_log_history', '_count_history')]
     ok = ok and all(isinstance(a, np.ndarray) and a.ndim == 1
                     and a.dtype.kind in 'iuf' for a in arrays)
@@ -153,7 +127,7 @@ def _encode(obj: Any) -> Any:
         log, count = (_encode(state.get(k))
                       for k in ('_log_history', '_count_history'))
         if not (isinstance(log, dict) and isinstance(count, dict)
-                and _is_int(state.get('max_length'))):
+                and is_int(state.get('max_length'))):
             return obj
         return {PLAIN_KEY: 'HistoryBuffer',
                 'max_length': int(state['max_length']),
@@ -228,7 +202,7 @@ def _decode(obj: dict, where: str) -> Any:
 
 def _map(obj: Any, convert: Callable[[Any, str], Any], where: str) -> Any:
     """``convert`` on ``obj`` and, where it returns ``obj``, on its items
-    (dicts and lists in place; a tuple is rebuilt when an item changed)."""
+    (dicts and lists in place; tuples rebuilt)."""
     new = convert(obj, where)
     if new is not obj:
         return new
@@ -247,17 +221,8 @@ def _map(obj: Any, convert: Callable[[Any, str], Any], where: str) -> Any:
 
 def to_plain_data(obj: Any) -> Any:
     """Encode the numpy arrays, numpy scalars and HistoryBuffers in ``obj``
-    as ``{PLAIN_KEY: type name, ...}`` dicts of tensors and numbers.
-
-    Dicts and lists change in place (an ``OrderedDict`` keeps its type).
-
-    Args:
-        obj: A checkpoint, or any part of one.
-
-    Returns:
-        The encoded object (``obj`` unless it is encoded or a tuple with
-        encoded items).
-    """
+    (a checkpoint or part of one) as ``{PLAIN_KEY: type name, ...}`` dicts of
+    tensors and numbers; dicts and lists change in place."""
     return _map(obj, lambda value, where: _encode(value), 'checkpoint')
 
 
@@ -265,15 +230,9 @@ def from_plain_data(obj: Any, where: str = 'checkpoint') -> Any:
     """Decode what :func:`to_plain_data` encoded (same values, dtypes and
     lengths), in place where it can.
 
-    Args:
-        obj: A loaded checkpoint, or any part of one.
-        where (str): Where ``obj`` is, for error messages.
-
-    Returns:
-        The decoded object.
-
     Raises:
-        ValueError: An encoded value is malformed (the message says where).
+        ValueError: An encoded value is malformed (the message says
+            where, starting from ``where``).
     """
     def decode(value: Any, at: str) -> Any:
         if isinstance(value, dict) and PLAIN_KEY in value:

@@ -1,22 +1,20 @@
 """Read config text from a checkpoint as data, never as code.
 
 mmengine stores the config in every checkpoint as Python text
-(``cfg.pretty_text`` in ``message_hub.runtime_info['cfg']`` and
-``meta['cfg']``; mmseg 0.x wrote ``meta['config']``) and reads it back by
-running it (``Config.fromstring(..., '.py')``). Here it is parsed with
-:mod:`ast` and only literals (``inf``/``nan`` too), negated numbers, lists,
-tuples, sets, dict displays and ``dict(...)`` with keyword arguments are
-evaluated: :func:`config_from_text` (every entry, refusing anything else
-with :class:`ConfigTextError`) and :func:`literal_gpu_ids` (``gpu_ids``
-only). Data can still name code (a ``type`` mmengine's registries would
-import): :func:`check_registered_types` refuses every name that is not a
-class already registered.
+(``message_hub.runtime_info['cfg']``, ``meta['cfg']``; mmseg 0.x wrote
+``meta['config']``) and reads it back by running it. Here it is parsed with
+:mod:`ast` and only literals, negated numbers, lists, tuples, sets, dicts
+and ``dict(...)`` are evaluated (:func:`config_from_text`,
+:func:`literal_gpu_ids`); :func:`check_registered_types` refuses every
+``type`` name that is not a class already registered.
 """
 import ast
 import importlib.util
 import inspect
 import math
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from a2d2_mmseg.compat import is_int
 
 __all__ = [
     'ConfigTextError', 'config_from_text', 'literal_gpu_ids',
@@ -59,12 +57,9 @@ def _value(node: ast.AST, source: str) -> Any:
                 operand, (int, float, complex)):
             raise _refuse(node, source, repr(ast.unparse(node)[:80]))
         return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.List):
-        return [_value(e, source) for e in node.elts]
-    if isinstance(node, ast.Tuple):
-        return tuple(_value(e, source) for e in node.elts)
-    if isinstance(node, ast.Set):
-        return {_value(e, source) for e in node.elts}
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        make = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
+        return make(_value(e, source) for e in node.elts)
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):  # {**other}
             raise _refuse(node, source, 'a dict unpacking (**)')
@@ -97,15 +92,8 @@ def _parse(text: Any, source: str) -> ast.Module:
 
 
 def config_from_text(text: str, source: str = 'config text') -> dict:
-    """The entries of a config written as Python text, read as data.
-
-    Args:
-        text (str): The text (``Config.pretty_text``).
-        source (str): Where it comes from, for error messages.
-
-    Returns:
-        dict: ``{name: value}`` for every top-level assignment, values as
-        plain Python objects (``dict(...)`` becomes a dict).
+    """``{name: value}`` for every top-level assignment of a config written
+    as Python text (``Config.pretty_text``), read as plain data.
 
     Raises:
         ConfigTextError: The text is not a str, too long, not Python, or
@@ -130,10 +118,6 @@ def config_from_text(text: str, source: str = 'config text') -> dict:
     return entries
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def literal_gpu_ids(text: Any) -> Optional[List[int]]:
     """The integers the last top-level ``gpu_ids = ...`` assigns, or None.
 
@@ -151,22 +135,22 @@ def literal_gpu_ids(text: Any) -> Optional[List[int]]:
         if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
                 and value.func.id == 'range' and not value.keywords):
             args = [_value(a, 'config') for a in value.args]
-            if not 1 <= len(args) <= 3 or not all(map(_is_int, args)):
+            if not 1 <= len(args) <= 3 or not all(map(is_int, args)):
                 return None
             ids = range(*args)
         else:
             ids = None if value is None else _value(value, 'config')
         if not isinstance(ids, (list, tuple, range)) or \
-                len(ids) > _MAX_GPU_IDS or not all(map(_is_int, ids)):
+                len(ids) > _MAX_GPU_IDS or not all(map(is_int, ids)):
             return None
     except (ConfigTextError, OverflowError) + _PARSE_ERRORS:
         return None
     return list(ids)
 
 
-def _registries() -> Tuple[Dict[str, List[Any]], Set[str]]:
-    """Every registry of the OpenMMLab trees imported so far, by scope, and
-    the scopes; nothing is imported to find them."""
+def _registries() -> Dict[str, List[Any]]:
+    """Every registry of the OpenMMLab trees imported so far, by scope
+    (nothing is imported to find them)."""
     from mmengine.registry import Registry, root
     found: Dict[str, List[Any]] = {}
     todo = [r for r in vars(root).values()
@@ -175,7 +159,7 @@ def _registries() -> Tuple[Dict[str, List[Any]], Set[str]]:
         registry = todo.pop()
         found.setdefault(registry.scope, []).append(registry)
         todo.extend(registry._children.values())
-    return found, set(found)
+    return found
 
 
 def _named_entries(value: Any, path: str = '') -> Iterator[Tuple[str, Any]]:
@@ -194,8 +178,8 @@ def _named_entries(value: Any, path: str = '') -> Iterator[Tuple[str, Any]]:
 
 
 def check_registered_types(entries: dict, source: str) -> None:
-    """Refuse config data that would make mmengine import or call anything
-    but a class registered in the OpenMMLab registries.
+    """Refuse config data (:func:`config_from_text`) that would make
+    mmengine import or call anything but a registered class.
 
     In every nested dict and list: each ``type`` must be a plain name or
     ``'<scope>.<name>'`` of an imported scope naming a registered *class*,
@@ -204,14 +188,11 @@ def check_registered_types(entries: dict, source: str) -> None:
     ``_scope_`` and ``default_scope`` must be imported scopes. Nothing is
     imported or called to check.
 
-    Args:
-        entries (dict): Config data (:func:`config_from_text`).
-        source (str): Where it comes from, for error messages.
-
     Raises:
         ConfigTextError: The first name that fails, with its key path.
     """
-    registries, scopes = _registries()
+    registries = _registries()
+    scopes = set(registries)
 
     def refuse(where: str, value: Any, why: str) -> ConfigTextError:
         return ConfigTextError(

@@ -3,23 +3,20 @@
 mmengine 0.10.x assumes GPUs once a launcher is used: ``init_dist`` calls
 ``torch.cuda.set_device`` (an error on CPU builds of torch) and mmseg's
 configs ask for 'nccl'; ``Runner.wrap_model`` gives DDP
-``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules; and SyncBN
-runs on GPUs only. When ``mmengine.device.get_device() == 'cpu'``:
-:func:`init_cpu_dist` initialises 'gloo' without CUDA, and
-:func:`configure_cpu_distributed` makes the model wrapper the plugin's
-``CPUDistributedDataParallel`` (``device_ids=None``, SyncBN reverted to BN).
-``tools/train.py``/``test.py`` call :func:`setup_cpu_distributed`;
-:data:`PATCH` does the same inside mmengine for tools this package does not
-control (``mim train``), and defers to mmengine with an accelerator.
+``device_ids=[LOCAL_RANK]``, which DDP rejects for CPU modules; SyncBN runs
+on GPUs only. On the CPU, :func:`setup_cpu_distributed` (``tools/train.py``,
+``test.py``) initialises 'gloo' without CUDA and makes the model wrapper
+the plugin's ``CPUDistributedDataParallel``; :data:`PATCH` does the same
+inside mmengine for other tools (``mim train``).
 """
+import contextlib
 import copy
-import datetime
 import functools
 import os
-import subprocess
-from typing import Optional
+from typing import Iterator, Optional
+from unittest import mock
 
-import torch.multiprocessing as mp
+import torch
 from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
@@ -56,72 +53,47 @@ def _cpu_backend(backend: Optional[str]) -> str:
     return backend
 
 
+@contextlib.contextmanager
+def _without_cuda(launcher: str) -> Iterator[None]:
+    """Run mmengine's ``_init_dist_*`` on the CPU: ``torch.cuda.set_device``
+    does nothing, and the local rank defaults to 0 (mmengine's slurm
+    launcher divides by the GPU count; its mpi launcher sets no
+    ``LOCAL_RANK``)."""
+    if launcher == 'slurm':
+        os.environ.setdefault('SLURM_LOCALID', '0')
+    elif launcher == 'mpi':
+        os.environ['LOCAL_RANK'] = os.environ.setdefault(
+            'OMPI_COMM_WORLD_LOCAL_RANK', '0')
+    with mock.patch.object(torch.cuda, 'set_device', lambda device: None):
+        yield
+
+
 def init_cpu_dist(launcher: str, backend: Optional[str] = 'gloo',
                   **kwargs) -> None:
-    """Initialise ``torch.distributed`` for CPU processes, as mmengine
-    0.10.7's ``init_dist`` does for the 'pytorch', 'slurm' and 'mpi'
-    launchers but without ``torch.cuda.set_device``.
+    """mmengine's ``init_dist`` for CPU processes: without
+    ``torch.cuda.set_device``, GPU backends ('nccl', None) as 'gloo'.
 
     Args:
         launcher (str): 'pytorch', 'slurm' or 'mpi'.
-        backend (str, optional): Backend; GPU ones ('nccl', None) become
-            'gloo'.
-        **kwargs: For ``torch.distributed.init_process_group``; ``timeout``
-            in seconds, ``port`` for slurm, as in mmengine.
+        backend (str, optional): Backend.
+        **kwargs: As for mmengine's ``init_dist`` (``timeout`` in seconds,
+            ``port`` for slurm).
     """
-    backend = _cpu_backend(backend)
-    timeout = kwargs.get('timeout')
-    if timeout is not None and not isinstance(timeout, datetime.timedelta):
-        kwargs['timeout'] = datetime.timedelta(seconds=timeout)
-    if mp.get_start_method(allow_none=True) is None:
-        mp.set_start_method('spawn')
-    if launcher == 'pytorch':
-        # torchrun sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT.
-        pass
-    elif launcher == 'slurm':
-        port = kwargs.pop('port', None)
-        proc_id = int(os.environ['SLURM_PROCID'])
-        ntasks = int(os.environ['SLURM_NTASKS'])
-        if port is not None:
-            os.environ['MASTER_PORT'] = str(port)
-        os.environ.setdefault('MASTER_PORT', '29500')
-        if 'MASTER_ADDR' not in os.environ:
-            node_list = os.environ['SLURM_NODELIST']
-            os.environ['MASTER_ADDR'] = subprocess.getoutput(
-                f'scontrol show hostname {node_list} | head -n1')
-        os.environ['WORLD_SIZE'] = str(ntasks)
-        os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
-        os.environ['RANK'] = str(proc_id)
-    elif launcher == 'mpi':
-        os.environ.setdefault('MASTER_PORT', '29500')
-        if 'MASTER_ADDR' not in os.environ:
-            raise KeyError('The environment variable MASTER_ADDR is not set')
-        os.environ['WORLD_SIZE'] = os.environ['OMPI_COMM_WORLD_SIZE']
-        os.environ['RANK'] = os.environ['OMPI_COMM_WORLD_RANK']
-        os.environ['LOCAL_RANK'] = os.environ.get(
-            'OMPI_COMM_WORLD_LOCAL_RANK', '0')
-    else:
-        raise ValueError(f'Invalid launcher type: {launcher}')
-    torch_dist.init_process_group(backend=backend, **kwargs)
+    from mmengine.dist import init_dist
+    with _without_cuda(launcher):
+        init_dist(launcher, _cpu_backend(backend), **kwargs)
 
 
-def configure_cpu_distributed(cfg, launcher: Optional[str] = None):
+def configure_cpu_distributed(cfg, launcher: Optional[str] = None) -> bool:
     """Adapt a config for distributed CPU runs, in place: 'gloo' as
     ``env_cfg.dist_cfg.backend`` and ``CPUDistributedDataParallel`` as
     ``model_wrapper_cfg`` (other options kept; mmengine's defaults
-    ``broadcast_buffers=False``, ``find_unused_parameters`` when unset). A
-    no-op without a launcher or with an accelerator.
-
-    Args:
-        cfg (mmengine.Config): The config.
-        launcher (str, optional): Defaults to ``cfg.launcher``.
-
-    Returns:
-        mmengine.Config: ``cfg``.
-    """
+    ``broadcast_buffers=False``, ``find_unused_parameters`` when unset).
+    Returns False, changing nothing, without a launcher (default:
+    ``cfg.launcher``) or with an accelerator."""
     launcher = launcher or cfg.get('launcher', 'none')
     if launcher == 'none' or not cpu_only():
-        return cfg
+        return False
     if cfg.get('env_cfg') is None:
         cfg.env_cfg = dict()
     if cfg.env_cfg.get('dist_cfg') is None:
@@ -131,21 +103,16 @@ def configure_cpu_distributed(cfg, launcher: Optional[str] = None):
     cfg.model_wrapper_cfg = _cpu_wrapper_cfg(
         cfg.get('model_wrapper_cfg'),
         cfg.get('find_unused_parameters', False))
-    return cfg
+    return True
 
 
 def setup_cpu_distributed(cfg, launcher: Optional[str] = None) -> bool:
     """:func:`configure_cpu_distributed`, then :func:`init_cpu_dist` unless a
-    process group exists (the runner then skips ``init_dist``).
-
-    Returns:
-        bool: Whether a CPU process group was initialised here.
-    """
+    process group exists (the runner then skips ``init_dist``); returns
+    whether a CPU process group was initialised here."""
     launcher = launcher or cfg.get('launcher', 'none')
-    if launcher == 'none' or not cpu_only():
-        return False
-    configure_cpu_distributed(cfg, launcher)
-    if torch_dist.is_available() and torch_dist.is_initialized():
+    if not configure_cpu_distributed(cfg, launcher) or (
+            torch_dist.is_available() and torch_dist.is_initialized()):
         return False
     init_cpu_dist(launcher, **copy.deepcopy(cfg.env_cfg.dist_cfg))
     return True
@@ -183,8 +150,8 @@ def _cpu_init_dist(original):
         if not cpu_only() or kwargs.get('init_backend', 'torch') != 'torch' \
                 or (launcher == 'mpi' and backend == 'smddp'):
             return original(backend, *args, **kwargs)
-        kwargs.pop('init_backend', None)
-        return init_cpu_dist(launcher, backend, *args, **kwargs)
+        with _without_cuda(launcher):
+            return original(_cpu_backend(backend), *args, **kwargs)
 
     return init
 
@@ -208,17 +175,11 @@ def _cpu_wrap_model(original):
 
 def patch_mmengine_cpu_distributed(force: bool = False) -> bool:
     """Wrap ``mmengine.dist.utils._init_dist_pytorch``/``_slurm``/``_mpi``
-    (with :func:`init_cpu_dist` on the CPU) and ``Runner.wrap_model`` (CPU
-    DDP, SyncBN reverted); the wrappers defer to mmengine with an
-    accelerator. Nothing is wrapped when one is present now, or with the
-    environment variable ``A2D2_MMSEG_PATCH_MMENGINE=0``. Idempotent.
-
-    Args:
-        force (bool): Wrap even with an accelerator or the variable set.
-
-    Returns:
-        bool: Whether mmengine is patched after the call.
-    """
+    (without CUDA on the CPU) and ``Runner.wrap_model`` (CPU DDP, SyncBN
+    reverted); the wrappers defer to mmengine with an accelerator. Unless
+    ``force``, nothing is wrapped when one is present now, or with the
+    environment variable ``A2D2_MMSEG_PATCH_MMENGINE=0``. Returns whether
+    mmengine is patched after the call."""
     if not force and (not cpu_only()
                       or os.environ.get(PATCH_ENV, '1') == '0'):
         return False

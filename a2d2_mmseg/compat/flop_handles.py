@@ -1,16 +1,12 @@
 """FLOP handles for operators mmengine's ``FlopAnalyzer`` counts as 0.
 
 mmengine 0.10's ``FlopAnalyzer`` (behind ``get_model_complexity_info`` and
-mmseg's ``get_flops.py``) has no handle for
-``aten::scaled_dot_product_attention`` (the Mask2Former-lite head's
-attention) nor ``aten::baddbmm``: it counts them as 0 with a warning.
-:data:`PATCH` adds handles in mmengine's conventions (one multiply-add is
-one "flop"; element-wise work counts 0), so attention counts what the
-explicit ``softmax(q @ k^T * scale) @ v`` counts, and activation handles
-(output elements) for ``ActivationAnalyzer``. mmengine 0.10 has no public
-registration: the handles go into its default tables
-(``complexity_analysis._DEFAULT_SUPPORTED_FLOP_OPS``/``_ACT_OPS``), never
-over a handle mmengine has.
+mmseg's ``get_flops.py``) counts ``aten::scaled_dot_product_attention``
+(the Mask2Former-lite head) and ``aten::baddbmm`` as 0, with a warning.
+:data:`PATCH` adds FLOP handles in mmengine's conventions (one multiply-add
+is one "flop"), so attention counts what the explicit ``softmax(q @ k^T *
+scale) @ v`` counts, and activation handles, to mmengine's default tables
+(it has no public registration), never over a handle mmengine has.
 """
 from math import prod
 from typing import Any, Dict, List
@@ -27,18 +23,10 @@ __all__ = [
 
 
 def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
-    """Count ``aten::scaled_dot_product_attention`` as mmengine counts
-    matmuls: ``N * L * S * (E + Ev)`` multiply-adds for ``q [..., L, E]``,
+    """Multiply-adds of ``aten::scaled_dot_product_attention``, counted as
+    mmengine counts matmuls: ``N * L * S * (E + Ev)`` for ``q [..., L, E]``,
     ``k [..., S, E]``, output ``[..., L, Ev]`` and ``N`` the product of the
-    output's batch dimensions (the full ``L x S`` also with a mask).
-
-    Args:
-        inputs (list): The traced node's inputs (query, key, value, ...).
-        outputs (list): The traced node's outputs.
-
-    Returns:
-        int: Multiply-adds of the two products.
-    """
+    output's batch dimensions (the full ``L x S`` also with a mask)."""
     query, key = get_shape(inputs[0]), get_shape(inputs[1])
     out = get_shape(outputs[0])
     batch = prod(out[:-2])
@@ -47,16 +35,8 @@ def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
 
 
 def baddbmm_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
-    """Count ``aten::baddbmm(input, b1 [b, n, m], b2 [b, m, p])`` as
-    ``b * n * m * p`` multiply-adds (the addition counts 0).
-
-    Args:
-        inputs (list): The traced node's inputs.
-        outputs (list): The traced node's outputs (unused).
-
-    Returns:
-        int: Multiply-adds of the batched product.
-    """
+    """Multiply-adds of ``aten::baddbmm(input, b1 [b, n, m], b2 [b, m, p])``:
+    ``b * n * m * p`` (the addition counts 0)."""
     b, n, m = get_shape(inputs[1])
     return b * n * m * get_shape(inputs[2])[-1]
 
@@ -77,11 +57,8 @@ ACTIVATION_HANDLES: Dict[str, Handle] = {
 
 def register_flop_handles() -> Dict[str, Handle]:
     """Add :data:`FLOP_HANDLES` and :data:`ACTIVATION_HANDLES` to
-    mmengine's default handles, never over one mmengine has (idempotent).
-
-    Returns:
-        dict: The FLOP handles this call added.
-    """
+    mmengine's default handles, never over one mmengine has; returns the
+    FLOP handles this call added."""
     from mmengine.analysis import complexity_analysis as tables
     for name, handle in ACTIVATION_HANDLES.items():
         tables._DEFAULT_SUPPORTED_ACT_OPS.setdefault(name, handle)

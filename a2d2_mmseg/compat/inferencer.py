@@ -1,15 +1,12 @@
 """mmseg's ``MMSegInferencer`` with test pipelines that load with
 ``LoadA2D2ImageFromFile``.
 
-``MMSegInferencer._init_pipeline`` (mmseg 1.2.x) replaces the step named
-exactly ``LoadImageFromFile`` by its ``InferencerLoader`` and drops those
-named ``LoadAnnotations``/``LoadDepthAnnotation``, else it raises
-"LoadImageFromFile is not found in the test pipeline". :data:`PATCH` wraps
-it: a pipeline whose loader is ``LoadA2D2ImageFromFile`` (or a subclass)
-keeps that loader behind :func:`inferencer_inputs` and loses its annotation
-loaders (:func:`inferencer_pipeline`); other pipelines are mmseg's.
-``mmseg.apis.inference_model`` needs nothing: it drops ``LoadAnnotations``
-and ``LoadA2D2Annotations`` passes a sample without ``seg_map_path``.
+``MMSegInferencer._init_pipeline`` (mmseg 1.2.x) needs a step named
+exactly ``LoadImageFromFile`` (it raises "LoadImageFromFile is not found in
+the test pipeline") and drops only mmseg's annotation loaders.
+:data:`PATCH` wraps it: a pipeline whose loader is ``LoadA2D2ImageFromFile``
+(or a subclass) becomes :func:`inferencer_pipeline`; others are mmseg's.
+``mmseg.apis.inference_model`` needs nothing.
 """
 import functools
 from typing import Any, Callable, List, Optional, Union
@@ -30,12 +27,9 @@ _MMSEG_ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadDepthAnnotation')
 
 
 def inferencer_inputs(single_input: Union[str, np.ndarray, dict]) -> dict:
-    """One inferencer input as a pipeline's results dict, as mmseg's
-    ``InferencerLoader`` takes it: a path, an image array, or a dict.
-
-    Raises:
-        TypeError: Any other input.
-    """
+    """One inferencer input (a path, an image array or a dict; else
+    TypeError) as a pipeline's results dict, as mmseg's ``InferencerLoader``
+    takes it."""
     if isinstance(single_input, str):
         return dict(img_path=single_input)
     if isinstance(single_input, np.ndarray):
@@ -66,16 +60,10 @@ def _is_a(cls: Optional[type], name: str) -> bool:
 
 
 def inferencer_pipeline(pipeline_cfg: list) -> Optional[List[Any]]:
-    """The steps of an inference pipeline for a test pipeline whose loader
-    is ``LoadA2D2ImageFromFile``; None for other pipelines.
-
-    Args:
-        pipeline_cfg (list[dict]): ``test_dataloader.dataset.pipeline``.
-
-    Returns:
-        list | None: :func:`inferencer_inputs`, then the test pipeline
-        without its annotation loaders (configs, for ``Compose``).
-    """
+    """For a test pipeline (``test_dataloader.dataset.pipeline``) whose
+    loader is ``LoadA2D2ImageFromFile``, the steps for ``Compose``:
+    :func:`inferencer_inputs`, then the pipeline without its annotation
+    loaders; None for other pipelines."""
     classes = [_transform_class(step) for step in pipeline_cfg]
     if not any(_is_a(c, 'LoadA2D2ImageFromFile') for c in classes):
         return None
@@ -101,11 +89,8 @@ def _keeping_a2d2_loader(init_pipeline: Callable) -> Callable:
 
 
 def adapt_seg_inferencer() -> bool:
-    """Wrap ``MMSegInferencer._init_pipeline`` (see the module doc).
-
-    Returns:
-        bool: Whether it was wrapped now (False: already).
-    """
+    """Wrap ``MMSegInferencer._init_pipeline`` (see the module doc); False
+    when it already was."""
     from mmseg.apis import MMSegInferencer
     return wrap(MMSegInferencer, '_init_pipeline', 'seg_inferencer_pipeline',
                 _keeping_a2d2_loader)

@@ -24,25 +24,14 @@ from a2d2_mmseg.compat.config_text import (ConfigTextError,
 __all__ = ['checkpoint_config', 'read_inferencer_config', 'PATCH']
 
 
-def _pass_the_config(weights: str) -> str:
-    return (f'Pass the config file as well, e.g. MMSegInferencer('
-            f'model=CONFIG.py, weights={weights!r}).')
-
-
 def checkpoint_config(weights: str) -> ConfigDict:
-    """The config stored in a checkpoint (``message_hub.runtime_info['cfg']``,
-    else ``meta['cfg']``, where mmengine looks), read as data.
-
-    Args:
-        weights (str): The checkpoint.
-
-    Returns:
-        ConfigDict: The config.
+    """The config stored in checkpoint ``weights``
+    (``message_hub.runtime_info['cfg']``, else ``meta['cfg']``, where
+    mmengine looks), read as data.
 
     Raises:
         UnsafeCheckpointError: The text is not plain data, is empty, or names
-            an unregistered ``type``, ``_scope_``, ``default_scope`` or
-            ``collate_fn`` (:func:`~a2d2_mmseg.compat.config_text.
+            what is not registered (:func:`~a2d2_mmseg.compat.config_text.
             check_registered_types`).
         CheckpointError: No config, or its ``custom_imports`` name modules not
             imported yet (a checkpoint never makes anything be imported).
@@ -55,23 +44,24 @@ def checkpoint_config(weights: str) -> ConfigDict:
     text = info.get('cfg') if isinstance(info, dict) else None
     if text is None and isinstance(meta, dict):
         text = meta.get('cfg')
+    pass_config = (f'Pass the config file as well, e.g. MMSegInferencer('
+                   f'model=CONFIG.py, weights={weights!r}).')
     if text is None:
         raise CheckpointError(
             f'{weights}: the checkpoint holds no config (message_hub.'
-            f"runtime_info['cfg'] or meta['cfg']): pass the config file, "
-            f'MMSegInferencer(model=CONFIG.py, weights={weights!r})')
+            f"runtime_info['cfg'] or meta['cfg']). {pass_config}")
     try:
         cfg = config_from_text(text, f'{weights}: the stored config')
         check_registered_types(cfg, f'{weights}: the stored config')
     except ConfigTextError as error:
         raise UnsafeCheckpointError(
-            f'{error}. Refusing to build the model from it. '
-            f'{_pass_the_config(weights)}') from None
+            f'{error}. Refusing to build the model from it. {pass_config}'
+        ) from None
     if not cfg:
         raise UnsafeCheckpointError(
             f'Refusing to build the model from the config text stored in '
             f'checkpoint {weights!r}: it holds no entry, and mmengine would '
-            f'run it as Python. {_pass_the_config(weights)}')
+            f'run it as Python. {pass_config}')
     imports = cfg.get('custom_imports', {})
     names = imports.get('imports', []) if isinstance(imports, dict) else []
     names = [names] if isinstance(names, str) else names
@@ -81,8 +71,7 @@ def checkpoint_config(weights: str) -> ConfigDict:
         raise CheckpointError(
             f'{weights}: the stored config imports {missing}, which are not '
             f'imported; modules named by a checkpoint are never imported '
-            f'from it: import them first, or pass the config file, '
-            f'MMSegInferencer(model=CONFIG.py, weights={weights!r})')
+            f'from it: import them first. {pass_config}')
     return ConfigDict(cfg)
 
 
@@ -98,11 +87,8 @@ def _reading_config(init_model: Callable) -> Callable:
 
 
 def read_inferencer_config() -> bool:
-    """Wrap ``BaseInferencer._init_model`` (see the module doc).
-
-    Returns:
-        bool: Whether it was wrapped now (False: already).
-    """
+    """Wrap ``BaseInferencer._init_model`` (see the module doc); False when
+    it already was."""
     from mmengine.infer import BaseInferencer
     return wrap(BaseInferencer, '_init_model', 'inferencer_config',
                 _reading_config)

@@ -23,12 +23,8 @@ def mmcv_has_cuda_ops() -> bool:
 
 def fall_back_ms_deform_attn() -> bool:
     """Make ``MultiScaleDeformableAttention`` use PyTorch on CUDA tensors
-    when mmcv's extension has no CUDA kernels (idempotent; a no-op when
-    torch sees no GPU or the extension has CUDA ops).
-
-    Returns:
-        bool: Whether this call switched to the PyTorch implementation.
-    """
+    when mmcv's extension has no CUDA kernels; returns whether this call
+    switched (not when torch sees no GPU or the extension has CUDA ops)."""
     from mmcv.ops import multi_scale_deform_attn
     if not getattr(multi_scale_deform_attn, 'IS_CUDA_AVAILABLE', False):
         return False

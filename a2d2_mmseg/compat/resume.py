@@ -1,20 +1,15 @@
 """mmengine's resume: checked checkpoints and a robust ``last_checkpoint``.
 
 mmengine 0.10.7's ``Runner.load_or_resume`` (``--resume`` without a file)
-resumes from the path in ``WORK_DIR/last_checkpoint`` and fails with a bare
-or misleading error when that file is empty, names a checkpoint that is
-gone, truncated or corrupt; it loads weights with ``strict=False``, so a
-checkpoint of another model or class count loads with warnings only; and
-``Runner.resume`` runs ``meta['config']``. :data:`PATCH` wraps, for
-``Runner`` and ``FlexibleRunner``:
-
-* ``resume``: runs inside :func:`~a2d2_mmseg.compat.checkpoint.resuming`,
-  so the guarded loader checks what resuming reads and sanitizes
-  ``meta['config']`` (:mod:`a2d2_mmseg.compat.checkpoint`);
-* ``load_or_resume``: when a checkpoint is loaded or resumed, registers the
-  plugin's ``CheckpointMatchHook`` (by its registry name; see
-  :func:`~a2d2_mmseg.compat.state_dict_match.check_loaded_checkpoint`),
-  and resumes automatic resumes through :func:`auto_resume`.
+fails with a bare or misleading error when ``WORK_DIR/last_checkpoint`` is
+empty or names a checkpoint that is gone or broken, loads weights of
+another model with ``strict=False``, and ``Runner.resume`` runs
+``meta['config']``. :data:`PATCH` wraps, for ``Runner`` and
+``FlexibleRunner``, ``resume`` to run inside
+:func:`~a2d2_mmseg.compat.checkpoint.resuming` (the guarded loader then
+checks what resuming reads), and ``load_or_resume`` to register the
+plugin's ``CheckpointMatchHook`` (by its registry name) when a checkpoint
+is loaded and to resume automatic resumes through :func:`auto_resume`.
 """
 import functools
 import os
@@ -37,8 +32,7 @@ _CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
 def work_dir_checkpoints(work_dir: str) -> List[str]:
     """The ``iter_N.pth`` / ``epoch_N.pth`` files in a folder, newest first
-    (by ``N``, then modification time).
-    """
+    (by ``N``, then modification time)."""
     try:
         names = os.listdir(work_dir)
     except OSError:
@@ -69,15 +63,8 @@ def _read_last_checkpoint(record: str) -> tuple:
 
 
 def run_checkpoint_dirs(runner) -> List[str]:
-    """Where a run's checkpoints belong: its work dir and, when its
-    ``CheckpointHook`` has an ``out_dir``, ``OUT_DIR/<work dir name>``.
-
-    Args:
-        runner (Runner): The runner.
-
-    Returns:
-        list[str]: The folders.
-    """
+    """The folders of a run's checkpoints: its work dir and, when its
+    ``CheckpointHook`` has an ``out_dir``, ``OUT_DIR/<work dir name>``."""
     from mmengine.hooks import CheckpointHook
     dirs = [runner.work_dir]
     name = osp.basename(runner.work_dir.rstrip(osp.sep))
@@ -93,8 +80,7 @@ def run_checkpoint_dirs(runner) -> List[str]:
 
 
 def _inside(path: str, folder: str) -> bool:
-    """Whether ``path`` is in ``folder`` or below (symbolic links resolved;
-    URLs compared as text)."""
+    """Whether ``path`` is in ``folder`` or below (URLs compared as text)."""
     if '://' in path or '://' in folder:
         return path.startswith(folder.rstrip('/') + '/')
     folder = osp.realpath(folder)
@@ -112,21 +98,12 @@ def _same_file(a: str, b: Optional[str]) -> bool:
 
 def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
     """Resume ``runner`` from its work dir, robust to a bad
-    ``last_checkpoint``.
-
-    * It names a checkpoint that resumes: as mmengine.
-    * It names an existing checkpoint outside :func:`run_checkpoint_dirs`
-      (a copied work dir): :class:`~a2d2_mmseg.compat.checkpoint.
-      CheckpointError`, since resuming would continue another run and save
-      over this work dir's checkpoints; naming the file explicitly resumes.
-    * It is empty, names a missing file or one that cannot be resumed from
-      (:class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`): a
-      warning, then the newest ``iter_N.pth``/``epoch_N.pth`` that resumes.
-    * There is none: training starts from scratch as in mmengine, unless
-      checkpoint files exist anyway (the newest that resumes, with a warning).
-
-    Other errors (unsafe checkpoints, ones that do not fit the model) are
-    raised, never skipped.
+    ``last_checkpoint``: one that names a checkpoint that resumes is used as
+    in mmengine; one that is missing, empty or names a missing or broken
+    file (:class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`)
+    gives a warning and the newest ``iter_N.pth``/``epoch_N.pth`` that
+    resumes (or, without any, a fresh start); other errors (unsafe, not
+    fitting the model) are raised.
 
     Args:
         runner (Runner): A runner with ``resume=True`` and no ``load_from``.
@@ -134,8 +111,9 @@ def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
             without any checkpoint.
 
     Raises:
-        CheckpointError: ``last_checkpoint`` names a checkpoint of another
-            folder.
+        CheckpointError: ``last_checkpoint`` names a checkpoint outside
+            :func:`run_checkpoint_dirs` (a copied work dir: resuming would
+            continue another run and save over this one's checkpoints).
         CorruptCheckpointError: ``last_checkpoint`` is broken and no
             checkpoint of the work dir resumes.
     """

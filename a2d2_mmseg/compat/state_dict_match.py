@@ -7,11 +7,12 @@ initialisation. :func:`compare_state_dict` lists what does not fit as
 mmengine's ``load_state_dict`` would load it; :func:`check_checkpoint_matches`
 refuses it (:class:`~a2d2_mmseg.compat.checkpoint.CheckpointMismatchError`)
 unless partial loading is allowed. Runners check through the plugin's
-``CheckpointMatchHook`` (:func:`check_loaded_checkpoint`), ``tools/infer.py``
-through :func:`load_matching_checkpoint`.
+``CheckpointMatchHook``; ``tools/infer.py`` and the ONNX export through
+:func:`load_matching_checkpoint`.
 """
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -20,20 +21,38 @@ from mmengine.logging import print_log
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
 
-from a2d2_mmseg.compat.checkpoint import (CheckpointMismatchError,
-                                          loaded_checkpoint_name,
-                                          resuming_checkpoint)
+from a2d2_mmseg.compat.checkpoint import CheckpointMismatchError
 
 __all__ = [
     'StateDictDiff', 'model_state_shapes', 'compare_state_dict',
-    'check_checkpoint_matches', 'check_loaded_checkpoint',
-    'load_matching_checkpoint', 'REVISE_KEYS'
+    'check_checkpoint_matches', 'load_matching_checkpoint', 'bounded',
+    'PARTIAL_REMEDY', 'RESUME_REMEDY'
 ]
 
-# mmengine's default for Runner.load_checkpoint and load_checkpoint.
-REVISE_KEYS = [(r'^module\.', '')]
-# How many names of each kind an error message lists.
-_SHOWN = 5
+#: What a refusal suggests: by default, and when resuming.
+PARTIAL_REMEDY = ('To load the fitting entries anyway and leave the rest '
+                  'initialised, pass --allow-partial-checkpoint.')
+RESUME_REMEDY = (
+    "Resuming continues a run of this same model (the optimizer state has "
+    "the checkpoint's shapes), so it needs a checkpoint that fits; to start "
+    'from the entries that fit instead, set load_from to it without '
+    '--resume and pass --allow-partial-checkpoint.')
+
+
+def bounded(items: Sequence[str], limit: int = 5) -> str:
+    """The first ``limit`` items, comma-separated, and how many more."""
+    more = len(items) - limit
+    return ', '.join(items[:limit]) + (f', ... ({more} more)'
+                                       if more > 0 else '')
+
+
+def _names_or_modules(keys: Sequence[str]) -> str:
+    """The keys or, when several share a module (the first two name parts),
+    the modules with their counts, in order."""
+    modules = Counter('.'.join(key.split('.')[:2]) for key in keys)
+    if len(modules) == len(keys):
+        return bounded(keys)
+    return bounded([f'{name}.* ({n})' for name, n in modules.items()], 8)
 
 
 @dataclass
@@ -57,45 +76,26 @@ class StateDictDiff:
         return bool(self.missing or self.unexpected or self.mismatched)
 
     def summary(self) -> str:
-        """The differences, first few names of each kind, with counts."""
-
-        def names(items: Sequence[str]) -> str:
-            more = len(items) - _SHOWN
-            tail = f', ... ({more} more)' if more > 0 else ''
-            return ', '.join(items[:_SHOWN]) + tail
-
+        """The differences with counts: shapes by name; missing and
+        unexpected entries by name, or by module when modules share them."""
         parts = []
         if self.mismatched:
-            parts.append(
-                f'{len(self.mismatched)} with another shape: ' + names([
-                    f'{n} (checkpoint {c}, model {m})'
-                    for n, c, m in self.mismatched
-                ]))
-        if self.missing:
-            parts.append(f'{len(self.missing)} missing from the checkpoint: '
-                         + names(self.missing))
-        if self.unexpected:
-            parts.append(f'{len(self.unexpected)} not in the model: ' +
-                         names(self.unexpected))
+            parts.append(f'{len(self.mismatched)} with another shape: ' +
+                         bounded([f'{n} (checkpoint {c}, model {m})'
+                                  for n, c, m in self.mismatched]))
+        for keys, where in ((self.missing, 'missing from the checkpoint'),
+                            (self.unexpected, 'not in the model')):
+            if keys:
+                parts.append(f'{len(keys)} {where}: '
+                             f'{_names_or_modules(keys)}')
         return '; '.join(parts)
 
 
-def _shape(value) -> str:
-    return str(list(value.shape)) if torch.is_tensor(value) else \
-        type(value).__name__
-
-
 def model_state_shapes(model: nn.Module) -> Dict[str, Optional[torch.Size]]:
-    """The entries mmengine's ``load_state_dict`` fills in a model, walked as
-    it does (a wrapper or TTA model stands for its ``module``; persistent
-    buffers; ``_extra_state`` where a module defines ``get_extra_state``).
-
-    Args:
-        model (nn.Module): The model.
-
-    Returns:
-        dict: Entry name to shape (None for extra state).
-    """
+    """Name to shape (None for extra state) of the entries mmengine's
+    ``load_state_dict`` fills in a model, walked as it does (a wrapper or
+    TTA model stands for its ``module``; persistent buffers;
+    ``_extra_state`` where a module defines ``get_extra_state``)."""
     shapes: Dict[str, Optional[torch.Size]] = {}
 
     def walk(module: nn.Module, prefix: str) -> None:
@@ -118,49 +118,36 @@ def model_state_shapes(model: nn.Module) -> Dict[str, Optional[torch.Size]]:
     return shapes
 
 
-def compare_state_dict(model: nn.Module,
-                       state_dict: dict,
-                       revise_keys: Sequence[Tuple[str, str]] = REVISE_KEYS
-                       ) -> StateDictDiff:
-    """Compare a checkpoint's weights with a model's.
+def compare_state_dict(model: nn.Module, state_dict: dict) -> StateDictDiff:
+    """Compare a checkpoint's weights with a model's, as mmengine loads them
+    (a leading ``module.`` stripped from the checkpoint's names).
 
     Args:
         model (nn.Module): The model (wrappers are looked through).
         state_dict (dict): The checkpoint's weights (its ``state_dict``, or
             the checkpoint itself when it has none).
-        revise_keys (list[tuple]): ``(pattern, replacement)`` applied to the
-            checkpoint's names first, as mmengine does. Defaults to
-            stripping a leading ``module.``.
 
     Returns:
         StateDictDiff: Empty (falsy) when every entry fits.
     """
-    names = {}
-    for key in state_dict:
-        revised = key
-        for pattern, replacement in revise_keys:
-            revised = re.sub(pattern, replacement, revised)
-        names[revised] = key
+    names = {re.sub(r'^module\.', '', key): key for key in state_dict}
     expected = model_state_shapes(model)
-    diff = StateDictDiff()
+    diff = StateDictDiff(unexpected=[n for n in names if n not in expected])
     for name, shape in expected.items():
         if name not in names:
             if 'num_batches_tracked' not in name:  # mmengine ignores these
                 diff.missing.append(name)
             continue
         value = state_dict[names[name]]
-        if shape is None:
-            diff.matched += 1
-            continue
-        fits = torch.is_tensor(value) and (
-            value.shape == shape
-            # torch loads a 1-element 1-d tensor into a 0-d parameter
-            or (len(shape) == 0 and value.shape == (1, )))
-        if fits:
+        if shape is None or (torch.is_tensor(value) and (
+                value.shape == shape
+                # torch loads a 1-element 1-d tensor into a 0-d parameter
+                or (len(shape) == 0 and value.shape == (1, )))):
             diff.matched += 1
         else:
-            diff.mismatched.append((name, _shape(value), str(list(shape))))
-    diff.unexpected = [n for n in names if n not in expected]
+            found = list(value.shape) if torch.is_tensor(value) else \
+                type(value).__name__
+            diff.mismatched.append((name, str(found), str(list(shape))))
     return diff
 
 
@@ -168,20 +155,12 @@ def check_checkpoint_matches(model: nn.Module,
                              checkpoint: dict,
                              filename: str,
                              allow_partial: bool = False,
-                             revise_keys: Sequence[Tuple[str, str]] = (
-                                 REVISE_KEYS),
-                             resuming: bool = False) -> StateDictDiff:
+                             remedy: str = PARTIAL_REMEDY) -> StateDictDiff:
     """Refuse a checkpoint whose weights do not all fit the model.
 
     Args:
-        model (nn.Module): The model.
-        checkpoint (dict): The loaded checkpoint.
-        filename (str): Its name, for messages.
         allow_partial (bool): Only warn. Defaults to False.
-        revise_keys (list[tuple]): As for :func:`compare_state_dict`.
-        resuming (bool): The checkpoint is being resumed from: the error
-            says how to start from its weights instead (partial loading
-            does not apply to a resume). Defaults to False.
+        remedy (str): The error's last sentence, what to do instead.
 
     Returns:
         StateDictDiff: The differences (empty when all fits).
@@ -190,8 +169,7 @@ def check_checkpoint_matches(model: nn.Module,
         CheckpointMismatchError: Something does not fit and not
             ``allow_partial``.
     """
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    diff = compare_state_dict(model, state_dict, revise_keys)
+    diff = compare_state_dict(model, checkpoint.get('state_dict', checkpoint))
     if not diff:
         return diff
     model_name = type(model.module if is_model_wrapper(model) else
@@ -200,75 +178,31 @@ def check_checkpoint_matches(model: nn.Module,
     what = (f'{filename}: the checkpoint does not fit the model '
             f'({model_name}, {total} entries; {diff.matched} fit): '
             f'{diff.summary()}.')
-    if allow_partial:
-        print_log(
-            f'{what} Loading the {diff.matched} entries that fit '
-            f'(--allow-partial-checkpoint); the rest keep their '
-            f'initialisation.',
-            logger='current',
-            level=logging.WARNING)
-        return diff
-    if resuming:
-        remedy = ('Resuming continues a run of this same model (the '
-                  'optimizer state has the checkpoint\'s shapes), so it '
-                  'needs a checkpoint that fits; to start from the entries '
-                  'that fit instead, set load_from to it without --resume and '
-                  'pass --allow-partial-checkpoint.')
-    else:
-        remedy = ('To load the fitting entries anyway and leave the rest '
-                  'initialised, pass --allow-partial-checkpoint.')
-    raise CheckpointMismatchError(
-        f'{what} It was probably trained with another model or number of '
-        f'classes (check the config, e.g. num_classes / class_set). {remedy}')
-
-
-def check_loaded_checkpoint(runner, checkpoint: dict,
-                            allow_partial: Optional[bool] = None) -> None:
-    """:func:`check_checkpoint_matches` for what a runner has just loaded
-    (``after_load_checkpoint``): ``load_from`` or, inside
-    :func:`~a2d2_mmseg.compat.checkpoint.resuming`, a resume (refused even
-    when partial loading is allowed: mmengine would then load an optimizer
-    state of other shapes).
-
-    Args:
-        runner (Runner): The runner.
-        checkpoint (dict): The loaded checkpoint.
-        allow_partial (bool, optional): Only warn (``load_from`` only).
-            None: the config's ``allow_partial_checkpoint``
-            (``--allow-partial-checkpoint``), False when it has none.
-    """
-    resumed = resuming_checkpoint() is not None
-    if allow_partial is None:
-        allow_partial = bool(runner.cfg.get('allow_partial_checkpoint'))
-    check_checkpoint_matches(
-        runner.model, checkpoint, loaded_checkpoint_name(runner),
-        allow_partial=allow_partial and not resumed, resuming=resumed)
+    if not allow_partial:
+        raise CheckpointMismatchError(
+            f'{what} It was probably trained with another model or number '
+            f'of classes (check the config, e.g. num_classes / class_set). '
+            f'{remedy}')
+    print_log(
+        f'{what} Loading the {diff.matched} entries that fit '
+        f'(--allow-partial-checkpoint); the rest keep their initialisation.',
+        logger='current',
+        level=logging.WARNING)
+    return diff
 
 
 def load_matching_checkpoint(model: nn.Module,
                              filename: str,
                              map_location: str = 'cpu',
                              allow_partial: bool = False,
-                             revise_keys: Sequence[Tuple[str, str]] = (
-                                 REVISE_KEYS)) -> dict:
+                             remedy: str = PARTIAL_REMEDY) -> dict:
     """mmengine's ``load_checkpoint``, refusing a checkpoint that does not
-    fit the model (:func:`check_checkpoint_matches`) before loading it.
-
-    Args:
-        model (nn.Module): The model to load into.
-        filename (str): The checkpoint (loaded by the guarded loader).
-        map_location (str): As for ``torch.load``. Defaults to 'cpu'.
-        allow_partial (bool): Load what fits, with a warning.
-        revise_keys (list[tuple]): As for :func:`compare_state_dict`.
-
-    Returns:
-        dict: The checkpoint.
-    """
+    fit the model before loading it (:func:`check_checkpoint_matches`, with
+    ``allow_partial`` and ``remedy``); returns the checkpoint."""
     from mmengine.runner.checkpoint import (_load_checkpoint,
                                             _load_checkpoint_to_model)
     checkpoint = _load_checkpoint(filename, map_location=map_location)
     check_checkpoint_matches(model, checkpoint, filename, allow_partial,
-                             revise_keys)
-    _load_checkpoint_to_model(
-        model, checkpoint, strict=False, revise_keys=list(revise_keys))
+                             remedy)
+    _load_checkpoint_to_model(model, checkpoint, strict=False)
     return checkpoint

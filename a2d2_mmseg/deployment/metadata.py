@@ -7,12 +7,13 @@ every value before the runner trusts it.
 from typing import Any, Dict, Optional
 
 from a2d2_mmseg.a2d2.class_list import name_problem, short_repr
+from a2d2_mmseg.compat import is_int
 from a2d2_mmseg.deployment.segmentor import ExportError
 
 __all__ = [
     'METADATA_PREFIX', 'OUTPUT_KINDS', 'INPUT_NAMES', 'OUTPUT_NAMES',
     'MAX_METADATA_CHARS', 'MAX_NUM_CLASSES', 'MAX_STATIC_BATCH',
-    'read_metadata'
+    'int_in', 'read_metadata'
 ]
 
 METADATA_PREFIX = 'a2d2_mmseg.'
@@ -26,31 +27,17 @@ MAX_NUM_CLASSES = 1 << 16
 MAX_STATIC_BATCH = 64
 
 
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _check_sizes(meta: Dict[str, Any], static: bool) -> Optional[str]:
-    from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
-    for key in ('input_size', 'frame_size', 'out_size'):
-        size = meta.get(key)
-        required = key == 'input_size' or (key == 'out_size' and static)
-        if (required or size is not None) and not (
-                isinstance(size, list) and len(size) == 2 and all(
-                    is_int(s) and 1 <= s <= MAX_IMAGE_SIDE for s in size)):
-            return f'{key} is {short_repr(size)}, not [height, width] ' \
-                f'in [1, {MAX_IMAGE_SIDE}]'
-    return None
+def int_in(value: Any, low: int, high: int) -> bool:
+    """Whether ``value`` is an integer (not a bool) in ``[low, high]``."""
+    return is_int(value) and low <= value <= high
 
 
 def _check_dataset_meta(dataset_meta: Any, num_classes: int
                         ) -> Optional[str]:
-    """Class names by the core's rule
-    (:func:`a2d2_mmseg.a2d2.class_list.name_problem`), one colour each."""
-    classes = dataset_meta.get('classes') if isinstance(
-        dataset_meta, dict) else None
-    palette = dataset_meta.get('palette') if isinstance(
-        dataset_meta, dict) else None
+    """Class names by the core's rule (:func:`name_problem`), one colour
+    each."""
+    meta = dataset_meta if isinstance(dataset_meta, dict) else {}
+    classes, palette = meta.get('classes'), meta.get('palette')
     if not (isinstance(classes, list) and len(classes) == num_classes):
         return (f'dataset_meta.classes is not a list of num_classes='
                 f'{num_classes} class names: {short_repr(classes)}')
@@ -59,10 +46,8 @@ def _check_dataset_meta(dataset_meta: Any, num_classes: int
         if problem:
             return f'dataset_meta.classes[{i}] {short_repr(name)} {problem}'
     if not (isinstance(palette, list) and len(palette) == num_classes
-            and all(
-                isinstance(c, list) and len(c) == 3 and all(
-                    is_int(v) and 0 <= v <= 255 for v in c)
-                for c in palette)):
+            and all(isinstance(c, list) and len(c) == 3
+                    and all(int_in(v, 0, 255) for v in c) for c in palette)):
         return (f'dataset_meta.palette is not one [r, g, b] (0-255) per '
                 f'class: {short_repr(palette)}')
     return None
@@ -70,11 +55,12 @@ def _check_dataset_meta(dataset_meta: Any, num_classes: int
 
 def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
     """What is wrong with decoded metadata, or None."""
+    from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
     if meta.get('output') not in OUTPUT_KINDS:
         return f'output is {short_repr(meta.get("output"))}, not one ' \
             f'of {OUTPUT_KINDS}'
     num_classes = meta.get('num_classes')
-    if not (is_int(num_classes) and 2 <= num_classes <= MAX_NUM_CLASSES):
+    if not int_in(num_classes, 2, MAX_NUM_CLASSES):
         return f'num_classes is {short_repr(num_classes)}, not an ' \
             f'integer in [2, {MAX_NUM_CLASSES}]'
     for key in ('dynamic', 'static'):
@@ -84,12 +70,17 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
     if static and meta.get('dynamic'):
         return 'static and dynamic are both true'
     batch = meta.get('batch')
-    if static and not (is_int(batch) and 1 <= batch <= MAX_STATIC_BATCH):
+    if static and not int_in(batch, 1, MAX_STATIC_BATCH):
         return f'batch is {short_repr(batch)}, not an integer in ' \
             f'[1, {MAX_STATIC_BATCH}]'
-    problem = _check_sizes(meta, static)
-    if problem:
-        return problem
+    for key in ('input_size', 'frame_size', 'out_size'):
+        size = meta.get(key)
+        required = key == 'input_size' or (key == 'out_size' and static)
+        if (required or size is not None) and not (
+                isinstance(size, list) and len(size) == 2
+                and all(int_in(s, 1, MAX_IMAGE_SIDE) for s in size)):
+            return f'{key} is {short_repr(size)}, not [height, width] ' \
+                f'in [1, {MAX_IMAGE_SIDE}]'
     if 'config' in meta and name_problem(meta['config']):
         return f'config is {short_repr(meta["config"])}, not a file ' \
             f'name: it {name_problem(meta["config"])}'
@@ -103,19 +94,14 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
 
 
 def read_metadata(session, onnx_file: str) -> Dict[str, Any]:
-    """The :data:`METADATA_PREFIX` entries of an exported model, checked.
-
-    Every value is bounded JSON (at most :data:`MAX_METADATA_CHARS`
+    """The :data:`METADATA_PREFIX` entries of an exported model (prefix
+    dropped), checked: bounded JSON (at most :data:`MAX_METADATA_CHARS`
     characters, integers of at most 18 digits, no NaN or infinity) of the
-    form :func:`~a2d2_mmseg.deployment.export.export_onnx` writes; class
-    names and the config name follow the core's class-name rule.
+    form :func:`~a2d2_mmseg.deployment.export.export_onnx` writes.
 
     Args:
         session (onnxruntime.InferenceSession): A session of the model.
         onnx_file (str): The model file, for messages.
-
-    Returns:
-        dict: Key (prefix dropped) -> decoded JSON value.
 
     Raises:
         ExportError: A value is not of that form; the message names the

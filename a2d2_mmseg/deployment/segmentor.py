@@ -4,7 +4,7 @@ Shared by the ONNX export, the onnxruntime runner and
 :func:`a2d2_mmseg.apis.load_model`.
 """
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 from mmengine.config import Config
 from torch import nn
@@ -12,11 +12,13 @@ from torch import nn
 from a2d2_mmseg.compat.checkpoint import (CheckpointError,
                                           CheckpointMismatchError,
                                           checkpoint_dataset_meta)
+from a2d2_mmseg.compat.state_dict_match import (bounded,
+                                                load_matching_checkpoint)
 
 __all__ = [
     'ExportError', 'ConfigError', 'CheckpointMismatchError', 'load_config',
     'build_segmentor', 'load_checkpoint_strict', 'dataset_meta_from_config',
-    'dataset_meta_for', 'config_num_classes', 'format_names'
+    'dataset_meta_for', 'format_names'
 ]
 
 
@@ -59,10 +61,9 @@ def build_segmentor(cfg: Config) -> nn.Module:
 
 
 def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
-    """Load a checkpoint whose weights must all fit ``model`` (compared as
-    mmengine loads them,
-    :func:`a2d2_mmseg.compat.state_dict_match.compare_state_dict`), through
-    the plugin's safe loader; an export never loads one partially.
+    """Load a checkpoint whose weights must all fit ``model``
+    (:func:`a2d2_mmseg.compat.state_dict_match.load_matching_checkpoint`);
+    an export never loads one partially.
 
     Args:
         model (nn.Module): The segmentor the config builds.
@@ -78,91 +79,37 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
             message names them, grouped by module).
         ExportError: The file cannot be read otherwise.
     """
-    from mmengine.runner.checkpoint import (_load_checkpoint,
-                                            _load_checkpoint_to_model)
-
-    from a2d2_mmseg.compat.state_dict_match import compare_state_dict
     if '://' not in checkpoint and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: checkpoint file not found')
     try:
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+        return load_matching_checkpoint(
+            model, checkpoint,
+            remedy='An export loads every entry: export it with the config '
+            'it was trained with.')
     except CheckpointError:
         raise
     except Exception as error:
         raise ExportError(f'{checkpoint}: cannot read the checkpoint '
                           f'({type(error).__name__}: {error})') from error
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict) or not state:
-        raise ExportError(f'{checkpoint}: holds no state_dict')
-    diff = compare_state_dict(model, state)
-    if diff:
-        head = type(getattr(model, 'decode_head', model)).__name__
-        parts = []
-        if diff.missing:
-            parts.append(f'{len(diff.missing)} key(s) of the model missing '
-                         f'from the checkpoint: {_modules(diff.missing)}')
-        if diff.unexpected:
-            parts.append(f'{len(diff.unexpected)} key(s) of the checkpoint '
-                         f'not in the model: {_modules(diff.unexpected)}')
-        if diff.mismatched:
-            parts.append(f'{len(diff.mismatched)} shape(s) differ: ' +
-                         _bounded([f'{n}: checkpoint {c}, model {m}'
-                                   for n, c, m in diff.mismatched], 4))
-        raise CheckpointMismatchError(
-            f'{checkpoint}: the checkpoint does not fit the model of the '
-            f'config (decode head {head}); is it of another model or '
-            f'config? ' + '; '.join(parts))
-    _load_checkpoint_to_model(model, ckpt, strict=False)
-    return ckpt
-
-
-def _bounded(items: Sequence[str], limit: int) -> str:
-    more = len(items) - limit
-    return ', '.join(items[:limit]) + (f', ... ({more} more)'
-                                       if more > 0 else '')
-
-
-def _modules(keys: Sequence[str]) -> str:
-    """Keys grouped by module (their first two name parts), in order."""
-    groups: Dict[str, int] = {}
-    for key in keys:
-        prefix = '.'.join(key.split('.')[:2])
-        groups[prefix] = groups.get(prefix, 0) + 1
-    return _bounded([f'{p}.* ({n})' for p, n in groups.items()], 8)
 
 
 def format_names(names: Sequence[str], limit: int = 6,
                  chars: int = 40) -> str:
     """At most ``limit`` names, each cut to ``chars`` characters, and how
     many more: a bounded list for messages."""
-    return _bounded([repr(n if len(n) <= chars else n[:chars] + '...')
-                     for n in names], limit)
-
-
-def config_num_classes(cfg: Config) -> Optional[int]:
-    """``model.decode_head.num_classes`` of the config, or None when it has
-    no single decode head naming it."""
-    head = (cfg.get('model') or {}).get('decode_head')
-    num_classes = head.get('num_classes') if isinstance(head, dict) else None
-    return num_classes if isinstance(num_classes, int) else None
+    return bounded([repr(n if len(n) <= chars else n[:chars] + '...')
+                    for n in names], limit)
 
 
 def dataset_meta_from_config(cfg: Config,
                              num_classes: Optional[int] = None) -> dict:
-    """Classes and palette of the config's A2D2 class set
-    (``test_dataloader.dataset.class_set``, default 'full'; its
-    ``metainfo.classes`` when given).
-
-    Args:
-        cfg (Config): The config.
-        num_classes (int, optional): The model's number of classes, which
-            the class set must have.
-
-    Returns:
-        dict: ``dict(classes=tuple, palette=list of [r, g, b])``.
+    """``dict(classes=tuple, palette=list of [r, g, b])`` of the config's
+    A2D2 class set (``test_dataloader.dataset.class_set``, default 'full';
+    its ``metainfo.classes`` when given).
 
     Raises:
-        ExportError: The class set has another number of classes.
+        ExportError: The class set has not ``num_classes`` (when given)
+            classes.
     """
     from a2d2_mmseg.a2d2.class_sets import build_class_set
 
@@ -187,12 +134,8 @@ def dataset_meta_for(cfg: Config,
                      filename: str = 'checkpoint') -> dict:
     """The classes and palette of a model: the checkpoint's
     ``meta.dataset_meta`` when it names ``num_classes`` classes, else the
-    config's (:func:`dataset_meta_from_config`).
-
-    Raises:
-        CorruptCheckpointError: The checkpoint's ``dataset_meta`` is
-            malformed.
-        ExportError: Neither names ``num_classes`` classes.
+    config's (:func:`dataset_meta_from_config`; ``ExportError`` when neither
+    does).
     """
     meta = None
     if checkpoint is not None:

@@ -15,45 +15,16 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 from torch.utils.data import DataLoader
 
-__all__ = [
-    'BatchSizeHook', 'per_process_batch_size', 'batch_size_message',
-    'log_batch_size'
-]
-
-
-def per_process_batch_size(runner) -> Optional[int]:
-    """The training batch size of one process, read where mmengine's
-    ``Runner.scale_lr`` reads it.
-
-    Args:
-        runner (Runner): The runner.
-
-    Returns:
-        int, optional: The train data loader's ``batch_size`` (None when it
-        has none, e.g. with a ``batch_sampler``).
-    """
-    loader = runner._train_dataloader
-    if isinstance(loader, DataLoader):
-        return loader.batch_size
-    return loader.get('batch_size') if isinstance(loader, dict) else None
+__all__ = ['BatchSizeHook', 'batch_size_message']
 
 
 def batch_size_message(world_size: int, batch_size: Optional[int],
                        auto_scale_lr: Optional[dict]) -> Tuple[str,
                                                                Optional[str]]:
     """The log line and, when the learning rate does not fit the batch, the
-    warning.
-
-    Args:
-        world_size (int): Training processes.
-        batch_size (int, optional): Images per process and iteration.
-        auto_scale_lr (dict, optional): The config's ``auto_scale_lr``
-            (``base_batch_size``: the batch the learning rate is set for;
-            ``enable``: scale it linearly to the effective batch).
-
-    Returns:
-        tuple[str, str | None]: The information line and the warning.
-    """
+    warning (else None) for ``world_size`` processes of ``batch_size``
+    images and the config's ``auto_scale_lr`` (``base_batch_size``: the
+    batch the learning rate is set for; ``enable``: scale it linearly)."""
     if batch_size is None:
         return (f'Effective batch size: unknown ({world_size} process(es); '
                 f'the train data loader sets no batch_size).', None)
@@ -84,20 +55,6 @@ def batch_size_message(world_size: int, batch_size: Optional[int],
     return line, warning
 
 
-def log_batch_size(runner) -> None:
-    """Log :func:`batch_size_message` for a runner (the warning as a warning).
-
-    Args:
-        runner (Runner): The runner, its train data loader configured.
-    """
-    line, warning = batch_size_message(runner.world_size,
-                                       per_process_batch_size(runner),
-                                       runner.auto_scale_lr)
-    runner.logger.info(line)
-    if warning is not None:
-        runner.logger.log(logging.WARNING, warning)
-
-
 @HOOKS.register_module()
 class BatchSizeHook(Hook):
     """Log the effective batch size against the config's base batch before
@@ -106,5 +63,15 @@ class BatchSizeHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        """Log :func:`batch_size_message` for the run."""
-        log_batch_size(runner)
+        # The batch size of one process, where mmengine's scale_lr reads it.
+        loader = runner._train_dataloader
+        if isinstance(loader, DataLoader):
+            batch_size = loader.batch_size
+        else:
+            batch_size = loader.get('batch_size') if isinstance(
+                loader, dict) else None
+        line, warning = batch_size_message(runner.world_size, batch_size,
+                                           runner.auto_scale_lr)
+        runner.logger.info(line)
+        if warning is not None:
+            runner.logger.log(logging.WARNING, warning)

@@ -2,10 +2,7 @@
 
 Without it a NaN or infinite loss is only logged: the optimiser step makes
 every weight NaN, ``CheckpointHook`` saves them and the run exits 0.
-:class:`FiniteLossHook` (in ``configs/_base_/default_runtime.py``) runs at
-priority ``'HIGH'``, before ``EMAHook``, ``LoggerHook``,
-``ParamSchedulerHook`` and ``CheckpointHook``, so no checkpoint of that
-iteration or after it is written.
+:class:`FiniteLossHook` is in ``configs/_base_/default_runtime.py``.
 """
 from typing import Optional
 
@@ -32,20 +29,15 @@ class FiniteLossHook(Hook):
     (overflowing gradients) do not stop training: the loss is checked.
     """
 
-    priority = 'HIGH'  # before CheckpointHook ('VERY_LOW')
+    # Before EMAHook, LoggerHook, ParamSchedulerHook and CheckpointHook.
+    priority = 'HIGH'
 
     def after_train_iter(self,
                          runner,
                          batch_idx: int,
                          data_batch=None,
                          outputs: Optional[dict] = None) -> None:
-        """Check the iteration's loss terms.
-
-        Args:
-            runner (Runner): The runner.
-            batch_idx (int): Index of the batch in the epoch.
-            data_batch: The batch.
-            outputs (dict, optional): Log variables: name -> tensor or number.
+        """Check the iteration's loss terms (``outputs``: the log variables).
 
         Raises:
             NonFiniteLossError: A loss term is NaN or infinite, here or on

@@ -1,13 +1,7 @@
-"""Checkpoint hooks: exact resumes, plain-data files, checked weights.
-
-:class:`RNGStateHook` (in ``configs/_base_/default_runtime.py``): mmengine
-0.10.7 saves no random generator state and re-seeds on resume only when the
-seed changed, so dropout after a resume differs from an uninterrupted run;
-the hook saves the generators' state and restores it.
-:class:`PlainCheckpointHook` (there too) writes checkpoints that load
-without the plugin (:mod:`a2d2_mmseg.compat.checkpoint_types`).
-:class:`CheckpointMatchHook` (registered by the plugin's
-``Runner.load_or_resume``) refuses checkpoints that do not fit the model.
+"""Checkpoint hooks: exact resumes (:class:`RNGStateHook`), plain-data
+files (:class:`PlainCheckpointHook`), checked weights
+(:class:`CheckpointMatchHook`, registered by the plugin's
+``Runner.load_or_resume``).
 """
 import random
 from typing import Optional
@@ -22,7 +16,9 @@ from a2d2_mmseg.compat.checkpoint import (CorruptCheckpointError,
                                           loaded_checkpoint_name,
                                           resuming_checkpoint)
 from a2d2_mmseg.compat.checkpoint_types import from_plain_data, to_plain_data
-from a2d2_mmseg.compat.state_dict_match import check_loaded_checkpoint
+from a2d2_mmseg.compat.state_dict_match import (PARTIAL_REMEDY,
+                                                RESUME_REMEDY,
+                                                check_checkpoint_matches)
 
 __all__ = [
     'RNGStateHook', 'CheckpointMatchHook', 'PlainCheckpointHook',
@@ -36,11 +32,8 @@ RNG_STATE_KEY = 'rng_state'
 
 def capture_rng_state() -> dict:
     """The state of torch's (CPU and, in use, CUDA), numpy's and ``random``'s
-    generators as tensors and plain values (``weights_only`` loads it).
-
-    Returns:
-        dict: ``torch``, ``numpy``, ``random`` and possibly ``cuda``.
-    """
+    generators as tensors and plain values (``weights_only`` loads it): a
+    dict of ``torch``, ``numpy``, ``random`` and possibly ``cuda``."""
     name, keys, pos, has_gauss, cached = np.random.get_state()
     version, internal, gauss_next = random.getstate()
     state = dict(
@@ -59,12 +52,34 @@ def capture_rng_state() -> dict:
     return state
 
 
-def parse_rng_state(state) -> dict:
-    """Validate a state from a checkpoint by loading each part into a scratch
-    generator of its kind; the process's generators are untouched.
+def _torch_state(cpu) -> torch.Tensor:
+    if not (torch.is_tensor(cpu) and cpu.dtype == torch.uint8):
+        raise TypeError('not a uint8 tensor')
+    torch.Generator().set_state(cpu)
+    return cpu
 
-    Args:
-        state: ``checkpoint['rng_state']``.
+
+def _numpy_state(n: dict) -> tuple:
+    keys = n['keys']
+    if not (torch.is_tensor(keys) and keys.dtype == torch.int64
+            and keys.shape == (624, ) and bool(((keys >= 0) &
+                                                (keys < 2**32)).all())):
+        raise TypeError('keys are not 624 int64 values in [0, 2**32)')
+    state = (n['name'], keys.numpy().astype(np.uint32), n['pos'],
+             n['has_gauss'], n['cached_gaussian'])
+    np.random.RandomState().set_state(state)
+    return state
+
+
+def _random_state(r: dict) -> tuple:
+    state = (r['version'], tuple(r['internal']), r['gauss_next'])
+    random.Random().setstate(state)
+    return state
+
+
+def parse_rng_state(state) -> dict:
+    """Validate ``checkpoint['rng_state']`` by loading each part into a
+    scratch generator of its kind; the process's generators are untouched.
 
     Returns:
         dict: ``torch`` (tensor), ``numpy`` (tuple for
@@ -77,35 +92,13 @@ def parse_rng_state(state) -> dict:
     if not isinstance(state, dict):
         raise ValueError(f'a {type(state).__name__}, not a dict')
     parsed = {}
-    try:
-        cpu = state['torch']
-        if not (torch.is_tensor(cpu) and cpu.dtype == torch.uint8):
-            raise TypeError('not a uint8 tensor')
-        torch.Generator().set_state(cpu)
-        parsed['torch'] = cpu
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise ValueError(f'torch state: {type(error).__name__}: {error}')
-    try:
-        n = state['numpy']
-        keys = n['keys']
-        if not (torch.is_tensor(keys) and keys.dtype == torch.int64
-                and keys.shape == (624, ) and bool(((keys >= 0) &
-                                                    (keys < 2**32)).all())):
-            raise TypeError('keys are not 624 int64 values in [0, 2**32)')
-        numpy_state = (n['name'], keys.numpy().astype(np.uint32), n['pos'],
-                       n['has_gauss'], n['cached_gaussian'])
-        np.random.RandomState().set_state(numpy_state)
-        parsed['numpy'] = numpy_state
-    except (KeyError, TypeError, ValueError, RuntimeError, OverflowError,
-            IndexError) as error:
-        raise ValueError(f'numpy state: {type(error).__name__}: {error}')
-    try:
-        r = state['random']
-        random_state = (r['version'], tuple(r['internal']), r['gauss_next'])
-        random.Random().setstate(random_state)
-        parsed['random'] = random_state
-    except (KeyError, TypeError, ValueError, OverflowError) as error:
-        raise ValueError(f'random state: {type(error).__name__}: {error}')
+    for part, parse in (('torch', _torch_state), ('numpy', _numpy_state),
+                        ('random', _random_state)):
+        try:
+            parsed[part] = parse(state[part])
+        except (KeyError, TypeError, ValueError, RuntimeError, OverflowError,
+                IndexError) as error:
+            raise ValueError(f'{part} state: {type(error).__name__}: {error}')
     cuda = state.get('cuda')
     if cuda is not None and not (isinstance(cuda, (list, tuple)) and all(
             torch.is_tensor(t) and t.dtype == torch.uint8 for t in cuda)):
@@ -115,15 +108,9 @@ def parse_rng_state(state) -> dict:
 
 
 def restore_rng_state(parsed: dict, numpy_and_random: bool = True) -> list:
-    """Set the generators from :func:`parse_rng_state`'s result.
-
-    Args:
-        parsed (dict): A parsed state.
-        numpy_and_random (bool): Also numpy's and Python's generators.
-
-    Returns:
-        list[str]: The generators set.
-    """
+    """Set the generators (numpy's and Python's only if
+    ``numpy_and_random``) from :func:`parse_rng_state`'s result; returns
+    the names of those set."""
     torch.set_rng_state(parsed['torch'])
     restored = ['torch']
     cuda = parsed.get('cuda')
@@ -141,22 +128,19 @@ def restore_rng_state(parsed: dict, numpy_and_random: bool = True) -> list:
 @HOOKS.register_module()
 class RNGStateHook(Hook):
     """Save the random generators' state in checkpoints; restore it on
-    resume, so that a resumed run continues exactly.
+    resume, so that a resumed run continues exactly (mmengine 0.10.7 saves
+    none and re-seeds only when the seed changed: dropout after a resume
+    differs from an uninterrupted run).
 
-    * ``before_save_checkpoint``: ``checkpoint['rng_state']`` (the training
-      stream's state, also when saved during validation).
-    * ``after_load_checkpoint`` while resuming (not ``load_from``): validate
-      the state (a malformed one is ignored with a warning) and keep it;
-      ``before_train`` (after ``resume`` may have re-seeded) sets torch's
-      generators, and numpy's and ``random`` unless the loop is
-      ``IterBasedTrainLoop``, whose replay of the trained iterations' data
-      brings those to their saved state by itself.
-    * ``before_val``/``after_val``: validation runs on a copy of the state,
-      so it does not change the training that follows.
-
-    Without ``rng_state`` a checkpoint resumes as in mmengine, with a
-    warning; processes seeded differently (``diff_rank_seed``) are not
-    restored (the checkpoint holds rank 0's state).
+    The state is validated when resuming (not for ``load_from``; a
+    malformed one is ignored with a warning) and set in ``before_train``,
+    after ``resume`` may have re-seeded: torch's generators, and numpy's
+    and ``random`` unless the loop is ``IterBasedTrainLoop``, whose replay
+    of the trained iterations' data restores those by itself. Validation
+    runs on a copy of the state, so it does not change the training that
+    follows. Without ``rng_state``, or with ``diff_rank_seed`` (the
+    checkpoint holds rank 0's state only), it resumes as in mmengine, with
+    a warning.
     """
 
     priority = 'NORMAL'
@@ -218,35 +202,32 @@ class RNGStateHook(Hook):
 @HOOKS.register_module()
 class CheckpointMatchHook(Hook):
     """Refuse a loaded checkpoint that does not fit the model, before its
-    weights are copied (``after_load_checkpoint``; see
-    :func:`~a2d2_mmseg.compat.state_dict_match.check_loaded_checkpoint`).
-
-    Args:
-        allow_partial (bool, optional): Only warn (``load_from`` only).
-            Defaults to None: the config's ``allow_partial_checkpoint``.
+    weights are copied (:func:`~a2d2_mmseg.compat.state_dict_match.
+    check_checkpoint_matches`): ``load_from`` unless the config sets
+    ``allow_partial_checkpoint`` (``--allow-partial-checkpoint``), a resume
+    (inside :func:`~a2d2_mmseg.compat.checkpoint.resuming`) even then, as
+    mmengine would load an optimizer state of other shapes.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, allow_partial: Optional[bool] = None) -> None:
-        self.allow_partial = allow_partial
-
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        check_loaded_checkpoint(runner, checkpoint, self.allow_partial)
+        if resuming_checkpoint() is not None:
+            allow_partial, remedy = False, RESUME_REMEDY
+        else:
+            allow_partial = bool(runner.cfg.get('allow_partial_checkpoint'))
+            remedy = PARTIAL_REMEDY
+        check_checkpoint_matches(runner.model, checkpoint,
+                                 loaded_checkpoint_name(runner),
+                                 allow_partial, remedy)
 
 
 @HOOKS.register_module()
 class PlainCheckpointHook(Hook):
-    """Write checkpoints as plain data; read them back as mmengine wrote
-    them.
-
-    ``before_save_checkpoint``: :func:`~a2d2_mmseg.compat.checkpoint_types.
-    to_plain_data` (priority ``'LOWEST'``: what other hooks add is encoded
-    too). ``after_load_checkpoint``: :func:`~a2d2_mmseg.compat.
-    checkpoint_types.from_plain_data`, before the runner reads the message
-    hub (``--resume``) or the weights; a malformed value raises
-    :class:`~a2d2_mmseg.compat.checkpoint.CorruptCheckpointError`.
-    """
+    """Write checkpoints as plain data (:mod:`a2d2_mmseg.compat.
+    checkpoint_types`; priority ``'LOWEST'``: what other hooks add is
+    encoded too) and decode them on load, before the runner reads them (a
+    malformed value: ``CorruptCheckpointError``)."""
 
     priority = 'LOWEST'
 

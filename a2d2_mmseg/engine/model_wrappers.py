@@ -8,14 +8,10 @@ __all__ = ['CPUDistributedDataParallel']
 @MODEL_WRAPPERS.register_module()
 class CPUDistributedDataParallel(MMDistributedDataParallel):
     """``MMDistributedDataParallel`` for modules on the CPU
-    (:mod:`a2d2_mmseg.compat.distributed` configures it).
-
-    Reverts SyncBN layers to BN (every process keeps its own batch
-    statistics) and passes ``device_ids=None``, as DDP requires for CPU
-    modules; the ``device_ids``/``output_device`` that ``Runner.wrap_model``
-    gives are ignored. Registered in mmengine's root ``MODEL_WRAPPERS``,
-    where ``Runner.wrap_model`` looks wrappers up.
-    """
+    (:mod:`a2d2_mmseg.compat.distributed` configures it): SyncBN reverted to
+    BN and ``device_ids=None``, as DDP requires for CPU modules, whatever
+    ``Runner.wrap_model`` gives. Registered in mmengine's root
+    ``MODEL_WRAPPERS``, where ``Runner.wrap_model`` looks wrappers up."""
 
     def __init__(self, module, device_ids=None, output_device=None,
                  **kwargs) -> None:

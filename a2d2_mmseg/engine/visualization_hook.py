@@ -20,19 +20,12 @@ from mmseg.structures import SegDataSample
 
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE, imdecode_no_orientation
 
-__all__ = ['A2D2VisualizationHook', 'train_iter']
-
-
-def train_iter(runner) -> int:
-    """``runner.iter`` without building the train loop (0 before training)."""
-    loop = getattr(runner, '_train_loop', None)
-    return loop.iter if isinstance(loop, BaseLoop) else 0
+__all__ = ['A2D2VisualizationHook', 'as_original']
 
 
 def as_original(img: np.ndarray, data_sample: SegDataSample) -> np.ndarray:
     """The stored frame ``img`` (H x W x 3) at the sample's ``ori_shape``
-    (resized, bilinear, when a pipeline made a resized frame the original).
-    """
+    (resized, bilinear, when a pipeline made a resized frame the original)."""
     ori_shape = data_sample.metainfo.get('ori_shape')
     if ori_shape is None or tuple(ori_shape[:2]) == img.shape[:2]:
         return img
@@ -47,27 +40,18 @@ class A2D2VisualizationHook(SegVisualizationHook):
         draw (bool): Draw the predictions. Defaults to False (mmseg's
             ``tools/test.py`` sets it for ``--show``/``--show-dir``).
         interval (int): Draw every ``interval``-th batch. Defaults to 1.
-        show (bool): Show the drawings in a window. Defaults to False.
-        wait_time (float): Seconds to show each. Defaults to 0.
-        backend_args (dict, optional): mmengine file backend arguments.
         max_side (int, optional): Largest image side accepted from a header
             (None: no limit). Defaults to
             :data:`~a2d2_mmseg.a2d2.images.MAX_IMAGE_SIDE`.
+        **kwargs: mmseg's ``show``, ``wait_time``, ``backend_args``.
     """
 
     def __init__(self,
                  draw: bool = False,
                  interval: int = 1,
-                 show: bool = False,
-                 wait_time: float = 0.,
-                 backend_args: Optional[dict] = None,
-                 max_side: Optional[int] = MAX_IMAGE_SIDE) -> None:
-        super().__init__(
-            draw=draw,
-            interval=interval,
-            show=show,
-            wait_time=wait_time,
-            backend_args=backend_args)
+                 max_side: Optional[int] = MAX_IMAGE_SIDE,
+                 **kwargs) -> None:
+        super().__init__(draw=draw, interval=interval, **kwargs)
         self.max_side = max_side
 
     def _after_iter(self,
@@ -80,6 +64,9 @@ class A2D2VisualizationHook(SegVisualizationHook):
             return
         if not self.every_n_inner_iters(batch_idx, self.interval):
             return
+        # runner.iter would build the train loop (0 before training).
+        loop = getattr(runner, '_train_loop', None)
+        step = loop.iter if isinstance(loop, BaseLoop) else 0
         for output in outputs:
             img_path = output.img_path
             data = fileio.get(img_path, backend_args=self.backend_args)
@@ -92,4 +79,4 @@ class A2D2VisualizationHook(SegVisualizationHook):
                 data_sample=output,
                 show=self.show,
                 wait_time=self.wait_time,
-                step=train_iter(runner))
+                step=step)
