@@ -4,8 +4,7 @@ _base_ = [
     '../_base_/models/deeplabv3plus_r50-d16.py', '../_base_/datasets/a2d2.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
 ]
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(
     data_preprocessor=data_preprocessor,
     decode_head=dict(num_classes=38),

@@ -2,7 +2,6 @@ _base_ = [
     '../_base_/models/mask2former-lite_r50.py', '../_base_/datasets/a2d2.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k_adamw.py'
 ]
-crop_size = (512, 512)
-data_preprocessor = dict(size=crop_size)
+data_preprocessor = dict(size={{_base_.crop_size}})
 model = dict(
     data_preprocessor=data_preprocessor, decode_head=dict(num_classes=38))

@@ -64,17 +64,14 @@ train_dataloader = dict(
         data_root=data_root,
         scenes='train',
         pipeline=train_pipeline))
+# The training loader's workers and dataset, one frame at a time in order
+# on the test scenes; the same on the validation scenes.
 test_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        scenes='test',
-        pipeline=test_pipeline))
-# The same, on the validation scenes.
+        train_dataloader['dataset'], scenes='test', pipeline=test_pipeline))
 val_dataloader = dict(
     test_dataloader, dataset=dict(test_dataloader['dataset'], scenes='val'))
 # mIoU brings aAcc (pixel accuracy) and mAcc (mean pixel accuracy); mDice is

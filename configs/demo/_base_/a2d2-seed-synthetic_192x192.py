@@ -5,7 +5,8 @@
 # with one override, documented in the README: a smaller square input,
 # 192x192 instead of 512x512 (the synthetic frames are 480x302; 2 CPU cores).
 # mmengine evaluates each base file on its own, so the pipelines that use the
-# size are written again here with it.
+# size are built again here: the base's Resize steps at this size, the TTA's
+# views at this size with the base's flips and packing.
 _base_ = ['../../seed_study/_base_/a2d2-seed_512x512.py']
 data_root = 'data/a2d2_synthetic_seed'
 seed_size = (192, 192)
@@ -14,27 +15,19 @@ _resize = dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False)
 train_pipeline = _load + [_resize, dict(type='PackSegInputs')]
 test_pipeline = train_pipeline
 test_pipeline_full_res = [
-    dict(type='LoadA2D2ImageFromFile'),
-    dict(type='Resize', scale=seed_size, keep_ratio=False),
-    dict(type='LoadA2D2Annotations'),
-    dict(type='PackSegInputs')
+    dict(step, scale=seed_size) if step['type'] == 'Resize' else step
+    for step in _base_.test_pipeline_full_res
 ]
 tta_pipeline = _load + [
     _resize,
     dict(
         type='TestTimeAug',
-        transforms=[
-            [
-                dict(
-                    type='Resize',
-                    scale=(round(seed_size[0] * r), round(seed_size[1] * r)),
-                    keep_ratio=False) for r in (1.0, 0.75, 1.25)
-            ],
-            [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
-            ], [dict(type='PackSegInputs')]
-        ])
+        transforms=[[
+            dict(
+                type='Resize',
+                scale=(round(seed_size[0] * r), round(seed_size[1] * r)),
+                keep_ratio=False) for r in _base_.img_ratios
+        ]] + _base_.tta_pipeline[-1].transforms[1:])
 ]
 train_dataloader = dict(
     batch_size=4,

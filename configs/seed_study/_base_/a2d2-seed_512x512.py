@@ -47,29 +47,21 @@ train_pipeline = [
     dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False),
     dict(type='PackSegInputs')
 ]
-test_pipeline = [
-    dict(type='LoadA2D2ImageFromFile'),
-    dict(type='LoadA2D2Annotations'),
-    dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False),
-    dict(type='PackSegInputs')
-]
+test_pipeline = train_pipeline
 # The same inputs, with predictions resized back to the stored frame and
-# scored against the full-resolution masks.
+# scored against the full-resolution masks: the A2D2 base's test pipeline at
+# the seed's size.
 test_pipeline_full_res = [
-    dict(type='LoadA2D2ImageFromFile'),
-    dict(type='Resize', scale=seed_size, keep_ratio=False),
-    dict(type='LoadA2D2Annotations'),
-    dict(type='PackSegInputs')
+    dict(step, scale=seed_size, keep_ratio=False)
+    if step['type'] == 'Resize' else step for step in _base_.test_pipeline
 ]
 # --tta: flip x 1.0, 0.75, 1.25 of the seed's 512x512, scored at 512x512.
-# The mask is loaded and resized to 512x512 before the views; mmseg's
-# SegTTAModel scores the merged prediction against the first view's mask, so
-# the first view must be the unscaled, unflipped one: ratio 1.0 comes first.
+# Frame and mask are loaded and resized as in training before the views;
+# mmseg's SegTTAModel scores the merged prediction against the first view's
+# mask, so the first view must be the unscaled, unflipped one: ratio 1.0
+# comes first.
 img_ratios = [1.0, 0.75, 1.25]
-tta_pipeline = [
-    dict(type='LoadA2D2ImageFromFile'),
-    dict(type='LoadA2D2Annotations'),
-    dict(type='ResizeAsOriginal', scale=seed_size, keep_ratio=False),
+tta_pipeline = train_pipeline[:-1] + [
     dict(
         type='TestTimeAug',
         transforms=[
