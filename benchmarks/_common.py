@@ -17,7 +17,7 @@ from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository's tests/, not an installed one
-from tests.a2d2_tree import raw_paths, stamp  # noqa: E402
+from tests.fixtures.trees import raw_paths, stamp  # noqa: E402
 
 SAMPLES_DIR = osp.join(ROOT, 'tests', 'data', 'a2d2_samples')
 

@@ -43,20 +43,20 @@ mmengine_config.FormatCode = _format_once(mmengine_config.FormatCode)
 
 @pytest.fixture(scope='session')
 def tiny_trained(tmp_path_factory):
-    """:func:`tests.test_engine.tiny_runs.trained_tiny_run` once per session:
+    """:func:`tests.fixtures.training.trained_tiny_run` once per session:
     ``tmp``, ``root``, ``config`` and ``checkpoint`` (``iter_2.pth``).
     Read-only for its users."""
-    from tests.test_engine.tiny_runs import trained_tiny_run
+    from tests.fixtures.training import trained_tiny_run
     return trained_tiny_run(tmp_path_factory.mktemp('tiny_trained'))
 
 
 @pytest.fixture(scope='session')
 def tiny_trained_val(tmp_path_factory):
-    """:func:`tests.tiny_training.tiny_training_run` once per session: 2
+    """:func:`tests.fixtures.training.tiny_training_run` once per session: 2
     iterations, checkpoints ``iter_1.pth`` and ``iter_2.pth``, work dir
     ``tiny``; ``root``, ``config``, ``work_dir`` and ``checkpoint``
     (``iter_2.pth``). Read-only for its users."""
-    from tests.tiny_training import tiny_training_run
+    from tests.fixtures.training import tiny_training_run
     out = tiny_training_run(str(tmp_path_factory.mktemp('tiny_trained_val')),
                             max_iters=2, val_interval=100, ckpt_interval=1,
                             name='tiny')

@@ -6,7 +6,7 @@ changed:
 
 * no pretrained download (``model.pretrained=None``, backbone
   ``init_cfg=None``);
-* a tiny raw A2D2 tree (:func:`tests.test_engine.tiny_runs.write_tiny_tree`)
+* a tiny raw A2D2 tree (:func:`tests.fixtures.training.write_tiny_tree`)
   as ``data_root``: one scene of two 64x64 frames to train on, one frame
   to validate and test on; for the seed-protocol configs (``seed_study/``,
   ``demo/``) the same frames as the seed lays its root out: its
@@ -43,10 +43,9 @@ from mmengine.runner import Runner
 from mmseg.registry import DATASETS
 
 from a2d2_mmseg.a2d2 import A2D2LayoutError
-from tests.a2d2_tree import label_from_names, write_raw_tree
-from tests.test_datasets.a2d2_trees import frame_paths, write_tree
-from tests.test_engine.tiny_runs import (FRAMES, SCENES, tiny_label,
-                                         write_tiny_tree)
+from tests.fixtures.training import FRAMES, SCENES, tiny_label, write_tiny_tree
+from tests.fixtures.trees import (frame_paths, label_from_names,
+                                  write_raw_tree, write_tree)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(

@@ -32,9 +32,9 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
 from mmengine.runner import Runner
 
+from tests.fixtures.training import restored_process_state
 from tests.test_configs import CONFIGS, REPO, load, tiny_runner_cfg, \
     write_tiny_seed_root
-from tests.test_engine.tiny_runs import restored_process_state
 
 MMSEG_CONFIGS = osp.join(
     osp.dirname(__import__('mmseg').__file__), '.mim', 'configs')

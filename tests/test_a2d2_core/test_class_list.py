@@ -8,7 +8,7 @@ import pytest
 from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, IGNORE_INDEX, ClassListError,
                              UnknownClassError, UnknownClassWarning,
                              build_class_set, get_mapper, parse_class_list)
-from tests.a2d2_tree import FULL_38, REAL_CLASS_LIST, label_from_names
+from tests.fixtures.trees import FULL_38, REAL_CLASS_LIST, label_from_names
 
 
 def test_builtin_list_is_a2d2s_file():

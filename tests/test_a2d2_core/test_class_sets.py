@@ -11,9 +11,9 @@ from a2d2_mmseg.a2d2 import (A2D2_CATEGORIES, IGNORE_INDEX,
                              REDUCED_CLASSES, ClassSetError, build_class_set,
                              category_lut, class_set_key, class_set_spec,
                              get_mapper)
-from tests.a2d2_tree import FULL_38, REAL_CLASS_LIST
-from tests.a2d2_tree import SIX_CLASS_LABEL as LABEL
-from tests.a2d2_tree import THREE_CLASS_SET as THREE
+from tests.fixtures.trees import (FULL_38, REAL_CLASS_LIST,
+                                  SIX_CLASS_LABEL as LABEL,
+                                  THREE_CLASS_SET as THREE)
 
 
 def test_full_set_merges_numbered_variants():

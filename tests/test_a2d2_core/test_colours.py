@@ -9,8 +9,8 @@ import pytest
 
 from a2d2_mmseg.a2d2 import (REDUCED_CLASSES, ColourMapper, get_mapper,
                              pack_bgr, pack_rgb)
-from tests.a2d2_tree import (FULL_38, REAL_CLASS_LIST, REAL_FRAMES,
-                             SAMPLES_DIR, label_from_names)
+from tests.fixtures.trees import (FULL_38, REAL_CLASS_LIST, REAL_FRAMES,
+                                  SAMPLES_DIR, label_from_names)
 
 
 def test_pack_rgb_and_bgr_agree():

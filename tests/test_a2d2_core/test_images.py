@@ -8,8 +8,8 @@ from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2ImageError,
                                     A2D2LabelError, check_header_size,
                                     imdecode_no_orientation, jpeg_size,
                                     png_size, read_image_file)
-from tests.bad_files import (encode_png, with_declared_size,
-                             write_png_with_orientation)
+from tests.fixtures.files import (encode_png, with_declared_size,
+                                  write_png_with_orientation)
 
 RGB = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3) * 9
 

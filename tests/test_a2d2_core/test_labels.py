@@ -8,8 +8,7 @@ import pytest
 
 from a2d2_mmseg.a2d2 import (REDUCED_CLASS_SET, A2D2LabelError, LabelDecoder,
                              build_class_set, get_decoder, get_mapper)
-from tests.a2d2_tree import REAL_CLASS_LIST
-from tests.a2d2_tree import SIX_CLASS_LABEL as LABEL
+from tests.fixtures.trees import REAL_CLASS_LIST, SIX_CLASS_LABEL as LABEL
 
 
 def _png(array):

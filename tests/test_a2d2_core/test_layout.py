@@ -6,7 +6,7 @@ import pytest
 
 from a2d2_mmseg.a2d2.scenes import (CAMERAS, SPLITS_DIR, parse_cameras,
                                     read_scene_list)
-from tests.a2d2_tree import REAL_FRAMES
+from tests.fixtures.trees import REAL_FRAMES
 
 
 # ---------------------------------------------------------------------------

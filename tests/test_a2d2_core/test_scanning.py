@@ -10,9 +10,8 @@ import pytest
 
 from a2d2_mmseg.a2d2 import A2D2LayoutError, scan
 from a2d2_mmseg.a2d2.layout import ARRANGEMENTS
-from tests.a2d2_tree import raw_paths, write_raw_tree
-from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B, S1, S2, S3,
-                                            write_seed_tree, write_tree)
+from tests.fixtures.trees import (LABEL_A, LABEL_B, S1, S2, S3, raw_paths,
+                                  write_raw_tree, write_seed_tree, write_tree)
 
 
 

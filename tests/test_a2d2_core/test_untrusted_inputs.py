@@ -18,8 +18,7 @@ from a2d2_mmseg.a2d2.class_list import MAX_REPR, short_repr
 from a2d2_mmseg.a2d2.npy_masks import (check_npy_header, load_npy_mask,
                                        read_npy_file)
 from a2d2_mmseg.a2d2.layout import ARRANGEMENTS
-from tests.a2d2_tree import REAL_CLASS_LIST, write_png
-from tests.test_datasets.a2d2_trees import write_seed_masks
+from tests.fixtures.trees import REAL_CLASS_LIST, write_png, write_seed_masks
 
 DEEP = '[' * 100000 + ']' * 100000
 IMG = 'images/20180807145028_camera_frontcenter_00000000{}.png'

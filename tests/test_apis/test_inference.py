@@ -20,12 +20,11 @@ import a2d2_mmseg.apis.inference as inference
 from a2d2_mmseg.apis import (InferenceIncompleteError, InferenceInputError,
                              SkippedInputWarning, infer)
 from a2d2_mmseg.compat.checkpoint import CheckpointError
-from tests.bad_files import write_png_with_orientation
-from tests.test_apis.infer_outputs import (NUM_CLASSES, PALETTE,
-                                           check_outputs, expected, images,
-                                           listing, snapshot,
-                                           write_folder_with_bad_images,
-                                           write_truncated_avi)
+from tests.fixtures.files import write_png_with_orientation
+from tests.fixtures.infer import (NUM_CLASSES, PALETTE, check_outputs,
+                                  expected, images, listing, snapshot,
+                                  write_folder_with_bad_images,
+                                  write_truncated_avi)
 
 
 @pytest.fixture(scope='module')

@@ -5,7 +5,7 @@ import pytest
 
 from a2d2_mmseg.apis.inputs import (InferenceInputError, frame_names,
                                     read_image)
-from tests.bad_files import write_png_with_orientation
+from tests.fixtures.files import write_png_with_orientation
 
 
 @pytest.mark.parametrize('files,names', [

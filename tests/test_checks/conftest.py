@@ -1,7 +1,7 @@
 """Fixtures of the checker's tests: tiny clean raw trees."""
 import pytest
 
-from .trees import clean_tree, small_tree
+from tests.fixtures.trees import clean_tree, small_tree
 
 
 @pytest.fixture

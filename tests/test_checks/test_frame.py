@@ -2,9 +2,8 @@
 import numpy as np
 
 from a2d2_mmseg.a2d2.check import check, check_frame
-from tests.a2d2_tree import raw_paths
-from tests.bad_files import encode_png, with_declared_size
-from .trees import S1, S2, SMALL_LABEL, found
+from tests.fixtures.files import encode_png, with_declared_size
+from tests.fixtures.trees import S1, S2, SMALL_LABEL, found, raw_paths
 
 
 def test_sizes_from_the_headers(small):

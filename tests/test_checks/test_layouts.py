@@ -8,10 +8,8 @@ import pytest
 from a2d2_mmseg.a2d2 import labels
 from a2d2_mmseg.a2d2.check import check
 from a2d2_mmseg.a2d2.check import frame as check_frame_module
-from tests.a2d2_tree import label_from_names, write_png
-from tests.test_checks.trees import found
-from tests.test_datasets.a2d2_trees import (frame_paths, write_seed_tree,
-                                            write_tree)
+from tests.fixtures.trees import (found, frame_paths, label_from_names,
+                                  write_png, write_seed_tree, write_tree)
 
 IMG = 'images/20180807145028_camera_frontcenter_{:09d}.png'
 REDUCED = 11

@@ -6,8 +6,9 @@ import pytest
 
 from a2d2_mmseg.a2d2.check import (check, format_report, printable,
                                printable_report, report, write_json_atomic)
-from tests.a2d2_tree import raw_paths, write_raw_tree
-from .trees import LABEL, S1, assert_report_written, break_tree
+from tests.fixtures.trees import (CLEAN_LABEL as LABEL, S1,
+                                  assert_report_written, break_tree, raw_paths,
+                                  write_raw_tree)
 
 
 def test_many_problems_of_a_kind_are_abbreviated(tmp_path):

@@ -10,9 +10,9 @@ from a2d2_mmseg.a2d2 import convert as converters
 from a2d2_mmseg.a2d2.check import check, format_report
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.scenes import parse_scenes_option
-from tests.a2d2_tree import raw_paths, write_png
-from tests.test_datasets.a2d2_trees import write_seed_masks
-from .trees import LABEL, S1, S2, break_tree, found
+from tests.fixtures.trees import (CLEAN_LABEL as LABEL, S1, S2, break_tree,
+                                  found, raw_paths, write_png,
+                                  write_seed_masks)
 
 
 def test_clean_tree(clean):
@@ -201,8 +201,7 @@ def test_bboxes_and_seed_arrangements(tmp_path):
     # A2D2's 3D-box part as it ships and the seed's split folders are
     # checked like the raw tree: every split folder of the seed arrangement,
     # label3D/ and lidar/ ignored, a label of the wrong size reported.
-    from tests.test_datasets.a2d2_trees import (frame_paths, write_seed_tree,
-                                                write_tree)
+    from tests.fixtures.trees import frame_paths, write_seed_tree, write_tree
     label = np.zeros((4, 6, 3), np.uint8)
     label[:] = (255, 0, 0)  # 'Car 1'
     frames = {'20180807_145028': [('000000001', label),

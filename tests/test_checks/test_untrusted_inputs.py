@@ -9,9 +9,9 @@ import numpy as np
 
 from a2d2_mmseg.a2d2.check import check, format_report
 from a2d2_mmseg.a2d2.check.tree import NO_SPLIT
-from tests.a2d2_tree import write_raw_tree
-from tests.test_datasets.a2d2_trees import write_seed_masks, write_seed_tree
-from .trees import EMPTY, S1, SMALL_LABEL, found
+from tests.fixtures.trees import (EMPTY, S1, SMALL_LABEL, found,
+                                  write_raw_tree, write_seed_masks,
+                                  write_seed_tree)
 
 IMG = 'images/20180807145028_camera_frontcenter_00000000{}.png'
 

@@ -20,8 +20,8 @@ from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError,
 from a2d2_mmseg.compat.checkpoint_types import (
     checkpoint_safe_globals, history_buffer_getattr,
     register_checkpoint_safe_globals)
-from tests.test_engine.tiny_runs import (PYTHON, TRAIN, check, run,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (PYTHON, TRAIN, check, run, write_config,
+                                     write_tiny_tree)
 
 
 class Evil:
@@ -290,8 +290,8 @@ def test_every_path_names_the_file(runner_ckpt, tmp_path):
     and a run's load_from all end
     in the same clear error (resume: tests/test_compat/test_resume.py)."""
     from a2d2_mmseg.apis import load_model
-    from tests.test_engine.tiny_runs import (TEST, build_runner,
-                                             restored_process_state)
+    from tests.fixtures.training import (TEST, build_runner,
+                                         restored_process_state)
     config = osp.join(osp.dirname(osp.dirname(runner_ckpt)), 'base.py')
     empty = str(tmp_path / 'empty.pth')
     open(empty, 'wb').close()

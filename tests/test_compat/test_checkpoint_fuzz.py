@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from mmengine.runner import CheckpointLoader
 
 from a2d2_mmseg.compat.checkpoint import CheckpointError, UnsafeCheckpointError
-from tests.test_engine.tiny_runs import (build_runner, restored_process_state,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (build_runner, restored_process_state,
+                                     write_config, write_tiny_tree)
 
 EXAMPLES = int(os.environ.get('A2D2_FUZZ_EXAMPLES', 30))
 FUZZ = settings(

@@ -7,7 +7,7 @@ from mmengine.config import Config
 
 from a2d2_mmseg.compat.config_text import (MAX_CONFIG_TEXT, ConfigTextError,
                                            config_from_text)
-from tests.test_engine.tiny_runs import REPO
+from tests.fixtures.training import REPO
 
 
 @pytest.mark.parametrize('path', [

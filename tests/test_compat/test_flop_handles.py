@@ -25,7 +25,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from a2d2_mmseg.compat.flop_handles import register_flop_handles, sdpa_flop_jit
-from tests.test_engine.tiny_runs import PYTHON, REPO, run
+from tests.fixtures.training import PYTHON, REPO, run
 
 SDPA = 'aten::scaled_dot_product_attention'
 LITE = osp.join(REPO, 'configs', 'mask2former-lite_r50_a2d2.py')

@@ -21,9 +21,8 @@ from mmengine.runner import CheckpointLoader
 from a2d2_mmseg.compat.checkpoint import (CheckpointError, CheckpointMismatchError, CorruptCheckpointError, UnsafeCheckpointError, resuming)
 from a2d2_mmseg.compat.resume import run_checkpoint_dirs
 from a2d2_mmseg.compat.checkpoint import sanitize_meta_config
-from tests.test_engine.tiny_runs import (PYTHON, TRAIN, build_runner, check,
-                                         restored_process_state, run,
-                                         runner_log)
+from tests.fixtures.training import (PYTHON, TRAIN, build_runner, check,
+                                     restored_process_state, run, runner_log)
 
 MMSEG_TRAIN = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools',
                        'train.py')

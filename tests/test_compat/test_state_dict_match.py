@@ -14,8 +14,8 @@ from a2d2_mmseg.apis import load_model
 from a2d2_mmseg.compat.checkpoint import CheckpointMismatchError
 from a2d2_mmseg.compat.state_dict_match import (compare_state_dict, load_matching_checkpoint)
 from a2d2_mmseg.compat.state_dict_match import model_state_shapes
-from tests.test_engine.tiny_runs import (PYTHON, TEST, build_runner, check,
-                                         restored_process_state, run)
+from tests.fixtures.training import (PYTHON, TEST, build_runner, check,
+                                     restored_process_state, run)
 
 HEAD = 'decode_head.conv_seg'
 

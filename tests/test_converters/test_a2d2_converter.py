@@ -27,9 +27,9 @@ from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.labels import decode_index_mask
 from a2d2_mmseg.a2d2 import scan
 from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
-from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
-                             raw_paths, stamp, tree_files, write_png,
-                             write_raw_tree)
+from tests.fixtures.trees import (REAL_FRAMES, SAMPLES_DIR, label_from_names,
+                                  raw_paths, stamp, tree_files, write_png,
+                                  write_raw_tree)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONVERTER = osp.join(REPO, 'tools', 'dataset_converters', 'a2d2.py')
@@ -566,7 +566,7 @@ def test_exif_orientation_is_ignored_as_in_the_dataset(tmp_path, size):
     # A camera PNG tagged "rotate 90" (Orientation 6): the label is aligned
     # to the stored pixels, so the converter must keep them unrotated, as
     # the dataset's decoder does, and not refuse the pair as mis-sized.
-    from tests.bad_files import write_png_with_orientation
+    from tests.fixtures.files import write_png_with_orientation
     raw_root = str(tmp_path / 'raw')
     write_raw_tree(raw_root, tiny_frames())
     cam, _, out_img, _ = frame_paths(raw_root, str(tmp_path / 'out'))[0]

@@ -13,9 +13,9 @@ import pytest
 from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
+from tests.fixtures.trees import frame_paths, write_tree
 from tests.test_converters.test_a2d2_converter import (REPO, independent_map,
                                                        make_label, state_keys)
-from tests.test_datasets.a2d2_trees import frame_paths, write_tree
 
 A, B = '20180807_145028', '20181107_132730'
 CAMS = ('front_center', 'front_left')

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from a2d2_mmseg.a2d2 import convert as conv
-from tests.a2d2_tree import raw_paths, write_png, write_raw_tree
+from tests.fixtures.trees import raw_paths, write_png, write_raw_tree
 from tests.test_converters.test_a2d2_converter import (CONVERTER, SCENES,
                                                        cli_env, outputs,
                                                        tiny_frames)

@@ -10,7 +10,7 @@ import pytest
 from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.convert.files import LOCK_FILE, OutputLock
 from a2d2_mmseg.a2d2.convert.state import STATE_FILE, FrameState
-from tests.a2d2_tree import label_from_names, write_raw_tree
+from tests.fixtures.trees import label_from_names, write_raw_tree
 
 DEEP = '[' * 100000 + ']' * 100000
 

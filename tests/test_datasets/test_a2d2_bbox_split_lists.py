@@ -10,8 +10,7 @@ from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.scenes import SplitList, resolve_scenes
 from a2d2_mmseg.a2d2.check import check
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
-from tests.a2d2_tree import label_from_names
-from tests.test_datasets.a2d2_trees import write_tree
+from tests.fixtures.trees import label_from_names, write_tree
 
 TRAIN = resolve_scenes('train')
 TEST = resolve_scenes('test')

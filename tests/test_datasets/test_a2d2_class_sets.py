@@ -10,9 +10,9 @@ from mmseg.registry import DATASETS
 from a2d2_mmseg.a2d2 import (A2D2_CATEGORIES, ClassSetError, category_lut,
                              class_set_key)
 from a2d2_mmseg.datasets import A2D2Dataset, LoadA2D2Annotations
-from tests.a2d2_tree import SIX_CLASS_LABEL as LABEL
-from tests.a2d2_tree import THREE_CLASS_SET as THREE
-from tests.a2d2_tree import write_png, write_raw_tree
+from tests.fixtures.trees import (SIX_CLASS_LABEL as LABEL,
+                                  THREE_CLASS_SET as THREE, write_png,
+                                  write_raw_tree)
 
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
             dict(type='LoadA2D2Annotations')]

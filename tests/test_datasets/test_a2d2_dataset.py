@@ -14,11 +14,10 @@ from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, REDUCED_CLASSES,
                              UnknownClassWarning)
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
                                  A2D2LayoutError)
-from tests.a2d2_tree import (REAL_FRAMES, SAMPLES_DIR, raw_paths, write_png,
-                             write_raw_tree)
-from tests.bad_files import write_png_with_orientation
-from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B,
-                                            write_seed_masks)
+from tests.fixtures.files import write_png_with_orientation
+from tests.fixtures.trees import (LABEL_A, LABEL_B, REAL_FRAMES, SAMPLES_DIR,
+                                  raw_paths, write_png, write_raw_tree,
+                                  write_seed_masks)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),

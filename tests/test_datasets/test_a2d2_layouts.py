@@ -12,12 +12,11 @@ import pytest
 from a2d2_mmseg.a2d2 import CAMERAS, detect_layout
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2LabelError,
                                  A2D2LayoutError, LoadA2D2Annotations)
-from tests.a2d2_tree import (COLOUR, REAL_FRAMES, SAMPLES_DIR,
-                             label_from_names, write_png, write_raw_tree)
-from tests.test_datasets.a2d2_trees import (LABEL_A, LABEL_B, S1, S2, S3,
-                                            copy_real_frame, frame_paths,
-                                            write_class_list, write_seed_tree,
-                                            write_tree)
+from tests.fixtures.trees import (COLOUR, LABEL_A, LABEL_B, REAL_FRAMES, S1,
+                                  S2, S3, SAMPLES_DIR, copy_real_frame,
+                                  frame_paths, label_from_names,
+                                  write_class_list, write_png, write_raw_tree,
+                                  write_seed_tree, write_tree)
 
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
             dict(type='LoadA2D2Annotations')]
@@ -514,7 +513,7 @@ def test_base_config_reads_the_bbox_subset_with_two_cameras(tmp_path):
     for sub in ('label3D', 'lidar'):
         os.makedirs(osp.join(root, 'camera_lidar_semantic_bboxes', scene_a,
                              sub, 'cam_front_center'))
-    from tests.test_engine.tiny_runs import REPO
+    from tests.fixtures.training import REPO
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', '_base_', 'datasets', 'a2d2.py'))
     ds_cfg = cfg.train_dataloader.dataset

@@ -34,7 +34,7 @@ from a2d2_mmseg.a2d2 import (A2D2_CLASS_LIST, ClassListError,
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2ImageError,
                                  A2D2LabelError, A2D2LayoutError,
                                  LoadA2D2Annotations, UnknownColourWarning)
-from tests.a2d2_tree import write_raw_tree
+from tests.fixtures.trees import write_raw_tree
 
 NUM_CLASSES = {cs: len(build_class_set(cs).classes)
                for cs in ('full', 'reduced')}

@@ -8,7 +8,7 @@ import pytest
 
 from a2d2_mmseg.datasets import (A2D2Dataset, A2D2LabelError,
                                  A2D2LayoutError)
-from tests.test_datasets.a2d2_trees import write_seed_masks
+from tests.fixtures.trees import write_seed_masks
 
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
             dict(type='LoadA2D2Annotations')]

@@ -1,6 +1,6 @@
 """ONNX export of the whole predict path and its onnxruntime runner.
 
-Tiny models of the three head types (tests/test_deployment/tiny_models.py)
+Tiny models of the three head types (tests/fixtures/models.py)
 are exported once each with free input sizes and compared with mmseg's
 PyTorch predict path on frames of several sizes and aspect ratios.
 """
@@ -19,8 +19,8 @@ from a2d2_mmseg.deployment import (CheckpointMismatchError, ConfigError,
                                    load_config, resolve_providers,
                                    synthetic_frame)
 from a2d2_mmseg.compat.checkpoint import CheckpointError
-from tests.test_deployment import tiny_models
-from tests.test_engine.tiny_runs import PYTHON, REPO, run
+from tests.fixtures import models as tiny_models
+from tests.fixtures.training import PYTHON, REPO, run
 
 PYTORCH2ONNX = osp.join(REPO, 'tools', 'deployment', 'pytorch2onnx.py')
 HEADS = tuple(tiny_models.HEADS)
@@ -80,7 +80,7 @@ def test_export_matches_pytorch_on_real_frames(exports, head):
     # The two real 1920x1208 A2D2 frames (tests/data), decoded as the
     # dataset decodes them, through the same exported file.
     import cv2
-    from tests.a2d2_tree import REAL_FRAMES, SAMPLES_DIR, stamp
+    from tests.fixtures.trees import REAL_FRAMES, SAMPLES_DIR, stamp
     frames = []
     for scene, frame in REAL_FRAMES:
         path = osp.join(SAMPLES_DIR, f'{stamp(scene)}_camera_frontcenter_'

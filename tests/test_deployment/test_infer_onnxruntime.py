@@ -9,10 +9,9 @@ import pytest
 
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.deployment import export_from_config, synthetic_frame
-from tests.test_apis.infer_outputs import (expected,
-                                           write_folder_with_bad_images)
-from tests.test_deployment import tiny_models
-from tests.test_engine.tiny_runs import PYTHON, REPO, run
+from tests.fixtures import models as tiny_models
+from tests.fixtures.infer import expected, write_folder_with_bad_images
+from tests.fixtures.training import PYTHON, REPO, run
 
 INFER = osp.join(REPO, 'tools', 'infer.py')
 # (height, width): two of the pipeline's aspect ratio (downscaled and

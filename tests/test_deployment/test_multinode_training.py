@@ -17,9 +17,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from tests.test_engine.tiny_runs import (REPO, PYTHON, env, free_port,
-                                         train_iters, write_config,
-                                         write_tiny_tree)
+from tests.fixtures.training import (PYTHON, REPO, env, free_port, train_iters,
+                                     write_config, write_tiny_tree)
 
 DIST_TRAIN = osp.join(REPO, 'tools', 'dist_train.sh')
 

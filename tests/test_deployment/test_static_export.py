@@ -3,7 +3,7 @@
 The issue: an export with a runtime ``out_size`` input ran in onnxruntime
 but ``cv2.dnn.readNetFromONNX`` refused it ("HCHW layout is expected ...
 shapes.total() == 4 ... is 6" at the runtime-sized ``Resize``). The static
-graph of the tiny models (tests/test_deployment/tiny_models.py) runs in
+graph of the tiny models (tests/fixtures/models.py) runs in
 OpenCV's DNN module on the two real A2D2 frames (tests/data) and agrees
 with onnxruntime and PyTorch. The frames are shrunk to a tenth
 (``FRAME``) to keep the tests small: the static model predicts at exactly
@@ -20,10 +20,10 @@ import torch
 
 from a2d2_mmseg.deployment import (ExportError, ORTSegmentor, check_onnx,
                                    export_from_config, synthetic_frame)
-from tests.a2d2_tree import REAL_FRAMES, SAMPLES_DIR, stamp
-from tests.test_deployment import tiny_models
+from tests.fixtures import models as tiny_models
+from tests.fixtures.training import PYTHON, run
+from tests.fixtures.trees import REAL_FRAMES, SAMPLES_DIR, stamp
 from tests.test_deployment.test_export import PYTORCH2ONNX, _tampered
-from tests.test_engine.tiny_runs import PYTHON, run
 
 # (height, width): a real 1920x1208 frame at a tenth; the tiny test
 # pipeline makes a 64x40 model input of it.

@@ -13,11 +13,11 @@ from mmengine.config import Config
 
 from a2d2_mmseg.apis import parse_train_args, run_train
 from a2d2_mmseg.engine import batch_size_message
-from tests.test_engine.tiny_runs import (REPO, build_runner,
-                                         restored_process_state, runner_log,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (REPO, build_runner,
+                                     restored_process_state, runner_log,
+                                     write_config, write_tiny_tree)
 
-LR = 0.01  # tiny_runs' SGD
+LR = 0.01  # the tiny FCN's SGD (tests/fixtures/training.py)
 BASE = {'auto_scale_lr': dict(enable=False, base_batch_size=8)}
 LINE = ('Effective batch size: 1 process(es) x 2 per process = 2; the '
         "config's learning rate is set for a batch of 8 "

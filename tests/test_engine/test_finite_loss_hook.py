@@ -4,7 +4,7 @@ The project's issue 19 (item 2): with a NaN class weight, training logged
 ``loss: nan``, saved NaN checkpoints and exited 0. NaN class weights are now
 refused by the loss, so the non-finite loss is injected by a test-only loss
 that multiplies mmseg's cross-entropy by NaN (or inf) at its N-th call; the
-real mmengine Runner trains tests/test_engine/tiny_runs.py's FCN, which
+real mmengine Runner trains tests/fixtures/training.py's FCN, which
 checkpoints every 2 iterations.
 """
 import glob
@@ -17,9 +17,9 @@ from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import MODELS
 
 from a2d2_mmseg.engine import FiniteLossHook, NonFiniteLossError
-from tests.test_engine.tiny_runs import (PYTHON, REPO, TRAIN, build_runner,
-                                         restored_process_state, run,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (PYTHON, REPO, TRAIN, build_runner,
+                                     restored_process_state, run, write_config,
+                                     write_tiny_tree)
 
 
 @MODELS.register_module(force=True)

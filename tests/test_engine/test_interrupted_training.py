@@ -18,8 +18,8 @@ import torch
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
-from tests.test_engine.tiny_runs import (PYTHON, TRAIN, check, env, run,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (PYTHON, TRAIN, check, env, run,
+                                     write_config, write_tiny_tree)
 
 MAX_ITERS = 6
 

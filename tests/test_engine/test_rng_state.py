@@ -10,9 +10,8 @@ import torch
 from a2d2_mmseg.engine import RNGStateHook
 from a2d2_mmseg.engine.hooks import (capture_rng_state, parse_rng_state,
                                      restore_rng_state)
-from tests.test_engine.tiny_runs import (build_runner, restored_process_state,
-                                         runner_log, write_config,
-                                         write_tiny_tree)
+from tests.fixtures.training import (build_runner, restored_process_state,
+                                     runner_log, write_config, write_tiny_tree)
 
 
 def _draws():

@@ -1,6 +1,6 @@
 """One tiny model trained by mmseg's own ``tools/train.py``, and mmseg's
 other tools run on it, shared by the tests of this package (see
-:mod:`tests.test_mmseg_stock.stock`).
+:mod:`tests.fixtures.stock`).
 
 The tool runs after training do not depend on each other (but for the
 confusion matrix, which reads the test run's predictions), so
@@ -15,9 +15,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from tests.test_engine.tiny_runs import check, write_tiny_tree
-from tests.test_mmseg_stock.stock import (TEST_SCENE, run_tool, stock_tool,
-                                          tiny_config)
+from tests.fixtures.stock import TEST_SCENE, run_tool, stock_tool, tiny_config
+from tests.fixtures.training import check, write_tiny_tree
 
 # Loads a checkpoint the way mmseg's publish_model.py and any script without
 # the plugin do (torch's default weights_only=True), and reports what it

@@ -26,10 +26,10 @@ from mmseg.apis import (MMSegInferencer, inference_model, init_model,
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.datasets import A2D2ImageError
 from a2d2_mmseg.compat.checkpoint import CheckpointError
-from tests.bad_files import (encode_png, with_declared_size,
-                             write_png_with_orientation)
-from tests.test_engine.tiny_runs import REPO
-from tests.test_mmseg_stock.stock import CLASSES, shrink_scales
+from tests.fixtures.files import (encode_png, with_declared_size,
+                                  write_png_with_orientation)
+from tests.fixtures.stock import CLASSES, shrink_scales
+from tests.fixtures.training import REPO
 
 CONFIGS = sorted(
     osp.relpath(p, REPO)

@@ -23,7 +23,7 @@ from a2d2_mmseg.compat.checkpoint import UnsafeCheckpointError
 from a2d2_mmseg.compat.config_text import (ConfigTextError,
                                            check_registered_types,
                                            config_from_text)
-from tests.test_engine.tiny_runs import REPO
+from tests.fixtures.training import REPO
 
 EVIL = 'evil_a2d2_payload'
 

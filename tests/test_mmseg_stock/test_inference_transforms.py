@@ -12,8 +12,8 @@ from mmseg.apis import MMSegInferencer
 from a2d2_mmseg.datasets import LoadA2D2Annotations, LoadA2D2ImageFromFile
 from a2d2_mmseg.compat.inferencer import (inferencer_inputs,
                                           inferencer_pipeline)
-from tests.a2d2_tree import write_png
-from tests.test_engine.tiny_runs import write_config
+from tests.fixtures.training import write_config
+from tests.fixtures.trees import write_png
 
 IMAGE = np.random.default_rng(0).integers(0, 256, (6, 8, 3), dtype=np.uint8)
 A2D2_TEST_PIPELINE = [

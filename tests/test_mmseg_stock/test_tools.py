@@ -2,7 +2,7 @@
 
 Each tool runs in its own process from ``mmseg/.mim/tools`` with the plugin
 importable (the config's ``custom_imports`` load it), on the tiny config of
-:mod:`tests.test_mmseg_stock.stock` (runs: :mod:`.conftest`): train,
+:mod:`tests.fixtures.stock` (runs: :mod:`.conftest`): train,
 ``--resume``, test with ``--show-dir``/``--out`` and with ``--tta``,
 ``confusion_matrix.py``, ``analyze_logs.py`` and ``publish_model.py``; the
 checkpoint is also loaded by plain ``torch.load`` in a process that never
@@ -21,10 +21,10 @@ from mmseg.registry import DATASETS
 from PIL import Image
 
 from a2d2_mmseg.compat.checkpoint_types import from_plain_data
-from tests.test_engine.tiny_runs import (build_runner, check,
-                                         restored_process_state,
-                                         write_config, write_tiny_tree)
-from tests.test_mmseg_stock.stock import CLASSES
+from tests.fixtures.stock import CLASSES
+from tests.fixtures.training import (build_runner, check,
+                                     restored_process_state, write_config,
+                                     write_tiny_tree)
 
 
 def _frame_names(trained):

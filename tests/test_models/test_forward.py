@@ -8,7 +8,7 @@ from mmengine.structures import PixelData
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from tests.tiny_model_parts import PREPROCESSOR
+from tests.fixtures.models import PREPROCESSOR
 
 NUM_CLASSES = 38
 H, W = 97, 75

@@ -27,7 +27,7 @@ from PIL import Image
 
 import a2d2_mmseg.datasets  # noqa: F401  (registers A2D2Dataset, transforms)
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and losses)
-from tests.a2d2_tree import REAL_FRAMES, SAMPLES_DIR
+from tests.fixtures.trees import REAL_FRAMES, SAMPLES_DIR
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SEED_CONFIGS = {

@@ -10,7 +10,7 @@ from mmengine.config import Config
 from a2d2_mmseg.a2d2 import convert as conv
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.study import class_weighting as cw
-from tests.a2d2_tree import label_from_names, write_raw_tree
+from tests.fixtures.trees import label_from_names, write_raw_tree
 
 # Two 4x4 frames:
 #   A: 7 'Car 1', 8 'Sky', 1 unknown colour (ignored, not counted)
@@ -145,7 +145,7 @@ CLASS_SET = dict(classes=('car', 'sky', 'rest'),
 def seed_tree(tmp_path_factory):
     """A seed arrangement: train/ holds one scene with two cameras, test/
     one scene with the front camera."""
-    from tests.test_datasets.a2d2_trees import write_tree
+    from tests.fixtures.trees import write_tree
     root = str(tmp_path_factory.mktemp('weights_seed') / 'seed')
     write_tree(root, 'seed_bboxes', {'20180807_145028': [('000000001', dict(
         front_center=_label(FRAME_A), front_left=_label(FRAME_B)))]},

@@ -19,7 +19,7 @@ from PIL import Image
 from a2d2_mmseg.study.comparison import compare as compare_models
 from a2d2_mmseg.study.model_test import find_work_dir_model, parse_model_spec
 from a2d2_mmseg.study.report_figures import gif_frames
-from tests.tiny_training import independent_test, restored_process_state
+from tests.fixtures.training import independent_test, restored_process_state
 
 FILES = ('metrics.md', 'metrics.csv', 'metrics.json', 'per_class_iou.md',
          'per_class_iou.csv', 'metrics.png', 'showcase.png',

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from a2d2_mmseg.study.curves import parse_runs, plot_curves
-from tests.tiny_training import tiny_training_run
+from tests.fixtures.training import tiny_training_run
 
 
 @pytest.fixture(scope='module')

@@ -2,7 +2,7 @@
 import pytest
 
 from a2d2_mmseg.a2d2.synthetic import generate
-from tests.test_synthetic.helpers import FRAMES, SCENES, SIZE
+from tests.fixtures.synthetic import FRAMES, SCENES, SIZE
 
 
 @pytest.fixture(scope='session')

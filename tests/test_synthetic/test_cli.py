@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from a2d2_mmseg.a2d2.synthetic import MARKER, generate
-from tests.test_synthetic.helpers import all_files
+from tests.fixtures.synthetic import all_files
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'misc', 'make_synthetic_a2d2.py')

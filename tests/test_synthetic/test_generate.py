@@ -13,8 +13,8 @@ import a2d2_mmseg.a2d2.synthetic as synthetic
 from a2d2_mmseg.a2d2.labels import UnknownColourWarning
 from a2d2_mmseg.datasets import A2D2Dataset
 from a2d2_mmseg.a2d2.synthetic import MARKER, Summary, format_summary, generate
-from tests.test_synthetic.helpers import (COLOUR_OF, FRAMES, PIPELINE,
-                                          SCENES, SIZE, all_files, read_rgb)
+from tests.fixtures.synthetic import (COLOUR_OF, FRAMES, PIPELINE, SCENES,
+                                      SIZE, all_files, read_rgb)
 
 
 def test_same_seed_same_bytes_other_seed_differs(tmp_path):

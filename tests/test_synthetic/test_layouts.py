@@ -13,7 +13,7 @@ from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
 from a2d2_mmseg.a2d2.synthetic import (MARKER, SyntheticA2D2Error, format_summary,
                                   generate, move_special, scene_name,
                                   seed_folders, split_scenes)
-from tests.test_synthetic.helpers import all_files
+from tests.fixtures.synthetic import all_files
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -8,8 +8,8 @@ import numpy as np
 from a2d2_mmseg.a2d2.class_list import category_of
 from a2d2_mmseg.a2d2.colours import pack_rgb
 from a2d2_mmseg.a2d2.synthetic import PALETTE, render_frame
-from tests.test_synthetic.helpers import (COLOUR_OF, FRAMES, SIZE, frames_of,
-                                          label_names, read_rgb)
+from tests.fixtures.synthetic import (COLOUR_OF, FRAMES, SIZE, frames_of,
+                                      label_names, read_rgb)
 
 
 def test_class_coverage(small):

@@ -16,8 +16,8 @@ from a2d2_mmseg.a2d2.scenes import (_IMG_RE, _LABEL_RE, _SCENE_RE, CAMERA,
 from a2d2_mmseg.a2d2.synthetic import (FRAME_STEP, MARKER, MARKER_LINE,
                                   SyntheticA2D2Error, generate, scene_name,
                                   split_scenes)
-from tests.test_synthetic.helpers import (FRAMES, PALETTE_PACKED, SCENES,
-                                          SIZE, frames_of, read_rgb)
+from tests.fixtures.synthetic import (FRAMES, PALETTE_PACKED, SCENES, SIZE,
+                                      frames_of, read_rgb)
 
 
 def test_exact_raw_layout(small):

@@ -9,8 +9,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from tests.a2d2_tree import label_from_names, write_raw_tree
-from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
+from tests.fixtures.training import PYTHON, REPO, check, run
+from tests.fixtures.trees import label_from_names, write_raw_tree
 
 CLASS_WEIGHTS = osp.join(REPO, 'tools', 'analysis', 'a2d2_class_weights.py')
 
@@ -53,7 +53,7 @@ def test_config_gives_the_dataset(tmp_path, capsys):
     the config's train_dataloader; --data-root / --scenes override."""
     from a2d2_mmseg.models.losses.cross_entropy_loss import \
         load_class_weight_file
-    from tests.test_datasets.a2d2_trees import write_tree
+    from tests.fixtures.trees import write_tree
     root = str(tmp_path / 'seed')
     car_sky = label_from_names([['Car 1'] * 4] + [['Sky'] * 4] * 3)
     write_tree(root, 'seed_bboxes', {'20180807_145028': [('000000001',

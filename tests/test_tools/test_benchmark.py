@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from a2d2_mmseg.study.benchmark_worker import build_model, load_config
-from tests.test_engine.tiny_runs import PYTHON, REPO, run
+from tests.fixtures.training import PYTHON, REPO, run
 
 BENCHMARK = osp.join(REPO, 'tools', 'analysis', 'benchmark.py')
 CONFIGS = [

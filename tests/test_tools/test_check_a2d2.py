@@ -12,11 +12,10 @@ import sys
 import pytest
 
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
-from tests.a2d2_tree import raw_paths, write_png
-from tests.bad_files import encode_png
-from tests.test_checks.trees import (LABEL, S1, S2, SMALL_LABEL,
-                                     assert_report_written, break_tree,
-                                     clean_tree, small_tree)
+from tests.fixtures.files import encode_png
+from tests.fixtures.trees import (CLEAN_LABEL as LABEL, S1, S2, SMALL_LABEL,
+                                  assert_report_written, break_tree,
+                                  clean_tree, raw_paths, small_tree, write_png)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'misc', 'check_a2d2.py')

@@ -7,8 +7,8 @@ import os.path as osp
 
 import numpy as np
 
-from tests.a2d2_tree import label_from_names, write_png
-from tests.test_datasets.a2d2_trees import frame_paths, write_tree
+from tests.fixtures.trees import (frame_paths, label_from_names, write_png,
+                                  write_tree)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

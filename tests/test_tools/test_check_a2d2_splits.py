@@ -2,8 +2,7 @@
 1 of the seed study says it does)."""
 import json
 
-from tests.test_checks.trees import small_tree
-from tests.test_datasets.a2d2_trees import write_seed_tree
+from tests.fixtures.trees import small_tree, write_seed_tree
 from tests.test_tools.test_check_a2d2 import run
 
 

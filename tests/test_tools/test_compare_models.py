@@ -10,8 +10,7 @@ import os.path as osp
 
 import pytest
 
-from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
-from tests.tiny_training import independent_test
+from tests.fixtures.training import PYTHON, REPO, check, independent_test, run
 
 COMPARE = osp.join(REPO, 'tools', 'analysis', 'compare_models.py')
 

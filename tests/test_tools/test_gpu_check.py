@@ -3,7 +3,7 @@ Markdown table with the device, the versions and every column (float32 and
 AMP training step, inference, peak memory, the config's train loader next
 to the step); benchmarks/gpu_check.sh is its wrapper.
 
-The model is tests/test_engine/tiny_runs.py's tiny FCN on its 64x64 tree,
+The model is tests/fixtures/training.py's tiny FCN on its 64x64 tree,
 its train loader with one worker, its loss class-weighted from a file that
 does not exist yet; --quick times one call of each.
 """
@@ -13,8 +13,8 @@ import re
 import pytest
 import torch
 
-from tests.test_engine.tiny_runs import (PYTHON, REPO, SCENES, run,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (PYTHON, REPO, SCENES, run, write_config,
+                                     write_tiny_tree)
 from tests.test_tools.test_benchmark import BENCHMARK, _number, _table
 
 GPU_CHECK = osp.join(REPO, 'benchmarks', 'gpu_check.sh')

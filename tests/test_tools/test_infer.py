@@ -9,11 +9,10 @@ import os.path as osp
 import cv2
 import pytest
 
-from tests.test_apis.infer_outputs import (check_outputs, expected, images,
-                                           listing, snapshot,
-                                           write_folder_with_bad_images,
-                                           write_truncated_avi)
-from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
+from tests.fixtures.infer import (check_outputs, expected, images, listing,
+                                  snapshot, write_folder_with_bad_images,
+                                  write_truncated_avi)
+from tests.fixtures.training import PYTHON, REPO, check, run
 
 INFER = osp.join(REPO, 'tools', 'infer.py')
 

@@ -7,7 +7,7 @@ hand-written work dir.
 import json
 import os.path as osp
 
-from tests.test_engine.tiny_runs import PYTHON, REPO, check, run
+from tests.fixtures.training import PYTHON, REPO, check, run
 
 PLOT_CURVES = osp.join(REPO, 'tools', 'analysis', 'plot_curves.py')
 

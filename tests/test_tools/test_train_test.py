@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from a2d2_mmseg.datasets import A2D2Dataset
-from tests.test_engine.tiny_runs import (PYTHON, REPO, TEST, TRAIN, check,
-                                         free_port, run, train_iters,
-                                         write_config, write_tiny_tree)
+from tests.fixtures.training import (PYTHON, REPO, TEST, TRAIN, check,
+                                     free_port, run, train_iters, write_config,
+                                     write_tiny_tree)
 
 try:
     import mim  # noqa: F401

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 from mmengine.config import Config, DictAction
 
-from tests.test_engine.tiny_runs import REPO
+from tests.fixtures.training import REPO
 
 TENSORBOARD_OPTIONS = [
     'visualizer.type=A2D2SegVisualizer',

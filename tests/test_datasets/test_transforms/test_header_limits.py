@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
-from tests.bad_files import encode_png, with_declared_size
+from tests.fixtures.files import encode_png, with_declared_size
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))))

@@ -5,9 +5,9 @@ from mmcv.transforms import LoadImageFromFile
 from mmseg.registry import TRANSFORMS
 
 from a2d2_mmseg.datasets import A2D2ImageError, LoadA2D2ImageFromFile
-from tests.a2d2_tree import write_png
-from tests.bad_files import (encode_png, with_declared_size,
-                             write_png_with_orientation)
+from tests.fixtures.files import (encode_png, with_declared_size,
+                                  write_png_with_orientation)
+from tests.fixtures.trees import write_png
 
 RGB = np.random.default_rng(0).integers(0, 256, (4, 6, 3), dtype=np.uint8)
 

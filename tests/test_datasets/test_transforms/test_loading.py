@@ -14,9 +14,9 @@ import a2d2_mmseg.datasets.transforms.loading as loading
 from a2d2_mmseg.a2d2 import A2D2_CLASS_LIST, build_class_set
 from a2d2_mmseg.datasets import (A2D2LabelError, LoadA2D2Annotations,
                                  UnknownColourWarning)
-from tests.a2d2_tree import label_from_names, write_png
-from tests.bad_files import (encode_png, with_declared_size,
-                             write_png_with_orientation)
+from tests.fixtures.files import (encode_png, with_declared_size,
+                                  write_png_with_orientation)
+from tests.fixtures.trees import label_from_names, write_png
 
 FULL = list(build_class_set('full').classes)
 LABEL = label_from_names([['Sky', 'Car 3'], ['Solid line', 'Rain dirt']])

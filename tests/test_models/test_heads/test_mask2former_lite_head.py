@@ -12,8 +12,7 @@ from a2d2_mmseg.models.layers import (LitePixelDecoder,
                                       sine_positional_encoding)
 from a2d2_mmseg.models.layers.lite_transformer_decoder import SDPAttention
 from mmseg.registry import MODELS
-from tests.test_models.test_heads.head_inputs import (ODD_SIZES, SMALL_IN,
-                                                      make_feats, make_samples)
+from tests.fixtures.heads import ODD_SIZES, SMALL_IN, make_feats, make_samples
 
 RESNET50_IN = (256, 512, 1024, 2048)
 SMALL = dict(

@@ -7,8 +7,7 @@ import torch.nn.functional as F
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from a2d2_mmseg.models import UNetDecodeHead
 from mmseg.registry import MODELS
-from tests.test_models.test_heads.head_inputs import (SMALL_IN, make_feats,
-                                                      make_samples)
+from tests.fixtures.heads import SMALL_IN, make_feats, make_samples
 
 SMALL_DEC = (16, 16, 8, 8)
 
