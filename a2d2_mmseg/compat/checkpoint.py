@@ -26,22 +26,19 @@ from typing import Any, Callable, Iterator, List, Optional
 import torch
 from mmengine.logging import print_log
 
-from a2d2_mmseg.compat import Patch, is_int, wrap
+from a2d2_mmseg.compat import Patch, is_int
 from a2d2_mmseg.compat.checkpoint_types import (GETATTR_REFUSED,
                                                 history_buffer_problem)
 from a2d2_mmseg.compat.config_text import literal_gpu_ids
 
 __all__ = [
-    'guard_checkpoint_loader', 'resuming', 'resuming_checkpoint',
-    'loaded_checkpoint_name', 'sanitize_meta_config', 'check_checkpoint',
-    'check_resume_checkpoint', 'checkpoint_dataset_meta', 'CheckpointError',
-    'UnsafeCheckpointError', 'CheckpointDownloadError',
-    'CorruptCheckpointError', 'CheckpointMismatchError', 'PATCH'
+    'resuming', 'resuming_checkpoint', 'loaded_checkpoint_name',
+    'sanitize_meta_config', 'check_checkpoint', 'check_resume_checkpoint',
+    'checkpoint_dataset_meta', 'CheckpointError', 'UnsafeCheckpointError',
+    'CheckpointDownloadError', 'CorruptCheckpointError',
+    'CheckpointMismatchError', 'PATCH'
 ]
 
-# URL schemes mmengine's CheckpointLoader downloads from.
-_REMOTE = re.compile(r'^([\w+.-]+:)?(https?|open-?mmlab|torchvision|modelzoo|'
-                     r'mmcls|pavi|s3|petrel)://')
 # The checkpoint Runner.resume is loading (None outside a resume).
 _RESUMING: contextvars.ContextVar = contextvars.ContextVar(
     'a2d2_mmseg_resuming', default=None)
@@ -238,14 +235,13 @@ def check_resume_checkpoint(filename: str, checkpoint: dict) -> dict:
     else:
         problems += filter(None, (history_buffer_problem(k, v)
                                   for k, v in hub['log_scalars'].items()))
-    if 'optimizer' in checkpoint and not isinstance(checkpoint['optimizer'],
-                                                    dict):
-        problems.append(f"'optimizer' is a {_kind(checkpoint['optimizer'])}"
-                        ', not an optimizer state dict')
-    schedulers = checkpoint.get('param_schedulers', [])
-    if not isinstance(schedulers, (list, tuple, dict)):
-        problems.append(f"'param_schedulers' is a {_kind(schedulers)}, not "
-                        'a list or dict of scheduler states')
+    for key, types, what in (
+        ('optimizer', dict, 'an optimizer state dict'),
+        ('param_schedulers', (list, tuple, dict),
+         'a list or dict of scheduler states')):
+        if key in checkpoint and not isinstance(checkpoint[key], types):
+            problems.append(f"'{key}' is a {_kind(checkpoint[key])}, not "
+                            f'{what}')
     if problems:
         raise CorruptCheckpointError(
             f'{filename}: cannot resume from it: ' + '; '.join(problems) +
@@ -321,12 +317,25 @@ def checkpoint_dataset_meta(checkpoint: dict, filename: str,
                 palette=[[int(v) for v in p] for p in palette])
 
 
+def _refusal(filename: str, error: Exception, remote: bool) -> Exception:
+    """The :class:`CheckpointError` for what loading ``filename`` raised."""
+    if isinstance(error, pickle.UnpicklingError) and (
+            _unsafe_globals(filename, error) or GETATTR_REFUSED in str(error)):
+        return UnsafeCheckpointError(_unsafe_message(filename, error))
+    if remote and isinstance(error, OSError):
+        return CheckpointDownloadError(_download_message(filename, error))
+    # EOFError, torch's zip reader's RuntimeError and OSError ([Errno 22])
+    return CorruptCheckpointError(_corrupt_message(filename, error))
+
+
 def _guarded(load: Callable) -> Callable:
     """``CheckpointLoader.load_checkpoint`` (the function) with the checks."""
+    from mmengine.runner.checkpoint import load_from_local
 
     @functools.wraps(load)
     def load_checkpoint(cls, filename, map_location=None, logger='current'):
-        remote = bool(_REMOTE.match(str(filename)))
+        remote = cls._get_checkpoint_loader(str(filename)) is not \
+            load_from_local
         path = osp.expanduser(str(filename))
         if not remote and osp.isfile(path) and osp.getsize(path) == 0:
             raise CorruptCheckpointError(
@@ -336,28 +345,14 @@ def _guarded(load: Callable) -> Callable:
                 f'iter_*.pth.')
         try:
             checkpoint = load(cls, filename, map_location, logger)
-        except CheckpointError:
-            raise
-        except pickle.UnpicklingError as error:
-            if _unsafe_globals(filename, error) or \
-                    GETATTR_REFUSED in str(error):
-                raise UnsafeCheckpointError(_unsafe_message(
-                    filename, error)) from None
-            raise CorruptCheckpointError(_corrupt_message(filename,
-                                                          error)) from None
-        except OSError as error:
-            if remote:
-                raise CheckpointDownloadError(_download_message(
-                    filename, error)) from error
-            if isinstance(error, (FileNotFoundError, PermissionError,
-                                  IsADirectoryError)):
+        except Exception as error:
+            named = (FileNotFoundError, PermissionError, IsADirectoryError)
+            if isinstance(error, CheckpointError) or (
+                    not remote and isinstance(error, named)):
                 raise  # their messages name the file
-            # torch's zip reader on a damaged file ([Errno 22] ...)
-            raise CorruptCheckpointError(_corrupt_message(
-                filename, error)) from error
-        except Exception as error:  # EOFError, zip RuntimeError, ...
-            raise CorruptCheckpointError(_corrupt_message(
-                filename, error)) from error
+            # torch's long weights-only message is summed up in ours
+            raise _refusal(filename, error, remote) from (
+                None if isinstance(error, pickle.UnpicklingError) else error)
         check_checkpoint(filename, checkpoint)
         if _RESUMING.get() is not None:
             check_resume_checkpoint(filename, checkpoint)
@@ -366,19 +361,12 @@ def _guarded(load: Callable) -> Callable:
     return load_checkpoint
 
 
-def guard_checkpoint_loader() -> bool:
-    """Wrap ``CheckpointLoader.load_checkpoint`` (see the module doc); False
-    when it already was."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    return wrap(CheckpointLoader, 'load_checkpoint', 'checkpoint_loader',
-                _guarded)
-
-
 PATCH = Patch(
     name='checkpoint_loader',
     upstream="mmengine's CheckpointLoader raises bare errors for unsafe, "
     "missing or corrupt checkpoints; Runner.resume runs meta['config']",
-    requires=('mmengine>=0.10,<0.11', ),
-    apply=guard_checkpoint_loader,
-    targets=('mmengine.runner.checkpoint.CheckpointLoader.load_checkpoint',
-             'mmengine.runner.Runner.resume'))
+    wraps=(('mmengine.runner.checkpoint.CheckpointLoader.load_checkpoint',
+            _guarded), ),
+    relies_on=(
+        'mmengine.runner.checkpoint.CheckpointLoader._get_checkpoint_loader',
+        'mmengine.runner.Runner.resume'))

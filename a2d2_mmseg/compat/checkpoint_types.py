@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-from a2d2_mmseg.compat import Patch, is_int
+from a2d2_mmseg.compat import MMENGINE_0_10, Patch, is_int
 
 __all__ = [
     'checkpoint_safe_globals', 'history_buffer_getattr',
@@ -246,6 +246,6 @@ PATCH = Patch(
     name='checkpoint_safe_globals',
     upstream='mmengine 0.10 checkpoints hold HistoryBuffer and numpy '
     'objects, which torch>=2.6 weights_only loading refuses',
-    requires=('torch>=2.4', 'mmengine>=0.10,<0.11'),
-    apply=register_checkpoint_safe_globals,
-    targets=('mmengine.logging.HistoryBuffer', ))
+    requires=('torch>=2.4', MMENGINE_0_10),
+    setup=register_checkpoint_safe_globals,
+    relies_on=('mmengine.logging.HistoryBuffer', ))

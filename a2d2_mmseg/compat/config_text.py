@@ -170,8 +170,7 @@ def _named_entries(value: Any, path: str = '') -> Iterator[Tuple[str, Any]]:
             where = f'{path}.{key}' if path else str(key)
             if key in ('type', '_scope_', 'collate_fn'):
                 yield where, item
-            if key != 'collate_fn' or not isinstance(item, str):
-                yield from _named_entries(item, where)
+            yield from _named_entries(item, where)
     elif isinstance(value, (list, tuple)):
         for n, item in enumerate(value):
             yield from _named_entries(item, f'{path}[{n}]')

@@ -24,12 +24,11 @@ from mmengine.registry import MODEL_WRAPPERS
 from torch import distributed as torch_dist
 from torch.nn.parallel import DistributedDataParallel
 
-from a2d2_mmseg.compat import Patch, wrap
+from a2d2_mmseg.compat import Patch
 
 __all__ = [
-    'cpu_only', 'init_cpu_dist', 'configure_cpu_distributed',
-    'setup_cpu_distributed', 'patch_mmengine_cpu_distributed', 'PATCH_ENV',
-    'PATCH'
+    'cpu_only', 'configure_cpu_distributed', 'setup_cpu_distributed',
+    'PATCH_ENV', 'PATCH'
 ]
 
 # Set to 0 to keep mmengine unpatched (the tools here still work on CPU).
@@ -68,22 +67,6 @@ def _without_cuda(launcher: str) -> Iterator[None]:
         yield
 
 
-def init_cpu_dist(launcher: str, backend: Optional[str] = 'gloo',
-                  **kwargs) -> None:
-    """mmengine's ``init_dist`` for CPU processes: without
-    ``torch.cuda.set_device``, GPU backends ('nccl', None) as 'gloo'.
-
-    Args:
-        launcher (str): 'pytorch', 'slurm' or 'mpi'.
-        backend (str, optional): Backend.
-        **kwargs: As for mmengine's ``init_dist`` (``timeout`` in seconds,
-            ``port`` for slurm).
-    """
-    from mmengine.dist import init_dist
-    with _without_cuda(launcher):
-        init_dist(launcher, _cpu_backend(backend), **kwargs)
-
-
 def configure_cpu_distributed(cfg, launcher: Optional[str] = None) -> bool:
     """Adapt a config for distributed CPU runs, in place: 'gloo' as
     ``env_cfg.dist_cfg.backend`` and ``CPUDistributedDataParallel`` as
@@ -107,14 +90,17 @@ def configure_cpu_distributed(cfg, launcher: Optional[str] = None) -> bool:
 
 
 def setup_cpu_distributed(cfg, launcher: Optional[str] = None) -> bool:
-    """:func:`configure_cpu_distributed`, then :func:`init_cpu_dist` unless a
-    process group exists (the runner then skips ``init_dist``); returns
+    """:func:`configure_cpu_distributed`, then mmengine's ``init_dist``
+    without ``torch.cuda.set_device`` (also with mmengine unpatched), unless
+    a process group exists (the runner then skips ``init_dist``); returns
     whether a CPU process group was initialised here."""
+    from mmengine.dist import init_dist
     launcher = launcher or cfg.get('launcher', 'none')
     if not configure_cpu_distributed(cfg, launcher) or (
             torch_dist.is_available() and torch_dist.is_initialized()):
         return False
-    init_cpu_dist(launcher, **copy.deepcopy(cfg.env_cfg.dist_cfg))
+    with _without_cuda(launcher):
+        init_dist(launcher, **copy.deepcopy(cfg.env_cfg.dist_cfg))
     return True
 
 
@@ -173,31 +159,21 @@ def _cpu_wrap_model(original):
     return wrap_model
 
 
-def patch_mmengine_cpu_distributed(force: bool = False) -> bool:
-    """Wrap ``mmengine.dist.utils._init_dist_pytorch``/``_slurm``/``_mpi``
-    (without CUDA on the CPU) and ``Runner.wrap_model`` (CPU DDP, SyncBN
-    reverted); the wrappers defer to mmengine with an accelerator. Unless
-    ``force``, nothing is wrapped when one is present now, or with the
-    environment variable ``A2D2_MMSEG_PATCH_MMENGINE=0``. Returns whether
-    mmengine is patched after the call."""
-    if not force and (not cpu_only()
-                      or os.environ.get(PATCH_ENV, '1') == '0'):
-        return False
-    from mmengine.dist import utils as dist_utils
-    from mmengine.runner import Runner
-    for name in ('_init_dist_pytorch', '_init_dist_slurm', '_init_dist_mpi'):
-        wrap(dist_utils, name, 'cpu_distributed', _cpu_init_dist)
-    wrap(Runner, 'wrap_model', 'cpu_distributed', _cpu_wrap_model)
-    return True
+def _cpu_patch_enabled() -> bool:
+    """Patch mmengine only without an accelerator now, and not with the
+    environment variable ``A2D2_MMSEG_PATCH_MMENGINE=0``."""
+    return cpu_only() and os.environ.get(PATCH_ENV, '1') != '0'
 
 
+#: Wraps ``mmengine.dist.utils._init_dist_pytorch``/``_slurm``/``_mpi``
+#: (without CUDA on the CPU) and ``Runner.wrap_model`` (CPU DDP, SyncBN
+#: reverted); the wrappers defer to mmengine with an accelerator.
 PATCH = Patch(
     name='cpu_distributed',
     upstream="mmengine init_dist calls torch.cuda.set_device and "
     "Runner.wrap_model passes device_ids=[LOCAL_RANK] (GPU only)",
-    requires=('mmengine>=0.10,<0.11', ),
-    apply=patch_mmengine_cpu_distributed,
-    targets=('mmengine.dist.utils._init_dist_pytorch',
-             'mmengine.dist.utils._init_dist_slurm',
-             'mmengine.dist.utils._init_dist_mpi',
-             'mmengine.runner.Runner.wrap_model'))
+    wraps=(('mmengine.dist.utils._init_dist_pytorch', _cpu_init_dist),
+           ('mmengine.dist.utils._init_dist_slurm', _cpu_init_dist),
+           ('mmengine.dist.utils._init_dist_mpi', _cpu_init_dist),
+           ('mmengine.runner.Runner.wrap_model', _cpu_wrap_model)),
+    enabled=_cpu_patch_enabled)

@@ -73,7 +73,6 @@ PATCH = Patch(
     name='flop_handles',
     upstream='mmengine FlopAnalyzer counts scaled_dot_product_attention and '
     'baddbmm as 0',
-    requires=('mmengine>=0.10,<0.11', ),
-    apply=register_flop_handles,
-    targets=('mmengine.analysis.complexity_analysis.FlopAnalyzer',
-             'mmengine.analysis.complexity_analysis.ActivationAnalyzer'))
+    setup=register_flop_handles,
+    relies_on=('mmengine.analysis.complexity_analysis.FlopAnalyzer',
+               'mmengine.analysis.complexity_analysis.ActivationAnalyzer'))

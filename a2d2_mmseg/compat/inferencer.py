@@ -14,12 +14,9 @@ from typing import Any, Callable, List, Optional, Union
 import numpy as np
 from mmengine.dataset import Compose
 
-from a2d2_mmseg.compat import Patch, wrap
+from a2d2_mmseg.compat import Patch
 
-__all__ = [
-    'inferencer_inputs', 'inferencer_pipeline', 'adapt_seg_inferencer',
-    'PATCH'
-]
+__all__ = ['inferencer_inputs', 'inferencer_pipeline', 'PATCH']
 
 # What mmseg's MMSegInferencer drops from a test pipeline, and this module
 # as well (LoadA2D2Annotations is found by its class).
@@ -40,23 +37,17 @@ def inferencer_inputs(single_input: Union[str, np.ndarray, dict]) -> dict:
                     f'dict, got {type(single_input).__name__}')
 
 
-def _transform_class(step: Any) -> Optional[type]:
-    """The class a pipeline step builds (mmseg's registry), or None."""
+def _is_a(step: Any, name: str) -> bool:
+    """Whether a pipeline step builds (a subclass of) the transform
+    registered as ``name`` (by name: compat imports no plugin component)."""
     from mmseg.registry import TRANSFORMS
-    kind = step.get('type')
-    if isinstance(kind, type):
-        return kind
+    kind, base = step.get('type'), TRANSFORMS.get(name)
     try:
-        return TRANSFORMS.get(kind) if isinstance(kind, str) else None
+        cls = TRANSFORMS.get(kind) if isinstance(kind, str) else kind
     except KeyError:
-        return None
-
-
-def _is_a(cls: Optional[type], name: str) -> bool:
-    """Whether ``cls`` is (a subclass of) the transform registered as
-    ``name`` (looked up by name: compat imports no plugin component)."""
-    base = _transform_class(dict(type=name))
-    return cls is not None and base is not None and issubclass(cls, base)
+        return False
+    return isinstance(cls, type) and base is not None and issubclass(
+        cls, base)
 
 
 def inferencer_pipeline(pipeline_cfg: list) -> Optional[List[Any]]:
@@ -64,16 +55,13 @@ def inferencer_pipeline(pipeline_cfg: list) -> Optional[List[Any]]:
     loader is ``LoadA2D2ImageFromFile``, the steps for ``Compose``:
     :func:`inferencer_inputs`, then the pipeline without its annotation
     loaders; None for other pipelines."""
-    classes = [_transform_class(step) for step in pipeline_cfg]
-    if not any(_is_a(c, 'LoadA2D2ImageFromFile') for c in classes):
+    if not any(_is_a(step, 'LoadA2D2ImageFromFile') for step in pipeline_cfg):
         return None
-    steps: List[Any] = [inferencer_inputs]
-    for step, cls in zip(pipeline_cfg, classes):
-        if step.get('type') in _MMSEG_ANNOTATION_LOADERS or _is_a(
-                cls, 'LoadA2D2Annotations'):
-            continue
-        steps.append(step)
-    return steps
+    return [inferencer_inputs] + [
+        step for step in pipeline_cfg
+        if step.get('type') not in _MMSEG_ANNOTATION_LOADERS
+        and not _is_a(step, 'LoadA2D2Annotations')
+    ]
 
 
 def _keeping_a2d2_loader(init_pipeline: Callable) -> Callable:
@@ -88,18 +76,10 @@ def _keeping_a2d2_loader(init_pipeline: Callable) -> Callable:
     return _init_pipeline
 
 
-def adapt_seg_inferencer() -> bool:
-    """Wrap ``MMSegInferencer._init_pipeline`` (see the module doc); False
-    when it already was."""
-    from mmseg.apis import MMSegInferencer
-    return wrap(MMSegInferencer, '_init_pipeline', 'seg_inferencer_pipeline',
-                _keeping_a2d2_loader)
-
-
 PATCH = Patch(
     name='seg_inferencer_pipeline',
     upstream="mmseg MMSegInferencer._init_pipeline needs a step named "
     "'LoadImageFromFile' and drops only mmseg's annotation loaders",
     requires=('mmseg>=1.2,<1.3', ),
-    apply=adapt_seg_inferencer,
-    targets=('mmseg.apis.MMSegInferencer._init_pipeline', ))
+    wraps=(('mmseg.apis.MMSegInferencer._init_pipeline',
+            _keeping_a2d2_loader), ))

@@ -15,13 +15,13 @@ from typing import Callable
 
 from mmengine.config import ConfigDict
 
-from a2d2_mmseg.compat import Patch, wrap
+from a2d2_mmseg.compat import Patch
 from a2d2_mmseg.compat.checkpoint import CheckpointError, UnsafeCheckpointError
 from a2d2_mmseg.compat.config_text import (ConfigTextError,
                                            check_registered_types,
                                            config_from_text)
 
-__all__ = ['checkpoint_config', 'read_inferencer_config', 'PATCH']
+__all__ = ['checkpoint_config', 'PATCH']
 
 
 def checkpoint_config(weights: str) -> ConfigDict:
@@ -86,19 +86,9 @@ def _reading_config(init_model: Callable) -> Callable:
     return _init_model
 
 
-def read_inferencer_config() -> bool:
-    """Wrap ``BaseInferencer._init_model`` (see the module doc); False when
-    it already was."""
-    from mmengine.infer import BaseInferencer
-    return wrap(BaseInferencer, '_init_model', 'inferencer_config',
-                _reading_config)
-
-
 PATCH = Patch(
     name='inferencer_config',
     upstream='mmengine BaseInferencer(model=None, weights=CKPT) runs the '
     'config text stored in the checkpoint',
-    requires=('mmengine>=0.10,<0.11', ),
-    apply=read_inferencer_config,
-    targets=('mmengine.infer.BaseInferencer._init_model',
-             'mmengine.infer.BaseInferencer.__init__'))
+    wraps=(('mmengine.infer.BaseInferencer._init_model', _reading_config), ),
+    relies_on=('mmengine.infer.BaseInferencer.__init__', ))

@@ -39,6 +39,6 @@ PATCH = Patch(
     upstream='mmcv MultiScaleDeformableAttention.forward calls the CUDA '
     'kernel of an extension built without CUDA ops',
     requires=('mmcv>=2.0.0,<2.2.0', ),
-    apply=fall_back_ms_deform_attn,
-    targets=('mmcv.ops.multi_scale_deform_attn.'
-             'MultiScaleDeformableAttention.forward', ))
+    setup=fall_back_ms_deform_attn,
+    relies_on=('mmcv.ops.multi_scale_deform_attn.'
+               'MultiScaleDeformableAttention.forward', ))

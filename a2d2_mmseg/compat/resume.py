@@ -15,16 +15,14 @@ import functools
 import os
 import os.path as osp
 import re
-from typing import Callable, List, Optional
+from typing import Callable, List
 
-from a2d2_mmseg.compat import Patch, wrap
+from a2d2_mmseg.compat import Patch
 from a2d2_mmseg.compat.checkpoint import (CheckpointError,
                                           CorruptCheckpointError, resuming)
 
-__all__ = [
-    'guard_runner_resume', 'auto_resume', 'work_dir_checkpoints',
-    'run_checkpoint_dirs', 'PATCH'
-]
+__all__ = ['auto_resume', 'work_dir_checkpoints', 'run_checkpoint_dirs',
+           'PATCH']
 
 # Checkpoints that CheckpointHook writes with its default filename_tmpl.
 _CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
@@ -87,15 +85,6 @@ def _inside(path: str, folder: str) -> bool:
     return osp.commonpath([osp.realpath(path), folder]) == folder
 
 
-def _same_file(a: str, b: Optional[str]) -> bool:
-    if b is None:
-        return False
-    try:
-        return osp.samefile(a, b)
-    except OSError:
-        return osp.abspath(a) == osp.abspath(b)
-
-
 def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
     """Resume ``runner`` from its work dir, robust to a bad
     ``last_checkpoint``: one that names a checkpoint that resumes is used as
@@ -156,8 +145,8 @@ def auto_resume(runner, fresh_start: Callable[[], None]) -> None:
                    f'{work_dir} that can be resumed from.')
     tried = []
     for path in candidates:
-        if _same_file(path, recorded):
-            continue
+        if recorded and osp.realpath(path) == osp.realpath(recorded):
+            continue  # tried above
         try:
             runner.resume(path)
         except CorruptCheckpointError as error:
@@ -212,23 +201,13 @@ def _robust_load_or_resume(original: Callable) -> Callable:
     return load_or_resume
 
 
-def guard_runner_resume() -> None:
-    """Wrap ``resume`` and ``load_or_resume`` of ``Runner`` and
-    ``FlexibleRunner`` (see the module doc)."""
-    from mmengine.runner import FlexibleRunner, Runner
-    for cls in (Runner, FlexibleRunner):
-        wrap(cls, 'resume', 'runner_resume', _resume_in_context)
-        wrap(cls, 'load_or_resume', 'runner_resume', _robust_load_or_resume)
-
-
 PATCH = Patch(
     name='runner_resume',
     upstream='mmengine Runner.load_or_resume fails on a bad '
     'last_checkpoint and loads checkpoints of another model with '
     'strict=False; Runner.resume runs meta["config"]',
-    requires=('mmengine>=0.10,<0.11', ),
-    apply=guard_runner_resume,
-    targets=('mmengine.runner.Runner.resume',
-             'mmengine.runner.Runner.load_or_resume',
-             'mmengine.runner.FlexibleRunner.resume',
-             'mmengine.runner.FlexibleRunner.load_or_resume'))
+    wraps=tuple((f'mmengine.runner.{runner}.{attr}', make)
+                for runner in ('Runner', 'FlexibleRunner')
+                for attr, make in (('resume', _resume_in_context),
+                                   ('load_or_resume',
+                                    _robust_load_or_resume))))

@@ -93,29 +93,15 @@ class StateDictDiff:
 
 def model_state_shapes(model: nn.Module) -> Dict[str, Optional[torch.Size]]:
     """Name to shape (None for extra state) of the entries mmengine's
-    ``load_state_dict`` fills in a model, walked as it does (a wrapper or
-    TTA model stands for its ``module``; persistent buffers;
-    ``_extra_state`` where a module defines ``get_extra_state``)."""
-    shapes: Dict[str, Optional[torch.Size]] = {}
-
-    def walk(module: nn.Module, prefix: str) -> None:
-        if is_model_wrapper(module) or isinstance(module, BaseTTAModel):
-            module = module.module
-        for name, param in module._parameters.items():
-            if param is not None:
-                shapes[prefix + name] = param.shape
-        for name, buf in module._buffers.items():
-            if buf is not None and \
-                    name not in module._non_persistent_buffers_set:
-                shapes[prefix + name] = buf.shape
-        if type(module).get_extra_state is not nn.Module.get_extra_state:
-            shapes[prefix + '_extra_state'] = None
-        for name, child in module._modules.items():
-            if child is not None:
-                walk(child, prefix + name + '.')
-
-    walk(model, '')
-    return shapes
+    ``load_state_dict`` fills in a model: those of its ``state_dict`` (a
+    wrapper or TTA model stands for its ``module``)."""
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    return {
+        name: None if name.rpartition('.')[2] == '_extra_state' else
+        value.shape
+        for name, value in model.state_dict(keep_vars=True).items()
+    }
 
 
 def compare_state_dict(model: nn.Module, state_dict: dict) -> StateDictDiff:

@@ -12,11 +12,10 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 
 from a2d2_mmseg.compat import MARK
-from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError,
+from a2d2_mmseg.compat.checkpoint import (PATCH, CheckpointDownloadError,
                                           CheckpointError,
                                           CorruptCheckpointError,
-                                          UnsafeCheckpointError,
-                                          guard_checkpoint_loader)
+                                          UnsafeCheckpointError)
 from a2d2_mmseg.compat.checkpoint_types import (
     checkpoint_safe_globals, history_buffer_getattr,
     register_checkpoint_safe_globals)
@@ -186,7 +185,7 @@ def test_local_errors_unchanged(tmp_path):
 
 def test_guard_idempotent():
     before = CheckpointLoader.__dict__['load_checkpoint'].__func__
-    assert not guard_checkpoint_loader()
+    assert PATCH.apply()  # applies again, replacing nothing
     after = CheckpointLoader.__dict__['load_checkpoint'].__func__
     assert before is after and getattr(after, MARK) == 'checkpoint_loader'
     assert not hasattr(after.__wrapped__, MARK)

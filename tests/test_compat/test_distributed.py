@@ -15,8 +15,8 @@ from torch import distributed as torch_dist
 from torch.nn.parallel import DistributedDataParallel
 
 from a2d2_mmseg.compat import MARK
-from a2d2_mmseg.compat.distributed import (configure_cpu_distributed, cpu_only,
-                                           patch_mmengine_cpu_distributed)
+from a2d2_mmseg.compat.distributed import (PATCH, PATCH_ENV,
+                                           configure_cpu_distributed, cpu_only)
 from a2d2_mmseg.engine import CPUDistributedDataParallel
 
 pytestmark = pytest.mark.skipif(
@@ -115,9 +115,14 @@ def test_patch_installed_and_idempotent():
                dist_utils._init_dist_mpi, Runner.wrap_model):
         assert getattr(fn, MARK) == 'cpu_distributed'
     before = (dist_utils._init_dist_pytorch, Runner.wrap_model)
-    assert patch_mmengine_cpu_distributed()
+    assert PATCH.apply()
     assert (dist_utils._init_dist_pytorch, Runner.wrap_model) == before
     assert not hasattr(Runner.wrap_model.__wrapped__, MARK)
+
+
+def test_patch_disabled_by_the_environment(monkeypatch):
+    monkeypatch.setenv(PATCH_ENV, '0')
+    assert not PATCH.apply()
 
 
 def test_cpu_ddp_reverts_syncbn(torchrun_env):

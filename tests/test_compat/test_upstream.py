@@ -15,12 +15,13 @@ import inspect
 import pytest
 
 from a2d2_mmseg import compat
-from a2d2_mmseg.compat import MARK, Patch, apply_patch, patches, wrap
+from a2d2_mmseg.compat import MARK, Patch, locate, patches, wrap
 
 #: sha256 (first 16 hex digits) of inspect.getsource of each target.
 FINGERPRINTS = {
     'mmengine.logging.HistoryBuffer': '0b351b685d552f7d',
     'mmengine.runner.checkpoint.CheckpointLoader.load_checkpoint': '9cb0e50abe844026',
+    'mmengine.runner.checkpoint.CheckpointLoader._get_checkpoint_loader': '54915b42c39d840f',
     'mmengine.runner.Runner.resume': '30cc2d3b4e1afabd',
     'mmengine.runner.Runner.load_or_resume': '9c653d074f921631',
     'mmengine.runner.FlexibleRunner.resume': 'ed1d4658229635bf',
@@ -38,22 +39,9 @@ FINGERPRINTS = {
 }
 
 
-def resolve(target: str):
-    """The object a dotted name names, unwrapped from any patch."""
-    parts = target.split('.')
-    for n in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module('.'.join(parts[:n]))
-        except ImportError:
-            continue
-        for name in parts[n:]:
-            obj = getattr(obj, name)
-        return inspect.unwrap(obj)
-    raise ImportError(target)
-
-
 def fingerprint(target: str) -> str:
-    source = inspect.getsource(resolve(target))
+    """The fingerprint of a target, unwrapped from any patch."""
+    source = inspect.getsource(inspect.unwrap(locate(target)))
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -74,9 +62,10 @@ def test_every_patch_is_declared():
     record and the module's docstring) and its versions."""
     names = [p.name for p in patches()]
     assert len(set(names)) == len(names) == len(compat.PATCH_MODULES)
-    for patch in patches():
-        assert patch.upstream and patch.requires, patch.name
-        assert importlib.import_module(patch.apply.__module__).__doc__
+    for module, patch in zip(compat.PATCH_MODULES, patches()):
+        assert patch.upstream and patch.requires and patch.targets, module
+        assert patch.wraps or patch.setup, module
+        assert importlib.import_module(f'a2d2_mmseg.compat.{module}').__doc__
 
 
 def test_wrapped_functions_carry_the_mark():
@@ -119,21 +108,38 @@ def test_patch_outside_its_versions_is_skipped(logged):
     import mmengine
     applied = []
     patch = Patch('made_up', 'a made-up defect', ('mmengine>=0.11', ),
-                  lambda: applied.append(1))
-    assert not apply_patch(patch)
+                  setup=lambda: applied.append(1))
+    assert not patch.apply()
     assert not applied
     assert logged == [
         "a2d2_mmseg: skipping patch 'made_up' (a made-up defect): installed "
         f'mmengine {mmengine.__version__}, patch is for mmengine>=0.11']
 
 
+class _Target:
+
+    @classmethod
+    def method(cls, x):
+        return x
+
+
 def test_patch_inside_its_versions_is_applied(logged):
-    applied = []
+    applied, made = [], []
+
+    def make(original):
+        made.append(original)
+        return lambda cls, x: original(cls, x) * 10
+
     patch = Patch('made_up', 'a made-up defect',
                   ('mmengine>=0.10,<0.11', 'torch>=2'),
-                  lambda: applied.append(1))
-    assert apply_patch(patch)
-    assert applied == [1] and logged == []
+                  wraps=((f'{__name__}._Target.method', make), ),
+                  setup=lambda: applied.append(1))
+    assert patch.targets == (f'{__name__}._Target.method', )
+    assert patch.apply() and patch.apply()
+    assert applied == [1, 1] and logged == []
+    assert _Target.method(2) == 20 and len(made) == 1
+    assert getattr(inspect.getattr_static(_Target, 'method').__func__,
+                   MARK) == 'made_up'
 
 
 if __name__ == '__main__':
