@@ -1,8 +1,9 @@
-"""a2d2_mmseg.a2d2.synthetic.camera and .textures: projection and noise."""
+"""a2d2_mmseg.a2d2.synthetic.camera and the canvas textures: projection and
+noise."""
 import numpy as np
 
 from a2d2_mmseg.a2d2.synthetic.camera import Camera, circle, geomspace, rect
-from a2d2_mmseg.a2d2.synthetic.textures import radial, smooth_noise, vgrad
+from a2d2_mmseg.a2d2.synthetic.canvas import radial, smooth_noise, vgrad
 
 
 def _camera(curvature=0.0):

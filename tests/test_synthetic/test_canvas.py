@@ -1,4 +1,5 @@
-"""a2d2_mmseg.a2d2.synthetic.canvas: polygon fills into image, label and depth."""
+"""a2d2_mmseg.a2d2.synthetic.canvas: polygon fills into image, label and
+depth."""
 import numpy as np
 
 from a2d2_mmseg.a2d2.synthetic import CLASS_INDEX

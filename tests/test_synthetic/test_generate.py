@@ -1,5 +1,5 @@
-"""a2d2_mmseg.a2d2.synthetic.generate: determinism, speed, the summary, and that
-A2D2Dataset reads the output."""
+"""a2d2_mmseg.a2d2.synthetic.generate: determinism, speed, the summary, and
+that A2D2Dataset reads the output."""
 import ast
 import os
 import os.path as osp
@@ -11,8 +11,9 @@ import numpy as np
 
 import a2d2_mmseg.a2d2.synthetic as synthetic
 from a2d2_mmseg.a2d2.labels import UnknownColourWarning
+from a2d2_mmseg.a2d2.synthetic import (MARKER, Summary, format_summary,
+                                       generate)
 from a2d2_mmseg.datasets import A2D2Dataset
-from a2d2_mmseg.a2d2.synthetic import MARKER, Summary, format_summary, generate
 from tests.fixtures.synthetic import (COLOUR_OF, FRAMES, PIPELINE, SCENES,
                                       SIZE, all_files, read_rgb)
 

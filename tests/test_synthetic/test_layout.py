@@ -1,13 +1,15 @@
-"""a2d2_mmseg.a2d2.synthetic.layout (+ street_layout, traffic_layout): one
-scene's layout as dataclasses, drawn deterministically from its generator."""
+"""a2d2_mmseg.a2d2.synthetic.layout: one scene's layout as dataclasses, drawn
+deterministically from its generator."""
 import dataclasses
 
 import numpy as np
 import pytest
 
+import a2d2_mmseg.a2d2.synthetic.scene as elements
 from a2d2_mmseg.a2d2.synthetic import Scene, scene_layout
-from a2d2_mmseg.a2d2.synthetic.scene import (Building, Pace, Person, Side, Sign,
-                                        Signal, StreetLight, Vehicle)
+from a2d2_mmseg.a2d2.synthetic.scene import (Building, Pace, Person, Side,
+                                             Sign, Signal, StreetLight,
+                                             Vehicle)
 
 
 def _plain(value):
@@ -22,6 +24,12 @@ def _plain(value):
     if isinstance(value, np.ndarray):
         return value.tolist()
     return value
+
+
+def test_element_names_are_their_classes():
+    """scene.py unpacks its table of elements into names, in table order."""
+    for name, *_ in elements._ELEMENTS:
+        assert getattr(elements, name).__name__ == name
 
 
 def _layout(seed, scene=0, w=480, h=302, frames=8):

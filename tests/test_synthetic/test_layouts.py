@@ -9,10 +9,10 @@ import pytest
 
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.layout import BBOX_DIR, RAW_DIR, SEED_BBOX_DIR
+from a2d2_mmseg.a2d2.synthetic import (MARKER, SyntheticA2D2Error,
+                                       format_summary, generate, move_special,
+                                       scene_name, seed_folders, split_scenes)
 from a2d2_mmseg.datasets import A2D2Dataset, A2D2LayoutError
-from a2d2_mmseg.a2d2.synthetic import (MARKER, SyntheticA2D2Error, format_summary,
-                                  generate, move_special, scene_name,
-                                  seed_folders, split_scenes)
 from tests.fixtures.synthetic import all_files
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

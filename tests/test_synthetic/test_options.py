@@ -4,8 +4,8 @@ import os.path as osp
 
 import pytest
 
-from a2d2_mmseg.a2d2.synthetic import (Options, SyntheticA2D2Error, generate,
-                                  parse_size)
+from a2d2_mmseg.a2d2.synthetic import (Options, SyntheticA2D2Error,
+                                       generate, parse_size)
 
 
 @pytest.mark.parametrize('kwargs', [

@@ -1,5 +1,5 @@
-"""a2d2_mmseg.a2d2.synthetic.writer: A2D2's raw layout on disk, split lists, the
-marker file and the output folder's safety rules."""
+"""a2d2_mmseg.a2d2.synthetic.generate: A2D2's raw layout on disk, split lists,
+the marker file and the output folder's safety rules."""
 import json
 import os
 import os.path as osp
@@ -14,8 +14,8 @@ from a2d2_mmseg.a2d2.layout import RAW_DIR
 from a2d2_mmseg.a2d2.scenes import (_IMG_RE, _LABEL_RE, _SCENE_RE, CAMERA,
                                     read_scene_list)
 from a2d2_mmseg.a2d2.synthetic import (FRAME_STEP, MARKER, MARKER_LINE,
-                                  SyntheticA2D2Error, generate, scene_name,
-                                  split_scenes)
+                                       SyntheticA2D2Error, generate,
+                                       scene_name, split_scenes)
 from tests.fixtures.synthetic import (FRAMES, PALETTE_PACKED, SCENES, SIZE,
                                       frames_of, read_rgb)
 

@@ -25,7 +25,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'arrangement (see docs/dataset_prepare.md).')
     parser.add_argument('--out', default=DEFAULT_OUT,
                         help='output folder, the data_root')
-    parser.add_argument('--scenes', type=int, default=6,
+    parser.add_argument('--scenes', type=int, default=6, dest='num_scenes',
                         help='3 or more give train/val/test, fewer train only')
     parser.add_argument('--frames-per-scene', type=int, default=8)
     parser.add_argument('--size', default='480x302', help='WxH')
@@ -46,15 +46,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Generate the set; 0 on success, 2 for bad arguments or a refused
     folder."""
-    args = parse_args(argv)
+    options = vars(parse_args(argv))
+    # The rest are generate()'s options.
+    out, overwrite = options.pop('out'), options.pop('overwrite')
+    progress = not options.pop('no_progress')
     try:
-        summary = generate(args.out, num_scenes=args.scenes,
-                           frames_per_scene=args.frames_per_scene,
-                           size=args.size, seed=args.seed,
-                           overwrite=args.overwrite,
-                           progress=not args.no_progress,
-                           layout=args.layout, cameras=args.cameras,
-                           special_scenes=args.special_scenes)
+        summary = generate(out, overwrite=overwrite, progress=progress,
+                           **options)
     except SyntheticA2D2Error as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

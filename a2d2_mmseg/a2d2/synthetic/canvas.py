@@ -1,4 +1,7 @@
-"""The canvas: one camera image, one label and one depth buffer."""
+"""The frame being drawn: its :class:`FrameContext` (scene, time, camera),
+its :class:`Canvas` (camera image, label and depth buffer) and the noise
+and colour ramps that give surfaces texture and light (float32)."""
+import functools
 from typing import Callable, Iterator, Optional, Sequence, Tuple
 
 import cv2
@@ -6,7 +9,7 @@ import numpy as np
 
 from a2d2_mmseg.a2d2.class_list import A2D2_CLASS_LIST
 from a2d2_mmseg.a2d2.synthetic.camera import Camera
-from a2d2_mmseg.a2d2.synthetic.textures import smooth_noise
+from a2d2_mmseg.a2d2.synthetic.scene import Scene
 
 #: Label name -> index into A2D2's class list (the canvas' label values).
 CLASS_INDEX = {name: i for i, (_, name) in enumerate(A2D2_CLASS_LIST)}
@@ -25,6 +28,47 @@ def _batched(draw: Callable[[], Sequence]) -> Iterator:
     when one runs out."""
     while True:
         yield from draw()
+
+
+def smooth_noise(rng: np.random.Generator, h: int, w: int,
+                 cell: float) -> np.ndarray:
+    """Zero-mean, unit-std float32 ``[h, w]`` noise with features about
+    ``cell`` pixels (at least 1) across."""
+    cell = max(1.0, float(cell))
+    gh = int(np.ceil(h / cell)) + 3
+    gw = int(np.ceil(w / cell)) + 3
+    grid = rng.standard_normal((gh, gw)).astype(np.float32)
+    big = cv2.resize(grid, (int(round(gw * cell)), int(round(gh * cell))),
+                     interpolation=cv2.INTER_CUBIC)
+    out = big[:h, :w]
+    std = float(out.std()) or 1.0
+    return np.ascontiguousarray(out / std)
+
+
+def vgrad(c_top, c_bottom, v_top: float, v_bottom: float) -> Callable:
+    """A vertical colour gradient for :meth:`Canvas.paint`: rows ``[n]`` ->
+    ``[n, 3]``."""
+    c_top = np.asarray(c_top, np.float32)
+    c_bottom = np.asarray(c_bottom, np.float32)
+
+    def colour(rows):
+        t = np.clip((rows - v_top) / max(v_bottom - v_top, 1e-6), 0, 1)
+        return c_top[None] * (1 - t[:, None]) + c_bottom[None] * t[:, None]
+
+    return colour
+
+
+@functools.lru_cache(maxsize=4)
+def radial(w: int, h: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Squared normalised radius and corner blur weight of a ``w`` x ``h``
+    frame, each ``[h, w, 1]`` (cached, read-only)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r2 = (((xx + 0.5 - w / 2) / (w / 2))**2 +
+          ((yy + 0.5 - h / 2) / (h / 2))**2) / 2
+    weight = np.clip((r2 - 0.35) / 0.65, 0, 1)
+    r2.flags.writeable = False
+    weight.flags.writeable = False
+    return r2[..., None], weight[..., None]
 
 
 class Canvas:
@@ -203,3 +247,45 @@ class Canvas:
         if cls is not None:
             self.index[y0:y1, x0:x1][m] = CLASS_INDEX[cls]
         return True
+
+
+class FrameContext:
+    """One frame of ``scene`` at ``t`` seconds after its first, drawn with
+    the frame's generator ``rng``: the swaying camera and a fresh canvas.
+
+    Attributes:
+        ego_s (float): Road position of the camera.
+        z_near, z_far (float): Where ground polygons start and end.
+        z_min_obj (float): Objects nearer than this are not drawn.
+    """
+
+    def __init__(self, scene: Scene, w: int, h: int, t: float,
+                 rng: np.random.Generator) -> None:
+        self.scene = scene
+        self.t = t
+        self.rng = rng
+        setup = scene.camera
+        sway = 0.25 * np.sin(0.5 * t + setup.heading * 100) + rng.normal(
+            0, 0.05)
+        horizon = setup.horizon + h * rng.normal(0, 0.004)
+        self.cam = Camera(w, h, setup.focal, horizon, setup.height,
+                          -scene.road.d_ego + sway,
+                          setup.heading + rng.normal(0, 0.003),
+                          setup.curvature)
+        self.ego_s = setup.speed * t
+        self.canvas = Canvas(self.cam, rng)
+        self.z_near = max(0.8, 0.75 * self.cam.f * self.cam.height /
+                          max(h - horizon, 1.0))
+        self.z_far = 400.0
+        self.z_min_obj = 2.5
+
+    def z_of(self, s_world: float) -> float:
+        """Depth ahead of the camera of road position ``s_world``."""
+        return s_world - self.ego_s
+
+    def lit(self, colour, sign: float) -> np.ndarray:
+        """Colour (float32 ``[3]``) of a surface facing ``sign`` (+1 right, -1
+        left)."""
+        light = self.scene.light
+        factor = light.sun if sign == light.sun_side else light.shadow
+        return np.asarray(colour, np.float32) * factor

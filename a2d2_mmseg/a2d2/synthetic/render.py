@@ -1,19 +1,20 @@
-"""Draw the frames of a scene, back to front, then the camera effects."""
+"""Draw the frames of a scene, back to front, then the camera effects.
+
+Each of A2D2's other cameras is the front camera turned by
+:data:`CAMERA_YAW` (the rear one without the hood), with A2D2's folders
+and names but not its camera geometry; each draws from its own generator.
+"""
+import dataclasses
 from typing import List, Tuple
 
+import cv2
 import numpy as np
 
-from a2d2_mmseg.a2d2.synthetic.context import FrameContext
-from a2d2_mmseg.a2d2.synthetic.effects import finish
+from a2d2_mmseg.a2d2.synthetic.canvas import FrameContext, radial
 from a2d2_mmseg.a2d2.synthetic.layout import scene_layout
 from a2d2_mmseg.a2d2.synthetic.options import DEFAULT_SIZE, FRAME_DT
-from a2d2_mmseg.a2d2.synthetic.painters.background import draw_far, draw_sky
-from a2d2_mmseg.a2d2.synthetic.painters.buildings import draw_buildings
-from a2d2_mmseg.a2d2.synthetic.painters.nature import draw_hedge, draw_tree
-from a2d2_mmseg.a2d2.synthetic.painters.people import draw_person
-from a2d2_mmseg.a2d2.synthetic.painters.signs import draw_light, draw_sign, draw_signal
-from a2d2_mmseg.a2d2.synthetic.painters.street import draw_ground
-from a2d2_mmseg.a2d2.synthetic.painters.vehicles import draw_hood, draw_vehicle
+from a2d2_mmseg.a2d2.synthetic.painters import (background, buildings,
+                                                 objects, vehicles)
 from a2d2_mmseg.a2d2.synthetic.scene import Scene
 
 # Pedestrians further than this (metres) are not drawn.
@@ -22,15 +23,23 @@ _PEOPLE_MAX_DEPTH = 70
 # each object moves the kind's variant counter). A signal's arm housing
 # takes the variant after its own.
 _PAINTERS = {
-    'car': (draw_vehicle, 4, 1),
-    'truck': (draw_vehicle, 3, 1),
-    'person': (draw_person, 3, 1),
-    'tree': (draw_tree, 0, 0),
-    'hedge': (draw_hedge, 0, 0),
-    'sign': (draw_sign, 3, 1),
-    'light': (draw_light, 0, 0),
-    'signal': (draw_signal, 3, 2),
+    'car': (vehicles.draw_vehicle, 4, 1),
+    'truck': (vehicles.draw_vehicle, 3, 1),
+    'person': (objects.draw_person, 3, 1),
+    'tree': (objects.draw_tree, 0, 0),
+    'hedge': (objects.draw_hedge, 0, 0),
+    'sign': (objects.draw_sign, 3, 1),
+    'light': (objects.draw_light, 0, 0),
+    'signal': (objects.draw_signal, 3, 2),
 }
+#: Camera name -> the road's direction relative to the camera (radians,
+#: added to the scene's; + turns the camera to the left).
+CAMERA_YAW = dict(front_center=0.0, front_left=0.45, front_right=-0.45,
+                  side_left=0.9, side_right=-0.9, rear_center=0.0)
+#: Index of each camera in the frame generators' seeds
+#: (``[seed, scene, frame, index]``; the front camera keeps
+#: ``[seed, scene, frame]``).
+CAMERA_INDEX = {cam: i for i, cam in enumerate(CAMERA_YAW)}
 
 
 def render(scene: Scene, w: int, h: int, t: float,
@@ -43,12 +52,12 @@ def render(scene: Scene, w: int, h: int, t: float,
         indices into A2D2's class list (uint8 ``[h, w]``).
     """
     fr = FrameContext(scene, w, h, t, rng)
-    draw_sky(fr)
-    draw_far(fr)
-    draw_ground(fr)
-    draw_buildings(fr)
+    background.draw_sky(fr)
+    background.draw_far(fr)
+    background.draw_ground(fr)
+    buildings.draw_buildings(fr)
     _draw_street_objects(fr)
-    draw_hood(fr)
+    vehicles.draw_hood(fr)
     img = finish(fr)
     return img, fr.canvas.index
 
@@ -105,5 +114,63 @@ def render_frame(seed: int, scene_idx: int, frame_idx: int,
     w, h = size
     layout = scene_layout(np.random.default_rng([seed, scene_idx]), w, h,
                           frames_per_scene)
-    rng = np.random.default_rng([seed, scene_idx, frame_idx])
+    rng = np.random.default_rng(
+        frame_seed(seed, scene_idx, frame_idx, 'front_center'))
     return render(layout, w, h, frame_idx * FRAME_DT, rng)
+
+
+def finish(fr: FrameContext) -> np.ndarray:
+    """The painted frame's camera image, uint8 RGB ``[h, w, 3]`` (changes
+    the canvas): aerial haze, colour grading, lens and corner blur,
+    vignette, sensor noise, quantisation and gamma, in that order."""
+    light, c, cam = fr.scene.light, fr.canvas, fr.cam
+    img = c.img
+    alpha = light.haze_max * (1 - np.exp(-c.depth / light.fog))
+    haze = light.sky.horizon.astype(np.float32)
+    img += alpha[..., None] * (haze - img)
+    gain = light.gain * (1 + fr.rng.normal(0, 0.02))
+    img *= gain * np.array([1 + light.wb, 1.0, 1 - light.wb], np.float32)
+    grey = img.mean(-1, keepdims=True)
+    img = grey + light.sat * (img - grey)
+    unit = cam.w / 480.0
+    sigma = 0.45 * unit
+    if sigma >= 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+    r2, edge_w = radial(cam.w, cam.h)
+    if unit * 1.4 >= 0.5:
+        edge = cv2.GaussianBlur(img, (0, 0), 1.4 * unit)
+        edge -= img
+        edge *= edge_w
+        img += edge
+    img *= (1 - light.vignette * r2)
+    # Sensor noise: windows of the frame's per-pixel noise bank.
+    bank = c.hi
+    oy, ox = c.offset()
+    img += bank[oy:oy + cam.h, ox:ox + cam.w, None] * np.float32(light.noise)
+    for ch in range(3):
+        oy, ox = c.offset()
+        img[..., ch] += bank[oy:oy + cam.h, ox:ox + cam.w] * np.float32(
+            0.4 * light.noise)
+    out = np.clip(img + 0.5, 0, 255).astype(np.uint8)
+    # Camera response (gamma) through a lookup table.
+    lut = np.clip(255.0 * (np.arange(256) / 255.0)**light.gamma + 0.5, 0,
+                  255).astype(np.uint8)
+    return cv2.LUT(out, lut)
+
+
+def camera_scene(scene: Scene, camera: str) -> Scene:
+    """The scene as ``camera`` sees it (``scene`` itself for the front
+    camera)."""
+    if camera == 'front_center':
+        return scene
+    setup = dataclasses.replace(
+        scene.camera, heading=scene.camera.heading + CAMERA_YAW[camera])
+    # Only the front camera sees the ego car's hood.
+    return dataclasses.replace(scene, camera=setup, hood=None)
+
+
+def frame_seed(seed: int, scene_idx: int, frame_idx: int,
+               camera: str) -> list:
+    """The seed of one camera's frame generator."""
+    base = [seed, scene_idx, frame_idx]
+    return base if camera == 'front_center' else base + [CAMERA_INDEX[camera]]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from a2d2_mmseg.a2d2.synthetic.camera import geomspace, rect
-from a2d2_mmseg.a2d2.synthetic.context import FrameContext
+from a2d2_mmseg.a2d2.synthetic.canvas import FrameContext
 from a2d2_mmseg.a2d2.synthetic.scene import Building
 
 # Facades that start further than this (metres) are not drawn.

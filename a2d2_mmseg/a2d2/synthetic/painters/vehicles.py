@@ -7,9 +7,8 @@ image-only (blurred plates are ``Blurred area``, as in A2D2).
 import numpy as np
 
 from a2d2_mmseg.a2d2.synthetic.camera import circle, rect
-from a2d2_mmseg.a2d2.synthetic.context import FrameContext
+from a2d2_mmseg.a2d2.synthetic.canvas import FrameContext, vgrad
 from a2d2_mmseg.a2d2.synthetic.scene import Vehicle
-from a2d2_mmseg.a2d2.synthetic.textures import vgrad
 
 # Truck cab length (metres).
 _CAB = 2.2
