@@ -70,7 +70,6 @@ class UnknownClassWarning(UserWarning):
     """Entries not A2D2's were allowed and load as 255 (ignored)."""
 
 
-
 def short_repr(value: object) -> str:
     """``repr(value)`` bounded for an error message (about ``MAX_REPR +
     30`` characters; a long container shows its first entries and length).
@@ -228,16 +227,25 @@ class _Pairs(list):
 # A2D2's own tables: every class index and palette colour comes from these,
 # whatever the order of the class_list.json being read.
 _A2D2_PARSED = [(hex_to_rgb(h), n) for h, n in A2D2_CLASS_LIST]
-# A2D2 category -> its colours, in order of first appearance.
-_A2D2_FULL: Dict[str, List[Tuple[int, int, int]]] = {}
+# A2D2 category -> its first colour (its palette colour), in index order.
+FIRST_COLOUR: Dict[str, Tuple[int, int, int]] = {}
 for _rgb, _name in _A2D2_PARSED:
-    _A2D2_FULL.setdefault(category_of(_name), []).append(_rgb)
+    FIRST_COLOUR.setdefault(category_of(_name), _rgb)
 #: A2D2's 38 categories in index order (the full class set).
-A2D2_CATEGORIES: Tuple[str, ...] = tuple(_A2D2_FULL)
+A2D2_CATEGORIES: Tuple[str, ...] = tuple(FIRST_COLOUR)
 _NAME_OF_COLOUR = {rgb: name for rgb, name in _A2D2_PARSED}
 _COLOUR_OF_NAME = {name: rgb for rgb, name in _A2D2_PARSED}
-# Entries listed per error or warning before "... and N more".
-_MAX_LISTED = 10
+#: Entries listed per error or warning before "... and N more".
+MAX_LISTED = 10
+
+
+def listed(items: Sequence[str], sep: str = ', ', limit: int = MAX_LISTED,
+           more: str = ' and {} more') -> str:
+    """The first ``limit`` items joined by ``sep``, then ``more`` formatted
+    with the number left out (if any)."""
+    left_out = len(items) - limit
+    return sep.join(items[:limit]) + (more.format(left_out)
+                                      if left_out > 0 else '')
 
 
 def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
@@ -258,72 +266,16 @@ def _entry_problem(rgb: Tuple[int, int, int], name: str) -> str:
             f'{rgb_to_hex(_COLOUR_OF_NAME[closest_name])})')
 
 
-def _listed(items: Sequence[str]) -> str:
-    shown = '\n'.join(f'  {p}' for p in items[:_MAX_LISTED])
-    more = ('' if len(items) <= _MAX_LISTED else
-            f'\n  ... and {len(items) - _MAX_LISTED} more')
-    return shown + more
-
-
-def check_class_list(class_list: Sequence[Tuple[Tuple[int, int, int], str]],
-                     where: str = 'class list',
-                     allow_unknown_classes: bool = False
-                     ) -> Tuple[Dict[Tuple[int, int, int], Optional[str]],
-                                List[str]]:
-    """Check parsed ``((r, g, b), name)`` pairs against A2D2's 55 entries.
-
-    Args:
-        where (str): The file (or 'class list dict'), for the messages.
-        allow_unknown_classes (bool): Accept entries that are not A2D2's and
-            missing entries instead of raising. Defaults to False.
-
-    Returns:
-        tuple: ``categories`` (``(r, g, b) -> A2D2 category``, None for an
-        entry not A2D2's) and ``problems`` (one line per such entry, then one
-        for the missing ones).
-
-    Raises:
-        UnknownClassError: Entries differ from A2D2's and
-            ``allow_unknown_classes`` is False.
-    """
-    categories: Dict[Tuple[int, int, int], Optional[str]] = {}
-    problems = []
-    for rgb, name in class_list:
-        if _NAME_OF_COLOUR.get(rgb) == name:
-            categories[rgb] = category_of(name)
-        else:
-            categories[rgb] = None
-            problems.append(_entry_problem(rgb, name))
-    missing = [f'"{rgb_to_hex(rgb)}": "{name}"'
-               for rgb, name in _A2D2_PARSED if rgb not in categories]
-    if missing:
-        shown = ', '.join(missing[:_MAX_LISTED])
-        more = ('' if len(missing) <= _MAX_LISTED else
-                f' and {len(missing) - _MAX_LISTED} more')
-        problems.append(f'lacks {len(missing)} of A2D2\'s 55 entries: '
-                        f'{shown}{more}')
-    if problems and not allow_unknown_classes:
-        raise UnknownClassError(
-            f'{where}: not A2D2\'s class list ({len(problems)} '
-            f'problem(s)):\n{_listed(problems)}\nRestore A2D2\'s '
-            'camera_lidar_semantic/class_list.json, or pass '
-            'allow_unknown_classes=True to load entries that are not '
-            "A2D2's as 255 (ignored)")
-    return categories, problems
-
-
 def class_list_key(class_list: Union[str, Dict[str, str], None]) -> tuple:
     """The hashable cache key of a ``class_list`` argument.
 
-    ``('builtin',)``, ``('dict', items)`` or ``('file', realpath, stat)``:
-    an edited file is read again.
+    ``('builtin',)``, ``('dict', parsed entries)`` (a dict is checked here)
+    or ``('file', realpath, stat)``: an edited file is read again.
     """
     if class_list is None:
         return ('builtin', )
     if isinstance(class_list, dict):
-        # Validate first: a malformed dict may hold unhashable values.
-        parse_class_list(class_list)
-        return ('dict', tuple(class_list.items()))
+        return ('dict', tuple(parse_class_list(class_list)))
     path = osp.realpath(os.fspath(class_list))
     try:
         st = os.stat(path)
@@ -336,20 +288,54 @@ def class_list_key(class_list: Union[str, Dict[str, str], None]) -> tuple:
 @functools.lru_cache(maxsize=16)
 def checked_class_list(key: tuple, allow_unknown_classes: bool = False
                        ) -> Tuple[list, dict, Tuple[str, ...]]:
-    """``parsed``, ``categories`` and ``problems`` of a class list's
-    :func:`class_list_key`, once per key and option (allowed entries give
-    one :class:`UnknownClassWarning`)."""
-    source = (None if key[0] == 'builtin' else
-              dict(key[1]) if key[0] == 'dict' else key[1])
-    where = ('built-in A2D2 class list' if source is None else
-             'class list dict' if isinstance(source, dict) else source)
-    parsed = parse_class_list(source)
-    categories, problems = check_class_list(parsed, where,
-                                            allow_unknown_classes)
+    """Read a class list (its :func:`class_list_key`) and check it against
+    A2D2's 55 entries, once per key and option.
+
+    Args:
+        allow_unknown_classes (bool): Accept entries that are not A2D2's and
+            missing entries (one :class:`UnknownClassWarning`) instead of
+            raising. Defaults to False.
+
+    Returns:
+        tuple: ``parsed`` (:func:`parse_class_list`'s), ``categories``
+        (``(r, g, b) -> A2D2 category``, None for an entry not A2D2's) and
+        ``problems`` (one line per such entry, then one for the missing
+        ones).
+
+    Raises:
+        UnknownClassError: Entries differ from A2D2's and
+            ``allow_unknown_classes`` is False.
+    """
+    where = dict(builtin='built-in A2D2 class list',
+                 dict='class list dict').get(key[0]) or key[1]
+    parsed = (list(key[1]) if key[0] == 'dict' else
+              parse_class_list(key[1] if key[0] == 'file' else None))
+    categories: Dict[Tuple[int, int, int], Optional[str]] = {}
+    problems = []
+    for rgb, name in parsed:
+        if _NAME_OF_COLOUR.get(rgb) == name:
+            categories[rgb] = category_of(name)
+        else:
+            categories[rgb] = None
+            problems.append(_entry_problem(rgb, name))
+    missing = [f'"{rgb_to_hex(rgb)}": "{name}"'
+               for rgb, name in _A2D2_PARSED if rgb not in categories]
+    if missing:
+        problems.append(f'lacks {len(missing)} of A2D2\'s 55 entries: '
+                        f'{listed(missing)}')
+    shown = listed([f'  {p}' for p in problems], '\n',
+                   more='\n  ... and {} more')
+    if problems and not allow_unknown_classes:
+        raise UnknownClassError(
+            f'{where}: not A2D2\'s class list ({len(problems)} '
+            f'problem(s)):\n{shown}\nRestore A2D2\'s '
+            'camera_lidar_semantic/class_list.json, or pass '
+            'allow_unknown_classes=True to load entries that are not '
+            "A2D2's as 255 (ignored)")
     if problems:
         warnings.warn(
             f'{where}: {len(problems)} entr(y/ies) differ from A2D2\'s class '
             'list; their colours are loaded as 255 (ignored) '
-            f'(allow_unknown_classes=True):\n{_listed(problems)}',
+            f'(allow_unknown_classes=True):\n{shown}',
             UnknownClassWarning, stacklevel=4)
     return parsed, categories, tuple(problems)

@@ -11,9 +11,9 @@ from typing import Dict, List, NamedTuple, Tuple, Union
 
 import numpy as np
 
-from a2d2_mmseg.a2d2.class_list import (_A2D2_FULL, _MAX_LISTED,
-                                        A2D2_CATEGORIES, checked_class_list,
-                                        class_list_key, closest, name_problem,
+from a2d2_mmseg.a2d2.class_list import (A2D2_CATEGORIES, FIRST_COLOUR,
+                                        checked_class_list, class_list_key,
+                                        closest, listed, name_problem,
                                         short_repr)
 
 #: The class index of ignored pixels (mmseg's ``ignore_index``).
@@ -113,7 +113,7 @@ def _names(value, what: str) -> Tuple[str, ...]:
 
 
 def _category(name: str, where: str) -> str:
-    if name not in _A2D2_FULL:
+    if name not in FIRST_COLOUR:
         raise ClassSetError(
             f'class_set: {where}: {short_repr(name)} is not one of A2D2\'s 38 '
             f'categories (closest known category: '
@@ -181,9 +181,8 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
     if left and others is None:
         raise ClassSetError(
             f'class_set: {len(left)} categor(y/ies) are in no group and not '
-            f"ignored ({', '.join(left[:_MAX_LISTED])}"
-            f"{' ...' if len(left) > _MAX_LISTED else ''}): set others= a "
-            "class name or 'ignore'")
+            f"ignored ({listed(left, more=' ...')}): set others= a class "
+            "name or 'ignore'")
     for cls in classes:
         if cls != others and not groups.get(cls):
             raise ClassSetError(
@@ -211,10 +210,10 @@ def _class_set_dict_key(spec: Mapping) -> tuple:
             ignore, others, palette)
 
 
-def class_set_key(class_set) -> Union[str, tuple]:
+def class_set_key(class_set) -> tuple:
     """Check a ``class_set`` argument ('full', 'reduced' or a class-set
     mapping); return its hashable canonical form, equal for equal class
-    sets: 'full', or a tuple ('reduced': :data:`REDUCED_CLASS_SET`'s).
+    sets (a tuple; 'full' and 'reduced': the class-set dicts they name).
 
     Raises:
         ClassSetError: Not a class set; the message names the entry.
@@ -222,7 +221,7 @@ def class_set_key(class_set) -> Union[str, tuple]:
     if isinstance(class_set, Mapping):
         return _class_set_dict_key(class_set)
     if isinstance(class_set, str) and class_set in CLASS_SETS:
-        return 'full' if class_set == 'full' else _REDUCED_KEY
+        return _NAMED_KEYS[class_set]
     raise ClassSetError(f'class_set must be one of {CLASS_SETS} or a '
                         f'class-set dict, got {short_repr(class_set)}')
 
@@ -244,12 +243,16 @@ def class_set_spec(class_set) -> Union[str, dict]:
 
 def class_set_name(class_set) -> str:
     """'full', 'reduced' or 'dict' (a class-set dict): for messages."""
-    key = class_set_key(class_set)
-    return ('full' if key == 'full' else
-            'reduced' if key == _REDUCED_KEY else 'dict')
+    return _NAME_OF_KEY.get(class_set_key(class_set), 'dict')
 
 
-_REDUCED_KEY = _class_set_dict_key(REDUCED_CLASS_SET)
+# The named class sets' keys; 'full' is one class per A2D2 category.
+_NAMED_KEYS = dict(
+    full=_class_set_dict_key(dict(
+        classes=A2D2_CATEGORIES,
+        groups={cat: (cat, ) for cat in A2D2_CATEGORIES})),
+    reduced=_class_set_dict_key(REDUCED_CLASS_SET))
+_NAME_OF_KEY = {key: name for name, key in _NAMED_KEYS.items()}
 
 
 def build_class_set(class_set: Union[str, Mapping] = 'full',
@@ -277,39 +280,32 @@ def build_class_set(class_set: Union[str, Mapping] = 'full',
 
 
 @functools.lru_cache(maxsize=16)
-def class_set_from_keys(cs_key: Union[str, tuple], key: tuple,
+def class_set_from_keys(cs_key: tuple, key: tuple,
                         allow_unknown_classes: bool = False) -> ClassSet:
     """:func:`build_class_set` from the canonical keys, cached."""
     parsed, categories, problems = checked_class_list(
         key, allow_unknown_classes)
-    if cs_key == 'full':
-        name = 'full'
-        classes = list(A2D2_CATEGORIES)
-        palette = [list(colours[0]) for colours in _A2D2_FULL.values()]
-        category_to_index = {cat: i for i, cat in enumerate(A2D2_CATEGORIES)}
-    else:
-        name = 'reduced' if cs_key == _REDUCED_KEY else 'dict'
-        _, classes, groups, ignore, others, palette = cs_key
-        default = (IGNORE_INDEX if others in (None, 'ignore') else
-                   classes.index(others))
-        category_to_index = {cat: default for cat in A2D2_CATEGORIES}
-        for cat in ignore:
-            category_to_index[cat] = IGNORE_INDEX
-        first = {}
-        for cls, members in groups:
-            first[cls] = members[0]
-            for cat in members:
-                category_to_index[cat] = classes.index(cls)
-        if palette is None:
-            palette = [_A2D2_FULL[first[c]][0] if c in first else (0, 0, 0)
-                       for c in classes]
-        palette = [list(c) for c in palette]
+    _, classes, groups, ignore, others, palette = cs_key
+    default = (IGNORE_INDEX if others in (None, 'ignore') else
+               classes.index(others))
+    category_to_index = {cat: default for cat in A2D2_CATEGORIES}
+    for cat in ignore:
+        category_to_index[cat] = IGNORE_INDEX
+    first = {}
+    for cls, members in groups:
+        first[cls] = members[0]
+        for cat in members:
+            category_to_index[cat] = classes.index(cls)
+    if palette is None:
+        palette = [FIRST_COLOUR[first[c]] if c in first else (0, 0, 0)
+                   for c in classes]
     colour_to_index = {
         rgb: (IGNORE_INDEX if categories[rgb] is None else
               category_to_index[categories[rgb]])
         for rgb, _ in parsed
     }
-    return ClassSet(name, tuple(classes), palette, colour_to_index,
+    return ClassSet(_NAME_OF_KEY.get(cs_key, 'dict'), classes,
+                    [list(c) for c in palette], colour_to_index,
                     category_to_index, problems)
 
 

@@ -127,7 +127,7 @@ def pack_bgr(bgr: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def mapper_from_keys(cs_key: Union[str, tuple], key: tuple,
+def mapper_from_keys(cs_key: tuple, key: tuple,
                      snap_distance: float = 0,
                      allow_unknown_classes: bool = False) -> ColourMapper:
     """:func:`get_mapper` from the canonical keys, cached."""

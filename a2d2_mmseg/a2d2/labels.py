@@ -6,16 +6,18 @@ dataset and the checker decode through :func:`get_decoder`, so both refuse
 the same files.
 """
 import functools
+import inspect
 from collections.abc import Mapping
 from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
 
-from a2d2_mmseg.a2d2.class_list import A2D2_CATEGORIES, class_list_key
-from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, category_lut,
-                                        class_set_from_keys, class_set_key,
+from a2d2_mmseg.a2d2.class_list import (A2D2_CATEGORIES, class_list_key,
+                                        listed)
+from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, build_class_set,
+                                        category_lut, class_set_key,
                                         class_set_spec)
-from a2d2_mmseg.a2d2.colours import mapper_from_keys
+from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2LabelError,
                                     imdecode_no_orientation, png_colour_type)
 from a2d2_mmseg.a2d2.npy_masks import load_npy_mask
@@ -50,12 +52,12 @@ def check_index_range(mask: np.ndarray, num_classes: int, path: str,
     255."""
     bad = out_of_range_values(mask, num_classes)
     if bad:
-        shown = ', '.join(f'{v}: {n}' for v, n in list(bad.items())[:8])
-        more = '' if len(bad) <= 8 else f' (+{len(bad) - 8} more)'
+        shown = listed([f'{v}: {n}' for v, n in bad.items()], limit=8,
+                       more=' (+{} more)')
         raise A2D2LabelError(
             f'{path}: {what} values outside the {num_classes} classes '
             f'(0..{num_classes - 1}) and {IGNORE_INDEX} (ignore), pixels per '
-            f'value: {shown}{more}')
+            f'value: {shown}')
 
 
 def decode_png_label(data: bytes,
@@ -135,14 +137,11 @@ class LabelDecoder:
         self.label_format = label_format
         self.class_set = class_set_spec(class_set)
         self.max_side = max_side
-        cs_key, key = class_set_key(class_set), class_list_key(class_list)
-        allow = bool(allow_unknown_classes)
-        self.num_classes = len(class_set_from_keys(cs_key, key,
-                                                   allow).classes)
-        self._mapper = None
-        if label_format == 'rgb':
-            self._mapper = mapper_from_keys(cs_key, key, float(snap_distance),
-                                            allow)
+        allow = allow_unknown_classes
+        self.num_classes = len(
+            build_class_set(class_set, class_list, allow).classes)
+        self._mapper = (get_mapper(class_set, class_list, snap_distance,
+                                   allow) if label_format == 'rgb' else None)
         # One table applied last: full category -> class (converted masks
         # hold the full categories), then the label map.
         lut = np.arange(256, dtype=np.uint8)
@@ -197,21 +196,17 @@ class LabelDecoder:
                 f'num_classes={self.num_classes})')
 
 
-def get_decoder(label_format: str = 'rgb',
-                class_set: Union[str, Mapping] = 'full',
-                class_list: Union[str, Dict[str, str], None] = None,
-                allow_unknown_classes: bool = False,
-                snap_distance: float = 0,
-                max_side: Optional[int] = MAX_IMAGE_SIDE,
-                label_map: Optional[Dict[int, int]] = None) -> LabelDecoder:
-    """The process-wide :class:`LabelDecoder` for these arguments (a small
-    LRU; a rgb decoder shares its 16 MiB table with get_mapper's cache)."""
-    key = (label_format, class_set_key(class_set), class_list_key(class_list),
-           bool(allow_unknown_classes), float(snap_distance), max_side,
+def get_decoder(*args, **kwargs) -> LabelDecoder:
+    """The process-wide :class:`LabelDecoder` of these arguments (its
+    arguments; a small LRU; a rgb decoder shares its 16 MiB table with
+    get_mapper's cache)."""
+    bound = inspect.signature(LabelDecoder).bind(*args, **kwargs)
+    bound.apply_defaults()
+    fmt, class_set, class_list, allow, snap, max_side, label_map = bound.args
+    key = (fmt, class_set_key(class_set), class_list_key(class_list),
+           bool(allow), float(snap), max_side,
            tuple(sorted(label_map.items())) if label_map else ())
-    decoder = _DECODERS.pop(key, None) or LabelDecoder(
-        label_format, class_set, class_list, allow_unknown_classes,
-        snap_distance, max_side, label_map)
+    decoder = _DECODERS.pop(key, None) or LabelDecoder(*bound.args)
     _DECODERS[key] = decoder  # the most recently used last
     if len(_DECODERS) > _MAX_DECODERS:
         del _DECODERS[next(iter(_DECODERS))]

@@ -5,15 +5,19 @@ The five arrangements ('raw', 'bboxes', 'seed_bboxes', 'converted',
 scanner of a tree. Cameras, scene lists and seed splits: :mod:`.scenes`.
 """
 import glob
+import os
 import os.path as osp
+import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
-from a2d2_mmseg.a2d2.scanning import (Problems, Scan, scan_flat,
-                                      scan_scene_tree, scan_seed_list)
-from a2d2_mmseg.a2d2.scenes import (SEED_SPLITS, A2D2LayoutError,
-                                    parse_cameras, resolve_scenes,
-                                    resolve_seed_split)
+from a2d2_mmseg.a2d2.scanning import (Problems, Scan, index_folder,
+                                      pair_frames, read_seed_list,
+                                      seed_entry_image, select_scenes)
+from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, ANY_LABEL_RE,
+                                    CAMERA_OF_TOKEN, SEED_SPLITS,
+                                    A2D2LayoutError, file_re, parse_cameras,
+                                    resolve_scenes, resolve_seed_split)
 
 RAW_DIR = 'camera_lidar_semantic'
 BBOX_DIR = 'camera_lidar_semantic_bboxes'
@@ -21,6 +25,7 @@ BBOX_DIR = 'camera_lidar_semantic_bboxes'
 SEED_BBOX_DIR = osp.join(BBOX_DIR, 'camera')
 CONVERTED_MARKER = 'a2d2_converted.json'
 SEED_DIR = 'preprocessed_masks'
+SEED_MASK_RE = re.compile(r'^(\d+)_mask\.npy$')
 #: ``mask_size`` values: a mask must have its image's size, or (layouts
 #: with ``stored_masks``) keeps its stored size, the sample's size.
 MASK_SIZES = ('image', 'stored')
@@ -45,7 +50,8 @@ class Layout:
         stored_masks (bool): Its masks keep their own size (``mask_size=
             'stored'`` allowed, and the default).
         marker (str, optional): The marker file of a converter output.
-        top (str): What ``data_root`` holds for it.
+        top (str): What ``data_root`` holds for it; ``what``: the same for
+            messages.
         class_list_dirs (tuple[str]): Where ``class_list.json`` may be, in
             order; empty: none is used.
     """
@@ -55,17 +61,12 @@ class Layout:
     stored_masks = False
     split_lists = False
     marker: Optional[str] = None
-    top = ''
+    top = what = ''
     class_list_dirs: Sequence[str] = ()
 
     def present(self, data_root: str) -> bool:
         """Whether ``data_root`` holds this arrangement."""
         return osp.isdir(osp.join(data_root, self.top))
-
-    @property
-    def what(self) -> str:
-        """What ``data_root`` holds for it, for messages."""
-        return f'{self.top}/'
 
     def class_list_path(self, data_root: str) -> Optional[str]:
         """Its ``class_list.json`` (None where none is used).
@@ -135,6 +136,7 @@ class Layout:
                     self.label_format, frames, found.items, found.errors)
 
     def _frames(self, data_root, scenes, cameras, split, found):
+        """The frames of one split (the walker of the arrangement)."""
         raise NotImplementedError
 
 
@@ -151,18 +153,34 @@ class SceneTreeLayout(Layout):
     subset = False
     extra_folders: Sequence[str] = ()
 
-    def scene_root(self, data_root: str, split: str = '') -> str:
+    def scene_root(self, data_root: str, split: Optional[str] = None) -> str:
         """The folder that holds the scene folders (of ``split``)."""
         root = osp.join(data_root, self.scenes_dir)
         return osp.join(root, split) if split else root
 
     def _frames(self, data_root, scenes, cameras, split, found):
-        return scan_scene_tree(self.scene_root(data_root), scenes, cameras,
-                               found, self.subset)
+        # root/<scene>/{camera,label}/cam_<camera>/ folders.
+        root = self.scene_root(data_root, split)
+        frames = []
+        for scene in select_scenes(root, scenes, found, self.subset):
+            base = osp.join(root, scene)
+            for cam in cameras:
+                folder = f'cam_{cam}'
+                images = index_folder(osp.join(base, 'camera', folder),
+                                      file_re('camera', cam), 'camera',
+                                      scene, found, ignore_ext=('.json', ))
+                labels = index_folder(osp.join(base, 'label', folder),
+                                      file_re('label', cam), 'label', scene,
+                                      found)
+                if images is not None and labels is not None:
+                    frames += pair_frames(scene, cam, images[None],
+                                          labels[None], found, base,
+                                          len(cameras) == 1)
+        return frames
 
 
 class RawLayout(SceneTreeLayout):
-    name, top = 'raw', RAW_DIR
+    name, top, what = 'raw', RAW_DIR, f'{RAW_DIR}/'
     scenes_dir = RAW_DIR
     class_list_dirs = (RAW_DIR, )
 
@@ -207,7 +225,7 @@ class SeedBboxesLayout(SceneTreeLayout):
                       f'{root}: the seed arrangement has no {split!r} split '
                       'folder')
             return []
-        frames = scan_scene_tree(root, scenes, cameras, found, self.subset)
+        frames = super()._frames(data_root, scenes, cameras, split, found)
         for frame in frames:
             frame['split'] = split
         return frames
@@ -224,13 +242,27 @@ class ConvertedLayout(Layout):
         return osp.isfile(osp.join(data_root, CONVERTED_MARKER))
 
     def _frames(self, data_root, scenes, cameras, split, found):
-        return scan_flat(osp.join(data_root, 'images'),
-                         osp.join(data_root, 'labels'), scenes, cameras,
-                         found)
+        # images/<scene>/ and labels/<scene>/, every camera in one folder.
+        images_root = osp.join(data_root, 'images')
+        labels_root = osp.join(data_root, 'labels')
+        frames = []
+        for scene in select_scenes(images_root, scenes, found):
+            images = index_folder(osp.join(images_root, scene), ANY_IMG_RE,
+                                  'images', scene, found, cameras)
+            labels = index_folder(osp.join(labels_root, scene),
+                                  ANY_LABEL_RE, 'labels', scene, found,
+                                  cameras)
+            if images is not None and labels is not None:
+                for cam in cameras:
+                    frames += pair_frames(scene, cam, images[cam],
+                                          labels[cam], found,
+                                          osp.join(images_root, scene),
+                                          len(cameras) == 1)
+        return frames
 
 
 class SeedLayout(Layout):
-    name, top = 'seed', SEED_DIR
+    name, top, what = 'seed', SEED_DIR, f'{SEED_DIR}/'
     label_format = 'npy'
     seed_splits = True
     stored_masks = True
@@ -242,8 +274,69 @@ class SeedLayout(Layout):
         return [osp.basename(p)[:-len('_list.json')] for p in lists]
 
     def _frames(self, data_root, scenes, cameras, split, found):
-        return scan_seed_list(data_root, osp.join(data_root, SEED_DIR), split,
-                              scenes, cameras, found)
+        # Entry n of <split>_list.json is the image of <split>/<n>_mask.npy.
+        base = osp.join(data_root, SEED_DIR)
+        list_path = osp.join(base, f'{split}_list.json')
+        entries = read_seed_list(list_path, split, found)
+        if entries is None:
+            return []
+        frames = []
+        listed_scenes = set()
+        bad_entries = 0
+        first_entry: Dict[str, int] = {}  # resolved image -> its first entry
+        for n, entry in enumerate(entries):
+            img_path = seed_entry_image(data_root, list_path, n, entry,
+                                        first_entry, found)
+            if img_path is None:
+                bad_entries += 1
+                continue
+            mask = osp.join(base, split, f'{n}_mask.npy')
+            missing = False
+            for path, what in ((img_path, 'image'), (mask, 'mask')):
+                if not osp.isfile(path):
+                    found.add('missing_file', path,
+                              f'{path}: {what} of entry {n} in {list_path} '
+                              'not found')
+                    missing = True
+            if missing:
+                bad_entries += 1
+                continue
+            m = ANY_IMG_RE.match(osp.basename(img_path))
+            scene = (f'{m.group(1)[:8]}_{m.group(1)[8:]}' if m else '')
+            camera = CAMERA_OF_TOKEN[m.group(2)] if m else 'front_center'
+            listed_scenes.add(scene)
+            if scenes is not None and scene not in scenes:
+                continue
+            if camera not in cameras:
+                continue
+            frames.append(dict(img_path=img_path, seg_map_path=mask,
+                               scene=scene, camera=camera,
+                               frame=m.group(3) if m else str(n),
+                               split=split))
+        for s in scenes or ():
+            if s not in listed_scenes:
+                found.add('missing_scene', list_path,
+                          f'{list_path}: scene {s} named in the scene list '
+                          'has no image in this list')
+        folder = osp.join(base, split)
+        names = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+        for name in names:
+            path = osp.join(folder, name)
+            m = SEED_MASK_RE.match(name)
+            if m is None:
+                if not osp.isdir(path):
+                    found.add('unexpected_file_name', path,
+                              f'{path}: unexpected file name in the mask '
+                              f'folder (expected {SEED_MASK_RE.pattern})')
+            elif int(m.group(1)) >= len(entries) or name != (
+                    f'{int(m.group(1))}_mask.npy'):
+                found.add('label_without_image', path,
+                          f'{path}: mask without an entry in {list_path}')
+        if not frames and not bad_entries:
+            found.add('no_frames', list_path,
+                      f'{list_path}: no frames selected '
+                      f'(cameras={tuple(cameras)})')
+        return frames
 
 
 #: The arrangements by name, in the order ``'auto'`` lists them.
@@ -359,7 +452,6 @@ def scan(data_root: str,
             arguments do not fit it.
     """
     lay = get_layout(layout, data_root)
-    cameras = parse_cameras(cameras)
     split = None
     if lay.seed_splits:
         split, scenes = resolve_seed_split(scenes, seed_split)

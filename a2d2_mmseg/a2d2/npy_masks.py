@@ -134,12 +134,11 @@ def read_npy_file(path: str,
                   num_classes: Optional[int] = None,
                   mask_size: str = 'image') -> bytes:
     """The bytes of a local .npy mask, its header checked first
-    (:func:`check_npy_header`'s arguments); for :func:`load_npy_mask`."""
+    (:func:`check_npy_header`'s arguments); for :func:`load_npy_mask`, which
+    refuses an empty file."""
     try:
         with open(path, 'rb') as f:
             size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
             if f.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
                 f.seek(0)
                 check_npy_header(f, path, size, expected_size, expected_from,

@@ -1,4 +1,4 @@
-"""The walkers of the one scanner (:func:`.layout.scan`).
+"""The pieces the layouts' walkers (:meth:`.layout.Layout.scan`) share.
 
 They list the frames of the folders and lists a layout points them at,
 paired by (scene, camera, frame id), and record every problem of the tree
@@ -10,14 +10,13 @@ import os.path as osp
 import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Union
 
-from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
-from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, ANY_LABEL_RE,
-                                    CAMERA_OF_TOKEN, A2D2LayoutError,
-                                    SplitList, file_re)
+from a2d2_mmseg.a2d2.class_list import (listed, parse_json, read_small_file,
+                                        short_repr)
+from a2d2_mmseg.a2d2.scenes import (CAMERA_OF_TOKEN, A2D2LayoutError,
+                                    SplitList)
 
 # Further problems listed in an A2D2LayoutError's note.
 _MAX_NOTED = 5
-_SEED_MASK_RE = re.compile(r'^(\d+)_mask\.npy$')
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -66,18 +65,16 @@ class Scan(NamedTuple):
         error.problems = list(self.problems)
         more = len(self.errors) - 1
         if more and hasattr(error, 'add_note'):  # Python >= 3.11
-            shown = '\n'.join(self.errors[1:1 + _MAX_NOTED])
-            rest = ('' if more <= _MAX_NOTED else
-                    f'\n... and {more - _MAX_NOTED} more')
+            shown = listed(self.errors[1:], '\n', _MAX_NOTED,
+                           '\n... and {} more')
             error.add_note(
                 f'{more} more problem(s) in this tree '
-                f'(tools/misc/check_a2d2.py lists every one):\n{shown}'
-                f'{rest}')
+                f'(tools/misc/check_a2d2.py lists every one):\n{shown}')
         raise error
 
 
-def _select_scenes(root: str, scenes: Optional[List[str]],
-                   found: Problems, subset: bool = False) -> List[str]:
+def select_scenes(root: str, scenes: Optional[List[str]], found: Problems,
+                  subset: bool = False) -> List[str]:
     """The scenes of ``root`` to read (``subset``: a shipped list's ones
     there)."""
     if not osp.isdir(root):
@@ -116,10 +113,10 @@ def _select_scenes(root: str, scenes: Optional[List[str]],
     return [s for s in scenes if s in present]
 
 
-def _index(folder: str, pattern: 're.Pattern', kind: str, scene: str,
-           found: Problems, cameras: Optional[Sequence[str]] = None,
-           ignore_ext: Sequence[str] = ()
-           ) -> Optional[Dict[Optional[str], Dict[str, str]]]:
+def index_folder(folder: str, pattern: 're.Pattern', kind: str, scene: str,
+                 found: Problems, cameras: Optional[Sequence[str]] = None,
+                 ignore_ext: Sequence[str] = ()
+                 ) -> Optional[Dict[Optional[str], Dict[str, str]]]:
     """camera -> frame id -> path of one folder (None for a missing one).
 
     Without ``cameras`` the folder holds one camera (key None); with them
@@ -154,18 +151,18 @@ def _index(folder: str, pattern: 're.Pattern', kind: str, scene: str,
     return frames
 
 
-def _pair(scene: str, camera: str, images: Dict[str, str],
-          labels: Dict[str, str], found: Problems, scene_dir: str,
-          single: bool) -> List[dict]:
+def pair_frames(scene: str, camera: str, images: Dict[str, str],
+                labels: Dict[str, str], found: Problems, scene_dir: str,
+                single: bool) -> List[dict]:
     """The frames of one scene and camera whose image and label pair up."""
     only_img = sorted(set(images) - set(labels))
     only_lbl = sorted(set(labels) - set(images))
     lines = [f'{images[f]}: image without a label' for f in only_img]
     lines += [f'{labels[f]}: label without an image' for f in only_lbl]
     if lines:
-        more = '' if len(lines) <= 10 else f'\n... and {len(lines) - 10} more'
         found.errors.append(f'scene {scene}: {len(lines)} unpaired '
-                            'file(s):\n' + '\n'.join(lines[:10]) + more)
+                            'file(s):\n' + listed(lines, '\n', 10,
+                                                  '\n... and {} more'))
     for f in only_img:
         found.add('image_without_label', images[f],
                   f'{images[f]}: image without a label', error=False)
@@ -184,46 +181,7 @@ def _pair(scene: str, camera: str, images: Dict[str, str],
     ]
 
 
-def scan_scene_tree(root: str, scenes: Optional[List[str]],
-                    cameras: Sequence[str], found: Problems,
-                    subset: bool = False) -> List[dict]:
-    """Frames of ``root/<scene>/{camera,label}/cam_<camera>/`` folders."""
-    frames = []
-    for scene in _select_scenes(root, scenes, found, subset):
-        base = osp.join(root, scene)
-        for cam in cameras:
-            folder = f'cam_{cam}'
-            images = _index(osp.join(base, 'camera', folder),
-                            file_re('camera', cam), 'camera', scene, found,
-                            ignore_ext=('.json', ))
-            labels = _index(osp.join(base, 'label', folder),
-                            file_re('label', cam), 'label', scene, found)
-            if images is not None and labels is not None:
-                frames += _pair(scene, cam, images[None], labels[None],
-                                found, base, len(cameras) == 1)
-    return frames
-
-
-def scan_flat(images_root: str, labels_root: str,
-              scenes: Optional[List[str]], cameras: Sequence[str],
-              found: Problems) -> List[dict]:
-    """Frames of ``images_root/<scene>/`` and ``labels_root/<scene>/`` (all
-    cameras)."""
-    frames = []
-    for scene in _select_scenes(images_root, scenes, found):
-        images = _index(osp.join(images_root, scene), ANY_IMG_RE,
-                        osp.basename(images_root), scene, found, cameras)
-        labels = _index(osp.join(labels_root, scene), ANY_LABEL_RE,
-                        osp.basename(labels_root), scene, found, cameras)
-        if images is not None and labels is not None:
-            for cam in cameras:
-                frames += _pair(scene, cam, images[cam], labels[cam], found,
-                                osp.join(images_root, scene),
-                                len(cameras) == 1)
-    return frames
-
-
-def _read_seed_list(list_path: str, split: str,
+def read_seed_list(list_path: str, split: str,
                     found: Problems) -> Optional[list]:
     """The entries of a ``<split>_list.json``; None (a problem) if unusable."""
     if not osp.isfile(list_path):
@@ -245,9 +203,9 @@ def _read_seed_list(list_path: str, split: str,
     return entries
 
 
-def _seed_entry_image(data_root: str, list_path: str, n: int, entry,
-                      first_entry: Dict[str, int],
-                      found: Problems) -> Optional[str]:
+def seed_entry_image(data_root: str, list_path: str, n: int, entry,
+                     first_entry: Dict[str, int],
+                     found: Problems) -> Optional[str]:
     """The image path of entry ``n``; None (a problem) if absent, outside or
     repeated."""
     img = entry.get('image') if isinstance(entry, dict) else entry
@@ -274,71 +232,3 @@ def _seed_entry_image(data_root: str, list_path: str, n: int, entry,
         return None
     first_entry[real] = n
     return img_path
-
-
-def scan_seed_list(data_root: str, base: str, split: str,
-                   scenes: Optional[List[str]], cameras: Sequence[str],
-                   found: Problems) -> List[dict]:
-    """The seed's masks: entry ``n`` of ``<split>_list.json`` is
-    ``<n>_mask.npy``'s image."""
-    list_path = osp.join(base, f'{split}_list.json')
-    entries = _read_seed_list(list_path, split, found)
-    if entries is None:
-        return []
-    frames = []
-    listed_scenes = set()
-    bad_entries = 0
-    first_entry: Dict[str, int] = {}  # resolved image -> its first entry
-    for n, entry in enumerate(entries):
-        img_path = _seed_entry_image(data_root, list_path, n, entry,
-                                     first_entry, found)
-        if img_path is None:
-            bad_entries += 1
-            continue
-        mask = osp.join(base, split, f'{n}_mask.npy')
-        missing = False
-        for path, what in ((img_path, 'image'), (mask, 'mask')):
-            if not osp.isfile(path):
-                found.add('missing_file', path,
-                          f'{path}: {what} of entry {n} in {list_path} not '
-                          'found')
-                missing = True
-        if missing:
-            bad_entries += 1
-            continue
-        m = ANY_IMG_RE.match(osp.basename(img_path))
-        scene = (f'{m.group(1)[:8]}_{m.group(1)[8:]}' if m else '')
-        camera = CAMERA_OF_TOKEN[m.group(2)] if m else 'front_center'
-        listed_scenes.add(scene)
-        if scenes is not None and scene not in scenes:
-            continue
-        if camera not in cameras:
-            continue
-        frames.append(dict(img_path=img_path, seg_map_path=mask,
-                           scene=scene, camera=camera,
-                           frame=m.group(3) if m else str(n), split=split))
-    if scenes is not None:
-        for s in scenes:
-            if s not in listed_scenes:
-                found.add('missing_scene', list_path,
-                          f'{list_path}: scene {s} named in the scene list '
-                          'has no image in this list')
-    folder = osp.join(base, split)
-    names = sorted(os.listdir(folder)) if osp.isdir(folder) else []
-    for name in names:
-        path = osp.join(folder, name)
-        m = _SEED_MASK_RE.match(name)
-        if m is None:
-            if not osp.isdir(path):
-                found.add('unexpected_file_name', path,
-                          f'{path}: unexpected file name in the mask '
-                          f'folder (expected {_SEED_MASK_RE.pattern})')
-        elif int(m.group(1)) >= len(entries) or name != (
-                f'{int(m.group(1))}_mask.npy'):
-            found.add('label_without_image', path,
-                      f'{path}: mask without an entry in {list_path}')
-    if not frames and not bad_entries:
-        found.add('no_frames', list_path,
-                  f'{list_path}: no frames selected '
-                  f'(cameras={tuple(cameras)})')
-    return frames

@@ -24,9 +24,6 @@ DEFAULT_SPLITS = ('train', 'val', 'test')
 SEED_SPLITS = ('train', 'test', 'special')
 
 _SCENE_RE = re.compile(r'^\d{8}_\d{6}$')
-# Front-centre file names (kept for the tools that check them).
-_IMG_RE = re.compile(r'^(\d{14})_camera_frontcenter_(\d+)\.(png|jpg)$')
-_LABEL_RE = re.compile(r'^(\d{14})_label_frontcenter_(\d+)\.png$')
 _TOKENS = '|'.join(CAMERA_TOKENS.values())
 #: Any camera's file names: groups (time stamp, camera token, frame id).
 ANY_IMG_RE = re.compile(rf'^(\d{{14}})_camera_({_TOKENS})_(\d+)\.(png|jpg)$')
@@ -38,6 +35,11 @@ def file_re(kind: str, camera: str) -> 're.Pattern':
     ext = r'(png|jpg)' if kind == 'camera' else r'png'
     return re.compile(rf'^(\d{{14}})_{kind}_{CAMERA_TOKENS[camera]}_(\d+)\.'
                       rf'{ext}$')
+
+
+# Front-centre file names (kept for the tools that check them).
+_IMG_RE = file_re('camera', 'front_center')
+_LABEL_RE = file_re('label', 'front_center')
 
 
 class A2D2LayoutError(ValueError):

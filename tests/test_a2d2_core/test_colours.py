@@ -77,7 +77,7 @@ def test_mapper_rejects_bad_input():
         ColourMapper({(0, 0, 0): 254})
 
 
-def _independent_remap(label_rgb, class_list_path):
+def independent_remap(label_rgb, class_list_path):
     """Colour -> category by name, one colour at a time (no shared code)."""
     with open(class_list_path) as f:
         colours = json.load(f)
@@ -100,7 +100,7 @@ def test_exact_remap_of_real_a2d2_frame(scene, frame):
     bgr = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     assert bgr.shape == (1208, 1920, 3)
     rgb = bgr[..., ::-1]
-    expected, categories = _independent_remap(rgb, REAL_CLASS_LIST)
+    expected, categories = independent_remap(rgb, REAL_CLASS_LIST)
     assert categories == FULL_38
     index, unknown = get_mapper('full', REAL_CLASS_LIST)(bgr, 'bgr')
     np.testing.assert_array_equal(index, expected)

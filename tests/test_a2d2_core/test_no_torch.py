@@ -13,6 +13,8 @@ import sys
 import cv2
 import numpy as np
 
+from tests.test_a2d2_core.test_colours import independent_remap
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SAMPLES = osp.join(REPO, 'tests', 'data', 'a2d2_samples')
 CLASS_LIST = osp.join(SAMPLES, 'class_list.json')
@@ -77,19 +79,8 @@ print(json.dumps(out))
 def _expected(label_path):
     """Colour -> category index by name, one colour at a time, from the
     file alone (no code of the package)."""
-    with open(CLASS_LIST) as f:
-        colours = json.load(f)
     rgb = cv2.imread(label_path, cv2.IMREAD_UNCHANGED)[..., ::-1]
-    categories = []
-    expected = np.full(rgb.shape[:2], 255, dtype=np.int64)
-    for hex_colour, name in colours.items():
-        words = name.split(' ')
-        cat = ' '.join(words[:-1]) if words[-1].isdigit() else name
-        if cat not in categories:
-            categories.append(cat)
-        colour = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
-        expected[(rgb == colour).all(-1)] = categories.index(cat)
-    return expected
+    return independent_remap(rgb, CLASS_LIST)[0]
 
 
 def test_core_decodes_real_labels_with_torch_and_mmseg_blocked(tmp_path):
