@@ -1,4 +1,5 @@
-"""a2d2_mmseg.a2d2.check.frame: every file decoded fully, sizes from headers."""
+"""a2d2_mmseg.a2d2.check.check_frame: every file decoded fully, sizes from
+headers."""
 import numpy as np
 
 from a2d2_mmseg.a2d2.check import check, check_frame

@@ -7,7 +7,7 @@ import pytest
 
 from a2d2_mmseg.a2d2 import labels
 from a2d2_mmseg.a2d2.check import check
-from a2d2_mmseg.a2d2.check import frame as check_frame_module
+from a2d2_mmseg.a2d2.check import tree as check_tree_module
 from tests.fixtures.trees import (found, frame_paths, label_from_names,
                                   write_png, write_seed_tree, write_tree)
 
@@ -78,7 +78,7 @@ def test_seed_one_hot_masks(tmp_path):
     assert {p for k, p in found(report) if k == 'size_mismatch'} == {
         mask[n] for n in (0, 1, 2, 4, 5)}
     # The decoder is the dataset's own.
-    assert check_frame_module.load_npy_mask is labels.load_npy_mask
+    assert check_tree_module.load_npy_mask is labels.load_npy_mask
 
 
 def test_cameras(tmp_path):

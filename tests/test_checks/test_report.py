@@ -5,7 +5,8 @@ import os
 import pytest
 
 from a2d2_mmseg.a2d2.check import (check, format_report, printable,
-                               printable_report, report, write_json_atomic)
+                                   printable_report, write_json_atomic)
+from a2d2_mmseg.a2d2.convert import files
 from tests.fixtures.trees import (CLEAN_LABEL as LABEL, S1,
                                   assert_report_written, break_tree, raw_paths,
                                   write_raw_tree)
@@ -48,11 +49,11 @@ def test_json_report_written_atomically(small, tmp_path, monkeypatch):
     target.write_text('{"previous": true}\n')
     result = printable_report(check(small, verbose=False))
 
-    def failing_dump(obj, f, **kwargs):
-        f.write('{"ok": fal')  # a partial report, then the run dies
+    def failing_fsync(fd):
+        os.write(fd, b'{"ok": fal')  # a partial report, then the run dies
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report.json, 'dump', failing_dump)
+    monkeypatch.setattr(files.os, 'fsync', failing_fsync)
     with pytest.raises(KeyboardInterrupt):
         write_json_atomic(str(target), result)
     assert target.read_text() == '{"previous": true}\n'

@@ -8,8 +8,8 @@ import os.path as osp
 import pytest
 
 from a2d2_mmseg.a2d2 import convert as conv
-from a2d2_mmseg.a2d2.convert.files import LOCK_FILE, OutputLock
-from a2d2_mmseg.a2d2.convert.state import STATE_FILE, FrameState
+from a2d2_mmseg.a2d2.convert.files import (LOCK_FILE, STATE_FILE, FrameState,
+                                           lock_holder, output_lock)
 from tests.fixtures.trees import label_from_names, write_raw_tree
 
 DEEP = '[' * 100000 + ']' * 100000
@@ -56,15 +56,16 @@ def test_deep_state_file_in_a_conversion(raw, tmp_path):
 
 
 def test_deep_lock_file_holder(tmp_path):
+    path = str(tmp_path / LOCK_FILE)
     (tmp_path / LOCK_FILE).write_text('[' * 4096)
-    lock = OutputLock(str(tmp_path))
-    fd = os.open(lock.path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY)
     try:
-        assert lock.holder(fd) == 'a process that has not recorded itself yet'
+        assert lock_holder(fd, path) == ('a process that has not recorded '
+                                         'itself yet')
     finally:
         os.close(fd)
-    with lock:  # and the lock is taken, its record rewritten
-        with open(lock.path) as f:
+    with output_lock(str(tmp_path)):  # and the lock is taken, its record
+        with open(path) as f:  # rewritten
             assert f.read(1) == '{'
 
 

@@ -1,4 +1,9 @@
-"""The checks of a whole tree: its layout, its class list, then every frame."""
+"""The checks of a whole tree: its layout, its class list, then every frame
+(:func:`check_frame`, in the workers).
+
+Files are decoded with the dataset's own decoders, so the checker refuses
+exactly what training refuses, naming every file.
+"""
 import os
 import os.path as osp
 import sys
@@ -8,26 +13,168 @@ from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
-                                        UnknownClassWarning)
+                                        UnknownClassWarning, rgb_to_hex)
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
 from a2d2_mmseg.a2d2.convert.pool import run_tasks
-from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
+from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2FileError,
+                                    A2D2ImageError, A2D2LabelError,
+                                    read_image_file)
+from a2d2_mmseg.a2d2.labels import decode_png_label, out_of_range_values
 from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_layout_name,
                                     check_mask_size, get_layout,
                                     read_converted_meta)
+from a2d2_mmseg.a2d2.npy_masks import load_npy_mask, read_npy_file
 from a2d2_mmseg.a2d2.scenes import (DEFAULT_SPLITS, A2D2LayoutError,
                                     parse_cameras, resolve_scenes)
-from a2d2_mmseg.a2d2.check.frame import check_frame
-from a2d2_mmseg.a2d2.check.kinds import MAX_SHOWN, problem
-from a2d2_mmseg.a2d2.check.report import build_report
+from a2d2_mmseg.a2d2.check.report import MAX_SHOWN, build_report, problem
+
+# Unknown colours named in one problem's message before "(+N more)".
+_COLOURS_SHOWN = 8
 
 
-def check_class_list(path: str, problems: List[dict],
-                     allow_unknown_classes: bool = False) -> Optional[int]:
-    """Validate a ``class_list.json`` as :func:`build_class_set` reads it,
-    appending to ``problems``; the number of full categories, or None when
-    it cannot be used (``allow_unknown_classes``: as :func:`check`'s)."""
+def error_kind(e: A2D2FileError) -> str:
+    """The kind of problem an image's or a label's error is."""
+    if e.reason in ('too_large', 'size_mismatch'):
+        return e.reason
+    if e.reason == 'empty':
+        return 'empty_file'
+    if e.reason in ('not_found', 'unreadable'):
+        return 'unreadable_file'
+    if isinstance(e, A2D2ImageError):
+        return 'corrupt_image'
+    msg = str(e)
+    if msg.endswith(': not a PNG file'):
+        return 'not_png'
+    # The seed's one-hot masks (load_npy_mask's messages).
+    if 'not a one-hot mask' in msg:
+        return 'not_one_hot'
+    if 'cannot tell the class axis' in msg and 'neither of axis' in msg:
+        return 'wrong_class_count'
+    if 'cannot decode' in msg or 'not a readable' in msg or (
+            e.reason == 'corrupt'):
+        return 'corrupt_label'
+    if 'mask values must be in' in msg:
+        return 'out_of_range_values'
+    return 'wrong_label_type'
+
+
+def _read_label(task: dict, img_shape: Optional[Tuple[int, int]]):
+    """Decode a label fully as the dataset does (a paired image's
+    ``img_shape`` (H, W) checked from its header); raises
+    :class:`A2D2LabelError`."""
+    path, fmt = task['seg_map_path'], task['label_format']
+    max_side = task.get('max_side', MAX_IMAGE_SIDE)
+    expected = (None if img_shape is None else
+                (int(img_shape[1]), int(img_shape[0])))
+    img_path, num_classes = task.get('img_path'), task['num_classes']
+    if fmt == 'npy':
+        # The header is checked against the image before the rest is read.
+        mask_size = task.get('mask_size', 'image')
+        data = read_npy_file(path, expected, img_path, max_side, num_classes,
+                             mask_size)
+        return load_npy_mask(data, path, max_side, num_classes, expected,
+                             img_path, mask_size)
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        raise A2D2LabelError(f'{path}: cannot read: {e}',
+                             'unreadable') from None
+    return decode_png_label(data, path, expected, img_path, max_side, fmt)
+
+
+def _label_problems(task: dict, mask, problems: List[dict]) -> Dict:
+    """Add the problems of a decoded label's values; return its colours not
+    in the class list (``{(r, g, b): pixels}``)."""
+    path, num_classes = task['seg_map_path'], task['num_classes']
+    unknown = {}
+    if task['label_format'] != 'rgb':
+        bad = out_of_range_values(mask, num_classes)
+        if bad:
+            shown = ', '.join(f'{v}: {c}' for v, c in bad.items())
+            problems.append(problem(
+                'out_of_range_values', path,
+                f'{path}: values outside 0..{num_classes - 1} and '
+                f'{IGNORE_INDEX} (value: pixels): {shown}',
+                values={str(v): c for v, c in bad.items()}))
+    elif task['class_list_ok']:
+        mapper = get_mapper('full', task['class_list'],
+                            task['snap_distance'],
+                            task.get('allow_unknown_classes', False))
+        _, unknown = mapper(mask, channel_order='bgr')
+    if unknown:
+        ranked = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ', '.join(f'{rgb_to_hex(c)}: {n}'
+                          for c, n in ranked[:_COLOURS_SHOWN])
+        more = ('' if len(unknown) <= _COLOURS_SHOWN else
+                f' (+{len(unknown) - _COLOURS_SHOWN} more)')
+        problems.append(problem(
+            'unknown_colours', path,
+            f'{path}: {sum(unknown.values())} pixel(s) in {len(unknown)} '
+            f'colour(s) not in class_list.json: {shown}{more}',
+            colours={rgb_to_hex(c): n for c, n in sorted(unknown.items())}))
+    return unknown
+
+
+def check_frame(task: dict) -> dict:
+    """Check one frame (or one unpaired image or label).
+
+    Args:
+        task (dict): ``img_path`` and ``seg_map_path`` (either may be None),
+            ``label_format``, ``class_list``, ``class_list_ok``,
+            ``allow_unknown_classes``, ``snap_distance``, ``max_side``,
+            ``num_classes`` and ``mask_size``.
+
+    Returns:
+        dict: ``problems``, ``unknown`` (``{(r, g, b): pixels}``) and
+        ``label_shape`` (the label's (H, W), or None).
+    """
+    problems: List[dict] = []
+    img_shape = lbl_shape = None
+    unknown: Dict = {}
+    img_path, lbl_path = task.get('img_path'), task.get('seg_map_path')
+    try:
+        if img_path:
+            try:
+                # Decoded fully, as LoadA2D2ImageFromFile does.
+                img_shape = read_image_file(
+                    img_path, 'color', task.get('max_side', MAX_IMAGE_SIDE),
+                ).shape[:2]
+            except A2D2ImageError as e:
+                problems.append(problem(error_kind(e), img_path, str(e)))
+        if lbl_path:
+            try:
+                mask = _read_label(task, img_shape)
+            except A2D2LabelError as e:
+                problems.append(problem(error_kind(e), lbl_path, str(e)))
+            else:
+                unknown = _label_problems(task, mask, problems)
+                lbl_shape = mask.shape[:2]
+    except Exception as e:  # report the file, keep checking the others
+        path = lbl_path or img_path
+        problems.append(problem('check_failed', path,
+                                f'{path}: {type(e).__name__}: {e}'))
+    if img_shape is not None and lbl_shape is not None and task.get(
+            'mask_size', 'image') == 'image' and (
+            tuple(img_shape) != tuple(lbl_shape)):
+        problems.append(problem(
+            'size_mismatch', lbl_path,
+            f'{lbl_path}: label is {lbl_shape[1]}x{lbl_shape[0]} (WxH) but '
+            f"its image {img_path} is {img_shape[1]}x{img_shape[0]}"))
+    return dict(problems=problems, unknown=unknown,
+                label_shape=None if lbl_shape is None else
+                [int(v) for v in lbl_shape])
+
+
+#: The ``splits`` key of frames in a scene of no shipped split list.
+NO_SPLIT = 'no split list'
+
+
+def _check_class_list(path: str, problems: List[dict],
+                      allow_unknown_classes: bool) -> Optional[int]:
+    """The full class count of a ``class_list.json`` as
+    :func:`build_class_set` reads it; None (and a problem) if unusable."""
     if not osp.isfile(path):
         problems.append(problem('class_list_missing', path,
                                 f'{path}: class_list.json not found'))
@@ -45,24 +192,47 @@ def check_class_list(path: str, problems: List[dict],
                 else 'class_list_malformed')
         problems.append(problem(kind, path, str(e)))
         return None
-    if class_set.unknown_entries:
-        entries = class_set.unknown_entries
+    entries = class_set.unknown_entries
+    if entries:
         lines = '\n'.join(f'    {p}' for p in entries[:MAX_SHOWN]) + (
             '' if len(entries) <= MAX_SHOWN else
             f'\n    ... and {len(entries) - MAX_SHOWN} more')
         problems.append(problem(
             'class_list_unknown_allowed', path,
-            f'{path}: {len(class_set.unknown_entries)} entr(y/ies) that are '
-            f"not A2D2's, loaded as {IGNORE_INDEX} (ignored):\n{lines}"))
+            f'{path}: {len(entries)} entr(y/ies) that are not '
+            f"A2D2's, loaded as {IGNORE_INDEX} (ignored):\n{lines}"))
     return len(class_set.classes)
 
 
-#: The ``splits`` key of frames in a scene of no shipped split list.
-NO_SPLIT = 'no split list'
+def _class_count(data_root: str, layout: Layout, class_set,
+                 allow_unknown_classes: bool, problems: List[dict]
+                 ) -> Tuple[Optional[str], bool, int]:
+    """``(class list, whether it is usable, the masks' class count)``."""
+    if not layout.class_list_dirs:
+        # The seed's masks hold indices of the class set they were made
+        # with: its class count.
+        return None, True, len(build_class_set(class_set).classes)
+    try:
+        class_list = layout.class_list_path(data_root)
+    except A2D2LayoutError:  # _check_class_list names the missing file
+        class_list = osp.join(data_root, layout.class_list_dirs[0],
+                              'class_list.json')
+    n = _check_class_list(class_list, problems, allow_unknown_classes)
+    num_classes = len(build_class_set('full').classes)
+    if layout.marker:
+        num_classes = n or num_classes
+        try:
+            classes = read_converted_meta(data_root).get('classes')
+        except A2D2LayoutError as e:
+            problems.append(problem('bad_marker', data_root, str(e)))
+        else:
+            if isinstance(classes, list) and classes:
+                num_classes = len(classes)
+    return class_list, n is not None, num_classes
 
 
-def frames_per_split(frames: List[dict], layout: Layout,
-                     splits: Optional[List[str]] = None) -> Dict[str, int]:
+def _frames_per_split(frames: List[dict], layout: Layout,
+                      splits: Optional[List[str]]) -> Dict[str, int]:
     """Split -> paired frames: the seed splits, or the shipped scene lists."""
     if layout.seed_splits:  # the frames carry their split
         counts, split_of = dict.fromkeys(splits or [], 0), {}
@@ -76,116 +246,61 @@ def frames_per_split(frames: List[dict], layout: Layout,
     return counts
 
 
-def _unpaired_tasks(problems: List[dict], fmt: str) -> List[dict]:
-    """Tasks for the unpaired files: they are still checked on their own."""
-    tasks = []
-    for p in problems:
-        if p['kind'] == 'image_without_label':
-            tasks.append(dict(img_path=p['path'], seg_map_path=None))
-        elif p['kind'] == 'label_without_image' and (
-                fmt != 'npy' or p['path'].endswith('.npy')):
-            tasks.append(dict(img_path=None, seg_map_path=p['path']))
-    return tasks
-
-
-def scan(data_root: str, layout: Layout, scenes, problems: List[dict],
-         info: dict, allow_unknown_classes: bool = False,
-         cameras=None, splits: Optional[List[str]] = None,
-         class_set: Union[str, Mapping] = 'full',
-         mask_size: str = 'image') -> List[dict]:
-    """The layout-level checks of a tree (arguments as :func:`check`'s,
-    resolved); appends to ``problems`` and fills ``info`` (``class_list``,
-    ``num_classes``, ``scenes``, ``splits``, ``num_frames``).
-
-    Returns:
-        list[dict]: One :func:`.frame.check_frame` task per frame and per
-        unpaired file.
-    """
-    cameras = parse_cameras(cameras)
-    num_full = len(build_class_set('full').classes)
-    class_list, class_list_ok, n = None, True, None
-    if layout.class_list_dirs:
-        try:
-            class_list = layout.class_list_path(data_root)
-        except A2D2LayoutError:  # check_class_list names the missing file
-            class_list = osp.join(data_root, layout.class_list_dirs[0],
-                                  'class_list.json')
-        n = check_class_list(class_list, problems, allow_unknown_classes)
-        class_list_ok = n is not None
-    else:
-        # The seed's masks hold indices of the class set they were made
-        # with: its class count.
-        num_full = len(build_class_set(class_set).classes)
-    if layout.marker:
-        num_full = n or num_full
-        try:
-            meta = read_converted_meta(data_root)
-        except A2D2LayoutError as e:
-            problems.append(problem('bad_marker', data_root, str(e)))
-        else:
-            classes = meta.get('classes')
-            if isinstance(classes, list) and classes:
-                num_full = len(classes)
+def _scan(data_root: str, layout: Layout, scenes, splits, problems: List[dict],
+          info: dict, cameras, **common) -> List[dict]:
+    """The layout-level checks: fills ``info`` and ``problems``; returns one
+    :func:`check_frame` task per frame and per unpaired file."""
+    class_list, class_list_ok, num_classes = _class_count(
+        data_root, layout, common.pop('class_set'),
+        common['allow_unknown_classes'], problems)
     if not splits and layout.split_lists:
         path = osp.join(data_root, SEED_DIR)
         problems.append(problem(
             'missing_file', path,
             f'{path}: no <split>_list.json (e.g. train_list.json)'))
     scanned = layout.scan(data_root, scenes, cameras, splits)
-    frames, found = scanned.frames, scanned.problems
-    problems += found
-    info['class_list'] = class_list
-    info['num_classes'] = num_full
-    info['scenes'] = {}
-    for fr in frames:
-        info['scenes'][fr['scene']] = info['scenes'].get(fr['scene'], 0) + 1
-    info['num_frames'] = len(frames)
-    info['splits'] = frames_per_split(frames, layout, splits)
+    problems += scanned.problems
+    info.update(class_list=class_list, num_classes=num_classes,
+                scenes=dict(Counter(fr['scene'] for fr in scanned.frames)),
+                num_frames=len(scanned.frames),
+                splits=_frames_per_split(scanned.frames, layout, splits))
     fmt = layout.label_format
     tasks = [dict(img_path=f['img_path'], seg_map_path=f['seg_map_path'],
-                  split=f.get('split'))
-             for f in frames] + _unpaired_tasks(found, fmt)
-    for t in tasks:
-        t.update(label_format=fmt, class_list=class_list,
-                 class_list_ok=class_list_ok, num_classes=num_full,
-                 allow_unknown_classes=allow_unknown_classes,
-                 mask_size=mask_size)
-    return tasks
+                  split=f.get('split')) for f in scanned.frames]
+    # The unpaired files are still checked on their own.
+    for p in scanned.problems:
+        if p['kind'] == 'image_without_label':
+            tasks.append(dict(img_path=p['path'], seg_map_path=None))
+        elif p['kind'] == 'label_without_image' and (
+                fmt != 'npy' or p['path'].endswith('.npy')):
+            tasks.append(dict(img_path=None, seg_map_path=p['path']))
+    return [dict(t, label_format=fmt, class_list=class_list,
+                 class_list_ok=class_list_ok, num_classes=num_classes,
+                 **common) for t in tasks]
 
 
-def _mask_sizes(tasks: List[dict], results: List[dict],
-                problems: List[dict]) -> None:
-    """Warn about stored seed masks whose size is not their split's usual
-    one."""
-    by_split: Dict[Optional[str], List[Tuple[dict, tuple]]] = {}
+def _frame_problems(tasks: List[dict], results: List[dict],
+                    problems: List[dict]) -> List[Tuple[str, Dict]]:
+    """Add the frames' problems and the warnings about stored seed masks of
+    an unusual size; return (label, its unknown colours) per frame."""
+    by_split: Dict[Optional[str], List[Tuple[str, tuple]]] = {}
     for task, res in zip(tasks, results):
-        if task.get('mask_size') == 'stored' and task.get(
-                'seg_map_path') and res.get('label_shape'):
+        problems += res['problems']
+        if task['mask_size'] == 'stored' and task['seg_map_path'] and res[
+                'label_shape']:
             by_split.setdefault(task.get('split'), []).append(
-                (task, tuple(res['label_shape'])))
+                (task['seg_map_path'], tuple(res['label_shape'])))
     for split, items in by_split.items():
         common, _ = Counter(shape for _, shape in items).most_common(1)[0]
-        for task, shape in items:
+        for path, shape in items:
             if shape != common:
-                path = task['seg_map_path']
                 problems.append(problem(
                     'mask_size_varies', path,
                     f'{path}: mask is {shape[1]}x{shape[0]} (WxH) where '
                     f'most masks of split {split} are {common[1]}x'
                     f'{common[0]}'))
-
-
-def _gather(tasks: List[dict], results: List[dict],
-            problems: List[dict]) -> Dict:
-    """Add the frames' problems; return the unknown colours over all frames."""
-    unknown: Dict[Tuple[int, int, int], dict] = {}
-    for task, res in zip(tasks, results):
-        problems += res['problems']
-        for colour, n in res['unknown'].items():
-            entry = unknown.setdefault(colour, dict(pixels=0, files=[]))
-            entry['pixels'] += n
-            entry['files'].append(task['seg_map_path'])
-    return unknown
+    return [(task['seg_map_path'], res['unknown'])
+            for task, res in zip(tasks, results)]
 
 
 def check(data_root: str,
@@ -215,8 +330,8 @@ def check(data_root: str,
             are not A2D2's are a warning, not an error.
         max_side (int, optional): Largest side accepted from a header.
         cameras (str | Sequence[str], optional): As ``A2D2Dataset``'s.
-        seed_split (str, optional): The seed split to check; None for every
-            split there (unless ``scenes`` names one).
+        seed_split (str, optional): The seed split to check; None or 'all'
+            for every split there (unless ``scenes`` names one).
         class_set (str | dict): The class set of the seed's ``.npy`` masks.
         mask_size (str, optional): 'image', 'stored' or None (the layout's
             default), as ``A2D2Dataset``'s.
@@ -240,38 +355,34 @@ def check(data_root: str,
     build_class_set(class_set)  # checks it (ClassSetError is a ValueError)
     check_mask_size(mask_size)
     data_root = osp.abspath(os.fspath(data_root))
+    seed_split = None if seed_split == 'all' else seed_split
     problems: List[dict] = []
     info: dict = dict(scenes={}, splits={}, num_frames=0)
     tasks: List[dict] = []
     resolved = None
     try:
         resolved = get_layout(layout, data_root)
-    except A2D2LayoutError as e:
-        problems.append(problem('no_data', data_root, str(e)))
-    if resolved is not None:
         mask_size = resolved.mask_size(mask_size)
-        try:
-            splits, scene_arg = resolved.splits(data_root, scenes,
-                                                seed_split)
-            scene_list = resolve_scenes(scene_arg, data_root)
-        except A2D2LayoutError as e:
-            problems.append(problem('bad_scene_list', str(scenes), str(e)))
-        else:
-            tasks = scan(data_root, resolved, scene_list, problems, info,
-                         allow_unknown_classes, cameras, splits, class_set,
-                         mask_size)
+        splits, scene_arg = resolved.splits(data_root, scenes, seed_split)
+        scene_list = resolve_scenes(scene_arg, data_root)
+    except A2D2LayoutError as e:
+        problems.append(
+            problem('no_data', data_root, str(e)) if resolved is None else
+            problem('bad_scene_list', str(scenes), str(e)))
+    else:
+        tasks = _scan(data_root, resolved, scene_list, splits, problems,
+                      info, cameras, class_set=class_set,
+                      allow_unknown_classes=allow_unknown_classes,
+                      mask_size=mask_size,
+                      snap_distance=float(snap_distance), max_side=max_side)
     if tasks and info.get('class_list') and all(t['class_list_ok']
                                                 for t in tasks):
         # Build the colour table once here; forked workers inherit it.
         get_mapper('full', info['class_list'], float(snap_distance),
                    allow_unknown_classes)
-    for t in tasks:
-        t['snap_distance'] = float(snap_distance)
-        t['max_side'] = max_side
     results = run_tasks(check_frame, tasks, nproc,
                         file=sys.stdout if verbose else None)
-    unknown = _gather(tasks, results, problems)
-    _mask_sizes(tasks, results, problems)
+    unknown = _frame_problems(tasks, results, problems)
     return build_report(data_root, resolved and resolved.name, scenes, tasks,
                         problems, unknown, info, strict,
                         time.monotonic() - start)

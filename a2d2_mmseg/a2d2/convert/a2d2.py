@@ -18,23 +18,23 @@ import re
 import shutil
 import sys
 import time
-from typing import Optional, Sequence, Tuple, Union
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from a2d2_mmseg.a2d2.class_list import (MAX_REPR, parse_class_list,
                                         parse_json, short_repr)
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.colours import get_mapper
-from a2d2_mmseg.a2d2.layout import CONVERTED_MARKER
-from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputLock,
-                                           atomic_write, make_dirs,
-                                           output_error, read_file,
-                                           remove_stale_tmp)
-from a2d2_mmseg.a2d2.convert.frame import (classify, convert_frame,
-                                           skipped_result, verify_frame)
+from a2d2_mmseg.a2d2.layout import (ARRANGEMENTS, CONVERTED_MARKER,
+                                    SEED_BBOX_DIR, Layout, get_layout)
+from a2d2_mmseg.a2d2.scenes import (SEED_SPLITS, A2D2LayoutError,
+                                    resolve_scenes)
+from a2d2_mmseg.a2d2.convert.files import (STATE_FILE, ConversionError,
+                                           FrameState, atomic_write,
+                                           make_dirs, output_lock,
+                                           remove_file, remove_stale_tmp)
+from a2d2_mmseg.a2d2.convert.frame import convert_frame, verify_frame
 from a2d2_mmseg.a2d2.convert.pool import run_tasks
-from a2d2_mmseg.a2d2.convert.source import (find_source_frames, frame_key,
-                                            seed_split_lists, source_layout)
-from a2d2_mmseg.a2d2.convert.state import STATE_FILE, FrameState
 from a2d2_mmseg.a2d2.convert.summary import (SUMMARY_FILE, format_summary,
                                              summarise)
 
@@ -46,6 +46,19 @@ IMG_FORMATS = ('png', 'jpg')
 _OPTION_KEYS = ('format', 'version', 'class_set', 'classes', 'size',
                 'img_format', 'snap_distance')
 SEED_SPLITS_DIR = 'seed_splits'
+#: The source layouts the converter reads (colour labels).
+SOURCE_LAYOUTS = tuple(name for name, lay in ARRANGEMENTS.items()
+                       if lay.label_format == 'rgb')
+# Why the layouts of the other label formats are refused as sources.
+_REFUSALS = dict(
+    index=('{root}: already a converted tree (' + CONVERTED_MARKER + '); '
+           'the converter reads A2D2 trees with colour labels '
+           f'{SOURCE_LAYOUTS}'),
+    npy=("{root}: the seed's preprocessed masks hold the seed's own "
+         "class indices, not A2D2's colours, and a converted tree holds "
+         "A2D2's 38 categories: read them where they are with "
+         "A2D2Dataset(layout='seed'), or convert the seed's "
+         f"{SEED_BBOX_DIR}/ tree (layout='seed_bboxes')"))
 
 
 def parse_size(value: Union[str, Sequence[int], None]
@@ -61,20 +74,73 @@ def parse_size(value: Union[str, Sequence[int], None]
         if not m:
             raise ValueError(f"size must be WxH (e.g. 512x512), a single "
                              f"number or 'original', got {value!r}")
-        w = int(m.group(1))
-        h = int(m.group(2) or w)
-    else:
-        w, h = (int(v) for v in value)
+        value = (m.group(1), m.group(2) or m.group(1))
+    w, h = (int(v) for v in value)
     if w <= 0 or h <= 0:
         raise ValueError(f'size must be positive, got {w}x{h}')
     return w, h
+
+
+def _source_layout(data_root: str, layout: str) -> Layout:
+    """The layout of a converter source; A2D2LayoutError saying why not."""
+    if layout != 'auto' and layout not in ARRANGEMENTS:
+        raise ValueError(f'layout must be auto or one of {SOURCE_LAYOUTS}, '
+                         f'got {layout!r}')
+    lay = get_layout(layout, data_root)
+    if lay.label_format != 'rgb':
+        raise A2D2LayoutError(_REFUSALS[lay.label_format].format(
+            root=data_root))
+    if not osp.isdir(osp.join(data_root, lay.top)):
+        raise A2D2LayoutError(
+            f'{data_root}: no {lay.top}/ folder; the data root '
+            f'must be the folder that holds {lay.top}/')
+    return lay
+
+
+def _source_frames(lay: Layout, data_root: str, scenes, cameras,
+                   seed_split: Optional[str]
+                   ) -> Tuple[List[dict], Dict[str, List[str]]]:
+    """The frames a conversion reads (seed frames carry their ``split``) and
+    split -> its scenes (``seed_splits/<split>.txt``); ``seed_split`` None
+    or 'all': every seed split folder.
+
+    Raises:
+        A2D2LayoutError: A tree or arguments that cannot be read.
+        ConversionError: A scene in two seed split folders.
+    """
+    every_split = seed_split in (None, 'all')
+    splits, scenes = lay.splits(data_root, scenes,
+                                None if every_split else seed_split)
+    if lay.seed_splits and every_split and scenes is not None:
+        raise A2D2LayoutError(
+            f'scenes={scenes!r} selects scenes within one split of the '
+            f'seed arrangement: pass seed_split= one of {SEED_SPLITS}')
+    if not splits:
+        raise A2D2LayoutError(f'{osp.join(data_root, SEED_BBOX_DIR)}: no '
+                              f'split folder {SEED_SPLITS}')
+    frames = lay.scan(data_root, resolve_scenes(scenes, data_root), cameras,
+                      splits).raise_problems()
+    split_of: Dict[str, Optional[str]] = {}
+    for fr in frames:
+        other = split_of.setdefault(fr['scene'], fr.get('split'))
+        if other != fr.get('split'):
+            raise ConversionError(
+                f"scene {fr['scene']} is in both the {other}/ and the "
+                f"{fr['split']}/ split folders of {data_root}: a converted "
+                'tree keeps one folder per scene; convert the splits '
+                'into separate output folders (seed_split=...)')
+    lists: Dict[str, List[str]] = {}
+    for scene, split in split_of.items():
+        if split:
+            lists.setdefault(split, []).append(scene)
+    return frames, lists
 
 
 def _read_json(path: str) -> Optional[dict]:
     """A marker's content; None if absent, ``{'_unreadable': why}`` if
     unusable."""
     try:
-        content = parse_json(read_file(path), path, ValueError)
+        content = parse_json(Path(path).read_bytes(), path, ValueError)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as e:
@@ -97,13 +163,12 @@ def _describe(meta: dict) -> str:
             f"snap_distance={shown(meta.get('snap_distance'))}")
 
 
-def _remove(path: str) -> None:
+def _same_class_list(path: str, other: str) -> bool:
+    """Whether two ``class_list.json`` files list the same classes."""
     try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-    except OSError as e:
-        raise output_error(path, e) from None
+        return parse_class_list(path) == parse_class_list(other)
+    except ValueError:
+        return False
 
 
 def _prepare_out(out_dir: str, meta: dict, class_list_path: str,
@@ -118,81 +183,84 @@ def _prepare_out(out_dir: str, meta: dict, class_list_path: str,
             converter) and ``overwrite`` is False.
     """
     marker_path = osp.join(out_dir, CONVERTED_MARKER)
-    pending_path = osp.join(out_dir, PENDING_MARKER)
+    old_list = osp.join(out_dir, 'class_list.json')
     # The pending marker is the newer one when both exist.
-    old = _read_json(pending_path) or _read_json(marker_path)
+    old = (_read_json(osp.join(out_dir, PENDING_MARKER))
+           or _read_json(marker_path))
     problem = None
-    if old is not None:
-        if '_unreadable' in old or old.get('format') != FORMAT:
-            problem = (f'{marker_path} is not a marker of this converter '
-                       f"({old.get('_unreadable', 'wrong format')})")
-        else:
-            diff = [k for k in _OPTION_KEYS if old.get(k) != meta[k]]
-            if diff:
-                problem = (f'{out_dir} was converted with {_describe(old)}'
-                           + (' and another class list'
-                              if {'classes', 'class_set', 'version'} &
-                              set(diff) else '') +
-                           f'; this run asks for {_describe(meta)}')
-            elif old.get('source') != meta['source']:
-                log(f'note: {out_dir} was converted from '
-                    f'{short_repr(old.get("source"))};'
-                    f' now converting from {meta["source"]}')
-        old_list = osp.join(out_dir, 'class_list.json')
-        if problem is None and osp.isfile(old_list):
-            try:
-                same = (parse_class_list(old_list) ==
-                        parse_class_list(class_list_path))
-            except ValueError:
-                same = False
-            if not same:
-                problem = (f'{old_list} differs from {class_list_path}: the '
-                           'masks were made with another class list')
-    elif any(names for sub in ('images', 'labels')
-             for _, _, names in os.walk(osp.join(out_dir, sub))):
-        problem = (f'{out_dir} holds images/ or labels/ but no '
-                   f'{CONVERTED_MARKER}: not made by this converter (or by '
-                   'an old version)')
+    if old is None:
+        if any(names for sub in ('images', 'labels')
+               for _, _, names in os.walk(osp.join(out_dir, sub))):
+            problem = (f'{out_dir} holds images/ or labels/ but no '
+                       f'{CONVERTED_MARKER}: not made by this converter (or '
+                       'by an old version)')
+    elif '_unreadable' in old or old.get('format') != FORMAT:
+        problem = (f'{marker_path} is not a marker of this converter '
+                   f"({old.get('_unreadable', 'wrong format')})")
+    elif any(old.get(k) != meta[k] for k in _OPTION_KEYS):
+        other_list = any(old.get(k) != meta[k]
+                         for k in ('classes', 'class_set', 'version'))
+        problem = (f'{out_dir} was converted with {_describe(old)}'
+                   + (' and another class list' if other_list else '') +
+                   f'; this run asks for {_describe(meta)}')
+    else:
+        if old.get('source') != meta['source']:
+            log(f'note: {out_dir} was converted from '
+                f'{short_repr(old.get("source"))};'
+                f' now converting from {meta["source"]}')
+        if osp.isfile(old_list) and not _same_class_list(
+                old_list, class_list_path):
+            problem = (f'{old_list} differs from {class_list_path}: the '
+                       'masks were made with another class list')
     if problem is None:
         return overwrite
     if not overwrite:
         raise ConversionError(
             f'{problem}. Pass --overwrite to replace it, or choose another '
             'output folder.')
-    if old is not None:
-        log(f'--overwrite: removing the previous conversion in {out_dir}')
-        for name in (CONVERTED_MARKER, PENDING_MARKER, SUMMARY_FILE,
-                     STATE_FILE, 'class_list.json'):
-            _remove(osp.join(out_dir, name))
-        for sub in ('images', 'labels', SEED_SPLITS_DIR):
-            shutil.rmtree(osp.join(out_dir, sub), ignore_errors=True)
-    else:
+    if old is None:
         log(f'--overwrite: {out_dir} has no marker; files with the same '
             'names are replaced, other files are left alone')
+        return True
+    log(f'--overwrite: removing the previous conversion in {out_dir}')
+    for name in (CONVERTED_MARKER, PENDING_MARKER, SUMMARY_FILE, STATE_FILE,
+                 'class_list.json'):
+        remove_file(osp.join(out_dir, name))
+    for sub in ('images', 'labels', SEED_SPLITS_DIR):
+        shutil.rmtree(osp.join(out_dir, sub), ignore_errors=True)
     return True
 
 
-def _tasks(frames, out_dir, size, img_format, class_list_path,
-           snap_distance, fsync) -> list:
+def _tasks(frames: List[dict], out_dir: str, **options) -> List[dict]:
+    """One :mod:`.frame` task per frame, its output folders made;
+    ``options``: ``size``, ``img_format``, ``class_list``, ``snap_distance``
+    and ``fsync``."""
     tasks = []
     for fr in frames:
         for sub in ('images', 'labels'):
             make_dirs(osp.join(out_dir, sub, fr['scene']))
         stem = osp.splitext(osp.basename(fr['img_path']))[0]
+        # 'scene/frame' (front camera) or 'scene/camera/frame'.
+        camera = fr.get('camera', 'front_center')
+        key = (f"{fr['scene']}/{fr['frame']}" if camera == 'front_center'
+               else f"{fr['scene']}/{camera}/{fr['frame']}")
         tasks.append(dict(
-            key=frame_key(fr),
+            options,
+            key=key,
             img_src=fr['img_path'],
             lbl_src=fr['seg_map_path'],
             img_dst=osp.join(out_dir, 'images', fr['scene'],
-                             f'{stem}.{img_format}'),
+                             f"{stem}.{options['img_format']}"),
             lbl_dst=osp.join(out_dir, 'labels', fr['scene'],
-                             osp.basename(fr['seg_map_path'])),
-            size=size,
-            img_format=img_format,
-            class_list=class_list_path,
-            snap_distance=float(snap_distance),
-            fsync=fsync))
+                             osp.basename(fr['seg_map_path']))))
     return tasks
+
+
+def _write_if_changed(path: str, data: bytes, fsync: bool) -> None:
+    """:func:`~.files.atomic_write` unless ``path`` already holds
+    ``data``."""
+    if not osp.isfile(path) or Path(path).read_bytes() != data:
+        atomic_write(path, data, fsync)
 
 
 def convert(raw_root: str,
@@ -250,7 +318,7 @@ def convert(raw_root: str,
     nproc = max(1, int(nproc))
     raw_root = osp.abspath(os.fspath(raw_root))
     out_dir = osp.abspath(os.fspath(out_dir))
-    lay = source_layout(raw_root, layout)
+    lay = _source_layout(raw_root, layout)
     if osp.realpath(out_dir) == osp.realpath(raw_root) or osp.realpath(
             out_dir).startswith(osp.realpath(raw_root) + os.sep + lay.top):
         raise ConversionError(f'{out_dir}: the output folder must not be '
@@ -259,17 +327,19 @@ def convert(raw_root: str,
     class_set = build_class_set('full', class_list_path)  # validates it
     # Built once here; forked workers inherit the table.
     get_mapper('full', class_list_path, snap_distance)
-    _, frames = find_source_frames(raw_root, lay.name, scenes, cameras,
-                                   seed_split)
+    frames, split_lists = _source_frames(lay, raw_root, scenes, cameras,
+                                         seed_split)
     meta = dict(format=FORMAT, version=VERSION, class_set='full',
                 classes=list(class_set.classes), palette=class_set.palette,
                 size=list(size) if size is not None else None,
                 img_format=img_format, snap_distance=float(snap_distance),
                 source=raw_root, source_layout=lay.name)
     marker_bytes = (json.dumps(meta, indent=2) + '\n').encode()
+    marker_path = osp.join(out_dir, CONVERTED_MARKER)
+    pending_path = osp.join(out_dir, PENDING_MARKER)
 
     make_dirs(out_dir)
-    with OutputLock(out_dir, lock_timeout, log) as lock:
+    with output_lock(out_dir, lock_timeout, log) as lock_fd:
         force = _prepare_out(out_dir, meta, class_list_path, overwrite, log)
         stale = remove_stale_tmp(out_dir)
         if stale:
@@ -278,65 +348,49 @@ def convert(raw_root: str,
                            fsync)
         if not force:
             state.load()
-        tasks = _tasks(frames, out_dir, size, img_format, class_list_path,
-                       snap_distance, fsync)
+        tasks = _tasks(frames, out_dir, size=size, img_format=img_format,
+                       class_list=class_list_path,
+                       snap_distance=float(snap_distance), fsync=fsync)
         done, to_verify, todo = {}, [], []
-        for task in tasks:
-            record = state.records.get(task['key'])
-            how = 'convert' if force else classify(record, task)
-            if how == 'skip':
-                done[task['key']] = skipped_result(task, record)
-            elif how == 'verify':
-                to_verify.append((task, record))
+        for task in tasks:  # from stats alone: skipped, to hash or stale
+            item = (task, state.records.get(task['key']))
+            result = verify_frame(item, hash_files=False)
+            if result['status'] == 'skipped':
+                done[task['key']] = result
+            elif result['status'] == 'verify':
+                to_verify.append(item)
             else:
                 todo.append(task)
-        marker_path = osp.join(out_dir, CONVERTED_MARKER)
-        pending_path = osp.join(out_dir, PENDING_MARKER)
-
-        def on_result(result):
-            if result.get('record') is not None:
-                state.add(result['record'])
-
-        try:
-            state.open()
-            pool = dict(nproc=nproc, file=sys.stdout if verbose else None,
-                        on_result=on_result, close_fds=(lock.fd, ))
-            for task, result in zip(
-                    (t for t, _ in to_verify),
-                    run_tasks(verify_frame, to_verify, **pool)):
-                if result['status'] == 'stale':
-                    todo.append(task)
-                else:
-                    done[task['key']] = result
-            if todo or not osp.isfile(marker_path):
-                # From here until the marker is written last, the tree is
-                # incomplete: the pending marker says with which options. (A
-                # rerun with nothing to do leaves the marker alone.)
-                atomic_write(pending_path, marker_bytes)
-                _remove(marker_path)
-            list_bytes = read_file(class_list_path)
-            out_list = osp.join(out_dir, 'class_list.json')
-            if not osp.isfile(out_list) or read_file(out_list) != list_bytes:
-                atomic_write(out_list, list_bytes, fsync)
-            for split, names in seed_split_lists(frames).items():
-                make_dirs(osp.join(out_dir, SEED_SPLITS_DIR))
-                atomic_write(
-                    osp.join(out_dir, SEED_SPLITS_DIR, f'{split}.txt'),
-                    ''.join(f'{n}\n' for n in names).encode(), fsync)
-            order = {t['key']: i for i, t in enumerate(tasks)}
-            todo.sort(key=lambda t: order[t['key']])
-            for result in run_tasks(convert_frame, todo, **pool):
-                done[result['key']] = result
-        except BaseException:
-            # Keep what was appended; rewriting the file could fail the same
-            # way as what stopped the run.
-            state.close(compact=False)
-            raise
-        state.close()
+        state.save()  # then appended to as frames finish
+        pool = dict(nproc=nproc, file=sys.stdout if verbose else None,
+                    on_result=state.add, close_fds=(lock_fd, ))
+        for (task, _), result in zip(
+                to_verify, run_tasks(verify_frame, to_verify, **pool)):
+            if result['status'] == 'stale':
+                todo.append(task)
+            else:
+                done[task['key']] = result
+        if todo or not osp.isfile(marker_path):
+            # From here until the marker is written last, the tree is
+            # incomplete: the pending marker says with which options. (A
+            # rerun with nothing to do leaves the marker alone.)
+            atomic_write(pending_path, marker_bytes)
+            remove_file(marker_path)
+        _write_if_changed(osp.join(out_dir, 'class_list.json'),
+                          Path(class_list_path).read_bytes(), fsync)
+        for split, names in split_lists.items():
+            make_dirs(osp.join(out_dir, SEED_SPLITS_DIR))
+            atomic_write(osp.join(out_dir, SEED_SPLITS_DIR, f'{split}.txt'),
+                         ''.join(f'{n}\n' for n in names).encode(), fsync)
+        order = {t['key']: i for i, t in enumerate(tasks)}
+        todo.sort(key=lambda t: order[t['key']])
+        for result in run_tasks(convert_frame, todo, **pool):
+            done[result['key']] = result
+        # Compacted only here: a run that stopped keeps what was appended.
+        state.save()
         results = [done[t['key']] for t in tasks]
-        elapsed = time.monotonic() - start
         summary = summarise(results, frames, class_set, meta, out_dir,
-                            elapsed, nproc)
+                            time.monotonic() - start, nproc)
         atomic_write(osp.join(out_dir, SUMMARY_FILE),
                      (json.dumps(summary, indent=2) + '\n').encode(), fsync)
         if verbose:
@@ -348,8 +402,6 @@ def convert(raw_root: str,
                 f"{len(summary['errors'])} of {len(tasks)} frame(s) failed "
                 f'(the others are converted; fix these and run again):\n'
                 f'{shown}' + (f'\n... and {more} more' if more > 0 else ''))
-        if not osp.isfile(marker_path) or read_file(marker_path) != \
-                marker_bytes:
-            atomic_write(marker_path, marker_bytes, fsync)
-        _remove(pending_path)
+        _write_if_changed(marker_path, marker_bytes, fsync)
+        remove_file(pending_path)
     return summary

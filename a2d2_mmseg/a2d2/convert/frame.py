@@ -10,7 +10,6 @@ state record, or None) and, on error, ``error``.
 """
 import io
 import json
-import os
 from typing import Dict, Optional, Tuple
 
 import cv2
@@ -22,10 +21,9 @@ from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.images import (A2D2FileError, imdecode_no_orientation,
                                     png_colour_type)
 from a2d2_mmseg.a2d2.labels import decode_rgb_label
-from a2d2_mmseg.a2d2.convert.files import (ConversionError, OutputError,
-                                           atomic_write, output_error,
-                                           read_source)
-from a2d2_mmseg.a2d2.convert.state import (FILE_ROLES, identity,
+from a2d2_mmseg.a2d2.convert.files import (FILE_ROLES, ConversionError,
+                                           OutputError, atomic_write,
+                                           identity, read_source,
                                            unchanged_by_content,
                                            unchanged_by_stat)
 
@@ -73,13 +71,6 @@ def _encode(img: np.ndarray, ext: str, path: str) -> bytes:
     return buf.tobytes()
 
 
-def _stat_output(path: str) -> os.stat_result:
-    try:
-        return os.stat(path)
-    except OSError as e:
-        raise output_error(path, e) from None
-
-
 def _record_summary(record: dict) -> Optional[Tuple[np.ndarray,
                                                     Dict[Colour, int]]]:
     """(histogram, unknown colours) stored in a record, or None if
@@ -95,49 +86,40 @@ def _record_summary(record: dict) -> Optional[Tuple[np.ndarray,
     return hist, unknown
 
 
-def classify(record: Optional[dict], task: dict) -> str:
-    """How a frame with this state record is handled, from stats alone.
+def verify_frame(item: Tuple[dict, Optional[dict]],
+                 hash_files: bool = True) -> dict:
+    """Whether a frame's four files still have the content of its state
+    record: an unchanged stat proves it, else the content is hashed.
+
+    Args:
+        item (tuple): ``(task, record)``; the record may be None.
+        hash_files (bool): Hash the files whose stat proves nothing; False
+            (stats alone): status 'verify' where hashing is needed.
 
     Returns:
-        str: 'skip' (all four files proven unchanged), 'verify' (hash them)
-        or 'convert' (no record, or a file gone or resized).
+        dict: A 'skipped' result (its ``record`` refreshed if files were
+        hashed), a 'stale' one (convert it: no usable record, or a file gone
+        or changed), or a 'verify' one.
     """
-    if record is None or _record_summary(record) is None:
-        return 'convert'
+    task, record = item
+    summary = None if record is None else _record_summary(record)
+    if summary is None:
+        return dict(key=task['key'], status='stale')
     seen = [unchanged_by_stat(task[role], record['files'][role])
             for role in FILE_ROLES]
     if False in seen:
-        return 'convert'
-    return 'skip' if all(seen) else 'verify'
-
-
-def skipped_result(task: dict, record: dict,
-                   new_record: Optional[dict] = None) -> dict:
-    """The result of a frame whose outputs are up to date."""
-    hist, unknown = _record_summary(record)
-    return dict(key=task['key'], status='skipped', hist=hist,
-                unknown=unknown, record=new_record)
-
-
-def verify_frame(item: Tuple[dict, dict]) -> dict:
-    """Hash the files of a frame whose stats changed (``item``: task, record).
-
-    Returns:
-        dict: A 'skipped' result with the refreshed record if every file has
-        its recorded content, else a 'stale' result.
-    """
-    task, record = item
+        return dict(key=task['key'], status='stale')
+    if None in seen and not hash_files:
+        return dict(key=task['key'], status='verify')
     files = {}
-    for role in FILE_ROLES:
+    for role, same in zip(FILE_ROLES, seen):
         old = record['files'][role]
-        same = unchanged_by_stat(task[role], old)
-        if same is None:
-            files[role] = unchanged_by_content(task[role], old)
-        elif same:
-            files[role] = old
-        if not files.get(role):
+        files[role] = old if same else unchanged_by_content(task[role], old)
+        if files[role] is None:
             return dict(key=task['key'], status='stale')
-    return skipped_result(task, record, dict(record, files=files))
+    return dict(key=task['key'], status='skipped', hist=summary[0],
+                unknown=summary[1],
+                record=dict(record, files=files) if None in seen else None)
 
 
 def _convert(task: dict) -> dict:
@@ -167,16 +149,15 @@ def _convert(task: dict) -> dict:
     hist = np.bincount(index.ravel(), minlength=256).astype(np.int64)
     # Image first, label second; the frame counts as done only once its
     # record is in the state file, which the parent appends after this.
-    atomic_write(task['img_dst'], img_out, task['fsync'])
-    atomic_write(task['lbl_dst'], lbl_out, task['fsync'])
+    img_dst_st = atomic_write(task['img_dst'], img_out, task['fsync'])
+    lbl_dst_st = atomic_write(task['lbl_dst'], lbl_out, task['fsync'])
     img_src_id = identity(img_bytes, img_st)
     files = dict(
         img_src=img_src_id,
         lbl_src=identity(lbl_bytes, lbl_st),
-        img_dst=identity(img_out, _stat_output(task['img_dst']),
-                         img_src_id['blake2b'] if img_out is img_bytes
-                         else None),
-        lbl_dst=identity(lbl_out, _stat_output(task['lbl_dst'])))
+        img_dst=identity(img_out, img_dst_st, img_src_id['blake2b']
+                         if img_out is img_bytes else None),
+        lbl_dst=identity(lbl_out, lbl_dst_st))
     record = dict(
         key=task['key'], files=files,
         hist={str(i): int(n) for i, n in enumerate(hist) if n},

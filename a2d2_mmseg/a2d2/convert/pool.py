@@ -29,36 +29,16 @@ class WorkerDiedError(RuntimeError):
     """A worker process died (e.g. killed) before finishing its tasks."""
 
 
-def _exit_if_orphan(parent_pid: int) -> None:
-    if os.getppid() != parent_pid:
-        os._exit(1)
-
-
 def _watch_parent(parent_pid: int) -> None:
-    while True:
+    """Exit when this process is no longer ``parent_pid``'s child."""
+    while os.getppid() == parent_pid:
         time.sleep(_WATCH_INTERVAL_S)
-        _exit_if_orphan(parent_pid)
-
-
-def die_with_parent(parent_pid: int) -> str:
-    """Make this process end when its parent ``parent_pid`` ends; return
-    'pdeathsig' or 'watchdog', the mechanism in place."""
-    how = 'watchdog'
-    if sys.platform.startswith('linux'):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0,
-                          0) == 0:
-                how = 'pdeathsig'
-    # The parent may have died before the prctl call took effect.
-    _exit_if_orphan(parent_pid)
-    if how == 'watchdog':
-        threading.Thread(target=_watch_parent, args=(parent_pid, ),
-                         name='a2d2-parent-watch', daemon=True).start()
-    return how
+    os._exit(1)
 
 
 def _init_worker(parent_pid: int, close_fds: tuple) -> None:
+    """Set up a worker: no SIGINT, ``close_fds`` closed, dies with the
+    parent, one OpenCV thread."""
     # The parent handles Ctrl-C and stops the pool; a worker that raised
     # KeyboardInterrupt itself would only add tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -67,7 +47,17 @@ def _init_worker(parent_pid: int, close_fds: tuple) -> None:
     for fd in close_fds:
         with contextlib.suppress(OSError):
             os.close(fd)
-    die_with_parent(parent_pid)
+    pdeathsig = False
+    if sys.platform.startswith('linux'):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            pdeathsig = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0,
+                                   0, 0) == 0
+    if os.getppid() != parent_pid:  # died before the prctl took effect
+        os._exit(1)
+    if not pdeathsig:
+        threading.Thread(target=_watch_parent, args=(parent_pid, ),
+                         name='a2d2-parent-watch', daemon=True).start()
     cv2.setNumThreads(1)
 
 
@@ -133,13 +123,22 @@ def run_tasks(func: Callable,
     if workers == 1:
         for i, task in enumerate(tasks):
             take(i, func(task))
-        return _end(results, file)
+    else:
+        _run_forked(func, tasks, workers, tuple(close_fds), take)
+    if file is not None:
+        file.write('\n')  # ends the progress bar's line
+    return results
+
+
+def _run_forked(func: Callable, tasks: List, workers: int, close_fds: tuple,
+                take: Callable) -> None:
+    """Run ``func`` on ``tasks`` in forked workers; ``take(i, result)``."""
     cv_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)
     gc.freeze()
     executor = ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context('fork'),
-        initializer=_init_worker, initargs=(os.getpid(), tuple(close_fds)))
+        initializer=_init_worker, initargs=(os.getpid(), close_fds))
     futures = {}
     try:
         for i, task in enumerate(tasks):
@@ -161,11 +160,3 @@ def run_tasks(func: Callable,
     finally:
         gc.unfreeze()
         cv2.setNumThreads(cv_threads)
-    return _end(results, file)
-
-
-def _end(results: list, file: Optional[TextIO]) -> list:
-    """End the progress bar's line; return ``results``."""
-    if file is not None:
-        file.write('\n')
-    return results

@@ -1,6 +1,7 @@
 """The closing summary of a conversion: frames, class pixels, unknown
 colours."""
-from typing import Callable, Dict, List, Optional, Tuple
+from collections import Counter
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -9,6 +10,7 @@ from a2d2_mmseg.a2d2.class_list import rgb_to_hex
 
 SUMMARY_FILE = 'conversion_summary.json'
 _MAX_EXAMPLES = 3
+Colour = Tuple[int, int, int]
 
 
 def summarise(results: List[dict], frames: List[dict], class_set,
@@ -18,69 +20,67 @@ def summarise(results: List[dict], frames: List[dict], class_set,
     pixels per class of the full ``class_set``, unknown colours (source
     pixels, example frames), failures; ``meta`` is the run's marker."""
     hist = np.zeros(256, dtype=np.int64)
-    unknown: Dict[Tuple[int, int, int], dict] = {}
     counts = dict(converted=0, skipped=0, failed=0)
     errors = []
     for res in results:
         if res['status'] == 'error':
             counts['failed'] += 1
             errors.append(dict(frame=res['key'], error=res['error']))
-            continue
-        counts[res['status']] += 1
-        hist += res['hist']
-        for colour, n in res['unknown'].items():
-            entry = unknown.setdefault(colour, dict(pixels=0, frames=[]))
-            entry['pixels'] += n
-            entry['frames'].append(res['key'])
+        else:
+            counts[res['status']] += 1
+            hist += res['hist']
     total = int(hist.sum())
-    num = len(class_set.classes)
 
     def pct(n):
         return round(100.0 * n / total, 4) if total else 0.0
 
-    classes = [
-        dict(index=i, name=name, pixels=int(hist[i]), percent=pct(hist[i]))
-        for i, name in enumerate(class_set.classes)
-    ]
-    other = int(hist[num:IGNORE_INDEX].sum())  # never expected
-    scenes: Dict[str, int] = {}
-    for fr in frames:
-        scenes[fr['scene']] = scenes.get(fr['scene'], 0) + 1
     return dict(
         raw_root=meta['source'],
         out_dir=out_dir,
         options=dict(size=meta['size'], img_format=meta['img_format'],
                      snap_distance=meta['snap_distance'], nproc=nproc),
         frames=dict(total=len(frames), **counts),
-        scenes=scenes,
+        scenes=dict(Counter(fr['scene'] for fr in frames)),
         total_pixels=total,
-        classes=classes,
+        classes=[dict(index=i, name=name, pixels=int(hist[i]),
+                      percent=pct(hist[i]))
+                 for i, name in enumerate(class_set.classes)],
         ignored_pixels=int(hist[IGNORE_INDEX]),
         ignored_percent=pct(hist[IGNORE_INDEX]),
-        out_of_range_pixels=other,
-        unknown_colours=colour_rows(unknown, 'frames', _MAX_EXAMPLES),
+        # Never expected.
+        out_of_range_pixels=int(
+            hist[len(class_set.classes):IGNORE_INDEX].sum()),
+        unknown_colours=colour_rows(
+            [(res['key'], res['unknown']) for res in results
+             if res['status'] != 'error'], 'frames', _MAX_EXAMPLES),
         errors=errors,
         elapsed_s=round(elapsed, 3),
         frames_per_s=round(len(results) / elapsed, 3) if elapsed else None)
 
 
-def colour_rows(unknown: Dict[Tuple[int, int, int], dict], where: str,
+def colour_rows(found: Iterable[Tuple[str, Dict[Colour, int]]], where: str,
                 examples: Optional[int] = None) -> List[dict]:
-    """``{(r, g, b): dict(pixels, <where>=[...])}`` as report rows, most
-    pixels first: ``colour``, ``rgb``, ``pixels``, ``num_<where>`` and the
-    first ``examples`` of ``<where>``."""
+    """``(file, {(r, g, b): pixels})`` pairs as report rows, most pixels
+    first: ``colour``, ``rgb``, ``pixels``, ``num_<where>`` and the first
+    ``examples`` of ``<where>`` (the files)."""
+    unknown: Dict[Colour, dict] = {}
+    for name, colours in found:
+        for colour, n in colours.items():
+            entry = unknown.setdefault(colour, dict(pixels=0, names=[]))
+            entry['pixels'] += n
+            entry['names'].append(name)
     return [dict(colour=rgb_to_hex(c), rgb=list(c), pixels=v['pixels'],
-                 **{f'num_{where}': len(v[where]),
-                    where: v[where][:examples]})
+                 **{f'num_{where}': len(v['names']),
+                    where: v['names'][:examples]})
             for c, v in sorted(unknown.items(),
                                key=lambda kv: (-kv[1]['pixels'], kv[0]))]
 
 
-def colour_table(rows: List[dict], where: str, width: int, limit: int,
-                 more: str, name: Callable[[str], str] = str) -> List[str]:
-    """The text table of :func:`colour_rows` (``limit`` rows, then "...
-    and N more{more}"); ``width``: of the ``num_<where>`` column, ``name``:
-    how an example is shown."""
+def colour_table(rows: List[dict], where: str, more: str,
+                 name: Callable[[str], str] = str) -> List[str]:
+    """The text table of :func:`colour_rows` (up to 20 rows, then "... and N
+    more{more}"); ``name``: how an example is shown."""
+    width, limit = len(where) + 1, 20
     lines = [f"  {'colour':<8} {'rgb':<16} {'pixels':>12} "
              f"{where:>{width}}  examples"]
     for u in rows[:limit]:
@@ -126,8 +126,7 @@ def format_summary(s: dict) -> str:
             f'unknown colours (set to {IGNORE_INDEX}): {len(unknown)} '
             f"colour(s), {sum(u['pixels'] for u in unknown):,} source "
             'pixels')
-        lines += colour_table(unknown, 'frames', 7, 20,
-                              f' (see {SUMMARY_FILE})')
+        lines += colour_table(unknown, 'frames', f' (see {SUMMARY_FILE})')
     for e in s['errors'][:10]:
         lines.append(f"FAILED {e['frame']}: {e['error']}")
     return '\n'.join(lines)
