@@ -5,9 +5,6 @@ throughput of ``nproc=1`` on >= 200 frames; per frame the converter costs
 <= 1.5x a cv2 baseline doing the same pixel work (:func:`by_hand`)
 (docs/benchmarks.md, section 3).
 
-    python benchmarks/bench_converter.py [--frames 200] [--big 0] \
-        [--rounds 3]
-
 1- and 2-worker runs alternate ``--rounds`` times (medians); ``--big``
 frames split a run's time into a fixed and a per-frame part. Also timed:
 starting the workers alone and hashing the sources vs. decoding them.
@@ -27,8 +24,9 @@ import numpy as np
 from _common import REAL_FRAMES, make_tree, read_pngs, sample_paths
 from a2d2_mmseg.a2d2 import convert as converter
 from a2d2_mmseg.a2d2.colours import get_mapper
-from a2d2_mmseg.a2d2.convert.state import digest
-from a2d2_mmseg.study.timing import call_times, machine_line, timed_median
+from a2d2_mmseg.a2d2.convert.files import digest
+from a2d2_mmseg.study.timing import (call_times, machine_line, target,
+                                     timed_median)
 
 
 def median_ms(fn, repeat):
@@ -47,42 +45,22 @@ def by_hand(cam, lbl, mapper, size):
     return len(a) + len(b)
 
 
-def hash_vs_decode(cam, lbl, repeat):
-    """Median ms of hashing both source files vs. decoding both."""
-    data = [np.fromfile(path, np.uint8) for path in (cam, lbl)]
-    return (median_ms(lambda: [digest(d) for d in data], repeat),
-            median_ms(lambda: [cv2.imdecode(d, cv2.IMREAD_UNCHANGED)
-                               for d in data], repeat))
-
-
 def time_convert(raw, work, nproc, tag):
+    """Seconds of one ``convert`` of the tree ``raw`` (output discarded)."""
     out = osp.join(work, f'out_{tag}')
     shutil.rmtree(out, ignore_errors=True)
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         start = time.perf_counter()
-        summary = converter.convert(raw, out, size=(512, 512), nproc=nproc,
-                                    verbose=False)
+        converter.convert(raw, out, size=(512, 512), nproc=nproc,
+                          verbose=False)
         elapsed = time.perf_counter() - start
     shutil.rmtree(out, ignore_errors=True)
-    return elapsed, summary
+    return elapsed
 
 
 def _noop(x):
     return x
-
-
-def process_overhead(repeat=15):
-    """Median ms of starting and stopping 2 workers on two no-op tasks:
-    ``converter.run_tasks`` and a ``multiprocessing.Pool`` (mmengine's
-    ``track_parallel_progress``)."""
-    from mmengine.utils import track_parallel_progress
-
-    sink = io.StringIO()
-    return (median_ms(lambda: converter.run_tasks(_noop, [0, 1], 2,
-                                                  file=sink), repeat),
-            median_ms(lambda: track_parallel_progress(_noop, [0, 1], 2,
-                                                      file=sink), repeat))
 
 
 def main():
@@ -108,19 +86,16 @@ def main():
                                              'camera_lidar_semantic',
                                              'class_list.json'))
         # Hand baseline: median per frame over both real frames.
-        hand = call_times(lambda cam, lbl: by_hand(cam, lbl, mapper,
-                                                   (512, 512)),
-                          args.repeat, warmup=1,
-                          args=[sample_paths(*f) for f in REAL_FRAMES])
-        hand_ms = 1e3 * float(np.median(hand))
-        hashing = [hash_vs_decode(*sample_paths(scene, frame), args.repeat)
-                   for scene, frame in REAL_FRAMES]
+        hand_ms = 1e3 * float(np.median(call_times(
+            lambda cam, lbl: by_hand(cam, lbl, mapper, (512, 512)),
+            args.repeat, warmup=1,
+            args=[sample_paths(*f) for f in REAL_FRAMES])))
         time_convert(raws[sizes[0]], work, 1, 'warmup')  # warm caches
         for r in range(args.rounds):
             for n in sizes:
                 for nproc in (1, 2):
-                    elapsed, _ = time_convert(raws[n], work, nproc,
-                                              f'{n}_{nproc}_{r}')
+                    elapsed = time_convert(raws[n], work, nproc,
+                                           f'{n}_{nproc}_{r}')
                     runs.setdefault((n, nproc), []).append(elapsed)
                     print(f'round {r}: {n} frames, nproc={nproc}: '
                           f'{elapsed:.2f} s ({n / elapsed:.2f} frames/s)')
@@ -135,18 +110,28 @@ def main():
               f'{1e3 * t1 / n:.1f} ms/frame; nproc=2 median {t2:.2f} s = '
               f'{1e3 * t2 / n:.1f} ms/frame; 2-worker / 1-worker '
               f'throughput {t1 / t2:.2f}x')
-    for (scene, frame), (hash_ms, decode_ms) in zip(REAL_FRAMES, hashing):
+    for scene, frame in REAL_FRAMES:
+        # hashing the sources (the converter's change check) vs decoding
+        data = [np.fromfile(path, np.uint8)
+                for path in sample_paths(scene, frame)]
+        hash_ms = median_ms(lambda: [digest(d) for d in data], args.repeat)
+        decode_ms = median_ms(
+            lambda: [cv2.imdecode(d, cv2.IMREAD_UNCHANGED) for d in data],
+            args.repeat)
         print(f'{scene}/{frame}: BLAKE2b of camera + label PNG '
               f'{hash_ms:.1f} ms, imdecode of both {decode_ms:.1f} ms '
               f'({100 * hash_ms / decode_ms:.1f}%)')
-    ours_ms, pool_ms = process_overhead()
+    # Starting and stopping 2 workers on two no-op tasks alone.
+    from mmengine.utils import track_parallel_progress
+    sink = io.StringIO()
+    ours_ms = median_ms(
+        lambda: converter.run_tasks(_noop, [0, 1], 2, file=sink), 15)
+    pool_ms = median_ms(
+        lambda: track_parallel_progress(_noop, [0, 1], 2, file=sink), 15)
     print(f'start + stop of 2 processes alone (2 no-op tasks): '
           f'run_tasks {ours_ms:.1f} ms (ProcessPoolExecutor, 2 forked '
           f'workers), multiprocessing.Pool(2) {pool_ms:.1f} ms')
     n = args.frames
-    scaling = med[(n, 1)] / med[(n, 2)]
-    per_frame_ms = 1e3 * med[(n, 1)] / n
-    per_ratio = per_frame_ms / hand_ms
     if len(sizes) == 2:
         a, b = sizes
         for nproc in (1, 2):
@@ -158,11 +143,12 @@ def main():
                 (med[(b, 2)] - med[(a, 2)]))
         print(f'marginal (per-frame part only) 2-worker / 1-worker '
               f'throughput: {marg:.2f}x')
+    scaling = med[(n, 1)] / med[(n, 2)]
     print(f'2-worker / 1-worker throughput on {n} frames: {scaling:.2f}x '
-          f"(target >= 1.8: {'met' if scaling >= 1.8 else 'NOT met'})")
+          f'{target(scaling >= 1.8, ">= 1.8")}')
+    per_ratio = 1e3 * med[(n, 1)] / n / hand_ms
     print(f'converter per frame (nproc=1, {n} frames) / hand baseline: '
-          f"{per_ratio:.2f}x (target <= 1.5: "
-          f"{'met' if per_ratio <= 1.5 else 'NOT met'})")
+          f'{per_ratio:.2f}x {target(per_ratio <= 1.5, "<= 1.5")}')
 
 
 if __name__ == '__main__':

@@ -3,8 +3,6 @@
 Target: remapping a 1920x1208 A2D2 label takes <= 0.5x the time to decode
 its PNG (docs/benchmarks.md, section 1).
 
-    python benchmarks/bench_label_remap.py [LABEL.png ...] [--repeat 30]
-
 Default labels: the real ones in tests/data/a2d2_samples. Prints the
 machine, median times and the measured ratios; asserts nothing.
 """
@@ -17,9 +15,7 @@ import numpy as np
 
 from _common import SAMPLES_DIR
 from a2d2_mmseg.a2d2.colours import get_mapper, pack_rgb
-from a2d2_mmseg.study.timing import machine_line, timed_median
-
-DEFAULT = sorted(glob.glob(osp.join(SAMPLES_DIR, '*_label_*.png')))
+from a2d2_mmseg.study.timing import machine_line, table, target, timed_median
 
 
 def median_ms(fn, repeat):
@@ -28,33 +24,35 @@ def median_ms(fn, repeat):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('labels', nargs='*', default=DEFAULT)
+    parser.add_argument(
+        'labels', nargs='*',
+        default=sorted(glob.glob(osp.join(SAMPLES_DIR, '*_label_*.png'))))
     parser.add_argument('--repeat', type=int, default=30)
     args = parser.parse_args()
     cv2.setNumThreads(1)
     print(f"machine: {machine_line(libraries=('numpy', 'cv2'))}")
     mapper = get_mapper('full')
-    rows = []
+    rows, ratios, speedups = [], [], []
     for path in args.labels:
         data = np.fromfile(path, np.uint8)
         bgr = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
         rgb = np.ascontiguousarray(bgr[..., ::-1])
-        decode = median_ms(lambda: cv2.imdecode(data, cv2.IMREAD_UNCHANGED),
-                           args.repeat)
+        decode = median_ms(
+            lambda: cv2.imdecode(data, cv2.IMREAD_UNCHANGED), args.repeat)
         ours = median_ms(lambda: mapper(bgr, 'bgr'), args.repeat)
         # The plain lookup-table remap (three shifted casts + fancy index).
         plain = median_ms(lambda: mapper.lut[pack_rgb(rgb)], args.repeat)
-        rows.append((osp.basename(path), bgr.shape, decode, ours, plain))
-    print(f"{'label':52s} {'size':>10s} {'decode':>8s} {'remap':>8s} "
-          f"{'plain LUT':>9s} {'remap/decode':>12s}")
-    for name, shape, decode, ours, plain in rows:
-        print(f'{name:52s} {shape[1]:>5d}x{shape[0]:<4d} {decode:7.2f}ms '
-              f'{ours:7.2f}ms {plain:8.2f}ms {ours / decode:12.3f}')
-    ratio = np.median([r[3] / r[2] for r in rows])
-    speedup = np.median([r[4] / r[3] for r in rows])
-    print(f'median remap/decode ratio: {ratio:.3f} (target <= 0.5: '
-          f"{'met' if ratio <= 0.5 else 'NOT met'}); "
-          f'{speedup:.1f}x faster than the plain LUT remap')
+        ratios.append(ours / decode)
+        speedups.append(plain / ours)
+        rows.append([osp.basename(path), f'{bgr.shape[1]}x{bgr.shape[0]}',
+                     f'{decode:.2f}ms', f'{ours:.2f}ms', f'{plain:.2f}ms',
+                     f'{ratios[-1]:.3f}'])
+    print(table(['label', 'size', 'decode', 'remap', 'plain LUT',
+                 'remap/decode'], rows))
+    ratio = np.median(ratios)
+    print(f'median remap/decode ratio: {ratio:.3f} '
+          f'{target(ratio <= 0.5, "<= 0.5")}; {np.median(speedups):.1f}x '
+          'faster than the plain LUT remap')
 
 
 if __name__ == '__main__':

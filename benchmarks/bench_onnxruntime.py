@@ -1,16 +1,14 @@
 """Eager PyTorch vs onnxruntime on the CPU: latency, peak memory, agreement.
 
-    python benchmarks/bench_onnxruntime.py [--configs CFG ...]
-        [--sizes 1920x1208 512x512] [--reps 3] [--threads 2]
-        [--work-dir work_dirs/benchmarks/onnxruntime] [--profile]
-
 Per config and model input size: a seeded random-weight checkpoint and its
-static ONNX export; each backend in its own process
-(``_onnxruntime_worker.py``), one warm-up call each, then ``--reps``
-alternating rounds. Prints a table of median latency, peak RSS and the
-share of agreeing pixels (docs/benchmarks.md, section 8).
+static ONNX export; each backend in its own worker process (this script
+with ``--_worker``; the onnxruntime side never imports torch), one warm-up
+call each, then ``--reps`` alternating rounds. Prints a table of median
+latency, peak RSS and the share of agreeing pixels (docs/benchmarks.md,
+section 8).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -19,10 +17,10 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from a2d2_mmseg.study.timing import LineWorker, machine_line, thread_env
+from a2d2_mmseg.study.timing import (LineWorker, machine_line, serve, table,
+                                     thread_env, torch_profile)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-WORKER = osp.join(ROOT, 'benchmarks', '_onnxruntime_worker.py')
 DEFAULT_CONFIGS = [
     'configs/unet_r50_a2d2.py', 'configs/deeplabv3_r50_a2d2.py',
     'configs/mask2former-lite_r50_a2d2.py'
@@ -36,10 +34,98 @@ def parse_size(text: str) -> Tuple[int, int]:
     return height, width
 
 
-def worker(args: List[str], threads: int, log: str) -> LineWorker:
-    """A backend process (``_onnxruntime_worker.py ARGS``)."""
-    return LineWorker([sys.executable, WORKER] + args, log,
-                      thread_env(threads), ROOT)
+def torch_predictor(spec: dict, frame: np.ndarray):
+    """``predict()`` (the class map) and ``profile()`` of the checkpoint."""
+    import torch
+    from mmseg.structures import SegDataSample
+
+    from a2d2_mmseg.deployment import (build_segmentor,
+                                       load_checkpoint_strict, load_config)
+    torch.set_num_threads(spec['threads'])
+    model = build_segmentor(load_config(spec['config']))
+    load_checkpoint_strict(model, spec['checkpoint'])
+    height, width = frame.shape[:2]
+    image = torch.from_numpy(np.ascontiguousarray(frame.transpose(2, 0, 1)))
+
+    def predict() -> np.ndarray:
+        sample = SegDataSample(
+            metainfo=dict(
+                img_shape=(height, width), ori_shape=(height, width)))
+        with torch.no_grad():
+            out = model.test_step(dict(inputs=[image],
+                                       data_samples=[sample]))[0]
+        return out.pred_sem_seg.data[0].numpy().astype(np.uint8)
+
+    return predict, lambda: torch_profile(predict)
+
+
+def ort_predictor(spec: dict, frame: np.ndarray):
+    """``predict()`` (the class map) and ``profile()`` of the ONNX file."""
+    import onnxruntime as ort
+
+    def new_session(profiling: bool = False):
+        options = ort.SessionOptions()
+        options.graph_optimization_level = \
+            ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = spec['threads']
+        options.enable_profiling = profiling
+        options.profile_file_prefix = osp.join(
+            osp.dirname(spec['frame']), 'onnxruntime_profile')
+        return ort.InferenceSession(
+            spec['onnx'], options, providers=['CPUExecutionProvider'])
+
+    session = new_session()
+    feeds = dict(
+        image=np.ascontiguousarray(frame.transpose(2, 0, 1))[None],
+        out_size=np.array(frame.shape[:2], dtype=np.int64))
+    output = session.get_outputs()[0].name
+
+    def predict() -> np.ndarray:
+        return session.run([output], feeds)[0][0]
+
+    def profile() -> list:
+        profiled = new_session(profiling=True)
+        profiled.run([output], feeds)  # first run: allocations, prepacking
+        profiled.run([output], feeds)
+        with open(profiled.end_profiling()) as f:
+            events = json.load(f)
+        runs = [e for e in events if e.get('name') == 'model_run']
+        last_start = runs[-1]['ts'] if runs else 0
+        ops: dict = {}
+        for e in events:
+            if e.get('cat') == 'Node' and e['name'].endswith('_kernel_time') \
+                    and e['ts'] >= last_start:
+                op = e.get('args', {}).get('op_name', '?')
+                ms, count = ops.get(op, (0.0, 0))
+                ops[op] = (ms + e['dur'] / 1000, count + 1)
+        return sorted(((op, *v) for op, v in ops.items()),
+                      key=lambda o: -o[1])
+
+    return predict, profile
+
+
+def worker(spec: dict) -> None:
+    """One backend: :func:`~a2d2_mmseg.study.timing.serve` ``run``
+    (``{"ms": ...}``), ``save PATH`` (the last class map) and ``profile``
+    (``{"ops": [[op type, self ms, calls], ...]}``)."""
+    frame = np.load(spec['frame'])
+    predictor = torch_predictor if spec['backend'] == 'torch' \
+        else ort_predictor
+    predict, profile = predictor(spec, frame)
+    last = None
+
+    def run(_):
+        nonlocal last
+        start = time.perf_counter()
+        last = predict()
+        return dict(ms=1000 * (time.perf_counter() - start))
+
+    def save(path):
+        np.save(path, last)
+        return dict(saved=path)
+
+    serve(dict(ready=True), dict(run=run, save=save,
+                                 profile=lambda _: dict(ops=profile())))
 
 
 def export(config: str, size: Tuple[int, int], out_dir: str,
@@ -70,14 +156,15 @@ def measure(config: str, size: Tuple[int, int], args) -> dict:
     files = export(config, size, out_dir)
     frame_file = osp.join(out_dir, 'frame.npy')
     np.save(frame_file, synthetic_frame(size))
-    threads = str(args.threads)
-    workers = dict(
-        torch=worker(['torch', config, files['checkpoint'], frame_file,
-                      threads], args.threads,
-                     osp.join(out_dir, 'torch.log')),
-        onnxruntime=worker(['onnxruntime', files['onnx'], frame_file,
-                            threads], args.threads,
-                           osp.join(out_dir, 'onnxruntime.log')))
+    workers = {
+        backend: LineWorker([
+            sys.executable, osp.abspath(__file__), '--_worker',
+            json.dumps(dict(files, backend=backend, config=config,
+                            frame=frame_file, threads=args.threads))
+        ], osp.join(out_dir, f'{backend}.log'), thread_env(args.threads),
+                            ROOT)
+        for backend in BACKENDS
+    }
     times: Dict[str, List[float]] = {b: [] for b in BACKENDS}
     try:
         for backend in BACKENDS:  # warm-up
@@ -112,35 +199,38 @@ def measure(config: str, size: Tuple[int, int], args) -> dict:
 
 def render(rows: List[dict], args) -> str:
     import onnxruntime
+    header = [
+        'config', 'size (WxH)', 'PyTorch (ms)', 'onnxruntime (ms)',
+        'speed-up', 'PyTorch peak RSS (MiB)', 'onnxruntime peak RSS (MiB)',
+        'argmax agreement'
+    ]
+    cells = []
+    for r in rows:
+        torch_ms, ort_ms = r['ms']['torch'], r['ms']['onnxruntime']
+        r['name'] = f"{r['config']} {r['size'][1]}x{r['size'][0]}"
+        cells.append([
+            r['config'], f"{r['size'][1]}x{r['size'][0]}", f'{torch_ms:.0f}',
+            f'{ort_ms:.0f}', f'{torch_ms / ort_ms:.2f}x',
+            f"{r['maxrss']['torch']:.0f}",
+            f"{r['maxrss']['onnxruntime']:.0f}",
+            f"{100 * r['agreement']:.3f} %"
+        ])
     lines = [
         f'{machine_line()}, onnxruntime {onnxruntime.__version__}; '
         f'{args.threads} threads per backend, median of {args.reps} '
-        'alternating runs after 1 warm-up each, batch 1, random weights',
-        '',
-        '| config | size (WxH) | PyTorch (ms) | onnxruntime (ms) | speed-up '
-        '| PyTorch peak RSS (MiB) | onnxruntime peak RSS (MiB) '
-        '| argmax agreement |', '|---|---|---:|---:|---:|---:|---:|---:|'
+        'alternating runs after 1 warm-up each, batch 1, random weights', '',
+        table(header, cells, left=('size (WxH)', )), '',
+        'runs (ms, in order): ' + '; '.join(
+            f"{r['name']}: PyTorch {[round(t) for t in r['runs']['torch']]}, "
+            f"onnxruntime {[round(t) for t in r['runs']['onnxruntime']]}, "
+            f"export {r['export_s']:.0f} s" for r in rows)
     ]
     for r in rows:
-        torch_ms, ort_ms = r['ms']['torch'], r['ms']['onnxruntime']
-        lines.append(
-            f"| {r['config']} | {r['size'][1]}x{r['size'][0]} | "
-            f'{torch_ms:.0f} | {ort_ms:.0f} | {torch_ms / ort_ms:.2f}x | '
-            f"{r['maxrss']['torch']:.0f} | {r['maxrss']['onnxruntime']:.0f}"
-            f" | {100 * r['agreement']:.3f} % |")
-    lines.append('')
-    lines.append('runs (ms, in order): ' + '; '.join(
-        f"{r['config']} {r['size'][1]}x{r['size'][0]}: PyTorch "
-        f"{[round(t) for t in r['runs']['torch']]}, onnxruntime "
-        f"{[round(t) for t in r['runs']['onnxruntime']]}, export "
-        f"{r['export_s']:.0f} s" for r in rows))
-    for r in rows:
         for backend, ops in r['profiles'].items():
-            total = sum(ms for _, ms in ops) or 1.0
+            total = sum(op[1] for op in ops) or 1.0
             top = ', '.join(f'{op} {ms:.0f} ms ({100 * ms / total:.0f} %)'
-                            for op, ms in ops[:6])
-            lines.append(f"profile {r['config']} {r['size'][1]}x"
-                         f"{r['size'][0]} {backend}: {top}")
+                            for op, ms, _ in ops[:6])
+            lines.append(f"profile {r['name']} {backend}: {top}")
     return '\n'.join(lines)
 
 
@@ -156,7 +246,10 @@ def main(argv=None) -> None:
                         default='work_dirs/benchmarks/onnxruntime')
     parser.add_argument('--profile', action='store_true',
                         help='also print the costliest operator types')
+    parser.add_argument('--_worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args._worker:
+        return worker(json.loads(args._worker))
     if args.reps < 1 or args.threads < 1:
         raise SystemExit('error: --reps and --threads must be >= 1')
     rows = []

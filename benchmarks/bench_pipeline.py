@@ -7,9 +7,6 @@ of the frame's two PNGs; its DataLoader (2 workers, batch 2) delivers >= 2
 frames per training step of ``--step-s`` seconds (docs/benchmarks.md,
 section 2).
 
-    python benchmarks/bench_pipeline.py [--frames 8] [--repeat 6] \
-        [--batches 12] [--step-s S]
-
 Prints the machine, mean times per frame (with a per-transform breakdown)
 and the ratios.
 """
@@ -24,7 +21,8 @@ import cv2
 import numpy as np
 
 from _common import ROOT, make_tree, read_pngs
-from a2d2_mmseg.study.timing import OPENMMLAB, call_times, machine_line
+from a2d2_mmseg.study.timing import (OPENMMLAB, call_times, machine_line,
+                                     table, target)
 
 BATCH = 2
 
@@ -45,6 +43,7 @@ def main():
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
+
     import a2d2_mmseg.datasets  # noqa: F401  (A2D2Dataset, transforms)
     from a2d2_mmseg.study.benchmark_worker import loader_throughput
     init_default_scope('mmseg')
@@ -58,24 +57,24 @@ def main():
         ds_cfg = cfg.train_dataloader.dataset.copy()
         ds_cfg.update(data_root=raw, scenes=None)
         dataset = DATASETS.build(ds_cfg)
-        n = len(dataset)
-        infos = [dataset.get_data_info(i) for i in range(n)]
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
 
-        # (1) bare decode of both PNGs, read from disk; (2) dataset[i].
+        # (1) bare decode of both PNGs, read from disk; (2) dataset[i];
+        # (3) each transform, timed one by one on the frames.
         bare = call_times(read_pngs, args.repeat, warmup=1, args=[
             (info['img_path'], info['seg_map_path']) for info in infos])
         full = call_times(dataset.__getitem__, args.repeat, warmup=1,
-                          args=[(i, ) for i in range(n)])
-        # (3) per-transform breakdown (same transforms, timed one by one).
+                          args=[(i, ) for i in range(len(dataset))])
         per = defaultdict(list)
-        names = [type(t).__name__ for t in dataset.pipeline.transforms]
+        transforms = dataset.pipeline.transforms
         for _ in range(args.repeat):
-            for i in range(n):
+            for i in range(len(dataset)):
                 results = dataset.get_data_info(i)
-                for name, tr in zip(names, dataset.pipeline.transforms):
-                    t = time.perf_counter()
+                for tr in transforms:
+                    start = time.perf_counter()
                     results = tr(results)
-                    per[name].append(time.perf_counter() - t)
+                    per[type(tr).__name__].append(time.perf_counter() -
+                                                  start)
         bare_ms = 1e3 * float(np.mean(bare))
         full_ms = 1e3 * float(np.mean(full))
         print(f'bare decode (read + imdecode camera and label PNG): mean '
@@ -85,18 +84,16 @@ def main():
               f'{full_ms:.1f} ms/frame (median '
               f'{1e3 * np.median(full):.1f}, min {1e3 * min(full):.1f}, '
               f'max {1e3 * max(full):.1f})')
-        total = sum(np.mean(v) for v in per.values())
+        means = {name: 1e3 * float(np.mean(v)) for name, v in per.items()}
         print('per-transform breakdown (mean ms/frame, share of the sum, '
               'vs bare decode):')
-        for name in names:
-            ms = 1e3 * float(np.mean(per[name]))
-            print(f'  {name:24s} {ms:7.1f} ms  {100 * ms / 1e3 / total:5.1f}%'
-                  f'  {ms / bare_ms:5.2f}x')
+        print(table(['transform', 'ms/frame', 'share', 'vs bare decode'], [
+            [name, f'{ms:.1f}', f'{100 * ms / sum(means.values()):.1f}%',
+             f'{ms / bare_ms:.2f}x'] for name, ms in means.items()]))
         ratio = full_ms / bare_ms
-        top = max(names, key=lambda k: np.mean(per[k]))
-        print(f'pipeline / bare decode: {ratio:.2f}x (target <= 1.3: '
-              f"{'met' if ratio <= 1.3 else 'NOT met'}); largest transform: "
-              f'{top}')
+        print(f'pipeline / bare decode: {ratio:.2f}x '
+              f'{target(ratio <= 1.3, "<= 1.3")}; largest transform: '
+              f'{max(means, key=means.get)}')
 
         # (4) the DataLoader, 2 workers, batch 2 (after 2 warm-up batches).
         cfg.train_dataloader.update(dataset=ds_cfg, num_workers=2,
@@ -110,7 +107,7 @@ def main():
         print(f'training needs {BATCH} frames per {args.step_s} s step = '
               f'{need:.3f} frames/s: the loader delivers {fps / need:.0f}x '
               f'that (a batch in {BATCH / fps:.2f} s vs a {args.step_s} s '
-              f"step; target >= 1x: {'met' if fps >= need else 'NOT met'})")
+              f'step) {target(fps >= need, ">= 1x")}')
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

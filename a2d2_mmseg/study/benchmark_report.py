@@ -1,10 +1,8 @@
 """The Markdown report of a model benchmark: settings, table, notes."""
 import os.path as osp
-from functools import partial
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
-from a2d2_mmseg.study.benchmark import BenchmarkSettings
-from a2d2_mmseg.study.timing import MiB
+from a2d2_mmseg.study.timing import MiB, table
 
 __all__ = ['render']
 
@@ -24,42 +22,52 @@ MEMORY_CUDA = ('Memory: torch.cuda.max_memory_allocated during the '
 MEMORY_CPU = (
     'Memory: growth of the process\'s resident set size (RSS) during '
     'the warm-up calls above its value before them (sampled every '
-    '2 ms and ru_maxrss; excludes the weights). Approximate: the '
+    '2 ms and the peak VmHWM; excludes the weights). Approximate: the '
     'allocator may reuse memory it kept, short peaks can be missed.')
 
 
-def _fmt_mib(value: Optional[int]) -> str:
+def _mib(value: Optional[int]) -> str:
     return 'n/a' if value is None else f'{value / MiB:.0f}'
 
 
-def _ref(notes: List[str], text: str) -> str:
-    """``[n]``: the number of ``text`` in ``notes`` (added once)."""
-    if text not in notes:
-        notes.append(text)
-    return f'[{notes.index(text) + 1}]'
+class _Notes(list):
+    """Numbered notes; calling it with a text gives the text's ``[n]``."""
+
+    def __call__(self, text: str) -> str:
+        if text not in self:
+            self.append(text)
+        return f'[{self.index(text) + 1}]'
 
 
-def _check_header(settings: BenchmarkSettings) -> List[str]:
-    """The columns of ``--amp`` and ``--loader-data`` (none without)."""
-    if not (settings.amp or settings.loader_data):
-        return []
-    header = ['train (img/s)']
-    if settings.amp:
+def _header(settings: Dict[str, Any]) -> List[str]:
+    """The columns (``--amp`` and ``--loader-data`` add theirs)."""
+    mem = ('peak GPU memory allocated'
+           if settings['device'] == 'cuda' else 'peak RSS growth')
+    header = [
+        'config', 'size (WxH)', 'params', 'trainable', 'mode', 'GFLOPs',
+        f"latency (ms, batch {settings['batch_size']})",
+        'throughput (img/s)', f'infer mem (MiB, {mem})',
+        f"train step (ms, batch {settings['train_batch_size']})",
+        'train mem (MiB)'
+    ]
+    if settings['amp'] or settings['loader_data']:
+        header.append('train (img/s)')
+    if settings['amp']:
         header += ['AMP train step (ms)', 'AMP train (img/s)',
                    'AMP train mem (MiB)']
-    if settings.loader_data:
+    if settings['loader_data']:
         header += ['loader (frames/s)', 'loader / train']
     return header
 
 
 def _cells(name: str, result: Dict[str, Any], index: int,
-           row: Dict[str, Any], settings: BenchmarkSettings,
-           note: Callable[[str], str]) -> List[str]:
-    """The table cells of one config at one size (``note(text)``: its
-    ``[n]``)."""
+           row: Dict[str, Any], settings: Dict[str, Any],
+           note: _Notes) -> List[str]:
+    """The table cells of one config at one size."""
     size = '{}x{}'.format(*row['size'])
 
-    def failed(what: str, error: str, count: int) -> List[str]:
+    def failed(key: str, what: str, count: int) -> List[str]:
+        error = row.get(key + '_error', 'not run')
         return [f'n/a {note(f"{name}: {what} at {size} failed: {error}")}'
                 ] * count
 
@@ -80,68 +88,54 @@ def _cells(name: str, result: Dict[str, Any], index: int,
                            'instead')
     cells = [name, size, f"{result['params']:,}", f"{result['trainable']:,}",
              mode, gflops]
-    if 'infer_error' in row:
-        cells += failed('inference', row['infer_error'], 3)
-    else:
+    if 'latency' in row:
         cells += [f'{1e3 * row["latency"]:.1f}', f'{row["throughput"]:.2f}',
-                  _fmt_mib(row['infer_peak'])]
-    checks = len(_check_header(settings))
-    if index != 0 or settings.no_train:
-        return cells + ['-'] * (2 + checks)
-    if 'train_error' in row:
-        cells += failed('training step', row['train_error'], 2)
+                  _mib(row['infer_peak'])]
     else:
-        cells += [f'{1e3 * row["train"]:.1f}', _fmt_mib(row['train_peak'])]
-    if not checks:
-        return cells
-    batch, amp = settings.train_batch_size, settings.amp
-    speeds = [batch / row[key] for key in ('train', 'amp_train')[:1 + amp]
-              if key in row]
-    cells.append(f'{batch / row["train"]:.2f}' if 'train' in row else 'n/a')
-    if amp:
-        if 'amp_train' in row:
-            cells += [f'{1e3 * row["amp_train"]:.1f}', f'{speeds[-1]:.2f}',
-                      _fmt_mib(row['amp_train_peak'])]
-        else:
-            cells += failed('AMP training step',
-                            row.get('amp_train_error', 'not run'), 3)
-    if settings.loader_data:
+        cells += failed('infer', 'inference', 3)
+    if index != 0 or settings['no_train']:
+        return cells + ['-'] * (len(_header(settings)) - len(cells))
+    batch = settings['train_batch_size']
+    speeds = {key: batch / row[key] for key in ('train', 'amp_train')
+              if key in row}
+    if 'train' in row:
+        cells += [f'{1e3 * row["train"]:.1f}', _mib(row['train_peak'])]
+    else:
+        cells += failed('train', 'training step', 2)
+    if settings['amp'] or settings['loader_data']:
+        cells.append(f'{speeds["train"]:.2f}' if 'train' in row else 'n/a')
+    if settings['amp'] and 'amp_train' in row:
+        cells += [
+            f'{1e3 * row["amp_train"]:.1f}', f'{speeds["amp_train"]:.2f}',
+            _mib(row['amp_train_peak'])
+        ]
+    elif settings['amp']:
+        cells += failed('amp_train', 'AMP training step', 3)
+    if settings['loader_data']:
         loader = result.get('loader') or dict(error='not run')
         if 'error' in loader:
             ref = note(f'{name}: loader not timed: {loader["error"]}')
             cells += [f'n/a {ref}'] * 2
         else:
             fps = loader['frames_per_s']
-            cells += [f'{fps:.2f} ({loader["workers"]} workers)',
-                      f'{fps / max(speeds):.2f}' if speeds else 'n/a']
+            cells += [
+                f'{fps:.2f} ({loader["workers"]} workers)',
+                f'{fps / max(speeds.values()):.2f}' if speeds else 'n/a'
+            ]
     return cells
 
 
-def _check_settings(settings: BenchmarkSettings) -> str:
-    """What ``--amp`` and ``--loader-data`` measure (settings line)."""
-    text = ''
-    if settings.amp:
-        text += (' AMP: forward and loss under torch.autocast ' +
-                 ('float16, GradScaler' if settings.device == 'cuda' else
-                  'bfloat16') + ', the same SGD step.')
-    if settings.loader_data:
-        text += (f' Loader: each config\'s train_dataloader (its workers, '
-                 f'batch {settings.train_batch_size}) on '
-                 f'{settings.loader_data}, {settings.loader_batches} timed '
-                 'batches after 2; loader / train = loader frames/s over the '
-                 'fastest training step\'s images/s (below 1: the loader '
-                 'holds training back).')
-    return text
-
-
-def render(results: Sequence[Dict[str, Any]], settings: BenchmarkSettings,
+def render(results: Sequence[Dict[str, Any]], settings: Dict[str, Any],
            machine: str) -> str:
     """The Markdown report.
 
     Args:
         results (Sequence[dict]): One per config, from
             :func:`~.benchmark.run_benchmark`.
-        settings (BenchmarkSettings): What was measured.
+        settings (dict): What was measured (``tools/analysis/benchmark.py``'s
+            flags: ``sizes``, ``device``, ``batch_size``,
+            ``train_batch_size``, ``warmup``, ``repeat``, ``no_train``,
+            ``amp``, ``loader_data``, ``loader_batches``).
         machine (str): The machine line (:func:`~.timing.machine_line`).
 
     Returns:
@@ -149,42 +143,40 @@ def render(results: Sequence[Dict[str, Any]], settings: BenchmarkSettings,
         config and size, how the numbers are measured and numbered notes
         (uncounted operators, failures).
     """
-    notes: List[str] = []
-    note = partial(_ref, notes)
-    mem = ('peak GPU memory allocated'
-           if settings.device == 'cuda' else 'peak RSS growth')
-    header = [
-        'config', 'size (WxH)', 'params', 'trainable', 'mode', 'GFLOPs',
-        f'latency (ms, batch {settings.batch_size})', 'throughput (img/s)',
-        f'infer mem (MiB, {mem})',
-        f'train step (ms, batch {settings.train_batch_size})',
-        'train mem (MiB)'
-    ] + _check_header(settings)
+    note = _Notes()
+    header = _header(settings)
     rows = []
     for result in results:
         name = osp.splitext(osp.basename(result['config']))[0]
         if 'error' in result:
             ref = note(f'{name}: not measured: {result["error"]}')
-            for width, height in settings.sizes:
+            for width, height in settings['sizes']:
                 rows.append([name, f'{width}x{height}'] + [f'error {ref}'] *
                             (len(header) - 2))
             continue
         for index, row in enumerate(result['sizes']):
             rows.append(_cells(name, result, index, row, settings, note))
+    text = (f"Settings: device {settings['device']}, inference batch "
+            f"{settings['batch_size']}, training batch "
+            f"{settings['train_batch_size']}, {settings['warmup']} warm-up + "
+            f"{settings['repeat']} timed calls (median), random weights, "
+            'inputs already normalised (no data preprocessor).')
+    if settings['amp']:
+        text += (' AMP: forward and loss under torch.autocast ' +
+                 ('float16, GradScaler' if settings['device'] == 'cuda' else
+                  'bfloat16') + ', the same SGD step.')
+    if settings['loader_data']:
+        text += (f" Loader: each config's train_dataloader (its workers, "
+                 f"batch {settings['train_batch_size']}) on "
+                 f"{settings['loader_data']}, {settings['loader_batches']} "
+                 'timed batches after 2; loader / train = loader frames/s '
+                 "over the fastest training step's images/s (below 1: the "
+                 'loader holds training back).')
     lines = [
-        '# Benchmark', '', f'Machine: {machine}', '',
-        f'Settings: device {settings.device}, inference batch '
-        f'{settings.batch_size}, training batch {settings.train_batch_size}, '
-        f'{settings.warmup} warm-up + {settings.repeat} timed calls '
-        '(median), random weights, inputs already normalised (no data '
-        'preprocessor).' + _check_settings(settings), '',
-        '| ' + ' | '.join(header) + ' |', '|' +
-        '|'.join('---' if h in ('config', 'size (WxH)', 'mode') else '---:'
-                 for h in header) + '|'
+        '# Benchmark', '', f'Machine: {machine}', '', text, '',
+        table(header, rows, left=('size (WxH)', 'mode')), '', HOW,
+        MEMORY_CUDA if settings['device'] == 'cuda' else MEMORY_CPU
     ]
-    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
-    lines += ['', HOW]
-    lines.append(MEMORY_CUDA if settings.device == 'cuda' else MEMORY_CPU)
-    if notes:
-        lines += [''] + [f'[{i + 1}] {text}' for i, text in enumerate(notes)]
+    if note:
+        lines += [''] + [f'[{i + 1}] {text}' for i, text in enumerate(note)]
     return '\n'.join(lines) + '\n'

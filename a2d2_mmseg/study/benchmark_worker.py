@@ -8,27 +8,28 @@ downloaded, SyncBN -> BN) and measures it at every size: parameters, FLOPs
 
     python -m a2d2_mmseg.study.benchmark_worker JOB_JSON
 
-(the job: :meth:`~.benchmark.BenchmarkSettings.spec`) prints
-:data:`~.benchmark.PROGRESS` once per size, then :data:`~.benchmark.RESULT`
-and the result's JSON.
+(the job: the settings and ``config``) prints ``{"progress": N}`` once
+per size, then the result, one JSON line each (:class:`~.timing.LineWorker`
+reads them).
 """
 import copy
 import json
 import sys
-from typing import Any, Callable, Dict, Optional
+from functools import partial
+from typing import Any, Dict, Optional
 
 import torch
 from mmengine.config import Config
 
 from a2d2_mmseg.deployment.segmentor import load_config
-from a2d2_mmseg.study.benchmark import PROGRESS, RESULT
-from a2d2_mmseg.study.timing import (PeakMemory, _sync, call_times,
-                                     machine_line, short_error, timed_median)
+from a2d2_mmseg.study.timing import (call_times, machine_line, measure,
+                                     random_labels, short_error,
+                                     training_step)
 
 __all__ = [
     'CHEAP_OPS', 'count_flops', 'load_config', 'build_model',
-    'dummy_samples', 'random_labels', 'ModelForward',
-    'measure', 'train_step', 'loader_throughput', 'run_single'
+    'dummy_samples', 'ModelForward', 'train_step', 'loader_throughput',
+    'run_single'
 ]
 
 # Operators without a FlopAnalyzer counter that cost next to nothing beside
@@ -97,34 +98,20 @@ def dummy_samples(batch: int, height: int, width: int,
     return samples
 
 
-def random_labels(batch: int, height: int, width: int, num_classes: int,
-                  device: str, seed: int = 0) -> torch.Tensor:
-    """``[batch, 1, H, W]`` int64: 8x8 blocks of random classes, ~10 % of
-    the blocks 255 (ignored)."""
-    gen = torch.Generator().manual_seed(seed)
-    bh, bw = -(-height // 8), -(-width // 8)
-    blocks = torch.randint(0, num_classes, (batch, 1, bh, bw), generator=gen)
-    blocks[torch.rand(blocks.shape, generator=gen) < 0.1] = 255
-    labels = blocks.repeat_interleave(8, 2).repeat_interleave(8, 3)
-    return labels[:, :, :height, :width].contiguous().to(device)
-
-
 class ModelForward(torch.nn.Module):
     """The inference call of one mode, :meth:`run`: ``'tensor'``
     (``model(x, mode='tensor')``) or ``'predict'`` (``model.predict``); its
     ``forward`` (``predict``: the stacked ``seg_logits``) is for
     ``FlopAnalyzer``."""
 
-    def __init__(self, model: torch.nn.Module, mode: str, height: int,
-                 width: int):
+    def __init__(self, model: torch.nn.Module, mode: str):
         super().__init__()
         self.model, self.mode = model, mode
-        self.height, self.width = height, width
 
     def run(self, inputs: torch.Tensor):
         if self.mode == 'tensor':
             return self.model(inputs, mode='tensor')
-        samples = dummy_samples(inputs.shape[0], self.height, self.width)
+        samples = dummy_samples(len(inputs), *inputs.shape[2:])
         return self.model.predict(inputs, samples)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -132,18 +119,6 @@ class ModelForward(torch.nn.Module):
         if self.mode == 'predict':
             return torch.stack([s.seg_logits.data for s in out])
         return out
-
-
-def measure(fn: Callable[[], Any], warmup: int, repeat: int,
-            device: str) -> Dict[str, Any]:
-    """Warm-up calls (at least one) with the peak memory measured during
-    them, then ``repeat`` timed calls: ``dict(seconds=median, peak=bytes)``
-    (:class:`~.timing.PeakMemory`)."""
-    with PeakMemory(device) as memory:
-        for _ in range(max(warmup, 1)):
-            fn()
-        _sync(device)
-    return dict(seconds=timed_median(fn, repeat, device), peak=memory.peak)
 
 
 def _num_classes(model: torch.nn.Module, cfg: Config) -> int:
@@ -159,10 +134,11 @@ def train_step(model: torch.nn.Module,
                width: int,
                height: int,
                amp: bool = False) -> Dict[str, Any]:
-    """:func:`measure` one training step on random inputs and labels:
-    ``model(inputs, data_samples, mode='loss')``, ``parse_losses``,
-    ``backward`` and a ``torch.optim.SGD`` step (lr 1e-4, momentum 0.9);
-    the model is back in eval mode afterwards.
+    """:func:`~.timing.measure` one training step on random inputs and
+    labels: ``model(inputs, data_samples, mode='loss')``, ``parse_losses``,
+    ``backward`` and a ``torch.optim.SGD`` step (lr 1e-4, momentum 0.9,
+    :func:`~.timing.training_step`); the model is back in eval mode
+    afterwards.
 
     Args:
         cfg (Config): The model's config (for ``num_classes``).
@@ -179,27 +155,17 @@ def train_step(model: torch.nn.Module,
                            device)
     inputs = torch.randn(batch, 3, height, width, device=device)
     samples = dummy_samples(batch, height, width, labels)
-    model.train()
-    optimizer = torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad],
-        lr=1e-4, momentum=0.9)
 
-    def step():
+    def loss_fn():
         with torch.autocast(device, dtype=dtype, enabled=amp):
-            loss, _ = model.parse_losses(model(inputs, samples, mode='loss'))
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is None:
-            loss.backward()
-            optimizer.step()
-        else:
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
+            return model.parse_losses(model(inputs, samples, mode='loss'))[0]
 
+    model.train()
     try:
-        return measure(step, spec['warmup'], spec['repeat'], device)
+        return measure(
+            training_step(loss_fn, model, scaler, lr=1e-4, momentum=0.9),
+            spec['warmup'], spec['repeat'], device)
     finally:
-        optimizer.zero_grad(set_to_none=True)  # frees the gradients
         model.eval()
 
 
@@ -221,23 +187,19 @@ def loader_throughput(cfg: Config, data_root: str, batch_size: int,
                 workers=loader.num_workers)
 
 
-def _timed(row: dict, key: str, fn: Callable[[], dict],
-           model: torch.nn.Module) -> None:
-    """``row[key], row[key + '_peak'] = fn()``, or ``row[key + '_error']``."""
-    try:
-        timing = fn()
-        row.update({key: timing['seconds'], key + '_peak': timing['peak']})
-    except Exception as error:
-        row[key + '_error'] = short_error(error)
-        model.eval()
-
-
 def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
     """Measure one config in this process.
 
     Args:
-        spec (dict): ``config``, ``sizes`` (``[width, height]`` pairs) and
-            the fields of :class:`~.benchmark.BenchmarkSettings`.
+        spec (dict): ``config`` and ``tools/analysis/benchmark.py``'s flags
+            of the same names: ``sizes`` (``[width, height]`` pairs),
+            ``batch_size``, ``train_batch_size``, ``repeat``, ``warmup``
+            (peak memory is measured during these calls), ``device``,
+            ``threads``, ``infer_mode`` (``'auto'``: tensor, falling back
+            to predict when it fails), ``no_train``, ``cfg_options``,
+            ``amp``, ``loader_data`` (the ``data_root`` on which the
+            config's ``train_dataloader`` is timed) and
+            ``loader_batches``.
 
     Returns:
         dict: ``config``, ``params``, ``trainable``, ``threads``,
@@ -275,9 +237,8 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
                              device=device)
 
         def infer():
-            fn = ModelForward(model, mode, height, width)
-            return measure(lambda: fn.run(inputs), spec['warmup'],
-                           spec['repeat'], device)
+            return measure(partial(ModelForward(model, mode).run, inputs),
+                           spec['warmup'], spec['repeat'], device)
 
         try:
             with torch.inference_mode():
@@ -295,19 +256,21 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
             row['infer_error'] = short_error(error)
         row['mode'] = mode
         if index == 0 and not spec['no_train']:
-            _timed(row, 'train',
-                   lambda: train_step(model, cfg, spec, width, height), model)
-            if spec.get('amp'):
-                _timed(row, 'amp_train',
-                       lambda: train_step(model, cfg, spec, width, height,
-                                          amp=True), model)
+            for key in ('train', 'amp_train')[:1 + bool(spec.get('amp'))]:
+                try:
+                    timing = train_step(model, cfg, spec, width, height,
+                                        amp=key == 'amp_train')
+                    row.update({key: timing['seconds'],
+                                key + '_peak': timing['peak']})
+                except Exception as error:
+                    row[key + '_error'] = short_error(error)
         # FLOPs (batch 1) of the forward the latency timed
         row['flops'] = count_flops(
-            ModelForward(model, mode, height, width),
+            ModelForward(model, mode),
             torch.randn(1, 3, height, width, device=device))
         inputs = None  # free it before the next size
         result['sizes'].append(row)
-        print(PROGRESS, flush=True)
+        print(json.dumps(dict(progress=index + 1)), flush=True)
     result['fallback'] = fallback_reason
     if spec.get('loader_data'):
         try:
@@ -320,5 +283,4 @@ def run_single(spec: Dict[str, Any]) -> Dict[str, Any]:
 
 
 if __name__ == '__main__':
-    print(RESULT + json.dumps(run_single(json.loads(sys.argv[1]))),
-          flush=True)
+    print(json.dumps(run_single(json.loads(sys.argv[1]))), flush=True)

@@ -29,7 +29,6 @@ also written to ``-o``. Exit status 1 when a config could not be measured
 at all (its rows say why), 2 for bad arguments.
 """
 import argparse
-import dataclasses
 import os
 import os.path as osp
 import re
@@ -38,9 +37,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from mmengine.config import DictAction
 
-from a2d2_mmseg.study.benchmark import (SEED_CONFIGS, BenchmarkSettings,
-                                        gpu_check_configs, gpu_check_data,
-                                        run_benchmark)
+from a2d2_mmseg.study.benchmark import (SEED_CONFIGS, gpu_check_configs,
+                                        gpu_check_data, run_benchmark)
 from a2d2_mmseg.study.benchmark_report import render
 from a2d2_mmseg.study.timing import machine_line
 
@@ -72,29 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
     add('configs', nargs='*', metavar='CONFIG',
         help='config files (each measured in its own process)')
     add('--sizes', nargs='+', type=parse_size, metavar='WxH',
+        default=[(512, 512), (1920, 1208)],
         help='input sizes, WIDTHxHEIGHT (default: 512x512 1920x1208)')
-    add('--batch-size', type=_int_at_least(1), help='inference batch size')
+    add('--batch-size', type=_int_at_least(1), default=1,
+        help='inference batch size')
     add('--train-batch-size', type=_int_at_least(1), default=2,
         help='training step batch size (first size only)')
-    add('--repeat', type=_int_at_least(1), help='timed calls (median)')
-    add('--warmup', type=_int_at_least(0),
+    add('--repeat', type=_int_at_least(1), default=5,
+        help='timed calls (median)')
+    add('--warmup', type=_int_at_least(0), default=1,
         help='untimed calls before the timed ones')
     add('--device', choices=['cpu', 'cuda'])
     add('--threads', type=_int_at_least(1),
         help="torch CPU threads (default: torch's default)")
-    add('--infer-mode', choices=['auto', 'tensor', 'predict'],
+    add('--infer-mode', choices=['auto', 'tensor', 'predict'], default='auto',
         help="what the latency times: model(x, mode='tensor'), "
         'model.predict, or tensor falling back to predict (default: auto)')
     add('--no-train', action='store_true', help='skip the training step')
-    add('-o', '--out', help='Markdown file for the table '
-        '(default: work_dirs/benchmark.md)')
+    add('-o', '--out', default='work_dirs/benchmark.md',
+        help='Markdown file for the table (default: %(default)s)')
     add('--amp', action='store_true',
         help='also time the training step under automatic mixed precision '
         '(float16 + GradScaler on CUDA, bfloat16 on the CPU)')
     add('--loader-data', metavar='DATA_ROOT',
         help="time each config's train_dataloader (its workers, batch "
         '--train-batch-size) on this data_root, next to the training step')
-    add('--loader-batches', type=_int_at_least(1),
+    add('--loader-batches', type=_int_at_least(1), default=10,
         help='timed loader batches (after 2 warm-up; default: 10)')
     add('--cfg-options', nargs='+', action=DictAction,
         help='override config settings (key=value) of every config')
@@ -107,33 +108,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _defaults(args: argparse.Namespace) -> None:
-    """Fill the flags not given: the GPU check's preset or the plain
-    defaults."""
-    plain = dict(sizes=[(512, 512), (1920, 1208)], batch_size=1, repeat=5,
-                 warmup=1, device='cpu', infer_mode='auto',
-                 out='work_dirs/benchmark.md', loader_batches=10)
+def parse_args(argv: Optional[Sequence[str]] = None):
+    """The parser and the arguments, ``--gpu-check``'s preset as the
+    defaults of the flags not given."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.gpu_check:
         if args.device is None:
             import torch
             args.device = 'cuda' if torch.cuda.is_available() else 'cpu'
         repeat, warmup = ((1, 0) if args.quick else
                           (20, 5) if args.device == 'cuda' else (3, 1))
-        plain.update(sizes=[(512, 512)], batch_size=2, repeat=repeat,
-                     warmup=warmup, infer_mode='predict',
-                     out=osp.join(args.work_dir, 'gpu_check.md'),
-                     loader_batches=3 if args.quick else 20)
-        args.configs = args.configs or list(SEED_CONFIGS)
-        args.amp = True
-    for name, value in plain.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+        parser.set_defaults(
+            configs=args.configs or list(SEED_CONFIGS), device=args.device,
+            sizes=[(512, 512)], batch_size=2, repeat=repeat, warmup=warmup,
+            infer_mode='predict', out=osp.join(args.work_dir, 'gpu_check.md'),
+            loader_batches=3 if args.quick else 20, amp=True)
+        args = parser.parse_args(argv)
+    args.device = args.device or 'cpu'
+    return parser, args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _defaults(args)
+    parser, args = parse_args(argv)
     if not args.configs:
         parser.error('give at least one CONFIG')
     if args.loader_data and not osp.isdir(args.loader_data):
@@ -154,10 +151,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
               f"{' '.join(f'{w}x{h}' for w, h in args.sizes)}, batch "
               f'{args.batch_size}, {args.warmup} warm-up + {args.repeat} '
               f'timed calls, loader {args.loader_batches} batches')
-    settings = BenchmarkSettings(**{
-        f.name: getattr(args, f.name)
-        for f in dataclasses.fields(BenchmarkSettings)
-    })
+    settings = vars(args)
     results = run_benchmark(args.configs, settings)
     machine = next((r['machine'] for r in results if 'machine' in r), None)
     report = render(results, settings,
