@@ -9,15 +9,14 @@ comparison report to the work dir (docs/demo.md)::
 """
 import argparse
 import glob
-import json
 import os
 import os.path as osp
 import subprocess
 import sys
 import time
 
-from a2d2_mmseg.study.comparison import (TABLE_METRICS, write_csv,
-                                                 write_markdown)
+from a2d2_mmseg.study.comparison import TABLE_METRICS, write_table
+from a2d2_mmseg.study.curves import read_records
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -32,37 +31,37 @@ MODELS = {
                          'configs/demo/mask2former-lite_r50_1xb4-demo_'
                          'a2d2-synthetic-192x192.py'),
 }
+# What a logged run shows: progress lines of the runner and the
+# evaluator's tables; the rest goes to the log file only.
+SHOWN = ('Iter(', 'mIoU', '|', 'Saving checkpoint', 'Error', 'error',
+         'Traceback', 'Warning: ')
+# results.md/.csv: the seed's four metrics, training time and iterations
+RESULTS_HEADER = (['Model'] + [title for title, _ in TABLE_METRICS] +
+                  ['Train (min)', 'Iters'])
 
 
 def run(cmd, log_path=None):
-    """Run a command from the repo root, streaming its output; raise on
-    failure."""
+    """Run a command from the repo root, streaming its output (into
+    ``log_path`` when given, showing only :data:`SHOWN` lines); raise on
+    failure; return the seconds it took."""
     print(f"\n$ {' '.join(cmd)}", flush=True)
     start = time.time()
     if log_path is None:
         subprocess.run(cmd, cwd=REPO, check=True)
-    else:
-        os.makedirs(osp.dirname(log_path), exist_ok=True)
-        with open(log_path, 'w') as log:
-            proc = subprocess.Popen(
-                cmd, cwd=REPO, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True, bufsize=1)
-            for line in proc.stdout:
-                log.write(line)
-                if _worth_showing(line):
-                    print(line.rstrip()[:160], flush=True)
-            if proc.wait() != 0:
-                raise SystemExit(f'failed ({proc.returncode}): '
-                                 f"{' '.join(cmd)}\nsee {log_path}")
+        return time.time() - start
+    os.makedirs(osp.dirname(log_path), exist_ok=True)
+    with open(log_path, 'w') as log:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, bufsize=1)
+        for line in proc.stdout:
+            log.write(line)
+            if any(k in line for k in SHOWN):
+                print(line.rstrip()[:160], flush=True)
+        if proc.wait() != 0:
+            raise SystemExit(f'failed ({proc.returncode}): '
+                             f"{' '.join(cmd)}\nsee {log_path}")
     return time.time() - start
-
-
-def _worth_showing(line):
-    # Progress lines of the runner and the evaluator's tables; the rest goes
-    # to the log file only.
-    keys = ('Iter(', 'mIoU', '|', 'Saving checkpoint', 'Error', 'error',
-            'Traceback', 'Warning: ')
-    return any(k in line for k in keys)
 
 
 def test_metrics(test_dir):
@@ -70,25 +69,10 @@ def test_metrics(test_dir):
     logs = sorted(glob.glob(osp.join(test_dir, '*', '*.json')),
                   key=osp.getmtime)
     for path in reversed(logs):
-        with open(path) as f:
-            lines = [json.loads(x) for x in f if x.strip()]
-        for rec in reversed(lines):
-            if 'mIoU' in rec:
-                return rec
+        for record in reversed(read_records(path)):
+            if 'mIoU' in record:
+                return record
     raise SystemExit(f'no test metrics found under {test_dir}')
-
-
-def write_table(rows, work_dir):
-    """results.md and results.csv: the seed's four metrics, training time and
-    iterations per model; returns the Markdown table."""
-    header = ['Model'] + [m for m, _ in TABLE_METRICS] + ['Train (min)',
-                                                          'Iters']
-    table = [[r['model']] + [r[k] / 100 for _, k in TABLE_METRICS] +
-             [r['train_s'] / 60, r['iters']] for r in rows]
-    write_markdown(osp.join(work_dir, 'results.md'), header, table)
-    write_csv(osp.join(work_dir, 'results.csv'), header, table)
-    with open(osp.join(work_dir, 'results.md')) as f:
-        return f.read().rstrip()
 
 
 def parse_args(argv=None):
@@ -119,12 +103,10 @@ def main(argv=None):
     else:
         print(f'using the synthetic A2D2 set already in {data_root}')
     weights = osp.join(work_dir, 'class_weights')
-    run([py, 'tools/analysis/a2d2_class_weights.py', '--config',
-         MODELS['mask2former-lite'][1], '--data-root', data_root, '-o',
-         weights])
-    run([py, 'tools/analysis/a2d2_class_weights.py', '--config',
-         MODELS['mask2former-lite'][1], '--data-root', data_root, '--scenes',
-         'test', '-o', osp.join(work_dir, 'class_weights_test')])
+    for scenes in ([], ['--scenes', 'test']):  # train/, then test/
+        run([py, 'tools/analysis/a2d2_class_weights.py', '--config',
+             MODELS['mask2former-lite'][1], '--data-root', data_root, '-o',
+             weights + ('_test' if scenes else '')] + scenes)
 
     rows = []
     data_opts = [f'{loader}.dataset.data_root={data_root}'
@@ -158,9 +140,10 @@ def main(argv=None):
              osp.join(test_dir, 'pred'), '--cfg-options'] + opts,
             osp.join(model_dir, 'test.log'))
         metrics = test_metrics(test_dir)
-        rows.append(dict(model=title, train_s=train_s, iters=iters,
-                         **{k: metrics[k] for _, k in TABLE_METRICS}))
-        write_table(rows, work_dir)
+        rows.append([title] + [metrics[k] / 100 for _, k in TABLE_METRICS] +
+                    [train_s / 60, iters])
+        results_md = write_table(osp.join(work_dir, 'results'),
+                                 RESULTS_HEADER, rows)
 
     if len(args.models) > 1:
         run([py, 'tools/analysis/compare_models.py', '--work-dirs'] +
@@ -170,7 +153,7 @@ def main(argv=None):
 
     print('\nTest split of the synthetic A2D2 set, seed protocol at 192x192 '
           '(11 classes; evaluator: mmseg IoUMetric):\n')
-    print(write_table(rows, work_dir))
+    print(results_md.rstrip())
     print(f'\nwritten: {work_dir}/results.md, results.csv; coloured '
           f'predictions in {work_dir}/<model>/test/show; report in '
           f'{work_dir}/report; whole demo {(time.time() - t0) / 60:.1f} min')

@@ -16,28 +16,31 @@ import os
 import os.path as osp
 import random
 import sys
+import textwrap
 import warnings
 from contextlib import contextmanager, nullcontext
 from functools import partial
-from typing import List, Mapping, Optional, Sequence, Tuple, Union
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmengine import dump
 from mmengine.dataset import Compose
-from mmengine.utils import track_parallel_progress, track_progress
+from mmengine.utils import (mkdir_or_exist, track_parallel_progress,
+                            track_progress)
 from mmseg.registry import TRANSFORMS
 
 from a2d2_mmseg.a2d2.class_sets import (IGNORE_INDEX, class_set_name,
                                         class_set_spec)
 from a2d2_mmseg.a2d2.scenes import SEED_SPLITS, parse_cameras
 from a2d2_mmseg.datasets import A2D2Dataset
-from a2d2_mmseg.models.losses.cross_entropy_loss import MAX_CLASS_WEIGHT_RATIO
+from a2d2_mmseg.models.losses import MAX_CLASS_WEIGHT_RATIO
 
 __all__ = [
-    'METHODS', 'DATASET_KEYS', 'count_pixels', 'compute_weights',
-    'cap_weights', 'class_weights', 'dataset_args_from_config',
-    'pipeline_from_config', 'merge_dataset_args', 'format_table',
-    'fragment_text', 'write_outputs', 'cfg_option'
+    'METHODS', 'DATASET_KEYS', 'compute_weights', 'cap_weights',
+    'class_weights', 'dataset_args_from_config', 'pipeline_from_config',
+    'merge_dataset_args', 'format_table', 'fragment_text', 'write_outputs',
+    'cfg_option'
 ]
 
 #: The ``A2D2Dataset`` arguments taken from a config's dataset.
@@ -66,20 +69,10 @@ def _seeded(seed: int):
         torch.set_rng_state(states[2])
 
 
-def count_pixels(data_info: dict,
-                 pipeline: Optional[Sequence[dict]] = None,
-                 seed: int = 0) -> Tuple[np.ndarray, Tuple[int, int]]:
-    """Pixels per label value of one frame's mask (``data_info`` from
-    ``A2D2Dataset.get_data_info``) as ``pipeline`` delivers it
-    (``data_samples.gt_sem_seg``, else ``gt_seg_map``; None: the stored
-    mask), its random steps seeded with ``seed`` (restored after).
-
-    Returns:
-        tuple: 256 int64 counts (255: ignored) and the mask's (H, W).
-
-    Raises:
-        ValueError: The pipeline drops the frame or delivers no mask.
-    """
+def _count_pixels(task: tuple) -> Tuple[np.ndarray, Tuple[int, int]]:
+    """Label-value counts [256] and (H, W) of a frame's mask as the
+    pipeline delivers it (None: stored); ``task``: (info, pipeline, seed)."""
+    data_info, pipeline, seed = task
     steps = pipeline or [dict(type='LoadA2D2Annotations', check_shape=False)]
     key = repr(steps)
     if key not in _pipelines:  # built once per worker process
@@ -98,11 +91,6 @@ def count_pixels(data_info: dict,
     mask = np.asarray(mask).reshape(np.shape(mask)[-2:])
     return (np.bincount(mask.ravel(), minlength=256).astype(np.int64),
             tuple(int(n) for n in mask.shape))
-
-
-def _count_task(task: tuple) -> Tuple[np.ndarray, Tuple[int, int]]:
-    """:func:`count_pixels` of ``(data_info, pipeline, seed)``."""
-    return count_pixels(*task)
 
 
 def cap_weights(weights: np.ndarray, max_ratio: float) -> np.ndarray:
@@ -182,33 +170,28 @@ def _round(w: float) -> float:
 
 def class_weights(data_root: str,
                   scenes='train',
-                  class_set: Union[str, Mapping] = 'full',
                   method: str = 'median_freq',
                   normalize: bool = False,
-                  nproc: int = 1,
-                  layout: str = 'auto',
-                  seed_split: Optional[str] = None,
-                  verbose: bool = True,
-                  cameras: Union[None, str, Sequence[str]] = None,
-                  class_list: Optional[str] = None,
-                  allow_unknown_classes: bool = False,
-                  config: Optional[dict] = None,
+                  max_ratio: Optional[float] = None,
                   pipeline: Optional[Sequence[dict]] = None,
                   seed: int = 0,
-                  max_ratio: Optional[float] = None) -> dict:
+                  nproc: int = 1,
+                  verbose: bool = True,
+                  config: Optional[dict] = None,
+                  **dataset_args) -> dict:
     """Count the pixels of a split and compute the class weights.
 
     Args:
-        data_root, scenes, class_set, layout, seed_split, cameras,
-        class_list, allow_unknown_classes: :class:`A2D2Dataset`'s arguments
-            (``class_set`` may be a class-set dict).
+        data_root, scenes, **dataset_args: :class:`A2D2Dataset`'s arguments
+            (``class_set``, ``layout``, ``seed_split``, ``cameras``, ...;
+            ``class_set`` may be a class-set dict).
         method, normalize, max_ratio: See :func:`compute_weights`.
-        nproc (int): Worker processes; ``verbose``: show a progress bar.
-        config (dict, optional): Where the arguments came from
-            (``dict(path, dataloader)``), recorded in the result.
         pipeline (Sequence[dict], optional): Count the masks as these
             transforms deliver them (frame ``i``'s random steps drawing from
             ``seed + i``); None: at the stored resolution.
+        nproc (int): Worker processes; ``verbose``: show a progress bar.
+        config (dict, optional): Where the arguments came from
+            (``dict(path, dataloader)``), recorded in the result.
 
     Returns:
         dict: What ``OUT_PREFIX.json`` holds: the dataset's arguments
@@ -227,12 +210,9 @@ def class_weights(data_root: str,
     """
     if max_ratio is not None:
         cap_weights(np.ones(1), max_ratio)  # refuse a bad cap before counting
-    dataset = A2D2Dataset(data_root=data_root, scenes=scenes,
-                          class_set=class_set, layout=layout,
-                          seed_split=seed_split, cameras=cameras,
-                          class_list=class_list,
-                          allow_unknown_classes=allow_unknown_classes,
-                          pipeline=[], serialize_data=False)
+    dataset = A2D2Dataset(data_root=data_root, scenes=scenes, pipeline=[],
+                          serialize_data=False, **dataset_args)
+    set_name = class_set_name(dataset_args.get('class_set', 'full'))
     classes = list(dataset.metainfo['classes'])
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     pipeline = list(pipeline) if pipeline else None
@@ -241,7 +221,7 @@ def class_weights(data_root: str,
              else track_progress)
     with (nullcontext(sys.stdout)
           if verbose else open(os.devnull, 'w')) as stream:
-        counted = track(_count_task, tasks, file=stream)
+        counted = track(_count_pixels, tasks, file=stream)
     hists = np.array([h for h, _ in counted], np.int64).reshape(-1, 256)
     num = len(classes)
     bad = hists[:, num:IGNORE_INDEX].sum(1)
@@ -249,10 +229,9 @@ def class_weights(data_root: str,
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"{infos[i]['seg_map_path']}: mask values {num}..254 are not "
-            f'classes of the {class_set_name(class_set)!r} class set ({num} '
-            'classes)')
+            f'classes of the {set_name!r} class set ({num} classes)')
     stats = compute_weights(hists[:, :num], method, normalize, max_ratio)
-    absent = [c for c, ok in zip(classes, stats['present']) if not ok]
+    absent = [c for c, ok in zip(classes, stats.pop('present')) if not ok]
     if absent:
         warnings.warn(
             f'{len(absent)} class(es) have no pixels in this split and get '
@@ -263,26 +242,23 @@ def class_weights(data_root: str,
             'IgnoreSafeCrossEntropyLoss refuses more than '
             f'{MAX_CLASS_WEIGHT_RATIO:.0e}; cap them with max_ratio '
             '(--max-ratio)')
+    stats['weights'] = [_round(w) for w in stats['weights']]
+    plain = json.loads(json.dumps(
+        dict(class_set=dataset.class_set, pipeline=pipeline), default=str))
     return dict(
-        data_root=osp.abspath(data_root),
-        layout=getattr(dataset, 'resolved_layout', layout),
+        data_root=osp.abspath(data_root), layout=dataset.resolved_layout,
         scenes=scenes if isinstance(scenes, (str, type(None))) else
         list(scenes),
-        seed_split=getattr(dataset, 'resolved_split', seed_split),
-        cameras=list(parse_cameras(cameras)),
-        class_set=json.loads(json.dumps(class_set_spec(class_set))),
-        class_set_name=class_set_name(class_set),
+        seed_split=dataset.resolved_split, cameras=list(dataset.cameras),
+        class_set=plain['class_set'], class_set_name=set_name,
         config=config, method=method, normalize=normalize,
-        max_ratio=max_ratio, ratio=_round(stats['ratio']),
-        ratio_uncapped=_round(stats['ratio_uncapped']),
+        max_ratio=max_ratio, ratio=_round(stats.pop('ratio')),
+        ratio_uncapped=_round(stats.pop('ratio_uncapped')),
         resolution='pipeline' if pipeline else 'stored',
         mask_sizes=[list(n) for n in sorted({n for _, n in counted})],
-        pipeline=json.loads(json.dumps(pipeline, default=str)), seed=seed,
-        num_images=len(infos), total_pixels=stats['total_pixels'],
+        pipeline=plain['pipeline'], seed=seed, num_images=len(infos),
         ignored_pixels=int(hists[:, IGNORE_INDEX].sum()), classes=classes,
-        pixels=stats['pixels'], image_pixels=stats['image_pixels'],
-        frequency=stats['frequency'],
-        weights=[_round(w) for w in stats['weights']], absent=absent)
+        absent=absent, **stats)
 
 
 def _config_dataset(config, dataloader: str):
@@ -318,17 +294,13 @@ def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
             ``A2D2Dataset`` (looked for through wrappers' ``dataset``).
     """
     dataset = _config_dataset(config, dataloader)
-    args = {}
-    for key in DATASET_KEYS:
-        if key in dataset:
-            value = dataset[key]
-            if key == 'class_set':
-                value = class_set_spec(value)
-            elif key == 'scenes' and isinstance(value, (list, tuple)):
-                value = list(value)
-            elif key == 'cameras' and value is not None:
-                value = parse_cameras(value)
-            args[key] = value
+    args = {key: dataset[key] for key in DATASET_KEYS if key in dataset}
+    if 'class_set' in args:
+        args['class_set'] = class_set_spec(args['class_set'])
+    if isinstance(args.get('scenes'), (list, tuple)):
+        args['scenes'] = list(args['scenes'])
+    if args.get('cameras') is not None:
+        args['cameras'] = parse_cameras(args['cameras'])
     return args
 
 
@@ -362,8 +334,10 @@ def merge_dataset_args(base: dict, **overrides) -> dict:
     return args
 
 
-def _about(result: dict) -> List[str]:
-    """What a result is of: a title line, the resolution and the ratio."""
+def format_table(result: dict) -> str:
+    """A text table of a :func:`class_weights` result: a title line, one
+    line per class (index, name, pixels, percent, frequency, weight), the
+    ignored pixels, the resolution and the ratio."""
     ratio = f"{result['ratio']:g} (uncapped)"
     if result['max_ratio'] is not None:
         ratio = (f"{result['ratio']:g} (capped at max_ratio "
@@ -373,7 +347,7 @@ def _about(result: dict) -> List[str]:
     how = ('as the training pipeline delivers them (random steps seeded '
            f"from {result['seed']})" if result['resolution'] == 'pipeline'
            else 'the stored masks (no training pipeline)')
-    return [
+    lines = [
         f"{result['method']} class weights, "
         f"{result.get('class_set_name', result['class_set'])} class "
         f"set, {result['num_images']} image(s) of {result['data_root']} "
@@ -382,18 +356,7 @@ def _about(result: dict) -> List[str]:
            if result.get('seed_split') else '') + ')'
         + (', normalised (pixel-weighted mean 1)' if result['normalize']
            else ''),
-        f'counted at: {sizes} (width x height) masks, {how}',
-        f'largest / smallest weight: {ratio}'
-    ]
-
-
-def format_table(result: dict) -> str:
-    """A text table of a :func:`class_weights` result: a title line, one
-    line per class (index, name, pixels, percent, frequency, weight), the
-    ignored pixels, the resolution and the ratio."""
-    about = _about(result)
-    lines = [
-        about[0], f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8} "
+        f"{'idx':>4}  {'class':<22} {'pixels':>15} {'%':>8} "
         f"{'freq':>10} {'weight':>10}"
     ]
     total = result['total_pixels'] or 1
@@ -402,43 +365,37 @@ def format_table(result: dict) -> str:
         lines.append(
             f'{i:>4}  {name:<22} {n:>15,} {100 * n / total:>8.3f} '
             f"{result['frequency'][i]:>10.6f} {result['weights'][i]:>10.4f}")
-    lines.append(
-        f"ignored pixels (255, not counted): {result['ignored_pixels']:,}")
-    return '\n'.join(lines + about[1:])
+    return '\n'.join(lines + [
+        f"ignored pixels (255, not counted): {result['ignored_pixels']:,}",
+        f'counted at: {sizes} (width x height) masks, {how}',
+        f'largest / smallest weight: {ratio}'
+    ])
 
 
 def fragment_text(result: dict) -> str:
-    """The ``.py`` config fragment of a :func:`class_weights` result: how
-    it was made and how to use it, then ``class_weight = [...]``, one
-    commented line per class."""
+    """The ``.py`` config fragment of a :func:`class_weights` result: its
+    :func:`format_table` and how to use it as comments, then
+    ``class_weight = [...]``."""
     lines = [
         '# Class weights written by tools/analysis/a2d2_class_weights.py:'
-    ] + [f'# {line}' for line in _about(result)] + [
+    ] + [f'# {line}' for line in format_table(result).splitlines()] + [
         '# Use it as a base and pass the list to the loss:',
         "#   _base_ = ['path/to/this_file.py', ...]",
         '#   model = dict(decode_head=dict(loss_decode=dict(',
         '#       class_weight={{_base_.class_weight}})))',
         '# Classes without pixels have the largest weight of the others.',
-        'class_weight = [',
-    ]
-    width = max(len(repr(w)) for w in result['weights']) + 1
-    for i, (name, w) in enumerate(zip(result['classes'],
-                                      result['weights'])):
-        lines.append(f'    {repr(w) + ",":<{width}}  # {i:>2} {name} '
-                     f"({result['pixels'][i]} px)")
-    lines.append(']')
-    return '\n'.join(lines) + '\n'
+        'class_weight = ['
+    ] + textwrap.wrap(', '.join(map(repr, result['weights'])) + ',', 78,
+                      initial_indent='    ', subsequent_indent='    ')
+    return '\n'.join(lines + [']']) + '\n'
 
 
 def write_outputs(result: dict, out_prefix: str) -> List[str]:
     """Write ``OUT_PREFIX.json`` and ``OUT_PREFIX.py`` (folders created)
     of a :func:`class_weights` result; return the two paths."""
-    folder = osp.dirname(osp.abspath(out_prefix))
-    os.makedirs(folder, exist_ok=True)
     paths = [out_prefix + '.json', out_prefix + '.py']
-    with open(paths[0], 'w', encoding='utf-8') as f:
-        json.dump(result, f, indent=2)
-        f.write('\n')
+    mkdir_or_exist(osp.dirname(osp.abspath(out_prefix)))
+    dump(result, paths[0], indent=2)
     with open(paths[1], 'w', encoding='utf-8') as f:
         f.write(fragment_text(result))
     return paths

@@ -28,9 +28,8 @@ from a2d2_mmseg.study.model_test import (ModelSpec, build_test_cfg,
                                          evaluate_model)
 
 __all__ = [
-    'TABLE_METRICS', 'metric_value', 'table_rows', 'per_class_rows',
-    'write_markdown', 'write_csv', 'check_same_split', 'write_tables',
-    'compare'
+    'TABLE_METRICS', 'metric_value', 'table_rows', 'write_table',
+    'check_same_split', 'write_tables', 'compare'
 ]
 
 # The seed's table: column title -> IoUMetric's key.
@@ -38,10 +37,11 @@ TABLE_METRICS = (('mIoU', 'mIoU'), ('Dice', 'mDice'),
                  ('Pixel Accuracy', 'aAcc'), ('Mean Pixel Accuracy', 'mAcc'))
 
 
-def _fmt(value: float) -> str:
+def _cell(value, missing: str) -> str:
+    """An integer as it is, None or NaN as ``missing``, else 3 decimals."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return 'n/a' if value is None or math.isnan(value) else f'{value:.3f}'
+    return missing if value is None or math.isnan(value) else f'{value:.3f}'
 
 
 def metric_value(metrics: dict, key: str) -> float:
@@ -68,41 +68,28 @@ def table_rows(results: Dict[str, dict]) -> List[list]:
     ] for name, r in results.items()]
 
 
-def per_class_rows(results: Dict[str, dict],
-                   classes: Sequence[str]) -> List[list]:
-    """``[class, IoU of model 1, ...]`` as fractions (NaN where a model has
-    no value), per class of ``classes``."""
-    return [[name] + [
-        float(r['per_class_iou'].get(name, math.nan)) / 100
-        for r in results.values()
-    ] for name in classes]
+def write_table(stem: str, header: Sequence[str], rows: Sequence[Sequence],
+                note: str = '') -> str:
+    """Write ``STEM.md`` (a Markdown table, then ``note`` after a blank
+    line) and ``STEM.csv`` of ``rows``: the first column as text, the
+    others as integers or 3-decimal numbers, NaN as ``n/a`` (Markdown) or
+    ``nan`` (CSV).
 
-
-def write_markdown(path: str, header: Sequence[str],
-                   rows: Sequence[Sequence], note: str = '') -> None:
-    """A Markdown table (first column as text, the others as integers or
-    3-decimal numbers or ``n/a``), then ``note`` after a blank line."""
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|' + '|'.join('---' for _ in header) + '|']
-    for row in rows:
-        lines.append('| ' + ' | '.join(
-            [str(row[0])] + [_fmt(v) for v in row[1:]]) + ' |')
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines) + '\n' + (f'\n{note}\n' if note else ''))
-
-
-def write_csv(path: str, header: Sequence[str],
-              rows: Sequence[Sequence]) -> None:
-    """A CSV file (integers as they are, other numbers with 3 decimals,
-    ``nan`` for NaN)."""
-    with open(path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([row[0]] + [
-                v if isinstance(v, int) else
-                'nan' if math.isnan(v) else f'{v:.3f}' for v in row[1:]
-            ])
+    Returns:
+        str: The Markdown text.
+    """
+    cells = [[str(row[0])] + [_cell(v, 'n/a') for v in row[1:]]
+             for row in rows]
+    lines = ['| ' + ' | '.join(row) + ' |' for row in [header] + cells]
+    lines.insert(1, '|' + '|'.join('---' for _ in header) + '|')
+    text = '\n'.join(lines) + '\n' + (f'\n{note}\n' if note else '')
+    with open(stem + '.md', 'w') as f:
+        f.write(text)
+    with open(stem + '.csv', 'w', newline='') as f:
+        csv.writer(f).writerows([header] + [
+            [row[0]] + [_cell(v, 'nan') for v in row[1:]] for row in rows
+        ])
+    return text
 
 
 def check_same_split(first: dict, other: dict, first_name: str,
@@ -128,24 +115,18 @@ def write_tables(results: 'OrderedDict[str, dict]', out_dir: str,
     (model name -> ``evaluate_model`` output with ``config`` and
     ``checkpoint``) to ``out_dir``; return file name -> path."""
     first = next(iter(results.values()))
-    classes = first['metainfo']['classes']
-    n_frames = len(first['img_paths'])
-    files = {name: osp.join(out_dir, name) for name in (
-        'metrics.md', 'metrics.csv', 'per_class_iou.md',
-        'per_class_iou.csv', 'metrics.json')}
-    header = ['Model'] + [title for title, _ in TABLE_METRICS]
-    rows = table_rows(results)
-    write_markdown(
-        files['metrics.md'], header, rows,
-        f'{split} split, {n_frames} frames; evaluator: mmseg IoUMetric '
-        f'(PerClassIoUMetric), fractions.')
-    write_csv(files['metrics.csv'], header, rows)
-    class_rows = per_class_rows(results, classes)
-    write_markdown(files['per_class_iou.md'], ['Class'] + list(results),
-                   class_rows, f'IoU per class, {split} split; n/a: class '
-                   f'in neither ground truth nor prediction.')
-    write_csv(files['per_class_iou.csv'], ['Class'] + list(results),
-              class_rows)
+    write_table(
+        osp.join(out_dir, 'metrics'),
+        ['Model'] + [title for title, _ in TABLE_METRICS],
+        table_rows(results), f"{split} split, {len(first['img_paths'])} "
+        'frames; evaluator: mmseg IoUMetric (PerClassIoUMetric), fractions.')
+    write_table(
+        osp.join(out_dir, 'per_class_iou'), ['Class'] + list(results),
+        [[c] + [r['per_class_iou'].get(c, math.nan) / 100
+                for r in results.values()]
+         for c in first['metainfo']['classes']],
+        f'IoU per class, {split} split; n/a: class in neither ground truth '
+        'nor prediction.')
     summary = {
         name: dict(config=r['config'], checkpoint=r['checkpoint'],
                    split=split, metrics=r['metrics'],
@@ -153,9 +134,11 @@ def write_tables(results: 'OrderedDict[str, dict]', out_dir: str,
                        c: None if math.isnan(v) else v
                        for c, v in r['per_class_iou'].items()})
         for name, r in results.items()}
-    with open(files['metrics.json'], 'w') as f:
+    with open(osp.join(out_dir, 'metrics.json'), 'w') as f:
         json.dump(summary, f, indent=2)
-    return files
+    return {name: osp.join(out_dir, name) for name in (
+        'metrics.md', 'metrics.csv', 'per_class_iou.md',
+        'per_class_iou.csv', 'metrics.json')}
 
 
 def compare(specs: Sequence[ModelSpec],
@@ -192,9 +175,7 @@ def compare(specs: Sequence[ModelSpec],
             frames or classes, a config without what is needed.
         FileNotFoundError: A config or checkpoint is missing.
     """
-    from a2d2_mmseg.study.report_figures import (gif_frames, metrics_figure,
-                                                 read_rgb, save_gif,
-                                                 showcase_figure)
+    from a2d2_mmseg.study.report_figures import write_figures
     if not specs:
         raise ValueError('no models: give --models and/or --work-dirs')
     names = [s.name for s in specs]
@@ -221,47 +202,22 @@ def compare(specs: Sequence[ModelSpec],
                              next(iter(results)), spec.name)
         results[spec.name] = result
 
-    first = next(iter(results.values()))
-    classes, palette = first['metainfo']['classes'], \
-        first['metainfo']['palette']
-    n_frames = len(first['img_paths'])
+    n_frames = len(result['img_paths'])
     if not 0 <= showcase_index < n_frames:
         raise ValueError(f'--showcase-index {showcase_index}: the {split} '
                          f'split has {n_frames} frames')
-    files = write_tables(results, out_dir, split)
-    files['metrics.png'] = osp.join(out_dir, 'metrics.png')
-    metrics_figure(results).savefig(files['metrics.png'], dpi=120)
-
-    def frame_data(pos: int) -> dict:
-        return dict(
-            image=read_rgb(first['img_paths'][pos]),
-            label=first['labels'][pos],
-            gt=first['frames'][pos].get('gt'),
-            preds=[r['frames'][pos]['pred'] for r in results.values()])
-
-    shown = frame_data(showcase_index)
-    showcase = showcase_figure(
-        shown['image'], shown['gt'], list(zip(results, shown['preds'])),
-        classes, palette, title=f'{split} frame {showcase_index}: '
-        f"{shown['label']}")
-    files['showcase.png'] = osp.join(out_dir, 'showcase.png')
-    showcase.savefig(files['showcase.png'], dpi=100, bbox_inches='tight')
-
     gif_positions = list(
         range(frame_start, min(frame_start + gif_frames_n, n_frames)))
     if gif_frames_n and not gif_positions:
         raise ValueError(f'--frame-start {frame_start}: the {split} split '
                          f'has {n_frames} frames')
-    if gif_positions:
-        if len(gif_positions) < gif_frames_n:
-            print(f'the {split} split has only {len(gif_positions)} frames '
-                  f'from {frame_start}: the GIF gets {len(gif_positions)}')
-        print(f'rendering {len(gif_positions)} GIF frames')
-        frames = gif_frames([frame_data(p) for p in gif_positions],
-                            list(results), classes, palette, opacity,
-                            gif_width)
-        files['segmentation.gif'] = osp.join(out_dir, 'segmentation.gif')
-        save_gif(files['segmentation.gif'], frames, gif_duration,
-                 keep_colours=palette)
+    if len(gif_positions) < gif_frames_n:
+        print(f'the {split} split has only {len(gif_positions)} frames '
+              f'from {frame_start}: the GIF gets {len(gif_positions)}')
+    files = write_tables(results, out_dir, split)
+    showcase, figures = write_figures(results, out_dir, split,
+                                      showcase_index, gif_positions, opacity,
+                                      gif_duration, gif_width)
+    files.update(figures)
     return dict(results=results, files=files, showcase=showcase,
                 showcase_index=showcase_index, gif_positions=gif_positions)

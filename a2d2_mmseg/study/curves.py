@@ -14,7 +14,7 @@ import json
 import math
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 __all__ = [
     'DEFAULT_KEYS', 'PERCENT_KEYS', 'resolve_logs', 'read_records',
@@ -25,8 +25,6 @@ DEFAULT_KEYS = ('loss', 'mIoU', 'mDice', 'aAcc', 'mAcc')
 PERCENT_KEYS = ('mIoU', 'mDice', 'aAcc', 'mAcc', 'mFscore', 'mPrecision',
                 'mRecall', 'decode.acc_seg')
 TRAIN_MARKERS = ('lr', 'loss')
-
-Records = List[dict]
 
 
 def resolve_logs(path: str) -> List[str]:
@@ -40,10 +38,9 @@ def resolve_logs(path: str) -> List[str]:
         return [path]
     if not osp.isdir(path):
         raise FileNotFoundError(f'{path}: no such work dir or JSON log')
-    own = osp.join(path, 'vis_data', 'scalars.json')
-    if osp.isfile(own):  # a <timestamp> folder
-        return [own]
-    logs = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
+    logs = (glob.glob(osp.join(path, 'vis_data', 'scalars.json'))  # <ts>
+            or sorted(glob.glob(osp.join(path, '*', 'vis_data',
+                                         'scalars.json'))))
     if not logs:  # no LocalVisBackend scalars: the <timestamp>.json logs
         logs = sorted(
             p for p in glob.glob(osp.join(path, '*', 'vis_data', '*.json'))
@@ -56,7 +53,7 @@ def resolve_logs(path: str) -> List[str]:
     return logs
 
 
-def read_records(path: str) -> Records:
+def read_records(path: str) -> List[dict]:
     """The JSON objects of one JSON-lines log, in order (blank lines and
     other values skipped).
 
@@ -76,23 +73,18 @@ def read_records(path: str) -> Records:
     return records
 
 
-def _step(record: dict) -> Optional[int]:
-    step = record.get('step', record.get('iter'))
-    return int(step) if isinstance(step, (int, float)) else None
-
-
 def load_run(path: str) -> Dict[str, Dict[int, dict]]:
     """``{'train': {step: record}, 'val': {step: record}}`` of a run
     (:func:`resolve_logs`); later logs win at the same step."""
     run: Dict[str, Dict[int, dict]] = {'train': {}, 'val': {}}
     for log in resolve_logs(path):
         for record in read_records(log):
-            step = _step(record)
-            if step is None:
+            step = record.get('step', record.get('iter'))
+            if not isinstance(step, (int, float)):
                 continue  # test records carry no step
             kind = 'train' if any(k in record
                                   for k in TRAIN_MARKERS) else 'val'
-            run[kind].setdefault(step, {}).update(record)
+            run[kind].setdefault(int(step), {}).update(record)
     return run
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple, Optional, Sequence
 import numpy as np
 from mmengine.config import Config
 
-from a2d2_mmseg.evaluation.prediction_collector import PredictionCollector
+from a2d2_mmseg.evaluation import PredictionCollector
 
 __all__ = [
     'ModelSpec', 'parse_model_spec', 'find_work_dir_model', 'safe_name',
@@ -91,15 +91,17 @@ def find_work_dir_model(spec: str) -> ModelSpec:
                      configs[-1], checkpoint)
 
 
-def _type_name(cfg: dict) -> str:
-    kind = cfg.get('type', '')
-    return kind if isinstance(kind, str) else getattr(kind, '__name__', '')
-
-
 def safe_name(name: str) -> str:
     """``name`` with every run of characters other than word characters,
     ``.`` and ``-`` replaced by ``_`` (for folder and instance names)."""
     return re.sub(r'[^\w.-]+', '_', name)
+
+
+def _is_iou_metric(metric: dict) -> bool:
+    """Whether a metric config's type (a name or a class) is an IoUMetric."""
+    kind = metric.get('type', '')
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    return name.split('.')[-1] in ('IoUMetric', 'PerClassIoUMetric')
 
 
 def per_class_evaluator(evaluator):
@@ -112,22 +114,19 @@ def per_class_evaluator(evaluator):
     """
     evaluator = copy.deepcopy(evaluator)
     metrics = evaluator if isinstance(evaluator, list) else [evaluator]
-    found = False
-    for metric in metrics:
-        if _type_name(metric).split('.')[-1] in ('IoUMetric',
-                                                 'PerClassIoUMetric'):
-            if metric.get('format_only'):
-                raise ValueError('the IoUMetric has format_only=True: '
-                                 'nothing to compare')
-            metric['type'] = 'PerClassIoUMetric'
-            wanted = list(metric.get('iou_metrics', ['mIoU']))
-            metric['iou_metrics'] = wanted + [
-                m for m in ('mIoU', 'mDice') if m not in wanted
-            ]
-            found = True
-    if not found:
+    ious = [m for m in metrics if _is_iou_metric(m)]
+    if not ious:
         raise ValueError(f'the config\'s evaluator has no IoUMetric: '
                          f'{evaluator}')
+    for metric in ious:
+        if metric.get('format_only'):
+            raise ValueError('the IoUMetric has format_only=True: '
+                             'nothing to compare')
+        wanted = list(metric.get('iou_metrics', ['mIoU']))
+        metric.update(
+            type='PerClassIoUMetric',
+            iou_metrics=wanted + [m for m in ('mIoU', 'mDice')
+                                  if m not in wanted])
     return evaluator
 
 
@@ -153,15 +152,12 @@ def build_test_cfg(spec: ModelSpec, split: str, out_dir: str,
     cfg = Config.fromfile(spec.config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if split == 'val':
-        for key in ('val_dataloader', 'val_evaluator'):
-            if not cfg.get(key):
-                raise ValueError(f'{spec.config}: --split val needs {key}')
-        cfg.test_dataloader = cfg.val_dataloader
-        cfg.test_evaluator = cfg.val_evaluator
-    for key in ('test_dataloader', 'test_evaluator'):
+    for kind in ('dataloader', 'evaluator'):
+        key = f'{split}_{kind}'
         if not cfg.get(key):
-            raise ValueError(f'{spec.config}: the config has no {key}')
+            raise ValueError(f'{spec.config}: the config has no {key} '
+                             f'(--split {split})')
+        cfg[f'test_{kind}'] = cfg[key]
     if not cfg.get('test_cfg'):
         cfg.test_cfg = dict(type='TestLoop')
     cfg.test_evaluator = per_class_evaluator(cfg.test_evaluator)
@@ -191,8 +187,8 @@ def evaluate_model(spec: ModelSpec, cfg: Config,
     Returns:
         dict: ``metrics`` (the evaluator's), ``per_class_iou`` (class name
         -> IoU in percent), ``img_paths`` (the split's frames in order),
-        ``labels`` (frame titles), ``metainfo`` (classes, palette),
-        ``ignore_index`` and ``frames`` (position -> ``pred``/``gt``).
+        ``labels`` (frame titles), ``metainfo`` (classes, palette) and
+        ``frames`` (position -> ``pred``/``gt``).
 
     Raises:
         RuntimeError: The loop did not produce one prediction per frame.
@@ -227,7 +223,6 @@ def evaluate_model(spec: ModelSpec, cfg: Config,
         labels=[_frame_label(info) for info in infos],
         metainfo=dict(classes=tuple(dataset.metainfo['classes']),
                       palette=[list(p) for p in dataset.metainfo['palette']]),
-        ignore_index=getattr(dataset, 'ignore_index', 255),
         frames={
             img_paths.index(path): frame
             for path, frame in collector.frames.items()

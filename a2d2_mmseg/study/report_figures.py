@@ -1,9 +1,10 @@
-"""The comparison report's figures: the bar chart and the showcase
-(matplotlib ``Figure`` objects built without pyplot; the caller saves them)
-and the GIF (overlays drawn by mmseg's ``SegLocalVisualizer``, titles,
-legend and the GIF itself by Pillow).
+"""The comparison report's figures, written by :func:`write_figures`: the
+bar chart and the showcase (matplotlib ``Figure`` objects built without
+pyplot) and the GIF (overlays drawn by mmseg's ``SegLocalVisualizer``,
+titles, legend and the GIF itself by Pillow).
 """
-from typing import Dict, List, Optional, Sequence
+import os.path as osp
+from typing import Dict, List, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -13,29 +14,15 @@ from mmengine.utils import track_iter_progress
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from a2d2_mmseg.apis.inputs import read_image
 from a2d2_mmseg.study.comparison import TABLE_METRICS, table_rows
 from a2d2_mmseg.visualization import (classes_present, colorize, fit_width,
                                       label_panel, legend_entries,
                                       legend_patches, legend_strip,
                                       stack_panels)
 
-__all__ = [
-    'read_rgb', 'fit_mask', 'metrics_figure', 'showcase_figure',
-    'gif_frames', 'save_gif'
-]
-
-
-def read_rgb(path: str) -> np.ndarray:
-    """An image file as stored (EXIF orientation ignored), RGB ``uint8``.
-
-    Raises:
-        FileNotFoundError: The file is missing or cannot be decoded.
-    """
-    img = mmcv.imread(path, flag='color_ignore_orientation')
-    if img is None:
-        raise FileNotFoundError(f'{path}: cannot read the image')
-    # mmcv's cv2 backend returns BGR for this flag whatever channel_order
-    return np.ascontiguousarray(mmcv.bgr2rgb(img))
+__all__ = ['fit_mask', 'metrics_figure', 'showcase_figure', 'gif_frames',
+           'save_gif', 'write_figures']
 
 
 def fit_mask(mask: np.ndarray, shape: Sequence[int]) -> np.ndarray:
@@ -72,9 +59,8 @@ def metrics_figure(results: Dict[str, dict]):
     return fig
 
 
-def showcase_figure(image: np.ndarray,
-                    gt: Optional[np.ndarray],
-                    predictions: Sequence[tuple],
+def showcase_figure(frame: dict,
+                    model_names: Sequence[str],
                     classes: Sequence[str],
                     palette: Sequence[Sequence[int]],
                     title: str = '',
@@ -83,27 +69,25 @@ def showcase_figure(image: np.ndarray,
     the classes present in any panel.
 
     Args:
-        image (np.ndarray): RGB image.
-        gt (np.ndarray, optional): Ground-truth class indices.
-        predictions (Sequence[tuple]): ``(model name, class indices)``.
+        frame (dict): ``image`` (RGB), ``gt`` (ground-truth class indices
+            or None) and ``preds`` (one class-index mask per model).
+        model_names (Sequence[str]): Panel titles of the models.
         panel_width (float): Width of one panel in inches.
 
     Returns:
-        matplotlib.figure.Figure: ``2 + len(predictions)`` axes (1 without
-        ground truth).
+        matplotlib.figure.Figure: ``2 + len(model_names)`` axes (1 fewer
+        without ground truth).
     """
     from matplotlib.figure import Figure
+    image, gt = frame['image'], frame.get('gt')
+    gts = [] if gt is None else [fit_mask(gt, image.shape)]
+    masks = gts + [fit_mask(p, image.shape) for p in frame['preds']]
+    panels = [('input', image)] + [
+        (name, colorize(mask, palette))
+        for name, mask in zip(['ground truth'] * len(gts) + list(model_names),
+                              masks)
+    ]
     h, w = image.shape[:2]
-    panels = [('input', image)]
-    masks = []
-    if gt is not None:
-        gt = fit_mask(gt, image.shape)
-        panels.append(('ground truth', colorize(gt, palette)))
-        masks.append(gt)
-    for name, pred in predictions:
-        pred = fit_mask(pred, image.shape)
-        panels.append((name, colorize(pred, palette)))
-        masks.append(pred)
     fig = Figure(figsize=(panel_width * len(panels),
                           panel_width * h / w + 1.0), layout='constrained')
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
@@ -111,7 +95,7 @@ def showcase_figure(image: np.ndarray,
         ax.imshow(img, interpolation='nearest')
         ax.set_title(name, fontsize=11)
         ax.set_axis_off()
-    ignored = gt is not None and bool((gt >= len(classes)).any())
+    ignored = bool(gts) and bool((gts[0] >= len(classes)).any())
     entries = legend_entries(
         classes_present(masks, len(classes)), classes, palette, ignored)
     if entries:
@@ -210,3 +194,49 @@ def save_gif(path: str, frames: Sequence[np.ndarray], duration: int = 500,
     images = [_quantize(Image.fromarray(f), keep) for f in frames]
     images[0].save(path, save_all=True, append_images=images[1:],
                    duration=duration, loop=0)
+
+
+def write_figures(results: Dict[str, dict],
+                  out_dir: str,
+                  split: str,
+                  showcase_index: int,
+                  gif_positions: Sequence[int],
+                  opacity: float = 0.5,
+                  gif_duration: int = 500,
+                  gif_width: int = 480) -> Tuple[object, Dict[str, str]]:
+    """Write ``metrics.png``, ``showcase.png`` (the frame at
+    ``showcase_index``) and, for any ``gif_positions``,
+    ``segmentation.gif`` of ``results`` (model name -> ``evaluate_model``
+    output, on the same frames) to ``out_dir``.
+
+    Returns:
+        tuple: The showcase ``Figure`` and file name -> path.
+    """
+    first = next(iter(results.values()))
+    classes, palette = (first['metainfo']['classes'],
+                        first['metainfo']['palette'])
+    files = {name: osp.join(out_dir, name)
+             for name in ('metrics.png', 'showcase.png')}
+    metrics_figure(results).savefig(files['metrics.png'], dpi=120)
+
+    def frame(pos: int) -> dict:
+        """The input, its title, ground truth and predictions at ``pos``."""
+        return dict(
+            image=mmcv.bgr2rgb(read_image(first['img_paths'][pos])),
+            label=first['labels'][pos],
+            gt=first['frames'][pos].get('gt'),
+            preds=[r['frames'][pos]['pred'] for r in results.values()])
+
+    shown = frame(showcase_index)
+    showcase = showcase_figure(
+        shown, list(results), classes, palette,
+        title=f"{split} frame {showcase_index}: {shown['label']}")
+    showcase.savefig(files['showcase.png'], dpi=100, bbox_inches='tight')
+    if gif_positions:
+        print(f'rendering {len(gif_positions)} GIF frames')
+        files['segmentation.gif'] = osp.join(out_dir, 'segmentation.gif')
+        frames = gif_frames([frame(p) for p in gif_positions], list(results),
+                            classes, palette, opacity, gif_width)
+        save_gif(files['segmentation.gif'], frames, gif_duration,
+                 keep_colours=palette)
+    return showcase, files

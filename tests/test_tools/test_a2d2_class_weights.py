@@ -51,8 +51,7 @@ def _tool():
 def test_config_gives_the_dataset(tmp_path, capsys):
     """--config: data_root, seed split, cameras and a class-set dict from
     the config's train_dataloader; --data-root / --scenes override."""
-    from a2d2_mmseg.models.losses.cross_entropy_loss import \
-        load_class_weight_file
+    from a2d2_mmseg.models.losses import load_class_weight_file
     from tests.fixtures.trees import write_tree
     root = str(tmp_path / 'seed')
     car_sky = label_from_names([['Car 1'] * 4] + [['Sky'] * 4] * 3)

@@ -6,12 +6,7 @@
 With ``--config`` the dataset is the config's ``train_dataloader.dataset``
 (``--dataloader`` for another) and its masks are counted through that
 dataloader's pipeline (unless ``--stored-resolution``); the other options
-override single arguments. The seed study's weights are one command::
-
-    python tools/analysis/a2d2_class_weights.py --config \\
-        configs/seed_study/mask2former-lite_r50_4xb2-80k_a2d2-seed-512x512.py \\
-        -o work_dirs/seed_study/class_weights
-
+override single arguments (the seed study's command: docs/seed_study.md).
 Prints a table and the ``--cfg-options`` argument that sets the weights,
 and writes ``OUT_PREFIX.json`` and ``OUT_PREFIX.py`` (a config fragment):
 the command line of :func:`a2d2_mmseg.study.class_weighting.class_weights`.
@@ -21,16 +16,11 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-from a2d2_mmseg.a2d2.class_sets import class_set_name
 from a2d2_mmseg.a2d2.layout import LAYOUTS
 from a2d2_mmseg.a2d2.scenes import SEED_SPLITS, parse_scenes_option
-from a2d2_mmseg.study.class_weighting import (METHODS, cfg_option,
-                                                 class_weights,
-                                                 dataset_args_from_config,
-                                                 format_table,
-                                                 merge_dataset_args,
-                                                 pipeline_from_config,
-                                                 write_outputs)
+from a2d2_mmseg.study.class_weighting import (
+    METHODS, cfg_option, class_weights, dataset_args_from_config,
+    format_table, merge_dataset_args, pipeline_from_config, write_outputs)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
@@ -68,18 +58,17 @@ def dataset_args(args: argparse.Namespace) -> dict:
         raise ValueError('give the data root once: as DATA_ROOT or as '
                          '--data-root')
     data_root = args.data_root or args.data_root_option
-    base = {}
-    if args.config:
-        base = dataset_args_from_config(args.config, args.dataloader)
-    elif not data_root:
+    if not (data_root or args.config):
         raise ValueError('give DATA_ROOT (or --data-root), or --config')
-    root = data_root or base.get('data_root') or ''
+    base = (dataset_args_from_config(args.config, args.dataloader)
+            if args.config else {})
     overrides = dict(data_root=data_root, layout=args.layout,
                      seed_split=args.seed_split, cameras=args.cameras,
                      class_set=args.class_set)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if args.scenes is not None:  # 'all' gives None: every scene
-        overrides['scenes'] = parse_scenes_option(args.scenes, root)
+        overrides['scenes'] = parse_scenes_option(
+            args.scenes, data_root or base.get('data_root') or '')
     elif not args.config:
         overrides['scenes'] = 'train'
     return merge_dataset_args(base, **overrides)
@@ -87,7 +76,7 @@ def dataset_args(args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    config = (dict(path=args.config, dataloader=f'{args.dataloader}'
+    config = (dict(path=args.config, dataloader=args.dataloader +
                    '_dataloader') if args.config else None)
     try:
         kwargs = dataset_args(args)
@@ -101,8 +90,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     out_prefix = args.out_prefix or osp.join(
-        'work_dirs', 'a2d2_class_weights_'
-        f"{class_set_name(kwargs.get('class_set', 'full'))}_{args.method}")
+        'work_dirs',
+        f"a2d2_class_weights_{result['class_set_name']}_{args.method}")
     print()
     print(format_table(result))
     print('set the weights on the command line with:\n  --cfg-options '

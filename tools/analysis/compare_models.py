@@ -1,22 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Evaluate several models on one split and write a comparison report.
 
-    python tools/analysis/compare_models.py \\
-        --models NAME=CONFIG:CHECKPOINT [NAME=CONFIG:CHECKPOINT ...] \\
-        | --work-dirs [NAME=]WORK_DIR [...] \\
-        [--split test|val] [--out-dir work_dirs/report] [--gif-frames 8] \\
-        [--frame-start 0] [--showcase-index I] [--cfg-options k=v ...]
-
-``--work-dirs`` takes training work dirs (e.g. ``work_dirs/demo/unet``): the
-config is the ``*.py`` mmengine dumped there and the checkpoint the one named
-in ``last_checkpoint``; the model is named after the folder unless
-``NAME=`` is given. ``--models`` and ``--work-dirs`` can be combined.
-
-Writes the tables, ``metrics.png``, ``showcase.png`` (frame
-``--showcase-index``) and ``segmentation.gif`` (``--gif-frames`` frames from
-``--frame-start``) to ``--out-dir``: the command line of
-:func:`a2d2_mmseg.study.comparison.compare`, whose module docstring says
-how the numbers are made.
+``--work-dirs [NAME=]WORK_DIR`` takes training work dirs (e.g.
+``work_dirs/demo/unet``: the ``*.py`` mmengine dumped there and the
+checkpoint ``last_checkpoint`` names; named after the folder by default),
+``--models NAME=CONFIG:CHECKPOINT`` any model; they can be combined. The
+command line of :func:`a2d2_mmseg.study.comparison.compare`, whose module
+docstring says what is written to ``--out-dir`` and how.
 """
 import argparse
 

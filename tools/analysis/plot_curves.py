@@ -1,14 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Plot training loss and validation metrics of one or more runs.
 
-    python tools/analysis/plot_curves.py [LABEL=]WORK_DIR_OR_JSON [...]
-        [-o curves.png] [--keys loss mIoU mDice aAcc mAcc] [--title TEXT]
-
 Each argument is a training work dir, one ``<timestamp>`` folder of it or
 a JSON log file, labelled with the work dir's name unless ``LABEL=`` is
-given. One subplot per key against the iteration, one line per run; keys
-no run logged are skipped with a message. The command line of
-:func:`a2d2_mmseg.study.curves.plot_curves`.
+given. One subplot per key against the iteration, one line per run: the
+command line of :func:`a2d2_mmseg.study.curves.plot_curves`.
 """
 import argparse
 import os
@@ -18,8 +14,7 @@ from a2d2_mmseg.study.curves import DEFAULT_KEYS, parse_runs, plot_curves
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Plot training loss and validation metrics of runs')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         'logs', nargs='+', metavar='[LABEL=]WORK_DIR_OR_JSON',
         help='work dirs, <timestamp> dirs or scalars.json / <timestamp>.json')
