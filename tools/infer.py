@@ -13,10 +13,9 @@ import sys
 import warnings
 
 import torch
-from mmengine.config import DictAction
 
 from a2d2_mmseg.apis import (INFER_ERRORS, InferenceIncompleteError,
-                             SkippedInputWarning, infer)
+                             SkippedInputWarning, add_model_args, infer)
 
 # Exit status when inputs were skipped and the others written.
 EXIT_INCOMPLETE = 3
@@ -30,7 +29,8 @@ def parse_args(argv=None):
     parser.add_argument(
         'checkpoint',
         help='checkpoint file (the .onnx file with --backend onnxruntime)')
-    parser.add_argument('input', help='image file, folder of images or video')
+    parser.add_argument('input_path', metavar='input',
+                        help='image file, folder of images or video')
     parser.add_argument('-o', '--out-dir', default='work_dirs/infer',
                         help='output folder')
     parser.add_argument('--batch-size', type=int, default=4,
@@ -44,12 +44,7 @@ def parse_args(argv=None):
                         help='use every n-th video frame / folder image')
     parser.add_argument('--max-frames', type=int, default=None,
                         help='stop after this many frames / images')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config')
-    parser.add_argument(
-        '--allow-partial-checkpoint', action='store_true',
-        help='load a checkpoint that does not fit the model partially, with '
-        'a warning, instead of refusing it')
+    add_model_args(parser)
     parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
                         default='pytorch')
     parser.add_argument(
@@ -72,25 +67,20 @@ def _show_warning(message, category, *args, **kwargs):
 def main(argv=None):
     args = parse_args(argv)
     warnings.showwarning = _show_warning
-    status = 0
+    incomplete = None
     try:
-        written = infer(args.config, args.checkpoint, args.input,
-                        args.out_dir, args.batch_size, args.device,
-                        args.opacity, args.frame_step, args.max_frames,
-                        args.cfg_options, args.allow_partial_checkpoint,
-                        args.backend, args.providers, args.ort_threads)
+        written = infer(**vars(args))
     except InferenceIncompleteError as error:
-        written, status = error.written, EXIT_INCOMPLETE
-        incomplete = f'error: {error}'
+        written, incomplete = error.written, error
     except INFER_ERRORS as error:
         raise SystemExit(f'error: {error}')
     n = len(written['index'])
     print(f'{n} frame(s) segmented; written to {args.out_dir}/'
           f"{{index,color,overlay}}/<name>.png"
           + (f" and {written['video'][0]}" if written['video'] else ''))
-    if status:
-        print(incomplete, file=sys.stderr)
-        raise SystemExit(status)
+    if incomplete:
+        print(f'error: {incomplete}', file=sys.stderr)
+        raise SystemExit(EXIT_INCOMPLETE)
     return written
 
 

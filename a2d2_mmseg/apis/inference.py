@@ -1,11 +1,18 @@
 """Segment an image, a folder of images or a video and write the results
-(:func:`infer`; behaviour and outputs: ``docs/inference.md``)."""
+(:func:`infer`; behaviour and outputs: ``docs/inference.md``).
+
+Under the output folder: ``index/<name>.png`` (class indices),
+``color/<name>.png`` (the palette's colours), ``overlay/<name>.png`` (the
+mask over the image) and, for a video, ``overlay.mp4``.
+"""
 import functools
 import itertools
-import os.path as osp
+import os
 import sys
+from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 import torch
 from mmengine.utils import ProgressBar
@@ -14,17 +21,15 @@ from mmengine.utils import ProgressBar
 # checkpoint loader among them).
 import a2d2_mmseg.plugin  # noqa: F401
 from a2d2_mmseg.apis.inputs import InferenceInputError, Source
-from a2d2_mmseg.apis.outputs import OutputWriter, check_inputs_apart
 from a2d2_mmseg.compat.checkpoint import CheckpointError
-from a2d2_mmseg.compat.state_dict_match import (bounded,
-                                                load_matching_checkpoint)
-from a2d2_mmseg.deployment.pipeline import array_test_pipeline
-from a2d2_mmseg.deployment.segmentor import (build_segmentor,
-                                             dataset_meta_for, load_config)
+from a2d2_mmseg.compat.state_dict_match import PARTIAL_REMEDY, bounded
+from a2d2_mmseg.deployment.segmentor import (array_test_pipeline,
+                                             load_segmentor)
+from a2d2_mmseg.visualization import blend, colorize
 
 __all__ = [
-    'INFER_ERRORS', 'InferenceIncompleteError', 'batches', 'infer',
-    'load_model'
+    'INFER_ERRORS', 'InferenceIncompleteError', 'OUTPUT_KINDS', 'VIDEO_NAME',
+    'batches', 'check_inputs_apart', 'infer', 'load_model', 'write_png'
 ]
 
 # What infer raises for bad inputs, files or options (a command line prints
@@ -33,6 +38,9 @@ INFER_ERRORS = (InferenceInputError, FileNotFoundError, ValueError,
                 CheckpointError)
 # Skipped inputs named in InferenceIncompleteError's message.
 MAX_NAMED = 10
+# The PNG folders written under the output folder, and a video's overlay.
+OUTPUT_KINDS = ('index', 'color', 'overlay')
+VIDEO_NAME = 'overlay.mp4'
 
 
 class InferenceIncompleteError(InferenceInputError):
@@ -77,23 +85,52 @@ def load_model(config: str,
 
     Raises:
         FileNotFoundError: The config or checkpoint file does not exist.
-        ValueError: CUDA is not available, the config cannot be read or
-            the class names cannot be found.
-        CheckpointError: The checkpoint is unsafe, unreadable or (without
+        ValueError: CUDA is not available, the config or checkpoint cannot
+            be read or the class names cannot be found.
+        CheckpointError: The checkpoint is unsafe, corrupt or (without
             ``allow_partial_checkpoint``) does not fit the model.
     """
     if device.startswith('cuda') and not torch.cuda.is_available():
         raise ValueError(f'--device {device}: CUDA is not available here')
-    cfg = load_config(config, cfg_options)
-    if '://' not in checkpoint and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'{checkpoint}: checkpoint file not found')
-    model = build_segmentor(cfg)
-    ckpt = load_matching_checkpoint(model, checkpoint, map_location='cpu',
-                                    allow_partial=allow_partial_checkpoint)
-    model.dataset_meta = dataset_meta_for(cfg, model.decode_head.num_classes,
-                                          ckpt, checkpoint)
+    model, _ = load_segmentor(config, checkpoint, cfg_options,
+                              allow_partial=allow_partial_checkpoint,
+                              remedy=PARTIAL_REMEDY)
     model.cfg.test_pipeline = array_test_pipeline(model.cfg)
     return model.to(device)
+
+
+def write_png(path: str, array: np.ndarray) -> None:
+    """Write a ``uint8`` image (BGR if 3 channels) as PNG: encoded with
+    OpenCV, written with Python, as ``cv2.imwrite`` crashes on a path that
+    is not valid UTF-8 (an input file's name can be)."""
+    ok, buf = cv2.imencode('.png', np.ascontiguousarray(array))
+    if not ok:
+        raise OSError(f'{path}: cannot encode the PNG')
+    with open(path, 'wb') as f:
+        f.write(buf.tobytes())
+
+
+def check_inputs_apart(out_dir: str, inputs: Sequence[str]) -> None:
+    """Refuse an output folder that an input lies in or is, before
+    anything is written: every place written to (``out_dir``, its
+    subfolders, ``overlay.mp4``; links resolved) against every input.
+
+    Raises:
+        InferenceInputError: An input is, or is inside, a place written to.
+    """
+    places = {
+        os.path.realpath(os.path.join(out_dir, name))
+        for name in ('', VIDEO_NAME) + OUTPUT_KINDS
+    }
+    for path in inputs:
+        real = os.path.realpath(path)
+        for place in places:
+            if Path(real).is_relative_to(place):
+                raise InferenceInputError(
+                    f'{path}: the input lies in (or is) the output folder '
+                    f'{out_dir} (resolved: {real} in {place}); the outputs '
+                    'would overwrite it: choose another output folder '
+                    '(-o/--out-dir)')
 
 
 def batches(frames: Iterator[Tuple[str, np.ndarray]],
@@ -162,21 +199,47 @@ def infer(config: str,
         model = load_model(config, checkpoint, device, cfg_options,
                            allow_partial_checkpoint)
         predict = functools.partial(inference_model, model)
-    writer = OutputWriter(
-        out_dir, model.dataset_meta['palette'], opacity,
-        source.fps / frame_step if source.kind == 'video' else None)
+    palette = model.dataset_meta['palette']
+    written: Dict[str, list] = {k: [] for k in OUTPUT_KINDS + ('video', )}
+    for kind in OUTPUT_KINDS:
+        os.makedirs(os.path.join(out_dir, kind), exist_ok=True)
+    video = None
     progress = ProgressBar(source.total)
     try:
         for batch in batches(iter(source), batch_size):
             results = predict([img for _, img in batch])
             for (name, img), result in zip(batch, results):
-                index = result.pred_sem_seg.data[0].cpu().numpy()
-                writer.write(name, img, index.astype(np.uint8))
+                index = result.pred_sem_seg.data[0].cpu().numpy().astype(
+                    np.uint8)
+                colour = colorize(index, palette)[..., ::-1]  # BGR
+                overlay = blend(img, colour, opacity)
+                for kind, array in zip(OUTPUT_KINDS,
+                                       (index, colour, overlay)):
+                    path = os.path.join(out_dir, kind, f'{name}.png')
+                    write_png(path, array)
+                    written[kind].append(path)
+                if source.kind == 'video':
+                    if video is None:
+                        path = os.path.join(out_dir, VIDEO_NAME)
+                        video = _open_video(path, source.fps / frame_step,
+                                            img.shape)
+                        written['video'].append(path)
+                    video.write(np.ascontiguousarray(overlay))
                 progress.update()
     finally:
-        writer.close()
+        if video is not None:
+            video.release()
     sys.stdout.write('\n')
     if source.skipped:
-        raise InferenceIncompleteError(writer.written, source.skipped,
-                                       out_dir)
-    return writer.written
+        raise InferenceIncompleteError(written, source.skipped, out_dir)
+    return written
+
+
+def _open_video(path: str, fps: float, shape: Tuple[int, ...]):
+    """An mp4v writer of ``shape`` frames at ``fps`` (25 when unknown)."""
+    height, width = shape[:2]
+    video = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'),
+                            fps if fps > 0 else 25.0, (width, height))
+    if not video.isOpened():
+        raise OSError(f'{path}: cannot open an mp4v video writer')
+    return video

@@ -4,6 +4,7 @@
 import os
 import os.path as osp
 import warnings
+from collections import Counter
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 import cv2
@@ -39,9 +40,7 @@ def read_image(path: str) -> np.ndarray:
     try:
         return read_image_file(path, 'color')
     except A2D2ImageError as e:
-        detail = str(e)
-        if detail.startswith(f'{path}: '):
-            detail = detail[len(path) + 2:]
+        detail = str(e).removeprefix(f'{path}: ')
         raise InferenceInputError(
             f'{path}: cannot read the image: {detail}') from None
 
@@ -52,26 +51,21 @@ def frame_names(paths: Sequence[str]) -> List[str]:
     several inputs share; then '_2', '_3', ... if that is still taken. A
     unique stem is never renamed by another file."""
     stems = [osp.splitext(osp.basename(p))[0] for p in paths]
-    folded = [s.casefold() for s in stems]
-    shared = {s for s in folded if folded.count(s) > 1}
-    names: List[Optional[str]] = [None] * len(paths)
-    taken = set()
-    # Unique stems first, so that no other file's name can take them.
-    for i, stem in enumerate(stems):
-        if folded[i] not in shared:
-            names[i] = stem
-            taken.add(folded[i])
-    for i, path in enumerate(paths):
-        if names[i] is not None:
-            continue
-        ext = osp.splitext(path)[1].lstrip('.')
-        base = f'{stems[i]}_{ext}' if ext else stems[i]
-        name, n = base, 1
-        while name.casefold() in taken:
-            n += 1
-            name = f'{base}_{n}'
-        names[i] = name
-        taken.add(name.casefold())
+    counts = Counter(s.casefold() for s in stems)
+    # Unique stems are taken first, so that no other file's name can.
+    taken = {folded for folded, n in counts.items() if n == 1}
+    names = []
+    for path, stem in zip(paths, stems):
+        name = stem
+        if counts[stem.casefold()] > 1:
+            ext = osp.splitext(path)[1].lstrip('.')
+            base = name = f'{stem}_{ext}' if ext else stem
+            n = 1
+            while name.casefold() in taken:
+                n += 1
+                name = f'{base}_{n}'
+            taken.add(name.casefold())
+        names.append(name)
     return names
 
 
@@ -124,19 +118,18 @@ class Source:
             raise ValueError(f'--frame-step must be >= 1, got {frame_step}')
         if max_frames is not None and max_frames < 1:
             raise ValueError(f'--max-frames must be >= 1, got {max_frames}')
+        if not osp.exists(path):
+            raise InferenceInputError(f'{path}: no such file or folder')
         self.path = path
         self.frame_step = frame_step
         self.max_frames = max_frames
         self.fps = 0.0
         self.declared = 0
         self.skipped: List[Tuple[str, str]] = []
-        if not osp.exists(path):
-            raise InferenceInputError(f'{path}: no such file or folder')
+        self.files = [path]
         if osp.isdir(path):
             self.kind = 'folder'
-            paths = list_images(path)[::frame_step][:max_frames]
-            self._images = list(zip(frame_names(paths), paths))
-            self.total = len(self._images)
+            self.files = list_images(path)[::frame_step][:max_frames]
         elif path.lower().endswith(VIDEO_EXTENSIONS):
             self.kind = 'video'
             cap = cv2.VideoCapture(path)
@@ -149,15 +142,11 @@ class Source:
             # What the container declares; 0 when unknown or absurd.
             self.declared = int(count) if 0 < count < 1e9 else 0
             cap.release()
-            total = (self.declared + frame_step - 1) // frame_step
-            self.total = min(total, max_frames) if max_frames else total
         else:
             self.kind = 'image'
-            self._images = [(osp.splitext(osp.basename(path))[0], path)]
-            self.total = 1
-        self.files = [path] if self.kind == 'video' else [
-            p for _, p in self._images
-        ]
+        total = len(self.files) if self.kind != 'video' else -(
+            -self.declared // frame_step)
+        self.total = min(total, max_frames) if max_frames else total
 
     def _skip(self, path: str, why: str) -> None:
         self.skipped.append((path, why))
@@ -168,7 +157,7 @@ class Source:
         if self.kind == 'video':
             yield from self._video_frames()
             return
-        for name, path in self._images:
+        for name, path in zip(frame_names(self.files), self.files):
             try:
                 image = read_image(path)
             except InferenceInputError as error:
@@ -181,19 +170,16 @@ class Source:
     def _video_frames(self) -> Iterator[Tuple[str, np.ndarray]]:
         stem = osp.splitext(osp.basename(self.path))[0]
         cap = cv2.VideoCapture(self.path)
-        index, produced = 0, 0
-        ended = False  # the decoder ran out of frames (not max_frames)
+        index, produced, ok = 0, 0, True
         try:
             while self.max_frames is None or produced < self.max_frames:
                 if index % self.frame_step:
-                    ended = not cap.grab()  # skip without decoding
-                    if ended:
-                        break
+                    ok = cap.grab()  # skip without decoding
                 else:
                     ok, frame = cap.read()
-                    if not ok:
-                        ended = True
-                        break
+                if not ok:  # the decoder ran out of frames
+                    break
+                if index % self.frame_step == 0:
                     yield f'{stem}_{index:06d}', frame
                     produced += 1
                 index += 1
@@ -202,7 +188,7 @@ class Source:
         if produced == 0:
             raise InferenceInputError(
                 f'{self.path}: no frame could be read from the video')
-        if ended and index < self.declared:
+        if not ok and index < self.declared:
             self._skip(
                 self.path,
                 f'{self.path}: only {index} of the {self.declared} frames '

@@ -24,14 +24,15 @@ from a2d2_mmseg.compat.checkpoint import CheckpointError
 from a2d2_mmseg.compat.distributed import setup_cpu_distributed
 
 __all__ = [
-    'parse_train_args', 'parse_test_args', 'configure_test',
-    'configure_train', 'run_train', 'run_test'
+    'add_model_args', 'parse_train_args', 'parse_test_args',
+    'configure_test', 'configure_train', 'run_train', 'run_test'
 ]
 
 
-def _parse(parser: argparse.ArgumentParser,
-           argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    """Add the flags both tools take, parse, set ``LOCAL_RANK``."""
+def add_model_args(parser: argparse.ArgumentParser) -> None:
+    """Add ``--allow-partial-checkpoint`` and ``--cfg-options``, the flags
+    of every tool that builds a config's model and loads a checkpoint
+    (``tools/train.py``, ``tools/test.py``, ``tools/infer.py``)."""
     parser.add_argument(
         '--allow-partial-checkpoint', action='store_true',
         help='load a checkpoint that does not fit the model partially, with '
@@ -39,6 +40,12 @@ def _parse(parser: argparse.ArgumentParser,
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config: key=value pairs')
+
+
+def _parse(parser: argparse.ArgumentParser,
+           argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """Add the flags both tools take, parse, set ``LOCAL_RANK``."""
+    add_model_args(parser)
     parser.add_argument('--launcher', default='none', help='job launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
     # torch >= 2.0's launcher passes --local-rank.
@@ -94,21 +101,6 @@ def parse_test_args(
     parser.add_argument('--tta', action='store_true',
                         help='Test time augmentation')
     return _parse(parser, argv)
-
-
-def _load_run_config(args: argparse.Namespace) -> Config:
-    """The config as mmseg's tools read it: ``launcher`` and ``work_dir``
-    (command line, else the config's, else ``./work_dirs/<name>``) set."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    return cfg
 
 
 def configure_train(cfg: Config, args: argparse.Namespace) -> Config:
@@ -184,12 +176,22 @@ def configure_test(cfg: Config, args: argparse.Namespace) -> Config:
 
 
 def _run(args: argparse.Namespace, configure, job: str) -> None:
-    """Read and configure the config, build the runner (distributed on the
-    CPU when launched without GPUs), run ``runner.<job>()``; a config
-    refused by ``configure`` or a checkpoint error exits with one line."""
+    """Read the config as mmseg's tools do (``work_dir``: command line,
+    else the config's, else ``./work_dirs/<name>``), configure it, build
+    the runner (distributed on the CPU when launched without GPUs), run
+    ``runner.<job>()``; a config refused by ``configure`` or a checkpoint
+    error exits with one line."""
     from mmseg.registry import RUNNERS
 
-    cfg = _load_run_config(args)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
     try:
         cfg = configure(cfg, args)
     except ValueError as error:

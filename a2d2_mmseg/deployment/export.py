@@ -14,7 +14,7 @@ size.
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -27,16 +27,13 @@ from a2d2_mmseg.compat import is_int
 from a2d2_mmseg.deployment.metadata import (INPUT_NAMES, MAX_STATIC_BATCH,
                                             METADATA_PREFIX, OUTPUT_KINDS,
                                             OUTPUT_NAMES, int_in)
-from a2d2_mmseg.deployment.pipeline import (array_test_pipeline,
-                                            input_size_for)
-from a2d2_mmseg.deployment.segmentor import (ExportError, build_segmentor,
-                                             dataset_meta_for,
-                                             load_checkpoint_strict,
-                                             load_config)
+from a2d2_mmseg.deployment.segmentor import (ExportError, array_test_pipeline,
+                                             build_array_pipeline,
+                                             load_segmentor)
 
 __all__ = [
     'PredictGraph', 'export_onnx', 'export_from_config', 'synthetic_frame',
-    'read_frames', 'DEFAULT_OPSET', 'DEFAULT_FRAME_SIZE', 'check_frame_size'
+    'DEFAULT_OPSET', 'DEFAULT_FRAME_SIZE', 'check_frame_size'
 ]
 
 DEFAULT_OPSET = 18
@@ -231,8 +228,8 @@ def export_from_config(config: str,
     The model input size is what the test pipeline makes of a
     ``frame_size`` image; a ``static`` export also predicts at exactly
     ``frame_size``. The metadata holds the classes and palette
-    (:func:`dataset_meta_for`), the array test pipeline and the config's
-    file name.
+    (:func:`~.segmentor.load_segmentor`), the array test pipeline and the
+    config's file name.
 
     Args:
         checkpoint (str | None): Checkpoint file; None exports PyTorch's
@@ -247,14 +244,12 @@ def export_from_config(config: str,
         size ``(H, W)``.
     """
     frame_size = check_frame_size(frame_size)
-    cfg = load_config(config, cfg_options)
-    model = build_segmentor(cfg)
-    ckpt = load_checkpoint_strict(model, checkpoint) if checkpoint else None
-    dataset_meta = dataset_meta_for(cfg, model.decode_head.out_channels, ckpt,
-                                    checkpoint)
-    input_size = input_size_for(cfg, frame_size)
+    model, cfg = load_segmentor(config, checkpoint, cfg_options)
+    frame = np.zeros((*frame_size, 3), dtype=np.uint8)
+    input_size = tuple(
+        build_array_pipeline(cfg)(dict(img=frame))['inputs'].shape[1:])
     metadata = dict(
-        dataset_meta=dataset_meta,
+        dataset_meta=model.dataset_meta,
         test_pipeline=json.loads(
             json.dumps(array_test_pipeline(cfg), default=str)),
         config=osp.basename(config), frame_size=list(frame_size))
@@ -264,9 +259,10 @@ def export_from_config(config: str,
     return model, cfg, input_size
 
 
-def check_frame_size(size: Sequence[int], what: str = 'frame size'
-                     ) -> Tuple[int, int]:
-    """``(height, width)``, both integers in ``[1, MAX_IMAGE_SIDE]``
+def check_frame_size(size: Union[str, Sequence[int]],
+                     what: str = 'frame size') -> Tuple[int, int]:
+    """``(height, width)`` of a ``(height, width)`` pair or of ``'WxH'``
+    text, both integers in ``[1, MAX_IMAGE_SIDE]``
     (:data:`a2d2_mmseg.a2d2.MAX_IMAGE_SIDE`), checked before anything is
     allocated at that size.
 
@@ -274,6 +270,13 @@ def check_frame_size(size: Sequence[int], what: str = 'frame size'
         ExportError: Not two integers, or a side outside the range.
     """
     from a2d2_mmseg.a2d2 import MAX_IMAGE_SIDE
+    if isinstance(size, str):
+        parts = [p.strip() for p in size.lower().split('x')]
+        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 6
+                                      for p in parts):
+            raise ExportError(
+                f'expected WxH (e.g. 1920x1208), got {size[:40]!r}')
+        size = [int(p) for p in reversed(parts)]
     if not (isinstance(size, (list, tuple)) and len(size) == 2
             and all(is_int(s) for s in size)):
         raise ExportError(f'{what} must be (height, width) integers, got '
@@ -299,14 +302,3 @@ def synthetic_frame(size: Tuple[int, int], seed: int = 0) -> np.ndarray:
     frame = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
     noise = rng.normal(0, 12, frame.shape)
     return np.clip(frame + noise, 0, 255).astype(np.uint8)
-
-
-def read_frames(paths: Sequence[str]) -> List[np.ndarray]:
-    """BGR frames for the self-check, decoded as the A2D2 pipelines decode
-    them (:func:`a2d2_mmseg.a2d2.read_image_file`; :class:`ExportError`
-    naming a missing or unreadable file)."""
-    from a2d2_mmseg.a2d2 import A2D2ImageError, read_image_file
-    try:
-        return [read_image_file(path, 'color') for path in paths]
-    except A2D2ImageError as error:
-        raise ExportError(str(error)) from None

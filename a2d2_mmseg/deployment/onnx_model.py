@@ -10,18 +10,17 @@ import numpy as np
 from mmengine.config import Config
 
 from a2d2_mmseg.a2d2.class_list import short_repr
+from a2d2_mmseg.compat.state_dict_match import bounded
 from a2d2_mmseg.deployment.metadata import (INPUT_NAMES, METADATA_PREFIX,
                                             OUTPUT_NAMES, read_metadata)
-from a2d2_mmseg.deployment.pipeline import (array_test_pipeline,
-                                            build_array_pipeline,
-                                            run_pipeline)
-from a2d2_mmseg.deployment.segmentor import (ExportError,
+from a2d2_mmseg.deployment.segmentor import (ExportError, array_test_pipeline,
+                                             build_array_pipeline,
                                              dataset_meta_from_config,
-                                             format_names, load_config)
+                                             load_config, run_pipeline)
 
 __all__ = [
-    'PROVIDER_ALIASES', 'resolve_providers', 'create_session',
-    'ORTSegmentor', 'CheckReport', 'check_onnx'
+    'PROVIDER_ALIASES', 'resolve_providers', 'ORTSegmentor', 'CheckReport',
+    'check_onnx'
 ]
 
 # Short names accepted by --providers.
@@ -68,21 +67,12 @@ def resolve_providers(names: Optional[Sequence[str]] = None) -> List[str]:
     return resolved
 
 
-def create_session(onnx_file: str,
-                   providers: Optional[Sequence[str]] = None,
-                   num_threads: Optional[int] = None,
-                   extra_outputs: Sequence[str] = ()):
-    """An ``onnxruntime.InferenceSession`` with all graph optimisations,
-    ``num_threads`` intra-op threads (0 or None: one per core) and the
-    intermediate tensors ``extra_outputs`` as graph outputs.
-
-    Raises:
-        ExportError: onnxruntime cannot load the model.
-    """
+def _session(onnx_file: str, providers: Optional[Sequence[str]],
+             num_threads: Optional[int], extra_outputs: Sequence[str]):
+    """A session (all graph optimisations, onnxruntime's default) fetching
+    ``extra_outputs`` too."""
     ort = _onnxruntime()
     options = ort.SessionOptions()
-    options.graph_optimization_level = \
-        ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if num_threads:
         if num_threads < 0:
             raise ValueError(f'--ort-threads must be >= 0, got {num_threads}')
@@ -112,8 +102,12 @@ class ORTSegmentor:
     Args:
         onnx_file (str): The exported model.
         config (str | Config): The config it was exported from.
-        providers, num_threads, extra_outputs: See :func:`create_session`.
+        providers (Sequence[str], optional): See
+            :func:`resolve_providers`.
+        num_threads (int, optional): Intra-op threads (0 or None: one per
+            core).
         cfg_options (dict, optional): Overrides for the config.
+        extra_outputs (Sequence[str]): Intermediate tensors to fetch too.
 
     Attributes:
         dataset_meta (dict): ``classes`` and ``palette``.
@@ -145,8 +139,8 @@ class ORTSegmentor:
         self.onnx_file = onnx_file
         self.pipeline_steps = array_test_pipeline(cfg)
         self.pipeline = build_array_pipeline(cfg)
-        self.session = create_session(onnx_file, providers, num_threads,
-                                      extra_outputs)
+        self.session = _session(onnx_file, providers, num_threads,
+                                extra_outputs)
         names = tuple(i.name for i in self.session.get_inputs())
         self.meta = read_metadata(self.session, onnx_file)
         static = self.meta.get('static', False)
@@ -160,8 +154,9 @@ class ORTSegmentor:
         self.output_name = OUTPUT_NAMES[self.output]
         self.num_classes = self.meta['num_classes']
         exported = self.meta.get('test_pipeline')
-        if exported is not None and _canonical(exported) != _canonical(
-                self.pipeline_steps):
+        if exported is not None and json.dumps(
+                exported, sort_keys=True) != json.dumps(
+                    self.pipeline_steps, default=str, sort_keys=True):
             raise ExportError(
                 f'{onnx_file} was exported with another test pipeline than '
                 f'this config\'s: exported {short_repr(exported)}, config '
@@ -180,7 +175,7 @@ class ORTSegmentor:
             ) -> Tuple[List[np.ndarray], Any]:
         """The pipeline, then the session, on BGR ``uint8 [H, W, 3]``
         images of one size: the fetched ``outputs`` (default the model's
-        output) and the :class:`~.pipeline.PipelineInputs`.
+        output) and the :class:`~.segmentor.PipelineInputs`.
 
         Raises:
             ExportError: The images do not fit a static or fixed-size model.
@@ -256,11 +251,11 @@ def _check_classes(onnx_file: str, meta: Dict[str, Any], cfg: Config,
     names = tuple(theirs['classes']) if theirs else None
     if meta['num_classes'] != count or (names is not None
                                         and names != ours['classes']):
-        shown = f' ({format_names(names)})' if names is not None else ''
+        shown = f' ({_names(names)})' if names is not None else ''
         raise ExportError(
             f'{onnx_file}: the model predicts {meta["num_classes"]} classes'
             f'{shown}, the config {config} {count} classes '
-            f"({format_names(ours['classes'])}): it was exported from "
+            f"({_names(ours['classes'])}): it was exported from "
             'another config (model.decode_head.num_classes, '
             'test_dataloader.dataset.class_set); pass that config, or '
             'export again with this one')
@@ -270,9 +265,10 @@ def _check_classes(onnx_file: str, meta: Dict[str, Any], cfg: Config,
     return dataset_meta_from_config(cfg, count)
 
 
-def _canonical(steps) -> str:
-    return json.dumps(json.loads(json.dumps(steps, default=str)),
-                      sort_keys=True)
+def _names(names: Sequence[str]) -> str:
+    """At most six names, each cut to 40 characters, and how many more."""
+    return bounded([repr(n if len(n) <= 40 else n[:40] + '...')
+                    for n in names], 6)
 
 
 @dataclass
@@ -284,21 +280,16 @@ class CheckReport:
             (h, w), ``agreement`` (fraction of pixels of the same class),
             ``max_logit_diff`` (largest absolute logit difference).
         threshold (float): The agreement every frame needs.
+        min_agreement, max_logit_diff (float): Over the rows.
+        passed (bool): Every frame agrees on at least ``threshold``.
     """
     rows: List[Dict[str, Any]]
     threshold: float
 
-    @property
-    def min_agreement(self) -> float:
-        return min(r['agreement'] for r in self.rows)
-
-    @property
-    def max_logit_diff(self) -> float:
-        return max(r['max_logit_diff'] for r in self.rows)
-
-    @property
-    def passed(self) -> bool:
-        return self.min_agreement >= self.threshold
+    def __post_init__(self) -> None:
+        self.min_agreement = min(r['agreement'] for r in self.rows)
+        self.max_logit_diff = max(r['max_logit_diff'] for r in self.rows)
+        self.passed = self.min_agreement >= self.threshold
 
     def table(self) -> str:
         """The rows as a Markdown table plus a verdict line."""
@@ -333,7 +324,7 @@ def check_onnx(model,
     Args:
         model (nn.Module): The segmentor that was exported.
         frames (Sequence[tuple[str, np.ndarray]]): ``(name, image)``.
-        providers, num_threads: See :func:`create_session`.
+        providers, num_threads: See :class:`ORTSegmentor`.
         threshold (float): Agreement each frame needs.
 
     Returns:

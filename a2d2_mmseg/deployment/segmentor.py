@@ -1,25 +1,34 @@
-"""The segmentor of a config, a checkpoint that must fit it, and its classes.
+"""The segmentor of a config, a checkpoint that must fit it, its classes and
+the config's test pipeline for in-memory images.
 
 Shared by the ONNX export, the onnxruntime runner and
-:func:`a2d2_mmseg.apis.load_model`.
+:func:`a2d2_mmseg.apis.load_model`: what the exporter's self-check and the
+runner feed the graph is what the PyTorch path sees.
 """
+import copy
 import os.path as osp
-from typing import Optional, Sequence
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
+import numpy as np
 from mmengine.config import Config
+from mmengine.dataset import Compose
 from torch import nn
 
 from a2d2_mmseg.compat.checkpoint import (CheckpointError,
                                           CheckpointMismatchError,
                                           checkpoint_dataset_meta)
-from a2d2_mmseg.compat.state_dict_match import (bounded,
-                                                load_matching_checkpoint)
+from a2d2_mmseg.compat.state_dict_match import load_matching_checkpoint
 
 __all__ = [
     'ExportError', 'ConfigError', 'CheckpointMismatchError', 'load_config',
-    'build_segmentor', 'load_checkpoint_strict', 'dataset_meta_from_config',
-    'dataset_meta_for', 'format_names'
+    'build_segmentor', 'load_checkpoint_strict', 'load_segmentor',
+    'dataset_meta_from_config', 'array_test_pipeline',
+    'build_array_pipeline', 'PipelineInputs', 'run_pipeline'
 ]
+
+# What an export suggests for a checkpoint that does not fit.
+EXPORT_REMEDY = ('An export loads every entry: export it with the config '
+                 'it was trained with.')
 
 
 class ExportError(ValueError):
@@ -60,7 +69,10 @@ def build_segmentor(cfg: Config) -> nn.Module:
     return revert_sync_batchnorm(init_model(cfg, None, device='cpu')).eval()
 
 
-def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
+def load_checkpoint_strict(model: nn.Module,
+                           checkpoint: str,
+                           allow_partial: bool = False,
+                           remedy: str = EXPORT_REMEDY) -> dict:
     """Load a checkpoint whose weights must all fit ``model``
     (:func:`a2d2_mmseg.compat.state_dict_match.load_matching_checkpoint`);
     an export never loads one partially.
@@ -68,6 +80,9 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
     Args:
         model (nn.Module): The segmentor the config builds.
         checkpoint (str): Path or URL of the checkpoint.
+        allow_partial (bool): Load one that does not fit partially, with a
+            warning.
+        remedy (str): What the refusal of one that does not fit suggests.
 
     Returns:
         dict: The loaded checkpoint.
@@ -82,10 +97,9 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
     if '://' not in checkpoint and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: checkpoint file not found')
     try:
-        return load_matching_checkpoint(
-            model, checkpoint,
-            remedy='An export loads every entry: export it with the config '
-            'it was trained with.')
+        return load_matching_checkpoint(model, checkpoint,
+                                        allow_partial=allow_partial,
+                                        remedy=remedy)
     except CheckpointError:
         raise
     except Exception as error:
@@ -93,12 +107,32 @@ def load_checkpoint_strict(model: nn.Module, checkpoint: str) -> dict:
                           f'({type(error).__name__}: {error})') from error
 
 
-def format_names(names: Sequence[str], limit: int = 6,
-                 chars: int = 40) -> str:
-    """At most ``limit`` names, each cut to ``chars`` characters, and how
-    many more: a bounded list for messages."""
-    return bounded([repr(n if len(n) <= chars else n[:chars] + '...')
-                    for n in names], limit)
+def load_segmentor(config: str,
+                   checkpoint: Optional[str],
+                   cfg_options: Optional[dict] = None,
+                   **options) -> Tuple[nn.Module, Config]:
+    """:func:`build_segmentor` of a config file with a checkpoint loaded
+    (:func:`load_checkpoint_strict` and its ``options``) and
+    ``dataset_meta`` set: the checkpoint's ``meta.dataset_meta`` when it
+    names the model's classes, else the config's
+    (:func:`dataset_meta_from_config`).
+
+    Args:
+        checkpoint (str | None): None keeps PyTorch's initial weights.
+        cfg_options (dict, optional): Overrides for the config.
+
+    Returns:
+        tuple: The segmentor (eval, CPU) and the config.
+    """
+    cfg = load_config(config, cfg_options)
+    model = build_segmentor(cfg)
+    num_classes = model.decode_head.num_classes
+    meta = None
+    if checkpoint:
+        loaded = load_checkpoint_strict(model, checkpoint, **options)
+        meta = checkpoint_dataset_meta(loaded, checkpoint, num_classes)
+    model.dataset_meta = meta or dataset_meta_from_config(cfg, num_classes)
+    return model, cfg
 
 
 def dataset_meta_from_config(cfg: Config,
@@ -128,16 +162,72 @@ def dataset_meta_from_config(cfg: Config,
                 palette=[list(map(int, p)) for p in palette])
 
 
-def dataset_meta_for(cfg: Config,
-                     num_classes: int,
-                     checkpoint: Optional[dict] = None,
-                     filename: str = 'checkpoint') -> dict:
-    """The classes and palette of a model: the checkpoint's
-    ``meta.dataset_meta`` when it names ``num_classes`` classes, else the
-    config's (:func:`dataset_meta_from_config`; ``ExportError`` when neither
-    does).
+def array_test_pipeline(cfg: Config) -> list:
+    """The config's test pipeline (``test_pipeline``, else
+    ``test_dataloader.dataset.pipeline``) starting with
+    ``LoadImageFromNDArray``, without annotation loading.
+
+    Raises:
+        ValueError: The config has no test pipeline, or it does not start
+            with an image loader.
     """
-    meta = None
-    if checkpoint is not None:
-        meta = checkpoint_dataset_meta(checkpoint, filename, num_classes)
-    return meta or dataset_meta_from_config(cfg, num_classes)
+    pipeline = cfg.get('test_pipeline')
+    if pipeline is None:
+        dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+        pipeline = dataset.get('pipeline')
+    if not pipeline:
+        raise ValueError('the config has no test_pipeline (nor '
+                         'test_dataloader.dataset.pipeline)')
+    steps = [
+        step for step in copy.deepcopy(list(pipeline))
+        if not getattr(step['type'], '__name__', str(
+            step['type'])).split('.')[-1].endswith('Annotations')
+    ]
+    first = str(steps[0]['type']) if steps else ''
+    if not ('Load' in first and 'Image' in first):
+        raise ValueError('the test pipeline must start with an image loader '
+                         f'(e.g. LoadImageFromFile), got {steps[:1]}')
+    steps[0] = dict(type='LoadImageFromNDArray')
+    return steps
+
+
+def build_array_pipeline(cfg: Config) -> Compose:
+    """:func:`array_test_pipeline` built in the config's default scope."""
+    from mmengine.registry import init_default_scope
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return Compose(array_test_pipeline(cfg))
+
+
+class PipelineInputs(NamedTuple):
+    """Images after the test pipeline, as the exported graph takes them.
+
+    Attributes:
+        packed (list[dict]): The pipeline outputs (``inputs`` and
+            ``data_samples``), what mmseg's ``test_step`` collates.
+        images (np.ndarray): ``uint8 [N, 3, H, W]`` BGR, the model input.
+        ori_size (tuple[int, int]): ``(height, width)`` of the images
+            before the pipeline; the prediction is resized to it.
+    """
+    packed: List[dict]
+    images: np.ndarray
+    ori_size: Tuple[int, int]
+
+
+def run_pipeline(pipeline: Compose,
+                 images: Sequence[np.ndarray]) -> PipelineInputs:
+    """Run the array pipeline on BGR ``uint8 [H, W, 3]`` images of one
+    size (``ValueError`` for images of several sizes or a pipeline that does
+    not give ``uint8``)."""
+    packed = [pipeline(dict(img=img)) for img in images]
+    shapes = {tuple(p['inputs'].shape) for p in packed}
+    ori = {tuple(p['data_samples'].ori_shape[:2]) for p in packed}
+    if len(shapes) != 1 or len(ori) != 1:
+        raise ValueError(
+            'a batch needs images of one size; got input shapes '
+            f'{sorted(shapes)} from original sizes {sorted(ori)}')
+    stacked = np.stack([p['inputs'].numpy() for p in packed])
+    if stacked.dtype != np.uint8:
+        raise ValueError('the test pipeline must give uint8 images (as '
+                         'LoadImageFromFile + Resize do), got '
+                         f'{stacked.dtype}')
+    return PipelineInputs(packed, stacked, ori.pop())

@@ -8,7 +8,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from a2d2_mmseg.deployment.pipeline import array_test_pipeline
+from a2d2_mmseg.deployment.segmentor import array_test_pipeline
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -34,27 +34,28 @@ def folder(tmp_path_factory):
     return tmp_path_factory.mktemp('deployment')
 
 
-@pytest.fixture(scope='module')
-def exports(folder):
-    """``exports(head)``: the tiny model of a head type, exported once with
-    dynamic H and W."""
+def cached_exports(folder, suffix: str = '', **options):
+    """``get(head)``: the tiny model of a head type, exported once with
+    ``options`` (:func:`export_from_config`'s)."""
     cache = {}
 
     def get(head: str) -> dict:
         if head not in cache:
             files = tiny_models.write_model(str(folder), head)
-            onnx_file = str(folder / f'{head}.onnx')
+            onnx_file = str(folder / f'{head}{suffix}.onnx')
             model, cfg, input_size = export_from_config(
-                files['config'],
-                files['checkpoint'],
-                onnx_file,
-                frame_size=(48, 64),
-                dynamic=True)
+                files['config'], files['checkpoint'], onnx_file, **options)
             cache[head] = dict(files, head=head, onnx=onnx_file,
                                model=model, cfg=cfg, input_size=input_size)
         return cache[head]
 
     return get
+
+
+@pytest.fixture(scope='module')
+def exports(folder):
+    """``exports(head)``: exported once with dynamic H and W."""
+    return cached_exports(folder, frame_size=(48, 64), dynamic=True)
 
 
 def _frames():

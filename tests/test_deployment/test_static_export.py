@@ -23,7 +23,8 @@ from a2d2_mmseg.deployment import (ExportError, ORTSegmentor, check_onnx,
 from tests.fixtures import models as tiny_models
 from tests.fixtures.training import PYTHON, run
 from tests.fixtures.trees import REAL_FRAMES, SAMPLES_DIR, stamp
-from tests.test_deployment.test_export import PYTORCH2ONNX, _tampered
+from tests.test_deployment.test_export import (PYTORCH2ONNX, _tampered,
+                                               cached_exports)
 
 # (height, width): a real 1920x1208 frame at a tenth; the tiny test
 # pipeline makes a 64x40 model input of it.
@@ -58,20 +59,7 @@ def real_frames(folder):
 def static_exports(folder):
     """``static_exports(head)``: the tiny model of a head, exported once
     with ``static=True`` for ``FRAME`` images."""
-    cache = {}
-
-    def get(head: str) -> dict:
-        if head not in cache:
-            files = tiny_models.write_model(str(folder), head)
-            onnx_file = str(folder / f'{head}_static.onnx')
-            model, cfg, input_size = export_from_config(
-                files['config'], files['checkpoint'], onnx_file,
-                frame_size=FRAME, static=True)
-            assert input_size == INPUT
-            cache[head] = dict(files, onnx=onnx_file, model=model, cfg=cfg)
-        return cache[head]
-
-    return get
+    return cached_exports(folder, '_static', frame_size=FRAME, static=True)
 
 
 def _opencv_masks(onnx_file: str, images: np.ndarray) -> np.ndarray:
@@ -94,6 +82,7 @@ def _pytorch_masks(model, inputs) -> np.ndarray:
 @pytest.mark.parametrize('head', tuple(tiny_models.HEADS))
 def test_static_graph_has_every_size_fixed(static_exports, head):
     exported = static_exports(head)
+    assert exported['input_size'] == INPUT
     model = onnx.load(exported['onnx'])
     (image, ) = model.graph.input  # no out_size input
     assert image.name == 'image'

@@ -15,25 +15,19 @@ import time
 
 from mmengine.config import DictAction
 
+from a2d2_mmseg.a2d2 import read_image_file
+from a2d2_mmseg.compat.checkpoint import CheckpointError
 from a2d2_mmseg.deployment import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET,
                                    OUTPUT_KINDS, ExportError,
                                    check_frame_size, check_onnx,
-                                   export_from_config, read_frames,
-                                   synthetic_frame)
-from a2d2_mmseg.compat.checkpoint import CheckpointError
+                                   export_from_config, synthetic_frame)
 
 
 def parse_size(text: str):
     """'WxH' -> (height, width), each side in [1, MAX_IMAGE_SIDE]: checked
     before anything is allocated at that size."""
-    parts = text.lower().split('x')
-    if len(parts) != 2 or not all(p.strip().isdigit() and len(p.strip()) <= 6
-                                  for p in parts):
-        raise argparse.ArgumentTypeError(
-            f'expected WxH (e.g. 1920x1208), got {text[:40]!r}')
-    width, height = (int(p) for p in parts)
     try:
-        return check_frame_size((height, width), '--shape')
+        return check_frame_size(text, '--shape')
     except ExportError as error:
         raise argparse.ArgumentTypeError(str(error))
 
@@ -84,7 +78,8 @@ def parse_args(argv=None):
 def check_frames(args):
     """(name, BGR image) pairs for the self-check."""
     if args.check_images:
-        frames = list(zip(args.check_images, read_frames(args.check_images)))
+        frames = [(path, read_image_file(path, 'color'))
+                  for path in args.check_images]
     else:
         height, width = args.shape
         frames = [(f'synthetic {width}x{height}',
