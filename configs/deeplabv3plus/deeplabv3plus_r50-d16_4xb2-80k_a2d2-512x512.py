@@ -1,11 +1,10 @@
 # DeepLabV3+ (Chen et al. 2018), ResNet-50, output stride 16, on A2D2.
-# Ablation against DeepLabV3: the same encoder plus the low-level decoder.
-_base_ = [
-    '../_base_/models/deeplabv3plus_r50-d16.py', '../_base_/datasets/a2d2.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
-]
-data_preprocessor = dict(size={{_base_.crop_size}})
+# Ablation against DeepLabV3: its config (encoder, ASPP rates 1/6/12/18,
+# data, schedule) with the decoder added: mmseg's DepthwiseSeparableASPPHead
+# fuses the ASPP output with layer1's 1/4 features (256 -> 48 channels), as
+# mmseg's deeplabv3plus_r50-d8 base does.
+_base_ = ['../deeplabv3/deeplabv3_r50-d16_4xb2-80k_a2d2-512x512.py']
 model = dict(
-    data_preprocessor=data_preprocessor,
-    decode_head=dict(num_classes=38),
-    auxiliary_head=dict(num_classes=38))
+    decode_head=dict(
+        type='DepthwiseSeparableASPPHead', c1_in_channels=256,
+        c1_channels=48))

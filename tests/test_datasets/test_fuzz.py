@@ -75,11 +75,25 @@ def time_limit(seconds=TIME_LIMIT_S):
     assert elapsed < seconds, f'example took {elapsed:.1f} s'
 
 
-def _write(data: bytes, suffix: str = '.png') -> str:
-    fd, path = tempfile.mkstemp(suffix=suffix, prefix='fuzz label ')
+def _write(data: bytes, suffix: str = '.png',
+           prefix: str = 'fuzz label ') -> str:
+    """``data`` in a new temporary file (a name with a space); its path."""
+    fd, path = tempfile.mkstemp(suffix=suffix, prefix=prefix)
     with os.fdopen(fd, 'wb') as f:
         f.write(data)
     return path
+
+
+@contextmanager
+def _fuzz_file(data: bytes, suffix: str, prefix: str):
+    """``data`` in a temporary file (:func:`_write`), removed afterwards;
+    the block runs under :func:`time_limit`."""
+    path = _write(data, suffix, prefix)
+    try:
+        with time_limit():
+            yield path
+    finally:
+        os.remove(path)
 
 
 def load(data: bytes, fmt: str, class_set: str = 'full',
@@ -366,31 +380,25 @@ CLASS_LIST_FILES = st.one_of(
 @FUZZ
 @given(content=CLASS_LIST_FILES)
 def test_fuzz_class_list_file(content):
-    fd, path = tempfile.mkstemp(suffix='.json', prefix='class list ')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(content)
-    try:
-        with time_limit():
+    with _fuzz_file(content, '.json', 'class list ') as path:
+        try:
+            parsed = parse_class_list(path)
+        except ClassListError as e:
+            assert path in str(e)
+            return
+        _check_parsed(parsed)
+        # A well-formed list gives both class sets, or an error that
+        # names the file when it is not A2D2's; allowed, always both.
+        for cs in ('full', 'reduced'):
             try:
-                parsed = parse_class_list(path)
+                assert build_class_set(cs, path).classes
             except ClassListError as e:
                 assert path in str(e)
-                return
-            _check_parsed(parsed)
-            # A well-formed list gives both class sets, or an error that
-            # names the file when it is not A2D2's; allowed, always both.
-            for cs in ('full', 'reduced'):
-                try:
-                    assert build_class_set(cs, path).classes
-                except ClassListError as e:
-                    assert path in str(e)
-                with warnings.catch_warnings():
-                    warnings.simplefilter('ignore', UnknownClassWarning)
-                    assert build_class_set(
-                        cs, path, allow_unknown_classes=True).classes == (
-                            build_class_set(cs).classes)
-    finally:
-        os.remove(path)
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', UnknownClassWarning)
+                assert build_class_set(
+                    cs, path, allow_unknown_classes=True).classes == (
+                        build_class_set(cs).classes)
 
 
 @FUZZ
@@ -627,45 +635,39 @@ def scene_tree(tmp_path_factory):
 @FUZZ
 @given(data=scene_list_files())
 def test_fuzz_scene_list_file(scene_tree, data):
-    fd, path = tempfile.mkstemp(suffix='.txt', prefix='scene list ')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(data)
-    try:
-        with time_limit():
-            try:
-                scenes = read_scene_list(path)
-            except A2D2LayoutError as e:
-                event('list: A2D2LayoutError')
-                assert str(e).startswith(f'{path}: '), str(e)
-                scenes = None
-            if scenes is not None:
-                event('list: parsed')
-                # Each name once, each stripped, each on a line of the file
-                # outside its comment.
-                assert scenes and len(set(scenes)) == len(scenes)
-                text = data.decode('utf-8-sig')
-                uncommented = [ln.split('#', 1)[0]
-                               for ln in text.split('\n')]
-                for name in scenes:
-                    assert name == name.strip() and '#' not in name
-                    assert any(name in ln for ln in uncommented)
-            try:
-                ds = A2D2Dataset(data_root=scene_tree, scenes=path,
-                                 test_mode=True)
-            except A2D2LayoutError as e:
-                event('dataset: A2D2LayoutError')
-                assert (str(e).startswith(f'{path}: ')
-                        or str(e).startswith(f'{scene_tree}')), str(e)
-                return
-            event('dataset: built')
-            assert scenes is not None
-            frames = [ds.get_data_info(i)['img_path'] for i in range(len(ds))]
-            assert len(frames) == len(set(frames))  # never a frame twice
-            assert len(frames) == 2 * len(scenes)
-            assert {ds.get_data_info(i)['scene']
-                    for i in range(len(ds))} == set(scenes)
-    finally:
-        os.remove(path)
+    with _fuzz_file(data, '.txt', 'scene list ') as path:
+        try:
+            scenes = read_scene_list(path)
+        except A2D2LayoutError as e:
+            event('list: A2D2LayoutError')
+            assert str(e).startswith(f'{path}: '), str(e)
+            scenes = None
+        if scenes is not None:
+            event('list: parsed')
+            # Each name once, each stripped, each on a line of the file
+            # outside its comment.
+            assert scenes and len(set(scenes)) == len(scenes)
+            text = data.decode('utf-8-sig')
+            uncommented = [ln.split('#', 1)[0]
+                           for ln in text.split('\n')]
+            for name in scenes:
+                assert name == name.strip() and '#' not in name
+                assert any(name in ln for ln in uncommented)
+        try:
+            ds = A2D2Dataset(data_root=scene_tree, scenes=path,
+                             test_mode=True)
+        except A2D2LayoutError as e:
+            event('dataset: A2D2LayoutError')
+            assert (str(e).startswith(f'{path}: ')
+                    or str(e).startswith(f'{scene_tree}')), str(e)
+            return
+        event('dataset: built')
+        assert scenes is not None
+        frames = [ds.get_data_info(i)['img_path'] for i in range(len(ds))]
+        assert len(frames) == len(set(frames))  # never a frame twice
+        assert len(frames) == 2 * len(scenes)
+        assert {ds.get_data_info(i)['scene']
+                for i in range(len(ds))} == set(scenes)
 
 
 # ---------------------------------------------------------------------------

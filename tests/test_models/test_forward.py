@@ -1,14 +1,17 @@
 """Whole EncoderDecoder (ResNetV1c-50, random init) with each plugin head,
-built from a dict config, on a tiny odd-size batch."""
+built from the R50 config base, on a tiny odd-size batch."""
+import copy
+
 import pytest
 import torch
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
+from a2d2_mmseg.models import Mask2FormerLiteHead, UNetDecodeHead
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from tests.fixtures.models import PREPROCESSOR
+from tests.fixtures.models import R50
 
 NUM_CLASSES = 38
 H, W = 97, 75
@@ -17,29 +20,19 @@ STAGE_SIZES = [(25, 19), (13, 10), (7, 5), (4, 3)]
 
 
 def model_cfg(head):
-    norm_cfg = dict(type='BN', requires_grad=True)
-    return dict(
-        type='EncoderDecoder',
-        data_preprocessor=dict(PREPROCESSOR, size=(H, W)),
-        backbone=dict(
-            type='ResNetV1c',
-            depth=50,
-            num_stages=4,
-            out_indices=(0, 1, 2, 3),
-            dilations=(1, 1, 1, 1),
-            strides=(1, 2, 2, 2),
-            norm_cfg=norm_cfg,
-            norm_eval=False,
-            style='pytorch',
-            contract_dilation=True),
+    """The R50 base's model (BN, no pretrained weights) with ``head``."""
+    model = copy.deepcopy(R50['model'])
+    model['backbone']['norm_cfg'] = dict(type='BN', requires_grad=True)
+    model.update(
+        pretrained=None,
+        data_preprocessor=dict(model['data_preprocessor'], size=(H, W)),
         decode_head=dict(
+            model['decode_head'],
             type=head,
-            in_channels=[256, 512, 1024, 2048],
-            in_index=[0, 1, 2, 3],
             num_classes=NUM_CLASSES,
             loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-        train_cfg=dict(),
         test_cfg=ConfigDict(mode='whole'))
+    return model
 
 
 def make_batch(batch=2, seed=0):
@@ -56,6 +49,16 @@ def make_batch(batch=2, seed=0):
                             pad_shape=(H, W)))
         samples.append(s)
     return dict(inputs=inputs, data_samples=samples)
+
+
+@pytest.mark.parametrize('name,head,mmseg_name', [
+    ('UNetDecodeHead', UNetDecodeHead, 'UNet'),
+    ('Mask2FormerLiteHead', Mask2FormerLiteHead, 'Mask2FormerHead'),
+])
+def test_registry(name, head, mmseg_name):
+    assert MODELS.get(name) is head
+    # no clash with mmseg's own UNet backbone / Mask2Former head
+    assert MODELS.get(mmseg_name) is not head
 
 
 @pytest.mark.parametrize('head,out_size', [

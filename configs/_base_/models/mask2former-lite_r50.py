@@ -7,16 +7,10 @@ _base_ = ['./r50-v1c.py']
 model = dict(
     decode_head=dict(
         type='Mask2FormerLiteHead',
-        in_channels=(256, 512, 1024, 2048),
-        in_index=(0, 1, 2, 3),
         hidden_dim=128,
         num_queries=75,
         num_layers=4,
         num_heads=4,
         ffn_dim=512,
         mask_mlp_layers=3,
-        dropout=0.0,
-        num_classes=19,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+        dropout=0.0))

@@ -23,5 +23,14 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         contract_dilation=True),
+    # What the decode heads of these bases share: all four stages in,
+    # mmseg's placeholder class count and its cross-entropy.
+    decode_head=dict(
+        in_channels=(256, 512, 1024, 2048),
+        in_index=(0, 1, 2, 3),
+        num_classes=19,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

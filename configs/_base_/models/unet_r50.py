@@ -6,13 +6,7 @@ _base_ = ['./r50-v1c.py']
 model = dict(
     decode_head=dict(
         type='UNetDecodeHead',
-        in_channels=(256, 512, 1024, 2048),
-        in_index=(0, 1, 2, 3),
         decoder_channels=(256, 128, 64, 32),
         channels=32,
         dropout_ratio=0.1,
-        num_classes=19,
-        norm_cfg={{_base_.norm_cfg}},
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+        norm_cfg={{_base_.norm_cfg}}))

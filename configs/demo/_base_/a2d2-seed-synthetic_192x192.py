@@ -21,12 +21,12 @@ test_pipeline_full_res = [
 tta_pipeline = _load + [
     _resize,
     dict(
-        type='TestTimeAug',
+        _base_.tta_pipeline[-1],
         transforms=[[
-            dict(
-                type='Resize',
-                scale=(round(seed_size[0] * r), round(seed_size[1] * r)),
-                keep_ratio=False) for r in _base_.img_ratios
+            dict(view,
+                 scale=(round(seed_size[0] * r), round(seed_size[1] * r)))
+            for view, r in zip(_base_.tta_pipeline[-1].transforms[0],
+                               _base_.img_ratios)
         ]] + _base_.tta_pipeline[-1].transforms[1:])
 ]
 train_dataloader = dict(

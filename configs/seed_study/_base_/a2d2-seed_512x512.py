@@ -64,18 +64,13 @@ img_ratios = [1.0, 0.75, 1.25]
 tta_pipeline = train_pipeline[:-1] + [
     dict(
         type='TestTimeAug',
-        transforms=[
-            [
-                dict(
-                    type='Resize',
-                    scale=(round(seed_size[0] * r), round(seed_size[1] * r)),
-                    keep_ratio=False) for r in img_ratios
-            ],
-            [
-                dict(type='RandomFlip', prob=0., direction='horizontal'),
-                dict(type='RandomFlip', prob=1., direction='horizontal')
-            ], [dict(type='PackSegInputs')]
-        ])
+        transforms=[[
+            dict(
+                type='Resize',
+                scale=(round(seed_size[0] * r), round(seed_size[1] * r)),
+                keep_ratio=False) for r in img_ratios
+        ]] + [_base_.tta_pipeline[-1].transforms[1],  # the two flips
+              [dict(type='PackSegInputs')]])
 ]
 # 'seed_bboxes': the colour labels of camera_lidar_semantic_bboxes/camera/
 # {train,test}/ (see above for the seed's .npy masks, layout='seed').

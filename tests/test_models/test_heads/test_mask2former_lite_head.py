@@ -6,13 +6,12 @@ import torch.nn.functional as F
 from torch import nn
 
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
-from a2d2_mmseg.models import Mask2FormerLiteHead
 from a2d2_mmseg.models.layers import (LitePixelDecoder,
-                                      LiteTransformerDecoder,
+                                      LiteTransformerDecoder, SDPAttention,
                                       sine_positional_encoding)
-from a2d2_mmseg.models.layers.lite_transformer_decoder import SDPAttention
 from mmseg.registry import MODELS
-from tests.fixtures.heads import ODD_SIZES, SMALL_IN, make_feats, make_samples
+from tests.fixtures.heads import (ODD_SIZES, SMALL_IN, build_head, make_feats,
+                                  make_samples)
 
 RESNET50_IN = (256, 512, 1024, 2048)
 SMALL = dict(
@@ -24,15 +23,8 @@ SMALL = dict(
     ffn_dim=32)
 
 
-def small_head(**kwargs):
-    cfg = dict(type='Mask2FormerLiteHead', num_classes=5, **SMALL)
-    cfg.update(kwargs)
-    return MODELS.build(cfg)
-
-
-def test_registry():
-    assert MODELS.get('Mask2FormerLiteHead') is Mask2FormerLiteHead
-    assert MODELS.get('Mask2FormerHead') is not Mask2FormerLiteHead
+def small_head(**changes):
+    return build_head('Mask2FormerLiteHead', SMALL, **changes)
 
 
 def test_odd_size_shapes():

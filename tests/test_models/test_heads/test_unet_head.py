@@ -5,28 +5,17 @@ import torch
 import torch.nn.functional as F
 
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
-from a2d2_mmseg.models import UNetDecodeHead
 from mmseg.registry import MODELS
-from tests.fixtures.heads import SMALL_IN, make_feats, make_samples
+from tests.fixtures.heads import (SMALL_IN, build_head, make_feats,
+                                  make_samples)
 
 SMALL_DEC = (16, 16, 8, 8)
+SMALL = dict(in_channels=SMALL_IN, decoder_channels=SMALL_DEC,
+             dropout_ratio=0.0)
 
 
-def small_head(**kwargs):
-    cfg = dict(
-        type='UNetDecodeHead',
-        in_channels=SMALL_IN,
-        decoder_channels=SMALL_DEC,
-        num_classes=5,
-        dropout_ratio=0.0)
-    cfg.update(kwargs)
-    return MODELS.build(cfg)
-
-
-def test_registry():
-    assert MODELS.get('UNetDecodeHead') is UNetDecodeHead
-    # no clash with mmseg's own UNet backbone
-    assert MODELS.get('UNet') is not UNetDecodeHead
+def small_head(**changes):
+    return build_head('UNetDecodeHead', SMALL, **changes)
 
 
 def test_odd_size_shapes():

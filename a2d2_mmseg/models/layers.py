@@ -1,22 +1,93 @@
-"""Query transformer decoder used by ``Mask2FormerLiteHead``.
+"""The layers of ``Mask2FormerLiteHead``: pixel decoder and query
+transformer decoder.
 
-Self-attention / cross-attention / FFN layers in the style of DETR
+:class:`LitePixelDecoder`'s top-down pathway follows the idea of Feature
+Pyramid Networks (Lin et al., 2017, https://arxiv.org/abs/1612.03144),
+written from the study's description. The self-attention /
+cross-attention / FFN layers are in the style of DETR
 (https://github.com/facebookresearch/detr/blob/main/models/transformer.py) and
 Mask2Former
 (https://github.com/facebookresearch/Mask2Former/blob/main/mask2former/modeling/transformer_decoder/mask2former_transformer_decoder.py),
-and DETR's optional 2-D sine positional encoding
+with DETR's optional 2-D sine positional encoding
 (https://github.com/facebookresearch/detr/blob/main/models/position_encoding.py).
 Only the ideas are adapted. Attention runs through
 :func:`torch.nn.functional.scaled_dot_product_attention`, so cross-attention
 never builds anything larger than ``num_queries x HW``.
 """
 import math
-from typing import Optional
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor, nn
+
+from mmseg.models.utils import resize
+
+__all__ = [
+    'LitePixelDecoder', 'LiteTransformerDecoder', 'sine_positional_encoding'
+]
+
+
+class LitePixelDecoder(BaseModule):
+    """Lightweight top-down pixel decoder.
+
+    1x1 lateral convs (no activation) take every level to ``hidden_dim``;
+    from the deepest level, the running map is resized bilinearly to the
+    next shallower lateral's exact size, added to it and passed through a
+    3x3 conv + activation. No output conv on the deepest level.
+
+    Args:
+        in_channels (Sequence[int]): Channels of the input levels, shallowest
+            (highest resolution) first.
+        hidden_dim (int): Channels of every lateral and output conv.
+        norm_cfg (dict | None): Norm after both the lateral and the 3x3
+            convs when given (the study's decoder has none).
+        act_cfg (dict | None): Activation after each 3x3 conv.
+
+    Shapes:
+        forward(inputs): list of ``[B, in_channels[i], H_i, W_i]``,
+        shallowest first -> ``[B, hidden_dim, H_0, W_0]``.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 hidden_dim: int = 128,
+                 conv_cfg: Optional[dict] = None,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = dict(type='ReLU'),
+                 align_corners: bool = False,
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        if len(in_channels) < 1:
+            raise ValueError('LitePixelDecoder needs at least one input level')
+        self.in_channels = list(in_channels)
+        self.hidden_dim = hidden_dim
+        self.align_corners = align_corners
+        self.lateral_convs = nn.ModuleList([
+            ConvModule(c, hidden_dim, 1, conv_cfg=conv_cfg,
+                       norm_cfg=norm_cfg, act_cfg=None)
+            for c in self.in_channels
+        ])
+        # output_convs[i] fuses level i (i < num_levels - 1).
+        self.output_convs = nn.ModuleList([
+            ConvModule(hidden_dim, hidden_dim, 3, padding=1,
+                       conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
+            for _ in self.in_channels[:-1]
+        ])
+
+    def forward(self, inputs: List[Tensor]) -> Tensor:
+        if len(inputs) != len(self.in_channels):
+            raise ValueError(f'expected {len(self.in_channels)} feature maps, '
+                             f'got {len(inputs)}')
+        x = self.lateral_convs[-1](inputs[-1])
+        for i in range(len(inputs) - 2, -1, -1):
+            lateral = self.lateral_convs[i](inputs[i])
+            x = resize(x, size=lateral.shape[2:], mode='bilinear',
+                       align_corners=self.align_corners)
+            x = self.output_convs[i](x + lateral)
+        return x
 
 
 def _check_heads(embed_dim: int, num_heads: int) -> None:
@@ -177,35 +248,14 @@ class MLP(nn.Module):
         return x
 
 
-class LiteTransformerDecoderLayer(nn.Module):
-    """Self-attention, cross-attention, FFN, each post-norm residual:
-    ``[B, Q, C]`` queries, ``[B, HW, C]`` memory -> ``[B, Q, C]``."""
-
-    def __init__(self,
-                 embed_dim: int,
-                 num_heads: int,
-                 ffn_dim: int,
-                 dropout: float = 0.0):
-        super().__init__()
-        self.self_attn = AttentionLayer(embed_dim, num_heads, dropout)
-        self.cross_attn = AttentionLayer(embed_dim, num_heads, dropout)
-        self.ffn = FFNLayer(embed_dim, ffn_dim, dropout)
-
-    def forward(self,
-                x: Tensor,
-                memory: Tensor,
-                pos: Optional[Tensor] = None) -> Tensor:
-        x = self.self_attn(x)
-        x = self.cross_attn(x, memory, pos)
-        return self.ffn(x)
-
-
 class LiteTransformerDecoder(BaseModule):
-    """Stack of :class:`LiteTransformerDecoderLayer` refining queries
-    against flattened pixel features.
+    """Decoder layers refining queries against flattened pixel features:
+    each a self-attention, a cross-attention and an FFN, every one a
+    post-norm residual (:class:`AttentionLayer`, :class:`FFNLayer`).
 
     Args:
         embed_dim (int): Channels C of queries and pixel features.
+        num_layers (int): Decoder layers (>= 0).
         num_heads (int): Attention heads; must divide ``embed_dim``.
         ffn_dim (int): FFN hidden channels.
         dropout (float): Dropout in attention and FFN blocks.
@@ -217,13 +267,8 @@ class LiteTransformerDecoder(BaseModule):
         ``[B, Q, C]``.
     """
 
-    def __init__(self,
-                 embed_dim: int = 128,
-                 num_layers: int = 4,
-                 num_heads: int = 4,
-                 ffn_dim: int = 512,
-                 dropout: float = 0.0,
-                 pos_encoding: bool = False,
+    def __init__(self, embed_dim: int, num_layers: int, num_heads: int,
+                 ffn_dim: int, dropout: float, pos_encoding: bool,
                  init_cfg=None):
         super().__init__(init_cfg)
         _check_heads(embed_dim, num_heads)
@@ -235,7 +280,11 @@ class LiteTransformerDecoder(BaseModule):
         self.embed_dim = embed_dim
         self.pos_encoding = pos_encoding
         self.layers = nn.ModuleList([
-            LiteTransformerDecoderLayer(embed_dim, num_heads, ffn_dim, dropout)
+            nn.ModuleDict(
+                dict(
+                    self_attn=AttentionLayer(embed_dim, num_heads, dropout),
+                    cross_attn=AttentionLayer(embed_dim, num_heads, dropout),
+                    ffn=FFNLayer(embed_dim, ffn_dim, dropout)))
             for _ in range(num_layers)
         ])
 
@@ -249,5 +298,7 @@ class LiteTransformerDecoder(BaseModule):
                                            dtype=memory.dtype)
         x = queries
         for layer in self.layers:
-            x = layer(x, memory, pos)
+            x = layer['self_attn'](x)
+            x = layer['cross_attn'](x, memory, pos)
+            x = layer['ffn'](x)
         return x
