@@ -1,21 +1,16 @@
-"""The hooks of ``configs/_base_/default_runtime.py``: exact resumes
-(:class:`RNGStateHook`), plain-data checkpoint files
-(:class:`PlainCheckpointHook`), a stop at the first non-finite loss
-(:class:`FiniteLossHook`), the effective batch size logged
-(:class:`BatchSizeHook`); and checked weights (:class:`CheckpointMatchHook`,
-registered by the plugin's ``Runner.load_or_resume``).
+"""Checkpoint hooks: exact resumes (:class:`RNGStateHook`), plain-data
+files (:class:`PlainCheckpointHook`), checked weights
+(:class:`CheckpointMatchHook`, registered by the plugin's
+``Runner.load_or_resume``).
 """
-import logging
 import random
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 import torch
-from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import Hook
 from mmengine.runner import IterBasedTrainLoop
 from mmseg.registry import HOOKS
-from torch.utils.data import DataLoader
 
 from a2d2_mmseg.compat.checkpoint import (CorruptCheckpointError,
                                           loaded_checkpoint_name,
@@ -27,9 +22,8 @@ from a2d2_mmseg.compat.state_dict_match import (PARTIAL_REMEDY,
 
 __all__ = [
     'RNGStateHook', 'CheckpointMatchHook', 'PlainCheckpointHook',
-    'FiniteLossHook', 'NonFiniteLossError', 'BatchSizeHook',
-    'batch_size_message', 'capture_rng_state', 'parse_rng_state',
-    'restore_rng_state', 'RNG_STATE_KEY'
+    'capture_rng_state', 'parse_rng_state', 'restore_rng_state',
+    'RNG_STATE_KEY'
 ]
 
 # The checkpoint key RNGStateHook writes.
@@ -247,127 +241,3 @@ class PlainCheckpointHook(Hook):
             raise CorruptCheckpointError(
                 f'{loaded_checkpoint_name(runner)}: malformed plain-data '
                 f'value: {error}') from None
-
-
-class NonFiniteLossError(RuntimeError):
-    """A training iteration gave a loss that is NaN or infinite."""
-
-
-@HOOKS.register_module()
-class FiniteLossHook(Hook):
-    """Raise :class:`NonFiniteLossError` when a training loss is not finite,
-    before it is checkpointed: without it a NaN or infinite loss is only
-    logged, the optimiser step makes every weight NaN, ``CheckpointHook``
-    saves them and the run exits 0.
-
-    Checks the log variables of ``model.train_step`` (the total ``loss`` and
-    every term whose name contains ``'loss'``) in ``after_train_iter``. In a
-    distributed run the ranks agree (one all-reduce of a flag), so all stop
-    at the same iteration. With AMP, skipped steps of the loss scaler
-    (overflowing gradients) do not stop training: the loss is checked.
-    """
-
-    # Before EMAHook, LoggerHook, ParamSchedulerHook and CheckpointHook.
-    priority = 'HIGH'
-
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch=None,
-                         outputs: Optional[dict] = None) -> None:
-        """Check the iteration's loss terms (``outputs``: the log variables).
-
-        Raises:
-            NonFiniteLossError: A loss term is NaN or infinite, here or on
-                another rank (naming the 1-based iteration and the terms).
-        """
-        bad = {
-            name: torch.as_tensor(value).tolist()
-            for name, value in (outputs or {}).items()
-            if 'loss' in name and not torch.isfinite(
-                torch.as_tensor(value)).all()
-        }
-        found = bool(bad)
-        if is_distributed():
-            flag = torch.tensor([float(found)])
-            all_reduce(flag)
-            found = bool(flag.item())
-        if not found:
-            return
-        where = (', '.join(f'{name}={value}' for name, value in bad.items())
-                 if bad else 'on another rank')
-        raise NonFiniteLossError(
-            f'iteration {runner.iter + 1}: non-finite loss ({where}); '
-            'training stopped before any checkpoint of this iteration '
-            "(the optimiser has stepped on it: the weights in memory are "
-            'not to be trusted; the checkpoints already in '
-            f'{runner.work_dir} are from before it). Check the class '
-            "weights, this iteration's inputs and the learning rate")
-
-
-def batch_size_message(world_size: int, batch_size: Optional[int],
-                       auto_scale_lr: Optional[dict]) -> Tuple[str,
-                                                               Optional[str]]:
-    """The log line and, when the learning rate does not fit the batch, the
-    warning (else None) for ``world_size`` processes of ``batch_size``
-    images and the config's ``auto_scale_lr`` (``base_batch_size``: the
-    batch the learning rate is set for; ``enable``: scale it linearly)."""
-    if batch_size is None:
-        return (f'Effective batch size: unknown ({world_size} process(es); '
-                f'the train data loader sets no batch_size).', None)
-    effective = world_size * batch_size
-    line = (f'Effective batch size: {world_size} process(es) x {batch_size} '
-            f'per process = {effective}')
-    base = (auto_scale_lr or {}).get('base_batch_size')
-    if base is None:
-        return line + ' (the config sets no auto_scale_lr.base_batch_size ' \
-            'to compare it with).', None
-    enabled = bool(auto_scale_lr.get('enable', False))
-    line += (f'; the config\'s learning rate is set for a batch of {base} '
-             f'(auto_scale_lr.base_batch_size); ' +
-             (f'auto_scale_lr is enabled: the learning rate is scaled by '
-              f'{effective}/{base}.' if enabled else
-              'auto_scale_lr is not enabled.'))
-    if enabled or effective == base:
-        return line, None
-    processes = (f'{base // batch_size} processes of {batch_size} (e.g. '
-                 f'tools/dist_train.sh CONFIG {base // batch_size})'
-                 if base % batch_size == 0 else
-                 f'an effective batch of {base}')
-    warning = (f'Training with an effective batch of {effective} and the '
-               f'learning rate set for a batch of {base}, unscaled. Pass '
-               f'--auto-scale-lr to tools/train.py (mmseg\'s train.py, mim '
-               f'train: --cfg-options auto_scale_lr.enable=True) to scale '
-               f'it by {effective}/{base}, or train with {processes}.')
-    return line, warning
-
-
-@HOOKS.register_module()
-class BatchSizeHook(Hook):
-    """Log the effective batch size against the config's base batch before
-    training, and warn when they differ unscaled.
-
-    mmseg's config names give the batch their learning rate is set for
-    (``4xb2``: a batch of 8), but ``python tools/train.py CONFIG`` runs one
-    process of 2, silently; mmengine scales the learning rate only with
-    ``auto_scale_lr.enable``. This hook logs :func:`batch_size_message`
-    before the first iteration and warns, naming ``--auto-scale-lr``, when
-    the effective batch differs from ``auto_scale_lr.base_batch_size``
-    unscaled.
-    """
-
-    priority = 'VERY_HIGH'
-
-    def before_train(self, runner) -> None:
-        # The batch size of one process, where mmengine's scale_lr reads it.
-        loader = runner._train_dataloader
-        if isinstance(loader, DataLoader):
-            batch_size = loader.batch_size
-        else:
-            batch_size = loader.get('batch_size') if isinstance(
-                loader, dict) else None
-        line, warning = batch_size_message(runner.world_size, batch_size,
-                                           runner.auto_scale_lr)
-        runner.logger.info(line)
-        if warning is not None:
-            runner.logger.log(logging.WARNING, warning)

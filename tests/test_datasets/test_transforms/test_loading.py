@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import a2d2_mmseg.datasets.transforms as loading
+import a2d2_mmseg.datasets.transforms.loading as loading
 from a2d2_mmseg.a2d2 import A2D2_CLASS_LIST, build_class_set
 from a2d2_mmseg.datasets import (A2D2LabelError, LoadA2D2Annotations,
                                  UnknownColourWarning)

@@ -7,8 +7,9 @@ from torch import nn
 
 import a2d2_mmseg.models  # noqa: F401  (registers the heads and the loss)
 from a2d2_mmseg.models.layers import (LitePixelDecoder,
-                                      LiteTransformerDecoder, SDPAttention,
+                                      LiteTransformerDecoder,
                                       sine_positional_encoding)
+from a2d2_mmseg.models.layers.lite_transformer_decoder import SDPAttention
 from mmseg.registry import MODELS
 from tests.fixtures.heads import (ODD_SIZES, SMALL_IN, build_head, make_feats,
                                   make_samples)

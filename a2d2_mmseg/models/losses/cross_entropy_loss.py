@@ -19,11 +19,6 @@ from mmseg.registry import MODELS
 
 from a2d2_mmseg.a2d2 import parse_json
 
-__all__ = [
-    'IgnoreSafeCrossEntropyLoss', 'load_class_weight_file',
-    'weighted_cross_entropy', 'check_class_weight', 'MAX_CLASS_WEIGHT_RATIO'
-]
-
 #: The largest accepted ratio between the largest and the smallest class
 #: weight (uncapped median-frequency weights of A2D2 reach ~8,000); it keeps
 #: the smallest normalised weight (>= 1e-6) a normal float32.
