@@ -3,7 +3,7 @@
 Standard library, numpy and OpenCV only, so data preparation runs where
 torch is not installed; the mmseg side (``datasets/``) adapts it. Modules
 from the bottom up: class_list, class_sets, colours, images, npy_masks,
-labels, scenes, scanning, layout (docs/design.md).
+labels, scenes, layout (docs/design.md).
 """
 from a2d2_mmseg.a2d2.class_list import (A2D2_CATEGORIES, A2D2_CLASS_LIST,
                                         ClassListError, UnknownClassError,

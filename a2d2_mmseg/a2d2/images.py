@@ -43,7 +43,9 @@ class A2D2FileError(ValueError):
     Args:
         message (str): Starts with the file's path.
         reason (str): 'empty', 'corrupt', 'too_large', 'size_mismatch',
-            'not_found', 'unreadable' or 'other'. Defaults to 'other'.
+            'not_found', 'unreadable', a label's 'not_png', 'not_one_hot',
+            'wrong_class_count', 'out_of_range_values' (the checker's kinds)
+            or 'other'. Defaults to 'other'.
     """
 
     def __init__(self, message: str, reason: str = 'other') -> None:
@@ -253,19 +255,26 @@ def imdecode_no_orientation(data: bytes,
     return img
 
 
+def read_file(path: str, kind: str = 'image') -> bytes:
+    """The bytes of a local image (``kind``: or label) file; a missing or
+    unreadable file raises :class:`A2D2ImageError` / :class:`A2D2LabelError`.
+    """
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except FileNotFoundError:
+        raise _ERRORS[kind](f'{path}: {kind} file not found',
+                            'not_found') from None
+    except OSError as e:
+        raise _ERRORS[kind](f'{path}: cannot read: {e}',
+                            'unreadable') from None
+
+
 def read_image_file(path: str,
                     flag: str = 'color',
                     max_side: Optional[int] = MAX_IMAGE_SIDE,
                     kind: str = 'image') -> np.ndarray:
-    """Read a local file and decode it with :func:`imdecode_no_orientation`
-    (same arguments); a missing or unreadable file raises its error too."""
-    error = _ERRORS[kind]
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise error(f'{path}: {kind} file not found', 'not_found') from None
-    except OSError as e:
-        raise error(f'{path}: cannot read: {e}', 'unreadable') from None
-    return imdecode_no_orientation(data, path, flag, max_side=max_side,
-                                   kind=kind)
+    """Read a local file (:func:`read_file`) and decode it with
+    :func:`imdecode_no_orientation` (same arguments)."""
+    return imdecode_no_orientation(read_file(path, kind), path, flag,
+                                   max_side=max_side, kind=kind)

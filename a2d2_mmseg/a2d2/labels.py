@@ -87,7 +87,7 @@ def decode_png_label(data: bytes,
         raise A2D2LabelError(f'{path}: empty file (0 bytes)', 'empty')
     colour_type = png_colour_type(data)
     if colour_type is None:
-        raise A2D2LabelError(f'{path}: not a PNG file')
+        raise A2D2LabelError(f'{path}: not a PNG file', 'not_png')
     rgb = label_format == 'rgb'
     if rgb and colour_type != 'RGB':
         raise A2D2LabelError(

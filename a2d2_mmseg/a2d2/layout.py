@@ -11,13 +11,13 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from a2d2_mmseg.a2d2.class_list import parse_json, read_small_file, short_repr
-from a2d2_mmseg.a2d2.scanning import (Problems, Scan, index_folder,
-                                      pair_frames, read_seed_list,
-                                      seed_entry_image, select_scenes)
 from a2d2_mmseg.a2d2.scenes import (ANY_IMG_RE, ANY_LABEL_RE,
                                     CAMERA_OF_TOKEN, SEED_SPLITS,
-                                    A2D2LayoutError, file_re, parse_cameras,
-                                    resolve_scenes, resolve_seed_split)
+                                    A2D2LayoutError, Problems, Scan,
+                                    file_re, index_folder, pair_frames,
+                                    parse_cameras, read_seed_list,
+                                    resolve_scenes, resolve_seed_split,
+                                    seed_entry_image, select_scenes)
 
 RAW_DIR = 'camera_lidar_semantic'
 BBOX_DIR = 'camera_lidar_semantic_bboxes'
@@ -445,7 +445,7 @@ def scan(data_root: str,
 
     Returns:
         Scan: The frames and the problems
-        (:meth:`~.scanning.Scan.raise_problems`).
+        (:meth:`~.scenes.Scan.raise_problems`).
 
     Raises:
         A2D2LayoutError: The layout cannot be told, or the scene or split

@@ -30,7 +30,8 @@ def _class_axis(shape: Tuple[int, ...], path: str,
         raise A2D2LabelError(
             f'{path}: cannot tell the class axis of the one-hot mask of '
             f'shape {shape}: {why} of axis 0 and axis 2 have the '
-            f'{num_classes} classes of the class set')
+            f'{num_classes} classes of the class set',
+            'other' if last else 'wrong_class_count')
     return 0 if first else 2
 
 
@@ -169,7 +170,8 @@ def _one_hot_to_index(arr: np.ndarray, path: str,
         raise A2D2LabelError(
             f'{path}: not a one-hot mask ({int(bad.sum())} bad pixels): '
             f'pixel (x={x}, y={y}) holds {values} over the {num_classes} '
-            'classes, where exactly one value must be 1 and the others 0')
+            'classes, where exactly one value must be 1 and the others 0',
+            'not_one_hot')
     return arr.argmax(-1).astype(np.uint8)
 
 
@@ -206,7 +208,8 @@ def load_npy_mask(data: bytes,
     try:
         arr = np.load(io.BytesIO(data), allow_pickle=False)
     except Exception as e:  # numpy raises ValueError/EOFError/OSError/...
-        raise A2D2LabelError(f'{path}: not a readable .npy array: {e}') from e
+        raise A2D2LabelError(f'{path}: not a readable .npy array: {e}',
+                             'corrupt') from e
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if not arr.size:
@@ -220,5 +223,5 @@ def load_npy_mask(data: bytes,
     if arr.min() < 0 or arr.max() > 255:
         raise A2D2LabelError(
             f'{path}: mask values must be in 0..255, found '
-            f'{arr.min()}..{arr.max()}')
+            f'{arr.min()}..{arr.max()}', 'out_of_range_values')
     return arr.astype(np.uint8)

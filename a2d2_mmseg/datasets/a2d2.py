@@ -6,8 +6,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from a2d2_mmseg.a2d2 import (IGNORE_INDEX, A2D2LayoutError, build_class_set,
-                             check_layout_name, class_set_name,
-                             class_set_spec, get_layout,
+                             class_set_name, class_set_spec, get_layout,
                              parse_cameras, read_converted_meta, scan)
 
 
@@ -60,7 +59,6 @@ class A2D2Dataset(BaseSegDataset):
                  metainfo: Optional[dict] = None,
                  ignore_index: int = IGNORE_INDEX,
                  **kwargs) -> None:
-        check_layout_name(layout)
         if kwargs.get('reduce_zero_label'):
             raise ValueError('A2D2Dataset does not support reduce_zero_label')
         self.scenes_arg = scenes

@@ -25,7 +25,7 @@ HEAVY = ('torch', 'mmseg', 'mmcv', 'mmengine', 'mmdet')
 CORE_MODULES = ('a2d2_mmseg.a2d2', 'a2d2_mmseg.a2d2.class_list',
                 'a2d2_mmseg.a2d2.class_sets', 'a2d2_mmseg.a2d2.colours',
                 'a2d2_mmseg.a2d2.images', 'a2d2_mmseg.a2d2.labels',
-                'a2d2_mmseg.a2d2.layout', 'a2d2_mmseg.a2d2.scanning',
+                'a2d2_mmseg.a2d2.layout',
                 'a2d2_mmseg.a2d2.scenes', 'a2d2_mmseg.a2d2.npy_masks')
 
 # Runs in a fresh interpreter: the heavy libraries are made unimportable

@@ -1,5 +1,6 @@
-"""a2d2.scanning: one scanner gives the frames and every problem of a tree;
-the dataset raises on them, the checker reports them all."""
+"""a2d2.layout (walkers' pieces in a2d2.scenes): one scanner gives the
+frames and every problem of a tree; the dataset raises on them, the checker
+reports them all."""
 import json
 import os
 import os.path as osp

@@ -27,7 +27,7 @@ def _tree(root, layout):
 
 def _lines(caplog):
     return [r.getMessage() for r in caplog.records
-            if r.name == 'a2d2_mmseg.a2d2.scanning']
+            if r.name == 'a2d2_mmseg.a2d2.scenes']
 
 
 def test_split_list_knows_its_name():

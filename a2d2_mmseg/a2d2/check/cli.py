@@ -5,10 +5,9 @@ import argparse
 import sys
 from typing import List, Optional, Tuple
 
-from a2d2_mmseg.a2d2.cli import add_tree_options
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE
 from a2d2_mmseg.a2d2.images import MAX_IMAGE_SIDE
-from a2d2_mmseg.a2d2.layout import BBOX_DIR, RAW_DIR
+from a2d2_mmseg.a2d2.layout import BBOX_DIR, LAYOUTS, RAW_DIR
 from a2d2_mmseg.a2d2.scenes import (SEED_SPLITS, A2D2LayoutError,
                                     parse_scenes_option)
 from a2d2_mmseg.a2d2.convert import (IMG_FORMATS, ConversionError,
@@ -22,11 +21,24 @@ from a2d2_mmseg.a2d2.check.tree import check
 def _tree_parser(description: str, verb: str, root_help: str,
                  layout_help: str,
                  seed_split_help: str) -> argparse.ArgumentParser:
-    """A parser with ``data_root``, the tree options, ``--seed-split`` (a
-    seed split or 'all') and ``--snap-distance``."""
+    """A parser with ``data_root``, ``--scenes`` (``verb``: what the tool
+    does to them), ``--layout``, ``--cameras``, ``--nproc``, ``--seed-split``
+    (a seed split or 'all') and ``--snap-distance``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('data_root', help=root_help)
-    add_tree_options(parser, verb, layout_help)
+    parser.add_argument(
+        '--scenes', default=None,
+        help=f"scenes to {verb}: 'train', 'val' or 'test' (the shipped "
+        'split lists), a text file with one scene per line, S1,S2,... or '
+        "'all' (default: all scenes found)")
+    parser.add_argument('--layout', choices=LAYOUTS, default='auto',
+                        help=layout_help)
+    parser.add_argument(
+        '--cameras', default=None,
+        help="'all' or camera names, e.g. front_center,front_left "
+        '(default: front_center)')
+    parser.add_argument('--nproc', type=int, default=1,
+                        help='worker processes (default: 1)')
     parser.add_argument('--seed-split', choices=SEED_SPLITS + ('all', ),
                         default=None, help=seed_split_help)
     parser.add_argument(

@@ -13,50 +13,40 @@ from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from a2d2_mmseg.a2d2.class_list import (ClassListError, UnknownClassError,
-                                        UnknownClassWarning, rgb_to_hex)
+                                        UnknownClassWarning, listed,
+                                        rgb_to_hex)
 from a2d2_mmseg.a2d2.class_sets import IGNORE_INDEX, build_class_set
 from a2d2_mmseg.a2d2.colours import MAX_SNAP_DISTANCE, get_mapper
 from a2d2_mmseg.a2d2.convert.pool import run_tasks
 from a2d2_mmseg.a2d2.images import (MAX_IMAGE_SIDE, A2D2FileError,
                                     A2D2ImageError, A2D2LabelError,
-                                    read_image_file)
+                                    read_file, read_image_file)
 from a2d2_mmseg.a2d2.labels import decode_png_label, out_of_range_values
-from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_layout_name,
-                                    check_mask_size, get_layout,
-                                    read_converted_meta)
+from a2d2_mmseg.a2d2.layout import (SEED_DIR, Layout, check_mask_size,
+                                    get_layout, read_converted_meta)
 from a2d2_mmseg.a2d2.npy_masks import load_npy_mask, read_npy_file
 from a2d2_mmseg.a2d2.scenes import (DEFAULT_SPLITS, A2D2LayoutError,
                                     parse_cameras, resolve_scenes)
-from a2d2_mmseg.a2d2.check.report import MAX_SHOWN, build_report, problem
+from a2d2_mmseg.a2d2.check.report import (KINDS, MAX_SHOWN, build_report,
+                                          problem)
 
 # Unknown colours named in one problem's message before "(+N more)".
 _COLOURS_SHOWN = 8
 
 
+# Reasons of an A2D2FileError that are not a kind of KINDS themselves.
+_KIND_OF_REASON = dict(empty='empty_file', not_found='unreadable_file',
+                       unreadable='unreadable_file')
+
+
 def error_kind(e: A2D2FileError) -> str:
-    """The kind of problem an image's or a label's error is."""
-    if e.reason in ('too_large', 'size_mismatch'):
-        return e.reason
-    if e.reason == 'empty':
-        return 'empty_file'
-    if e.reason in ('not_found', 'unreadable'):
-        return 'unreadable_file'
+    """The kind of problem an image's or a label's error is (its
+    ``reason``)."""
+    if e.reason in KINDS or e.reason in _KIND_OF_REASON:
+        return _KIND_OF_REASON.get(e.reason, e.reason)
     if isinstance(e, A2D2ImageError):
         return 'corrupt_image'
-    msg = str(e)
-    if msg.endswith(': not a PNG file'):
-        return 'not_png'
-    # The seed's one-hot masks (load_npy_mask's messages).
-    if 'not a one-hot mask' in msg:
-        return 'not_one_hot'
-    if 'cannot tell the class axis' in msg and 'neither of axis' in msg:
-        return 'wrong_class_count'
-    if 'cannot decode' in msg or 'not a readable' in msg or (
-            e.reason == 'corrupt'):
-        return 'corrupt_label'
-    if 'mask values must be in' in msg:
-        return 'out_of_range_values'
-    return 'wrong_label_type'
+    return 'corrupt_label' if e.reason == 'corrupt' else 'wrong_label_type'
 
 
 def _read_label(task: dict, img_shape: Optional[Tuple[int, int]]):
@@ -75,13 +65,8 @@ def _read_label(task: dict, img_shape: Optional[Tuple[int, int]]):
                              mask_size)
         return load_npy_mask(data, path, max_side, num_classes, expected,
                              img_path, mask_size)
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except OSError as e:
-        raise A2D2LabelError(f'{path}: cannot read: {e}',
-                             'unreadable') from None
-    return decode_png_label(data, path, expected, img_path, max_side, fmt)
+    return decode_png_label(read_file(path, 'label'), path, expected,
+                            img_path, max_side, fmt)
 
 
 def _label_problems(task: dict, mask, problems: List[dict]) -> Dict:
@@ -105,14 +90,12 @@ def _label_problems(task: dict, mask, problems: List[dict]) -> Dict:
         _, unknown = mapper(mask, channel_order='bgr')
     if unknown:
         ranked = sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))
-        shown = ', '.join(f'{rgb_to_hex(c)}: {n}'
-                          for c, n in ranked[:_COLOURS_SHOWN])
-        more = ('' if len(unknown) <= _COLOURS_SHOWN else
-                f' (+{len(unknown) - _COLOURS_SHOWN} more)')
+        shown = listed([f'{rgb_to_hex(c)}: {n}' for c, n in ranked],
+                       limit=_COLOURS_SHOWN, more=' (+{} more)')
         problems.append(problem(
             'unknown_colours', path,
             f'{path}: {sum(unknown.values())} pixel(s) in {len(unknown)} '
-            f'colour(s) not in class_list.json: {shown}{more}',
+            f'colour(s) not in class_list.json: {shown}',
             colours={rgb_to_hex(c): n for c, n in sorted(unknown.items())}))
     return unknown
 
@@ -194,9 +177,8 @@ def _check_class_list(path: str, problems: List[dict],
         return None
     entries = class_set.unknown_entries
     if entries:
-        lines = '\n'.join(f'    {p}' for p in entries[:MAX_SHOWN]) + (
-            '' if len(entries) <= MAX_SHOWN else
-            f'\n    ... and {len(entries) - MAX_SHOWN} more')
+        lines = listed([f'    {p}' for p in entries], '\n', MAX_SHOWN,
+                       '\n    ... and {} more')
         problems.append(problem(
             'class_list_unknown_allowed', path,
             f'{path}: {len(entries)} entr(y/ies) that are not '
@@ -347,7 +329,6 @@ def check(data_root: str,
             ``class_set`` or ``mask_size``.
     """
     start = time.monotonic()
-    check_layout_name(layout)
     if not 0 <= snap_distance <= MAX_SNAP_DISTANCE:
         raise ValueError(f'snap_distance must be in 0..{MAX_SNAP_DISTANCE}, '
                          f'got {snap_distance}')
@@ -361,7 +342,7 @@ def check(data_root: str,
     tasks: List[dict] = []
     resolved = None
     try:
-        resolved = get_layout(layout, data_root)
+        resolved = get_layout(layout, data_root)  # ValueError: bad name
         mask_size = resolved.mask_size(mask_size)
         splits, scene_arg = resolved.splits(data_root, scenes, seed_split)
         scene_list = resolve_scenes(scene_arg, data_root)

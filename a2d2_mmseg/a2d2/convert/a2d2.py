@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from a2d2_mmseg.a2d2.class_list import (MAX_REPR, parse_class_list,
+from a2d2_mmseg.a2d2.class_list import (MAX_REPR, listed, parse_class_list,
                                         parse_json, short_repr)
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.a2d2.colours import get_mapper
@@ -83,9 +83,6 @@ def parse_size(value: Union[str, Sequence[int], None]
 
 def _source_layout(data_root: str, layout: str) -> Layout:
     """The layout of a converter source; A2D2LayoutError saying why not."""
-    if layout != 'auto' and layout not in ARRANGEMENTS:
-        raise ValueError(f'layout must be auto or one of {SOURCE_LAYOUTS}, '
-                         f'got {layout!r}')
     lay = get_layout(layout, data_root)
     if lay.label_format != 'rgb':
         raise A2D2LayoutError(_REFUSALS[lay.label_format].format(
@@ -396,12 +393,12 @@ def convert(raw_root: str,
         if verbose:
             print(format_summary(summary))
         if summary['errors']:
-            shown = '\n'.join(e['error'] for e in summary['errors'][:10])
-            more = len(summary['errors']) - 10
+            shown = listed([e['error'] for e in summary['errors']], '\n',
+                           more='\n... and {} more')
             raise ConversionError(
                 f"{len(summary['errors'])} of {len(tasks)} frame(s) failed "
                 f'(the others are converted; fix these and run again):\n'
-                f'{shown}' + (f'\n... and {more} more' if more > 0 else ''))
+                f'{shown}')
         _write_if_changed(marker_path, marker_bytes, fsync)
         remove_file(pending_path)
     return summary

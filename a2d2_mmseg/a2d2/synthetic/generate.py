@@ -218,21 +218,6 @@ def write_splits(out_dir: str, splits: Dict[str, List[str]]) -> None:
                 f.write(''.join(f'{s}\n' for s in splits[name]))
 
 
-def command_line(out_dir: str, opts: Options) -> str:
-    """The command line that reproduces an output (defaults left out)."""
-    w, h = opts.size
-    text = (f'python {TOOL} --out {out_dir} --scenes {opts.num_scenes} '
-            f'--frames-per-scene {opts.frames_per_scene} --size {w}x{h} '
-            f'--seed {opts.seed}')
-    if opts.layout != 'raw':
-        text += f' --layout {opts.layout}'
-    if opts.cameras != DEFAULT_CAMERAS:
-        text += f" --cameras {','.join(opts.cameras)}"
-    if opts.special_scenes:
-        text += f' --special-scenes {opts.special_scenes}'
-    return text
-
-
 _LAYOUT_TEXT = dict(
     raw='the raw A2D2 layout',
     bboxes=f"""the layout of A2D2's 3D-box part as it
@@ -320,8 +305,19 @@ class Summary(Options):
 
     @property
     def command(self) -> str:
-        """The command line that writes the same files."""
-        return command_line(self.out_dir, self)
+        """The command line that writes the same files (defaults left
+        out)."""
+        w, h = self.size
+        text = (f'python {TOOL} --out {self.out_dir} --scenes '
+                f'{self.num_scenes} --frames-per-scene '
+                f'{self.frames_per_scene} --size {w}x{h} --seed {self.seed}')
+        if self.layout != 'raw':
+            text += f' --layout {self.layout}'
+        if self.cameras != DEFAULT_CAMERAS:
+            text += f" --cameras {','.join(self.cameras)}"
+        if self.special_scenes:
+            text += f' --special-scenes {self.special_scenes}'
+        return text
 
 
 def _progress(total: int, enabled: bool):

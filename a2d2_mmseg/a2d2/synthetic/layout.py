@@ -215,7 +215,6 @@ def choice(rng: np.random.Generator, items: Sequence):
     return items[int(rng.integers(0, len(items)))]
 
 
-
 def buildings(rng: np.random.Generator, kind: str, sides: Dict[str, Side],
               far: float, blocked: Ranges) -> List[Building]:
     """Facades along both sides (right first): closed rows in town,
@@ -350,7 +349,6 @@ def poles(rng: np.random.Generator, sides: Dict[str, Side], n_onc: int,
                               arm=side == 'right' and rng.random() < 0.6,
                               light=int(rng.integers(0, 3))))
     return out
-
 
 
 def _vehicle(rng: np.random.Generator, kind: str, d: float, facing: str,
