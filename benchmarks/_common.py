@@ -6,6 +6,7 @@ Timing, tables and the machine line: :mod:`a2d2_mmseg.study.timing`.
 import json
 import os
 import os.path as osp
+import statistics
 import sys
 from typing import Tuple
 
@@ -14,8 +15,14 @@ import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository's tests/, not an installed one
+from a2d2_mmseg.study.timing import call_times  # noqa: E402
 from tests.fixtures.trees import (REAL_FRAMES, SAMPLES_DIR,  # noqa: E402,F401
                                   raw_paths, stamp, write_class_list)
+
+
+def median_ms(fn, repeat: int, warmup: int = 0) -> float:
+    """Median milliseconds of ``repeat`` calls of ``fn`` after ``warmup``."""
+    return 1e3 * statistics.median(call_times(fn, repeat, warmup=warmup))
 
 
 def read_pngs(cam: str, lbl: str) -> Tuple[np.ndarray, np.ndarray]:

@@ -21,16 +21,12 @@ import time
 import cv2
 import numpy as np
 
-from _common import REAL_FRAMES, make_tree, read_pngs, sample_paths
+from _common import (REAL_FRAMES, make_tree, median_ms, read_pngs,
+                     sample_paths)
 from a2d2_mmseg.a2d2 import convert as converter
 from a2d2_mmseg.a2d2.colours import get_mapper
 from a2d2_mmseg.a2d2.convert.files import digest
-from a2d2_mmseg.study.timing import (call_times, machine_line, target,
-                                     timed_median)
-
-
-def median_ms(fn, repeat):
-    return 1e3 * timed_median(fn, repeat)
+from a2d2_mmseg.study.timing import call_times, machine_line, target
 
 
 def by_hand(cam, lbl, mapper, size):

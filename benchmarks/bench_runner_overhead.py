@@ -20,7 +20,7 @@ import time
 import cv2
 import numpy as np
 
-from _common import REAL_FRAMES, ROOT, sample_paths
+from _common import REAL_FRAMES, ROOT, read_pngs, sample_paths
 from a2d2_mmseg.study.timing import (call_times, machine_line, target,
                                      training_step)
 
@@ -32,9 +32,8 @@ def packed_sample(size):
     from mmseg.datasets.transforms import PackSegInputs
 
     from a2d2_mmseg.a2d2.colours import get_mapper
-    img = cv2.imread(CAM, cv2.IMREAD_COLOR)
-    gt, _ = get_mapper('full')(cv2.imread(LBL, cv2.IMREAD_UNCHANGED),
-                               channel_order='bgr')
+    img, label = read_pngs(CAM, LBL)
+    gt, _ = get_mapper('full')(label, channel_order='bgr')
     img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
     gt = cv2.resize(gt, (size, size), interpolation=cv2.INTER_NEAREST)
     return PackSegInputs()(dict(

@@ -24,9 +24,18 @@ from a2d2_mmseg.compat.checkpoint import CheckpointError
 from a2d2_mmseg.compat.distributed import setup_cpu_distributed
 
 __all__ = [
-    'add_model_args', 'parse_train_args', 'parse_test_args',
+    'add_cfg_options', 'add_model_args', 'parse_train_args', 'parse_test_args',
     'configure_test', 'configure_train', 'run_train', 'run_test'
 ]
+
+
+def add_cfg_options(parser: argparse.ArgumentParser,
+                    what: str = 'the config') -> None:
+    """Add ``--cfg-options``, ``key=value`` overrides of ``what``, the
+    flag of every tool that reads configs."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help=f'override settings of {what}: key=value pairs')
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
@@ -37,9 +46,7 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
         '--allow-partial-checkpoint', action='store_true',
         help='load a checkpoint that does not fit the model partially, with '
         'a warning, instead of refusing it (training: load_from only)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config: key=value pairs')
+    add_cfg_options(parser)
 
 
 def _parse(parser: argparse.ArgumentParser,

@@ -34,9 +34,8 @@ from a2d2_mmseg.compat.config_text import literal_gpu_ids
 __all__ = [
     'resuming', 'resuming_checkpoint', 'loaded_checkpoint_name',
     'sanitize_meta_config', 'check_checkpoint', 'check_resume_checkpoint',
-    'checkpoint_dataset_meta', 'CheckpointError', 'UnsafeCheckpointError',
-    'CheckpointDownloadError', 'CorruptCheckpointError',
-    'CheckpointMismatchError', 'PATCH'
+    'CheckpointError', 'UnsafeCheckpointError', 'CheckpointDownloadError',
+    'CorruptCheckpointError', 'CheckpointMismatchError', 'PATCH'
 ]
 
 # The checkpoint Runner.resume is loading (None outside a resume).
@@ -276,45 +275,6 @@ def loaded_checkpoint_name(runner) -> str:
     """The checkpoint a runner is loading, for messages of its hooks."""
     return resuming_checkpoint() or runner.cfg.get('load_from') or \
         'the loaded checkpoint'
-
-
-def checkpoint_dataset_meta(checkpoint: dict, filename: str,
-                            num_classes: int) -> Optional[dict]:
-    """Class names and palette saved in a checkpoint (``meta.dataset_meta``)
-    for a model of ``num_classes`` classes.
-
-    Returns:
-        dict or None: ``dict(classes=tuple, palette=list of [r, g, b])``;
-        None when the checkpoint has no classes and palette, or names
-        another number of classes than the model predicts.
-
-    Raises:
-        CorruptCheckpointError: ``classes``/``palette`` are present but not
-            a list of names and one ``[r, g, b]`` (0-255) per class.
-    """
-    meta = checkpoint.get('meta')
-    dataset_meta = meta.get('dataset_meta') if isinstance(meta, dict) \
-        else None
-    if not isinstance(dataset_meta, dict) or not {
-            'classes', 'palette'} <= dataset_meta.keys():
-        return None
-    classes, palette = dataset_meta['classes'], dataset_meta['palette']
-    ok = (isinstance(classes, (list, tuple))
-          and all(isinstance(c, str) for c in classes)
-          and isinstance(palette, (list, tuple))
-          and len(palette) == len(classes)
-          and all(isinstance(p, (list, tuple)) and len(p) == 3
-                  and all(is_int(v) and 0 <= v <= 255 for v in p)
-                  for p in palette))
-    if not ok:
-        raise CorruptCheckpointError(
-            f"{filename}: meta['dataset_meta'] is malformed: expected "
-            f"'classes' a list of names and 'palette' one [r, g, b] (0-255) "
-            f'per class, got {_show(classes)} and {_show(palette)}')
-    if len(classes) != num_classes:
-        return None
-    return dict(classes=tuple(classes),
-                palette=[[int(v) for v in p] for p in palette])
 
 
 def _refusal(filename: str, error: Exception, remote: bool) -> Exception:

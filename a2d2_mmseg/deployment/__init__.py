@@ -9,7 +9,7 @@ and onnxruntime are imported only when used.
 from a2d2_mmseg.deployment.export import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET,
                                           PredictGraph, check_frame_size,
                                           export_from_config, export_onnx,
-                                          synthetic_frame)
+                                          frame_size_type, synthetic_frame)
 from a2d2_mmseg.deployment.metadata import OUTPUT_KINDS
 from a2d2_mmseg.deployment.onnx_model import (ORTSegmentor, check_onnx,
                                               resolve_providers)
@@ -26,5 +26,5 @@ __all__ = [
     'build_segmentor', 'dataset_meta_from_config', 'export_from_config',
     'export_onnx', 'load_checkpoint_strict', 'load_config', 'load_segmentor',
     'synthetic_frame', 'ORTSegmentor', 'check_onnx', 'resolve_providers',
-    'check_frame_size'
+    'check_frame_size', 'frame_size_type'
 ]

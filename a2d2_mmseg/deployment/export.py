@@ -11,10 +11,11 @@ TorchScript exporter (``dynamo=False``, deprecated since torch 2.9) traces
 ``out_size`` into constants: its graph always predicts at the example's
 size.
 """
+import argparse
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -33,7 +34,8 @@ from a2d2_mmseg.deployment.segmentor import (ExportError, array_test_pipeline,
 
 __all__ = [
     'PredictGraph', 'export_onnx', 'export_from_config', 'synthetic_frame',
-    'DEFAULT_OPSET', 'DEFAULT_FRAME_SIZE', 'check_frame_size'
+    'DEFAULT_OPSET', 'DEFAULT_FRAME_SIZE', 'check_frame_size',
+    'frame_size_type'
 ]
 
 DEFAULT_OPSET = 18
@@ -289,6 +291,22 @@ def check_frame_size(size: Union[str, Sequence[int]],
             'largest image side the package reads; A2D2 frames are '
             '1920x1208)')
     return height, width
+
+
+def frame_size_type(what: str, width_first: bool = False
+                    ) -> Callable[[str], Tuple[int, int]]:
+    """The argparse ``type`` of the ``'WxH'`` option ``what``:
+    :func:`check_frame_size` (``(height, width)``, or ``(width, height)``
+    with ``width_first``), a bad size an ``ArgumentTypeError``."""
+
+    def parse(text: str) -> Tuple[int, int]:
+        try:
+            size = check_frame_size(text, what)
+        except ExportError as error:
+            raise argparse.ArgumentTypeError(str(error))
+        return size[::-1] if width_first else size
+
+    return parse
 
 
 def synthetic_frame(size: Tuple[int, int], seed: int = 0) -> np.ndarray:

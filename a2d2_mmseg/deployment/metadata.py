@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 from a2d2_mmseg.a2d2.class_list import name_problem, short_repr
 from a2d2_mmseg.compat import is_int
-from a2d2_mmseg.deployment.segmentor import ExportError
+from a2d2_mmseg.deployment.segmentor import ExportError, dataset_meta_problem
 
 __all__ = [
     'METADATA_PREFIX', 'OUTPUT_KINDS', 'INPUT_NAMES', 'OUTPUT_NAMES',
@@ -30,27 +30,6 @@ MAX_STATIC_BATCH = 64
 def int_in(value: Any, low: int, high: int) -> bool:
     """Whether ``value`` is an integer (not a bool) in ``[low, high]``."""
     return is_int(value) and low <= value <= high
-
-
-def _check_dataset_meta(dataset_meta: Any, num_classes: int
-                        ) -> Optional[str]:
-    """Class names by the core's rule (:func:`name_problem`), one colour
-    each."""
-    meta = dataset_meta if isinstance(dataset_meta, dict) else {}
-    classes, palette = meta.get('classes'), meta.get('palette')
-    if not (isinstance(classes, list) and len(classes) == num_classes):
-        return (f'dataset_meta.classes is not a list of num_classes='
-                f'{num_classes} class names: {short_repr(classes)}')
-    for i, name in enumerate(classes):
-        problem = name_problem(name)
-        if problem:
-            return f'dataset_meta.classes[{i}] {short_repr(name)} {problem}'
-    if not (isinstance(palette, list) and len(palette) == num_classes
-            and all(isinstance(c, list) and len(c) == 3
-                    and all(int_in(v, 0, 255) for v in c) for c in palette)):
-        return (f'dataset_meta.palette is not one [r, g, b] (0-255) per '
-                f'class: {short_repr(palette)}')
-    return None
 
 
 def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
@@ -90,7 +69,7 @@ def _check_metadata(meta: Dict[str, Any]) -> Optional[str]:
         return 'test_pipeline is not a list of steps'
     if meta.get('dataset_meta') is None:
         return None
-    return _check_dataset_meta(meta['dataset_meta'], num_classes)
+    return dataset_meta_problem(meta['dataset_meta'], num_classes)
 
 
 def read_metadata(session, onnx_file: str) -> Dict[str, Any]:

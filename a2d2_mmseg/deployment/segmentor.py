@@ -7,22 +7,24 @@ runner feed the graph is what the PyTorch path sees.
 """
 import copy
 import os.path as osp
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from torch import nn
 
+from a2d2_mmseg.a2d2.class_list import name_problem, short_repr
+from a2d2_mmseg.compat import is_int
 from a2d2_mmseg.compat.checkpoint import (CheckpointError,
                                           CheckpointMismatchError,
-                                          checkpoint_dataset_meta)
+                                          CorruptCheckpointError)
 from a2d2_mmseg.compat.state_dict_match import load_matching_checkpoint
 
 __all__ = [
     'ExportError', 'ConfigError', 'CheckpointMismatchError', 'load_config',
     'build_segmentor', 'load_checkpoint_strict', 'load_segmentor',
-    'dataset_meta_from_config', 'array_test_pipeline',
+    'dataset_meta_problem', 'dataset_meta_from_config', 'array_test_pipeline',
     'build_array_pipeline', 'PipelineInputs', 'run_pipeline'
 ]
 
@@ -115,7 +117,8 @@ def load_segmentor(config: str,
     (:func:`load_checkpoint_strict` and its ``options``) and
     ``dataset_meta`` set: the checkpoint's ``meta.dataset_meta`` when it
     names the model's classes, else the config's
-    (:func:`dataset_meta_from_config`).
+    (:func:`dataset_meta_from_config`); a malformed one
+    (:func:`dataset_meta_problem`) raises ``CorruptCheckpointError``.
 
     Args:
         checkpoint (str | None): None keeps PyTorch's initial weights.
@@ -130,9 +133,54 @@ def load_segmentor(config: str,
     meta = None
     if checkpoint:
         loaded = load_checkpoint_strict(model, checkpoint, **options)
-        meta = checkpoint_dataset_meta(loaded, checkpoint, num_classes)
+        meta = _checkpoint_dataset_meta(loaded, checkpoint, num_classes)
     model.dataset_meta = meta or dataset_meta_from_config(cfg, num_classes)
     return model, cfg
+
+
+def dataset_meta_problem(dataset_meta: Any,
+                         num_classes: Optional[int] = None) -> Optional[str]:
+    """What is wrong with the classes and palette of a checkpoint or an
+    exported model (``dict(classes, palette)``), or None: class names by the
+    core's rule (:func:`~a2d2_mmseg.a2d2.class_list.name_problem`), one
+    ``[r, g, b]`` (0-255) each, ``num_classes`` of them when given."""
+    meta = dataset_meta if isinstance(dataset_meta, dict) else {}
+    classes, palette = meta.get('classes'), meta.get('palette')
+    if not (isinstance(classes, (list, tuple))
+            and num_classes in (None, len(classes))):
+        count = '' if num_classes is None else f' num_classes={num_classes}'
+        return (f'dataset_meta.classes is not a list of{count} class names: '
+                f'{short_repr(classes)}')
+    for i, name in enumerate(classes):
+        problem = name_problem(name)
+        if problem:
+            return f'dataset_meta.classes[{i}] {short_repr(name)} {problem}'
+    if not (isinstance(palette, (list, tuple))
+            and len(palette) == len(classes)
+            and all(isinstance(c, (list, tuple)) and len(c) == 3
+                    and all(is_int(v) and 0 <= v <= 255 for v in c)
+                    for c in palette)):
+        return (f'dataset_meta.palette is not one [r, g, b] (0-255) per '
+                f'class: {short_repr(palette)}')
+    return None
+
+
+def _checkpoint_dataset_meta(loaded: dict, checkpoint: str,
+                             num_classes: int) -> Optional[dict]:
+    """A checkpoint's ``meta.dataset_meta`` if it names ``num_classes``
+    classes, else None; ``CorruptCheckpointError`` if it is malformed."""
+    saved = (loaded.get('meta') or {}).get('dataset_meta')
+    if not (isinstance(saved, dict)
+            and {'classes', 'palette'} <= saved.keys()):
+        return None
+    problem = dataset_meta_problem(saved)
+    if problem:
+        raise CorruptCheckpointError(
+            f"{checkpoint}: meta['dataset_meta'] is malformed: {problem}")
+    if len(saved['classes']) != num_classes:
+        return None
+    return dict(classes=tuple(saved['classes']),
+                palette=[[int(v) for v in p] for p in saved['palette']])
 
 
 def dataset_meta_from_config(cfg: Config,

@@ -4,7 +4,7 @@
 downloaded, SyncBN -> BN) and measures it at every size: parameters, FLOPs
 (:func:`count_flops`), inference latency and peak memory, a training step
 (float32 and AMP) and the train loader's throughput.
-:func:`~.benchmark.run_child` runs it in a fresh interpreter per config::
+:func:`~.benchmark.run_benchmark` runs it in a fresh interpreter per config::
 
     python -m a2d2_mmseg.study.benchmark_worker JOB_JSON
 

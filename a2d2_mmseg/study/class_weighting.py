@@ -38,9 +38,8 @@ from a2d2_mmseg.models.losses import MAX_CLASS_WEIGHT_RATIO
 
 __all__ = [
     'METHODS', 'DATASET_KEYS', 'compute_weights', 'cap_weights',
-    'class_weights', 'dataset_args_from_config', 'pipeline_from_config',
-    'merge_dataset_args', 'format_table', 'fragment_text', 'write_outputs',
-    'cfg_option'
+    'class_weights', 'dataset_from_config', 'merge_dataset_args',
+    'format_table', 'fragment_text', 'write_outputs', 'cfg_option'
 ]
 
 #: The ``A2D2Dataset`` arguments taken from a config's dataset.
@@ -283,11 +282,12 @@ def _config_dataset(config, dataloader: str):
         f"{seen or ['none']}); the class-weight tool reads A2D2Dataset only")
 
 
-def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
-                             ) -> dict:
-    """The keys of :data:`DATASET_KEYS` that a config's (file or Config)
-    dataloader's A2D2Dataset sets, ``class_set`` and ``cameras`` as plain
-    data.
+def dataset_from_config(config, dataloader: str = 'train_dataloader'
+                        ) -> Tuple[dict, Optional[List[dict]]]:
+    """The dataset of a config's (file or Config) dataloader, through
+    dataset wrappers: the keys of :data:`DATASET_KEYS` its A2D2Dataset sets
+    (``class_set`` and ``cameras`` as plain data) and its transform configs
+    (plain dicts, or None).
 
     Raises:
         ValueError: No such dataloader, or its dataset is not an
@@ -301,15 +301,8 @@ def dataset_args_from_config(config, dataloader: str = 'train_dataloader'
         args['scenes'] = list(args['scenes'])
     if args.get('cameras') is not None:
         args['cameras'] = parse_cameras(args['cameras'])
-    return args
-
-
-def pipeline_from_config(config, dataloader: str = 'train_dataloader'
-                         ) -> Optional[List[dict]]:
-    """The transform configs (plain dicts) of a config's dataloader's
-    A2D2Dataset (as :func:`dataset_args_from_config`), or None."""
-    pipeline = _config_dataset(config, dataloader).get('pipeline')
-    return [t.to_dict() for t in pipeline] if pipeline else None
+    pipeline = dataset.get('pipeline')
+    return args, [t.to_dict() for t in pipeline] if pipeline else None
 
 
 def merge_dataset_args(base: dict, **overrides) -> dict:

@@ -14,7 +14,7 @@ from mmengine.utils import track_iter_progress
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from a2d2_mmseg.apis.inputs import read_image
+from a2d2_mmseg.apis.inference import read_image
 from a2d2_mmseg.study.comparison import TABLE_METRICS, table_rows
 from a2d2_mmseg.visualization import (classes_present, colorize, fit_width,
                                       label_panel, legend_entries,

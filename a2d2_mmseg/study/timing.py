@@ -21,9 +21,9 @@ from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
 
 __all__ = [
     'MiB', 'machine_line', 'thread_env', 'short_error', 'call_times',
-    'timed_median', 'peak_rss_bytes', 'PeakMemory', 'measure',
-    'random_labels', 'training_step', 'torch_profile', 'table', 'target',
-    'LineWorker', 'serve'
+    'peak_rss_bytes', 'PeakMemory', 'measure', 'random_labels',
+    'training_step', 'torch_profile', 'table', 'target', 'LineWorker',
+    'serve'
 ]
 
 MiB = 1024.0**2
@@ -133,14 +133,6 @@ def call_times(fn: Callable[..., Any],
     return times
 
 
-def timed_median(fn: Callable[[], Any],
-                 repeat: int,
-                 device: str = 'cpu',
-                 warmup: int = 0) -> float:
-    """Median seconds of ``repeat`` calls of ``fn`` (:func:`call_times`)."""
-    return statistics.median(call_times(fn, repeat, device, warmup))
-
-
 def _status_bytes(field: str) -> Optional[int]:
     """A ``kB`` field of ``/proc/self/status`` in bytes (None: no /proc)."""
     try:
@@ -238,7 +230,8 @@ def measure(fn: Callable[[], Any], warmup: int, repeat: int,
         for _ in range(max(warmup, 1)):
             fn()
         _sync(device)
-    return dict(seconds=timed_median(fn, repeat, device), peak=memory.peak)
+    return dict(seconds=statistics.median(call_times(fn, repeat, device)),
+                peak=memory.peak)
 
 
 def random_labels(batch: int, height: int, width: int, num_classes: int,

@@ -1,10 +1,10 @@
-"""a2d2_mmseg.apis.inputs: one output name per input file, images decoded
-as stored, unreadable images named."""
+"""The inputs of a2d2_mmseg.apis.inference: one output name per input
+file, images decoded as stored, unreadable images named."""
 import numpy as np
 import pytest
 
-from a2d2_mmseg.apis.inputs import (InferenceInputError, frame_names,
-                                    read_image)
+from a2d2_mmseg.apis.inference import (InferenceInputError, frame_names,
+                                       read_image)
 from tests.fixtures.files import write_png_with_orientation
 
 

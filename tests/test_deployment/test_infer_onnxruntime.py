@@ -1,6 +1,5 @@
 """tools/infer.py --backend onnxruntime: the exported model in place of the
 checkpoint writes the same outputs as the PyTorch backend."""
-import os
 import os.path as osp
 
 import cv2
@@ -10,7 +9,8 @@ import pytest
 from a2d2_mmseg.a2d2.class_sets import build_class_set
 from a2d2_mmseg.deployment import export_from_config, synthetic_frame
 from tests.fixtures import models as tiny_models
-from tests.fixtures.infer import expected, write_folder_with_bad_images
+from tests.fixtures.infer import (expected, listing,
+                                  write_folder_with_bad_images)
 from tests.fixtures.training import PYTHON, REPO, run
 
 INFER = osp.join(REPO, 'tools', 'infer.py')
@@ -38,12 +38,6 @@ def workspace(tmp_path_factory):
                 tmp=tmp)
 
 
-def _listing(out_dir):
-    return sorted(
-        osp.relpath(osp.join(d, f), out_dir)
-        for d, _, files in os.walk(out_dir) for f in files)
-
-
 def test_same_index_maps_as_pytorch(workspace):
     tmp = workspace['tmp']
     common = ['--batch-size', '2']
@@ -62,8 +56,8 @@ def test_same_index_maps_as_pytorch(workspace):
                cwd=str(tmp))
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert f'{len(SIZES)} frame(s) segmented' in proc.stdout
-    assert _listing(ort_out) == _listing(torch_out)
-    assert len(_listing(ort_out)) == 3 * len(SIZES)
+    assert listing(ort_out) == listing(torch_out)
+    assert len(listing(ort_out)) == 3 * len(SIZES)
     for name, size in zip(workspace['names'], SIZES):
         maps = [
             cv2.imread(osp.join(out, 'index', f'{name}.png'),
@@ -140,4 +134,4 @@ def test_unreadable_images_are_skipped(workspace, tmp_path):
         f'error: 2 input(s) could not be read and were skipped (see the '
         f'warnings): {bad[0]}, {bad[1]}; the 3 frame(s) read were written '
         f'to {out}')
-    assert _listing(out) == expected(sorted(good))
+    assert listing(out) == expected(sorted(good))

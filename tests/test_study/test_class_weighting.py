@@ -189,17 +189,18 @@ def test_dataset_args_from_a_config(seed_tree, tmp_path):
         '"front_left"), **seed)))\n'
         'val_dataloader = dict(dataset=dict(seed_split="test", **seed))\n'
         'test_dataloader = dict(dataset=dict(type="CityscapesDataset"))\n')
-    args = cw.dataset_args_from_config(str(path))
+    args, pipeline = cw.dataset_from_config(str(path))
+    assert pipeline is None
     assert args == dict(data_root=seed_tree, scenes='train',
                         cameras=('front_center', 'front_left'),
                         class_set=cw.class_set_spec(CLASS_SET))
-    assert cw.dataset_args_from_config(str(path), 'val') == dict(
+    assert cw.dataset_from_config(str(path), 'val')[0] == dict(
         data_root=seed_tree, seed_split='test',
         class_set=cw.class_set_spec(CLASS_SET))
     with pytest.raises(ValueError, match='not an A2D2Dataset'):
-        cw.dataset_args_from_config(str(path), 'test_dataloader')
+        cw.dataset_from_config(str(path), 'test_dataloader')
     # A scene override naming a seed split replaces the config's split.
-    val = cw.dataset_args_from_config(str(path), 'val')
+    val = cw.dataset_from_config(str(path), 'val')[0]
     assert cw.merge_dataset_args(val, scenes='train')['scenes'] == 'train'
     assert 'seed_split' not in cw.merge_dataset_args(val, scenes='train')
     kept = cw.merge_dataset_args(val, scenes=['20181107_132730'])
@@ -310,7 +311,7 @@ def test_pipeline_from_a_config(tmp_path):
         'type="LoadA2D2Annotations"), dict(type="ResizeAsOriginal", '
         'scale=(512, 512))])))\n'
         'val_dataloader = dict(dataset=dict(type="A2D2Dataset"))\n')
-    assert cw.pipeline_from_config(str(path)) == [
+    assert cw.dataset_from_config(str(path))[1] == [
         dict(type='LoadA2D2Annotations'),
         dict(type='ResizeAsOriginal', scale=(512, 512))]
-    assert cw.pipeline_from_config(str(path), 'val') is None
+    assert cw.dataset_from_config(str(path), 'val')[1] is None

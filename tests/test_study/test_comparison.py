@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from a2d2_mmseg.study.comparison import compare as compare_models
-from a2d2_mmseg.study.model_test import find_work_dir_model, parse_model_spec
+from a2d2_mmseg.study.comparison import find_work_dir_model, parse_model_spec
 from a2d2_mmseg.study.report_figures import gif_frames
 from tests.fixtures.training import independent_test, restored_process_state
 

@@ -1,7 +1,7 @@
-"""a2d2_mmseg.evaluation: model specifications, work dirs, test configs."""
+"""a2d2_mmseg.study.comparison: model specs, work dirs, test configs."""
 import pytest
 
-from a2d2_mmseg.study.model_test import (ModelSpec, build_test_cfg,
+from a2d2_mmseg.study.comparison import (ModelSpec, build_test_cfg,
                                          find_work_dir_model,
                                          parse_model_spec,
                                          per_class_evaluator)

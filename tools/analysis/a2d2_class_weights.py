@@ -14,13 +14,13 @@ the command line of :func:`a2d2_mmseg.study.class_weighting.class_weights`.
 import argparse
 import os.path as osp
 import sys
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from a2d2_mmseg.a2d2.layout import LAYOUTS
 from a2d2_mmseg.a2d2.scenes import SEED_SPLITS, parse_scenes_option
 from a2d2_mmseg.study.class_weighting import (
-    METHODS, cfg_option, class_weights, dataset_args_from_config,
-    format_table, merge_dataset_args, pipeline_from_config, write_outputs)
+    METHODS, cfg_option, class_weights, dataset_from_config, format_table,
+    merge_dataset_args, write_outputs)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
@@ -52,16 +52,17 @@ def parse_args(argv: Optional[Sequence[str]] = None):
     return parser.parse_args(argv)
 
 
-def dataset_args(args: argparse.Namespace) -> dict:
-    """The dataset's arguments: the config's, then the command line's."""
+def dataset_args(args: argparse.Namespace) -> Tuple[dict, Optional[list]]:
+    """The dataset's arguments (the config's, then the command line's) and
+    the pipeline its masks are counted through (None: stored)."""
     if args.data_root and args.data_root_option:
         raise ValueError('give the data root once: as DATA_ROOT or as '
                          '--data-root')
     data_root = args.data_root or args.data_root_option
     if not (data_root or args.config):
         raise ValueError('give DATA_ROOT (or --data-root), or --config')
-    base = (dataset_args_from_config(args.config, args.dataloader)
-            if args.config else {})
+    base, pipeline = (dataset_from_config(args.config, args.dataloader)
+                      if args.config else ({}, None))
     overrides = dict(data_root=data_root, layout=args.layout,
                      seed_split=args.seed_split, cameras=args.cameras,
                      class_set=args.class_set)
@@ -71,7 +72,8 @@ def dataset_args(args: argparse.Namespace) -> dict:
             args.scenes, data_root or base.get('data_root') or '')
     elif not args.config:
         overrides['scenes'] = 'train'
-    return merge_dataset_args(base, **overrides)
+    return (merge_dataset_args(base, **overrides),
+            None if args.stored_resolution else pipeline)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -79,9 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     config = (dict(path=args.config, dataloader=args.dataloader +
                    '_dataloader') if args.config else None)
     try:
-        kwargs = dataset_args(args)
-        pipeline = (pipeline_from_config(args.config, args.dataloader)
-                    if args.config and not args.stored_resolution else None)
+        kwargs, pipeline = dataset_args(args)
         result = class_weights(method=args.method, normalize=args.normalize,
                                nproc=args.nproc, config=config,
                                pipeline=pipeline, seed=args.seed,

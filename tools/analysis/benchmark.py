@@ -31,25 +31,14 @@ at all (its rows say why), 2 for bad arguments.
 import argparse
 import os
 import os.path as osp
-import re
 import sys
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence
 
-from mmengine.config import DictAction
-
+from a2d2_mmseg.apis.runner import add_cfg_options
+from a2d2_mmseg.deployment import frame_size_type
 from a2d2_mmseg.study.benchmark import (SEED_CONFIGS, gpu_check_configs,
-                                        gpu_check_data, run_benchmark)
-from a2d2_mmseg.study.benchmark_report import render
+                                        gpu_check_data, render, run_benchmark)
 from a2d2_mmseg.study.timing import machine_line
-
-
-def parse_size(text: str) -> Tuple[int, int]:
-    """``'1920x1208'`` -> ``(1920, 1208)`` (width, height)."""
-    match = re.fullmatch(r'\s*(\d+)\s*[xX*]\s*(\d+)\s*', text)
-    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
-        raise argparse.ArgumentTypeError(
-            f'size must be WIDTHxHEIGHT, e.g. 1920x1208, not {text!r}')
-    return int(match.group(1)), int(match.group(2))
 
 
 def _int_at_least(lowest: int):
@@ -69,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add('configs', nargs='*', metavar='CONFIG',
         help='config files (each measured in its own process)')
-    add('--sizes', nargs='+', type=parse_size, metavar='WxH',
+    add('--sizes', nargs='+', metavar='WxH',
+        type=frame_size_type('--sizes', width_first=True),
         default=[(512, 512), (1920, 1208)],
         help='input sizes, WIDTHxHEIGHT (default: 512x512 1920x1208)')
     add('--batch-size', type=_int_at_least(1), default=1,
@@ -97,8 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         '--train-batch-size) on this data_root, next to the training step')
     add('--loader-batches', type=_int_at_least(1), default=10,
         help='timed loader batches (after 2 warm-up; default: 10)')
-    add('--cfg-options', nargs='+', action=DictAction,
-        help='override config settings (key=value) of every config')
+    add_cfg_options(parser, 'every config')
     add('--gpu-check', action='store_true',
         help='the GPU check preset (see the module docstring)')
     add('--quick', action='store_true',

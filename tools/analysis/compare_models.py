@@ -10,12 +10,11 @@ docstring says what is written to ``--out-dir`` and how.
 """
 import argparse
 
-from mmengine.config import DictAction
-
+from a2d2_mmseg.apis.runner import add_cfg_options
 from a2d2_mmseg.compat.checkpoint import (CheckpointDownloadError,
                                           UnsafeCheckpointError)
-from a2d2_mmseg.study.comparison import compare
-from a2d2_mmseg.study.model_test import find_work_dir_model, parse_model_spec
+from a2d2_mmseg.study.comparison import (compare, find_work_dir_model,
+                                         parse_model_spec)
 
 
 def parse_args(argv=None):
@@ -37,9 +36,8 @@ def parse_args(argv=None):
     add('--gif-duration', type=int, default=500, help='ms per GIF frame')
     add('--gif-width', type=int, default=480,
         help='maximal width of one GIF panel in pixels')
-    add('--cfg-options', nargs='+', action=DictAction,
-        help='override settings of every config, e.g. '
-        'test_dataloader.dataset.data_root=data/a2d2_synthetic')
+    add_cfg_options(parser, 'every config (e.g. '
+                    'test_dataloader.dataset.data_root=data/a2d2_synthetic)')
     args = parser.parse_args(argv)
     if not args.models and not args.work_dirs:
         parser.error('give --models NAME=CONFIG:CHECKPOINT ... and/or '

@@ -13,23 +13,13 @@ import argparse
 import os.path as osp
 import time
 
-from mmengine.config import DictAction
-
 from a2d2_mmseg.a2d2 import read_image_file
+from a2d2_mmseg.apis.runner import add_cfg_options
 from a2d2_mmseg.compat.checkpoint import CheckpointError
 from a2d2_mmseg.deployment import (DEFAULT_FRAME_SIZE, DEFAULT_OPSET,
-                                   OUTPUT_KINDS, ExportError,
-                                   check_frame_size, check_onnx,
-                                   export_from_config, synthetic_frame)
-
-
-def parse_size(text: str):
-    """'WxH' -> (height, width), each side in [1, MAX_IMAGE_SIDE]: checked
-    before anything is allocated at that size."""
-    try:
-        return check_frame_size(text, '--shape')
-    except ExportError as error:
-        raise argparse.ArgumentTypeError(str(error))
+                                   OUTPUT_KINDS, ExportError, check_onnx,
+                                   export_from_config, frame_size_type,
+                                   synthetic_frame)
 
 
 def parse_args(argv=None):
@@ -41,7 +31,8 @@ def parse_args(argv=None):
     parser.add_argument('-o', '--out', default='model.onnx',
                         help='ONNX file to write (default: model.onnx)')
     parser.add_argument(
-        '--shape', type=parse_size, default=DEFAULT_FRAME_SIZE,
+        '--shape', type=frame_size_type('--shape'),
+        default=DEFAULT_FRAME_SIZE,
         help='WxH of the images the model is for (default: the A2D2 frame, '
         '1920x1208)')
     sizes = parser.add_mutually_exclusive_group()
@@ -66,8 +57,7 @@ def parse_args(argv=None):
                         help='onnxruntime execution providers of the check')
     parser.add_argument('--ort-threads', type=int, default=None,
                         help='onnxruntime intra-op threads of the check')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if args.batch is not None and not args.static:
         parser.error('--batch fixes the batch of a --static export only')
