@@ -12,7 +12,6 @@ from a2d2_mmseg.a2d2 import (A2D2_CATEGORIES, IGNORE_INDEX,
                              category_lut, class_set_key, class_set_spec,
                              get_mapper)
 from tests.fixtures.trees import (FULL_38, REAL_CLASS_LIST,
-                                  SIX_CLASS_LABEL as LABEL,
                                   THREE_CLASS_SET as THREE)
 
 

@@ -14,9 +14,8 @@ from a2d2_mmseg.datasets import (A2D2Dataset, A2D2LabelError,
                                  A2D2LayoutError, LoadA2D2Annotations)
 from tests.fixtures.trees import (COLOUR, LABEL_A, LABEL_B, REAL_FRAMES, S1,
                                   S2, S3, SAMPLES_DIR, copy_real_frame,
-                                  frame_paths, label_from_names,
-                                  write_class_list, write_png, write_raw_tree,
-                                  write_seed_tree, write_tree)
+                                  frame_paths, write_class_list, write_png,
+                                  write_raw_tree, write_seed_tree, write_tree)
 
 PIPELINE = [dict(type='LoadA2D2ImageFromFile'),
             dict(type='LoadA2D2Annotations')]
