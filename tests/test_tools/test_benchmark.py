@@ -122,3 +122,18 @@ def test_missing_config_is_a_clear_error(tmp_path):
     assert proc.returncode == 2
     assert f'config file(s) not found: {missing}' in proc.stdout
     assert not (tmp_path / 'x.md').exists()
+
+
+@pytest.mark.parametrize('size,words', [
+    ('0x64', '--sizes 0x64 (WxH): each side must be between 1 and 8192'),
+    ('99999x64', 'each side must be between 1 and 8192'),
+    ('64', "expected WxH (e.g. 1920x1208), got '64'"),
+    ('64*64', "expected WxH (e.g. 1920x1208), got '64*64'"),
+])
+def test_bad_size_is_refused_before_any_work(tmp_path, size, words):
+    proc = run([PYTHON, BENCHMARK, CONFIGS[0], '--sizes', size, '-o',
+                str(tmp_path / 'x.md')], cwd=str(tmp_path))
+    assert proc.returncode == 2
+    assert 'error: argument --sizes: ' in proc.stdout, proc.stdout
+    assert words in proc.stdout, proc.stdout
+    assert not (tmp_path / 'x.md').exists()

@@ -14,6 +14,14 @@ def test_the_report_counts_the_frames_of_each_split(tmp_path):
     assert '\nframes per split: train 2, test 1\n' in res.stdout.decode()
     with open(tmp_path / 'seed.json') as f:
         assert json.load(f)['splits'] == {'train': 2, 'test': 1}
+    # --seed-split all is the default; one split checks only its frames
+    res = run(seed, '--seed-split', 'all')
+    assert '\nframes per split: train 2, test 1\n' in res.stdout.decode()
+    res = run(seed, '--seed-split', 'test')
+    assert res.returncode == 0, res.stdout.decode()
+    assert '\nframes per split: test 1\n' in res.stdout.decode()
+    res = run(seed, '--seed-split', 'nope')
+    assert res.returncode == 2 and b'invalid choice' in res.stderr
     # a raw tree: the shipped train/val/test scene lists (its two scenes
     # are training scenes)
     raw = small_tree(str(tmp_path / 'a2d2'))
